@@ -1,0 +1,190 @@
+/* kconv: fast convolution forward passes for the first layers of vision networks.
+ *
+ * A pure C99 interface: no CUDA header is needed. Device pointers are uint64_t (a CUdeviceptr, or a
+ * cudaMalloc / torch .data_ptr() value), streams are void* (a CUstream or cudaStream_t; NULL is the
+ * default stream). Handles are opaque. Every input struct starts with `struct_size`; fields are only ever
+ * appended, and the library reads only the fields that the caller's struct_size covers. Fill a struct
+ * with its *_init function, then set the fields you need.
+ *
+ * Errors: every function that can fail returns a kconv_status; kconv_status_string() names the code and
+ * kconv_last_error_message() gives the detailed message of the most recent failure on the calling
+ * thread (which argument, which value, why). No function aborts, exits or throws; on failure no output
+ * buffer is written.
+ *
+ * Threads: a kconv_context may be shared by several threads; plans are immutable once created and may
+ * be executed from several threads at once. Destroying a context or plan while another thread uses it
+ * is the caller's error.
+ */
+#ifndef KCONV_KCONV_H_
+#define KCONV_KCONV_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KCONV_VERSION_MAJOR 0
+#define KCONV_VERSION_MINOR 1
+#define KCONV_VERSION_PATCH 0
+#define KCONV_VERSION_NUMBER (KCONV_VERSION_MAJOR * 10000 + KCONV_VERSION_MINOR * 100 + KCONV_VERSION_PATCH)
+
+#if defined(KCONV_BUILDING_LIBRARY)
+#define KCONV_API __attribute__((visibility("default")))
+#else
+#define KCONV_API
+#endif
+
+/* Status codes, numbered like Abseil's. Values are never reused. */
+typedef enum kconv_status {
+  KCONV_STATUS_OK = 0,
+  KCONV_STATUS_UNKNOWN = 2,
+  KCONV_STATUS_INVALID_ARGUMENT = 3,   /* a bad argument; the message names it */
+  KCONV_STATUS_NOT_FOUND = 5,          /* no CUDA device (or none with the requested ordinal), no such config */
+  KCONV_STATUS_RESOURCE_EXHAUSTED = 8, /* out of device or host memory */
+  KCONV_STATUS_FAILED_PRECONDITION = 9,/* e.g. the calling thread has no current CUDA context */
+  KCONV_STATUS_UNIMPLEMENTED = 12,     /* valid but unsupported: shape too large, math mode, old GPU */
+  KCONV_STATUS_INTERNAL = 13,          /* a CUDA driver call failed unexpectedly; the message names it */
+  KCONV_STATUS_UNAVAILABLE = 14        /* no usable CUDA driver (libcuda.so.1) on this machine */
+} kconv_status;
+
+/* Name of a status code ("KCONV_STATUS_INVALID_ARGUMENT"); a static string, never NULL. */
+KCONV_API const char* kconv_status_string(kconv_status status);
+
+/* Detailed message of the most recent failed kconv call on the calling thread, or "" if none failed.
+ * Owned by the library; valid until the next failing kconv call on the same thread. */
+KCONV_API const char* kconv_last_error_message(void);
+
+/* The library's version as KCONV_VERSION_NUMBER computes it, to catch header/library skew. */
+KCONV_API uint32_t kconv_version_number(void);
+KCONV_API const char* kconv_version_string(void);
+
+/* ---- Convolution descriptor ---------------------------------------------------------------------- */
+
+typedef enum kconv_math_mode {
+  KCONV_MATH_TF32 = 0 /* TF32 tensor cores, fp32 accumulate (PyTorch's default for convolutions) */
+  /* values 1..63 reserved for further modes (3xTF32, strict fp32, ...) */
+} kconv_math_mode;
+
+/* y[N][K][P][Q] = conv(x[N][C][H][W], w[K][C][R][S]) + bias[K], optionally ReLU'd; fp32 NCHW, dense
+ * (contiguous) tensors. P = (H + 2*pad_h - dil_h*(R-1) - 1) / stride_h + 1, likewise Q. */
+typedef struct kconv_conv_desc {
+  size_t struct_size;  /* sizeof(kconv_conv_desc) as the caller was compiled */
+  int64_t n, c, h, w;  /* input: batch, channels, height, width */
+  int64_t k, r, s;     /* filters: output channels, kernel height, kernel width */
+  int64_t stride_h, stride_w; /* >= 1; default 1 */
+  int64_t pad_h, pad_w;       /* >= 0; default 0 */
+  int64_t dil_h, dil_w;       /* >= 1; default 1 */
+  int32_t has_bias;    /* 1: add bias[K] (the bias pointer must then be non-zero); default 0 */
+  int32_t relu;        /* 1: max(y, 0) after the bias; default 0 */
+  int32_t math_mode;   /* kconv_math_mode; default KCONV_MATH_TF32 */
+} kconv_conv_desc;
+
+/* Fills defaults: sizes 0 (to be set), strides and dilations 1, no padding, no bias, no ReLU, TF32. */
+KCONV_API void kconv_conv_desc_init(kconv_conv_desc* desc);
+
+/* Validates desc and writes the output shape {N, K, P, Q} to out_dims[4]. */
+KCONV_API kconv_status kconv_conv_output_shape(const kconv_conv_desc* desc, int64_t out_dims[4]);
+
+/* ---- Host (CPU) forward: needs no driver and no GPU ---------------------------------------------- */
+
+/* Computes the convolution on host memory in fp32 with float64 accumulation (more accurate than TF32,
+ * whatever desc.math_mode says). bias may be NULL when desc.has_bias is 0. Single-threaded; meant for
+ * machines without an NVIDIA GPU, small batches and checking results. */
+KCONV_API kconv_status kconv_forward_host(const kconv_conv_desc* desc, const float* x, const float* w,
+                                          const float* bias, float* y);
+
+/* ---- Context ------------------------------------------------------------------------------------- */
+
+typedef struct kconv_context kconv_context;
+
+typedef struct kconv_context_options {
+  size_t struct_size;
+  int32_t device_ordinal;      /* CUDA device ordinal; default 0. Ignored with use_current_context. */
+  int32_t use_current_context; /* 1: use the calling thread's current CUcontext (it must stay alive
+                                  until the kconv context and its plans are destroyed); default 0: the
+                                  device's primary context, the one the CUDA runtime and PyTorch use */
+  int32_t force_ptx;           /* 1: load the compute_80 PTX even where a cubin fits (testing);
+                                  the environment variable KCONV_FORCE_PTX=1 does the same */
+  int32_t synchronize;         /* 1: synchronise the stream after every launch and report kernel faults
+                                  from that call (debugging); default 0: never synchronise */
+} kconv_context_options;
+
+KCONV_API void kconv_context_options_init(kconv_context_options* options);
+
+/* Loads the CUDA driver on first use (dlopen of libcuda.so.1) and binds a context to a device.
+ * options may be NULL for defaults. Returns KCONV_STATUS_UNAVAILABLE without a driver and
+ * KCONV_STATUS_NOT_FOUND without a device. Kernel modules are loaded lazily by plan creation. */
+KCONV_API kconv_status kconv_context_create(const kconv_context_options* options, kconv_context** out);
+
+/* Destroys a context; NULL is a no-op. Modules and the primary-context reference are released once the
+ * context and every plan created from it are destroyed. */
+KCONV_API void kconv_context_destroy(kconv_context* context);
+
+/* ---- Plans --------------------------------------------------------------------------------------- */
+
+typedef struct kconv_plan kconv_plan;
+
+typedef struct kconv_plan_options {
+  size_t struct_size;
+  const char* config_name; /* force one config by name (see kconv_config_name), e.g.
+                              "implicit_gemm_tf32/m64n64k32_w4_s2"; NULL (default): kconv chooses */
+} kconv_plan_options;
+
+KCONV_API void kconv_plan_options_init(kconv_plan_options* options);
+
+/* Validates desc, chooses a kernel and config for the context's device and loads its module.
+ * options may be NULL. The plan keeps its own copy of desc. */
+KCONV_API kconv_status kconv_plan_create(kconv_context* context, const kconv_conv_desc* desc,
+                                         const kconv_plan_options* options, kconv_plan** out);
+
+/* Destroys a plan; NULL is a no-op. */
+KCONV_API void kconv_plan_destroy(kconv_plan* plan);
+
+/* Enqueues the convolution on `stream` (NULL: the default stream) and returns without waiting.
+ * x, w, y (and bias when desc.has_bias) are device pointers to dense fp32 NCHW tensors, 4-byte aligned;
+ * y must not overlap the inputs. Launch errors are reported here; faults inside the kernel surface at
+ * the caller's next synchronisation (or here with kconv_context_options.synchronize). */
+KCONV_API kconv_status kconv_plan_execute(const kconv_plan* plan, uint64_t x, uint64_t w, uint64_t bias,
+                                          uint64_t y, void* stream);
+
+typedef struct kconv_plan_info {
+  size_t struct_size;
+  const char* family;      /* e.g. "implicit_gemm_tf32"; static string */
+  const char* config;      /* e.g. "m64n64k32_w4_s2"; static string */
+  int32_t block_m, block_n, block_k, warps, stages;
+  int32_t arch;            /* architecture of the loaded image, e.g. 90 (sm_90) or 80 (compute_80) */
+  int32_t is_ptx;          /* 1: the PTX fallback, compiled by the driver at load */
+  int32_t device_cc;       /* device compute capability, e.g. 90 */
+  int64_t grid_x, grid_y;  /* blocks per launch */
+  int32_t threads_per_block;
+  int32_t shared_bytes;    /* dynamic shared memory per block */
+} kconv_plan_info;
+
+/* Fills info (set info->struct_size first; fields beyond it are not written). */
+KCONV_API kconv_status kconv_plan_get_info(const kconv_plan* plan, kconv_plan_info* info);
+
+/* Writes a one-line description ("implicit_gemm_tf32/m64n64k32_w4_s2 on sm_90 cubin, ...") into
+ * buffer, truncated and NUL-terminated. Returns the length of the full description (excluding the NUL),
+ * so a call with buffer_size 0 sizes the buffer; returns -1 for a NULL plan. */
+KCONV_API int64_t kconv_plan_describe(const kconv_plan* plan, char* buffer, size_t buffer_size);
+
+/* ---- One-shot forward -------------------------------------------------------------------------- */
+
+/* Plans (cached per context and descriptor) and executes. Same pointer rules as kconv_plan_execute. */
+KCONV_API kconv_status kconv_forward(kconv_context* context, const kconv_conv_desc* desc, uint64_t x,
+                                     uint64_t w, uint64_t bias, uint64_t y, void* stream);
+
+/* ---- Configs ----------------------------------------------------------------------------------- */
+
+/* Number of kernel configs built into the library, and the name of config i ("family/config");
+ * NULL when i is out of range. */
+KCONV_API int32_t kconv_config_count(void);
+KCONV_API const char* kconv_config_name(int32_t index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KCONV_KCONV_H_ */

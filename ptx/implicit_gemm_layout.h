@@ -1,0 +1,68 @@
+// Tile geometry of the implicit-GEMM TF32 family, computed from a config by constexpr functions so that
+// the kernels (at compile time) and the runtime (at run time, for launch dimensions and the dynamic
+// shared-memory size) derive it from one definition.
+#pragma once
+
+#include <stdint.h>
+
+namespace kconv {
+
+struct TileConfig {
+  int block_m;  // output pixels per block
+  int block_n;  // output channels per block
+  int block_k;  // taps per pipeline stage
+  int warps;
+  int stages;   // cp.async pipeline depth; 1 = load, wait, compute
+};
+
+struct TileLayout {
+  int threads;
+  int warps_m, warps_n;        // warp grid over the block tile
+  int warp_tile_m, warp_tile_n;
+  int a_stride;                // floats per row of the A stage, stored [block_k][block_m + 8]
+  int b_stride;                // floats per row of the B stage, stored [block_n][block_k + 4]
+  int stage_floats;
+  int epilogue_stride;         // floats per row of the output staging, [block_n][block_m + 4]
+  int smem_bytes;
+  bool valid;
+};
+
+// The paddings make the mma.sync fragment reads conflict-free: A rows differ by 8 banks (block_m is a
+// multiple of 32), B and epilogue rows by 4 banks (block_k a multiple of 8, block_m of 32).
+constexpr TileLayout MakeTileLayout(TileConfig c) {
+  TileLayout l{};
+  l.threads = c.warps * 32;
+  // Pick the warp grid whose warp tiles are closest to square; warp tiles must hold whole
+  // m16 x n8 mma tiles.
+  int best_gap = 1 << 30;
+  for (int wm = 1; wm <= c.warps; ++wm) {
+    if (c.warps % wm != 0) continue;
+    const int wn = c.warps / wm;
+    if (c.block_m % (16 * wm) != 0 || c.block_n % (8 * wn) != 0) continue;
+    const int tm = c.block_m / wm, tn = c.block_n / wn;
+    const int gap = tm > tn ? tm - tn : tn - tm;
+    if (gap < best_gap) {
+      best_gap = gap;
+      l.warps_m = wm;
+      l.warps_n = wn;
+    }
+  }
+  l.valid = best_gap != (1 << 30) && c.block_m % 32 == 0 && c.block_k % 8 == 0 && c.stages >= 1 &&
+            (c.block_m * c.block_k) % l.threads == 0 && (c.block_n * c.block_k) % l.threads == 0 &&
+            (c.block_m * c.block_n) % l.threads == 0 &&
+            (l.threads % c.block_m == 0 || c.block_m % l.threads == 0) &&
+            (l.threads % c.block_k == 0 || c.block_k % l.threads == 0);
+  if (!l.valid) return l;
+  l.warp_tile_m = c.block_m / l.warps_m;
+  l.warp_tile_n = c.block_n / l.warps_n;
+  l.a_stride = c.block_m + 8;
+  l.b_stride = c.block_k + 4;
+  l.stage_floats = c.block_k * l.a_stride + c.block_n * l.b_stride;
+  l.epilogue_stride = c.block_m + 4;
+  const int pipeline = c.stages * l.stage_floats;
+  const int epilogue = c.block_n * l.epilogue_stride;
+  l.smem_bytes = 4 * (pipeline > epilogue ? pipeline : epilogue);
+  return l;
+}
+
+}  // namespace kconv

@@ -1,0 +1,50 @@
+#include "runtime/blob_registry.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace kconv {
+
+absl::StatusOr<int> FindConfig(absl::string_view name) {
+  const auto configs = Configs();
+  int match = -1;
+  for (int i = 0; i < static_cast<int>(configs.size()); ++i) {
+    if (name == configs[i].full_name) return i;
+    if (name == configs[i].name) {
+      if (match >= 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("config name \"", name, "\" is ambiguous; use \"family/config\""));
+      }
+      match = i;
+    }
+  }
+  if (match >= 0) return match;
+  std::vector<std::string> names;
+  for (const KernelConfig& c : configs) names.emplace_back(c.full_name);
+  return absl::NotFoundError(
+      absl::StrCat("no kernel config named \"", name, "\"; built configs: ", absl::StrJoin(names, ", ")));
+}
+
+absl::StatusOr<const Blob*> SelectBlob(int config_index, int cc, bool force_ptx) {
+  const Blob* best_cubin = nullptr;
+  const Blob* best_ptx = nullptr;
+  for (const Blob& blob : Blobs()) {
+    if (blob.config_index != config_index || blob.arch > cc) continue;
+    if (blob.kind == BlobKind::kCubin) {
+      // A cubin runs on later minor versions of its own major architecture only.
+      if (blob.arch / 10 != cc / 10) continue;
+      if (best_cubin == nullptr || blob.arch > best_cubin->arch) best_cubin = &blob;
+    } else if (best_ptx == nullptr || blob.arch > best_ptx->arch) {
+      best_ptx = &blob;
+    }
+  }
+  if (!force_ptx && best_cubin != nullptr) return best_cubin;
+  if (best_ptx != nullptr) return best_ptx;
+  const KernelConfig& config = Configs()[config_index];
+  return absl::UnimplementedError(absl::StrCat(
+      "no image of ", config.full_name, " runs on compute capability ", cc / 10, ".", cc % 10,
+      force_ptx ? " with PTX forced" : "",
+      ": kconv's TF32 kernels need compute capability 8.0 or newer (kconv_forward_host computes on the CPU)"));
+}
+
+}  // namespace kconv

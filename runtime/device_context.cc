@@ -1,0 +1,103 @@
+#include "runtime/device_context.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/status_macros.h"
+
+namespace kconv {
+namespace {
+
+bool EnvFlag(const char* name) {
+  const char* v = getenv(name);
+  return v != nullptr && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<DeviceContext>> DeviceContext::Open(const kconv_context_options& options) {
+  KCONV_ASSIGN_OR_RETURN(const DriverApi* api, Driver());
+  std::shared_ptr<DeviceContext> dc(new DeviceContext());
+  dc->api_ = api;
+  dc->force_ptx_ = options.force_ptx == 1 || EnvFlag("KCONV_FORCE_PTX");
+  dc->synchronize_ = options.synchronize == 1;
+
+  if (options.use_current_context == 1) {
+    KCONV_CU_RETURN_IF_ERROR(api, cuCtxGetCurrent(&dc->cu_context_));
+    if (dc->cu_context_ == nullptr) {
+      return absl::FailedPreconditionError(
+          "options->use_current_context = 1, but the calling thread has no current CUDA context");
+    }
+    KCONV_CU_RETURN_IF_ERROR(api, cuCtxGetDevice(&dc->device_));
+  } else {
+    int count = 0;
+    KCONV_CU_RETURN_IF_ERROR(api, cuDeviceGetCount(&count));
+    if (options.device_ordinal < 0 || options.device_ordinal >= count) {
+      return absl::NotFoundError(absl::StrCat("options->device_ordinal = ", options.device_ordinal, ", but ", count,
+                                              " CUDA device(s) are visible"));
+    }
+    KCONV_CU_RETURN_IF_ERROR(api, cuDeviceGet(&dc->device_, options.device_ordinal));
+    KCONV_CU_RETURN_IF_ERROR(api, cuDevicePrimaryCtxRetain(&dc->cu_context_, dc->device_));
+    dc->owns_primary_ = true;
+  }
+
+  char name[256] = {};
+  KCONV_CU_RETURN_IF_ERROR(api, cuDeviceGetName(name, sizeof(name) - 1, dc->device_));
+  dc->device_name_ = name;
+  auto attribute = [&](CUdevice_attribute which, int* value) {
+    return CuResultToStatus(api, api->cuDeviceGetAttribute(value, which, dc->device_), "cuDeviceGetAttribute");
+  };
+  int major = 0, minor = 0;
+  KCONV_RETURN_IF_ERROR(attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, &major));
+  KCONV_RETURN_IF_ERROR(attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, &minor));
+  dc->limits_.cc = major * 10 + minor;
+  KCONV_RETURN_IF_ERROR(attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, &dc->limits_.sm_count));
+  KCONV_RETURN_IF_ERROR(
+      attribute(CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, &dc->limits_.smem_per_block_optin));
+  KCONV_RETURN_IF_ERROR(
+      attribute(CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR, &dc->limits_.smem_per_sm));
+  KCONV_RETURN_IF_ERROR(
+      attribute(CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, &dc->limits_.max_threads_per_sm));
+  return dc;
+}
+
+DeviceContext::~DeviceContext() {
+  if (api_ == nullptr || cu_context_ == nullptr) return;
+  {
+    ScopedCuContext scoped(api_, cu_context_);
+    if (scoped.status().ok()) {
+      absl::MutexLock lock(&mu_);
+      for (auto& [blob, kernel] : kernels_) api_->cuModuleUnload(kernel.module);
+    }
+  }
+  if (owns_primary_) api_->cuDevicePrimaryCtxRelease(device_);
+}
+
+absl::StatusOr<CUfunction> DeviceContext::Function(const Blob& blob, int shared_bytes) {
+  absl::MutexLock lock(&mu_);
+  if (auto it = kernels_.find(&blob); it != kernels_.end()) return it->second.function;
+
+  ScopedCuContext scoped(api_, cu_context_);
+  KCONV_RETURN_IF_ERROR(scoped.status());
+  CUmodule module = nullptr;
+  const std::string what = absl::StrCat("cuModuleLoadData(", blob.kernel_symbol, blob.kind == BlobKind::kPtx ? ", compute_" : ", sm_",
+                                        blob.arch, ")");
+  KCONV_RETURN_IF_ERROR(CuResultToStatus(api_, api_->cuModuleLoadData(&module, blob.begin), what));
+  CUfunction function = nullptr;
+  absl::Status s = CuResultToStatus(api_, api_->cuModuleGetFunction(&function, module, blob.kernel_symbol),
+                                    absl::StrCat("cuModuleGetFunction(", blob.kernel_symbol, ")"));
+  if (s.ok() && shared_bytes > 48 * 1024) {
+    s = CuResultToStatus(api_,
+                         api_->cuFuncSetAttribute(function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared_bytes),
+                         "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)");
+  }
+  if (!s.ok()) {
+    api_->cuModuleUnload(module);
+    return s;
+  }
+  kernels_.emplace(&blob, LoadedKernel{module, function});
+  return function;
+}
+
+}  // namespace kconv

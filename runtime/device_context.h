@@ -1,0 +1,63 @@
+// One kconv context's hold on a CUDA device: the CUcontext it runs in and the kernel modules loaded
+// there. Shared (shared_ptr) by the kconv context and its plans, so modules stay loaded until the last
+// of them is destroyed.
+#pragma once
+
+#include <cuda.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "kconv/kconv.h"
+#include "runtime/blob_registry.h"
+#include "runtime/config_choice.h"
+#include "runtime/driver_api.h"
+
+namespace kconv {
+
+class DeviceContext {
+ public:
+  // Loads the driver if needed and binds to the device's primary context (retained until destruction)
+  // or to the calling thread's current context.
+  static absl::StatusOr<std::shared_ptr<DeviceContext>> Open(const kconv_context_options& options);
+  ~DeviceContext();
+  DeviceContext(const DeviceContext&) = delete;
+  DeviceContext& operator=(const DeviceContext&) = delete;
+
+  // The kernel of `blob`, loading its module into this context on first use (thread-safe), with its
+  // dynamic shared-memory limit raised to `shared_bytes`.
+  absl::StatusOr<CUfunction> Function(const Blob& blob, int shared_bytes);
+
+  const DriverApi* api() const { return api_; }
+  CUcontext cu_context() const { return cu_context_; }
+  const DeviceLimits& limits() const { return limits_; }
+  const std::string& device_name() const { return device_name_; }
+  bool force_ptx() const { return force_ptx_; }
+  bool synchronize() const { return synchronize_; }
+
+ private:
+  DeviceContext() = default;
+
+  struct LoadedKernel {
+    CUmodule module;
+    CUfunction function;
+  };
+
+  const DriverApi* api_ = nullptr;
+  CUdevice device_ = 0;
+  CUcontext cu_context_ = nullptr;
+  bool owns_primary_ = false;
+  DeviceLimits limits_{};
+  std::string device_name_;
+  bool force_ptx_ = false;
+  bool synchronize_ = false;
+
+  absl::Mutex mu_;
+  absl::flat_hash_map<const Blob*, LoadedKernel> kernels_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace kconv
