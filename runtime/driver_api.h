@@ -51,6 +51,7 @@ namespace kconv {
   X(cuEventCreate, 2000)                               \
   X(cuEventDestroy, 4000)                              \
   X(cuEventRecord, 2000)                               \
+  X(cuEventQuery, 2000)                                \
   X(cuEventSynchronize, 2000)                          \
   X(cuEventElapsedTime, 2000)
 

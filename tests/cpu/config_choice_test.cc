@@ -1,0 +1,70 @@
+// The default config choice and the family's shape limits.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "prelude.h"
+#include "runtime/blob_registry.h"
+#include "runtime/config_choice.h"
+#include "runtime/conv_shape.h"
+#include "runtime/implicit_gemm_family.h"
+
+namespace {
+
+constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048};
+constexpr kconv::DeviceLimits kRtx4090{89, 128, 99 * 1024, 100 * 1024, 1536};
+
+kconv::ConvShape Validated(const kconv_test::Shape& s) {
+  const kconv_conv_desc d = s.Desc();
+  auto shape = kconv::ValidateConvDesc(&d);
+  REQUIRE(shape.ok());
+  return *shape;
+}
+
+}  // namespace
+
+TEST_CASE("config_choice.large_batches_take_large_tiles_small_ones_small_tiles") {
+  const auto configs = kconv::Configs();
+  auto big = kconv::ChooseConfig(Validated(kconv_test::Shape{256, 64, 56, 56, 128, 3, 3, 1, 1, 1, 1}), kH100);
+  REQUIRE(big.ok());
+  const kconv::TileConfig& b = configs[*big].tile;
+  CHECK(b.block_m * b.block_n == 64 * 64);
+  auto alexnet = kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(256)), kH100);
+  REQUIRE(alexnet.ok());
+  CHECK(96 % configs[*alexnet].tile.block_n == 0);  // no padded channels
+  auto tiny = kconv::ChooseConfig(Validated(kconv_test::Shape{1, 3, 8, 8, 8, 3, 3}), kH100);
+  REQUIRE(tiny.ok());
+  const kconv::TileConfig& t = configs[*tiny].tile;
+  CHECK(t.block_m == 32);
+  CHECK(t.block_n == 32);
+  CHECK(t.stages >= 2);  // ties go to the pipelined config
+  CHECK(kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(32)), kRtx4090).ok());
+}
+
+TEST_CASE("config_choice.cost_weighs_tile_reuse_against_channel_waste") {
+  // 128 output channels: 64-wide tiles waste nothing and reuse each gathered pixel twice as often.
+  const kconv::ConvShape wide = Validated(kconv_test::Shape{256, 64, 56, 56, 128, 3, 3, 1, 1, 1, 1});
+  CHECK(kconv::EstimateTileCost(wide, {64, 64, 32, 4, 2}, kH100) <= kconv::EstimateTileCost(wide, {32, 32, 32, 4, 2}, kH100));
+  CHECK(kconv::EstimateTileCost(wide, {64, 64, 32, 4, 2}, kH100) < kconv::EstimateTileCost(wide, {64, 32, 32, 4, 2}, kH100));
+  // AlexNet's 96 channels: a 64-wide tile computes 128, a third more than needed.
+  const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(256));
+  const double narrow = kconv::EstimateTileCost(s, {64, 32, 32, 4, 2}, kH100);
+  const double padded = kconv::EstimateTileCost(s, {64, 64, 32, 4, 2}, kH100);
+  CHECK(narrow > 0);
+  CHECK(padded > 0);
+  CHECK(narrow < padded);
+  CHECK(kconv::EstimateTileCost(s, {64, 64, 32, 4, 2}, {80, 108, 1024, 1024, 2048}) < 0);  // no room
+}
+
+TEST_CASE("config_choice.refuses_gemm_extents_beyond_32_bits") {
+  // 2^31 output pixels: N*P*Q = 8192 * 512 * 512.
+  const kconv::ConvShape s = Validated(kconv_test::Shape{8192, 1, 512, 512, 1, 1, 1});
+  const absl::Status accepted = kconv::ImplicitGemmAccepts(s, {64, 64, 32, 4, 2});
+  CHECK(accepted.code() == absl::StatusCode::kUnimplemented);
+  CHECK(std::string(accepted.message()).find("N*P*Q") != std::string::npos);
+  auto choice = kconv::ChooseConfig(s, kH100);
+  REQUIRE(!choice.ok());
+  CHECK(choice.status().code() == absl::StatusCode::kUnimplemented);
+  // Large tensors with small GEMM extents are fine: offsets are 64-bit.
+  CHECK(kconv::ImplicitGemmAccepts(Validated(kconv_test::Shape{2, 1, 46341, 46341, 4, 3, 3, 8, 8}), {64, 64, 32, 4, 2}).ok());
+}

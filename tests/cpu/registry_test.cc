@@ -1,0 +1,131 @@
+// The embedded images: every config of ptx/<family>.configs for every built architecture, each a CUDA
+// ELF for its architecture defining its kernel, and a PTX naming its entry; and the image choice.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "elf_view.h"
+#include "kconv/kconv.h"
+#include "runtime/blob_registry.h"
+
+namespace {
+
+constexpr int kEmCuda = 190;
+
+std::vector<int> BuiltArchs() {
+  std::vector<int> archs;
+  std::stringstream in(KCONV_TEST_CUDA_ARCHS);  // e.g. "80;86;89;90"
+  for (std::string a; std::getline(in, a, ';');) archs.push_back(std::stoi(a));
+  return archs;
+}
+
+// The config file, read independently of the generated registry.
+std::vector<std::string> ConfigsFromFile(const char* family) {
+  std::ifstream in(std::string(KCONV_TEST_SOURCE_DIR) + "/ptx/" + family + ".configs");
+  std::vector<std::string> names;
+  for (std::string line; std::getline(in, line);) {
+    int bm, bn, bk, w, s;
+    if (std::sscanf(line.c_str(), " %d %d %d %d %d", &bm, &bn, &bk, &w, &s) != 5) continue;
+    std::ostringstream name;
+    name << family << "/m" << bm << "n" << bn << "k" << bk << "_w" << w << "_s" << s;
+    names.push_back(name.str());
+  }
+  return names;
+}
+
+const kconv::Blob* FindBlob(int config, int arch, kconv::BlobKind kind) {
+  for (const kconv::Blob& b : kconv::Blobs())
+    if (b.config_index == config && b.arch == arch && b.kind == kind) return &b;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("registry.every_config_and_architecture_is_embedded") {
+  const std::vector<std::string> expected = ConfigsFromFile("implicit_gemm_tf32");
+  REQUIRE(expected.size() >= 9);
+  REQUIRE(kconv::Configs().size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    CAPTURE(expected[i]);
+    auto index = kconv::FindConfig(expected[i]);
+    REQUIRE(index.ok());
+    for (int arch : BuiltArchs()) {
+      CAPTURE(arch);
+      const kconv::Blob* cubin = FindBlob(*index, arch, kconv::BlobKind::kCubin);
+      REQUIRE(cubin != nullptr);
+      const kconv_test::ElfSummary elf = kconv_test::ReadElf({cubin->begin, cubin->size()});
+      REQUIRE_MESSAGE(elf.ok, elf.error);
+      CHECK(elf.machine == kEmCuda);
+      CHECK(elf.CudaArch() == arch);
+      const std::set<std::string> symbols(elf.defined_symbols.begin(), elf.defined_symbols.end());
+      CHECK(symbols.count(cubin->kernel_symbol) == 1);
+    }
+    const kconv::Blob* ptx = FindBlob(*index, KCONV_TEST_PTX_ARCH, kconv::BlobKind::kPtx);
+    REQUIRE(ptx != nullptr);
+    const std::string text(reinterpret_cast<const char*>(ptx->begin), ptx->size());
+    CHECK(ptx->end[0] == '\0');  // terminated for cuModuleLoadData
+    CHECK(text.find(".target sm_" + std::to_string(KCONV_TEST_PTX_ARCH)) != std::string::npos);
+    CHECK(text.find(".entry " + std::string(ptx->kernel_symbol)) != std::string::npos);
+  }
+  CHECK(kconv::Blobs().size() == expected.size() * (BuiltArchs().size() + 1));
+}
+
+TEST_CASE("registry.config_names_and_lookup") {
+  CHECK(kconv_config_count() == static_cast<int32_t>(kconv::Configs().size()));
+  CHECK(std::string(kconv_config_name(0)) == "implicit_gemm_tf32/m32n32k32_w4_s1");
+  CHECK(kconv_config_name(-1) == nullptr);
+  CHECK(kconv_config_name(kconv_config_count()) == nullptr);
+  CHECK(kconv::FindConfig("m64n64k16_w4_s3").ok());  // short name when unambiguous
+  auto missing = kconv::FindConfig("m1n1k1_w1_s1");
+  REQUIRE(!missing.ok());
+  CHECK(missing.status().code() == absl::StatusCode::kNotFound);
+  CHECK(std::string(missing.status().message()).find("m64n64k32_w4_s2") != std::string::npos);  // lists them
+}
+
+TEST_CASE("registry.image_choice_follows_compute_capability") {
+  const std::vector<int> archs = BuiltArchs();
+  const int newest = archs.back();
+  SUBCASE("exact_cubin") {
+    auto blob = kconv::SelectBlob(0, newest, false);
+    REQUIRE(blob.ok());
+    CHECK((*blob)->kind == kconv::BlobKind::kCubin);
+    CHECK((*blob)->arch == newest);
+  }
+  SUBCASE("forced_ptx") {
+    auto blob = kconv::SelectBlob(0, newest, true);
+    REQUIRE(blob.ok());
+    CHECK((*blob)->kind == kconv::BlobKind::kPtx);
+  }
+  SUBCASE("newer_major_falls_back_to_ptx") {
+    auto blob = kconv::SelectBlob(0, 120, false);
+    REQUIRE(blob.ok());
+    CHECK((*blob)->kind == kconv::BlobKind::kPtx);
+    CHECK((*blob)->arch == KCONV_TEST_PTX_ARCH);
+  }
+  SUBCASE("too_old_is_unimplemented") {
+    auto blob = kconv::SelectBlob(0, 75, false);
+    REQUIRE(!blob.ok());
+    CHECK(blob.status().code() == absl::StatusCode::kUnimplemented);
+    CHECK(std::string(blob.status().message()).find("7.5") != std::string::npos);
+  }
+  if (std::find(archs.begin(), archs.end(), 80) != archs.end() && std::find(archs.begin(), archs.end(), 86) == archs.end()) {
+    SUBCASE("later_minor_uses_earlier_cubin_of_its_major") {
+      auto blob = kconv::SelectBlob(0, 87, false);
+      REQUIRE(blob.ok());
+      CHECK((*blob)->arch == 80);
+    }
+  }
+  if (std::find(archs.begin(), archs.end(), 86) != archs.end()) {
+    SUBCASE("sm_87_uses_the_sm_86_cubin") {
+      auto blob = kconv::SelectBlob(0, 87, false);
+      REQUIRE(blob.ok());
+      CHECK((*blob)->kind == kconv::BlobKind::kCubin);
+      CHECK((*blob)->arch == 86);
+    }
+  }
+}

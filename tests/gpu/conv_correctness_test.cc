@@ -1,0 +1,147 @@
+// Every config on every shape it accepts, against the float64 reference: fresh random inputs and a
+// NaN-poisoned output for every run; relative L2 error <= 1e-3 and every element written.
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "gpu_harness.h"
+#include "kconv/kconv.h"
+#include "shapes.h"
+
+namespace kconv_test {
+namespace {
+
+constexpr double kMaxRelativeL2 = 1e-3;
+
+struct ContextDeleter {
+  void operator()(kconv_context* c) const { kconv_context_destroy(c); }
+};
+struct PlanDeleter {
+  void operator()(kconv_plan* p) const { kconv_plan_destroy(p); }
+};
+using ContextPtr = std::unique_ptr<kconv_context, ContextDeleter>;
+using PlanPtr = std::unique_ptr<kconv_plan, PlanDeleter>;
+
+ContextPtr MakeContext(bool force_ptx) {
+  kconv_context_options o;
+  kconv_context_options_init(&o);
+  o.force_ptx = force_ptx ? 1 : 0;
+  kconv_context* ctx = nullptr;
+  REQUIRE_MESSAGE(kconv_context_create(&o, &ctx) == KCONV_STATUS_OK, kconv_last_error_message());
+  return ContextPtr(ctx);
+}
+
+// Plans `config` (nullptr: kconv's choice); returns null if the config refuses the shape.
+PlanPtr MakePlan(kconv_context* ctx, const Shape& s, const char* config) {
+  const kconv_conv_desc d = s.Desc();
+  kconv_plan_options o;
+  kconv_plan_options_init(&o);
+  o.config_name = config;
+  kconv_plan* plan = nullptr;
+  const kconv_status st = kconv_plan_create(ctx, &d, &o, &plan);
+  if (st == KCONV_STATUS_UNIMPLEMENTED && config != nullptr) return nullptr;
+  REQUIRE_MESSAGE(st == KCONV_STATUS_OK, kconv_last_error_message());
+  return PlanPtr(plan);
+}
+
+Comparison RunAndCompare(const kconv_plan* plan, ConvBuffers& b) {
+  b.Refresh();
+  REQUIRE_MESSAGE(kconv_plan_execute(plan, b.x.get(), b.w.get(), b.shape.bias ? b.bias.get() : 0, b.y.get(), nullptr) ==
+                      KCONV_STATUS_OK,
+                  kconv_last_error_message());
+  REQUIRE(GpuDriver()->cuCtxSynchronize() == CUDA_SUCCESS);
+  return CompareWithReference(b);
+}
+
+// Runs every config (and the default choice) on `s`; returns the number of plans checked.
+int CheckAllConfigs(kconv_context* ctx, const Shape& s, bool elementwise, bool expect_ptx) {
+  ConvBuffers buffers(s);
+  int checked = 0;
+  for (int i = -1; i < kconv_config_count(); ++i) {
+    const char* config = i < 0 ? nullptr : kconv_config_name(i);
+    CAPTURE(s.Name());
+    CAPTURE(config ? config : "(kconv's choice)");
+    PlanPtr plan = MakePlan(ctx, s, config);
+    if (plan == nullptr) continue;
+    kconv_plan_info info;
+    info.struct_size = sizeof(info);
+    REQUIRE(kconv_plan_get_info(plan.get(), &info) == KCONV_STATUS_OK);
+    CHECK(info.is_ptx == (expect_ptx ? 1 : 0));
+    const Comparison c = RunAndCompare(plan.get(), buffers);
+    CHECK(c.nan_count == 0);
+    CHECK(c.relative_l2 <= kMaxRelativeL2);
+    if (elementwise) CHECK(c.outside_elementwise == 0);
+    ++checked;
+  }
+  return checked;
+}
+
+}  // namespace
+
+TEST_SUITE("gpu") {
+  TEST_CASE("gpu.reference_kernel_matches_the_host_reference") {
+    std::mt19937_64 rng(5);
+    for (const Shape& s : {Shape{2, 3, 9, 11, 5, 3, 3, 2, 1, 1, 2, 1, 2, true, true}, Shape{1, 4, 6, 6, 3, 2, 2}}) {
+      const auto x = RandomTensor(s.XElements(), rng), w = RandomTensor(s.WElements(), rng), b = RandomTensor(s.k, rng);
+      DeviceBuffer dx(x.size() * 4), dw(w.size() * 4), db(b.size() * 4), dy(s.YElements() * 8);
+      Upload(dx, x);
+      Upload(dw, w);
+      Upload(db, b);
+      ReferenceConvOnDevice(s, dx.get(), dw.get(), db.get(), dy);
+      const std::vector<double> device = DownloadDoubles(dy, s.YElements());
+      const std::vector<double> host = ReferenceConv(s, x, w, b);
+      for (size_t i = 0; i < host.size(); ++i) REQUIRE(device[i] == doctest::Approx(host[i]).epsilon(1e-12));
+    }
+  }
+
+  TEST_CASE("gpu.every_config_matches_the_reference_on_every_shape") {
+    ContextPtr ctx = MakeContext(false);
+    int plans = 0;
+    const auto shapes = GpuTestShapes();
+    for (const Shape& s : shapes) plans += CheckAllConfigs(ctx.get(), s, false, false);
+    MESSAGE(plans << " plans checked over " << shapes.size() << " shapes");
+    CHECK(shapes.size() >= 40);
+    CHECK(plans >= static_cast<int>(shapes.size()) * kconv_config_count());
+  }
+
+  TEST_CASE("gpu.alexnet_conv1_batch_256_elementwise") {
+    ContextPtr ctx = MakeContext(false);
+    CHECK(CheckAllConfigs(ctx.get(), AlexNetConv1(256), true, false) == kconv_config_count() + 1);
+  }
+
+  TEST_CASE("gpu.forced_ptx_path_matches_the_reference") {
+    ContextPtr ctx = MakeContext(true);
+    for (const Shape& s : {AlexNetConv1(32), Shape{1, 8, 12, 12, 17, 3, 3, 1, 1, 1, 1}, ResNetStem(1),
+                           Shape{2, 3, 16, 16, 8, 3, 3, 1, 1, 2, 2, 2, 2}, Shape{1, 1, 1, 1, 1, 1, 1}}) {
+      CheckAllConfigs(ctx.get(), s, false, true);
+    }
+    kconv_plan_options o;
+    kconv_plan_options_init(&o);
+    PlanPtr plan = MakePlan(ctx.get(), AlexNetConv1(1), nullptr);
+    char text[256];
+    REQUIRE(kconv_plan_describe(plan.get(), text, sizeof(text)) > 0);
+    CHECK(std::string(text).find("PTX") != std::string::npos);
+    MESSAGE(text);
+  }
+
+  TEST_CASE("gpu.one_shot_forward_caches_plans_and_matches") {
+    ContextPtr ctx = MakeContext(false);
+    for (int round = 0; round < 2; ++round) {
+      for (const Shape& s : {AlexNetConv1(1), ResNetStem(1), Shape{2, 3, 10, 10, 8, 3, 3, 1, 1, 2, 2}}) {
+        CAPTURE(s.Name());
+        ConvBuffers b(s);
+        const kconv_conv_desc d = s.Desc();
+        REQUIRE_MESSAGE(kconv_forward(ctx.get(), &d, b.x.get(), b.w.get(), b.bias.get(), b.y.get(), nullptr) ==
+                            KCONV_STATUS_OK,
+                        kconv_last_error_message());
+        REQUIRE(GpuDriver()->cuCtxSynchronize() == CUDA_SUCCESS);
+        const Comparison c = CompareWithReference(b);
+        CHECK(c.nan_count == 0);
+        CHECK(c.relative_l2 <= kMaxRelativeL2);
+      }
+    }
+  }
+}
+
+}  // namespace kconv_test

@@ -1,0 +1,169 @@
+#include "gpu_harness.h"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+
+extern "C" const unsigned char kconv_test_kernels_begin[], kconv_test_kernels_end[];
+
+namespace kconv_test {
+namespace {
+
+#define TEST_CU(call) REQUIRE_MESSAGE((api->call) == CUDA_SUCCESS, #call)
+
+struct TestKernels {
+  CUfunction ref_conv = nullptr;
+  CUfunction fill = nullptr;
+};
+
+const TestKernels& Kernels() {
+  static const TestKernels kernels = [] {
+    const kconv::DriverApi* api = GpuDriver();
+    TestKernels k;
+    CUmodule module;
+    TEST_CU(cuModuleLoadData(&module, kconv_test_kernels_begin));
+    TEST_CU(cuModuleGetFunction(&k.ref_conv, module, "ref_conv2d_f64"));
+    TEST_CU(cuModuleGetFunction(&k.fill, module, "fill_uniform"));
+    return k;
+  }();
+  return kernels;
+}
+
+struct RefConvArgs {
+  uint64_t x, w, bias, y;
+  int64_t n, c, h, w_in, k, r, s, p, q;
+  int64_t stride_h, stride_w, pad_h, pad_w, dil_h, dil_w;
+  int32_t relu;
+};
+
+uint64_t FreshSeed() {
+  static std::atomic<uint64_t> counter{0};
+  return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) * 0x9e3779b97f4a7c15ull +
+         counter.fetch_add(1);
+}
+
+}  // namespace
+
+const kconv::DriverApi* GpuDriver(std::string* why) {
+  static const kconv::DriverApi* api = nullptr;
+  static std::string reason;
+  static bool tried = false;
+  if (!tried) {
+    tried = true;
+    auto loaded = kconv::Driver();
+    if (!loaded.ok()) {
+      reason = std::string(loaded.status().message());
+    } else {
+      int count = 0;
+      CUdevice device;
+      CUcontext ctx;
+      if ((*loaded)->cuDeviceGetCount(&count) != CUDA_SUCCESS || count == 0) {
+        reason = "no CUDA device";
+      } else if ((*loaded)->cuDeviceGet(&device, 0) != CUDA_SUCCESS ||
+                 (*loaded)->cuDevicePrimaryCtxRetain(&ctx, device) != CUDA_SUCCESS ||
+                 (*loaded)->cuCtxPushCurrent(ctx) != CUDA_SUCCESS) {
+        reason = "could not make device 0's primary context current";
+      } else {
+        api = *loaded;
+      }
+    }
+  }
+  if (why != nullptr) *why = reason;
+  return api;
+}
+
+DeviceBuffer::DeviceBuffer(size_t bytes) : bytes_(bytes) {
+  const kconv::DriverApi* api = GpuDriver();
+  REQUIRE(api != nullptr);
+  CUdeviceptr p = 0;
+  TEST_CU(cuMemAlloc(&p, bytes == 0 ? 4 : bytes));
+  ptr_ = p;
+}
+
+DeviceBuffer::~DeviceBuffer() {
+  if (ptr_ != 0) GpuDriver()->cuMemFree(ptr_);
+}
+
+DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {
+  if (this != &o) {
+    if (ptr_ != 0) GpuDriver()->cuMemFree(ptr_);
+    ptr_ = o.ptr_;
+    bytes_ = o.bytes_;
+    o.ptr_ = 0;
+  }
+  return *this;
+}
+
+void FillRandom(const DeviceBuffer& buffer, int64_t count, float lo, float hi) {
+  const kconv::DriverApi* api = GpuDriver();
+  uint64_t ptr = buffer.get();
+  uint64_t seed = FreshSeed();
+  void* args[] = {&ptr, &count, &seed, &lo, &hi};
+  TEST_CU(cuLaunchKernel(Kernels().fill, 1024, 1, 1, 256, 1, 1, 0, nullptr, args, nullptr));
+}
+
+void PoisonNaN(const DeviceBuffer& buffer, int64_t count) {
+  const kconv::DriverApi* api = GpuDriver();
+  TEST_CU(cuMemsetD32(buffer.get(), 0x7fc00000u, static_cast<size_t>(count)));
+}
+
+std::vector<float> Download(const DeviceBuffer& buffer, int64_t count) {
+  const kconv::DriverApi* api = GpuDriver();
+  std::vector<float> out(static_cast<size_t>(count));
+  TEST_CU(cuMemcpyDtoH(out.data(), buffer.get(), out.size() * sizeof(float)));
+  return out;
+}
+
+std::vector<double> DownloadDoubles(const DeviceBuffer& buffer, int64_t count) {
+  const kconv::DriverApi* api = GpuDriver();
+  std::vector<double> out(static_cast<size_t>(count));
+  TEST_CU(cuMemcpyDtoH(out.data(), buffer.get(), out.size() * sizeof(double)));
+  return out;
+}
+
+void Upload(const DeviceBuffer& buffer, const std::vector<float>& values) {
+  const kconv::DriverApi* api = GpuDriver();
+  TEST_CU(cuMemcpyHtoD(buffer.get(), values.data(), values.size() * sizeof(float)));
+}
+
+void ReferenceConvOnDevice(const Shape& s, uint64_t x, uint64_t w, uint64_t bias, const DeviceBuffer& y_ref) {
+  const kconv::DriverApi* api = GpuDriver();
+  RefConvArgs a{x, w, bias, y_ref.get(), s.n, s.c, s.h, s.w, s.k, s.r, s.s, s.P(), s.Q(),
+                s.stride_h, s.stride_w, s.pad_h, s.pad_w, s.dil_h, s.dil_w, s.relu ? 1 : 0};
+  void* args[] = {&a};
+  TEST_CU(cuLaunchKernel(Kernels().ref_conv, 132 * 16, 1, 1, 256, 1, 1, 0, nullptr, args, nullptr));
+  TEST_CU(cuCtxSynchronize());
+}
+
+ConvBuffers::ConvBuffers(const Shape& s)
+    : shape(s),
+      x(s.XElements() * sizeof(float)),
+      w(s.WElements() * sizeof(float)),
+      bias(s.k * sizeof(float)),
+      y(s.YElements() * sizeof(float)),
+      y_ref(s.YElements() * sizeof(double)) {
+  Refresh();
+}
+
+void ConvBuffers::Refresh() {
+  FillRandom(x, shape.XElements());
+  FillRandom(w, shape.WElements());
+  FillRandom(bias, shape.k);
+  PoisonNaN(y, shape.YElements());
+  ReferenceConvOnDevice(shape, x.get(), w.get(), shape.bias ? bias.get() : 0, y_ref);
+}
+
+Comparison CompareWithReference(const ConvBuffers& b) {
+  const int64_t n = b.shape.YElements();
+  const std::vector<float> out = Download(b.y, n);
+  const std::vector<double> ref = DownloadDoubles(b.y_ref, n);
+  Comparison c{};
+  for (float v : out) c.nan_count += std::isnan(v) ? 1 : 0;
+  c.relative_l2 = RelativeL2(out.data(), ref.data(), n);
+  c.outside_elementwise = CountOutsideTolerance(out.data(), ref.data(), n, 1e-2, 1e-2);
+  return c;
+}
+
+}  // namespace kconv_test

@@ -1,0 +1,59 @@
+// Device-side helpers for the GPU suite: the driver, device buffers, random fills, NaN poisoning and
+// the float64 reference convolution on the device.
+#pragma once
+
+#include <stdint.h>
+
+#include <string>
+#include <vector>
+
+#include "prelude.h"
+#include "runtime/driver_api.h"
+
+namespace kconv_test {
+
+// The driver and a current primary context for the test process; nullptr plus `why` when there is none.
+const kconv::DriverApi* GpuDriver(std::string* why = nullptr);
+
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  explicit DeviceBuffer(size_t bytes);  // CHECKs the allocation
+  ~DeviceBuffer();
+  DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(o.ptr_), bytes_(o.bytes_) { o.ptr_ = 0; }
+  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept;
+  uint64_t get() const { return ptr_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  uint64_t ptr_ = 0;
+  size_t bytes_ = 0;
+};
+
+// Fresh pseudo-random uniform values in [lo, hi) from a new seed on every call.
+void FillRandom(const DeviceBuffer& buffer, int64_t count, float lo = -1.f, float hi = 1.f);
+void PoisonNaN(const DeviceBuffer& buffer, int64_t count);
+std::vector<float> Download(const DeviceBuffer& buffer, int64_t count);
+std::vector<double> DownloadDoubles(const DeviceBuffer& buffer, int64_t count);
+void Upload(const DeviceBuffer& buffer, const std::vector<float>& values);
+
+// y_ref = conv(x, w) + bias in float64 on the device; bias may be 0.
+void ReferenceConvOnDevice(const Shape& s, uint64_t x, uint64_t w, uint64_t bias, const DeviceBuffer& y_ref);
+
+// The tensors of one shape on the device, filled with fresh random data, the output poisoned, and the
+// float64 reference computed.
+struct ConvBuffers {
+  explicit ConvBuffers(const Shape& s);
+  void Refresh();  // new random inputs, output poisoned, reference recomputed
+  Shape shape;
+  DeviceBuffer x, w, bias, y, y_ref;
+};
+
+struct Comparison {
+  double relative_l2;
+  int64_t nan_count;
+  int64_t outside_elementwise;  // |out - ref| > 1e-2 + 1e-2*|ref|
+};
+Comparison CompareWithReference(const ConvBuffers& b);
+
+}  // namespace kconv_test

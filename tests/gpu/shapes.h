@@ -1,0 +1,46 @@
+// The shapes the GPU suite checks every config on.
+#pragma once
+
+#include <vector>
+
+#include "prelude.h"
+
+namespace kconv_test {
+
+inline std::vector<Shape> GpuTestShapes() {
+  std::vector<Shape> shapes = {
+      // The networks kconv is for.
+      AlexNetConv1(1), AlexNetConv1(32), ResNetStem(1), ResNetStem(4),
+      // 1x1 kernels.
+      {2, 16, 14, 14, 32, 1, 1}, {1, 64, 7, 7, 100, 1, 1}, {3, 5, 9, 9, 7, 1, 1, 2, 2},
+      // Stride larger than the kernel.
+      {2, 3, 17, 17, 8, 2, 2, 3, 3}, {1, 4, 29, 31, 16, 3, 3, 5, 5}, {1, 2, 20, 20, 5, 1, 1, 4, 4},
+      // Padding at or beyond half the kernel.
+      {2, 3, 10, 10, 8, 3, 3, 1, 1, 2, 2}, {1, 4, 12, 12, 16, 5, 5, 1, 1, 4, 4}, {1, 2, 3, 3, 4, 1, 1, 1, 1, 1, 1},
+      {1, 3, 8, 8, 6, 3, 3, 2, 2, 3, 3},
+      // Odd and tiny images.
+      {1, 1, 1, 1, 1, 1, 1}, {2, 3, 3, 5, 4, 3, 3, 1, 1, 1, 1}, {1, 2, 7, 1, 3, 3, 1}, {1, 2, 1, 9, 3, 1, 3},
+      {5, 1, 2, 2, 2, 2, 2}, {1, 3, 11, 13, 9, 5, 3, 2, 1, 1, 2},
+      // Output channels and reductions that are multiples of no tile.
+      {2, 3, 16, 16, 1, 3, 3, 1, 1, 1, 1}, {1, 3, 16, 16, 3, 3, 3}, {1, 8, 12, 12, 17, 3, 3, 1, 1, 1, 1},
+      {1, 5, 12, 12, 33, 5, 5, 1, 1, 2, 2}, {1, 7, 9, 9, 65, 3, 3}, {1, 3, 20, 20, 97, 4, 4, 2, 2},
+      {1, 11, 10, 10, 130, 2, 3, 1, 2, 1, 0},
+      // Dilation.
+      {2, 3, 16, 16, 8, 3, 3, 1, 1, 2, 2, 2, 2}, {1, 4, 15, 21, 12, 3, 3, 2, 2, 2, 2, 2, 2},
+      {1, 2, 14, 14, 6, 3, 5, 1, 1, 0, 4, 1, 2}, {1, 8, 32, 32, 16, 3, 3, 1, 1, 1, 1, 2, 3},
+      // Asymmetric everything.
+      {3, 6, 19, 23, 10, 4, 2, 3, 2, 1, 0}, {2, 3, 40, 24, 20, 6, 5, 2, 3, 2, 1},
+      // Medium channel counts (a later layer), many images, no bias.
+      {2, 64, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, false}, {16, 3, 32, 32, 24, 5, 5, 1, 1, 2, 2, 1, 1, false},
+      {64, 3, 16, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, false},
+      // ReLU.
+      {2, 3, 24, 24, 32, 3, 3, 1, 1, 1, 1, 1, 1, true, true}, {1, 3, 56, 56, 96, 11, 11, 4, 4, 2, 2, 1, 1, true, true},
+      {1, 16, 9, 9, 48, 3, 3, 2, 2, 1, 1, 1, 1, false, true},
+      // Stem-like shapes kconv is meant to be fast on.
+      {2, 3, 227, 227, 96, 11, 11, 4, 4, 0, 0}, {1, 3, 299, 299, 32, 3, 3, 2, 2}, {2, 1, 64, 64, 32, 7, 7, 2, 2, 3, 3},
+      {1, 4, 64, 64, 64, 4, 4, 4, 4},
+  };
+  return shapes;
+}
+
+}  // namespace kconv_test

@@ -1,0 +1,317 @@
+// kconv-bench: times one convolution shape with every kernel config that accepts it.
+//
+// Default: AlexNet conv1 at N = 256. Per config: the median of >= 50 timed runs (driver-API events
+// around each launch, after warm-up), its spread, TFLOP/s (useful work), GB/s (x + w + y once each),
+// and a sampled check against a float64 reference. Inputs alternate between two random sets and the
+// output is poisoned with NaN before every run. Without a GPU it runs the host path on a small batch.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kconv/kconv.h"
+#include "runtime/driver_api.h"
+
+namespace {
+
+struct Options {
+  kconv_conv_desc desc;
+  int runs = 100;
+  int warmup = 10;
+  const char* only_config = nullptr;
+  bool host = false;
+  bool n_given = false;
+};
+
+void Usage() {
+  printf(
+      "usage: kconv-bench [--alexnet | --resnet-stem] [--n N] [--c C] [--h H] [--w W] [--k K] [--r R] [--s S]\n"
+      "                   [--stride S] [--pad P] [--dil D] [--no-bias] [--relu] [--runs R] [--warmup W]\n"
+      "                   [--config NAME] [--host]\n"
+      "Defaults: AlexNet conv1 (3x224x224 -> 96, 11x11, stride 4, pad 2, bias), N = 256, 100 runs.\n");
+}
+
+void SetAlexNet(kconv_conv_desc* d) {
+  d->c = 3, d->h = 224, d->w = 224, d->k = 96, d->r = 11, d->s = 11;
+  d->stride_h = d->stride_w = 4;
+  d->pad_h = d->pad_w = 2;
+  d->dil_h = d->dil_w = 1;
+  d->has_bias = 1;
+}
+
+bool Parse(int argc, char** argv, Options* o) {
+  kconv_conv_desc_init(&o->desc);
+  SetAlexNet(&o->desc);
+  o->desc.n = 256;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](int64_t* out) {
+      if (i + 1 >= argc) return false;
+      *out = atoll(argv[++i]);
+      return true;
+    };
+    int64_t v = 0;
+    if (a == "--alexnet") {
+      SetAlexNet(&o->desc);
+    } else if (a == "--resnet-stem") {
+      kconv_conv_desc& d = o->desc;
+      d.c = 3, d.h = 224, d.w = 224, d.k = 64, d.r = 7, d.s = 7;
+      d.stride_h = d.stride_w = 2;
+      d.pad_h = d.pad_w = 3;
+    } else if (a == "--n" && value(&o->desc.n)) {
+      o->n_given = true;
+    } else if (a == "--c" && value(&o->desc.c)) {
+    } else if (a == "--h" && value(&o->desc.h)) {
+    } else if (a == "--w" && value(&o->desc.w)) {
+    } else if (a == "--k" && value(&o->desc.k)) {
+    } else if (a == "--r" && value(&o->desc.r)) {
+    } else if (a == "--s" && value(&o->desc.s)) {
+    } else if (a == "--stride" && value(&v)) {
+      o->desc.stride_h = o->desc.stride_w = v;
+    } else if (a == "--pad" && value(&v)) {
+      o->desc.pad_h = o->desc.pad_w = v;
+    } else if (a == "--dil" && value(&v)) {
+      o->desc.dil_h = o->desc.dil_w = v;
+    } else if (a == "--no-bias") {
+      o->desc.has_bias = 0;
+    } else if (a == "--relu") {
+      o->desc.relu = 1;
+    } else if (a == "--runs" && value(&v)) {
+      o->runs = static_cast<int>(std::max<int64_t>(v, 50));
+    } else if (a == "--warmup" && value(&v)) {
+      o->warmup = static_cast<int>(std::max<int64_t>(v, 1));
+    } else if (a == "--config" && i + 1 < argc) {
+      o->only_config = argv[++i];
+    } else if (a == "--host") {
+      o->host = true;
+    } else {
+      Usage();
+      return false;
+    }
+  }
+  return true;
+}
+
+struct Dims {
+  int64_t x, w, y, p, q;
+};
+
+Dims DimsOf(const kconv_conv_desc& d) {
+  int64_t out[4];
+  kconv_conv_output_shape(&d, out);
+  return {d.n * d.c * d.h * d.w, d.k * d.c * d.r * d.s, out[0] * out[1] * out[2] * out[3], out[2], out[3]};
+}
+
+double ReferenceAt(const kconv_conv_desc& d, const Dims& dims, const std::vector<float>& x, const std::vector<float>& w,
+                   const std::vector<float>& b, int64_t index) {
+  const int64_t q = index % dims.q, p = (index / dims.q) % dims.p, k = (index / (dims.q * dims.p)) % d.k,
+                n = index / (dims.q * dims.p * d.k);
+  double acc = d.has_bias ? b[k] : 0.0;
+  for (int64_t c = 0; c < d.c; ++c)
+    for (int64_t r = 0; r < d.r; ++r)
+      for (int64_t s = 0; s < d.s; ++s) {
+        const int64_t ih = p * d.stride_h - d.pad_h + r * d.dil_h, iw = q * d.stride_w - d.pad_w + s * d.dil_w;
+        if (ih < 0 || ih >= d.h || iw < 0 || iw >= d.w) continue;
+        acc += static_cast<double>(x[((n * d.c + c) * d.h + ih) * d.w + iw]) * w[((k * d.c + c) * d.r + r) * d.s + s];
+      }
+  return d.relu && acc < 0 ? 0 : acc;
+}
+
+double UsefulFlops(const kconv_conv_desc& d, const Dims& dims) {
+  return 2.0 * static_cast<double>(dims.y) * static_cast<double>(d.c * d.r * d.s);
+}
+
+double Bytes(const Dims& dims, const kconv_conv_desc& d) {
+  return 4.0 * static_cast<double>(dims.x + dims.w + dims.y + (d.has_bias ? d.k : 0));
+}
+
+void PrintShape(const kconv_conv_desc& d, const Dims& dims) {
+  printf("shape: N=%lld C=%lld H=%lld W=%lld -> K=%lld %lldx%lld stride %lld pad %lld dil %lld%s%s -> %lldx%lld\n",
+         (long long)d.n, (long long)d.c, (long long)d.h, (long long)d.w, (long long)d.k, (long long)d.r, (long long)d.s,
+         (long long)d.stride_h, (long long)d.pad_h, (long long)d.dil_h, d.has_bias ? " bias" : "", d.relu ? " relu" : "",
+         (long long)dims.p, (long long)dims.q);
+}
+
+int RunHost(Options o, const std::string& why) {
+  if (!o.n_given) o.desc.n = 2;
+  const Dims dims = DimsOf(o.desc);
+  printf("NOTE: %s\nRunning the host (CPU) path instead, on a small batch; GPU timings need an NVIDIA GPU.\n", why.c_str());
+  PrintShape(o.desc, dims);
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<float> x(dims.x), w(dims.w), b(o.desc.k), y(dims.y, NAN);
+  for (float& v : x) v = u(rng);
+  for (float& v : w) v = u(rng);
+  for (float& v : b) v = u(rng);
+  const auto t0 = std::chrono::steady_clock::now();
+  const kconv_status st = kconv_forward_host(&o.desc, x.data(), w.data(), o.desc.has_bias ? b.data() : nullptr, y.data());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (st != KCONV_STATUS_OK) {
+    fprintf(stderr, "kconv_forward_host: %s: %s\n", kconv_status_string(st), kconv_last_error_message());
+    return 1;
+  }
+  double worst = 0;
+  for (int i = 0; i < 64; ++i) {
+    const int64_t idx = static_cast<int64_t>(rng() % static_cast<uint64_t>(dims.y));
+    const double ref = ReferenceAt(o.desc, dims, x, w, b, idx);
+    worst = std::max(worst, std::fabs(y[idx] - ref) / (1e-6 + std::fabs(ref)));
+  }
+  printf("host path: %.1f ms, %.2f GFLOP/s, 64 sampled outputs max relative error %.2e (%s)\n", seconds * 1e3,
+         UsefulFlops(o.desc, dims) / seconds / 1e9, worst, worst < 1e-5 ? "ok" : "MISMATCH");
+  return worst < 1e-5 ? 0 : 1;
+}
+
+#define BENCH_CU(call)                                                         \
+  do {                                                                         \
+    CUresult r_ = api->call;                                                   \
+    if (r_ != CUDA_SUCCESS) {                                                  \
+      fprintf(stderr, "%s\n", std::string(kconv::CuResultToStatus(api, r_, #call).message()).c_str()); \
+      return 1;                                                                \
+    }                                                                          \
+  } while (0)
+
+struct Row {
+  std::string config;
+  double median_us, p10_us, p90_us, tflops, gbps, max_err;
+  bool ok, chosen;
+};
+
+int RunGpu(const Options& o, const kconv::DriverApi* api) {
+  const kconv_conv_desc& d = o.desc;
+  const Dims dims = DimsOf(d);
+  kconv_context* ctx = nullptr;
+  if (kconv_context_create(nullptr, &ctx) != KCONV_STATUS_OK) {
+    fprintf(stderr, "kconv_context_create: %s\n", kconv_last_error_message());
+    return 1;
+  }
+  // The kconv context retained the primary context; make it current for the buffers and events here.
+  CUdevice device;
+  CUcontext primary;
+  BENCH_CU(cuDeviceGet(&device, 0));
+  BENCH_CU(cuDevicePrimaryCtxRetain(&primary, device));
+  BENCH_CU(cuCtxPushCurrent(primary));
+  char name[256] = {};
+  BENCH_CU(cuDeviceGetName(name, sizeof(name) - 1, device));
+  printf("device: %s, driver %d.%d, kconv %s\n", name, api->driver_version / 1000, api->driver_version % 1000 / 10,
+         kconv_version_string());
+  PrintShape(d, dims);
+
+  std::mt19937_64 rng(std::random_device{}());
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<float> hx[2], hw(dims.w), hb(d.k);
+  for (auto& set : hx) {
+    set.resize(dims.x);
+    for (float& v : set) v = u(rng);
+  }
+  for (float& v : hw) v = u(rng);
+  for (float& v : hb) v = u(rng);
+  CUdeviceptr x[2], w, b, y;
+  for (int i = 0; i < 2; ++i) {
+    BENCH_CU(cuMemAlloc(&x[i], dims.x * 4));
+    BENCH_CU(cuMemcpyHtoD(x[i], hx[i].data(), dims.x * 4));
+  }
+  BENCH_CU(cuMemAlloc(&w, dims.w * 4));
+  BENCH_CU(cuMemAlloc(&b, d.k * 4));
+  BENCH_CU(cuMemAlloc(&y, dims.y * 4));
+  BENCH_CU(cuMemcpyHtoD(w, hw.data(), dims.w * 4));
+  BENCH_CU(cuMemcpyHtoD(b, hb.data(), d.k * 4));
+  std::vector<int64_t> samples(512);
+  for (int64_t& s : samples) s = static_cast<int64_t>(rng() % static_cast<uint64_t>(dims.y));
+
+  kconv_plan* chosen = nullptr;
+  std::string chosen_config;
+  if (kconv_plan_create(ctx, &d, nullptr, &chosen) == KCONV_STATUS_OK) {
+    kconv_plan_info info;
+    info.struct_size = sizeof(info);
+    kconv_plan_get_info(chosen, &info);
+    chosen_config = std::string(info.family) + "/" + info.config;
+    kconv_plan_destroy(chosen);
+  }
+
+  CUevent start, stop;
+  BENCH_CU(cuEventCreate(&start, CU_EVENT_DEFAULT));
+  BENCH_CU(cuEventCreate(&stop, CU_EVENT_DEFAULT));
+  std::vector<Row> rows;
+  for (int ci = 0; ci < kconv_config_count(); ++ci) {
+    const char* config = kconv_config_name(ci);
+    if (o.only_config && std::string(config).find(o.only_config) == std::string::npos) continue;
+    kconv_plan_options po;
+    kconv_plan_options_init(&po);
+    po.config_name = config;
+    kconv_plan* plan = nullptr;
+    if (kconv_plan_create(ctx, &d, &po, &plan) != KCONV_STATUS_OK) {
+      printf("  %-40s skipped: %s\n", config, kconv_last_error_message());
+      continue;
+    }
+    std::vector<float> times;
+    int last_set = 0;
+    for (int run = 0; run < o.warmup + o.runs; ++run) {
+      last_set = run % 2;
+      BENCH_CU(cuMemsetD32Async(y, 0x7fc00000u, dims.y, nullptr));  // poison, outside the timed region
+      BENCH_CU(cuEventRecord(start, nullptr));
+      if (kconv_plan_execute(plan, x[last_set], w, d.has_bias ? b : 0, y, nullptr) != KCONV_STATUS_OK) {
+        fprintf(stderr, "kconv_plan_execute: %s\n", kconv_last_error_message());
+        return 1;
+      }
+      BENCH_CU(cuEventRecord(stop, nullptr));
+      BENCH_CU(cuEventSynchronize(stop));
+      float ms = 0;
+      BENCH_CU(cuEventElapsedTime(&ms, start, stop));
+      if (run >= o.warmup) times.push_back(ms * 1000.f);
+    }
+    std::sort(times.begin(), times.end());
+    Row row{config, times[times.size() / 2], times[times.size() / 10], times[times.size() * 9 / 10], 0, 0, 0, true,
+            chosen_config == config};
+    row.tflops = UsefulFlops(d, dims) / (row.median_us * 1e-6) / 1e12;
+    row.gbps = Bytes(dims, d) / (row.median_us * 1e-6) / 1e9;
+    std::vector<float> hy(dims.y);
+    BENCH_CU(cuMemcpyDtoH(hy.data(), y, dims.y * 4));
+    for (int64_t s : samples) {
+      const double ref = ReferenceAt(d, dims, hx[last_set], hw, hb, s);
+      const double err = std::fabs(hy[s] - ref);
+      if (!(err <= 1e-2 + 1e-2 * std::fabs(ref))) row.ok = false;
+      row.max_err = std::max(row.max_err, err / (1.0 + std::fabs(ref)));
+    }
+    rows.push_back(row);
+    kconv_plan_destroy(plan);
+  }
+  kconv_context_destroy(ctx);
+
+  size_t fastest = 0;
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (rows[i].median_us < rows[fastest].median_us) fastest = i;
+  printf("\n%-36s %10s %10s %10s %9s %9s %10s  %s\n", "config", "median_us", "p10_us", "p90_us", "TFLOP/s", "GB/s",
+         "max_err", "check");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row& r = rows[i];
+    printf("%-36s %10.1f %10.1f %10.1f %9.2f %9.1f %10.2e  %s%s%s\n", r.config.c_str(), r.median_us, r.p10_us, r.p90_us,
+           r.tflops, r.gbps, r.max_err, r.ok ? "ok" : "MISMATCH", r.chosen ? "  <- kconv's choice" : "",
+           i == fastest ? "  <- fastest" : "");
+  }
+  printf("(%d timed runs per config after %d warm-up; 512 sampled outputs checked against float64)\n", o.runs, o.warmup);
+  bool all_ok = !rows.empty();
+  for (const Row& r : rows) all_ok = all_ok && r.ok;
+  return all_ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!Parse(argc, argv, &o)) return 2;
+  int64_t dims[4];
+  if (kconv_conv_output_shape(&o.desc, dims) != KCONV_STATUS_OK) {
+    fprintf(stderr, "%s\n", kconv_last_error_message());
+    return 2;
+  }
+  if (o.host) return RunHost(o, "--host given");
+  auto api = kconv::Driver();
+  if (!api.ok()) return RunHost(o, std::string(api.status().message()));
+  return RunGpu(o, *api);
+}
