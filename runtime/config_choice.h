@@ -13,16 +13,23 @@ struct DeviceLimits {
   int smem_per_block_optin;  // bytes a block may use after raising its dynamic limit
   int smem_per_sm;
   int max_threads_per_sm;
+  int registers_per_sm;
 };
+
+// Blocks of `tile` resident on one SM, limited by shared memory, threads and (when registers > 0, the
+// kernel's registers per thread) the register file; at least 1.
+int ResidentBlocks(const TileConfig& tile, int registers, const DeviceLimits& device);
 
 // Relative cost of running `shape` with `tile` (smaller is better): full waves of blocks over the
 // machine, each block's time proportional to the operand bytes it gathers per tap, (block_m + block_n),
 // over its padded reduction. Large problems favour large tiles with many resident blocks; small ones
 // favour small tiles that spread over more SMs. Returns a negative value when the tile does not fit.
-double EstimateTileCost(const ConvShape& shape, const TileConfig& tile, const DeviceLimits& device);
+// On an H200 this ranked the nine Triton configs' three fastest for AlexNet conv1 in measured order.
+double EstimateTileCost(const ConvShape& shape, const TileConfig& tile, int registers, const DeviceLimits& device);
 
-// Index into Configs() of the cheapest config that accepts the shape and fits the device; ties go to
-// the deeper pipeline, then the lower index. UNIMPLEMENTED (with each config's reason) when none does.
-absl::StatusOr<int> ChooseConfig(const ConvShape& shape, const DeviceLimits& device);
+// Index into Configs() of the cheapest config that accepts the shape and fits the device, each costed
+// with the registers of the image that would be loaded for it (force_ptx as in SelectBlob); ties go to
+// the lower index. UNIMPLEMENTED (with each config's reason) when none does.
+absl::StatusOr<int> ChooseConfig(const ConvShape& shape, const DeviceLimits& device, bool force_ptx);
 
 }  // namespace kconv

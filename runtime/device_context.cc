@@ -59,6 +59,8 @@ absl::StatusOr<std::shared_ptr<DeviceContext>> DeviceContext::Open(const kconv_c
       attribute(CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR, &dc->limits_.smem_per_sm));
   KCONV_RETURN_IF_ERROR(
       attribute(CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, &dc->limits_.max_threads_per_sm));
+  KCONV_RETURN_IF_ERROR(
+      attribute(CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_MULTIPROCESSOR, &dc->limits_.registers_per_sm));
   return dc;
 }
 

@@ -12,6 +12,7 @@
 #include "elf_view.h"
 #include "kconv/kconv.h"
 #include "runtime/blob_registry.h"
+#include "runtime/cubin_info.h"
 
 namespace {
 
@@ -19,8 +20,8 @@ constexpr int kEmCuda = 190;
 
 std::vector<int> BuiltArchs() {
   std::vector<int> archs;
-  std::stringstream in(KCONV_TEST_CUDA_ARCHS);  // e.g. "80;86;89;90"
-  for (std::string a; std::getline(in, a, ';');) archs.push_back(std::stoi(a));
+  std::stringstream in(KCONV_TEST_CUDA_ARCHS);  // e.g. "80,86,89,90"
+  for (std::string a; std::getline(in, a, ',');) archs.push_back(std::stoi(a));
   return archs;
 }
 
@@ -64,6 +65,9 @@ TEST_CASE("registry.every_config_and_architecture_is_embedded") {
       CHECK(elf.CudaArch() == arch);
       const std::set<std::string> symbols(elf.defined_symbols.begin(), elf.defined_symbols.end());
       CHECK(symbols.count(cubin->kernel_symbol) == 1);
+      const int registers = kconv::CubinRegisterCount(cubin->begin, cubin->size());
+      CHECK(registers >= 32);
+      CHECK(registers <= 255);
     }
     const kconv::Blob* ptx = FindBlob(*index, KCONV_TEST_PTX_ARCH, kconv::BlobKind::kPtx);
     REQUIRE(ptx != nullptr);
@@ -71,6 +75,7 @@ TEST_CASE("registry.every_config_and_architecture_is_embedded") {
     CHECK(ptx->end[0] == '\0');  // terminated for cuModuleLoadData
     CHECK(text.find(".target sm_" + std::to_string(KCONV_TEST_PTX_ARCH)) != std::string::npos);
     CHECK(text.find(".entry " + std::string(ptx->kernel_symbol)) != std::string::npos);
+    CHECK(kconv::CubinRegisterCount(ptx->begin, ptx->size()) == 0);  // text, not an ELF
   }
   CHECK(kconv::Blobs().size() == expected.size() * (BuiltArchs().size() + 1));
 }

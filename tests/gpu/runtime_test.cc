@@ -219,17 +219,17 @@ TEST_SUITE("gpu") {
     o.force_ptx = 1;  // a module kconv has not loaded in this process yet: JIT and load need memory
     kconv_context* ctx = nullptr;
     kconv_status status = kconv_context_create(&o, &ctx);
-    std::string message;
     if (status == KCONV_STATUS_OK) {
       const kconv_conv_desc d = Shape{1, 3, 8, 8, 4, 3, 3}.Desc();
       kconv_plan* plan = nullptr;
       status = kconv_plan_create(ctx, &d, nullptr, &plan);
-      message = kconv_last_error_message();
       kconv_plan_destroy(plan);
       kconv_context_destroy(ctx);
     }
+    const std::string message = status == KCONV_STATUS_OK ? "" : kconv_last_error_message();
     for (CUdeviceptr p : hogs) api->cuMemFree(p);
-    MESSAGE("with the device full: " << kconv_status_string(status) << " " << message);
+    MESSAGE("with the device full (" << hogs.size() << " allocations held): " << std::string(kconv_status_string(status))
+                                     << " " << message);
     CHECK((status == KCONV_STATUS_OK || status == KCONV_STATUS_RESOURCE_EXHAUSTED));
   }
 
