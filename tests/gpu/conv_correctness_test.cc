@@ -61,7 +61,8 @@ int CheckAllConfigs(kconv_context* ctx, const Shape& s, bool elementwise, bool e
   for (int i = -1; i < kconv_config_count(); ++i) {
     const char* config = i < 0 ? nullptr : kconv_config_name(i);
     CAPTURE(s.Name());
-    CAPTURE(config ? config : "(kconv's choice)");
+    const std::string config_name = config ? config : "(kconv's choice)";
+    CAPTURE(config_name);
     PlanPtr plan = MakePlan(ctx, s, config);
     if (plan == nullptr) continue;
     kconv_plan_info info;
@@ -113,7 +114,7 @@ TEST_SUITE("gpu") {
   TEST_CASE("gpu.forced_ptx_path_matches_the_reference") {
     ContextPtr ctx = MakeContext(true);
     for (const Shape& s : {AlexNetConv1(32), Shape{1, 8, 12, 12, 17, 3, 3, 1, 1, 1, 1}, ResNetStem(1),
-                           Shape{2, 3, 16, 16, 8, 3, 3, 1, 1, 2, 2, 2, 2}, Shape{1, 1, 1, 1, 1, 1, 1}}) {
+                           Shape{2, 3, 16, 16, 8, 3, 3, 1, 1, 2, 2, 2, 2}, Shape{1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, false}}) {
       CheckAllConfigs(ctx.get(), s, false, true);
     }
     kconv_plan_options o;

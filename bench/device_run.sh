@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine (the device tool), over binaries built here and carried in .carry/:
+#   .carry/kconv_gpu_tests, .carry/kconv-bench, .carry/cubins/*.cubin
+# Checks the SASS, runs the GPU suite, times every config at N = 256, 32 and 1 (and the PTX path), and
+# times cuDNN in the same run. Logs go to $OUT; a short table is printed last.
+set -uo pipefail
+out=${OUT:-/tmp/kconv-out}
+mkdir -p "$out"
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee "$out/gpu.txt"
+
+{
+  for c in .carry/cubins/*.sm_90.cubin; do
+    sass=$(cuobjdump -sass "$c")
+    printf '%s HMMA=%s LDGSTS=%s LDL/STL=%s\n' "$(basename "$c")" "$(grep -c HMMA <<<"$sass")" \
+      "$(grep -c LDGSTS <<<"$sass")" "$(grep -cE 'LDL|STL' <<<"$sass")"
+  done
+} | tee "$out/sass.txt"
+
+.carry/kconv_gpu_tests > "$out/gpu_tests.log" 2>&1
+echo "gpu tests exit code: $?" | tee -a "$out/gpu_tests.log"
+for n in 256 32 1; do
+  .carry/kconv-bench --n "$n" > "$out/bench_n$n.log" 2>&1
+done
+KCONV_FORCE_PTX=1 .carry/kconv-bench --n 256 > "$out/bench_ptx_n256.log" 2>&1
+python3 bench/torch_anchor.py 256 32 1 > "$out/torch.log" 2>&1
+
+echo; grep -E "test cases|assertions|exit code" "$out/gpu_tests.log"
+for f in "$out"/bench_*.log; do echo "== $(basename "$f")"; grep -E "choice|fastest" "$f"; done
+cat "$out/torch.log"
