@@ -1,7 +1,7 @@
 # Builds kernel families into per-config, per-architecture images and embeds them in the library.
 #
-# kconv_add_kernel_family(<family>) reads ptx/<family>.configs (block_m block_n block_k warps stages per
-# line), generates one translation unit per config from ptx/<family>_instance.cu.in, and adds one nvcc
+# kconv_add_kernel_family(<family>) reads ptx/<family>.configs (a config name and five integers per line,
+# whose meaning is the family's), generates one translation unit per config from ptx/<family>_instance.cu.in, and adds one nvcc
 # invocation per (config, architecture in KCONV_CUDA_ARCHS) producing a cubin, plus one PTX per config
 # for KCONV_PTX_ARCH. kconv_write_registry(<out.cc>) then writes the registry table with the images
 # embedded through .incbin.
@@ -45,26 +45,25 @@ endfunction()
 function(kconv_add_kernel_family family)
   set(config_file "${CMAKE_CURRENT_SOURCE_DIR}/ptx/${family}.configs")
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${config_file}")
-  file(STRINGS "${config_file}" lines REGEX "^[ \t]*[0-9]")
+  file(STRINGS "${config_file}" lines REGEX "^[ \t]*[a-z0-9]")
   get_property(config_index GLOBAL PROPERTY KCONV_CONFIG_COUNT)
   foreach(line IN LISTS lines)
     string(STRIP "${line}" line)
     string(REGEX REPLACE "[ \t]+" ";" fields "${line}")
     list(LENGTH fields field_count)
-    if(NOT field_count EQUAL 5)
-      message(FATAL_ERROR "${config_file}: expected 'block_m block_n block_k warps stages', got '${line}'")
+    if(NOT field_count EQUAL 6)
+      message(FATAL_ERROR "${config_file}: expected 'name v0 v1 v2 v3 v4', got '${line}'")
     endif()
-    list(GET fields 0 KCONV_BM)
-    list(GET fields 1 KCONV_BN)
-    list(GET fields 2 KCONV_BK)
-    list(GET fields 3 KCONV_WARPS)
-    list(GET fields 4 KCONV_STAGES)
-    set(config "m${KCONV_BM}n${KCONV_BN}k${KCONV_BK}_w${KCONV_WARPS}_s${KCONV_STAGES}")
+    list(GET fields 0 config)
+    foreach(v RANGE 4)
+      math(EXPR field "${v} + 1")
+      list(GET fields ${field} KCONV_V${v})
+    endforeach()
     set(KCONV_SYMBOL "kconv_${family}_${config}")
     set(cu "${KCONV_KERNEL_DIR}/${KCONV_SYMBOL}.cu")
     configure_file("${CMAKE_CURRENT_SOURCE_DIR}/ptx/${family}_instance.cu.in" "${cu}" @ONLY)
     set_property(GLOBAL APPEND_STRING PROPERTY KCONV_CONFIG_ROWS
-      "    {\"${family}\", \"${config}\", \"${family}/${config}\", {${KCONV_BM}, ${KCONV_BN}, ${KCONV_BK}, ${KCONV_WARPS}, ${KCONV_STAGES}}},\n")
+      "    {\"${family}\", \"${config}\", \"${family}/${config}\", {${KCONV_V0}, ${KCONV_V1}, ${KCONV_V2}, ${KCONV_V3}, ${KCONV_V4}}},\n")
     foreach(arch IN LISTS KCONV_CUDA_ARCHS)
       set(image "${KCONV_KERNEL_DIR}/${KCONV_SYMBOL}.sm_${arch}.cubin")
       kconv_add_image("${image}" "${cu}" cubin ${arch})

@@ -5,6 +5,18 @@
 
 namespace kconv {
 
+Family FamilyOf(const KernelConfig& config) {
+  return absl::string_view(config.family) == "stem_tf32" ? Family::kStemTf32 : Family::kImplicitGemmTf32;
+}
+
+TileConfig ImplicitGemmTile(const KernelConfig& c) {
+  return TileConfig{c.values[0], c.values[1], c.values[2], c.values[3], c.values[4]};
+}
+
+StemConfig StemConfigOf(const KernelConfig& c) {
+  return StemConfig{c.values[0], c.values[1], c.values[2], c.values[3], c.values[4]};
+}
+
 absl::StatusOr<int> FindConfig(absl::string_view name) {
   const auto configs = Configs();
   int match = -1;

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "ptx/implicit_gemm_layout.h"
+#include "ptx/stem_params.h"
 
 namespace kconv {
 
@@ -17,8 +18,16 @@ struct KernelConfig {
   const char* family;     // e.g. "implicit_gemm_tf32"
   const char* name;       // e.g. "m64n64k32_w4_s2"
   const char* full_name;  // "family/name"
-  TileConfig tile;
+  int values[5];          // the family's parameters, as listed in ptx/<family>.configs
 };
+
+enum class Family { kImplicitGemmTf32, kStemTf32 };
+
+Family FamilyOf(const KernelConfig& config);
+// block_m block_n block_k warps stages
+TileConfig ImplicitGemmTile(const KernelConfig& config);
+// mt nt warps wsteps wstages
+StemConfig StemConfigOf(const KernelConfig& config);
 
 enum class BlobKind { kCubin, kPtx };
 

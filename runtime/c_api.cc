@@ -27,7 +27,7 @@ struct kconv_context {
 };
 
 struct kconv_plan {
-  std::shared_ptr<const kconv::Plan> plan;
+  std::unique_ptr<kconv::Plan> plan;
 };
 
 namespace {
@@ -205,6 +205,13 @@ kconv_status kconv_plan_execute(const kconv_plan* plan, uint64_t x, uint64_t w, 
   return Guard(__func__, [&]() -> absl::Status {
     KCONV_RETURN_IF_ERROR(RequireOut(plan, "plan"));
     return plan->plan->Execute({x, w, bias, y}, static_cast<CUstream>(stream));
+  });
+}
+
+kconv_status kconv_plan_set_weights(kconv_plan* plan, uint64_t w, void* stream) {
+  return Guard(__func__, [&]() -> absl::Status {
+    KCONV_RETURN_IF_ERROR(RequireOut(plan, "plan"));
+    return plan->plan->SetWeights(w, static_cast<CUstream>(stream));
   });
 }
 

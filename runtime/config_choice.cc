@@ -8,6 +8,8 @@
 #include "runtime/blob_registry.h"
 #include "runtime/cubin_info.h"
 #include "runtime/implicit_gemm_family.h"
+#include "runtime/stem_family.h"
+#include "runtime/status_macros.h"
 
 namespace kconv {
 
@@ -26,14 +28,39 @@ int RegistersOf(int config_index, int cc, bool force_ptx) {
 
 }  // namespace
 
-int ResidentBlocks(const TileConfig& tile, int registers, const DeviceLimits& device) {
-  const TileLayout layout = MakeTileLayout(tile);
-  int resident = std::min({device.smem_per_sm / std::max(layout.smem_bytes, 1), device.max_threads_per_sm / layout.threads, 32});
+int ResidentBlocks(int shared_bytes, int threads, int registers, const DeviceLimits& device) {
+  int resident = std::min({device.smem_per_sm / std::max(shared_bytes, 1), device.max_threads_per_sm / threads, 32});
   if (registers > 0) {
     const int per_warp = (registers * 32 + 255) / 256 * 256;  // allocated per warp in units of 256
-    resident = std::min(resident, device.registers_per_sm / (per_warp * tile.warps));
+    resident = std::min(resident, device.registers_per_sm / (per_warp * (threads / 32)));
   }
   return std::max(1, resident);
+}
+
+int ResidentBlocks(const TileConfig& tile, int registers, const DeviceLimits& device) {
+  const TileLayout layout = MakeTileLayout(tile);
+  return ResidentBlocks(layout.smem_bytes, layout.threads, registers, device);
+}
+
+double EstimateStemCost(const ConvShape& s, const StemConfig& config, int shared_bytes, int registers,
+                        const DeviceLimits& device) {
+  const StemLayout layout = MakeStemLayout(config);
+  const int64_t blocks = s.n * ((s.p * s.q + layout.tile_pixels - 1) / layout.tile_pixels);
+  const int resident = ResidentBlocks(shared_bytes, layout.threads, registers, device);
+  const double waves = std::ceil(static_cast<double>(blocks) / (static_cast<double>(device.sm_count) * resident));
+  return waves * (layout.tile_pixels + 64);
+}
+
+absl::Status ConfigAccepts(const ConvShape& s, const KernelConfig& config, const DeviceLimits& device) {
+  if (FamilyOf(config) == Family::kStemTf32) return StemAccepts(s, StemConfigOf(config), device.smem_per_block_optin);
+  const TileConfig tile = ImplicitGemmTile(config);
+  KCONV_RETURN_IF_ERROR(ImplicitGemmAccepts(s, tile));
+  if (MakeTileLayout(tile).smem_bytes > device.smem_per_block_optin) {
+    return absl::UnimplementedError(absl::StrCat("needs ", MakeTileLayout(tile).smem_bytes,
+                                                 " bytes of shared memory per block; the device allows ",
+                                                 device.smem_per_block_optin));
+  }
+  return absl::OkStatus();
 }
 
 double EstimateTileCost(const ConvShape& s, const TileConfig& tile, int registers, const DeviceLimits& device) {
@@ -48,27 +75,30 @@ double EstimateTileCost(const ConvShape& s, const TileConfig& tile, int register
 
 absl::StatusOr<int> ChooseConfig(const ConvShape& s, const DeviceLimits& device, bool force_ptx) {
   const auto configs = Configs();
-  int best = -1;
-  double best_cost = 0;
+  int best[2] = {-1, -1};  // per family: stem, implicit GEMM
+  double best_cost[2] = {0, 0};
   std::string reasons;
   for (int i = 0; i < static_cast<int>(configs.size()); ++i) {
-    const TileConfig& tile = configs[i].tile;
-    if (absl::Status accepted = ImplicitGemmAccepts(s, tile); !accepted.ok()) {
+    if (absl::Status accepted = ConfigAccepts(s, configs[i], device); !accepted.ok()) {
       absl::StrAppend(&reasons, "; ", configs[i].full_name, ": ", accepted.message());
       continue;
     }
-    const double cost = EstimateTileCost(s, tile, RegistersOf(i, device.cc, force_ptx), device);
-    if (cost < 0) {
-      absl::StrAppend(&reasons, "; ", configs[i].full_name, ": needs more shared memory than the device has");
-      continue;
-    }
-    if (best < 0 || cost < best_cost) {
-      best = i;
-      best_cost = cost;
+    const int registers = RegistersOf(i, device.cc, force_ptx);
+    const bool stem = FamilyOf(configs[i]) == Family::kStemTf32;
+    const double cost =
+        stem ? EstimateStemCost(s, StemConfigOf(configs[i]),
+                                static_cast<int>(MakeStemPlanData(s, StemConfigOf(configs[i])).geometry.shared_bytes),
+                                registers, device)
+             : EstimateTileCost(s, ImplicitGemmTile(configs[i]), registers, device);
+    const int f = stem ? 0 : 1;
+    if (cost >= 0 && (best[f] < 0 || cost < best_cost[f])) {
+      best[f] = i;
+      best_cost[f] = cost;
     }
   }
-  if (best < 0) return absl::UnimplementedError(absl::StrCat("no kernel config accepts this shape", reasons));
-  return best;
+  if (best[0] >= 0) return best[0];
+  if (best[1] >= 0) return best[1];
+  return absl::UnimplementedError(absl::StrCat("no kernel config accepts this shape", reasons));
 }
 
 }  // namespace kconv

@@ -4,6 +4,7 @@
 #include "absl/status/statusor.h"
 #include "runtime/conv_shape.h"
 #include "ptx/implicit_gemm_layout.h"
+#include "runtime/blob_registry.h"
 
 namespace kconv {
 
@@ -19,6 +20,7 @@ struct DeviceLimits {
 // Blocks of `tile` resident on one SM, limited by shared memory, threads and (when registers > 0, the
 // kernel's registers per thread) the register file; at least 1.
 int ResidentBlocks(const TileConfig& tile, int registers, const DeviceLimits& device);
+int ResidentBlocks(int shared_bytes, int threads, int registers, const DeviceLimits& device);
 
 // Relative cost of running `shape` with `tile` (smaller is better): full waves of blocks over the
 // machine, each block's time proportional to the operand bytes it gathers per tap, (block_m + block_n),
@@ -27,9 +29,19 @@ int ResidentBlocks(const TileConfig& tile, int registers, const DeviceLimits& de
 // On an H200 this ranked the nine Triton configs' three fastest for AlexNet conv1 in measured order.
 double EstimateTileCost(const ConvShape& shape, const TileConfig& tile, int registers, const DeviceLimits& device);
 
-// Index into Configs() of the cheapest config that accepts the shape and fits the device, each costed
-// with the registers of the image that would be loaded for it (force_ptx as in SelectBlob); ties go to
-// the lower index. UNIMPLEMENTED (with each config's reason) when none does.
+// OK if `config` can run `shape` on the device, else why not (UNIMPLEMENTED).
+absl::Status ConfigAccepts(const ConvShape& shape, const KernelConfig& config, const DeviceLimits& device);
+
+// Relative cost of a stem-family config: waves of its blocks over the machine, each block's time taken
+// as its tile's pixels plus a fixed 64-pixel equivalent for loading the band and streaming all weights.
+double EstimateStemCost(const ConvShape& shape, const StemConfig& config, int shared_bytes, int registers,
+                        const DeviceLimits& device);
+
+// Index into Configs() of the config kconv runs `shape` with when the caller names none: the cheapest
+// stem-family config if any accepts the shape (it is specialised for it), else the cheapest
+// implicit-GEMM config. Each is costed with the registers of the image that would be loaded for it
+// (force_ptx as in SelectBlob); ties go to the lower index. UNIMPLEMENTED (with each config's reason)
+// when none accepts the shape.
 absl::StatusOr<int> ChooseConfig(const ConvShape& shape, const DeviceLimits& device, bool force_ptx);
 
 }  // namespace kconv

@@ -70,35 +70,36 @@ DeviceContext::~DeviceContext() {
     ScopedCuContext scoped(api_, cu_context_);
     if (scoped.status().ok()) {
       absl::MutexLock lock(&mu_);
-      for (auto& [blob, kernel] : kernels_) api_->cuModuleUnload(kernel.module);
+      for (auto& [blob, module] : modules_) api_->cuModuleUnload(module);
     }
   }
   if (owns_primary_) api_->cuDevicePrimaryCtxRelease(device_);
 }
 
-absl::StatusOr<CUfunction> DeviceContext::Function(const Blob& blob, int shared_bytes) {
+absl::StatusOr<CUfunction> DeviceContext::Function(const Blob& blob, const std::string& symbol, int shared_bytes) {
   absl::MutexLock lock(&mu_);
-  if (auto it = kernels_.find(&blob); it != kernels_.end()) return it->second.function;
+  const auto key = std::make_pair(&blob, symbol);
+  if (auto it = functions_.find(key); it != functions_.end()) return it->second;
 
   ScopedCuContext scoped(api_, cu_context_);
   KCONV_RETURN_IF_ERROR(scoped.status());
-  CUmodule module = nullptr;
-  const std::string what = absl::StrCat("cuModuleLoadData(", blob.kernel_symbol, blob.kind == BlobKind::kPtx ? ", compute_" : ", sm_",
-                                        blob.arch, ")");
-  KCONV_RETURN_IF_ERROR(CuResultToStatus(api_, api_->cuModuleLoadData(&module, blob.begin), what));
+  auto module_it = modules_.find(&blob);
+  if (module_it == modules_.end()) {
+    CUmodule module = nullptr;
+    const std::string what = absl::StrCat("cuModuleLoadData(", blob.kernel_symbol,
+                                          blob.kind == BlobKind::kPtx ? ", compute_" : ", sm_", blob.arch, ")");
+    KCONV_RETURN_IF_ERROR(CuResultToStatus(api_, api_->cuModuleLoadData(&module, blob.begin), what));
+    module_it = modules_.emplace(&blob, module).first;
+  }
   CUfunction function = nullptr;
-  absl::Status s = CuResultToStatus(api_, api_->cuModuleGetFunction(&function, module, blob.kernel_symbol),
-                                    absl::StrCat("cuModuleGetFunction(", blob.kernel_symbol, ")"));
-  if (s.ok() && shared_bytes > 48 * 1024) {
-    s = CuResultToStatus(api_,
-                         api_->cuFuncSetAttribute(function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared_bytes),
-                         "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)");
+  KCONV_RETURN_IF_ERROR(CuResultToStatus(api_, api_->cuModuleGetFunction(&function, module_it->second, symbol.c_str()),
+                                         absl::StrCat("cuModuleGetFunction(", symbol, ")")));
+  if (shared_bytes > 48 * 1024) {
+    KCONV_RETURN_IF_ERROR(CuResultToStatus(
+        api_, api_->cuFuncSetAttribute(function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared_bytes),
+        "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"));
   }
-  if (!s.ok()) {
-    api_->cuModuleUnload(module);
-    return s;
-  }
-  kernels_.emplace(&blob, LoadedKernel{module, function});
+  functions_.emplace(key, function);
   return function;
 }
 

@@ -28,9 +28,9 @@ class DeviceContext {
   DeviceContext(const DeviceContext&) = delete;
   DeviceContext& operator=(const DeviceContext&) = delete;
 
-  // The kernel of `blob`, loading its module into this context on first use (thread-safe), with its
-  // dynamic shared-memory limit raised to `shared_bytes`.
-  absl::StatusOr<CUfunction> Function(const Blob& blob, int shared_bytes);
+  // Kernel `symbol` of `blob`'s module, loading the module into this context on first use
+  // (thread-safe), with its dynamic shared-memory limit raised to `shared_bytes`.
+  absl::StatusOr<CUfunction> Function(const Blob& blob, const std::string& symbol, int shared_bytes);
 
   const DriverApi* api() const { return api_; }
   CUcontext cu_context() const { return cu_context_; }
@@ -42,10 +42,6 @@ class DeviceContext {
  private:
   DeviceContext() = default;
 
-  struct LoadedKernel {
-    CUmodule module;
-    CUfunction function;
-  };
 
   const DriverApi* api_ = nullptr;
   CUdevice device_ = 0;
@@ -57,7 +53,8 @@ class DeviceContext {
   bool synchronize_ = false;
 
   absl::Mutex mu_;
-  absl::flat_hash_map<const Blob*, LoadedKernel> kernels_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<const Blob*, CUmodule> modules_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::pair<const Blob*, std::string>, CUfunction> functions_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace kconv

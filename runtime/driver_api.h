@@ -40,6 +40,8 @@ namespace kconv {
   X(cuOccupancyMaxActiveBlocksPerMultiprocessor, 6050) \
   X(cuMemAlloc, 3020)                                  \
   X(cuMemFree, 3020)                                   \
+  X(cuMemAllocAsync, 11020)                            \
+  X(cuMemFreeAsync, 11020)                             \
   X(cuMemGetInfo, 3020)                                \
   X(cuMemcpyHtoD, 3020)                                \
   X(cuMemcpyDtoH, 3020)                                \

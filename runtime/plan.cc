@@ -49,48 +49,119 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Create(std::shared_ptr<DeviceContext
     KCONV_ASSIGN_OR_RETURN(config_index, ChooseConfig(shape, limits, device->force_ptx()));
   } else {
     const KernelConfig& config = Configs()[config_index];
-    if (absl::Status accepted = ImplicitGemmAccepts(shape, config.tile); !accepted.ok()) {
+    if (absl::Status accepted = ConfigAccepts(shape, config, limits); !accepted.ok()) {
       return absl::Status(accepted.code(), absl::StrCat(config.full_name, " cannot run this shape: ", accepted.message()));
     }
-    if (MakeTileLayout(config.tile).smem_bytes > limits.smem_per_block_optin) {
-      return absl::UnimplementedError(absl::StrCat(config.full_name, " needs ", MakeTileLayout(config.tile).smem_bytes,
-                                                   " bytes of shared memory per block; the device allows ",
-                                                   limits.smem_per_block_optin));
-    }
   }
+  const KernelConfig& config = Configs()[config_index];
   std::unique_ptr<Plan> plan(new Plan());
   plan->shape_ = shape;
   plan->config_index_ = config_index;
-  const TileConfig& tile = Configs()[config_index].tile;
-  plan->geometry_ = ImplicitGemmGeometry(shape, tile);
-  plan->params_ = ImplicitGemmParams(shape);
+  plan->family_ = FamilyOf(config);
   KCONV_ASSIGN_OR_RETURN(plan->blob_, SelectBlob(config_index, limits.cc, device->force_ptx()));
-  KCONV_ASSIGN_OR_RETURN(plan->function_, device->Function(*plan->blob_, static_cast<int>(plan->geometry_.shared_bytes)));
+  const std::string symbol = plan->blob_->kernel_symbol;
+  if (plan->family_ == Family::kStemTf32) {
+    plan->stem_ = std::make_unique<StemPlanData>(MakeStemPlanData(shape, StemConfigOf(config)));
+    plan->geometry_ = plan->stem_->geometry;
+    KCONV_ASSIGN_OR_RETURN(plan->pack_function_, device->Function(*plan->blob_, symbol + "_pack_weights", 0));
+    const DriverApi* api = device->api();
+    ScopedCuContext scoped(api, device->cu_context());
+    KCONV_RETURN_IF_ERROR(scoped.status());
+    KCONV_RETURN_IF_ERROR(CuResultToStatus(
+        api, api->cuMemAlloc(&plan->packed_weights_, static_cast<size_t>(plan->stem_->packed_weight_bytes)),
+        absl::StrCat("cuMemAlloc of ", plan->stem_->packed_weight_bytes, " bytes for the packed weights")));
+  } else {
+    plan->geometry_ = ImplicitGemmGeometry(shape, ImplicitGemmTile(config));
+    plan->implicit_params_ = ImplicitGemmParams(shape);
+  }
+  KCONV_ASSIGN_OR_RETURN(plan->function_,
+                         device->Function(*plan->blob_, symbol, static_cast<int>(plan->geometry_.shared_bytes)));
   plan->device_ = std::move(device);
   return plan;
 }
 
-absl::Status Plan::Execute(const TensorPointers& t, CUstream stream) const {
+Plan::~Plan() {
+  if (packed_weights_ == 0 || device_ == nullptr) return;
+  ScopedCuContext scoped(device_->api(), device_->cu_context());
+  if (scoped.status().ok()) device_->api()->cuMemFree(packed_weights_);
+}
+
+absl::Status Plan::Pack(uint64_t w, CUdeviceptr packed, CUstream stream) const {
+  StemPackParams pack = stem_->pack;
+  pack.w = reinterpret_cast<const float*>(w);
+  pack.packed = reinterpret_cast<float*>(packed);
+  void* args[] = {&pack};
+  const unsigned blocks = static_cast<unsigned>((int64_t{pack.steps} * pack.channels * 8 + 255) / 256);
+  const DriverApi* api = device_->api();
+  return CuResultToStatus(api, api->cuLaunchKernel(pack_function_, blocks, 1, 1, 256, 1, 1, 0, stream, args, nullptr),
+                          absl::StrCat("cuLaunchKernel(", blob_->kernel_symbol, "_pack_weights)"));
+}
+
+absl::Status Plan::SetWeights(uint64_t w, CUstream stream) {
+  if (w == 0) return absl::InvalidArgumentError("w is a null pointer");
+  if (w % alignof(float) != 0) return absl::InvalidArgumentError("w is not 4-byte aligned (fp32 tensors must be)");
+  if (family_ == Family::kStemTf32) {
+    ScopedCuContext scoped(device_->api(), device_->cu_context());
+    KCONV_RETURN_IF_ERROR(scoped.status());
+    KCONV_RETURN_IF_ERROR(Pack(w, packed_weights_, stream));
+  }
+  weights_ = w;
+  return absl::OkStatus();
+}
+
+absl::Status Plan::Execute(const TensorPointers& given, CUstream stream) const {
+  TensorPointers t = given;
+  const bool use_bound_weights = t.w == 0 && weights_ != 0;
+  if (use_bound_weights) t.w = weights_;
   KCONV_RETURN_IF_ERROR(CheckTensorPointers(shape_, t));
-  ConvParams params = params_;
-  params.x = reinterpret_cast<const float*>(t.x);
-  params.w = reinterpret_cast<const float*>(t.w);
-  params.bias = reinterpret_cast<const float*>(t.bias);
-  params.y = reinterpret_cast<float*>(t.y);
-  void* args[] = {&params};
   const DriverApi* api = device_->api();
   ScopedCuContext scoped(api, device_->cu_context());
   KCONV_RETURN_IF_ERROR(scoped.status());
-  KCONV_RETURN_IF_ERROR(CuResultToStatus(
-      api,
-      api->cuLaunchKernel(function_, geometry_.grid_x, geometry_.grid_y, 1, geometry_.threads, 1, 1,
-                          geometry_.shared_bytes, stream, args, nullptr),
-      absl::StrCat("cuLaunchKernel(", blob_->kernel_symbol, ")")));
+  if (family_ == Family::kStemTf32 && !use_bound_weights) {
+    // Weights given with the call: pack them into stream-ordered scratch, so that concurrent calls on
+    // other streams, and later changes to w, are safe. kconv_plan_set_weights avoids this per call.
+    CUdeviceptr scratch = 0;
+    KCONV_RETURN_IF_ERROR(CuResultToStatus(
+        api, api->cuMemAllocAsync(&scratch, static_cast<size_t>(stem_->packed_weight_bytes), stream),
+        "cuMemAllocAsync for the packed weights"));
+    absl::Status s = Pack(t.w, scratch, stream);
+    if (s.ok()) s = Launch({t.x, scratch, t.bias, t.y}, stream);
+    api->cuMemFreeAsync(scratch, stream);
+    KCONV_RETURN_IF_ERROR(s);
+  } else {
+    KCONV_RETURN_IF_ERROR(Launch({t.x, family_ == Family::kStemTf32 ? packed_weights_ : t.w, t.bias, t.y}, stream));
+  }
   if (device_->synchronize()) {
     KCONV_RETURN_IF_ERROR(CuResultToStatus(api, api->cuStreamSynchronize(stream),
                                            absl::StrCat("cuStreamSynchronize after ", blob_->kernel_symbol)));
   }
   return absl::OkStatus();
+}
+
+absl::Status Plan::Launch(const TensorPointers& t, CUstream stream) const {
+  ConvParams implicit;
+  StemParams stem;  // about 1 KB: the chunk table travels as a kernel parameter
+  void* args[1];
+  if (family_ == Family::kStemTf32) {
+    stem = stem_->params;
+    stem.x = reinterpret_cast<const float*>(t.x);
+    stem.w_packed = reinterpret_cast<const float*>(t.w);
+    stem.bias = reinterpret_cast<const float*>(t.bias);
+    stem.y = reinterpret_cast<float*>(t.y);
+    args[0] = &stem;
+  } else {
+    implicit = implicit_params_;
+    implicit.x = reinterpret_cast<const float*>(t.x);
+    implicit.w = reinterpret_cast<const float*>(t.w);
+    implicit.bias = reinterpret_cast<const float*>(t.bias);
+    implicit.y = reinterpret_cast<float*>(t.y);
+    args[0] = &implicit;
+  }
+  const DriverApi* api = device_->api();
+  return CuResultToStatus(api,
+                          api->cuLaunchKernel(function_, geometry_.grid_x, geometry_.grid_y, 1, geometry_.threads, 1, 1,
+                                              geometry_.shared_bytes, stream, args, nullptr),
+                          absl::StrCat("cuLaunchKernel(", blob_->kernel_symbol, ")"));
 }
 
 kconv_plan_info Plan::Info() const {
@@ -99,11 +170,21 @@ kconv_plan_info Plan::Info() const {
   info.struct_size = sizeof(info);
   info.family = config.family;
   info.config = config.name;
-  info.block_m = config.tile.block_m;
-  info.block_n = config.tile.block_n;
-  info.block_k = config.tile.block_k;
-  info.warps = config.tile.warps;
-  info.stages = config.tile.stages;
+  if (family_ == Family::kStemTf32) {
+    const StemConfig c = StemConfigOf(config);
+    info.block_m = MakeStemLayout(c).tile_pixels;
+    info.block_n = c.nt * 8;
+    info.block_k = c.wsteps * 8;
+    info.warps = c.warps;
+    info.stages = c.wstages;
+  } else {
+    const TileConfig c = ImplicitGemmTile(config);
+    info.block_m = c.block_m;
+    info.block_n = c.block_n;
+    info.block_k = c.block_k;
+    info.warps = c.warps;
+    info.stages = c.stages;
+  }
   info.arch = blob_->arch;
   info.is_ptx = blob_->kind == BlobKind::kPtx ? 1 : 0;
   info.device_cc = device_->limits().cc;

@@ -144,16 +144,26 @@ KCONV_API void kconv_plan_destroy(kconv_plan* plan);
 
 /* Enqueues the convolution on `stream` (NULL: the default stream) and returns without waiting.
  * x, w, y (and bias when desc.has_bias) are device pointers to dense fp32 NCHW tensors, 4-byte aligned;
- * y must not overlap the inputs. Launch errors are reported here; faults inside the kernel surface at
- * the caller's next synchronisation (or here with kconv_context_options.synchronize). */
+ * y must not overlap the inputs. w may be 0 after kconv_plan_set_weights: the plan's weights are used.
+ * With w given, kernels that need their weights re-laid out (the stem family) pack them on the stream
+ * first, into stream-ordered scratch memory (a few microseconds); set the weights once to avoid that.
+ * Launch errors are reported here; faults inside the kernel surface at the caller's next
+ * synchronisation (or here with kconv_context_options.synchronize). */
 KCONV_API kconv_status kconv_plan_execute(const kconv_plan* plan, uint64_t x, uint64_t w, uint64_t bias,
                                           uint64_t y, void* stream);
 
+/* Binds weights w[K][C][R][S] to the plan for later executions with w = 0. Kernels that re-lay out
+ * weights pack and round them to TF32 into a device buffer the plan owns, enqueued on `stream`; the
+ * caller orders executions on other streams after it. Call again whenever the weights change. Not
+ * thread-safe with respect to other calls on the same plan. */
+KCONV_API kconv_status kconv_plan_set_weights(kconv_plan* plan, uint64_t w, void* stream);
+
 typedef struct kconv_plan_info {
   size_t struct_size;
-  const char* family;      /* e.g. "implicit_gemm_tf32"; static string */
+  const char* family;      /* "implicit_gemm_tf32" or "stem_tf32"; static string */
   const char* config;      /* e.g. "m64n64k32_w4_s2"; static string */
-  int32_t block_m, block_n, block_k, warps, stages;
+  int32_t block_m, block_n, block_k, warps, stages; /* pixels, channels and taps per block; for the
+                                                       stem family block_k is taps per weight stage */
   int32_t arch;            /* architecture of the loaded image, e.g. 90 (sm_90) or 80 (compute_80) */
   int32_t is_ptx;          /* 1: the PTX fallback, compiled by the driver at load */
   int32_t device_cc;       /* device compute capability, e.g. 90 */

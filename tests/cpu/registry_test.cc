@@ -25,16 +25,17 @@ std::vector<int> BuiltArchs() {
   return archs;
 }
 
-// The config file, read independently of the generated registry.
-std::vector<std::string> ConfigsFromFile(const char* family) {
-  std::ifstream in(std::string(KCONV_TEST_SOURCE_DIR) + "/ptx/" + family + ".configs");
+// The config files, read independently of the generated registry: "family/name" per config line.
+std::vector<std::string> ConfigsFromFiles() {
   std::vector<std::string> names;
-  for (std::string line; std::getline(in, line);) {
-    int bm, bn, bk, w, s;
-    if (std::sscanf(line.c_str(), " %d %d %d %d %d", &bm, &bn, &bk, &w, &s) != 5) continue;
-    std::ostringstream name;
-    name << family << "/m" << bm << "n" << bn << "k" << bk << "_w" << w << "_s" << s;
-    names.push_back(name.str());
+  for (const char* family : {"implicit_gemm_tf32", "stem_tf32"}) {
+    std::ifstream in(std::string(KCONV_TEST_SOURCE_DIR) + "/ptx/" + family + ".configs");
+    for (std::string line; std::getline(in, line);) {
+      char name[64];
+      int v[5];
+      if (std::sscanf(line.c_str(), " %63s %d %d %d %d %d", name, &v[0], &v[1], &v[2], &v[3], &v[4]) != 6) continue;
+      names.push_back(std::string(family) + "/" + name);
+    }
   }
   return names;
 }
@@ -48,8 +49,8 @@ const kconv::Blob* FindBlob(int config, int arch, kconv::BlobKind kind) {
 }  // namespace
 
 TEST_CASE("registry.every_config_and_architecture_is_embedded") {
-  const std::vector<std::string> expected = ConfigsFromFile("implicit_gemm_tf32");
-  REQUIRE(expected.size() >= 9);
+  const std::vector<std::string> expected = ConfigsFromFiles();
+  REQUIRE(expected.size() >= 13);
   REQUIRE(kconv::Configs().size() == expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     CAPTURE(expected[i]);

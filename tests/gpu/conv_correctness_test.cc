@@ -2,6 +2,7 @@
 // NaN-poisoned output for every run; relative L2 error <= 1e-3 and every element written.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <memory>
 #include <string>
 
@@ -103,7 +104,10 @@ TEST_SUITE("gpu") {
     for (const Shape& s : shapes) plans += CheckAllConfigs(ctx.get(), s, false, false);
     MESSAGE(plans << " plans checked over " << shapes.size() << " shapes");
     CHECK(shapes.size() >= 40);
-    CHECK(plans >= static_cast<int>(shapes.size()) * kconv_config_count());
+    int implicit_configs = 0;  // these accept every shape; the stem family only stride-4 ones
+    for (int i = 0; i < kconv_config_count(); ++i)
+      implicit_configs += std::string(kconv_config_name(i)).rfind("implicit_gemm_tf32/", 0) == 0;
+    CHECK(plans > static_cast<int>(shapes.size()) * implicit_configs);
   }
 
   TEST_CASE("gpu.alexnet_conv1_batch_256_elementwise") {
@@ -124,6 +128,100 @@ TEST_SUITE("gpu") {
     REQUIRE(kconv_plan_describe(plan.get(), text, sizeof(text)) > 0);
     CHECK(std::string(text).find("PTX") != std::string::npos);
     MESSAGE(text);
+  }
+
+  TEST_CASE("gpu.stem.bound_weights_and_per_call_weights_agree") {
+    // kconv_plan_set_weights packs once into the plan's buffer; weights given per call are packed into
+    // stream-ordered scratch. Both must give the reference, and new weights must take effect.
+    ContextPtr ctx = MakeContext(false);
+    for (int i = 0; i < kconv_config_count(); ++i) {
+      const std::string name = kconv_config_name(i);
+      if (name.rfind("stem_tf32/", 0) != 0) continue;
+      CAPTURE(name);
+      const Shape s = AlexNetConv1(3);
+      PlanPtr plan = MakePlan(ctx.get(), s, name.c_str());
+      REQUIRE(plan != nullptr);
+      ConvBuffers b(s);
+      for (int round = 0; round < 2; ++round) {
+        if (round == 1) b.Refresh();  // new weights and inputs: the bound weights must be set again
+        REQUIRE(kconv_plan_set_weights(plan.get(), b.w.get(), nullptr) == KCONV_STATUS_OK);
+        REQUIRE(kconv_plan_execute(plan.get(), b.x.get(), 0, b.bias.get(), b.y.get(), nullptr) == KCONV_STATUS_OK);
+        REQUIRE(GpuDriver()->cuCtxSynchronize() == CUDA_SUCCESS);
+        Comparison c = CompareWithReference(b);
+        CHECK(c.nan_count == 0);
+        CHECK(c.relative_l2 <= kMaxRelativeL2);
+        PoisonNaN(b.y, s.YElements());
+        REQUIRE(kconv_plan_execute(plan.get(), b.x.get(), b.w.get(), b.bias.get(), b.y.get(), nullptr) == KCONV_STATUS_OK);
+        REQUIRE(GpuDriver()->cuCtxSynchronize() == CUDA_SUCCESS);
+        c = CompareWithReference(b);
+        CHECK(c.nan_count == 0);
+        CHECK(c.relative_l2 <= kMaxRelativeL2);
+      }
+    }
+  }
+
+  TEST_CASE("gpu.large_magnitudes_keep_relative_accuracy") {
+    // Inputs up to 1e4 and weights up to 1e3: no overflow, and TF32's relative error is scale-free.
+    ContextPtr ctx = MakeContext(false);
+    for (const Shape& s : {AlexNetConv1(4), Shape{2, 3, 32, 32, 16, 3, 3, 1, 1, 1, 1}}) {
+      for (int i = -1; i < kconv_config_count(); ++i) {
+        const char* config = i < 0 ? nullptr : kconv_config_name(i);
+        PlanPtr plan = MakePlan(ctx.get(), s, config);
+        if (plan == nullptr) continue;
+        const std::string config_name = config ? config : "(kconv's choice)";
+        CAPTURE(s.Name());
+        CAPTURE(config_name);
+        ConvBuffers b(s);
+        FillRandom(b.x, s.XElements(), -1e4f, 1e4f);
+        FillRandom(b.w, s.WElements(), -1e3f, 1e3f);
+        FillRandom(b.bias, s.k, -1e5f, 1e5f);
+        PoisonNaN(b.y, s.YElements());
+        ReferenceConvOnDevice(s, b.x.get(), b.w.get(), b.bias.get(), b.y_ref);
+        REQUIRE(kconv_plan_execute(plan.get(), b.x.get(), b.w.get(), b.bias.get(), b.y.get(), nullptr) == KCONV_STATUS_OK);
+        REQUIRE(GpuDriver()->cuCtxSynchronize() == CUDA_SUCCESS);
+        const Comparison c = CompareWithReference(b);
+        CHECK(c.nan_count == 0);
+        CHECK(c.relative_l2 <= kMaxRelativeL2);
+      }
+    }
+  }
+
+  TEST_CASE("gpu.non_finite_inputs_follow_the_documented_behaviour") {
+    // One NaN in x: every output whose receptive field holds it is NaN (as in PyTorch), every output
+    // of another image stays finite; for the implicit-GEMM family every other output of the image is
+    // finite too. The stem family may also turn outputs NaN whose padded 4-column chunks (its phantom
+    // taps, zero-weighted) touch the NaN: documented in the README.
+    ContextPtr ctx = MakeContext(false);
+    const Shape s = AlexNetConv1(2);
+    const int64_t P = s.P(), Q = s.Q();
+    const int64_t nan_h = 100, nan_w = 101;  // image 0, channel 1
+    for (int i = 0; i < kconv_config_count(); ++i) {
+      const std::string name = kconv_config_name(i);
+      CAPTURE(name);
+      PlanPtr plan = MakePlan(ctx.get(), s, name.c_str());
+      if (plan == nullptr) continue;
+      ConvBuffers b(s);
+      std::vector<float> x = Download(b.x, s.XElements());
+      x[(0 * s.c + 1) * s.h * s.w + nan_h * s.w + nan_w] = NAN;
+      Upload(b.x, x);
+      REQUIRE(kconv_plan_execute(plan.get(), b.x.get(), b.w.get(), b.bias.get(), b.y.get(), nullptr) == KCONV_STATUS_OK);
+      REQUIRE(GpuDriver()->cuCtxSynchronize() == CUDA_SUCCESS);
+      const std::vector<float> y = Download(b.y, s.YElements());
+      const bool stem = name.rfind("stem_tf32/", 0) == 0;
+      int64_t wrong = 0;
+      for (int64_t img = 0; img < s.n; ++img)
+        for (int64_t k = 0; k < s.k; ++k)
+          for (int64_t p = 0; p < P; ++p)
+            for (int64_t q = 0; q < Q; ++q) {
+              const float v = y[((img * s.k + k) * P + p) * Q + q];
+              const int64_t dh = nan_h - (p * s.stride_h - s.pad_h), dw = nan_w - (q * s.stride_w - s.pad_w);
+              const bool in_field = img == 0 && dh >= 0 && dh < s.r && dw >= 0 && dw < s.s;
+              const bool in_chunks = img == 0 && dh >= 0 && dh < s.r && dw >= 0 && dw < 4 * ((s.s + 3) / 4);
+              if (in_field && !std::isnan(v)) ++wrong;
+              if (!in_field && !(stem && in_chunks) && !std::isfinite(v)) ++wrong;
+            }
+      CHECK(wrong == 0);
+    }
   }
 
   TEST_CASE("gpu.one_shot_forward_caches_plans_and_matches") {

@@ -41,6 +41,12 @@ inline std::vector<Shape> GpuTestShapes() {
       // Stem-like shapes kconv is meant to be fast on.
       {2, 3, 227, 227, 96, 11, 11, 4, 4, 0, 0}, {1, 3, 299, 299, 32, 3, 3, 2, 2}, {2, 1, 64, 64, 32, 7, 7, 2, 2, 3, 3},
       {1, 4, 64, 64, 64, 4, 4, 4, 4},
+      // Horizontal stride 4 (the stem family's chunk layout) at its edges: W not a multiple of 4, one
+      // input channel, padding 0..3, kernels of 1..12 columns, vertical strides other than 4, output
+      // channels that fill no n8 tile, tiles past the last pixel, ReLU.
+      {3, 3, 35, 37, 17, 11, 11, 4, 4, 2, 3}, {2, 1, 40, 41, 96, 5, 5, 4, 4, 0, 1}, {1, 2, 30, 30, 8, 12, 12, 4, 4, 3, 3},
+      {2, 3, 64, 64, 33, 3, 3, 2, 4, 1, 1}, {1, 4, 9, 9, 5, 1, 1, 1, 4}, {2, 3, 50, 50, 96, 7, 8, 5, 4, 3, 2, 1, 1, true, true},
+      {1, 3, 227, 227, 90, 11, 11, 4, 4, 0, 0, 1, 1, false},
   };
   return shapes;
 }

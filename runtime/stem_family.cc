@@ -1,0 +1,101 @@
+#include "runtime/stem_family.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+
+namespace kconv {
+namespace {
+
+constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+struct StemGeometry {
+  int64_t j;           // chunks per kernel row
+  int64_t chunks;      // R*C*J padded to even
+  int64_t row_floats;  // 4 * (Q + J - 1)
+  int64_t band_rows;
+  int64_t band_bytes;
+  int64_t shared_bytes;
+  int64_t tiles;       // per image
+};
+
+// The largest band over the image's tiles: the input rows from the tile's first output row to its
+// last, plus the kernel's height.
+StemGeometry GeometryOf(const ConvShape& s, const StemConfig& config) {
+  const StemLayout layout = MakeStemLayout(config);
+  StemGeometry g{};
+  g.j = CeilDiv(s.s, 4);
+  g.chunks = CeilDiv(s.r * s.c * g.j, 2) * 2;
+  g.row_floats = 4 * (s.q + g.j - 1);
+  const int64_t pq = s.p * s.q;
+  g.tiles = CeilDiv(pq, layout.tile_pixels);
+  int64_t span = 1;
+  for (int64_t t = 0; t < g.tiles; ++t) {
+    const int64_t first = t * layout.tile_pixels, last = std::min(first + layout.tile_pixels, pq) - 1;
+    span = std::max(span, last / s.q - first / s.q + 1);
+  }
+  g.band_rows = (span - 1) * s.stride_h + s.r;
+  g.band_bytes = CeilDiv(s.c * g.band_rows * g.row_floats * 4, 128) * 128;
+  const int64_t pipeline = g.band_bytes + int64_t{config.wstages} * layout.weight_stage_bytes + 4 * g.chunks;
+  const int64_t staging = int64_t{config.nt} * 8 * layout.staging_stride * 4;
+  g.shared_bytes = std::max(pipeline, staging);
+  return g;
+}
+
+}  // namespace
+
+absl::Status StemAccepts(const ConvShape& s, const StemConfig& config, int max_shared_bytes) {
+  auto no = [](auto... why) { return absl::UnimplementedError(absl::StrCat("stem_tf32: ", why...)); };
+  if (s.stride_w != 4) return no("needs a horizontal stride of 4 (the chunk layout), got ", s.stride_w);
+  if (s.dil_h != 1 || s.dil_w != 1) return no("needs dilation 1");
+  if (s.k > config.nt * 8) return no(s.k, " output channels exceed the config's ", config.nt * 8);
+  if (s.n > 65535) return no("N = ", s.n, " exceeds the grid's 65535 images");
+  for (int64_t extent : {s.h + 2 * s.pad_h, s.w + 2 * s.pad_w, s.p * s.q, s.c * s.h * s.w, s.k * s.p * s.q}) {
+    if (extent > kInt32Max / 2) return no("an extent (", extent, ") exceeds the 32-bit index range");
+  }
+  const StemGeometry g = GeometryOf(s, config);
+  if (g.chunks > kStemMaxChunks) return no("C*R*ceil(S/4) = ", g.chunks, " chunks exceed ", kStemMaxChunks);
+  if (g.shared_bytes > max_shared_bytes) {
+    return no("needs ", g.shared_bytes, " bytes of shared memory per block; the device allows ", max_shared_bytes);
+  }
+  return absl::OkStatus();
+}
+
+StemPlanData MakeStemPlanData(const ConvShape& s, const StemConfig& config) {
+  const StemLayout layout = MakeStemLayout(config);
+  const StemGeometry g = GeometryOf(s, config);
+  StemPlanData d{};
+  StemParams& p = d.params;
+  p.c = static_cast<int32_t>(s.c);
+  p.h = static_cast<int32_t>(s.h);
+  p.w_in = static_cast<int32_t>(s.w);
+  p.k = static_cast<int32_t>(s.k);
+  p.p = static_cast<int32_t>(s.p);
+  p.q = static_cast<int32_t>(s.q);
+  p.stride_h = static_cast<int32_t>(s.stride_h);
+  p.pad_h = static_cast<int32_t>(s.pad_h);
+  p.pad_w = static_cast<int32_t>(s.pad_w);
+  p.row_floats = static_cast<int32_t>(g.row_floats);
+  p.band_rows = static_cast<int32_t>(g.band_rows);
+  p.steps = static_cast<int32_t>(g.chunks / 2);
+  p.relu = s.relu ? 1 : 0;
+  p.band_bytes = static_cast<int32_t>(g.band_bytes);
+  p.pq = static_cast<int32_t>(s.p * s.q);
+  p.div_q = FastDivmod::Make(static_cast<uint32_t>(s.q));
+  for (int64_t chunk = 0; chunk < g.chunks; ++chunk) {
+    const int64_t j = chunk % g.j, c = (chunk / g.j) % s.c, r = chunk / (g.j * s.c);
+    p.chunk_offset[chunk] =
+        chunk < s.r * s.c * g.j ? static_cast<int32_t>((c * g.band_rows + r) * g.row_floats * 4 + j * 16) : 0;
+  }
+  d.pack = StemPackParams{nullptr, nullptr, p.k, p.c, static_cast<int32_t>(s.r), static_cast<int32_t>(s.s),
+                          static_cast<int32_t>(g.j), config.nt * 8, p.steps};
+  d.geometry = LaunchGeometry{static_cast<uint32_t>(g.tiles), static_cast<uint32_t>(s.n),
+                              static_cast<uint32_t>(layout.threads), static_cast<uint32_t>(g.shared_bytes)};
+  d.packed_weight_bytes = int64_t{p.steps} * layout.weight_step_bytes;
+  return d;
+}
+
+}  // namespace kconv
