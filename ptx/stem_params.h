@@ -53,7 +53,7 @@ struct StemParams {
   int32_t stride_h, pad_h, pad_w;
   int32_t row_floats;     // floats per shared-memory input row: 4 * (Q + J - 1)
   int32_t band_rows;      // input rows per channel a tile may touch
-  int32_t steps;          // k8 steps (chunk count / 2)
+  int32_t steps;          // k8 steps (chunk count / 2), a multiple of the config's wsteps
   int32_t relu;
   int32_t band_bytes;     // c * band_rows * row_floats * 4, rounded up to 128
   int32_t pq;

@@ -67,13 +67,14 @@ struct Kernel {
   static_assert(kNt % 2 == 0, "B fragments are loaded two n8 tiles per ldmatrix.x4");
   static_assert(kWstages >= 2, "the weight pipeline needs two stages");
 
+  // p.steps is a multiple of kWsteps (the host pads the chunk list), so every stage is full.
   static __device__ __forceinline__ void LoadWeightStage(const StemParams& p, unsigned char* slot, int stage) {
     const int first_step = stage * kWsteps;
-    const int steps = min(kWsteps, p.steps - first_step);
-    if (steps <= 0) return;
-    const int chunks = steps * L.weight_step_bytes / 16;
+    if (first_step >= p.steps) return;
+    constexpr int chunks = kWsteps * L.weight_step_bytes / 16;
     const unsigned char* src = reinterpret_cast<const unsigned char*>(p.w_packed) +
                                static_cast<int64_t>(first_step) * L.weight_step_bytes;
+#pragma unroll
     for (int i = threadIdx.x; i < chunks; i += kThreads) CopyAsync16(SharedAddress(slot + i * 16), src + i * 16);
   }
 
@@ -137,7 +138,7 @@ struct Kernel {
 #pragma unroll
         for (int v = 0; v < 4; ++v) acc[mi][ni][v] = 0.f;
 
-    const int stages = (p.steps + kWsteps - 1) / kWsteps;
+    const int stages = p.steps / kWsteps;
     for (int stage = 0; stage < stages; ++stage) {
       WaitGroup<kWstages - 2>();
       __syncthreads();  // stage `stage` (and the band) landed; every warp is done with stage-1's slot
@@ -145,9 +146,9 @@ struct Kernel {
       CommitGroup();
       const uint32_t slot = SharedAddress(weights + (stage % kWstages) * L.weight_stage_bytes) + b_lane_offset;
       const int first_step = stage * kWsteps;
-      const int steps = min(kWsteps, p.steps - first_step);
-#pragma unroll 1
-      for (int ks = 0; ks < steps; ++ks) {
+      // Unrolled and branch-free, so that ptxas can issue the next step's ldmatrix under this step's mma.
+#pragma unroll
+      for (int ks = 0; ks < kWsteps; ++ks) {
         const int step = first_step + ks;
         const uint32_t chunk = chunk_offset[2 * step + chunk_select];
         uint32_t a[kMt][4];

@@ -19,11 +19,13 @@ namespace {
 // load, count unknown) the count of the same config's newest cubin as an estimate; 0 if none is known.
 int RegistersOf(int config_index, int cc, bool force_ptx) {
   auto blob = SelectBlob(config_index, cc, force_ptx);
-  if (blob.ok() && (*blob)->kind == BlobKind::kCubin) return CubinRegisterCount((*blob)->begin, (*blob)->size());
+  if (blob.ok() && (*blob)->kind == BlobKind::kCubin) {
+    return CubinRegisterCount((*blob)->begin, (*blob)->size(), (*blob)->kernel_symbol);
+  }
   const Blob* newest = nullptr;
   for (const Blob& b : Blobs())
     if (b.config_index == config_index && b.kind == BlobKind::kCubin && (newest == nullptr || b.arch > newest->arch)) newest = &b;
-  return newest == nullptr ? 0 : CubinRegisterCount(newest->begin, newest->size());
+  return newest == nullptr ? 0 : CubinRegisterCount(newest->begin, newest->size(), newest->kernel_symbol);
 }
 
 }  // namespace

@@ -22,36 +22,56 @@ bool ReadAt(const unsigned char* image, size_t size, uint64_t offset, T* out) {
 
 }  // namespace
 
-int CubinRegisterCount(const unsigned char* image, size_t size) {
+int CubinRegisterCount(const unsigned char* image, size_t size, const char* symbol) {
   Elf64_Ehdr eh;
   if (!ReadAt(image, size, 0, &eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
       eh.e_shentsize != sizeof(Elf64_Shdr)) {
     return 0;
   }
+  auto section = [&](uint16_t i, Elf64_Shdr* out) {
+    return ReadAt(image, size, eh.e_shoff + uint64_t{i} * sizeof(Elf64_Shdr), out);
+  };
   Elf64_Shdr names;
-  if (!ReadAt(image, size, eh.e_shoff + uint64_t{eh.e_shstrndx} * sizeof(Elf64_Shdr), &names)) return 0;
+  if (!section(eh.e_shstrndx, &names)) return 0;
+  auto name_is = [&](uint64_t table_offset, uint64_t index, const char* want) {
+    const size_t n = strlen(want) + 1;
+    return table_offset + index + n <= size && memcmp(image + table_offset + index, want, n) == 0;
+  };
+  // The symbol's index in .symtab, which .nv.info records refer to.
+  int64_t symbol_index = -1;
+  Elf64_Shdr info{};
+  bool have_info = false;
   for (uint16_t i = 0; i < eh.e_shnum; ++i) {
     Elf64_Shdr sh;
-    if (!ReadAt(image, size, eh.e_shoff + uint64_t{i} * sizeof(Elf64_Shdr), &sh)) return 0;
-    static constexpr char kInfo[] = ".nv.info";
-    if (names.sh_offset + sh.sh_name + sizeof(kInfo) > size ||
-        memcmp(image + names.sh_offset + sh.sh_name, kInfo, sizeof(kInfo)) != 0) {
+    if (!section(i, &sh)) return 0;
+    if (name_is(names.sh_offset, sh.sh_name, ".nv.info")) {
+      info = sh;
+      have_info = true;
+    }
+    if (sh.sh_type != SHT_SYMTAB || sh.sh_entsize != sizeof(Elf64_Sym)) continue;
+    Elf64_Shdr strings;
+    if (!section(static_cast<uint16_t>(sh.sh_link), &strings)) return 0;
+    for (uint64_t k = 0; k < sh.sh_size / sizeof(Elf64_Sym); ++k) {
+      Elf64_Sym sym;
+      if (!ReadAt(image, size, sh.sh_offset + k * sizeof(Elf64_Sym), &sym)) return 0;
+      if (name_is(strings.sh_offset, sym.st_name, symbol)) symbol_index = static_cast<int64_t>(k);
+    }
+  }
+  if (symbol_index < 0 || !have_info) return 0;
+  for (uint64_t at = info.sh_offset; at + 4 <= info.sh_offset + info.sh_size && at + 4 <= size;) {
+    const uint8_t format = image[at], attribute = image[at + 1];
+    if (format != kFormatSizedValue) {
+      at += 4;
       continue;
     }
-    for (uint64_t at = sh.sh_offset; at + 4 <= sh.sh_offset + sh.sh_size && at + 4 <= size;) {
-      const uint8_t format = image[at], attribute = image[at + 1];
-      uint16_t payload = 0;
-      if (format != kFormatSizedValue) {
-        at += 4;
-        continue;
-      }
-      if (!ReadAt(image, size, at + 2, &payload)) return 0;
-      uint32_t registers = 0;
-      if (attribute == kAttributeRegisterCount && payload >= 8 && ReadAt(image, size, at + 8, &registers)) {
-        return static_cast<int>(registers);
-      }
-      at += 4 + payload;
+    uint16_t payload = 0;
+    if (!ReadAt(image, size, at + 2, &payload)) return 0;
+    uint32_t record[2];
+    if (attribute == kAttributeRegisterCount && payload >= 8 && ReadAt(image, size, at + 4, &record) &&
+        record[0] == static_cast<uint64_t>(symbol_index)) {
+      return static_cast<int>(record[1]);
     }
+    at += 4 + payload;
   }
   return 0;
 }

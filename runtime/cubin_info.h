@@ -6,8 +6,8 @@
 
 namespace kconv {
 
-// Registers per thread of the (single) kernel in a CUDA ELF image, from the EIATTR_REGCOUNT attribute of
-// its .nv.info section; 0 if the image is not such an ELF or carries no count (PTX text, for one).
-int CubinRegisterCount(const unsigned char* image, size_t size);
+// Registers per thread of kernel `symbol` in a CUDA ELF image, from the EIATTR_REGCOUNT attribute of its
+// .nv.info section; 0 if the image is not such an ELF or carries no count for it (PTX text, for one).
+int CubinRegisterCount(const unsigned char* image, size_t size, const char* symbol);
 
 }  // namespace kconv

@@ -14,7 +14,7 @@ int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 struct StemGeometry {
   int64_t j;           // chunks per kernel row
-  int64_t chunks;      // R*C*J padded to even
+  int64_t chunks;      // R*C*J padded to whole weight stages (2 * wsteps chunks)
   int64_t row_floats;  // 4 * (Q + J - 1)
   int64_t band_rows;
   int64_t band_bytes;
@@ -28,7 +28,7 @@ StemGeometry GeometryOf(const ConvShape& s, const StemConfig& config) {
   const StemLayout layout = MakeStemLayout(config);
   StemGeometry g{};
   g.j = CeilDiv(s.s, 4);
-  g.chunks = CeilDiv(s.r * s.c * g.j, 2) * 2;
+  g.chunks = CeilDiv(s.r * s.c * g.j, 2 * config.wsteps) * 2 * config.wsteps;
   g.row_floats = 4 * (s.q + g.j - 1);
   const int64_t pq = s.p * s.q;
   g.tiles = CeilDiv(pq, layout.tile_pixels);

@@ -21,7 +21,7 @@ int RegistersOfCubin(int i) {
   const kconv::Blob* newest = nullptr;
   for (const kconv::Blob& b : kconv::Blobs())
     if (b.config_index == i && b.kind == kconv::BlobKind::kCubin && (!newest || b.arch > newest->arch)) newest = &b;
-  return newest ? kconv::CubinRegisterCount(newest->begin, newest->size()) : 0;
+  return newest ? kconv::CubinRegisterCount(newest->begin, newest->size(), newest->kernel_symbol) : 0;
 }
 
 kconv::ConvShape Validated(const kconv_test::Shape& s) {

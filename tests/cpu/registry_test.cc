@@ -66,7 +66,7 @@ TEST_CASE("registry.every_config_and_architecture_is_embedded") {
       CHECK(elf.CudaArch() == arch);
       const std::set<std::string> symbols(elf.defined_symbols.begin(), elf.defined_symbols.end());
       CHECK(symbols.count(cubin->kernel_symbol) == 1);
-      const int registers = kconv::CubinRegisterCount(cubin->begin, cubin->size());
+      const int registers = kconv::CubinRegisterCount(cubin->begin, cubin->size(), cubin->kernel_symbol);
       CHECK(registers >= 32);
       CHECK(registers <= 255);
     }
@@ -76,7 +76,7 @@ TEST_CASE("registry.every_config_and_architecture_is_embedded") {
     CHECK(ptx->end[0] == '\0');  // terminated for cuModuleLoadData
     CHECK(text.find(".target sm_" + std::to_string(KCONV_TEST_PTX_ARCH)) != std::string::npos);
     CHECK(text.find(".entry " + std::string(ptx->kernel_symbol)) != std::string::npos);
-    CHECK(kconv::CubinRegisterCount(ptx->begin, ptx->size()) == 0);  // text, not an ELF
+    CHECK(kconv::CubinRegisterCount(ptx->begin, ptx->size(), ptx->kernel_symbol) == 0);  // text, not an ELF
   }
   CHECK(kconv::Blobs().size() == expected.size() * (BuiltArchs().size() + 1));
 }
