@@ -49,8 +49,8 @@ double EstimateStemCost(const ConvShape& s, const StemConfig& config, int shared
   const StemLayout layout = MakeStemLayout(config);
   const int64_t blocks = s.n * ((s.p * s.q + layout.tile_pixels - 1) / layout.tile_pixels);
   const int resident = ResidentBlocks(shared_bytes, layout.threads, registers, device);
-  const double waves = std::ceil(static_cast<double>(blocks) / (static_cast<double>(device.sm_count) * resident));
-  return waves * (layout.tile_pixels + 64);
+  const double waves = std::max(1.0, static_cast<double>(blocks) / (static_cast<double>(device.sm_count) * resident));
+  return waves * (layout.tile_pixels + 64) / std::sqrt(static_cast<double>(config.warps * resident));
 }
 
 absl::Status ConfigAccepts(const ConvShape& s, const KernelConfig& config, const DeviceLimits& device) {

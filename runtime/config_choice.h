@@ -32,8 +32,12 @@ double EstimateTileCost(const ConvShape& shape, const TileConfig& tile, int regi
 // OK if `config` can run `shape` on the device, else why not (UNIMPLEMENTED).
 absl::Status ConfigAccepts(const ConvShape& shape, const KernelConfig& config, const DeviceLimits& device);
 
-// Relative cost of a stem-family config: waves of its blocks over the machine, each block's time taken
-// as its tile's pixels plus a fixed 64-pixel equivalent for loading the band and streaming all weights.
+// Relative cost of a stem-family config: waves of its blocks over the machine (fractional past the
+// first: the kernel is latency-bound, so a partial wave costs about its share), each block's time taken
+// as its tile's pixels plus a fixed 64-pixel equivalent for the band load and the weight stream, shared
+// by the square root of the warps resident per SM (more warps hide more latency). Fitted to the H200's
+// AlexNet conv1 timings of the stem configs (bench/NOTES.md); it ranks the fastest first at N = 1, 32
+// and 256.
 double EstimateStemCost(const ConvShape& shape, const StemConfig& config, int shared_bytes, int registers,
                         const DeviceLimits& device);
 
