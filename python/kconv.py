@@ -1,0 +1,133 @@
+"""ctypes binding of libkconv: contexts, plans and the one-shot forward on device pointers.
+
+Works with any framework that exposes device pointers and CUDA streams (PyTorch: tensor.data_ptr() and
+torch.cuda.current_stream().cuda_stream). Every failing call raises KconvError with the library's message.
+"""
+import ctypes
+import os
+
+OK = 0
+
+
+class KconvError(RuntimeError):
+    pass
+
+
+class ConvDesc(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t)] + [
+        (name, ctypes.c_int64)
+        for name in ("n", "c", "h", "w", "k", "r", "s", "stride_h", "stride_w", "pad_h", "pad_w", "dil_h", "dil_w")
+    ] + [("has_bias", ctypes.c_int32), ("relu", ctypes.c_int32), ("math_mode", ctypes.c_int32)]
+
+
+class PlanOptions(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("config_name", ctypes.c_char_p)]
+
+
+class PlanInfo(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("family", ctypes.c_char_p), ("config", ctypes.c_char_p)] + [
+        (name, ctypes.c_int32)
+        for name in ("block_m", "block_n", "block_k", "warps", "stages", "arch", "is_ptx", "device_cc")
+    ] + [("grid_x", ctypes.c_int64), ("grid_y", ctypes.c_int64), ("threads_per_block", ctypes.c_int32),
+         ("shared_bytes", ctypes.c_int32)]
+
+
+def _load(path=None):
+    path = path or os.environ.get("KCONV_LIBRARY", "libkconv.so")
+    lib = ctypes.CDLL(path)
+    vp, u64 = ctypes.c_void_p, ctypes.c_uint64
+    lib.kconv_last_error_message.restype = ctypes.c_char_p
+    lib.kconv_status_string.restype = ctypes.c_char_p
+    lib.kconv_version_string.restype = ctypes.c_char_p
+    lib.kconv_conv_desc_init.argtypes = [ctypes.POINTER(ConvDesc)]
+    lib.kconv_plan_options_init.argtypes = [ctypes.POINTER(PlanOptions)]
+    lib.kconv_context_create.argtypes = [vp, ctypes.POINTER(vp)]
+    lib.kconv_context_destroy.argtypes = [vp]
+    lib.kconv_plan_create.argtypes = [vp, ctypes.POINTER(ConvDesc), ctypes.POINTER(PlanOptions), ctypes.POINTER(vp)]
+    lib.kconv_plan_destroy.argtypes = [vp]
+    lib.kconv_plan_execute.argtypes = [vp, u64, u64, u64, u64, vp]
+    lib.kconv_plan_set_weights.argtypes = [vp, u64, vp]
+    lib.kconv_plan_get_info.argtypes = [vp, ctypes.POINTER(PlanInfo)]
+    lib.kconv_plan_describe.argtypes = [vp, ctypes.c_char_p, ctypes.c_size_t]
+    lib.kconv_plan_describe.restype = ctypes.c_int64
+    return lib
+
+
+class Library:
+    def __init__(self, path=None):
+        self.lib = _load(path)
+
+    def check(self, status, what):
+        if status != OK:
+            # The library's message starts with the failing function's name.
+            raise KconvError(f"{self.lib.kconv_status_string(status).decode()}: "
+                             f"{self.lib.kconv_last_error_message().decode() or what}")
+
+    @property
+    def version(self):
+        return self.lib.kconv_version_string().decode()
+
+
+class Context:
+    def __init__(self, library):
+        self.library = library
+        self.handle = ctypes.c_void_p()
+        library.check(library.lib.kconv_context_create(None, ctypes.byref(self.handle)), "kconv_context_create")
+
+    def close(self):
+        if self.handle:
+            self.library.lib.kconv_context_destroy(self.handle)
+            self.handle = ctypes.c_void_p()
+
+    def __del__(self):
+        self.close()
+
+
+def make_desc(library, n, c, h, w, k, r, s, stride=1, padding=0, dilation=1, bias=True, relu=False):
+    d = ConvDesc()
+    library.lib.kconv_conv_desc_init(ctypes.byref(d))
+    d.n, d.c, d.h, d.w, d.k, d.r, d.s = n, c, h, w, k, r, s
+    d.stride_h = d.stride_w = stride
+    d.pad_h = d.pad_w = padding
+    d.dil_h = d.dil_w = dilation
+    d.has_bias, d.relu = int(bias), int(relu)
+    return d
+
+
+class Plan:
+    def __init__(self, context, desc, config=None):
+        self.library = context.library
+        self.context = context  # keeps the context alive as long as the plan
+        options = PlanOptions()
+        self.library.lib.kconv_plan_options_init(ctypes.byref(options))
+        options.config_name = config.encode() if config else None
+        self.handle = ctypes.c_void_p()
+        self.library.check(self.library.lib.kconv_plan_create(context.handle, ctypes.byref(desc), ctypes.byref(options),
+                                                              ctypes.byref(self.handle)), "kconv_plan_create")
+
+    def set_weights(self, w_ptr, stream=0):
+        self.library.check(self.library.lib.kconv_plan_set_weights(self.handle, w_ptr, stream or None),
+                           "kconv_plan_set_weights")
+
+    def execute(self, x_ptr, w_ptr, bias_ptr, y_ptr, stream=0):
+        self.library.check(self.library.lib.kconv_plan_execute(self.handle, x_ptr, w_ptr, bias_ptr, y_ptr,
+                                                               stream or None), "kconv_plan_execute")
+
+    def info(self):
+        info = PlanInfo()
+        info.struct_size = ctypes.sizeof(PlanInfo)
+        self.library.check(self.library.lib.kconv_plan_get_info(self.handle, ctypes.byref(info)), "kconv_plan_get_info")
+        return info
+
+    def describe(self):
+        buffer = ctypes.create_string_buffer(512)
+        self.library.lib.kconv_plan_describe(self.handle, buffer, 512)
+        return buffer.value.decode()
+
+    def close(self):
+        if self.handle:
+            self.library.lib.kconv_plan_destroy(self.handle)
+            self.handle = ctypes.c_void_p()
+
+    def __del__(self):
+        self.close()
