@@ -3,7 +3,8 @@
 #   .carry/kconv_gpu_tests, .carry/kconv-bench, .carry/cubins/*.cubin, .carry/libkconv.so and
 #   .carry/starting_triton_kernel.py (copied from ../shared/reference)
 # Checks the SASS, runs the GPU suite, times every config at N = 256, 32 and 1 (and the PTX path), and
-# times cuDNN in the same run. Logs go to $OUT; a short table is printed last.
+# compares kconv with cuDNN and the Triton start on identical tensors (compare_torch.py). Logs go to
+# $OUT; a short table is printed last.
 set -uo pipefail
 out=${OUT:-/tmp/kconv-out}
 mkdir -p "$out"
@@ -23,11 +24,9 @@ for n in 256 32 1; do
   .carry/kconv-bench --n "$n" > "$out/bench_n$n.log" 2>&1
 done
 KCONV_FORCE_PTX=1 .carry/kconv-bench --n 256 > "$out/bench_ptx_n256.log" 2>&1
-python3 bench/torch_anchor.py 256 32 1 > "$out/torch.log" 2>&1
 PYTHONUNBUFFERED=1 python3 bench/compare_torch.py --lib .carry/libkconv.so --triton .carry/starting_triton_kernel.py \
   > "$out/compare_torch.log" 2>&1
 
 echo; grep -E "test cases|assertions|exit code" "$out/gpu_tests.log"
 for f in "$out"/bench_*.log; do echo "== $(basename "$f")"; grep -E "choice|fastest" "$f"; done
-cat "$out/torch.log"
 tail -6 "$out/compare_torch.log"

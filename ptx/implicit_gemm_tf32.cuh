@@ -13,40 +13,12 @@
 
 #include "conv_params.h"
 #include "implicit_gemm_layout.h"
+#include "ptx_instructions.cuh"
 
 namespace kconv {
 namespace implicit_gemm {
 
-__device__ __forceinline__ uint32_t SharedAddress(const void* p) {
-  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
-}
-
-// 4-byte asynchronous copy; src_bytes = 0 writes a zero without reading (padding, tails).
-__device__ __forceinline__ void CopyAsync4(uint32_t dst, const float* src, bool valid) {
-  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 4 : 0));
-}
-
-__device__ __forceinline__ void CommitGroup() { asm volatile("cp.async.commit_group;\n" ::); }
-
-template <int kPending>
-__device__ __forceinline__ void WaitGroup() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
-}
-
-// Round to nearest (ties away) into TF32; feeding raw fp32 would truncate, biasing results to zero.
-__device__ __forceinline__ uint32_t ToTf32(float v) {
-  uint32_t r;
-  asm("cvt.rna.tf32.f32 %0, %1;\n" : "=r"(r) : "f"(v));
-  return r;
-}
-
-__device__ __forceinline__ void MmaTf32(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-      "{%0,%1,%2,%3};\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-}
+using namespace ::kconv::ptx;
 
 template <int kBlockM, int kBlockN, int kBlockK, int kWarps, int kStages>
 struct Kernel {
@@ -127,7 +99,7 @@ struct Kernel {
 #pragma unroll
       for (int mi = 0; mi < kMmaM; ++mi)
 #pragma unroll
-        for (int ni = 0; ni < kMmaN; ++ni) MmaTf32(acc[mi][ni], a[mi], b[ni]);
+        for (int ni = 0; ni < kMmaN; ++ni) MmaTf32(acc[mi][ni], a[mi], b[ni][0], b[ni][1]);
     }
   }
 

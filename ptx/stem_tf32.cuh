@@ -16,49 +16,13 @@
 #include <stdint.h>
 
 #include "conv_params.h"
+#include "ptx_instructions.cuh"
 #include "stem_params.h"
 
 namespace kconv {
 namespace stem {
 
-__device__ __forceinline__ uint32_t SharedAddress(const void* p) {
-  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
-}
-
-__device__ __forceinline__ void CopyAsync4(uint32_t dst, const float* src, bool valid) {
-  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 4 : 0));
-}
-
-__device__ __forceinline__ void CopyAsync16(uint32_t dst, const void* src) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(src));
-}
-
-__device__ __forceinline__ void CommitGroup() { asm volatile("cp.async.commit_group;\n" ::); }
-
-template <int kPending>
-__device__ __forceinline__ void WaitGroup() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
-}
-
-__device__ __forceinline__ void LoadMatrixX4(uint32_t (&r)[4], uint32_t address) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(address));
-}
-
-__device__ __forceinline__ uint32_t RoundToTf32(uint32_t bits) {
-  uint32_t r;
-  asm("cvt.rna.tf32.f32 %0, %1;\n" : "=r"(r) : "f"(__uint_as_float(bits)));
-  return r;
-}
-
-__device__ __forceinline__ void MmaTf32(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-      "{%0,%1,%2,%3};\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
+using namespace ::kconv::ptx;
 
 template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages>
 struct Kernel {
@@ -156,7 +120,7 @@ struct Kernel {
         for (int mi = 0; mi < kMt; ++mi) {
           LoadMatrixX4(a[mi], pixel_address[mi] + chunk);
 #pragma unroll
-          for (int v = 0; v < 4; ++v) a[mi][v] = RoundToTf32(a[mi][v]);
+          for (int v = 0; v < 4; ++v) a[mi][v] = ToTf32(__uint_as_float(a[mi][v]));
         }
         const uint32_t b_step = slot + ks * L.weight_step_bytes;
 #pragma unroll
@@ -215,8 +179,7 @@ __device__ __forceinline__ void PackWeights(const StemPackParams& p) {
     const int s = 4 * j + e % 4;
     float v = 0.f;
     if (n < p.k && r < p.r && s < p.s) v = p.w[((static_cast<int64_t>(n) * p.c + c) * p.r + r) * p.s + s];
-    uint32_t bits;
-    asm("cvt.rna.tf32.f32 %0, %1;\n" : "=r"(bits) : "f"(v));
+    const uint32_t bits = ToTf32(v);
     char* step_base = reinterpret_cast<char*>(p.packed) + static_cast<int64_t>(step) * p.channels * 32;
     *reinterpret_cast<uint32_t*>(step_base + PackedWeightOffset(n, e)) = bits;
   }
