@@ -55,6 +55,7 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Create(std::shared_ptr<DeviceContext
   }
   const KernelConfig& config = Configs()[config_index];
   std::unique_ptr<Plan> plan(new Plan());
+  plan->device_ = device;  // first: the destructor frees what a failing step below already allocated
   plan->shape_ = shape;
   plan->config_index_ = config_index;
   plan->family_ = FamilyOf(config);
@@ -76,7 +77,6 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Create(std::shared_ptr<DeviceContext
   }
   KCONV_ASSIGN_OR_RETURN(plan->function_,
                          device->Function(*plan->blob_, symbol, static_cast<int>(plan->geometry_.shared_bytes)));
-  plan->device_ = std::move(device);
   return plan;
 }
 
