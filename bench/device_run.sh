@@ -11,10 +11,10 @@ mkdir -p "$out"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee "$out/gpu.txt"
 
 {
-  for c in .carry/cubins/*.sm_90.cubin; do
+  for c in .carry/cubins/*.sm_90*.cubin; do
     sass=$(cuobjdump -sass "$c")
-    printf '%s HMMA=%s LDGSTS=%s LDL/STL=%s\n' "$(basename "$c")" "$(grep -c HMMA <<<"$sass")" \
-      "$(grep -c LDGSTS <<<"$sass")" "$(grep -cE 'LDL|STL' <<<"$sass")"
+    printf '%s HMMA=%s HGMMA=%s LDGSTS=%s LDL/STL=%s\n' "$(basename "$c")" "$(grep -c ' HMMA' <<<"$sass")" \
+      "$(grep -c HGMMA <<<"$sass")" "$(grep -c LDGSTS <<<"$sass")" "$(grep -cE 'LDL|STL' <<<"$sass")"
   done
 } | tee "$out/sass.txt"
 

@@ -1,9 +1,11 @@
 # Builds kernel families into per-config, per-architecture images and embeds them in the library.
 #
-# kconv_add_kernel_family(<family>) reads ptx/<family>.configs (a config name and five integers per line,
-# whose meaning is the family's), generates one translation unit per config from ptx/<family>_instance.cu.in, and adds one nvcc
-# invocation per (config, architecture in KCONV_CUDA_ARCHS) producing a cubin, plus one PTX per config
-# for KCONV_PTX_ARCH. kconv_write_registry(<out.cc>) then writes the registry table with the images
+# kconv_add_kernel_family(<family> [ARCHS <arch>...] [NO_PTX]) reads ptx/<family>.configs (a config name
+# and five integers per line, whose meaning is the family's), generates one translation unit per config
+# from ptx/<family>_instance.cu.in, and adds one nvcc invocation per (config, architecture) producing a
+# cubin, plus one PTX per config for KCONV_PTX_ARCH unless NO_PTX. The architectures are KCONV_CUDA_ARCHS
+# unless ARCHS names others; an architecture-specific target such as 90a is registered as 90 with its
+# `arch_specific` flag set. kconv_write_registry(<out.cc>) then writes the registry table with the images
 # embedded through .incbin.
 
 set(KCONV_KERNEL_DIR "${CMAKE_CURRENT_BINARY_DIR}/kernels")
@@ -43,6 +45,11 @@ function(kconv_add_image out cu mode arch)
 endfunction()
 
 function(kconv_add_kernel_family family)
+  cmake_parse_arguments(PARSE_ARGV 1 opt "NO_PTX" "" "ARCHS")
+  set(archs ${KCONV_CUDA_ARCHS})
+  if(DEFINED opt_ARCHS OR "ARCHS" IN_LIST opt_KEYWORDS_MISSING_VALUES)
+    set(archs ${opt_ARCHS})
+  endif()
   set(config_file "${CMAKE_CURRENT_SOURCE_DIR}/ptx/${family}.configs")
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${config_file}")
   file(STRINGS "${config_file}" lines REGEX "^[ \t]*[a-z0-9]")
@@ -64,17 +71,23 @@ function(kconv_add_kernel_family family)
     configure_file("${CMAKE_CURRENT_SOURCE_DIR}/ptx/${family}_instance.cu.in" "${cu}" @ONLY)
     set_property(GLOBAL APPEND_STRING PROPERTY KCONV_CONFIG_ROWS
       "    {\"${family}\", \"${config}\", \"${family}/${config}\", {${KCONV_V0}, ${KCONV_V1}, ${KCONV_V2}, ${KCONV_V3}, ${KCONV_V4}}},\n")
-    foreach(arch IN LISTS KCONV_CUDA_ARCHS)
+    foreach(arch IN LISTS archs)
       set(image "${KCONV_KERNEL_DIR}/${KCONV_SYMBOL}.sm_${arch}.cubin")
       kconv_add_image("${image}" "${cu}" cubin ${arch})
+      string(REGEX REPLACE "a$" "" arch_number "${arch}")
+      if(arch_number STREQUAL arch)
+        set(specific false)
+      else()
+        set(specific true)
+      endif()
       set_property(GLOBAL APPEND_STRING PROPERTY KCONV_BLOB_ROWS
-        "${config_index} ${arch} kCubin ${KCONV_SYMBOL} ${image}\n")
+        "${config_index} ${arch_number} kCubin ${specific} ${KCONV_SYMBOL} ${image}\n")
     endforeach()
-    if(KCONV_PTX_ARCH)
+    if(KCONV_PTX_ARCH AND NOT opt_NO_PTX)
       set(image "${KCONV_KERNEL_DIR}/${KCONV_SYMBOL}.compute_${KCONV_PTX_ARCH}.ptx")
       kconv_add_image("${image}" "${cu}" ptx ${KCONV_PTX_ARCH})
       set_property(GLOBAL APPEND_STRING PROPERTY KCONV_BLOB_ROWS
-        "${config_index} ${KCONV_PTX_ARCH} kPtx ${KCONV_SYMBOL} ${image}\n")
+        "${config_index} ${KCONV_PTX_ARCH} kPtx false ${KCONV_SYMBOL} ${image}\n")
     endif()
     math(EXPR config_index "${config_index} + 1")
   endforeach()
@@ -98,11 +111,12 @@ function(kconv_write_registry out_cc)
     list(GET f 0 config_index)
     list(GET f 1 arch)
     list(GET f 2 kind)
-    list(GET f 3 symbol)
-    list(GET f 4 file)
+    list(GET f 3 specific)
+    list(GET f 4 symbol)
+    list(GET f 5 file)
     kconv_append_incbin(asm "kconv_image_${i}" "${file}")
     string(APPEND decls "extern \"C\" KCONV_HIDDEN const unsigned char kconv_image_${i}_begin[], kconv_image_${i}_end[];\n")
-    string(APPEND table "    {${config_index}, ${arch}, BlobKind::${kind}, \"${symbol}\", kconv_image_${i}_begin, kconv_image_${i}_end},\n")
+    string(APPEND table "    {${config_index}, ${arch}, BlobKind::${kind}, ${specific}, \"${symbol}\", kconv_image_${i}_begin, kconv_image_${i}_end},\n")
     math(EXPR i "${i} + 1")
   endforeach()
   file(CONFIGURE OUTPUT "${out_cc}" CONTENT [=[

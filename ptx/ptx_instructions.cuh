@@ -16,6 +16,11 @@ __device__ __forceinline__ void CopyAsync4(uint32_t dst, const float* src, bool 
   asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 4 : 0));
 }
 
+// 8-byte asynchronous copy (both addresses 8-byte aligned); valid = false writes zeros without reading.
+__device__ __forceinline__ void CopyAsync8(uint32_t dst, const float* src, bool valid) {
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 8 : 0));
+}
+
 __device__ __forceinline__ void CopyAsync16(uint32_t dst, const void* src) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(src));
 }

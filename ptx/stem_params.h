@@ -57,6 +57,7 @@ struct StemParams {
   int32_t relu;
   int32_t band_bytes;     // c * band_rows * row_floats * 4, rounded up to 128
   int32_t pq;
+  int32_t pair_copies;    // set per launch: W and pad_w even and x 8-byte aligned, so bands copy in pairs
   FastDivmod div_q;
   // Byte offset of each chunk in the band: (c * band_rows + r) * row_floats * 4 + j * 16; the padding
   // chunk points at chunk 0 (finite data, zero weights).
@@ -70,6 +71,44 @@ KCONV_HOST_DEVICE int PackedWeightOffset(int n, int e) {
   const int half = (e / 4) ^ ((n >> 2) & 1);
   return n * 32 + half * 16 + (e % 4) * 4;
 }
+
+// Parameters of the persistent Hopper kernel (ptx/stem_wgmma_tf32.cuh): block b computes tiles
+// [b * total_tiles / grid, (b + 1) * total_tiles / grid), tile i being pixels
+// (i % tiles_per_image) * tile_pixels ... of image i / tiles_per_image.
+struct alignas(64) StemWgmmaParams {
+  uint64_t band_map[16];   // CUtensorMap of x as [N][C][H][W] whose box is one band; used if use_tma
+  int32_t use_tma;         // 0: the producer warp copies bands with cp.async (x not 16-byte aligned, ...)
+  int32_t band_box_bytes;  // c * band_rows * row_floats * 4: the bytes one band copy delivers
+  int32_t tiles_per_image;
+  int32_t total_tiles;
+  StemParams p;
+};
+
+// Shared-memory layout of the persistent Hopper kernel: two bands (the next tile's loads while this one
+// computes; the epilogue stages over the finished one), `wstages` weight slots, the mbarriers (full and
+// empty per weight slot and per band), then the chunk table.
+struct StemWgmmaSmem {
+  int band_bytes;
+  int weights;      // offset of the weight slots
+  int barriers;     // offset of the 2 * wstages + 4 mbarriers
+  int chunk_table;  // offset of the chunk table (4 bytes per chunk)
+  int total;
+};
+
+KCONV_HOST_DEVICE constexpr StemWgmmaSmem MakeStemWgmmaSmem(int band_bytes, int wstages, int weight_stage_bytes,
+                                                            int chunks) {
+  StemWgmmaSmem s{};
+  s.band_bytes = band_bytes;
+  s.weights = 2 * band_bytes;
+  s.barriers = s.weights + wstages * weight_stage_bytes;
+  s.chunk_table = s.barriers + (2 * wstages + 4) * 8;
+  s.total = s.chunk_table + 4 * chunks;
+  return s;
+}
+
+// Output channels staged per epilogue pass of the persistent kernel: all 96 when [96][tile + 4] floats
+// fit in one band, else 48 (two passes).
+KCONV_HOST_DEVICE constexpr int StemWgmmaEpiloguePasses(int tile_pixels) { return tile_pixels > 128 ? 2 : 1; }
 
 struct StemPackParams {
   const float* w;   // [K][C][R][S]

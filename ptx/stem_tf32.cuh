@@ -15,14 +15,10 @@
 
 #include <stdint.h>
 
-#include "conv_params.h"
-#include "ptx_instructions.cuh"
-#include "stem_params.h"
+#include "stem_tile.cuh"
 
 namespace kconv {
 namespace stem {
-
-using namespace ::kconv::ptx;
 
 template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages>
 struct Kernel {
@@ -31,62 +27,29 @@ struct Kernel {
   static_assert(kNt % 2 == 0, "B fragments are loaded two n8 tiles per ldmatrix.x4");
   static_assert(kWstages >= 2, "the weight pipeline needs two stages");
 
-  // p.steps is a multiple of kWsteps (the host pads the chunk list), so every stage is full.
-  static __device__ __forceinline__ void LoadWeightStage(const StemParams& p, unsigned char* slot, int stage) {
-    const int first_step = stage * kWsteps;
-    if (first_step >= p.steps) return;
-    constexpr int chunks = kWsteps * L.weight_step_bytes / 16;
-    const unsigned char* src = reinterpret_cast<const unsigned char*>(p.w_packed) +
-                               static_cast<int64_t>(first_step) * L.weight_step_bytes;
-#pragma unroll
-    for (int i = threadIdx.x; i < chunks; i += kThreads) CopyAsync16(SharedAddress(slot + i * 16), src + i * 16);
-  }
-
   static __device__ __forceinline__ void Run(const StemParams& p) {
     extern __shared__ __align__(128) unsigned char smem[];
     unsigned char* band = smem;
     unsigned char* weights = smem + p.band_bytes;
     int32_t* chunk_offset = reinterpret_cast<int32_t*>(weights + kWstages * L.weight_stage_bytes);
-    const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32;
-    const int image = blockIdx.y;
-    const int m0 = blockIdx.x * L.tile_pixels;
-    const int p0 = static_cast<int>(p.div_q.Div(static_cast<uint32_t>(m0)));
-    const int ih0 = p0 * p.stride_h - p.pad_h;
+    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+    const Tile tile = TileOfBlock(p, L.tile_pixels);
 
-    for (int i = tid; i < 2 * p.steps; i += kThreads) chunk_offset[i] = p.chunk_offset[i];
-
-    // 1. The band: every input row the tile touches, in chunk layout, zero outside the image.
-    {
-      const float* x_image = p.x + static_cast<int64_t>(image) * p.c * p.h * p.w_in;
-      const uint32_t band_base = SharedAddress(band);
-      for (int row = warp; row < p.c * p.band_rows; row += kWarps) {
-        const int c = row / p.band_rows, ih = ih0 + row % p.band_rows;
-        const bool row_valid = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
-        const float* src_row = x_image + (static_cast<int64_t>(c) * p.h + (row_valid ? ih : 0)) * p.w_in;
-        for (int pos = lane; pos < p.row_floats; pos += 32) {
-          const int col = pos - p.pad_w;
-          const bool valid = row_valid && static_cast<unsigned>(col) < static_cast<unsigned>(p.w_in);
-          CopyAsync4(band_base + (row * p.row_floats + pos) * 4, valid ? src_row + col : p.x, valid);
-        }
-      }
-    }
+    CopyChunkTable(p, chunk_offset, kThreads);
+    LoadBand(p, tile, band, warp, kWarps);
     // The band and the first weight stages share the first commit group(s).
 #pragma unroll
     for (int s = 0; s < kWstages - 1; ++s) {
-      LoadWeightStage(p, weights + s * L.weight_stage_bytes, s);
+      LoadWeightStage<kWsteps, L.weight_step_bytes, kThreads>(p, weights + s * L.weight_stage_bytes, s);
       CommitGroup();
     }
 
-    // Per lane: the band address of its ldmatrix row for each m16 tile (lanes 0-7 and 16-23 give
-    // pixels 0-7, lanes 8-15 and 24-31 pixels 8-15; lanes 16-31 read the step's second chunk).
+    int first[kMt];
     uint32_t pixel_address[kMt];
 #pragma unroll
     for (int mi = 0; mi < kMt; ++mi) {
-      int m = m0 + warp * 16 * kMt + mi * 16 + (lane & 7) + ((lane >> 3) & 1) * 8;
-      m = min(m, p.pq - 1);  // pixels past the image read valid data; their results are dropped
-      uint32_t oh, ow;
-      p.div_q.DivMod(static_cast<uint32_t>(m), oh, ow);
-      pixel_address[mi] = SharedAddress(band) + ((static_cast<int>(oh) - p0) * p.stride_h) * p.row_floats * 4 + ow * 16;
+      first[mi] = warp * 16 * kMt + mi * 16;
+      pixel_address[mi] = LaneRowAddress(p, tile, band, first[mi]);
     }
     // B: ldmatrix.x4 i covers n8 tiles 2i and 2i+1; lane L gives row L%8 of matrix L/8 (tile 2i + L/16,
     // half (L/8)%2). Offsets of later pairs differ by 16 channels, which keeps the swizzle bit.
@@ -106,7 +69,8 @@ struct Kernel {
     for (int stage = 0; stage < stages; ++stage) {
       WaitGroup<kWstages - 2>();
       __syncthreads();  // stage `stage` (and the band) landed; every warp is done with stage-1's slot
-      LoadWeightStage(p, weights + ((stage + kWstages - 1) % kWstages) * L.weight_stage_bytes, stage + kWstages - 1);
+      const int next = stage + kWstages - 1;
+      LoadWeightStage<kWsteps, L.weight_step_bytes, kThreads>(p, weights + (next % kWstages) * L.weight_stage_bytes, next);
       CommitGroup();
       const uint32_t slot = SharedAddress(weights + (stage % kWstages) * L.weight_stage_bytes) + b_lane_offset;
       const int first_step = stage * kWsteps;
@@ -136,54 +100,11 @@ struct Kernel {
       }
     }
     WaitGroup<0>();
-    __syncthreads();
-
-    // 4. Epilogue through shared memory: [channel][pixel], then runs of tile_pixels per channel.
-    float* staged = reinterpret_cast<float*>(smem);
-    {
-      const int g = lane / 4, t = lane % 4;
-#pragma unroll
-      for (int mi = 0; mi < kMt; ++mi)
-#pragma unroll
-        for (int ni = 0; ni < kNt; ++ni) {
-          const int m = warp * 16 * kMt + mi * 16 + g, n = ni * 8 + 2 * t;
-          staged[n * L.staging_stride + m] = acc[mi][ni][0];
-          staged[(n + 1) * L.staging_stride + m] = acc[mi][ni][1];
-          staged[n * L.staging_stride + m + 8] = acc[mi][ni][2];
-          staged[(n + 1) * L.staging_stride + m + 8] = acc[mi][ni][3];
-        }
-    }
-    __syncthreads();
-    const int pixels = min(L.tile_pixels, p.pq - m0);
-    float* y_image = p.y + static_cast<int64_t>(image) * p.k * p.pq + m0;
-    for (int n = warp; n < p.k; n += kWarps) {
-      const float bias = p.bias != nullptr ? p.bias[n] : 0.f;
-      for (int i = lane; i < pixels; i += 32) {
-        float v = staged[n * L.staging_stride + i] + bias;
-        if (p.relu && v < 0.f) v = 0.f;  // NaN stays NaN
-        y_image[static_cast<int64_t>(n) * p.pq + i] = v;
-      }
-    }
+    __syncthreads();  // every warp is done reading the band, which the staging reuses
+    StoreTile<kMt, 0, kNt>(p, tile, reinterpret_cast<float*>(smem), L.staging_stride, L.tile_pixels, kWarps, first,
+                           [&](int mi, int ni, int v) { return acc[mi][ni][v]; }, [] { __syncthreads(); });
   }
 };
-
-// Packs w[K][C][R][S] into the per-step layout the kernel streams: for step s, channel n and element e,
-// chunk 2s + e/4 = (r, c, j) and tap column 4j + e%4; zero for padded channels, phantom taps (column >= S)
-// and the padding chunk. Rounded to TF32 (nearest, ties away) once, here.
-__device__ __forceinline__ void PackWeights(const StemPackParams& p) {
-  const int total = p.steps * p.channels * 8;
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
-    const int e = i % 8, n = (i / 8) % p.channels, step = i / (8 * p.channels);
-    const int chunk = 2 * step + e / 4;
-    const int j = chunk % p.j, c = (chunk / p.j) % p.c, r = chunk / (p.j * p.c);
-    const int s = 4 * j + e % 4;
-    float v = 0.f;
-    if (n < p.k && r < p.r && s < p.s) v = p.w[((static_cast<int64_t>(n) * p.c + c) * p.r + r) * p.s + s];
-    const uint32_t bits = ToTf32(v);
-    char* step_base = reinterpret_cast<char*>(p.packed) + static_cast<int64_t>(step) * p.channels * 32;
-    *reinterpret_cast<uint32_t*>(step_base + PackedWeightOffset(n, e)) = bits;
-  }
-}
 
 }  // namespace stem
 }  // namespace kconv
@@ -195,5 +116,5 @@ __device__ __forceinline__ void PackWeights(const StemPackParams& p) {
     kconv::stem::Kernel<MT, NT, WARPS, WSTEPS, WSTAGES>::Run(params);                                  \
   }                                                                                                    \
   extern "C" __global__ void NAME##_pack_weights(const kconv::StemPackParams params) {                 \
-    kconv::stem::PackWeights(params);                                                                  \
+    kconv::stem::PackWeights(params, kconv::PackedWeightOffset);                                                                  \
   }

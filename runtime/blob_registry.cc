@@ -6,7 +6,10 @@
 namespace kconv {
 
 Family FamilyOf(const KernelConfig& config) {
-  return absl::string_view(config.family) == "stem_tf32" ? Family::kStemTf32 : Family::kImplicitGemmTf32;
+  const absl::string_view family = config.family;
+  if (family == "stem_tf32") return Family::kStemTf32;
+  if (family == "stem_wgmma_tf32") return Family::kStemWgmmaTf32;
+  return Family::kImplicitGemmTf32;
 }
 
 TileConfig ImplicitGemmTile(const KernelConfig& c) {
@@ -44,7 +47,7 @@ absl::StatusOr<const Blob*> SelectBlob(int config_index, int cc, bool force_ptx)
     if (blob.config_index != config_index || blob.arch > cc) continue;
     if (blob.kind == BlobKind::kCubin) {
       // A cubin runs on later minor versions of its own major architecture only.
-      if (blob.arch / 10 != cc / 10) continue;
+      if (blob.arch / 10 != cc / 10 || (blob.arch_specific && blob.arch != cc)) continue;
       if (best_cubin == nullptr || blob.arch > best_cubin->arch) best_cubin = &blob;
     } else if (best_ptx == nullptr || blob.arch > best_ptx->arch) {
       best_ptx = &blob;
@@ -53,6 +56,19 @@ absl::StatusOr<const Blob*> SelectBlob(int config_index, int cc, bool force_ptx)
   if (!force_ptx && best_cubin != nullptr) return best_cubin;
   if (best_ptx != nullptr) return best_ptx;
   const KernelConfig& config = Configs()[config_index];
+  std::vector<std::string> built;
+  bool has_ptx = false;
+  for (const Blob& blob : Blobs()) {
+    if (blob.config_index != config_index) continue;
+    has_ptx |= blob.kind == BlobKind::kPtx;
+    if (blob.kind == BlobKind::kCubin) built.push_back(absl::StrCat("sm_", blob.arch, blob.arch_specific ? "a" : ""));
+  }
+  if (!has_ptx) {
+    return absl::UnimplementedError(absl::StrCat(
+        config.full_name, " has no image for compute capability ", cc / 10, ".", cc % 10,
+        force_ptx ? " with PTX forced" : "", " (it is built for ",
+        built.empty() ? "no architecture" : absl::StrJoin(built, ", "), " only, without PTX)"));
+  }
   return absl::UnimplementedError(absl::StrCat(
       "no image of ", config.full_name, " runs on compute capability ", cc / 10, ".", cc % 10,
       force_ptx ? " with PTX forced" : "",

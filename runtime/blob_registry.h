@@ -21,9 +21,11 @@ struct KernelConfig {
   int values[5];          // the family's parameters, as listed in ptx/<family>.configs
 };
 
-enum class Family { kImplicitGemmTf32, kStemTf32 };
+enum class Family { kImplicitGemmTf32, kStemTf32, kStemWgmmaTf32 };
 
 Family FamilyOf(const KernelConfig& config);
+// The stem families share their geometry, parameters and weight packing (runtime/stem_family.h).
+inline bool IsStemFamily(Family f) { return f == Family::kStemTf32 || f == Family::kStemWgmmaTf32; }
 // block_m block_n block_k warps stages
 TileConfig ImplicitGemmTile(const KernelConfig& config);
 // mt nt warps wsteps wstages
@@ -35,6 +37,7 @@ struct Blob {
   int config_index;  // into Configs()
   int arch;          // 90 = sm_90 (cubin) or compute_90 (PTX)
   BlobKind kind;
+  bool arch_specific;  // built for sm_<arch>a (wgmma): runs on exactly that compute capability
   const char* kernel_symbol;
   const unsigned char* begin;  // PTX blobs are followed by a NUL, as cuModuleLoadData wants
   const unsigned char* end;
@@ -49,9 +52,9 @@ std::span<const Blob> Blobs();
 absl::StatusOr<int> FindConfig(absl::string_view name);
 
 // The image to load for `config_index` on a device of compute capability cc (e.g. 86): the cubin of the
-// newest architecture of the device's major version not newer than the device, else the PTX of the
-// newest virtual architecture not newer than the device (the driver compiles it), else UNIMPLEMENTED.
-// force_ptx skips the cubins.
+// newest architecture of the device's major version not newer than the device (an arch-specific cubin
+// only on its own compute capability), else the PTX of the newest virtual architecture not newer than
+// the device (the driver compiles it), else UNIMPLEMENTED. force_ptx skips the cubins.
 absl::StatusOr<const Blob*> SelectBlob(int config_index, int cc, bool force_ptx);
 
 }  // namespace kconv

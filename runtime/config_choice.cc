@@ -53,8 +53,22 @@ double EstimateStemCost(const ConvShape& s, const StemConfig& config, int shared
   return waves * (layout.tile_pixels + 64) / std::sqrt(static_cast<double>(config.warps * resident));
 }
 
+double EstimatePersistentStemCost(const ConvShape& s, const StemConfig& config, const DeviceLimits& device) {
+  const StemLayout layout = MakeStemLayout(config);
+  const int64_t tiles = s.n * ((s.p * s.q + layout.tile_pixels - 1) / layout.tile_pixels);
+  const int64_t per_block = (tiles + device.sm_count - 1) / device.sm_count;
+  return static_cast<double>(per_block) * (layout.tile_pixels + 64);
+}
+
 absl::Status ConfigAccepts(const ConvShape& s, const KernelConfig& config, const DeviceLimits& device) {
-  if (FamilyOf(config) == Family::kStemTf32) return StemAccepts(s, StemConfigOf(config), device.smem_per_block_optin);
+  const Family family = FamilyOf(config);
+  if (family == Family::kStemWgmmaTf32 && device.cc != 90) {
+    return absl::UnimplementedError(absl::StrCat("needs compute capability 9.0 (sm_90a wgmma); the device has ",
+                                                 device.cc / 10, ".", device.cc % 10));
+  }
+  if (IsStemFamily(family)) {
+    return StemAccepts(s, StemConfigOf(config), device.smem_per_block_optin, StemKernelOf(family));
+  }
   const TileConfig tile = ImplicitGemmTile(config);
   KCONV_RETURN_IF_ERROR(ImplicitGemmAccepts(s, tile));
   if (MakeTileLayout(tile).smem_bytes > device.smem_per_block_optin) {
@@ -77,29 +91,39 @@ double EstimateTileCost(const ConvShape& s, const TileConfig& tile, int register
 
 absl::StatusOr<int> ChooseConfig(const ConvShape& s, const DeviceLimits& device, bool force_ptx) {
   const auto configs = Configs();
-  int best[2] = {-1, -1};  // per family: stem, implicit GEMM
-  double best_cost[2] = {0, 0};
+  // Per family, in order of preference: the Hopper stem family, the portable stem family, implicit GEMM.
+  int best[3] = {-1, -1, -1};
+  double best_cost[3] = {0, 0, 0};
   std::string reasons;
   for (int i = 0; i < static_cast<int>(configs.size()); ++i) {
     if (absl::Status accepted = ConfigAccepts(s, configs[i], device); !accepted.ok()) {
       absl::StrAppend(&reasons, "; ", configs[i].full_name, ": ", accepted.message());
       continue;
     }
+    if (auto blob = SelectBlob(i, device.cc, force_ptx); !blob.ok()) {
+      absl::StrAppend(&reasons, "; ", configs[i].full_name, ": ", blob.status().message());
+      continue;
+    }
     const int registers = RegistersOf(i, device.cc, force_ptx);
-    const bool stem = FamilyOf(configs[i]) == Family::kStemTf32;
-    const double cost =
-        stem ? EstimateStemCost(s, StemConfigOf(configs[i]),
-                                static_cast<int>(MakeStemPlanData(s, StemConfigOf(configs[i])).geometry.shared_bytes),
-                                registers, device)
-             : EstimateTileCost(s, ImplicitGemmTile(configs[i]), registers, device);
-    const int f = stem ? 0 : 1;
+    const Family family = FamilyOf(configs[i]);
+    const bool stem = IsStemFamily(family);
+    double cost;
+    if (family == Family::kStemWgmmaTf32) {
+      cost = EstimatePersistentStemCost(s, StemConfigOf(configs[i]), device);
+    } else if (stem) {
+      const StemConfig c = StemConfigOf(configs[i]);
+      cost = EstimateStemCost(s, c, static_cast<int>(MakeStemPlanData(s, c).geometry.shared_bytes), registers, device);
+    } else {
+      cost = EstimateTileCost(s, ImplicitGemmTile(configs[i]), registers, device);
+    }
+    const int f = family == Family::kStemWgmmaTf32 ? 0 : stem ? 1 : 2;
     if (cost >= 0 && (best[f] < 0 || cost < best_cost[f])) {
       best[f] = i;
       best_cost[f] = cost;
     }
   }
-  if (best[0] >= 0) return best[0];
-  if (best[1] >= 0) return best[1];
+  for (int f : best)
+    if (f >= 0) return f;
   return absl::UnimplementedError(absl::StrCat("no kernel config accepts this shape", reasons));
 }
 

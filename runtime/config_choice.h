@@ -41,6 +41,12 @@ absl::Status ConfigAccepts(const ConvShape& shape, const KernelConfig& config, c
 double EstimateStemCost(const ConvShape& shape, const StemConfig& config, int shared_bytes, int registers,
                         const DeviceLimits& device);
 
+// Relative cost of a config of the persistent Hopper stem family: the tiles of the busiest block (tiles are
+// split evenly over one block per SM), each its pixels plus a 64-pixel equivalent of per-tile overhead
+// (the H200's AlexNet timings put it at 50-90 pixels: about 4.8 us per tile against 7.1 us per 128
+// pixels). It picks the measured fastest tile size at N = 1, 32 and 256.
+double EstimatePersistentStemCost(const ConvShape& shape, const StemConfig& config, const DeviceLimits& device);
+
 // Index into Configs() of the config kconv runs `shape` with when the caller names none: the cheapest
 // stem-family config if any accepts the shape (it is specialised for it), else the cheapest
 // implicit-GEMM config. Each is costed with the registers of the image that would be loaded for it

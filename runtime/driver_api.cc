@@ -50,6 +50,10 @@ absl::StatusOr<const DriverApi*> Load(const char* library_path) {
   }
   KCONV_DRIVER_FUNCTIONS(KCONV_RESOLVE_DRIVER_POINTER)
 #undef KCONV_RESOLVE_DRIVER_POINTER
+#define KCONV_RESOLVE_OPTIONAL_DRIVER_POINTER(name, version) \
+  if (!resolve(#name, reinterpret_cast<void**>(&api->name), version).ok()) api->name = nullptr;
+  KCONV_OPTIONAL_DRIVER_FUNCTIONS(KCONV_RESOLVE_OPTIONAL_DRIVER_POINTER)
+#undef KCONV_RESOLVE_OPTIONAL_DRIVER_POINTER
 
   if (CUresult r = api->cuInit(0); r != CUDA_SUCCESS) {
     absl::Status s = CuResultToStatus(api, r, "cuInit(0)");

@@ -57,9 +57,14 @@ namespace kconv {
   X(cuEventSynchronize, 2000)                          \
   X(cuEventElapsedTime, 2000)
 
+// Functions kconv can do without: null when the driver lacks them (the Hopper kernel then copies its
+// input bands without the tensor-copy engine).
+#define KCONV_OPTIONAL_DRIVER_FUNCTIONS(X) X(cuTensorMapEncodeTiled, 12000)
+
 struct DriverApi {
 #define KCONV_DECLARE_DRIVER_POINTER(name, version) decltype(&::name) name = nullptr;
   KCONV_DRIVER_FUNCTIONS(KCONV_DECLARE_DRIVER_POINTER)
+  KCONV_OPTIONAL_DRIVER_FUNCTIONS(KCONV_DECLARE_DRIVER_POINTER)
 #undef KCONV_DECLARE_DRIVER_POINTER
   int driver_version = 0;  // as cuDriverGetVersion reports it, e.g. 13000
 };

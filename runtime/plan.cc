@@ -16,6 +16,28 @@ bool Overlaps(uint64_t a, int64_t a_elements, uint64_t b, int64_t b_elements) {
 
 }  // namespace
 
+bool EncodeBandMap(const DriverApi* api, const ConvShape& s, const StemPlanData& stem, uint64_t x, uint64_t* map) {
+  // The tensor-copy engine needs a 16-byte aligned base, row pitches that are multiples of 16 bytes and
+  // boxes of at most 256 elements per dimension; otherwise the kernel's producer warp copies the band.
+  const StemParams& p = stem.params;
+  // The box starts at column -pad_w, and its innermost start must be 16-byte aligned too.
+  if (api->cuTensorMapEncodeTiled == nullptr || x % 16 != 0 || (s.w * 4) % 16 != 0 || s.pad_w % 4 != 0) return false;
+  if (p.row_floats > 256 || p.band_rows > 256 || s.c > 256) return false;
+  const cuuint64_t dims[4] = {static_cast<cuuint64_t>(s.w), static_cast<cuuint64_t>(s.h),
+                              static_cast<cuuint64_t>(s.c), static_cast<cuuint64_t>(s.n)};
+  const cuuint64_t strides[3] = {static_cast<cuuint64_t>(s.w * 4), static_cast<cuuint64_t>(s.h * s.w * 4),
+                                 static_cast<cuuint64_t>(s.c * s.h * s.w * 4)};
+  const cuuint32_t box[4] = {static_cast<cuuint32_t>(p.row_floats), static_cast<cuuint32_t>(p.band_rows),
+                             static_cast<cuuint32_t>(s.c), 1};
+  const cuuint32_t element_strides[4] = {1, 1, 1, 1};
+  static_assert(sizeof(CUtensorMap) == 16 * sizeof(uint64_t), "StemWgmmaParams::band_map holds one CUtensorMap");
+  return api->cuTensorMapEncodeTiled(reinterpret_cast<CUtensorMap*>(map), CU_TENSOR_MAP_DATA_TYPE_FLOAT32, 4,
+                                     reinterpret_cast<void*>(x), dims, strides, box, element_strides,
+                                     CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
+                                     CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                                     CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+}
+
 absl::Status CheckTensorPointers(const ConvShape& s, const TensorPointers& t) {
   struct Named {
     const char* name;
@@ -61,8 +83,9 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Create(std::shared_ptr<DeviceContext
   plan->family_ = FamilyOf(config);
   KCONV_ASSIGN_OR_RETURN(plan->blob_, SelectBlob(config_index, limits.cc, device->force_ptx()));
   const std::string symbol = plan->blob_->kernel_symbol;
-  if (plan->family_ == Family::kStemTf32) {
-    plan->stem_ = std::make_unique<StemPlanData>(MakeStemPlanData(shape, StemConfigOf(config)));
+  if (IsStemFamily(plan->family_)) {
+    plan->stem_ = std::make_unique<StemPlanData>(
+        MakeStemPlanData(shape, StemConfigOf(config), StemKernelOf(plan->family_), limits.sm_count));
     plan->geometry_ = plan->stem_->geometry;
     KCONV_ASSIGN_OR_RETURN(plan->pack_function_, device->Function(*plan->blob_, symbol + "_pack_weights", 0));
     const DriverApi* api = device->api();
@@ -100,7 +123,7 @@ absl::Status Plan::Pack(uint64_t w, CUdeviceptr packed, CUstream stream) const {
 absl::Status Plan::SetWeights(uint64_t w, CUstream stream) {
   if (w == 0) return absl::InvalidArgumentError("w is a null pointer");
   if (w % alignof(float) != 0) return absl::InvalidArgumentError("w is not 4-byte aligned (fp32 tensors must be)");
-  if (family_ == Family::kStemTf32) {
+  if (IsStemFamily(family_)) {
     ScopedCuContext scoped(device_->api(), device_->cu_context());
     KCONV_RETURN_IF_ERROR(scoped.status());
     KCONV_RETURN_IF_ERROR(Pack(w, packed_weights_, stream));
@@ -117,7 +140,7 @@ absl::Status Plan::Execute(const TensorPointers& given, CUstream stream) const {
   const DriverApi* api = device_->api();
   ScopedCuContext scoped(api, device_->cu_context());
   KCONV_RETURN_IF_ERROR(scoped.status());
-  if (family_ == Family::kStemTf32 && !use_bound_weights) {
+  if (IsStemFamily(family_) && !use_bound_weights) {
     // Weights given with the call: pack them into stream-ordered scratch, so that concurrent calls on
     // other streams, and later changes to w, are safe. kconv_plan_set_weights avoids this per call.
     CUdeviceptr scratch = 0;
@@ -129,7 +152,7 @@ absl::Status Plan::Execute(const TensorPointers& given, CUstream stream) const {
     api->cuMemFreeAsync(scratch, stream);
     KCONV_RETURN_IF_ERROR(s);
   } else {
-    KCONV_RETURN_IF_ERROR(Launch({t.x, family_ == Family::kStemTf32 ? packed_weights_ : t.w, t.bias, t.y}, stream));
+    KCONV_RETURN_IF_ERROR(Launch({t.x, IsStemFamily(family_) ? packed_weights_ : t.w, t.bias, t.y}, stream));
   }
   if (device_->synchronize()) {
     KCONV_RETURN_IF_ERROR(CuResultToStatus(api, api->cuStreamSynchronize(stream),
@@ -141,14 +164,25 @@ absl::Status Plan::Execute(const TensorPointers& given, CUstream stream) const {
 absl::Status Plan::Launch(const TensorPointers& t, CUstream stream) const {
   ConvParams implicit;
   StemParams stem;  // about 1 KB: the chunk table travels as a kernel parameter
+  StemWgmmaParams persistent;
   void* args[1];
-  if (family_ == Family::kStemTf32) {
+  if (IsStemFamily(family_)) {
     stem = stem_->params;
     stem.x = reinterpret_cast<const float*>(t.x);
     stem.w_packed = reinterpret_cast<const float*>(t.w);
     stem.bias = reinterpret_cast<const float*>(t.bias);
     stem.y = reinterpret_cast<float*>(t.y);
+    stem.pair_copies = shape_.w % 2 == 0 && shape_.pad_w % 2 == 0 && t.x % 8 == 0 ? 1 : 0;
     args[0] = &stem;
+    if (family_ == Family::kStemWgmmaTf32) {
+      persistent = StemWgmmaParams{};
+      persistent.p = stem;
+      persistent.use_tma = EncodeBandMap(device_->api(), shape_, *stem_, t.x, persistent.band_map) ? 1 : 0;
+      persistent.band_box_bytes = stem_->band_box_bytes;
+      persistent.tiles_per_image = stem_->tiles_per_image;
+      persistent.total_tiles = stem_->total_tiles;
+      args[0] = &persistent;
+    }
   } else {
     implicit = implicit_params_;
     implicit.x = reinterpret_cast<const float*>(t.x);
@@ -170,7 +204,7 @@ kconv_plan_info Plan::Info() const {
   info.struct_size = sizeof(info);
   info.family = config.family;
   info.config = config.name;
-  if (family_ == Family::kStemTf32) {
+  if (IsStemFamily(family_)) {
     const StemConfig c = StemConfigOf(config);
     info.block_m = MakeStemLayout(c).tile_pixels;
     info.block_n = c.nt * 8;
@@ -198,9 +232,9 @@ kconv_plan_info Plan::Info() const {
 std::string Plan::Describe() const {
   const KernelConfig& config = Configs()[config_index_];
   const bool ptx = blob_->kind == BlobKind::kPtx;
-  return absl::StrFormat("%s on %s (cc %d.%d) from %s_%d %s; grid %ux%u x %u threads, %u B shared memory",
+  return absl::StrFormat("%s on %s (cc %d.%d) from %s_%d%s %s; grid %ux%u x %u threads, %u B shared memory",
                          config.full_name, device_->device_name(), device_->limits().cc / 10,
-                         device_->limits().cc % 10, ptx ? "compute" : "sm", blob_->arch,
+                         device_->limits().cc % 10, ptx ? "compute" : "sm", blob_->arch, blob_->arch_specific ? "a" : "",
                          ptx ? "PTX (compiled by the driver at load)" : "cubin", geometry_.grid_x, geometry_.grid_y,
                          geometry_.threads, geometry_.shared_bytes);
 }

@@ -24,6 +24,10 @@ struct TensorPointers {
   uint64_t x, w, bias, y;
 };
 
+// Fills `map` (a CUtensorMap) with x as [N][C][H][W] and a box of one band of the persistent stem kernel;
+// false when the tensor-copy engine cannot describe it (the kernel then copies bands itself).
+bool EncodeBandMap(const DriverApi* api, const ConvShape& shape, const StemPlanData& stem, uint64_t x, uint64_t* map);
+
 class Plan {
  public:
   // config_index < 0: ChooseConfig decides.

@@ -24,7 +24,7 @@ struct StemGeometry {
 
 // The largest band over the image's tiles: the input rows from the tile's first output row to its
 // last, plus the kernel's height.
-StemGeometry GeometryOf(const ConvShape& s, const StemConfig& config) {
+StemGeometry GeometryOf(const ConvShape& s, const StemConfig& config, StemKernel kernel) {
   const StemLayout layout = MakeStemLayout(config);
   StemGeometry g{};
   g.j = CeilDiv(s.s, 4);
@@ -39,16 +39,27 @@ StemGeometry GeometryOf(const ConvShape& s, const StemConfig& config) {
   }
   g.band_rows = (span - 1) * s.stride_h + s.r;
   g.band_bytes = CeilDiv(s.c * g.band_rows * g.row_floats * 4, 128) * 128;
-  const int64_t pipeline = g.band_bytes + int64_t{config.wstages} * layout.weight_stage_bytes + 4 * g.chunks;
   const int64_t staging = int64_t{config.nt} * 8 * layout.staging_stride * 4;
+  if (kernel == StemKernel::kPersistent) {
+    // Each band buffer also holds one epilogue pass of staging; the TMA destination stays 128-aligned.
+    const int64_t pass = staging / StemWgmmaEpiloguePasses(layout.tile_pixels);
+    g.band_bytes = CeilDiv(std::max(g.band_bytes, pass), 128) * 128;
+    const int64_t limit = int64_t{1} << 30;  // keeps the int layout arithmetic below exact
+    g.shared_bytes = MakeStemWgmmaSmem(static_cast<int>(std::min(g.band_bytes, limit)), config.wstages,
+                                       layout.weight_stage_bytes, static_cast<int>(std::min(g.chunks, limit)))
+                         .total;
+    if (g.band_bytes >= limit) g.shared_bytes = limit;
+    return g;
+  }
+  const int64_t pipeline = g.band_bytes + int64_t{config.wstages} * layout.weight_stage_bytes + 4 * g.chunks;
   g.shared_bytes = std::max(pipeline, staging);
   return g;
 }
 
 }  // namespace
 
-absl::Status StemAccepts(const ConvShape& s, const StemConfig& config, int max_shared_bytes) {
-  auto no = [](auto... why) { return absl::UnimplementedError(absl::StrCat("stem_tf32: ", why...)); };
+absl::Status StemAccepts(const ConvShape& s, const StemConfig& config, int max_shared_bytes, StemKernel kernel) {
+  auto no = [](auto... why) { return absl::UnimplementedError(absl::StrCat("stem family: ", why...)); };
   if (s.stride_w != 4) return no("needs a horizontal stride of 4 (the chunk layout), got ", s.stride_w);
   if (s.dil_h != 1 || s.dil_w != 1) return no("needs dilation 1");
   if (s.k > config.nt * 8) return no(s.k, " output channels exceed the config's ", config.nt * 8);
@@ -56,7 +67,8 @@ absl::Status StemAccepts(const ConvShape& s, const StemConfig& config, int max_s
   for (int64_t extent : {s.h + 2 * s.pad_h, s.w + 2 * s.pad_w, s.p * s.q, s.c * s.h * s.w, s.k * s.p * s.q}) {
     if (extent > kInt32Max / 2) return no("an extent (", extent, ") exceeds the 32-bit index range");
   }
-  const StemGeometry g = GeometryOf(s, config);
+  const StemGeometry g = GeometryOf(s, config, kernel);
+  if (g.tiles * s.n > kInt32Max) return no(g.tiles * s.n, " tiles exceed the 32-bit tile index");
   if (g.chunks > kStemMaxChunks) return no("C*R*ceil(S/4) = ", g.chunks, " chunks exceed ", kStemMaxChunks);
   if (g.shared_bytes > max_shared_bytes) {
     return no("needs ", g.shared_bytes, " bytes of shared memory per block; the device allows ", max_shared_bytes);
@@ -64,9 +76,9 @@ absl::Status StemAccepts(const ConvShape& s, const StemConfig& config, int max_s
   return absl::OkStatus();
 }
 
-StemPlanData MakeStemPlanData(const ConvShape& s, const StemConfig& config) {
+StemPlanData MakeStemPlanData(const ConvShape& s, const StemConfig& config, StemKernel kernel, int sm_count) {
   const StemLayout layout = MakeStemLayout(config);
-  const StemGeometry g = GeometryOf(s, config);
+  const StemGeometry g = GeometryOf(s, config, kernel);
   StemPlanData d{};
   StemParams& p = d.params;
   p.c = static_cast<int32_t>(s.c);
@@ -95,6 +107,13 @@ StemPlanData MakeStemPlanData(const ConvShape& s, const StemConfig& config) {
   d.geometry = LaunchGeometry{static_cast<uint32_t>(g.tiles), static_cast<uint32_t>(s.n),
                               static_cast<uint32_t>(layout.threads), static_cast<uint32_t>(g.shared_bytes)};
   d.packed_weight_bytes = int64_t{p.steps} * layout.weight_step_bytes;
+  d.tiles_per_image = static_cast<int32_t>(g.tiles);
+  d.total_tiles = static_cast<int32_t>(g.tiles * s.n);
+  d.band_box_bytes = static_cast<int32_t>(s.c * g.band_rows * g.row_floats * 4);
+  if (kernel == StemKernel::kPersistent) {
+    d.geometry = LaunchGeometry{static_cast<uint32_t>(std::min<int64_t>(d.total_tiles, std::max(sm_count, 1))), 1,
+                                static_cast<uint32_t>(layout.threads + 128), static_cast<uint32_t>(g.shared_bytes)};
+  }
   return d;
 }
 

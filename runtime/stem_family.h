@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "ptx/stem_params.h"
+#include "runtime/blob_registry.h"
 #include "runtime/conv_shape.h"
 #include "runtime/implicit_gemm_family.h"
 
@@ -14,15 +15,29 @@ namespace kconv {
 struct StemPlanData {
   StemParams params;           // tensor pointers left null
   StemPackParams pack;         // pointers left null
-  LaunchGeometry geometry;     // grid (tiles per image, N)
+  LaunchGeometry geometry;     // grid (tiles per image, N), or (SMs, 1) when persistent
   int64_t packed_weight_bytes;
+  // Persistent (Hopper) kernel only:
+  int32_t tiles_per_image;
+  int32_t total_tiles;
+  int32_t band_box_bytes;      // what one band copy delivers (params.band_bytes is the buffer stride)
 };
+
+// The two stem kernels: one block per tile (ptx/stem_tf32.cuh), or one persistent block per SM with a
+// producer warp and double-buffered bands (ptx/stem_wgmma_tf32.cuh).
+enum class StemKernel { kBlockPerTile, kPersistent };
+
+inline StemKernel StemKernelOf(Family family) {
+  return family == Family::kStemWgmmaTf32 ? StemKernel::kPersistent : StemKernel::kBlockPerTile;
+}
 
 // OK, or UNIMPLEMENTED saying why the family cannot run the shape (horizontal stride other than 4,
 // dilation, too many chunks or channels, or a band larger than `max_shared_bytes`).
-absl::Status StemAccepts(const ConvShape& shape, const StemConfig& config, int max_shared_bytes);
+absl::Status StemAccepts(const ConvShape& shape, const StemConfig& config, int max_shared_bytes,
+                         StemKernel kernel = StemKernel::kBlockPerTile);
 
-// Requires StemAccepts(shape, config, ...) to be OK.
-StemPlanData MakeStemPlanData(const ConvShape& shape, const StemConfig& config);
+// Requires StemAccepts(shape, config, ..., kernel) to be OK. sm_count sizes the persistent grid.
+StemPlanData MakeStemPlanData(const ConvShape& shape, const StemConfig& config,
+                              StemKernel kernel = StemKernel::kBlockPerTile, int sm_count = 1);
 
 }  // namespace kconv

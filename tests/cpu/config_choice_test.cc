@@ -39,13 +39,31 @@ TEST_CASE("config_choice.large_batches_take_large_tiles_small_ones_small_tiles")
   REQUIRE(big.ok());
   const kconv::TileConfig b = kconv::ImplicitGemmTile(configs[*big]);
   CHECK(b.block_m * b.block_n == 64 * 64);
-  // Stride-4 stems go to the stem family, on Hopper and on Ada's 99 KB alike.
+  // Stride-4 stems go to a stem family: wgmma on Hopper when its sm_90a cubins are built, mma.sync on
+  // Ada's 99 KB and on Hopper with PTX forced.
+  const bool hopper_built = kconv::SelectBlob(*kconv::FindConfig("stem_wgmma_tf32/m128n96_w8_k5x4"), 90, false).ok();
   for (const kconv::DeviceLimits& device : {kH100, kRtx4090}) {
-    for (int64_t n : {1, 32, 256}) {
-      auto alexnet = kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(n)), device, false);
-      REQUIRE(alexnet.ok());
-      CHECK(std::string(configs[*alexnet].family) == "stem_tf32");
+    for (bool force_ptx : {false, true}) {
+      for (int64_t n : {1, 32, 256}) {
+        CAPTURE(device.cc);
+        CAPTURE(force_ptx);
+        CAPTURE(n);
+        auto alexnet = kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(n)), device, force_ptx);
+        REQUIRE(alexnet.ok());
+        const bool wgmma = device.cc == 90 && !force_ptx && hopper_built;
+        CHECK(std::string(configs[*alexnet].family) == (wgmma ? "stem_wgmma_tf32" : "stem_tf32"));
+      }
     }
+  }
+  if (hopper_built) {
+    // The persistent Hopper family: 256-pixel tiles at large batches, 64-pixel tiles at N = 1, where a
+    // larger tile leaves most SMs idle.
+    auto large = kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(256)), kH100, false);
+    auto one = kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(1)), kH100, false);
+    REQUIRE(large.ok());
+    REQUIRE(one.ok());
+    CHECK(kconv::MakeStemLayout(kconv::StemConfigOf(configs[*large])).tile_pixels == 256);
+    CHECK(kconv::MakeStemLayout(kconv::StemConfigOf(configs[*one])).tile_pixels == 64);
   }
   auto tiny = kconv::ChooseConfig(Validated(kconv_test::Shape{1, 3, 8, 8, 8, 3, 3}), kH100, false);
   REQUIRE(tiny.ok());

@@ -25,19 +25,32 @@ std::vector<int> BuiltArchs() {
   return archs;
 }
 
-// The config files, read independently of the generated registry: "family/name" per config line.
-std::vector<std::string> ConfigsFromFiles() {
-  std::vector<std::string> names;
-  for (const char* family : {"implicit_gemm_tf32", "stem_tf32"}) {
+struct ExpectedConfig {
+  std::string name;        // "family/config"
+  std::vector<int> archs;  // cubin architectures
+  bool arch_specific;      // sm_<arch>a cubins
+  bool ptx;
+};
+
+// The config files, read independently of the generated registry. The portable families are built for
+// every architecture plus PTX; the wgmma family only as sm_90a, when 90 is built.
+std::vector<ExpectedConfig> ConfigsFromFiles() {
+  std::vector<ExpectedConfig> configs;
+  const std::vector<int> all = BuiltArchs();
+  const bool hopper = std::find(all.begin(), all.end(), 90) != all.end();
+  for (const char* family : {"implicit_gemm_tf32", "stem_tf32", "stem_wgmma_tf32"}) {
+    const bool wgmma = std::string(family) == "stem_wgmma_tf32";
     std::ifstream in(std::string(KCONV_TEST_SOURCE_DIR) + "/ptx/" + family + ".configs");
     for (std::string line; std::getline(in, line);) {
       char name[64];
       int v[5];
       if (std::sscanf(line.c_str(), " %63s %d %d %d %d %d", name, &v[0], &v[1], &v[2], &v[3], &v[4]) != 6) continue;
-      names.push_back(std::string(family) + "/" + name);
+      ExpectedConfig c{std::string(family) + "/" + name, all, false, true};
+      if (wgmma) c = {c.name, hopper ? std::vector<int>{90} : std::vector<int>{}, true, false};
+      configs.push_back(c);
     }
   }
-  return names;
+  return configs;
 }
 
 const kconv::Blob* FindBlob(int config, int arch, kconv::BlobKind kind) {
@@ -49,36 +62,65 @@ const kconv::Blob* FindBlob(int config, int arch, kconv::BlobKind kind) {
 }  // namespace
 
 TEST_CASE("registry.every_config_and_architecture_is_embedded") {
-  const std::vector<std::string> expected = ConfigsFromFiles();
-  REQUIRE(expected.size() >= 13);
+  const std::vector<ExpectedConfig> expected = ConfigsFromFiles();
+  REQUIRE(expected.size() >= 18);
   REQUIRE(kconv::Configs().size() == expected.size());
-  for (size_t i = 0; i < expected.size(); ++i) {
-    CAPTURE(expected[i]);
-    auto index = kconv::FindConfig(expected[i]);
+  size_t blobs = 0;
+  for (const ExpectedConfig& e : expected) {
+    CAPTURE(e.name);
+    auto index = kconv::FindConfig(e.name);
     REQUIRE(index.ok());
-    for (int arch : BuiltArchs()) {
+    for (int arch : e.archs) {
       CAPTURE(arch);
       const kconv::Blob* cubin = FindBlob(*index, arch, kconv::BlobKind::kCubin);
       REQUIRE(cubin != nullptr);
+      ++blobs;
+      CHECK(cubin->arch_specific == e.arch_specific);
       const kconv_test::ElfSummary elf = kconv_test::ReadElf({cubin->begin, cubin->size()});
       REQUIRE_MESSAGE(elf.ok, elf.error);
       CHECK(elf.machine == kEmCuda);
       CHECK(elf.CudaArch() == arch);
       const std::set<std::string> symbols(elf.defined_symbols.begin(), elf.defined_symbols.end());
       CHECK(symbols.count(cubin->kernel_symbol) == 1);
+      CHECK(symbols.count(std::string(cubin->kernel_symbol) + "_pack_weights") == (e.name.rfind("stem", 0) == 0 ? 1 : 0));
       const int registers = kconv::CubinRegisterCount(cubin->begin, cubin->size(), cubin->kernel_symbol);
       CHECK(registers >= 32);
       CHECK(registers <= 255);
     }
     const kconv::Blob* ptx = FindBlob(*index, KCONV_TEST_PTX_ARCH, kconv::BlobKind::kPtx);
+    if (!e.ptx) {
+      CHECK(ptx == nullptr);
+      continue;
+    }
     REQUIRE(ptx != nullptr);
+    ++blobs;
     const std::string text(reinterpret_cast<const char*>(ptx->begin), ptx->size());
     CHECK(ptx->end[0] == '\0');  // terminated for cuModuleLoadData
     CHECK(text.find(".target sm_" + std::to_string(KCONV_TEST_PTX_ARCH)) != std::string::npos);
     CHECK(text.find(".entry " + std::string(ptx->kernel_symbol)) != std::string::npos);
     CHECK(kconv::CubinRegisterCount(ptx->begin, ptx->size(), ptx->kernel_symbol) == 0);  // text, not an ELF
   }
-  CHECK(kconv::Blobs().size() == expected.size() * (BuiltArchs().size() + 1));
+  CHECK(kconv::Blobs().size() == blobs);
+}
+
+TEST_CASE("registry.wgmma_images_run_only_on_their_own_compute_capability") {
+  auto index = kconv::FindConfig("stem_wgmma_tf32/m128n96_w8_k5x4");
+  REQUIRE(index.ok());
+  const std::vector<int> archs = BuiltArchs();
+  if (std::find(archs.begin(), archs.end(), 90) != archs.end()) {
+    auto hopper = kconv::SelectBlob(*index, 90, false);
+    REQUIRE(hopper.ok());
+    CHECK((*hopper)->arch_specific);
+  }
+  for (int cc : {80, 89, 100, 120}) {
+    auto other = kconv::SelectBlob(*index, cc, false);
+    REQUIRE(!other.ok());
+    CHECK(other.status().code() == absl::StatusCode::kUnimplemented);
+    CHECK(std::string(other.status().message()).find("without PTX") != std::string::npos);
+  }
+  auto forced = kconv::SelectBlob(*index, 90, true);
+  REQUIRE(!forced.ok());
+  CHECK(std::string(forced.status().message()).find("PTX forced") != std::string::npos);
 }
 
 TEST_CASE("registry.config_names_and_lookup") {

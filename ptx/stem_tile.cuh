@@ -1,0 +1,155 @@
+// The parts of a stem-family block that do not depend on how it multiplies (ptx/stem_tf32.cuh with
+// mma.sync, ptx/stem_wgmma_tf32.cuh with wgmma): the band load, the per-lane ldmatrix row addresses of
+// the chunk layout (stem_params.h), and the epilogue staged through shared memory into NCHW runs.
+#pragma once
+
+#include <stdint.h>
+
+#include "conv_params.h"
+#include "ptx_instructions.cuh"
+#include "stem_params.h"
+
+namespace kconv {
+namespace stem {
+
+using namespace ::kconv::ptx;
+
+// The block's output tile: `tile_pixels` consecutive pixels of one image, starting at output row p0.
+struct Tile {
+  int image;
+  int m0;   // first pixel, within the image
+  int p0;   // output row of m0
+  int ih0;  // first input row of the band (may be negative: padding)
+};
+
+__device__ __forceinline__ Tile MakeTile(const StemParams& p, int image, int m0) {
+  Tile t;
+  t.image = image;
+  t.m0 = m0;
+  t.p0 = static_cast<int>(p.div_q.Div(static_cast<uint32_t>(m0)));
+  t.ih0 = t.p0 * p.stride_h - p.pad_h;
+  return t;
+}
+
+// One block per tile: blockIdx.x is the tile within the image, blockIdx.y the image.
+__device__ __forceinline__ Tile TileOfBlock(const StemParams& p, int tile_pixels) {
+  return MakeTile(p, blockIdx.y, blockIdx.x * tile_pixels);
+}
+
+// Copies the chunk table (a kernel parameter) into shared memory, where a lane-indexed read is one LDS.
+__device__ __forceinline__ void CopyChunkTable(const StemParams& p, int32_t* chunk_offset, int threads) {
+  for (int i = threadIdx.x; i < 2 * p.steps; i += threads) chunk_offset[i] = p.chunk_offset[i];
+}
+
+// Issues (without committing) the cp.async copies of the band: every input row the tile touches, all
+// channels, in chunk layout, zero outside the image. Warp `worker` of `workers` copies every workers-th row.
+__device__ __forceinline__ void LoadBand(const StemParams& p, const Tile& tile, unsigned char* band, int worker,
+                                         int workers) {
+  const int lane = threadIdx.x % 32;
+  const float* x_image = p.x + static_cast<int64_t>(tile.image) * p.c * p.h * p.w_in;
+  const uint32_t band_base = SharedAddress(band);
+  for (int row = worker; row < p.c * p.band_rows; row += workers) {
+    const int c = row / p.band_rows, ih = tile.ih0 + row % p.band_rows;
+    const bool row_valid = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
+    const float* src_row = x_image + (static_cast<int64_t>(c) * p.h + (row_valid ? ih : 0)) * p.w_in;
+    if (p.pair_copies) {  // a pair of columns is wholly inside or outside the image
+      for (int pos = 2 * lane; pos < p.row_floats; pos += 64) {
+        const int col = pos - p.pad_w;
+        const bool valid = row_valid && static_cast<unsigned>(col) < static_cast<unsigned>(p.w_in);
+        CopyAsync8(band_base + (row * p.row_floats + pos) * 4, valid ? src_row + col : p.x, valid);
+      }
+      continue;
+    }
+    for (int pos = lane; pos < p.row_floats; pos += 32) {
+      const int col = pos - p.pad_w;
+      const bool valid = row_valid && static_cast<unsigned>(col) < static_cast<unsigned>(p.w_in);
+      CopyAsync4(band_base + (row * p.row_floats + pos) * 4, valid ? src_row + col : p.x, valid);
+    }
+  }
+}
+
+// Issues (without committing) the cp.async copies of weight stage `stage`: kWsteps packed k8 steps of
+// kStepBytes each. p.steps is a multiple of kWsteps (the host pads the chunk list), so every stage is
+// full; stages past the end copy nothing.
+template <int kWsteps, int kStepBytes, int kThreads>
+__device__ __forceinline__ void LoadWeightStage(const StemParams& p, unsigned char* slot, int stage) {
+  const int first_step = stage * kWsteps;
+  if (first_step >= p.steps) return;
+  constexpr int chunks = kWsteps * kStepBytes / 16;
+  const unsigned char* src =
+      reinterpret_cast<const unsigned char*>(p.w_packed) + static_cast<int64_t>(first_step) * kStepBytes;
+#pragma unroll
+  for (int i = threadIdx.x; i < chunks; i += kThreads) CopyAsync16(SharedAddress(slot + i * 16), src + i * 16);
+}
+
+// Band address of the ldmatrix row this lane supplies for the m16 tile whose first pixel is tile pixel
+// `first`: lanes 0-7 and 16-23 give pixels 0-7, lanes 8-15 and 24-31 pixels 8-15 (lanes 16-31 then add
+// the step's second chunk). Pixels past the image read valid data; their results are dropped.
+__device__ __forceinline__ uint32_t LaneRowAddress(const StemParams& p, const Tile& tile, const unsigned char* band,
+                                                   int first) {
+  const int lane = threadIdx.x % 32;
+  int m = tile.m0 + first + (lane & 7) + ((lane >> 3) & 1) * 8;
+  m = min(m, p.pq - 1);
+  uint32_t oh, ow;
+  p.div_q.DivMod(static_cast<uint32_t>(m), oh, ow);
+  return SharedAddress(band) + ((static_cast<int>(oh) - tile.p0) * p.stride_h) * p.row_floats * 4 + ow * 16;
+}
+
+// The epilogue for n8 tiles [kNiBegin, kNiEnd). `acc(mi, ni, v)` is accumulator v of the thread's m16 tile
+// mi (first pixel first[mi]) and n8 tile ni in the m16n8 fragment layout: v = 0, 1 at pixel g, channels
+// 2t, 2t+1; v = 2, 3 at pixel g + 8. They are staged as [channel][pixel] (rows staging_stride floats
+// apart, 4 banks apart: conflict-free) over memory every thread must be done reading, then `sync()`
+// (a barrier over the `warps` storing warps), then each channel is written as one run of consecutive
+// pixels, with bias and optional ReLU.
+template <int kMt, int kNiBegin, int kNiEnd, class Acc, class Sync>
+__device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile, float* staged, int staging_stride,
+                                          int tile_pixels, int warps, const int (&first)[kMt], Acc acc, Sync sync) {
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int g = lane / 4, t = lane % 4;
+#pragma unroll
+  for (int mi = 0; mi < kMt; ++mi)
+#pragma unroll
+    for (int ni = kNiBegin; ni < kNiEnd; ++ni) {
+      const int m = first[mi] + g, n = (ni - kNiBegin) * 8 + 2 * t;
+      staged[n * staging_stride + m] = acc(mi, ni, 0);
+      staged[(n + 1) * staging_stride + m] = acc(mi, ni, 1);
+      staged[n * staging_stride + m + 8] = acc(mi, ni, 2);
+      staged[(n + 1) * staging_stride + m + 8] = acc(mi, ni, 3);
+    }
+  sync();
+  const int pixels = min(tile_pixels, p.pq - tile.m0);
+  const int n_end = min(kNiEnd * 8, p.k);
+  float* y_image = p.y + static_cast<int64_t>(tile.image) * p.k * p.pq + tile.m0;
+  for (int n = kNiBegin * 8 + warp; n < n_end; n += warps) {
+    const float bias = p.bias != nullptr ? p.bias[n] : 0.f;
+    const float* row = staged + (n - kNiBegin * 8) * staging_stride;
+    for (int i = lane; i < pixels; i += 32) {
+      float v = row[i] + bias;
+      if (p.relu && v < 0.f) v = 0.f;  // NaN stays NaN
+      y_image[static_cast<int64_t>(n) * p.pq + i] = v;
+    }
+  }
+}
+
+// Packs w[K][C][R][S] into per-k8-step images: for step s, channel n and element e, chunk 2s + e/4 =
+// (r, c, j) and tap column 4j + e%4; zero for padded channels, phantom taps (column >= S) and the
+// padding chunk. Rounded to TF32 (nearest, ties away) once, here. `offset(n, e)` places the element
+// within its step, whose image is channels * 32 bytes.
+template <class Offset>
+__device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offset) {
+  const int total = p.steps * p.channels * 8;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+    const int e = i % 8, n = (i / 8) % p.channels, step = i / (8 * p.channels);
+    const int chunk = 2 * step + e / 4;
+    const int j = chunk % p.j, c = (chunk / p.j) % p.c, r = chunk / (p.j * p.c);
+    const int s = 4 * j + e % 4;
+    float v = 0.f;
+    if (n < p.k && r < p.r && s < p.s) v = p.w[((static_cast<int64_t>(n) * p.c + c) * p.r + r) * p.s + s];
+    const uint32_t bits = ToTf32(v);
+    char* step_base = reinterpret_cast<char*>(p.packed) + static_cast<int64_t>(step) * p.channels * 32;
+    *reinterpret_cast<uint32_t*>(step_base + offset(n, e)) = bits;
+  }
+}
+
+}  // namespace stem
+}  // namespace kconv
