@@ -87,16 +87,17 @@ struct alignas(64) StemWgmmaParams {
 // Shared-memory layout of the persistent Hopper kernel: two bands (the next tile's loads while this one
 // computes; the epilogue stages over the finished one), `wstages` weight slots, the mbarriers (full and
 // empty per weight slot and per band), then the chunk table.
+// 64-bit, so that the host can size shapes far too large for shared memory without overflow.
 struct StemWgmmaSmem {
-  int band_bytes;
-  int weights;      // offset of the weight slots
-  int barriers;     // offset of the 2 * wstages + 4 mbarriers
-  int chunk_table;  // offset of the chunk table (4 bytes per chunk)
-  int total;
+  int64_t band_bytes;
+  int64_t weights;      // offset of the weight slots
+  int64_t barriers;     // offset of the 2 * wstages + 4 mbarriers
+  int64_t chunk_table;  // offset of the chunk table (4 bytes per chunk)
+  int64_t total;
 };
 
-KCONV_HOST_DEVICE constexpr StemWgmmaSmem MakeStemWgmmaSmem(int band_bytes, int wstages, int weight_stage_bytes,
-                                                            int chunks) {
+KCONV_HOST_DEVICE constexpr StemWgmmaSmem MakeStemWgmmaSmem(int64_t band_bytes, int64_t wstages,
+                                                            int64_t weight_stage_bytes, int64_t chunks) {
   StemWgmmaSmem s{};
   s.band_bytes = band_bytes;
   s.weights = 2 * band_bytes;

@@ -70,7 +70,8 @@ struct Kernel {
       WaitGroup<kWstages - 2>();
       __syncthreads();  // stage `stage` (and the band) landed; every warp is done with stage-1's slot
       const int next = stage + kWstages - 1;
-      LoadWeightStage<kWsteps, L.weight_step_bytes, kThreads>(p, weights + (next % kWstages) * L.weight_stage_bytes, next);
+      LoadWeightStage<kWsteps, L.weight_step_bytes, kThreads>(p, weights + (next % kWstages) * L.weight_stage_bytes,
+                                                              next);
       CommitGroup();
       const uint32_t slot = SharedAddress(weights + (stage % kWstages) * L.weight_stage_bytes) + b_lane_offset;
       const int first_step = stage * kWsteps;
@@ -116,5 +117,5 @@ struct Kernel {
     kconv::stem::Kernel<MT, NT, WARPS, WSTEPS, WSTAGES>::Run(params);                                  \
   }                                                                                                    \
   extern "C" __global__ void NAME##_pack_weights(const kconv::StemPackParams params) {                 \
-    kconv::stem::PackWeights(params, kconv::PackedWeightOffset);                                                                  \
+    kconv::stem::PackWeights(params, kconv::PackedWeightOffset);                                       \
   }

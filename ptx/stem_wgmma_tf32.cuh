@@ -53,10 +53,12 @@ struct Kernel {
 
   struct Shared {
     unsigned char* band0;  // band b at band0 + b * band_bytes (no pointer array: it would live in local memory)
-    int band_bytes;
+    int64_t band_bytes;
     uint32_t weights;  // shared address of slot 0
     uint32_t full, empty, band_full, band_empty;  // shared addresses of the mbarrier arrays
     int32_t* chunk_offset;
+
+    __device__ __forceinline__ unsigned char* Band(int b) const { return band0 + b * band_bytes; }
   };
 
   static __device__ __forceinline__ Shared Layout(unsigned char* smem, const StemParams& p) {
@@ -105,7 +107,7 @@ struct Kernel {
     }
     for (int index = first_tile, local = 0; index < end_tile; ++index, ++local) {
       const int b = local & 1;
-      unsigned char* band = sh.band0 + b * sh.band_bytes;
+      unsigned char* band = sh.Band(b);
       if (local >= 2) MbarrierWait(sh.band_empty + 8 * b, ((local >> 1) - 1) & 1);
       const Tile tile = TileAt(P, index);
       if (P.use_tma) {
@@ -139,7 +141,7 @@ struct Kernel {
       const Tile tile = TileAt(P, index);
       uint32_t pixel_address[kMt];
 #pragma unroll
-      for (int mi = 0; mi < kMt; ++mi) pixel_address[mi] = LaneRowAddress(p, tile, (sh.band0 + b * sh.band_bytes), first[mi]);
+      for (int mi = 0; mi < kMt; ++mi) pixel_address[mi] = LaneRowAddress(p, tile, sh.Band(b), first[mi]);
       float acc[kMt][48];
 #pragma unroll
       for (int mi = 0; mi < kMt; ++mi)
@@ -182,7 +184,7 @@ struct Kernel {
         for (int i = 0; i < 48; ++i) FenceOperand(acc[mi][i]);
 
       // Epilogue over the finished band.
-      float* staged = reinterpret_cast<float*>((sh.band0 + b * sh.band_bytes));
+      float* staged = reinterpret_cast<float*>(sh.Band(b));
       auto value = [&](int mi, int ni, int v) { return acc[mi][4 * ni + v]; };
       consumers_sync();  // every consumer is done reading the band
       if constexpr (kPasses == 1) {

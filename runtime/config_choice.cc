@@ -15,12 +15,12 @@ namespace kconv {
 
 namespace {
 
-// Registers of the image ChooseConfig's plan would load: its cubin's count, or for PTX (compiled at
-// load, count unknown) the count of the same config's newest cubin as an estimate; 0 if none is known.
-int RegistersOf(int config_index, int cc, bool force_ptx) {
-  auto blob = SelectBlob(config_index, cc, force_ptx);
-  if (blob.ok() && (*blob)->kind == BlobKind::kCubin) {
-    return CubinRegisterCount((*blob)->begin, (*blob)->size(), (*blob)->kernel_symbol);
+// Registers of `selected`, the image ChooseConfig's plan would load for config_index: its cubin's count,
+// or for PTX (compiled at load, count unknown) the count of the same config's newest cubin as an
+// estimate; 0 if none is known.
+int RegistersOf(int config_index, const Blob& selected) {
+  if (selected.kind == BlobKind::kCubin) {
+    return CubinRegisterCount(selected.begin, selected.size(), selected.kernel_symbol);
   }
   const Blob* newest = nullptr;
   for (const Blob& b : Blobs())
@@ -100,11 +100,12 @@ absl::StatusOr<int> ChooseConfig(const ConvShape& s, const DeviceLimits& device,
       absl::StrAppend(&reasons, "; ", configs[i].full_name, ": ", accepted.message());
       continue;
     }
-    if (auto blob = SelectBlob(i, device.cc, force_ptx); !blob.ok()) {
+    const absl::StatusOr<const Blob*> blob = SelectBlob(i, device.cc, force_ptx);
+    if (!blob.ok()) {
       absl::StrAppend(&reasons, "; ", configs[i].full_name, ": ", blob.status().message());
       continue;
     }
-    const int registers = RegistersOf(i, device.cc, force_ptx);
+    const int registers = RegistersOf(i, **blob);
     const Family family = FamilyOf(configs[i]);
     const bool stem = IsStemFamily(family);
     double cost;

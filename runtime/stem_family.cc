@@ -44,11 +44,7 @@ StemGeometry GeometryOf(const ConvShape& s, const StemConfig& config, StemKernel
     // Each band buffer also holds one epilogue pass of staging; the TMA destination stays 128-aligned.
     const int64_t pass = staging / StemWgmmaEpiloguePasses(layout.tile_pixels);
     g.band_bytes = CeilDiv(std::max(g.band_bytes, pass), 128) * 128;
-    const int64_t limit = int64_t{1} << 30;  // keeps the int layout arithmetic below exact
-    g.shared_bytes = MakeStemWgmmaSmem(static_cast<int>(std::min(g.band_bytes, limit)), config.wstages,
-                                       layout.weight_stage_bytes, static_cast<int>(std::min(g.chunks, limit)))
-                         .total;
-    if (g.band_bytes >= limit) g.shared_bytes = limit;
+    g.shared_bytes = MakeStemWgmmaSmem(g.band_bytes, config.wstages, layout.weight_stage_bytes, g.chunks).total;
     return g;
   }
   const int64_t pipeline = g.band_bytes + int64_t{config.wstages} * layout.weight_stage_bytes + 4 * g.chunks;
