@@ -5,8 +5,9 @@
 // memory as 16-byte chunks, chunk k holding input columns 4k - pad_w ... 4k - pad_w + 3. Output pixel q
 // at kernel column s then reads chunk q + s/4, element s%4, so an im2col row of one (channel, kernel row)
 // is J = ceil(S/4) consecutive chunks, and eight consecutive pixels of one output row are 128
-// contiguous bytes: one ldmatrix 8x8 matrix. GEMM K is the list of chunks (r outer, then c, then j),
-// padded to an even count; one mma k8 step consumes two chunks.
+// contiguous bytes: one ldmatrix 8x8 matrix, or one wgmma core matrix. GEMM K is the list of chunks (c
+// outer, then r, then j: band offsets increase along it), padded to whole weight stages; one mma k8 step
+// consumes two chunks.
 #pragma once
 
 #include <stdint.h>
@@ -59,8 +60,8 @@ struct StemParams {
   int32_t pq;
   int32_t pair_copies;    // set per launch: W and pad_w even and x 8-byte aligned, so bands copy in pairs
   FastDivmod div_q;
-  // Byte offset of each chunk in the band: (c * band_rows + r) * row_floats * 4 + j * 16; the padding
-  // chunk points at chunk 0 (finite data, zero weights).
+  // Byte offset of each chunk in the band: (c * band_rows + r) * row_floats * 4 + j * 16, increasing
+  // along K; padding chunks repeat the last real chunk (data the pixel reads anyway, zero weights).
   int32_t chunk_offset[kStemMaxChunks];
 };
 
@@ -73,26 +74,32 @@ KCONV_HOST_DEVICE int PackedWeightOffset(int n, int e) {
 }
 
 // Parameters of the persistent Hopper kernel (ptx/stem_wgmma_tf32.cuh): block b computes tiles
-// [b * total_tiles / grid, (b + 1) * total_tiles / grid), tile i being pixels
-// (i % tiles_per_image) * tile_pixels ... of image i / tiles_per_image.
+// [b * total_tiles / grid, (b + 1) * total_tiles / grid). Its tiles are whole output rows: tile i is rows
+// (i % tiles_per_image) * rows_per_tile ... of image i / tiles_per_image, each row cut into `segments`
+// m64 pieces (pixels 64s ... 64s + 63 of the row), so that eight consecutive pixels of a piece are one
+// 128-byte core matrix of the band and wgmma reads A straight from it.
 struct alignas(64) StemWgmmaParams {
   uint64_t band_map[16];   // CUtensorMap of x as [N][C][H][W] whose box is one band; used if use_tma
-  int32_t use_tma;         // 0: the producer warp copies bands with cp.async (x not 16-byte aligned, ...)
+  int32_t use_tma;         // 0: the producer warps copy bands with cp.async (x not 16-byte aligned, ...)
   int32_t band_box_bytes;  // c * band_rows * row_floats * 4: the bytes one band copy delivers
   int32_t tiles_per_image;
   int32_t total_tiles;
+  int32_t rows_per_tile;   // output rows per tile: the config's m64 pieces / segments
+  int32_t segments;        // m64 pieces per output row: ceil(Q / 64)
   StemParams p;
 };
 
 // Shared-memory layout of the persistent Hopper kernel: two bands (the next tile's loads while this one
 // computes; the epilogue stages over the finished one), `wstages` weight slots, the mbarriers (full and
-// empty per weight slot and per band), then the chunk table.
+// empty per weight slot; landed, full and empty per band), the chunk table, then the 96 biases. wgmma's reads of a
+// piece's last pixels may run up to a few chunks past the end of a band: the weights follow it.
 // 64-bit, so that the host can size shapes far too large for shared memory without overflow.
 struct StemWgmmaSmem {
   int64_t band_bytes;
   int64_t weights;      // offset of the weight slots
-  int64_t barriers;     // offset of the 2 * wstages + 4 mbarriers
+  int64_t barriers;     // offset of the 2 * wstages + 6 mbarriers
   int64_t chunk_table;  // offset of the chunk table (4 bytes per chunk)
+  int64_t bias;         // offset of the bias (96 floats, zeros without one)
   int64_t total;
 };
 
@@ -102,8 +109,9 @@ KCONV_HOST_DEVICE constexpr StemWgmmaSmem MakeStemWgmmaSmem(int64_t band_bytes, 
   s.band_bytes = band_bytes;
   s.weights = 2 * band_bytes;
   s.barriers = s.weights + wstages * weight_stage_bytes;
-  s.chunk_table = s.barriers + (2 * wstages + 4) * 8;
-  s.total = s.chunk_table + 4 * chunks;
+  s.chunk_table = s.barriers + (2 * wstages + 6) * 8;
+  s.bias = s.chunk_table + 4 * ((chunks + 3) / 4 * 4);
+  s.total = s.bias + 4 * 96;
   return s;
 }
 

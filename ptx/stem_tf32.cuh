@@ -44,11 +44,12 @@ struct Kernel {
       CommitGroup();
     }
 
-    int first[kMt];
+    int first[kMt], rows[kMt];
     uint32_t pixel_address[kMt];
 #pragma unroll
     for (int mi = 0; mi < kMt; ++mi) {
       first[mi] = warp * 16 * kMt + mi * 16;
+      rows[mi] = 16;  // pixels past the image are staged, not stored
       pixel_address[mi] = LaneRowAddress(p, tile, band, first[mi]);
     }
     // B: ldmatrix.x4 i covers n8 tiles 2i and 2i+1; lane L gives row L%8 of matrix L/8 (tile 2i + L/16,
@@ -103,7 +104,7 @@ struct Kernel {
     WaitGroup<0>();
     __syncthreads();  // every warp is done reading the band, which the staging reuses
     StoreTile<kMt, 0, kNt>(p, tile, reinterpret_cast<float*>(smem), L.staging_stride, L.tile_pixels, kWarps, first,
-                           [&](int mi, int ni, int v) { return acc[mi][ni][v]; }, [] { __syncthreads(); });
+                           rows, p.bias, [&](int mi, int ni, int v) { return acc[mi][ni][v]; }, [] { __syncthreads(); });
   }
 };
 

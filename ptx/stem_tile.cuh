@@ -95,15 +95,16 @@ __device__ __forceinline__ uint32_t LaneRowAddress(const StemParams& p, const Ti
   return SharedAddress(band) + ((static_cast<int>(oh) - tile.p0) * p.stride_h) * p.row_floats * 4 + ow * 16;
 }
 
-// The epilogue for n8 tiles [kNiBegin, kNiEnd). `acc(mi, ni, v)` is accumulator v of the thread's m16 tile
-// mi (first pixel first[mi]) and n8 tile ni in the m16n8 fragment layout: v = 0, 1 at pixel g, channels
-// 2t, 2t+1; v = 2, 3 at pixel g + 8. They are staged as [channel][pixel] (rows staging_stride floats
-// apart, 4 banks apart: conflict-free) over memory every thread must be done reading, then `sync()`
-// (a barrier over the `warps` storing warps), then each channel is written as one run of consecutive
-// pixels, with bias and optional ReLU.
+// The epilogue for n8 tiles [kNiBegin, kNiEnd). `acc(mi, ni, v)` is accumulator v of the thread's m16 slab
+// mi and n8 tile ni in the m16n8 fragment layout: v = 0, 1 at slab row g, channels 2t, 2t+1; v = 2, 3 at
+// row g + 8. Slab row r is tile pixel first[mi] + r if r < rows[mi], else not a pixel (dropped). They are
+// staged as [channel][pixel] (rows staging_stride floats apart, 4 banks apart: conflict-free) over memory
+// every thread must be done reading, then `sync()` (a barrier over the `warps` storing warps), then each
+// channel is written as one run of consecutive pixels, plus bias[channel] (null: none) and optional ReLU.
 template <int kMt, int kNiBegin, int kNiEnd, class Acc, class Sync>
 __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile, float* staged, int staging_stride,
-                                          int tile_pixels, int warps, const int (&first)[kMt], Acc acc, Sync sync) {
+                                          int tile_pixels, int warps, const int (&first)[kMt], const int (&rows)[kMt],
+                                          const float* bias, Acc acc, Sync sync) {
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int g = lane / 4, t = lane % 4;
 #pragma unroll
@@ -111,20 +112,24 @@ __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile,
 #pragma unroll
     for (int ni = kNiBegin; ni < kNiEnd; ++ni) {
       const int m = first[mi] + g, n = (ni - kNiBegin) * 8 + 2 * t;
-      staged[n * staging_stride + m] = acc(mi, ni, 0);
-      staged[(n + 1) * staging_stride + m] = acc(mi, ni, 1);
-      staged[n * staging_stride + m + 8] = acc(mi, ni, 2);
-      staged[(n + 1) * staging_stride + m + 8] = acc(mi, ni, 3);
+      if (g < rows[mi]) {
+        staged[n * staging_stride + m] = acc(mi, ni, 0);
+        staged[(n + 1) * staging_stride + m] = acc(mi, ni, 1);
+      }
+      if (g + 8 < rows[mi]) {
+        staged[n * staging_stride + m + 8] = acc(mi, ni, 2);
+        staged[(n + 1) * staging_stride + m + 8] = acc(mi, ni, 3);
+      }
     }
   sync();
   const int pixels = min(tile_pixels, p.pq - tile.m0);
   const int n_end = min(kNiEnd * 8, p.k);
   float* y_image = p.y + static_cast<int64_t>(tile.image) * p.k * p.pq + tile.m0;
   for (int n = kNiBegin * 8 + warp; n < n_end; n += warps) {
-    const float bias = p.bias != nullptr ? p.bias[n] : 0.f;
+    const float b = bias != nullptr ? bias[n] : 0.f;
     const float* row = staged + (n - kNiBegin * 8) * staging_stride;
     for (int i = lane; i < pixels; i += 32) {
-      float v = row[i] + bias;
+      float v = row[i] + b;
       if (p.relu && v < 0.f) v = 0.f;  // NaN stays NaN
       y_image[static_cast<int64_t>(n) * p.pq + i] = v;
     }
@@ -132,7 +137,7 @@ __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile,
 }
 
 // Packs w[K][C][R][S] into per-k8-step images: for step s, channel n and element e, chunk 2s + e/4 =
-// (r, c, j) and tap column 4j + e%4; zero for padded channels, phantom taps (column >= S) and the
+// (c, r, j) and tap column 4j + e%4; zero for padded channels, phantom taps (column >= S) and the
 // padding chunk. Rounded to TF32 (nearest, ties away) once, here. `offset(n, e)` places the element
 // within its step, whose image is channels * 32 bytes.
 template <class Offset>
@@ -141,10 +146,10 @@ __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offs
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
     const int e = i % 8, n = (i / 8) % p.channels, step = i / (8 * p.channels);
     const int chunk = 2 * step + e / 4;
-    const int j = chunk % p.j, c = (chunk / p.j) % p.c, r = chunk / (p.j * p.c);
+    const int j = chunk % p.j, r = (chunk / p.j) % p.r, c = chunk / (p.j * p.r);
     const int s = 4 * j + e % 4;
     float v = 0.f;
-    if (n < p.k && r < p.r && s < p.s) v = p.w[((static_cast<int64_t>(n) * p.c + c) * p.r + r) * p.s + s];
+    if (n < p.k && c < p.c && s < p.s) v = p.w[((static_cast<int64_t>(n) * p.c + c) * p.r + r) * p.s + s];
     const uint32_t bits = ToTf32(v);
     char* step_base = reinterpret_cast<char*>(p.packed) + static_cast<int64_t>(step) * p.channels * 32;
     *reinterpret_cast<uint32_t*>(step_base + offset(n, e)) = bits;

@@ -1,24 +1,31 @@
 // Stem convolutions on Hopper (sm_90a): a persistent, warp-specialised kernel with warpgroup MMAs.
 //
-// One block per SM walks a contiguous range of tiles (tile_pixels consecutive output pixels of one image,
-// all 96 channels). The last warpgroup produces; the others are consumer warpgroups:
+// One block per SM walks a contiguous range of tiles. A tile is `rows_per_tile` whole output rows of one
+// image, all 96 channels; each row is cut into m64 pieces (pixels 64s ... 64s + 63). The last warpgroup
+// produces; the others are consumer warpgroups:
 //  - The producers copy each tile's band (the input rows it touches, all channels, in the stride-4
 //    chunk layout of stem_params.h) into one of two band buffers with cp.async, zero-filling outside the
-//    image. The tensor-copy engine does it in one instruction when the left padding is a multiple of 4:
-//    a box's innermost start must be 16-byte aligned, and the chunk layout starts at column -pad_w. A
-//    fourth producer warp streams the packed weights through `wstages` slots of `wsteps` k8 steps with
-//    bulk copies. Everything completes on mbarriers, and the producers run ahead: the next tile's band
-//    and first weight stages land while this tile computes.
-//  - Each consumer warpgroup owns mt m64 tiles of the tile's pixels and issues `wgmma m64n96k8` with A
-//    from registers (one ldmatrix.x4 per warp per m64 tile and k8 step: eight pixels of one chunk are
-//    128 contiguous bytes) and B from the weight slot. A warpgroup retires its wgmma group before
-//    loading the next stage's A registers: loading them under a group in flight makes ptxas serialise
-//    every wgmma (C7513); the other warpgroups keep the tensor cores busy meanwhile.
+//    image, or with the tensor-copy engine in one instruction when the left padding is a multiple of 4
+//    (a box's innermost start must be 16-byte aligned, and the chunk layout starts at column -pad_w).
+//    They then round the band to TF32 in place, because wgmma reads it as is. A fourth producer warp
+//    streams the packed weights through `wstages` slots of `wsteps` k8 steps with bulk copies.
+//    Everything completes on mbarriers, and the producers run ahead: the next tile's band and first
+//    weight stages land while this tile computes.
+//  - Each consumer warpgroup owns mt pieces and issues `wgmma m64n96k8` with both operands in shared
+//    memory. In the chunk layout, pixels x ... x+7 of one output row at chunk j are 128 contiguous bytes,
+//    so a piece at chunk j is a K-major core-matrix array with 128 bytes between 8-pixel groups (SBO)
+//    and the step's two chunks LBO bytes apart (LBO >= 0: the K order makes band offsets increase).
+//    Pixels past the row read the next chunks of the band; their rows are dropped. No A registers, so
+//    a warpgroup keeps one stage's group in flight while it issues the next, and frees each weight
+//    slot when the group reading it retires.
 //  - The epilogue stages the accumulators over the finished band, as [channel][pixel], and writes each
-//    channel as a run of tile_pixels consecutive NCHW floats (stem_tile.cuh), then frees the band.
+//    channel as one run of the tile's rows_per_tile * Q consecutive NCHW floats (stem_tile.cuh), then
+//    frees the band.
 #pragma once
 
 #include <stdint.h>
+
+#include <type_traits>
 
 #include "async_copy_instructions.cuh"
 #include "stem_tile.cuh"
@@ -55,8 +62,9 @@ struct Kernel {
     unsigned char* band0;  // band b at band0 + b * band_bytes (no pointer array: it would live in local memory)
     int64_t band_bytes;
     uint32_t weights;  // shared address of slot 0
-    uint32_t full, empty, band_full, band_empty;  // shared addresses of the mbarrier arrays
+    uint32_t full, empty, band_landed, band_full, band_empty;  // shared addresses of the mbarrier arrays
     int32_t* chunk_offset;
+    float* bias;
 
     __device__ __forceinline__ unsigned char* Band(int b) const { return band0 + b * band_bytes; }
   };
@@ -69,15 +77,83 @@ struct Kernel {
     sh.weights = SharedAddress(smem + s.weights);
     sh.full = SharedAddress(smem + s.barriers);
     sh.empty = sh.full + 8 * kWstages;
-    sh.band_full = sh.empty + 8 * kWstages;
+    sh.band_landed = sh.empty + 8 * kWstages;
+    sh.band_full = sh.band_landed + 16;
     sh.band_empty = sh.band_full + 16;
     sh.chunk_offset = reinterpret_cast<int32_t*>(smem + s.chunk_table);
+    sh.bias = reinterpret_cast<float*>(smem + s.bias);
     return sh;
   }
 
   static __device__ __forceinline__ Tile TileAt(const StemWgmmaParams& P, int index) {
     const int image = index / P.tiles_per_image;
-    return MakeTile(P.p, image, (index - image * P.tiles_per_image) * L.tile_pixels);
+    return MakeTile(P.p, image, (index - image * P.tiles_per_image) * P.rows_per_tile * P.p.q);
+  }
+
+  // Rounds band rows worker, worker + kBandWarps, ... to TF32 in place, 16 bytes per lane (after a
+  // tensor copy, which cannot round).
+  static __device__ __forceinline__ void RoundBandRows(const StemParams& p, unsigned char* band, int worker) {
+    const int lane = threadIdx.x % 32;
+    for (int row = worker; row < p.c * p.band_rows; row += kBandWarps) {
+      float4* v = reinterpret_cast<float4*>(band + static_cast<int64_t>(row) * p.row_floats * 4);
+      for (int i = lane; i < p.row_floats / 4; i += 32) {
+        float4 f = v[i];
+        f.x = __uint_as_float(ToTf32(f.x));
+        f.y = __uint_as_float(ToTf32(f.y));
+        f.z = __uint_as_float(ToTf32(f.z));
+        f.w = __uint_as_float(ToTf32(f.w));
+        v[i] = f;
+      }
+    }
+  }
+
+  // Copies band rows (c, r) with r = worker, worker + kBandWarps, ... through registers, rounding to TF32
+  // on the way and writing zeros outside the image: kElements-float loads (2 when W, pad_w and x are
+  // even, so that a pair is wholly inside or outside the image; else 1), kRows rows x kLoads loads per
+  // lane in flight. A lane's elements of one row are kElements * (lane + 32 i) ... in the chunk layout.
+  template <int kElements>
+  static __device__ __forceinline__ void CopyBandRows(const StemParams& p, const Tile& tile, unsigned char* band,
+                                                      int worker) {
+    constexpr int kRows = 8, kLoads = 4, kSpan = 32 * kElements * kLoads;  // floats of a row per pass
+    using Vec = typename std::conditional<kElements == 2, float2, float>::type;
+    const int lane = threadIdx.x % 32;
+    const float* x_image = p.x + static_cast<int64_t>(tile.image) * p.c * p.h * p.w_in;
+    for (int c = 0; c < p.c; ++c) {
+      const float* x_channel = x_image + static_cast<int64_t>(c) * p.h * p.w_in;
+      float* band_channel = reinterpret_cast<float*>(band) + static_cast<int64_t>(c) * p.band_rows * p.row_floats;
+      for (int r0 = worker; r0 < p.band_rows; r0 += kRows * kBandWarps) {
+        for (int pos0 = kElements * lane; pos0 < p.row_floats; pos0 += kSpan) {
+          Vec v[kRows][kLoads];
+#pragma unroll
+          for (int i = 0; i < kRows; ++i) {
+            const int r = r0 + i * kBandWarps, ih = tile.ih0 + r;
+            const bool row_valid = r < p.band_rows && static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
+            const float* src = x_channel + static_cast<int64_t>(row_valid ? ih : 0) * p.w_in - p.pad_w;
+#pragma unroll
+            for (int j = 0; j < kLoads; ++j) {
+              const int pos = pos0 + 32 * kElements * j, col = pos - p.pad_w;
+              const bool valid = row_valid && static_cast<unsigned>(col) < static_cast<unsigned>(p.w_in);
+              v[i][j] = valid ? __ldg(reinterpret_cast<const Vec*>(src + pos)) : Vec{};
+            }
+          }
+#pragma unroll
+          for (int i = 0; i < kRows; ++i) {
+            const int r = r0 + i * kBandWarps;
+#pragma unroll
+            for (int j = 0; j < kLoads; ++j) {
+              const int pos = pos0 + 32 * kElements * j;
+              if (r >= p.band_rows || pos >= p.row_floats) continue;
+              Vec* dst = reinterpret_cast<Vec*>(band_channel + static_cast<int64_t>(r) * p.row_floats + pos);
+              if constexpr (kElements == 2) {
+                *dst = make_float2(__uint_as_float(ToTf32(v[i][j].x)), __uint_as_float(ToTf32(v[i][j].y)));
+              } else {
+                *dst = __uint_as_float(ToTf32(v[i][j]));
+              }
+            }
+          }
+        }
+      }
+    }
   }
 
   // Producer warp 0 streams the weights; warps 1..3 copy the bands. Separate loops, so that neither waits
@@ -105,21 +181,27 @@ struct Kernel {
       }
       return;
     }
+    const int worker = producer - 1;
     for (int index = first_tile, local = 0; index < end_tile; ++index, ++local) {
       const int b = local & 1;
       unsigned char* band = sh.Band(b);
       if (local >= 2) MbarrierWait(sh.band_empty + 8 * b, ((local >> 1) - 1) & 1);
       const Tile tile = TileAt(P, index);
       if (P.use_tma) {
-        if (producer == 1 && lane == 0) {
-          MbarrierArriveExpectTx(sh.band_full + 8 * b, P.band_box_bytes);
+        if (worker == 0 && lane == 0) {
+          MbarrierArriveExpectTx(sh.band_landed + 8 * b, P.band_box_bytes);
           TensorCopyToShared4D(SharedAddress(band), P.band_map, -p.pad_w, tile.ih0, 0, tile.image,
-                               sh.band_full + 8 * b);
+                               sh.band_landed + 8 * b);
         }
+        MbarrierWait(sh.band_landed + 8 * b, (local >> 1) & 1);
+        RoundBandRows(p, band, worker);
+      } else if (p.pair_copies) {
+        CopyBandRows<2>(p, tile, band, worker);
       } else {
-        LoadBand(p, tile, band, producer - 1, kBandWarps);
-        CopyAsyncMbarrierArrive(sh.band_full + 8 * b);  // one arrival per band thread, when its copies land
+        CopyBandRows<1>(p, tile, band, worker);
       }
+      FenceProxyAsyncShared();  // the rounded band is read by wgmma, through the async proxy
+      MbarrierArrive(sh.band_full + 8 * b);
     }
   }
 
@@ -127,21 +209,28 @@ struct Kernel {
                                                  int end_tile) {
     const StemParams& p = P.p;
     const int warp = threadIdx.x / 32;
-    const int chunk_select = (threadIdx.x % 32) >> 4;
     const int stages = p.steps / kWsteps;
-    // Warp w of warpgroup g holds rows 16w..16w+15 of the group's m64 tiles.
-    int first[kMt];
+    // Piece (warp / 4) * kMt + mi is output row `row` of the tile, pixels x0 ... x0 + 63; warp w of the
+    // warpgroup holds its rows 16w ... 16w + 15, staged from tile pixel first[mi] on, `rows` of them real.
+    int first[kMt], rows[kMt];
+    uint32_t piece_offset[kMt];  // band offset of the piece's first pixel at chunk 0
 #pragma unroll
-    for (int mi = 0; mi < kMt; ++mi) first[mi] = ((warp / 4) * kMt + mi) * 64 + (warp % 4) * 16;
+    for (int mi = 0; mi < kMt; ++mi) {
+      const int piece = (warp / 4) * kMt + mi, row = piece / P.segments, x0 = 64 * (piece % P.segments);
+      const int slab = x0 + (warp % 4) * 16;
+      piece_offset[mi] = static_cast<uint32_t>(row * p.stride_h * p.row_floats * 4 + x0 * 16);
+      first[mi] = row * p.q + slab;
+      rows[mi] = p.q - slab;
+    }
     auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
 
     uint32_t g = 0;  // weight stages consumed so far
     for (int index = first_tile, local = 0; index < end_tile; ++index, ++local) {
       const int b = local & 1;
       const Tile tile = TileAt(P, index);
-      uint32_t pixel_address[kMt];
+      uint64_t a_desc[kMt];
 #pragma unroll
-      for (int mi = 0; mi < kMt; ++mi) pixel_address[mi] = LaneRowAddress(p, tile, sh.Band(b), first[mi]);
+      for (int mi = 0; mi < kMt; ++mi) a_desc[mi] = MatrixDescriptor(SharedAddress(sh.Band(b)) + piece_offset[mi], 0, 128);
       float acc[kMt][48];
 #pragma unroll
       for (int mi = 0; mi < kMt; ++mi)
@@ -152,32 +241,26 @@ struct Kernel {
       for (int s = 0; s < stages; ++s, ++g) {
         const uint32_t slot = g % kWstages;
         MbarrierWait(sh.full + 8 * slot, (g / kWstages) & 1);
-        uint32_t a[kWsteps][kMt][4];
-#pragma unroll
-        for (int ks = 0; ks < kWsteps; ++ks) {
-          const uint32_t chunk = sh.chunk_offset[2 * (s * kWsteps + ks) + chunk_select];
-#pragma unroll
-          for (int mi = 0; mi < kMt; ++mi) {
-            LoadMatrixX4(a[ks][mi], pixel_address[mi] + chunk);
-#pragma unroll
-            for (int v = 0; v < 4; ++v) {
-              a[ks][mi][v] = ToTf32(__uint_as_float(a[ks][mi][v]));
-              FenceOperand(a[ks][mi][v]);
-            }
-          }
-        }
         const uint32_t slot_address = sh.weights + slot * L.weight_stage_bytes;
         WgmmaFence();
 #pragma unroll
         for (int ks = 0; ks < kWsteps; ++ks) {
-          const uint64_t desc = MatrixDescriptor(slot_address + ks * L.weight_step_bytes, 96 * 16, 128);
+          const int step = s * kWsteps + ks;
+          const uint32_t first_chunk = sh.chunk_offset[2 * step], second_chunk = sh.chunk_offset[2 * step + 1];
+          // Added to a piece's descriptor: the start moves to the first chunk, LBO is the second's distance.
+          const uint64_t delta = (first_chunk >> 4) | (static_cast<uint64_t>((second_chunk - first_chunk) >> 4) << 16);
+          const uint64_t b_desc = MatrixDescriptor(slot_address + ks * L.weight_step_bytes, 96 * 16, 128);
 #pragma unroll
-          for (int mi = 0; mi < kMt; ++mi) WgmmaM64N96K8Tf32(acc[mi], a[ks][mi], desc);
+          for (int mi = 0; mi < kMt; ++mi) WgmmaM64N96K8Tf32(acc[mi], a_desc[mi] + delta, b_desc);
         }
         WgmmaCommitGroup();
-        WgmmaWaitGroup<0>();
-        MbarrierArrive(sh.empty + 8 * slot);
+        if (s > 0) {  // the previous stage's group has retired: free its slot
+          WgmmaWaitGroup<1>();
+          MbarrierArrive(sh.empty + 8 * ((g - 1) % kWstages));
+        }
       }
+      WgmmaWaitGroup<0>();
+      MbarrierArrive(sh.empty + 8 * ((g - 1) % kWstages));
 #pragma unroll
       for (int mi = 0; mi < kMt; ++mi)
 #pragma unroll
@@ -186,14 +269,16 @@ struct Kernel {
       // Epilogue over the finished band.
       float* staged = reinterpret_cast<float*>(sh.Band(b));
       auto value = [&](int mi, int ni, int v) { return acc[mi][4 * ni + v]; };
-      consumers_sync();  // every consumer is done reading the band
+      const int tile_pixels = P.rows_per_tile * p.q;
+      consumers_sync();  // every consumer's wgmma reads of the band are done
       if constexpr (kPasses == 1) {
-        StoreTile<kMt, 0, kNt>(p, tile, staged, L.staging_stride, L.tile_pixels, kWarps, first, value, consumers_sync);
+        StoreTile<kMt, 0, kNt>(p, tile, staged, L.staging_stride, tile_pixels, kWarps, first, rows, sh.bias, value,
+                               consumers_sync);
       } else {
-        StoreTile<kMt, 0, kNt / 2>(p, tile, staged, L.staging_stride, L.tile_pixels, kWarps, first, value,
+        StoreTile<kMt, 0, kNt / 2>(p, tile, staged, L.staging_stride, tile_pixels, kWarps, first, rows, sh.bias, value,
                                    consumers_sync);
         consumers_sync();  // the first half's reads are done
-        StoreTile<kMt, kNt / 2, kNt>(p, tile, staged, L.staging_stride, L.tile_pixels, kWarps, first, value,
+        StoreTile<kMt, kNt / 2, kNt>(p, tile, staged, L.staging_stride, tile_pixels, kWarps, first, rows, sh.bias, value,
                                      consumers_sync);
       }
       FenceProxyAsyncShared();  // this thread's accesses to the band come before the next copy into it
@@ -212,12 +297,14 @@ struct Kernel {
         MbarrierInit(sh.empty + 8 * s, kConsumers);
       }
       for (int b = 0; b < 2; ++b) {
-        MbarrierInit(sh.band_full + 8 * b, P.use_tma ? 1 : 32 * kBandWarps);
+        MbarrierInit(sh.band_landed + 8 * b, 1);
+        MbarrierInit(sh.band_full + 8 * b, 32 * kBandWarps);
         MbarrierInit(sh.band_empty + 8 * b, kConsumers);
       }
       FenceMbarrierInit();
     }
     CopyChunkTable(P.p, sh.chunk_offset, kThreads);
+    for (int n = threadIdx.x; n < 96; n += kThreads) sh.bias[n] = P.p.bias != nullptr && n < P.p.k ? P.p.bias[n] : 0.f;
     __syncthreads();
     if (threadIdx.x / 32 >= kWarps) {
       Produce(P, sh, first_tile, end_tile);

@@ -29,28 +29,28 @@ __device__ __forceinline__ void WgmmaWaitGroup() {
 // async-proxy reads of it (wgmma operands); a barrier must follow for other threads' reads.
 __device__ __forceinline__ void FenceProxyAsyncShared() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 
-// Keeps the compiler from moving accesses to `r` across this point (an operand fence: RS wgmma reads its
-// A registers, and writes its accumulators, after the instruction issues).
-__device__ __forceinline__ void FenceOperand(uint32_t& r) { asm volatile("" : "+r"(r)::"memory"); }
+// Keeps the compiler from moving accesses to `r` across this point (an operand fence: wgmma writes its
+// accumulators after the instruction issues).
 __device__ __forceinline__ void FenceOperand(float& r) { asm volatile("" : "+f"(r)::"memory"); }
 
-// d[64x96] += a[64x8] * b[8x96] for one warpgroup, TF32 operands, fp32 accumulators. A comes from
-// registers in the m16n8k8 A-fragment layout (warp w of the group owns rows 16w..16w+15); B (K-major)
-// from shared memory through `b_desc`. d[4j + v] is the m16n8 accumulator v of n8 tile j.
-__device__ __forceinline__ void WgmmaM64N96K8Tf32(float (&d)[48], const uint32_t (&a)[4], uint64_t b_desc) {
+// d[64x96] += a[64x8] * b[8x96] for one warpgroup, TF32 operands, fp32 accumulators, both operands
+// K-major in shared memory through descriptors. The data must already be TF32-rounded: the tensor core
+// ignores the low 13 bits. d[4j + v] is the m16n8 accumulator v of n8 tile j, for the rows of warp w of
+// the group: 16w ... 16w + 15.
+__device__ __forceinline__ void WgmmaM64N96K8Tf32(float (&d)[48], uint64_t a_desc, uint64_t b_desc) {
   asm volatile(
-      "{\n.reg .pred accumulate;\nsetp.ne.b32 accumulate, %53, 0;\n"
+      "{\n.reg .pred accumulate;\nsetp.ne.b32 accumulate, %50, 0;\n"
       "wgmma.mma_async.sync.aligned.m64n96k8.f32.tf32.tf32 "
       "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,"
       "%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47}, "
-      "{%48,%49,%50,%51}, %52, accumulate, 1, 1;\n}\n"
+      "%48, %49, accumulate, 1, 1;\n}\n"
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
         "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
         "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
         "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
         "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
         "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b_desc), "r"(1));
+      : "l"(a_desc), "l"(b_desc), "r"(1));
 }
 
 }  // namespace ptx

@@ -55,7 +55,7 @@ double EstimateStemCost(const ConvShape& s, const StemConfig& config, int shared
 
 double EstimatePersistentStemCost(const ConvShape& s, const StemConfig& config, const DeviceLimits& device) {
   const StemLayout layout = MakeStemLayout(config);
-  const int64_t tiles = s.n * ((s.p * s.q + layout.tile_pixels - 1) / layout.tile_pixels);
+  const int64_t tiles = MakeStemPlanData(s, config, StemKernel::kPersistent, device.sm_count).total_tiles;
   const int64_t per_block = (tiles + device.sm_count - 1) / device.sm_count;
   return static_cast<double>(per_block) * (layout.tile_pixels + 64);
 }

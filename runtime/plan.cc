@@ -181,6 +181,8 @@ absl::Status Plan::Launch(const TensorPointers& t, CUstream stream) const {
       persistent.band_box_bytes = stem_->band_box_bytes;
       persistent.tiles_per_image = stem_->tiles_per_image;
       persistent.total_tiles = stem_->total_tiles;
+      persistent.rows_per_tile = stem_->rows_per_tile;
+      persistent.segments = stem_->segments;
       args[0] = &persistent;
     }
   } else {

@@ -20,10 +20,12 @@ struct StemGeometry {
   int64_t band_bytes;
   int64_t shared_bytes;
   int64_t tiles;       // per image
+  int64_t segments;    // persistent kernel: m64 pieces per output row
+  int64_t rows_per_tile;  // persistent kernel: whole output rows per tile (0: the pieces do not divide)
 };
 
-// The largest band over the image's tiles: the input rows from the tile's first output row to its
-// last, plus the kernel's height.
+// The band is every input row a tile touches: from its first output row to its last, plus the kernel's
+// height. The block-per-tile kernel's tiles are consecutive pixels, the persistent kernel's whole rows.
 StemGeometry GeometryOf(const ConvShape& s, const StemConfig& config, StemKernel kernel) {
   const StemLayout layout = MakeStemLayout(config);
   StemGeometry g{};
@@ -31,11 +33,19 @@ StemGeometry GeometryOf(const ConvShape& s, const StemConfig& config, StemKernel
   g.chunks = CeilDiv(s.r * s.c * g.j, 2 * config.wsteps) * 2 * config.wsteps;
   g.row_floats = 4 * (s.q + g.j - 1);
   const int64_t pq = s.p * s.q;
-  g.tiles = CeilDiv(pq, layout.tile_pixels);
   int64_t span = 1;
-  for (int64_t t = 0; t < g.tiles; ++t) {
-    const int64_t first = t * layout.tile_pixels, last = std::min(first + layout.tile_pixels, pq) - 1;
-    span = std::max(span, last / s.q - first / s.q + 1);
+  if (kernel == StemKernel::kPersistent) {
+    const int64_t pieces = layout.tile_pixels / 64;
+    g.segments = CeilDiv(s.q, 64);
+    g.rows_per_tile = pieces % g.segments == 0 ? pieces / g.segments : 0;
+    span = std::max<int64_t>(g.rows_per_tile, 1);
+    g.tiles = CeilDiv(s.p, span);
+  } else {
+    g.tiles = CeilDiv(pq, layout.tile_pixels);
+    for (int64_t t = 0; t < g.tiles; ++t) {
+      const int64_t first = t * layout.tile_pixels, last = std::min(first + layout.tile_pixels, pq) - 1;
+      span = std::max(span, last / s.q - first / s.q + 1);
+    }
   }
   g.band_rows = (span - 1) * s.stride_h + s.r;
   g.band_bytes = CeilDiv(s.c * g.band_rows * g.row_floats * 4, 128) * 128;
@@ -64,6 +74,10 @@ absl::Status StemAccepts(const ConvShape& s, const StemConfig& config, int max_s
     if (extent > kInt32Max / 2) return no("an extent (", extent, ") exceeds the 32-bit index range");
   }
   const StemGeometry g = GeometryOf(s, config, kernel);
+  if (kernel == StemKernel::kPersistent && g.rows_per_tile == 0) {
+    return no("an output row of ", s.q, " pixels is ", g.segments, " m64 pieces, which do not divide the config's ",
+              MakeStemLayout(config).tile_pixels / 64);
+  }
   if (g.tiles * s.n > kInt32Max) return no(g.tiles * s.n, " tiles exceed the 32-bit tile index");
   if (g.chunks > kStemMaxChunks) return no("C*R*ceil(S/4) = ", g.chunks, " chunks exceed ", kStemMaxChunks);
   if (g.shared_bytes > max_shared_bytes) {
@@ -93,10 +107,13 @@ StemPlanData MakeStemPlanData(const ConvShape& s, const StemConfig& config, Stem
   p.band_bytes = static_cast<int32_t>(g.band_bytes);
   p.pq = static_cast<int32_t>(s.p * s.q);
   p.div_q = FastDivmod::Make(static_cast<uint32_t>(s.q));
+  // K order: c, then r, then j, so that offsets increase (wgmma's A descriptors need a second chunk
+  // at or after the first); padding chunks repeat the last real one.
+  const int64_t real_chunks = s.r * s.c * g.j;
   for (int64_t chunk = 0; chunk < g.chunks; ++chunk) {
-    const int64_t j = chunk % g.j, c = (chunk / g.j) % s.c, r = chunk / (g.j * s.c);
-    p.chunk_offset[chunk] =
-        chunk < s.r * s.c * g.j ? static_cast<int32_t>((c * g.band_rows + r) * g.row_floats * 4 + j * 16) : 0;
+    const int64_t k = std::min(chunk, real_chunks - 1);
+    const int64_t j = k % g.j, r = (k / g.j) % s.r, c = k / (g.j * s.r);
+    p.chunk_offset[chunk] = static_cast<int32_t>((c * g.band_rows + r) * g.row_floats * 4 + j * 16);
   }
   d.pack = StemPackParams{nullptr, nullptr, p.k, p.c, static_cast<int32_t>(s.r), static_cast<int32_t>(s.s),
                           static_cast<int32_t>(g.j), config.nt * 8, p.steps};
@@ -106,6 +123,8 @@ StemPlanData MakeStemPlanData(const ConvShape& s, const StemConfig& config, Stem
   d.tiles_per_image = static_cast<int32_t>(g.tiles);
   d.total_tiles = static_cast<int32_t>(g.tiles * s.n);
   d.band_box_bytes = static_cast<int32_t>(s.c * g.band_rows * g.row_floats * 4);
+  d.rows_per_tile = static_cast<int32_t>(g.rows_per_tile);
+  d.segments = static_cast<int32_t>(g.segments);
   if (kernel == StemKernel::kPersistent) {
     d.geometry = LaunchGeometry{static_cast<uint32_t>(std::min<int64_t>(d.total_tiles, std::max(sm_count, 1))), 1,
                                 static_cast<uint32_t>(layout.threads + 128), static_cast<uint32_t>(g.shared_bytes)};

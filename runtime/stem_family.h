@@ -21,10 +21,13 @@ struct StemPlanData {
   int32_t tiles_per_image;
   int32_t total_tiles;
   int32_t band_box_bytes;      // what one band copy delivers (params.band_bytes is the buffer stride)
+  int32_t rows_per_tile;       // whole output rows per tile
+  int32_t segments;            // m64 pieces per output row
 };
 
-// The two stem kernels: one block per tile (ptx/stem_tf32.cuh), or one persistent block per SM with a
-// producer warp and double-buffered bands (ptx/stem_wgmma_tf32.cuh).
+// The two stem kernels: one block per tile of consecutive pixels (ptx/stem_tf32.cuh), or one persistent
+// block per SM with producer warps, double-buffered bands and tiles of whole output rows
+// (ptx/stem_wgmma_tf32.cuh).
 enum class StemKernel { kBlockPerTile, kPersistent };
 
 inline StemKernel StemKernelOf(Family family) {
@@ -32,7 +35,8 @@ inline StemKernel StemKernelOf(Family family) {
 }
 
 // OK, or UNIMPLEMENTED saying why the family cannot run the shape (horizontal stride other than 4,
-// dilation, too many chunks or channels, or a band larger than `max_shared_bytes`).
+// dilation, too many chunks or channels, a band larger than `max_shared_bytes`, or for the persistent
+// kernel output rows that do not divide into the config's m64 pieces).
 absl::Status StemAccepts(const ConvShape& shape, const StemConfig& config, int max_shared_bytes,
                          StemKernel kernel = StemKernel::kBlockPerTile);
 
