@@ -53,6 +53,7 @@ struct Kernel {
   static constexpr int kThreads = kConsumers + 32 * kProducerWarps;
   static constexpr int kPasses = StemWgmmaEpiloguePasses(L.tile_pixels);
   static constexpr int kConsumerBarrier = 1;  // named barrier over the consumer warps only
+  static constexpr uint64_t kDescriptorHigh = uint64_t{128 >> 4} << 32;  // SBO: 8-row groups 128 bytes apart
   static_assert(kWarps % 4 == 0, "whole consumer warpgroups");
   static_assert(kWstages >= 2, "the weight pipeline needs two slots");
   static_assert(L.weight_step_bytes == 3072, "n96 k8 steps");
@@ -63,7 +64,7 @@ struct Kernel {
     int64_t band_bytes;
     uint32_t weights;  // shared address of slot 0
     uint32_t full, empty, band_landed, band_full, band_empty;  // shared addresses of the mbarrier arrays
-    int32_t* chunk_offset;
+    uint32_t* step_delta;  // per k8 step: added to a piece's descriptor low word (start and LBO)
     float* bias;
 
     __device__ __forceinline__ unsigned char* Band(int b) const { return band0 + b * band_bytes; }
@@ -80,7 +81,7 @@ struct Kernel {
     sh.band_landed = sh.empty + 8 * kWstages;
     sh.band_full = sh.band_landed + 16;
     sh.band_empty = sh.band_full + 16;
-    sh.chunk_offset = reinterpret_cast<int32_t*>(smem + s.chunk_table);
+    sh.step_delta = reinterpret_cast<uint32_t*>(smem + s.chunk_table);
     sh.bias = reinterpret_cast<float*>(smem + s.bias);
     return sh;
   }
@@ -228,9 +229,11 @@ struct Kernel {
     for (int index = first_tile, local = 0; index < end_tile; ++index, ++local) {
       const int b = local & 1;
       const Tile tile = TileAt(P, index);
-      uint64_t a_desc[kMt];
+      // Descriptors: the low words (start address and LBO, in 16-byte units) change per step, the high
+      // word (SBO = 128 bytes, no swizzle) never does.
+      uint32_t a_low[kMt];
 #pragma unroll
-      for (int mi = 0; mi < kMt; ++mi) a_desc[mi] = MatrixDescriptor(SharedAddress(sh.Band(b)) + piece_offset[mi], 0, 128);
+      for (int mi = 0; mi < kMt; ++mi) a_low[mi] = (SharedAddress(sh.Band(b)) + piece_offset[mi]) >> 4;
       float acc[kMt][48];
 #pragma unroll
       for (int mi = 0; mi < kMt; ++mi)
@@ -241,17 +244,14 @@ struct Kernel {
       for (int s = 0; s < stages; ++s, ++g) {
         const uint32_t slot = g % kWstages;
         MbarrierWait(sh.full + 8 * slot, (g / kWstages) & 1);
-        const uint32_t slot_address = sh.weights + slot * L.weight_stage_bytes;
+        const uint32_t b_low = ((sh.weights + slot * L.weight_stage_bytes) >> 4) | ((96 * 16 >> 4) << 16);
         WgmmaFence();
 #pragma unroll
         for (int ks = 0; ks < kWsteps; ++ks) {
-          const int step = s * kWsteps + ks;
-          const uint32_t first_chunk = sh.chunk_offset[2 * step], second_chunk = sh.chunk_offset[2 * step + 1];
-          // Added to a piece's descriptor: the start moves to the first chunk, LBO is the second's distance.
-          const uint64_t delta = (first_chunk >> 4) | (static_cast<uint64_t>((second_chunk - first_chunk) >> 4) << 16);
-          const uint64_t b_desc = MatrixDescriptor(slot_address + ks * L.weight_step_bytes, 96 * 16, 128);
+          const uint32_t step_delta = sh.step_delta[s * kWsteps + ks];
+          const uint64_t b_desc = kDescriptorHigh | (b_low + ks * (L.weight_step_bytes >> 4));
 #pragma unroll
-          for (int mi = 0; mi < kMt; ++mi) WgmmaM64N96K8Tf32(acc[mi], a_desc[mi] + delta, b_desc);
+          for (int mi = 0; mi < kMt; ++mi) WgmmaM64N96K8Tf32(acc[mi], kDescriptorHigh | (a_low[mi] + step_delta), b_desc);
         }
         WgmmaCommitGroup();
         if (s > 0) {  // the previous stage's group has retired: free its slot
@@ -303,7 +303,11 @@ struct Kernel {
       }
       FenceMbarrierInit();
     }
-    CopyChunkTable(P.p, sh.chunk_offset, kThreads);
+    // Step s reads chunks 2s and 2s+1: the start moves to the first, LBO is the second's distance (>= 0).
+    for (int step = threadIdx.x; step < P.p.steps; step += kThreads) {
+      const int32_t first = P.p.chunk_offset[2 * step], second = P.p.chunk_offset[2 * step + 1];
+      sh.step_delta[step] = (static_cast<uint32_t>(first) >> 4) | (static_cast<uint32_t>(second - first) >> 4 << 16);
+    }
     for (int n = threadIdx.x; n < 96; n += kThreads) sh.bias[n] = P.p.bias != nullptr && n < P.p.k ? P.p.bias[n] : 0.f;
     __syncthreads();
     if (threadIdx.x / 32 >= kWarps) {

@@ -7,15 +7,9 @@
 namespace kconv {
 namespace ptx {
 
-// Shared-memory matrix descriptor of a K-major operand without swizzle: core matrices of 8 rows x 16
-// bytes, `k_stride` bytes between the two core matrices of a k8 step (LBO) and `row_group_stride`
-// bytes between groups of 8 rows (SBO). Fields hold byte values >> 4 in 14 bits.
-__device__ __forceinline__ uint64_t MatrixDescriptor(uint32_t shared_address, uint32_t k_stride,
-                                                     uint32_t row_group_stride) {
-  return static_cast<uint64_t>((shared_address >> 4) & 0x3FFF) |
-         (static_cast<uint64_t>((k_stride >> 4) & 0x3FFF) << 16) |
-         (static_cast<uint64_t>((row_group_stride >> 4) & 0x3FFF) << 32);
-}
+// A shared-memory matrix descriptor (64 bits) of a K-major operand without swizzle: core matrices of 8
+// rows x 16 bytes; bits 0-13 the start address, 16-29 the bytes between the two core matrices of a k8
+// step (LBO), 32-45 the bytes between groups of 8 rows (SBO), each >> 4; the swizzle bits (62-63) zero.
 
 __device__ __forceinline__ void WgmmaFence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 __device__ __forceinline__ void WgmmaCommitGroup() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
