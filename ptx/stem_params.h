@@ -86,6 +86,7 @@ struct alignas(64) StemWgmmaParams {
   int32_t total_tiles;
   int32_t rows_per_tile;   // output rows per tile: the config's m64 pieces / segments
   int32_t segments;        // m64 pieces per output row: ceil(Q / 64)
+  int32_t staging_stride;  // floats between channel rows of a tile's staged outputs (over its band)
   StemParams p;
 };
 
@@ -115,9 +116,9 @@ KCONV_HOST_DEVICE constexpr StemWgmmaSmem MakeStemWgmmaSmem(int64_t band_bytes, 
   return s;
 }
 
-// Output channels staged per epilogue pass of the persistent kernel: all 96 when [96][tile + 4] floats
-// fit in one band, else 48 (two passes).
-KCONV_HOST_DEVICE constexpr int StemWgmmaEpiloguePasses(int tile_pixels) { return tile_pixels > 128 ? 2 : 1; }
+// Floats between the channel rows of a tile's staged outputs in the persistent kernel: at least the tile's
+// pixels, and 4 banks past a multiple of 32, so that accumulator stores are conflict-free.
+KCONV_HOST_DEVICE constexpr int64_t StemWgmmaStagingStride(int64_t tile_pixels) { return (tile_pixels + 31) / 32 * 32 + 4; }
 
 struct StemPackParams {
   const float* w;   // [K][C][R][S]

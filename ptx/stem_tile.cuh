@@ -95,45 +95,63 @@ __device__ __forceinline__ uint32_t LaneRowAddress(const StemParams& p, const Ti
   return SharedAddress(band) + ((static_cast<int>(oh) - tile.p0) * p.stride_h) * p.row_floats * 4 + ow * 16;
 }
 
-// The epilogue for n8 tiles [kNiBegin, kNiEnd). `acc(mi, ni, v)` is accumulator v of the thread's m16 slab
-// mi and n8 tile ni in the m16n8 fragment layout: v = 0, 1 at slab row g, channels 2t, 2t+1; v = 2, 3 at
-// row g + 8. Slab row r is tile pixel first[mi] + r if r < rows[mi], else not a pixel (dropped). They are
-// staged as [channel][pixel] (rows staging_stride floats apart, 4 banks apart: conflict-free) over memory
-// every thread must be done reading, then `sync()` (a barrier over the `warps` storing warps), then each
-// channel is written as one run of consecutive pixels, plus bias[channel] (null: none) and optional ReLU.
-template <int kMt, int kNiBegin, int kNiEnd, class Acc, class Sync>
-__device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile, float* staged, int staging_stride,
-                                          int tile_pixels, int warps, const int (&first)[kMt], const int (&rows)[kMt],
-                                          const float* bias, Acc acc, Sync sync) {
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  const int g = lane / 4, t = lane % 4;
+// Stages the accumulators of n8 tiles [kNiBegin, kNiEnd) as [channel][pixel], channel rows `stride` floats
+// apart (4 banks apart: conflict-free), channel kNiBegin * 8 first. `acc(mi, ni, v)` is accumulator v of the
+// thread's m16 slab mi and n8 tile ni in the m16n8 fragment layout: v = 0, 1 at slab row g, channels 2t,
+// 2t+1; v = 2, 3 at row g + 8. Slab row r is tile pixel first[mi] + r if r < rows[mi], else not a pixel
+// (dropped).
+template <int kMt, int kNiBegin, int kNiEnd, class Acc>
+__device__ __forceinline__ void StageTile(float* staged, int stride, const int (&first)[kMt], const int (&rows)[kMt],
+                                          Acc acc) {
+  const int lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
 #pragma unroll
   for (int mi = 0; mi < kMt; ++mi)
 #pragma unroll
     for (int ni = kNiBegin; ni < kNiEnd; ++ni) {
       const int m = first[mi] + g, n = (ni - kNiBegin) * 8 + 2 * t;
       if (g < rows[mi]) {
-        staged[n * staging_stride + m] = acc(mi, ni, 0);
-        staged[(n + 1) * staging_stride + m] = acc(mi, ni, 1);
+        staged[n * stride + m] = acc(mi, ni, 0);
+        staged[(n + 1) * stride + m] = acc(mi, ni, 1);
       }
       if (g + 8 < rows[mi]) {
-        staged[n * staging_stride + m + 8] = acc(mi, ni, 2);
-        staged[(n + 1) * staging_stride + m + 8] = acc(mi, ni, 3);
+        staged[n * stride + m + 8] = acc(mi, ni, 2);
+        staged[(n + 1) * stride + m + 8] = acc(mi, ni, 3);
       }
     }
-  sync();
+}
+
+// Writes staged channels [n_begin, n_end) (row n - n_begin of `staged`) of the tile's first `tile_pixels`
+// pixels to NCHW, each channel one run of consecutive pixels, plus bias[channel] (null: none) and optional
+// ReLU. Warp `worker` of `workers` takes channels n_begin + worker, + workers, ...
+__device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile, const float* staged, int stride,
+                                          int tile_pixels, int n_begin, int n_end, int worker, int workers,
+                                          const float* bias) {
+  const int lane = threadIdx.x % 32;
   const int pixels = min(tile_pixels, p.pq - tile.m0);
-  const int n_end = min(kNiEnd * 8, p.k);
+  n_end = min(n_end, p.k);
   float* y_image = p.y + static_cast<int64_t>(tile.image) * p.k * p.pq + tile.m0;
-  for (int n = kNiBegin * 8 + warp; n < n_end; n += warps) {
+  for (int n = n_begin + worker; n < n_end; n += workers) {
     const float b = bias != nullptr ? bias[n] : 0.f;
-    const float* row = staged + (n - kNiBegin * 8) * staging_stride;
+    const float* row = staged + (n - n_begin) * stride;
+    float* out = y_image + static_cast<int64_t>(n) * p.pq;
     for (int i = lane; i < pixels; i += 32) {
       float v = row[i] + b;
       if (p.relu && v < 0.f) v = 0.f;  // NaN stays NaN
-      y_image[static_cast<int64_t>(n) * p.pq + i] = v;
+      out[i] = v;
     }
   }
+}
+
+// The block-wide epilogue for n8 tiles [kNiBegin, kNiEnd): StageTile over memory every thread must be done
+// reading, `sync()` (a barrier over the `warps` storing warps), then WriteTile by those warps.
+template <int kMt, int kNiBegin, int kNiEnd, class Acc, class Sync>
+__device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile, float* staged, int staging_stride,
+                                          int tile_pixels, int warps, const int (&first)[kMt], const int (&rows)[kMt],
+                                          const float* bias, Acc acc, Sync sync) {
+  StageTile<kMt, kNiBegin, kNiEnd>(staged, staging_stride, first, rows, acc);
+  sync();
+  WriteTile(p, tile, staged, staging_stride, tile_pixels, kNiBegin * 8, kNiEnd * 8, threadIdx.x / 32 % warps, warps,
+            bias);
 }
 
 // Packs w[K][C][R][S] into per-k8-step images: for step s, channel n and element e, chunk 2s + e/4 =

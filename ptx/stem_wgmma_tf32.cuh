@@ -51,13 +51,11 @@ struct Kernel {
   static constexpr int kProducerWarps = 4;  // one for the weights, three for the bands (cp.async issue rate)
   static constexpr int kBandWarps = kProducerWarps - 1;
   static constexpr int kThreads = kConsumers + 32 * kProducerWarps;
-  static constexpr int kPasses = StemWgmmaEpiloguePasses(L.tile_pixels);
   static constexpr int kConsumerBarrier = 1;  // named barrier over the consumer warps only
   static constexpr uint64_t kDescriptorHigh = uint64_t{128 >> 4} << 32;  // SBO: 8-row groups 128 bytes apart
   static_assert(kWarps % 4 == 0, "whole consumer warpgroups");
   static_assert(kWstages >= 2, "the weight pipeline needs two slots");
   static_assert(L.weight_step_bytes == 3072, "n96 k8 steps");
-  static_assert(kPasses == 1 || kPasses == 2, "one or two epilogue passes");
 
   struct Shared {
     unsigned char* band0;  // band b at band0 + b * band_bytes (no pointer array: it would live in local memory)
@@ -223,8 +221,6 @@ struct Kernel {
       first[mi] = row * p.q + slab;
       rows[mi] = p.q - slab;
     }
-    auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
-
     uint32_t g = 0;  // weight stages consumed so far
     for (int index = first_tile, local = 0; index < end_tile; ++index, ++local) {
       const int b = local & 1;
@@ -266,21 +262,12 @@ struct Kernel {
 #pragma unroll
         for (int i = 0; i < 48; ++i) FenceOperand(acc[mi][i]);
 
-      // Epilogue over the finished band.
-      float* staged = reinterpret_cast<float*>(sh.Band(b));
-      auto value = [&](int mi, int ni, int v) { return acc[mi][4 * ni + v]; };
-      const int tile_pixels = P.rows_per_tile * p.q;
-      consumers_sync();  // every consumer's wgmma reads of the band are done
-      if constexpr (kPasses == 1) {
-        StoreTile<kMt, 0, kNt>(p, tile, staged, L.staging_stride, tile_pixels, kWarps, first, rows, sh.bias, value,
-                               consumers_sync);
-      } else {
-        StoreTile<kMt, 0, kNt / 2>(p, tile, staged, L.staging_stride, tile_pixels, kWarps, first, rows, sh.bias, value,
-                                   consumers_sync);
-        consumers_sync();  // the first half's reads are done
-        StoreTile<kMt, kNt / 2, kNt>(p, tile, staged, L.staging_stride, tile_pixels, kWarps, first, rows, sh.bias, value,
-                                     consumers_sync);
-      }
+      // The epilogue over the finished band, which holds all 96 staged channels of the tile.
+      auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
+      consumers_sync();  // every warpgroup's wgmma reads of the band are done
+      StoreTile<kMt, 0, kNt>(p, tile, reinterpret_cast<float*>(sh.Band(b)), P.staging_stride, P.rows_per_tile * p.q,
+                             kWarps, first, rows, sh.bias, [&](int mi, int ni, int v) { return acc[mi][4 * ni + v]; },
+                             consumers_sync);
       FenceProxyAsyncShared();  // this thread's accesses to the band come before the next copy into it
       MbarrierArrive(sh.band_empty + 8 * b);
     }

@@ -183,6 +183,7 @@ absl::Status Plan::Launch(const TensorPointers& t, CUstream stream) const {
       persistent.total_tiles = stem_->total_tiles;
       persistent.rows_per_tile = stem_->rows_per_tile;
       persistent.segments = stem_->segments;
+      persistent.staging_stride = stem_->staging_stride;
       args[0] = &persistent;
     }
   } else {

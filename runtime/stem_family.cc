@@ -22,6 +22,7 @@ struct StemGeometry {
   int64_t tiles;       // per image
   int64_t segments;    // persistent kernel: m64 pieces per output row
   int64_t rows_per_tile;  // persistent kernel: whole output rows per tile (0: the pieces do not divide)
+  int64_t staging_stride;  // persistent kernel: floats between staged channel rows
 };
 
 // The band is every input row a tile touches: from its first output row to its last, plus the kernel's
@@ -49,14 +50,15 @@ StemGeometry GeometryOf(const ConvShape& s, const StemConfig& config, StemKernel
   }
   g.band_rows = (span - 1) * s.stride_h + s.r;
   g.band_bytes = CeilDiv(s.c * g.band_rows * g.row_floats * 4, 128) * 128;
-  const int64_t staging = int64_t{config.nt} * 8 * layout.staging_stride * 4;
   if (kernel == StemKernel::kPersistent) {
-    // Each band buffer also holds one epilogue pass of staging; the TMA destination stays 128-aligned.
-    const int64_t pass = staging / StemWgmmaEpiloguePasses(layout.tile_pixels);
-    g.band_bytes = CeilDiv(std::max(g.band_bytes, pass), 128) * 128;
+    // Each band buffer also holds the tile's staged outputs; the TMA destination stays 128-aligned.
+    g.staging_stride = StemWgmmaStagingStride(span * s.q);
+    const int64_t staging = int64_t{config.nt} * 8 * g.staging_stride * 4;
+    g.band_bytes = CeilDiv(std::max(g.band_bytes, staging), 128) * 128;
     g.shared_bytes = MakeStemWgmmaSmem(g.band_bytes, config.wstages, layout.weight_stage_bytes, g.chunks).total;
     return g;
   }
+  const int64_t staging = int64_t{config.nt} * 8 * layout.staging_stride * 4;
   const int64_t pipeline = g.band_bytes + int64_t{config.wstages} * layout.weight_stage_bytes + 4 * g.chunks;
   g.shared_bytes = std::max(pipeline, staging);
   return g;
@@ -125,6 +127,7 @@ StemPlanData MakeStemPlanData(const ConvShape& s, const StemConfig& config, Stem
   d.band_box_bytes = static_cast<int32_t>(s.c * g.band_rows * g.row_floats * 4);
   d.rows_per_tile = static_cast<int32_t>(g.rows_per_tile);
   d.segments = static_cast<int32_t>(g.segments);
+  d.staging_stride = static_cast<int32_t>(g.staging_stride);
   if (kernel == StemKernel::kPersistent) {
     d.geometry = LaunchGeometry{static_cast<uint32_t>(std::min<int64_t>(d.total_tiles, std::max(sm_count, 1))), 1,
                                 static_cast<uint32_t>(layout.threads + 128), static_cast<uint32_t>(g.shared_bytes)};

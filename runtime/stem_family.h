@@ -23,6 +23,7 @@ struct StemPlanData {
   int32_t band_box_bytes;      // what one band copy delivers (params.band_bytes is the buffer stride)
   int32_t rows_per_tile;       // whole output rows per tile
   int32_t segments;            // m64 pieces per output row
+  int32_t staging_stride;      // floats between staged channel rows
 };
 
 // The two stem kernels: one block per tile of consecutive pixels (ptx/stem_tf32.cuh), or one persistent
