@@ -118,7 +118,9 @@ KCONV_HOST_DEVICE constexpr StemWgmmaSmem MakeStemWgmmaSmem(int64_t band_bytes, 
 
 // Floats between the channel rows of a tile's staged outputs in the persistent kernel: at least the tile's
 // pixels, and 4 banks past a multiple of 32, so that accumulator stores are conflict-free.
-KCONV_HOST_DEVICE constexpr int64_t StemWgmmaStagingStride(int64_t tile_pixels) { return (tile_pixels + 31) / 32 * 32 + 4; }
+KCONV_HOST_DEVICE constexpr int64_t StemWgmmaStagingStride(int64_t tile_pixels) {
+  return (tile_pixels + 31) / 32 * 32 + 4;
+}
 
 struct StemPackParams {
   const float* w;   // [K][C][R][S]

@@ -3,14 +3,15 @@
 // One block per SM walks a contiguous range of tiles. A tile is `rows_per_tile` whole output rows of one
 // image, all 96 channels; each row is cut into m64 pieces (pixels 64s ... 64s + 63). The last warpgroup
 // produces; the others are consumer warpgroups:
-//  - The producers copy each tile's band (the input rows it touches, all channels, in the stride-4
-//    chunk layout of stem_params.h) into one of two band buffers with cp.async, zero-filling outside the
-//    image, or with the tensor-copy engine in one instruction when the left padding is a multiple of 4
-//    (a box's innermost start must be 16-byte aligned, and the chunk layout starts at column -pad_w).
-//    They then round the band to TF32 in place, because wgmma reads it as is. A fourth producer warp
-//    streams the packed weights through `wstages` slots of `wsteps` k8 steps with bulk copies.
-//    Everything completes on mbarriers, and the producers run ahead: the next tile's band and first
-//    weight stages land while this tile computes.
+//  - Three producer warps copy each tile's band (the input rows it touches, all channels, in the stride-4
+//    chunk layout of stem_params.h) into one of two band buffers through registers, rounding to TF32 on
+//    the way (wgmma reads the band as is; the tensor core would truncate) and writing zeros outside the
+//    image. When the left padding is a multiple of 4, the tensor-copy engine copies the band in one
+//    instruction instead (a box's innermost start must be 16-byte aligned, and the chunk layout starts
+//    at column -pad_w) and the warps round it in place. A fourth producer warp streams the packed
+//    weights through `wstages` slots of `wsteps` k8 steps with bulk copies. Everything completes on
+//    mbarriers, and the producers run ahead: the next tile's band and first weight stages land while
+//    this tile computes.
 //  - Each consumer warpgroup owns mt pieces and issues `wgmma m64n96k8` with both operands in shared
 //    memory. In the chunk layout, pixels x ... x+7 of one output row at chunk j are 128 contiguous bytes,
 //    so a piece at chunk j is a K-major core-matrix array with 128 bytes between 8-pixel groups (SBO)
@@ -18,9 +19,10 @@
 //    Pixels past the row read the next chunks of the band; their rows are dropped. No A registers, so
 //    a warpgroup keeps one stage's group in flight while it issues the next, and frees each weight
 //    slot when the group reading it retires.
-//  - The epilogue stages the accumulators over the finished band, as [channel][pixel], and writes each
-//    channel as one run of the tile's rows_per_tile * Q consecutive NCHW floats (stem_tile.cuh), then
-//    frees the band.
+//  - The epilogue stages the accumulators over the finished band, as [channel][pixel] (the host sizes
+//    each band buffer to hold all 96 channels), and writes each channel as one run of the tile's
+//    rows_per_tile * Q consecutive NCHW floats (stem_tile.cuh), then frees the band. Measured: writing
+//    straight from the accumulators, or handing the writes to the producer warps, is slower.
 #pragma once
 
 #include <stdint.h>
@@ -48,7 +50,7 @@ struct Kernel {
   static constexpr int kNt = 12;  // wgmma n96: all of the family's channels in one instruction
   static constexpr StemLayout L = MakeStemLayout(StemConfig{kMt, kNt, kWarps, kWsteps, kWstages});
   static constexpr int kConsumers = kWarps * 32;
-  static constexpr int kProducerWarps = 4;  // one for the weights, three for the bands (cp.async issue rate)
+  static constexpr int kProducerWarps = 4;  // one for the weights, three for the bands (load parallelism)
   static constexpr int kBandWarps = kProducerWarps - 1;
   static constexpr int kThreads = kConsumers + 32 * kProducerWarps;
   static constexpr int kConsumerBarrier = 1;  // named barrier over the consumer warps only
@@ -247,7 +249,9 @@ struct Kernel {
           const uint32_t step_delta = sh.step_delta[s * kWsteps + ks];
           const uint64_t b_desc = kDescriptorHigh | (b_low + ks * (L.weight_step_bytes >> 4));
 #pragma unroll
-          for (int mi = 0; mi < kMt; ++mi) WgmmaM64N96K8Tf32(acc[mi], kDescriptorHigh | (a_low[mi] + step_delta), b_desc);
+          for (int mi = 0; mi < kMt; ++mi) {
+            WgmmaM64N96K8Tf32(acc[mi], kDescriptorHigh | (a_low[mi] + step_delta), b_desc);
+          }
         }
         WgmmaCommitGroup();
         if (s > 0) {  // the previous stage's group has retired: free its slot

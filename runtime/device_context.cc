@@ -79,28 +79,35 @@ DeviceContext::~DeviceContext() {
 absl::StatusOr<CUfunction> DeviceContext::Function(const Blob& blob, const std::string& symbol, int shared_bytes) {
   absl::MutexLock lock(&mu_);
   const auto key = std::make_pair(&blob, symbol);
-  if (auto it = functions_.find(key); it != functions_.end()) return it->second;
-
-  ScopedCuContext scoped(api_, cu_context_);
-  KCONV_RETURN_IF_ERROR(scoped.status());
-  auto module_it = modules_.find(&blob);
-  if (module_it == modules_.end()) {
-    CUmodule module = nullptr;
-    const std::string what = absl::StrCat("cuModuleLoadData(", blob.kernel_symbol,
-                                          blob.kind == BlobKind::kPtx ? ", compute_" : ", sm_", blob.arch, ")");
-    KCONV_RETURN_IF_ERROR(CuResultToStatus(api_, api_->cuModuleLoadData(&module, blob.begin), what));
-    module_it = modules_.emplace(&blob, module).first;
+  auto it = functions_.find(key);
+  if (it == functions_.end()) {
+    ScopedCuContext scoped(api_, cu_context_);
+    KCONV_RETURN_IF_ERROR(scoped.status());
+    auto module_it = modules_.find(&blob);
+    if (module_it == modules_.end()) {
+      CUmodule module = nullptr;
+      const std::string what = absl::StrCat("cuModuleLoadData(", blob.kernel_symbol,
+                                            blob.kind == BlobKind::kPtx ? ", compute_" : ", sm_", blob.arch, ")");
+      KCONV_RETURN_IF_ERROR(CuResultToStatus(api_, api_->cuModuleLoadData(&module, blob.begin), what));
+      module_it = modules_.emplace(&blob, module).first;
+    }
+    CUfunction function = nullptr;
+    KCONV_RETURN_IF_ERROR(
+        CuResultToStatus(api_, api_->cuModuleGetFunction(&function, module_it->second, symbol.c_str()),
+                         absl::StrCat("cuModuleGetFunction(", symbol, ")")));
+    it = functions_.emplace(key, LoadedFunction{function, 48 * 1024}).first;
   }
-  CUfunction function = nullptr;
-  KCONV_RETURN_IF_ERROR(CuResultToStatus(api_, api_->cuModuleGetFunction(&function, module_it->second, symbol.c_str()),
-                                         absl::StrCat("cuModuleGetFunction(", symbol, ")")));
-  if (shared_bytes > 48 * 1024) {
+  // Plans of one config for different shapes need different amounts of shared memory: the function's
+  // limit only ever grows, so that plans made earlier still launch.
+  if (shared_bytes > it->second.max_dynamic_shared) {
+    ScopedCuContext scoped(api_, cu_context_);
+    KCONV_RETURN_IF_ERROR(scoped.status());
     KCONV_RETURN_IF_ERROR(CuResultToStatus(
-        api_, api_->cuFuncSetAttribute(function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared_bytes),
+        api_, api_->cuFuncSetAttribute(it->second.function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared_bytes),
         "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"));
+    it->second.max_dynamic_shared = shared_bytes;
   }
-  functions_.emplace(key, function);
-  return function;
+  return it->second.function;
 }
 
 }  // namespace kconv

@@ -54,7 +54,11 @@ class DeviceContext {
 
   absl::Mutex mu_;
   absl::flat_hash_map<const Blob*, CUmodule> modules_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::pair<const Blob*, std::string>, CUfunction> functions_ ABSL_GUARDED_BY(mu_);
+  struct LoadedFunction {
+    CUfunction function;
+    int max_dynamic_shared;  // the largest dynamic shared memory any plan has asked of it so far
+  };
+  absl::flat_hash_map<std::pair<const Blob*, std::string>, LoadedFunction> functions_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace kconv

@@ -115,6 +115,30 @@ TEST_SUITE("gpu") {
     CHECK(CheckAllConfigs(ctx.get(), AlexNetConv1(256), true, false) == kconv_config_count() + 1);
   }
 
+  TEST_CASE("gpu.plans_of_one_config_that_need_more_shared_memory_still_launch") {
+    // The context loads each config's kernel once; a later plan of the same config for a larger shape
+    // needs more dynamic shared memory than the first, and the earlier plan must keep working.
+    ContextPtr ctx = MakeContext(false);
+    const char* config = "stem_tf32/m128n96_w8_k2x4";
+    ConvBuffers small(AlexNetConv1(1)), large(Shape{2, 3, 40, 300, 24, 11, 11, 4, 4, 2, 2});
+    PlanPtr first = MakePlan(ctx.get(), small.shape, config), second = MakePlan(ctx.get(), large.shape, config);
+    REQUIRE(first != nullptr);
+    REQUIRE(second != nullptr);
+    kconv_plan_info a, b;
+    a.struct_size = b.struct_size = sizeof(kconv_plan_info);
+    REQUIRE(kconv_plan_get_info(first.get(), &a) == KCONV_STATUS_OK);
+    REQUIRE(kconv_plan_get_info(second.get(), &b) == KCONV_STATUS_OK);
+    CHECK(b.shared_bytes > a.shared_bytes);
+    CHECK(a.shared_bytes > 48 * 1024);
+    for (int round = 0; round < 2; ++round) {
+      for (auto* pb : {&large, &small}) {
+        const Comparison c = RunAndCompare(pb == &large ? second.get() : first.get(), *pb);
+        CHECK(c.nan_count == 0);
+        CHECK(c.relative_l2 <= kMaxRelativeL2);
+      }
+    }
+  }
+
   TEST_CASE("gpu.forced_ptx_path_matches_the_reference") {
     ContextPtr ctx = MakeContext(true);
     for (const Shape& s : {AlexNetConv1(32), Shape{1, 8, 12, 12, 17, 3, 3, 1, 1, 1, 1}, ResNetStem(1),
