@@ -36,11 +36,6 @@ __device__ __forceinline__ void MbarrierWait(uint32_t bar, uint32_t parity) {
       : "memory");
 }
 
-// Arrives on `bar` when all of this thread's earlier cp.async copies have landed (counts as one arrival).
-__device__ __forceinline__ void CopyAsyncMbarrierArrive(uint32_t bar) {
-  asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];\n" ::"r"(bar) : "memory");
-}
-
 // Copies `bytes` (a multiple of 16; both addresses 16-byte aligned) from global to shared memory.
 __device__ __forceinline__ void BulkCopyToShared(uint32_t dst, const void* src, uint32_t bytes, uint32_t bar) {
   asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];\n" ::"r"(dst),

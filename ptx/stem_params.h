@@ -80,7 +80,7 @@ KCONV_HOST_DEVICE int PackedWeightOffset(int n, int e) {
 // 128-byte core matrix of the band and wgmma reads A straight from it.
 struct alignas(64) StemWgmmaParams {
   uint64_t band_map[16];   // CUtensorMap of x as [N][C][H][W] whose box is one band; used if use_tma
-  int32_t use_tma;         // 0: the producer warps copy bands with cp.async (x not 16-byte aligned, ...)
+  int32_t use_tma;         // 0: the producer warps copy bands through registers (x not 16-byte aligned, ...)
   int32_t band_box_bytes;  // c * band_rows * row_floats * 4: the bytes one band copy delivers
   int32_t tiles_per_image;
   int32_t total_tiles;
@@ -92,8 +92,8 @@ struct alignas(64) StemWgmmaParams {
 
 // Shared-memory layout of the persistent Hopper kernel: two bands (the next tile's loads while this one
 // computes; the epilogue stages over the finished one), `wstages` weight slots, the mbarriers (full and
-// empty per weight slot; landed, full and empty per band), the chunk table, then the 96 biases. wgmma's reads of a
-// piece's last pixels may run up to a few chunks past the end of a band: the weights follow it.
+// empty per weight slot; landed, full and empty per band), the chunk table, then the 96 biases. wgmma's
+// reads of a piece's last pixels may run up to a few chunks past the end of a band: the weights follow.
 // 64-bit, so that the host can size shapes far too large for shared memory without overflow.
 struct StemWgmmaSmem {
   int64_t band_bytes;

@@ -160,7 +160,7 @@ KCONV_API kconv_status kconv_plan_set_weights(kconv_plan* plan, uint64_t w, void
 
 typedef struct kconv_plan_info {
   size_t struct_size;
-  const char* family;      /* "implicit_gemm_tf32" or "stem_tf32"; static string */
+  const char* family;      /* "implicit_gemm_tf32", "stem_tf32" or "stem_wgmma_tf32"; static string */
   const char* config;      /* e.g. "m64n64k32_w4_s2"; static string */
   int32_t block_m, block_n, block_k, warps, stages; /* pixels, channels and taps per block; for the
                                                        stem family block_k is taps per weight stage */
