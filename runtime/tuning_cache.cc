@@ -1,0 +1,234 @@
+#include "runtime/tuning_cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace kconv {
+namespace {
+
+constexpr absl::string_view kHeader = "kconv tuning cache, format ";
+constexpr absl::string_view kColumns =
+    "# device\tcc\tSMs\tdriver\tlibrary\tbuild\tdescriptor\tconfig\tmedian_us\tp10_us\tp90_us";
+constexpr const char* kShapeNames[13] = {"n", "c", "h", "w", "k", "r", "s", "stride_h", "stride_w",
+                                         "pad_h", "pad_w", "dil_h", "dil_w"};
+
+uint64_t Fnv1a(absl::string_view bytes) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ull;
+  return h;
+}
+
+// Tabs and line breaks would split fields or lines; device names and versions never need them.
+std::string Field(absl::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+  return out;
+}
+
+std::string FormatShape(const ConvShapeKey& k) {
+  std::string out;
+  for (int i = 0; i < 13; ++i) absl::StrAppend(&out, kShapeNames[i], "=", k.v[i], " ");
+  absl::StrAppend(&out, "bias=", k.v[13] & 1, " relu=", (k.v[13] >> 1) & 1, " math=", k.v[14]);
+  return out;
+}
+
+bool ParseShape(absl::string_view text, ConvShapeKey* k) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(text, ' ');
+  if (parts.size() != 16) return false;
+  int64_t v[16];
+  for (int i = 0; i < 16; ++i) {
+    const std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(parts[i], absl::MaxSplits('=', 1));
+    const char* name = i < 13 ? kShapeNames[i] : i == 13 ? "bias" : i == 14 ? "relu" : "math";
+    if (kv.first != name || !absl::SimpleAtoi(kv.second, &v[i])) return false;
+  }
+  for (int i = 0; i < 13; ++i) k->v[i] = v[i];
+  k->v[13] = (v[13] ? 1 : 0) | (v[14] ? 2 : 0);
+  k->v[14] = v[15];
+  return true;
+}
+
+bool ParseEntry(absl::string_view line, TuningEntry* e) {
+  const std::vector<absl::string_view> f = absl::StrSplit(line, '\t');
+  if (f.size() != 11) return false;
+  e->key.device_name = std::string(f[0]);
+  e->key.library_version = std::string(f[4]);
+  e->result.config = std::string(f[7]);
+  return !e->key.device_name.empty() && absl::SimpleAtoi(f[1], &e->key.cc) && absl::SimpleAtoi(f[2], &e->key.sm_count) &&
+         absl::SimpleAtoi(f[3], &e->key.driver_version) && absl::SimpleHexAtoi(f[5], &e->key.build_id) &&
+         ParseShape(f[6], &e->key.shape) && !e->result.config.empty() &&
+         absl::SimpleAtod(f[8], &e->result.median_us) && absl::SimpleAtod(f[9], &e->result.p10_us) &&
+         absl::SimpleAtod(f[10], &e->result.p90_us);
+}
+
+std::string FormatEntry(const TuningEntry& e) {
+  return absl::StrFormat("%s\t%d\t%d\t%d\t%s\t%016x\t%s\t%s\t%.2f\t%.2f\t%.2f", Field(e.key.device_name), e.key.cc,
+                         e.key.sm_count, e.key.driver_version, Field(e.key.library_version), e.key.build_id,
+                         FormatShape(e.key.shape), Field(e.result.config), e.result.median_us, e.result.p10_us,
+                         e.result.p90_us);
+}
+
+TuningFile Ignored(std::string why) {
+  TuningFile f;
+  f.problem = std::move(why);
+  return f;
+}
+
+absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
+  return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+// An exclusive flock on `<path>.lock`, held for the object's lifetime.
+class FileLock {
+ public:
+  explicit FileLock(const std::string& path) : path_(path + ".lock") {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      status_ = ErrnoStatus("cannot open the tuning cache lock", path_);
+      return;
+    }
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        status_ = ErrnoStatus("cannot lock", path_);
+        return;
+      }
+    }
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  const absl::Status& status() const { return status_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  absl::Status status_;
+};
+
+// Writes `text` to a temporary file beside `path`, flushed to disk, then renames it over `path`.
+absl::Status ReplaceFile(const std::string& path, const std::string& text) {
+  static std::atomic<uint64_t> counter{0};
+  const std::string temp = absl::StrCat(path, ".tmp.", ::getpid(), ".", counter++);
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus("cannot create", temp);
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const absl::Status s = ErrnoStatus("cannot write", temp);
+      ::close(fd);
+      ::unlink(temp.c_str());
+      return s;
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const absl::Status s = ErrnoStatus("cannot flush", temp);
+    ::unlink(temp.c_str());
+    return s;
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const absl::Status s = ErrnoStatus("cannot rename the tuning cache over", path);
+    ::unlink(temp.c_str());
+    return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+TuningFile ParseTuningFile(absl::string_view text) {
+  if (!absl::StartsWith(text, kHeader)) return Ignored("not a kconv tuning cache (no header line)");
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
+  if (!lines.empty() && lines.back().empty()) lines.pop_back();
+  int format = 0;
+  if (!absl::SimpleAtoi(lines[0].substr(kHeader.size()), &format)) return Ignored("unreadable format line");
+  if (format != kTuningFileFormat) {
+    return Ignored(absl::StrCat("format ", format, ", this library reads format ", kTuningFileFormat));
+  }
+  if (lines.size() < 2 || !absl::StartsWith(lines.back(), "end ")) {
+    return Ignored("truncated: no end line");
+  }
+  const size_t body_bytes = static_cast<size_t>(lines.back().data() - text.data());
+  const std::vector<absl::string_view> end = absl::StrSplit(lines.back(), ' ');
+  size_t count = 0;
+  uint64_t hash = 0;
+  if (end.size() != 3 || !absl::SimpleAtoi(end[1], &count) || !absl::SimpleHexAtoi(end[2], &hash)) {
+    return Ignored("unreadable end line");
+  }
+  if (hash != Fnv1a(text.substr(0, body_bytes))) return Ignored("the hash does not match: edited or damaged");
+  TuningFile file;
+  for (size_t i = 1; i + 1 < lines.size(); ++i) {
+    if (lines[i].empty() || lines[i][0] == '#') continue;
+    TuningEntry e;
+    if (!ParseEntry(lines[i], &e)) return Ignored(absl::StrCat("line ", i + 1, " is malformed"));
+    file.entries.push_back(std::move(e));
+  }
+  if (file.entries.size() != count) {
+    return Ignored(absl::StrCat("the end line counts ", count, " entries, the file holds ", file.entries.size()));
+  }
+  return file;
+}
+
+std::string FormatTuningFile(const std::vector<TuningEntry>& entries) {
+  std::string body = absl::StrCat(kHeader, kTuningFileFormat, "\n", kColumns, "\n");
+  for (const TuningEntry& e : entries) absl::StrAppend(&body, FormatEntry(e), "\n");
+  return absl::StrCat(body, absl::StrFormat("end %d %016x\n", entries.size(), Fnv1a(body)));
+}
+
+TuningFile ReadTuningFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return TuningFile{};  // missing: nothing tuned yet
+  std::ostringstream text;
+  text << in.rdbuf();
+  TuningFile file = ParseTuningFile(text.str());
+  if (!file.problem.empty()) file.problem = absl::StrCat("tuning cache ", path, " ignored: ", file.problem);
+  return file;
+}
+
+std::optional<TuningResult> FindTuningResult(const TuningFile& file, const TuningKey& key) {
+  for (const TuningEntry& e : file.entries)
+    if (e.key == key) return e.result;
+  return std::nullopt;
+}
+
+absl::Status StoreTuningResult(const std::string& path, const TuningKey& key, const TuningResult& result,
+                               std::string* problem) {
+  FileLock lock(path);
+  if (!lock.status().ok()) return lock.status();
+  TuningFile file = ReadTuningFile(path);
+  if (problem != nullptr) *problem = file.problem;
+  TuningEntry entry{key, result};
+  // What is stored is what a later read returns: names as Field() writes them, times as printed.
+  entry.key.device_name = Field(key.device_name);
+  entry.key.library_version = Field(key.library_version);
+  entry.result.config = Field(result.config);
+  bool replaced = false;
+  for (TuningEntry& e : file.entries) {
+    if (e.key == entry.key) {
+      e.result = entry.result;
+      replaced = true;
+    }
+  }
+  if (!replaced) file.entries.push_back(entry);
+  return ReplaceFile(path, FormatTuningFile(file.entries));
+}
+
+}  // namespace kconv
