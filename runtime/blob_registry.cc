@@ -75,4 +75,14 @@ absl::StatusOr<const Blob*> SelectBlob(int config_index, int cc, bool force_ptx)
       ": kconv's TF32 kernels need compute capability 8.0 or newer (kconv_forward_host computes on the CPU)"));
 }
 
+uint64_t KernelBuildId() {
+  static const uint64_t id = [] {
+    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a over every image, in table order
+    for (const Blob& blob : Blobs())
+      for (const unsigned char* p = blob.begin; p != blob.end; ++p) h = (h ^ *p) * 0x100000001b3ull;
+    return h;
+  }();
+  return id;
+}
+
 }  // namespace kconv

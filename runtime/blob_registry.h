@@ -57,4 +57,8 @@ absl::StatusOr<int> FindConfig(absl::string_view name);
 // the device (the driver compiles it), else UNIMPLEMENTED. force_ptx skips the cubins.
 absl::StatusOr<const Blob*> SelectBlob(int config_index, int cc, bool force_ptx);
 
+// A hash of every embedded kernel image: tuning results measured with other kernels do not apply.
+// Computed once, on first use.
+uint64_t KernelBuildId();
+
 }  // namespace kconv

@@ -177,3 +177,10 @@ TEST_CASE("registry.image_choice_follows_compute_capability") {
     }
   }
 }
+
+TEST_CASE("registry.kernel_build_id_hashes_the_embedded_images") {
+  const uint64_t id = kconv::KernelBuildId();
+  CHECK(id != 0);
+  CHECK(id != 0xcbf29ce484222325ull);  // the hash of nothing: the images were read
+  CHECK(kconv::KernelBuildId() == id);
+}
