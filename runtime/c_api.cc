@@ -1,6 +1,7 @@
 // The extern "C" edge: converts C arguments into the runtime's types and absl::Status into kconv_status
 // plus the thread's last-error message. Nothing below this file knows the C status codes; nothing here
 // lets an exception out.
+#include <stddef.h>
 #include <string.h>
 
 #include <algorithm>
@@ -10,6 +11,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include <stddef.h>
+
 #include "kconv/kconv.h"
 #include "runtime/blob_registry.h"
 #include "runtime/conv_shape.h"
@@ -162,8 +165,10 @@ kconv_status kconv_context_create(const kconv_context_options* options, kconv_co
     *out = nullptr;
     kconv_context_options o = DefaultContextOptions();
     if (options != nullptr) {
+      // Callers built before tuning_cache_path existed pass the shorter struct; it defaults to NULL.
       KCONV_ASSIGN_OR_RETURN(o, kconv::ReadVersionedStruct(options, DefaultContextOptions(),
-                                                           sizeof(kconv_context_options), "options"));
+                                                           offsetof(kconv_context_options, tuning_cache_path),
+                                                           "options"));
     }
     for (int32_t flag : {o.use_current_context, o.force_ptx, o.synchronize}) {
       if (flag != 0 && flag != 1) {

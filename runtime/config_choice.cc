@@ -128,4 +128,16 @@ absl::StatusOr<int> ChooseConfig(const ConvShape& s, const DeviceLimits& device,
   return absl::UnimplementedError(absl::StrCat("no kernel config accepts this shape", reasons));
 }
 
+std::optional<int> TunedConfig(const TuningFile& file, const TuningKey& key, const ConvShape& shape,
+                               const DeviceLimits& device, bool force_ptx) {
+  const std::optional<TuningResult> tuned = FindTuningResult(file, key);
+  if (!tuned.has_value()) return std::nullopt;
+  const absl::StatusOr<int> index = FindConfig(tuned->config);
+  if (!index.ok() || !ConfigAccepts(shape, Configs()[*index], device).ok() ||
+      !SelectBlob(*index, device.cc, force_ptx).ok()) {
+    return std::nullopt;
+  }
+  return *index;
+}
+
 }  // namespace kconv

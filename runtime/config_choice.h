@@ -1,10 +1,13 @@
 // The default choice of kernel config for a shape when the caller names none.
 #pragma once
 
+#include <optional>
+
 #include "absl/status/statusor.h"
 #include "runtime/conv_shape.h"
 #include "ptx/implicit_gemm_layout.h"
 #include "runtime/blob_registry.h"
+#include "runtime/tuning_cache.h"
 
 namespace kconv {
 
@@ -53,5 +56,10 @@ double EstimatePersistentStemCost(const ConvShape& shape, const StemConfig& conf
 // (force_ptx as in SelectBlob); ties go to the lower index. UNIMPLEMENTED (with each config's reason)
 // when none accepts the shape.
 absl::StatusOr<int> ChooseConfig(const ConvShape& shape, const DeviceLimits& device, bool force_ptx);
+
+// The config `file` holds for `key`, if the registry still has it and it accepts `shape` on `device`
+// (with an image to load); otherwise none, and the heuristic chooses.
+std::optional<int> TunedConfig(const TuningFile& file, const TuningKey& key, const ConvShape& shape,
+                               const DeviceLimits& device, bool force_ptx);
 
 }  // namespace kconv

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
 #include "absl/strings/str_cat.h"
 #include "runtime/status_macros.h"
 
@@ -22,6 +24,9 @@ absl::StatusOr<std::shared_ptr<DeviceContext>> DeviceContext::Open(const kconv_c
   dc->api_ = api;
   dc->force_ptx_ = options.force_ptx == 1 || EnvFlag("KCONV_FORCE_PTX");
   dc->synchronize_ = options.synchronize == 1;
+  const char* tuning = options.tuning_cache_path != nullptr ? options.tuning_cache_path : getenv("KCONV_TUNING_CACHE");
+  dc->tuning_cache_path_ = tuning != nullptr ? tuning : "";
+  KCONV_CU_RETURN_IF_ERROR(api, cuDriverGetVersion(&dc->driver_version_));
 
   if (options.use_current_context == 1) {
     KCONV_CU_RETURN_IF_ERROR(api, cuCtxGetCurrent(&dc->cu_context_));
@@ -108,6 +113,27 @@ absl::StatusOr<CUfunction> DeviceContext::Function(const Blob& blob, const std::
     it->second.max_dynamic_shared = shared_bytes;
   }
   return it->second.function;
+}
+
+TuningKey DeviceContext::TuningKeyOf(const ConvShape& shape) const {
+  TuningKey key;
+  key.device_name = device_name_;
+  key.cc = limits_.cc;
+  key.sm_count = limits_.sm_count;
+  key.driver_version = driver_version_;
+  key.library_version = absl::StrCat(KCONV_VERSION_MAJOR, ".", KCONV_VERSION_MINOR, ".", KCONV_VERSION_PATCH);
+  key.build_id = KernelBuildId();
+  key.shape = KeyOf(shape);
+  return key;
+}
+
+std::optional<int> DeviceContext::TunedConfigOf(const ConvShape& shape) {
+  if (tuning_cache_path_.empty()) return std::nullopt;
+  const TuningFile file = ReadTuningFile(tuning_cache_path_);
+  if (!file.problem.empty() && !reported_tuning_problem_.exchange(true)) {
+    fprintf(stderr, "kconv: %s\n", file.problem.c_str());
+  }
+  return TunedConfig(file, TuningKeyOf(shape), shape, limits_, force_ptx_);
 }
 
 }  // namespace kconv

@@ -5,7 +5,9 @@
 
 #include <cuda.h>
 
+#include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -15,7 +17,9 @@
 #include "kconv/kconv.h"
 #include "runtime/blob_registry.h"
 #include "runtime/config_choice.h"
+#include "runtime/conv_shape.h"
 #include "runtime/driver_api.h"
+#include "runtime/tuning_cache.h"
 
 namespace kconv {
 
@@ -38,6 +42,12 @@ class DeviceContext {
   const std::string& device_name() const { return device_name_; }
   bool force_ptx() const { return force_ptx_; }
   bool synchronize() const { return synchronize_; }
+  // The tuning cache file ("" for none) and the key of `shape`'s entry in it on this device.
+  const std::string& tuning_cache_path() const { return tuning_cache_path_; }
+  TuningKey TuningKeyOf(const ConvShape& shape) const;
+  // The tuned config for `shape` from the tuning cache, if one applies (see TunedConfig); reports an
+  // ignored cache file on stderr, once per context.
+  std::optional<int> TunedConfigOf(const ConvShape& shape);
 
  private:
   DeviceContext() = default;
@@ -51,6 +61,9 @@ class DeviceContext {
   std::string device_name_;
   bool force_ptx_ = false;
   bool synchronize_ = false;
+  int driver_version_ = 0;
+  std::string tuning_cache_path_;
+  std::atomic<bool> reported_tuning_problem_{false};
 
   absl::Mutex mu_;
   absl::flat_hash_map<const Blob*, CUmodule> modules_ ABSL_GUARDED_BY(mu_);

@@ -109,6 +109,12 @@ typedef struct kconv_context_options {
                                   the environment variable KCONV_FORCE_PTX=1 does the same */
   int32_t synchronize;         /* 1: synchronise the stream after every launch and report kernel faults
                                   from that call (debugging); default 0: never synchronise */
+  const char* tuning_cache_path; /* file of autotuning results that kconv consults when it chooses a
+                                    config (format: runtime/tuning_cache.h); an entry applies only to the
+                                    same device, driver, library build and descriptor. NULL (default):
+                                    the environment variable KCONV_TUNING_CACHE, if set; "": none. The
+                                    string is copied. A damaged file is ignored, with one message on
+                                    stderr per context. */
 } kconv_context_options;
 
 KCONV_API void kconv_context_options_init(kconv_context_options* options);

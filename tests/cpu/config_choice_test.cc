@@ -118,3 +118,48 @@ TEST_CASE("config_choice.refuses_gemm_extents_beyond_32_bits") {
   // Large tensors with small GEMM extents are fine: offsets are 64-bit.
   CHECK(kconv::ImplicitGemmAccepts(Validated(kconv_test::Shape{2, 1, 46341, 46341, 4, 3, 3, 8, 8}), {64, 64, 32, 4, 2}).ok());
 }
+
+TEST_CASE("config_choice.a_tuned_entry_overrides_the_heuristic_only_where_it_still_applies") {
+  const kconv::ConvShape alexnet = Validated(kconv_test::AlexNetConv1(256));
+  kconv::TuningKey key;
+  key.device_name = "NVIDIA H100 80GB HBM3";
+  key.cc = 90;
+  key.sm_count = 132;
+  key.driver_version = 13000;
+  key.library_version = "0.1.0";
+  key.build_id = kconv::KernelBuildId();
+  key.shape = kconv::KeyOf(alexnet);
+  auto index = [](const char* name) {
+    auto i = kconv::FindConfig(name);
+    REQUIRE(i.ok());
+    return *i;
+  };
+  kconv::TuningFile file;
+  file.entries.push_back({key, {"stem_tf32/m128n96_w8_k2x4", 600.0, 599.0, 601.0}});
+  const auto heuristic = kconv::ChooseConfig(alexnet, kH100, false);
+  REQUIRE(heuristic.ok());
+  REQUIRE(*heuristic != index("stem_tf32/m128n96_w8_k2x4"));
+
+  SUBCASE("the entry for this key wins over the heuristic") {
+    CHECK(kconv::TunedConfig(file, key, alexnet, kH100, false) == index("stem_tf32/m128n96_w8_k2x4"));
+  }
+  SUBCASE("another descriptor or build has no entry") {
+    kconv::TuningKey other = key;
+    other.shape.v[0] = 32;
+    CHECK_FALSE(kconv::TunedConfig(file, other, alexnet, kH100, false).has_value());
+    other = key;
+    other.build_id ^= 1;
+    CHECK_FALSE(kconv::TunedConfig(file, other, alexnet, kH100, false).has_value());
+  }
+  SUBCASE("a config this build lacks, or one the device cannot run, is not trusted") {
+    file.entries[0].result.config = "stem_tf32/m999n96_w8_k2x4";
+    CHECK_FALSE(kconv::TunedConfig(file, key, alexnet, kH100, false).has_value());
+    file.entries[0].result.config = "stem_wgmma_tf32/m256n96_w8_k5x3";
+    kconv::TuningKey ada = key;
+    ada.cc = 89;
+    file.entries[0].key = ada;
+    if (kconv::FindConfig("stem_wgmma_tf32/m256n96_w8_k5x3").ok()) {
+      CHECK_FALSE(kconv::TunedConfig(file, ada, alexnet, kRtx4090, false).has_value());
+    }
+  }
+}

@@ -1,5 +1,6 @@
 // Every malformed input gets a clear status and a message naming the problem, and leaves outputs alone.
 #include <doctest/doctest.h>
+#include <stddef.h>
 
 #include <stdint.h>
 
@@ -184,6 +185,17 @@ TEST_CASE("conv2d.validation.rejects_bad_context_options_before_touching_the_dri
     CHECK(LastError().find("must be 0 or 1") != std::string::npos);
   }
   CHECK(ctx == nullptr);
+}
+
+TEST_CASE("conv2d.validation.context_options_from_before_the_tuning_cache_are_accepted") {
+  kconv_context_options o;
+  kconv_context_options_init(&o);
+  CHECK(o.tuning_cache_path == nullptr);  // default: KCONV_TUNING_CACHE, if set
+  o.struct_size = offsetof(kconv_context_options, tuning_cache_path);
+  kconv_context* ctx = nullptr;
+  const kconv_status st = kconv_context_create(&o, &ctx);
+  CHECK(st != KCONV_STATUS_INVALID_ARGUMENT);  // UNAVAILABLE without a driver, OK with one
+  kconv_context_destroy(ctx);
 }
 
 TEST_CASE("conv2d.validation.status_strings_name_every_code") {
