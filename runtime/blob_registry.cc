@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "runtime/fnv1a.h"
 
 namespace kconv {
 
@@ -77,9 +78,8 @@ absl::StatusOr<const Blob*> SelectBlob(int config_index, int cc, bool force_ptx)
 
 uint64_t KernelBuildId() {
   static const uint64_t id = [] {
-    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a over every image, in table order
-    for (const Blob& blob : Blobs())
-      for (const unsigned char* p = blob.begin; p != blob.end; ++p) h = (h ^ *p) * 0x100000001b3ull;
+    uint64_t h = kFnv1aBasis;  // over every image, in table order
+    for (const Blob& blob : Blobs()) h = Fnv1a(blob.begin, blob.size(), h);
     return h;
   }();
   return id;

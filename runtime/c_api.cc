@@ -11,8 +11,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include <stddef.h>
-
 #include "kconv/kconv.h"
 #include "runtime/blob_registry.h"
 #include "runtime/conv_shape.h"

@@ -1,9 +1,8 @@
 #include "runtime/device_context.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <stdio.h>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/status_macros.h"
@@ -121,7 +120,7 @@ TuningKey DeviceContext::TuningKeyOf(const ConvShape& shape) const {
   key.cc = limits_.cc;
   key.sm_count = limits_.sm_count;
   key.driver_version = driver_version_;
-  key.library_version = absl::StrCat(KCONV_VERSION_MAJOR, ".", KCONV_VERSION_MINOR, ".", KCONV_VERSION_PATCH);
+  key.library_version = kconv_version_string();
   key.build_id = KernelBuildId();
   key.shape = KeyOf(shape);
   return key;

@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "runtime/fnv1a.h"
 
 namespace kconv {
 namespace {
@@ -25,12 +26,6 @@ constexpr absl::string_view kColumns =
     "# device\tcc\tSMs\tdriver\tlibrary\tbuild\tdescriptor\tconfig\tmedian_us\tp10_us\tp90_us";
 constexpr const char* kShapeNames[13] = {"n", "c", "h", "w", "k", "r", "s", "stride_h", "stride_w",
                                          "pad_h", "pad_w", "dil_h", "dil_w"};
-
-uint64_t Fnv1a(absl::string_view bytes) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ull;
-  return h;
-}
 
 // Tabs and line breaks would split fields or lines; device names and versions never need them.
 std::string Field(absl::string_view s) {
@@ -173,7 +168,7 @@ TuningFile ParseTuningFile(absl::string_view text) {
   if (end.size() != 3 || !absl::SimpleAtoi(end[1], &count) || !absl::SimpleHexAtoi(end[2], &hash)) {
     return Ignored("unreadable end line");
   }
-  if (hash != Fnv1a(text.substr(0, body_bytes))) return Ignored("the hash does not match: edited or damaged");
+  if (hash != Fnv1a(text.data(), body_bytes)) return Ignored("the hash does not match: edited or damaged");
   TuningFile file;
   for (size_t i = 1; i + 1 < lines.size(); ++i) {
     if (lines[i].empty() || lines[i][0] == '#') continue;
@@ -190,7 +185,7 @@ TuningFile ParseTuningFile(absl::string_view text) {
 std::string FormatTuningFile(const std::vector<TuningEntry>& entries) {
   std::string body = absl::StrCat(kHeader, kTuningFileFormat, "\n", kColumns, "\n");
   for (const TuningEntry& e : entries) absl::StrAppend(&body, FormatEntry(e), "\n");
-  return absl::StrCat(body, absl::StrFormat("end %d %016x\n", entries.size(), Fnv1a(body)));
+  return absl::StrCat(body, absl::StrFormat("end %d %016x\n", entries.size(), Fnv1a(body.data(), body.size())));
 }
 
 TuningFile ReadTuningFile(const std::string& path) {
