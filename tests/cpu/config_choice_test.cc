@@ -4,6 +4,7 @@
 #include <string>
 
 #include "prelude.h"
+#include "validated_shape.h"
 #include "runtime/blob_registry.h"
 #include "runtime/config_choice.h"
 #include "runtime/cubin_info.h"
@@ -24,12 +25,7 @@ int RegistersOfCubin(int i) {
   return newest ? kconv::CubinRegisterCount(newest->begin, newest->size(), newest->kernel_symbol) : 0;
 }
 
-kconv::ConvShape Validated(const kconv_test::Shape& s) {
-  const kconv_conv_desc d = s.Desc();
-  auto shape = kconv::ValidateConvDesc(&d);
-  REQUIRE(shape.ok());
-  return *shape;
-}
+using kconv_test::Validated;
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "prelude.h"
+#include "validated_shape.h"
 #include "runtime/conv_shape.h"
 #include "runtime/stem_family.h"
 
@@ -14,12 +15,7 @@ constexpr int kHopperSharedBytes = 227 * 1024;
 constexpr kconv::StemConfig kRows4{2, 12, 8, 5, 3};  // stem_wgmma_tf32/m256n96_w8_k5x3: 4 m64 pieces
 constexpr kconv::StemConfig kRows1{1, 12, 4, 5, 4};  // stem_wgmma_tf32/m64n96_w4_k5x4: 1 m64 piece
 
-kconv::ConvShape Validated(const kconv_test::Shape& s) {
-  const kconv_conv_desc d = s.Desc();
-  auto shape = kconv::ValidateConvDesc(&d);
-  REQUIRE(shape.ok());
-  return *shape;
-}
+using kconv_test::Validated;
 
 }  // namespace
 

@@ -1,0 +1,18 @@
+// A test shape validated into the runtime's ConvShape, for CPU tests of host-side geometry and choice.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include "prelude.h"
+#include "runtime/conv_shape.h"
+
+namespace kconv_test {
+
+inline kconv::ConvShape Validated(const Shape& s) {
+  const kconv_conv_desc d = s.Desc();
+  auto shape = kconv::ValidateConvDesc(&d);
+  REQUIRE(shape.ok());
+  return *shape;
+}
+
+}  // namespace kconv_test
