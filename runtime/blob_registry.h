@@ -19,6 +19,8 @@ struct KernelConfig {
   const char* name;       // e.g. "m64n64k32_w4_s2"
   const char* full_name;  // "family/name"
   int values[5];          // the family's parameters, as listed in ptx/<family>.configs
+  bool tuning_only;       // a neighbour for the autotuner ("tuning" in the .configs file): the
+                          // heuristic never chooses it, since no measurement ranks it yet
 };
 
 enum class Family { kImplicitGemmTf32, kStemTf32, kStemWgmmaTf32 };

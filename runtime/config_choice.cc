@@ -15,9 +15,9 @@ namespace kconv {
 
 namespace {
 
-// Registers of `selected`, the image ChooseConfig's plan would load for config_index: its cubin's count,
-// or for PTX (compiled at load, count unknown) the count of the same config's newest cubin as an
-// estimate; 0 if none is known.
+// Registers of `selected`, the image a plan would load for config_index: its cubin's count, or for PTX
+// (compiled at load, count unknown) the count of the same config's newest cubin as an estimate; 0 if
+// none is known.
 int RegistersOf(int config_index, const Blob& selected) {
   if (selected.kind == BlobKind::kCubin) {
     return CubinRegisterCount(selected.begin, selected.size(), selected.kernel_symbol);
@@ -29,6 +29,10 @@ int RegistersOf(int config_index, const Blob& selected) {
 }
 
 }  // namespace
+
+int ModelResidentBlocks(const Blob& blob, int threads, int shared_bytes, const DeviceLimits& device) {
+  return ResidentBlocks(shared_bytes, threads, RegistersOf(blob.config_index, blob), device);
+}
 
 int ResidentBlocks(int shared_bytes, int threads, int registers, const DeviceLimits& device) {
   int resident = std::min({device.smem_per_sm / std::max(shared_bytes, 1), device.max_threads_per_sm / threads, 32});
@@ -44,11 +48,9 @@ int ResidentBlocks(const TileConfig& tile, int registers, const DeviceLimits& de
   return ResidentBlocks(layout.smem_bytes, layout.threads, registers, device);
 }
 
-double EstimateStemCost(const ConvShape& s, const StemConfig& config, int shared_bytes, int registers,
-                        const DeviceLimits& device) {
+double EstimateStemCost(const ConvShape& s, const StemConfig& config, int resident, const DeviceLimits& device) {
   const StemLayout layout = MakeStemLayout(config);
   const int64_t blocks = s.n * ((s.p * s.q + layout.tile_pixels - 1) / layout.tile_pixels);
-  const int resident = ResidentBlocks(shared_bytes, layout.threads, registers, device);
   const double waves = std::max(1.0, static_cast<double>(blocks) / (static_cast<double>(device.sm_count) * resident));
   return waves * (layout.tile_pixels + 64) / std::sqrt(static_cast<double>(config.warps * resident));
 }
@@ -79,23 +81,25 @@ absl::Status ConfigAccepts(const ConvShape& s, const KernelConfig& config, const
   return absl::OkStatus();
 }
 
-double EstimateTileCost(const ConvShape& s, const TileConfig& tile, int registers, const DeviceLimits& device) {
+double EstimateTileCost(const ConvShape& s, const TileConfig& tile, int resident, const DeviceLimits& device) {
   const TileLayout layout = MakeTileLayout(tile);
   if (!layout.valid || layout.smem_bytes > device.smem_per_block_optin) return -1.0;
   const int64_t blocks = ((s.gemm_m() + tile.block_m - 1) / tile.block_m) * ((s.k + tile.block_n - 1) / tile.block_n);
-  const int resident = ResidentBlocks(tile, registers, device);
-  const double waves = std::ceil(static_cast<double>(blocks) / (static_cast<double>(device.sm_count) * resident));
+  const double waves =
+      std::ceil(static_cast<double>(blocks) / (static_cast<double>(device.sm_count) * std::max(resident, 1)));
   const double k_padded = std::ceil(static_cast<double>(s.gemm_k()) / tile.block_k) * tile.block_k;
   return waves * (tile.block_m + tile.block_n) * k_padded;
 }
 
-absl::StatusOr<int> ChooseConfig(const ConvShape& s, const DeviceLimits& device, bool force_ptx) {
+absl::StatusOr<int> ChooseConfig(const ConvShape& s, const DeviceLimits& device, bool force_ptx,
+                                 const OccupancyFn& occupancy) {
   const auto configs = Configs();
   // Per family, in order of preference: the Hopper stem family, the portable stem family, implicit GEMM.
   int best[3] = {-1, -1, -1};
   double best_cost[3] = {0, 0, 0};
   std::string reasons;
   for (int i = 0; i < static_cast<int>(configs.size()); ++i) {
+    if (configs[i].tuning_only) continue;
     if (absl::Status accepted = ConfigAccepts(s, configs[i], device); !accepted.ok()) {
       absl::StrAppend(&reasons, "; ", configs[i].full_name, ": ", accepted.message());
       continue;
@@ -105,17 +109,23 @@ absl::StatusOr<int> ChooseConfig(const ConvShape& s, const DeviceLimits& device,
       absl::StrAppend(&reasons, "; ", configs[i].full_name, ": ", blob.status().message());
       continue;
     }
-    const int registers = RegistersOf(i, **blob);
+    auto resident = [&](int threads, int64_t shared_bytes) {
+      return occupancy ? occupancy(**blob, threads, static_cast<int>(shared_bytes))
+                       : ModelResidentBlocks(**blob, threads, static_cast<int>(shared_bytes), device);
+    };
     const Family family = FamilyOf(configs[i]);
     const bool stem = IsStemFamily(family);
     double cost;
-    if (family == Family::kStemWgmmaTf32) {
+    if (family == Family::kStemWgmmaTf32) {  // persistent: one block per SM by design
       cost = EstimatePersistentStemCost(s, StemConfigOf(configs[i]), device);
     } else if (stem) {
       const StemConfig c = StemConfigOf(configs[i]);
-      cost = EstimateStemCost(s, c, static_cast<int>(MakeStemPlanData(s, c).geometry.shared_bytes), registers, device);
+      const LaunchGeometry g = MakeStemPlanData(s, c).geometry;
+      cost = EstimateStemCost(s, c, resident(static_cast<int>(g.threads), g.shared_bytes), device);
     } else {
-      cost = EstimateTileCost(s, ImplicitGemmTile(configs[i]), registers, device);
+      const TileConfig tile = ImplicitGemmTile(configs[i]);
+      const TileLayout layout = MakeTileLayout(tile);
+      cost = EstimateTileCost(s, tile, resident(layout.threads, layout.smem_bytes), device);
     }
     const int f = family == Family::kStemWgmmaTf32 ? 0 : stem ? 1 : 2;
     if (cost >= 0 && (best[f] < 0 || cost < best_cost[f])) {

@@ -114,6 +114,28 @@ absl::StatusOr<CUfunction> DeviceContext::Function(const Blob& blob, const std::
   return it->second.function;
 }
 
+int DeviceContext::ResidentBlocks(const Blob& blob, int threads, int shared_bytes) {
+  if (blob.kind == BlobKind::kCubin) {
+    const absl::StatusOr<CUfunction> function = Function(blob, blob.kernel_symbol, shared_bytes);
+    if (function.ok()) {
+      ScopedCuContext scoped(api_, cu_context_);
+      int blocks = 0;
+      if (scoped.status().ok() &&
+          api_->cuOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, *function, threads, shared_bytes) == CUDA_SUCCESS &&
+          blocks > 0) {
+        return blocks;
+      }
+    }
+  }
+  return ModelResidentBlocks(blob, threads, shared_bytes, limits_);
+}
+
+absl::StatusOr<int> DeviceContext::HeuristicConfig(const ConvShape& shape) {
+  return ChooseConfig(shape, limits_, force_ptx_, [this](const Blob& blob, int threads, int shared_bytes) {
+    return ResidentBlocks(blob, threads, shared_bytes);
+  });
+}
+
 TuningKey DeviceContext::TuningKeyOf(const ConvShape& shape) const {
   TuningKey key;
   key.device_name = device_name_;

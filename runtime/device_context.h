@@ -36,6 +36,14 @@ class DeviceContext {
   // (thread-safe), with its dynamic shared-memory limit raised to `shared_bytes`.
   absl::StatusOr<CUfunction> Function(const Blob& blob, const std::string& symbol, int shared_bytes);
 
+  // Blocks of `blob`'s kernel resident on one SM with `threads` per block and `shared_bytes` of dynamic
+  // shared memory: cuOccupancyMaxActiveBlocksPerMultiprocessor for a cubin (loading its module); for a
+  // PTX image, which would have to be compiled first, or if the driver fails, the model
+  // (ModelResidentBlocks). For ChooseConfig's OccupancyFn.
+  int ResidentBlocks(const Blob& blob, int threads, int shared_bytes);
+  // The heuristic's choice for `shape` on this device (ChooseConfig with the driver's occupancy).
+  absl::StatusOr<int> HeuristicConfig(const ConvShape& shape);
+
   const DriverApi* api() const { return api_; }
   CUcontext cu_context() const { return cu_context_; }
   const DeviceLimits& limits() const { return limits_; }

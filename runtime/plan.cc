@@ -71,7 +71,7 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Create(std::shared_ptr<DeviceContext
     if (std::optional<int> tuned = device->TunedConfigOf(shape); tuned.has_value()) {
       config_index = *tuned;
     } else {
-      KCONV_ASSIGN_OR_RETURN(config_index, ChooseConfig(shape, limits, device->force_ptx()));
+      KCONV_ASSIGN_OR_RETURN(config_index, device->HeuristicConfig(shape));
     }
   } else {
     const KernelConfig& config = Configs()[config_index];

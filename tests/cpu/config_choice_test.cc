@@ -27,6 +27,11 @@ int RegistersOfCubin(int i) {
 
 using kconv_test::Validated;
 
+// The implicit-GEMM cost with the modelled residency of a kernel of `registers` per thread.
+double Cost(const kconv::ConvShape& s, const kconv::TileConfig& tile, int registers, const kconv::DeviceLimits& d) {
+  return kconv::EstimateTileCost(s, tile, kconv::ResidentBlocks(tile, registers, d), d);
+}
+
 }  // namespace
 
 TEST_CASE("config_choice.large_batches_take_large_tiles_small_ones_small_tiles") {
@@ -73,20 +78,20 @@ TEST_CASE("config_choice.large_batches_take_large_tiles_small_ones_small_tiles")
 TEST_CASE("config_choice.cost_weighs_tile_reuse_against_channel_waste") {
   // 128 output channels: 64-wide tiles waste nothing and reuse each gathered pixel twice as often.
   const kconv::ConvShape wide = Validated(kconv_test::Shape{256, 64, 56, 56, 128, 3, 3, 1, 1, 1, 1});
-  CHECK(kconv::EstimateTileCost(wide, {64, 64, 32, 4, 2}, 0, kH100) <= kconv::EstimateTileCost(wide, {32, 32, 32, 4, 2}, 0, kH100));
-  CHECK(kconv::EstimateTileCost(wide, {64, 64, 32, 4, 2}, 0, kH100) < kconv::EstimateTileCost(wide, {64, 32, 32, 4, 2}, 0, kH100));
+  CHECK(Cost(wide, {64, 64, 32, 4, 2}, 0, kH100) <= Cost(wide, {32, 32, 32, 4, 2}, 0, kH100));
+  CHECK(Cost(wide, {64, 64, 32, 4, 2}, 0, kH100) < Cost(wide, {64, 32, 32, 4, 2}, 0, kH100));
   // AlexNet's 96 channels: a 64-wide tile computes 128, a third more than needed.
   const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(256));
-  const double narrow = kconv::EstimateTileCost(s, {64, 32, 32, 4, 2}, 0, kH100);
-  const double padded = kconv::EstimateTileCost(s, {64, 64, 32, 4, 2}, 0, kH100);
+  const double narrow = Cost(s, {64, 32, 32, 4, 2}, 0, kH100);
+  const double padded = Cost(s, {64, 64, 32, 4, 2}, 0, kH100);
   CHECK(narrow > 0);
   CHECK(padded > 0);
   CHECK(narrow < padded);
-  CHECK(kconv::EstimateTileCost(s, {64, 64, 32, 4, 2}, 0, {80, 108, 1024, 1024, 2048, 65536}) < 0);  // no room
+  CHECK(Cost(s, {64, 64, 32, 4, 2}, 0, {80, 108, 1024, 1024, 2048, 65536}) < 0);  // no room
   // Registers limit residency: 247 per thread leave room for two 128-thread blocks of 65536.
   CHECK(kconv::ResidentBlocks({64, 64, 32, 4, 2}, 247, kH100) == 2);
   CHECK(kconv::ResidentBlocks({64, 64, 32, 4, 2}, 0, kH100) == 6);  // shared memory alone: 228 KB / 36 KB
-  CHECK(kconv::EstimateTileCost(s, {64, 64, 32, 4, 2}, 247, kH100) > kconv::EstimateTileCost(s, {64, 64, 32, 4, 2}, 0, kH100));
+  CHECK(Cost(s, {64, 64, 32, 4, 2}, 247, kH100) > Cost(s, {64, 64, 32, 4, 2}, 0, kH100));
 }
 
 TEST_CASE("config_choice.refuses_gemm_extents_beyond_32_bits") {
@@ -106,8 +111,8 @@ TEST_CASE("config_choice.refuses_gemm_extents_beyond_32_bits") {
   std::string best_name;
   for (int i = 0; i < static_cast<int>(kconv::Configs().size()); ++i) {
     const kconv::KernelConfig& c = kconv::Configs()[i];
-    if (kconv::FamilyOf(c) != kconv::Family::kImplicitGemmTf32) continue;
-    const double cost = kconv::EstimateTileCost(alexnet, kconv::ImplicitGemmTile(c), RegistersOfCubin(i), kH100);
+    if (kconv::FamilyOf(c) != kconv::Family::kImplicitGemmTf32 || c.tuning_only) continue;
+    const double cost = Cost(alexnet, kconv::ImplicitGemmTile(c), RegistersOfCubin(i), kH100);
     if (cost < best) best = cost, best_name = c.name;
   }
   CHECK(best_name == "m64n64k16_w4_s3");
@@ -156,6 +161,42 @@ TEST_CASE("config_choice.a_tuned_entry_overrides_the_heuristic_only_where_it_sti
     file.entries[0].key = ada;
     if (kconv::FindConfig("stem_wgmma_tf32/m256n96_w8_k5x3").ok()) {
       CHECK_FALSE(kconv::TunedConfig(file, ada, alexnet, kRtx4090, false).has_value());
+    }
+  }
+}
+
+TEST_CASE("config_choice.the_heuristic_follows_the_occupancy_it_is_given_and_leaves_tuning_configs_alone") {
+  const auto configs = kconv::Configs();
+  const kconv::ConvShape big = Validated(kconv_test::Shape{256, 64, 56, 56, 128, 3, 3, 1, 1, 1, 1});
+  const int small_tile = *kconv::FindConfig("implicit_gemm_tf32/m32n32k32_w4_s1");
+  int calls = 0;
+  bool asked_for_tuning_config = false;
+  // A driver that reports one resident block for every kernel but m32n32k32_w4_s1, which gets 32: with
+  // 32 times the blocks per wave, the small tile becomes the cheapest.
+  auto choice = kconv::ChooseConfig(big, kH100, false, [&](const kconv::Blob& blob, int threads, int shared_bytes) {
+    ++calls;
+    asked_for_tuning_config |= configs[blob.config_index].tuning_only;
+    CHECK(threads > 0);
+    CHECK(shared_bytes > 0);
+    return blob.config_index == small_tile ? 32 : 1;
+  });
+  REQUIRE(choice.ok());
+  CHECK(*choice == small_tile);
+  CHECK(calls > 0);
+  CHECK(!asked_for_tuning_config);
+  // Without it, the model's residency picks a 64 x 64 tile (the first case above).
+  auto modelled = kconv::ChooseConfig(big, kH100, false);
+  REQUIRE(modelled.ok());
+  CHECK(*modelled != small_tile);
+  // The heuristic never picks a config marked for tuning, on any device or batch.
+  for (const kconv::DeviceLimits& device : {kH100, kRtx4090}) {
+    for (int64_t n : {1, 32, 256}) {
+      for (const kconv_test::Shape& shape : {kconv_test::AlexNetConv1(n), kconv_test::Shape{n, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3},
+                                             kconv_test::Shape{n, 16, 20, 20, 24, 3, 3}}) {
+        auto chosen = kconv::ChooseConfig(Validated(shape), device, false);
+        REQUIRE(chosen.ok());
+        CHECK(!configs[*chosen].tuning_only);
+      }
     }
   }
 }

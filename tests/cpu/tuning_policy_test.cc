@@ -84,3 +84,34 @@ TEST_CASE("tuning_policy.micro_tuning_tries_the_stage_neighbours_the_registry_ho
   const std::vector<int> n = kconv::MicroTuneNeighbours(configs, index("implicit_gemm_tf32/m64n32k32_w4_s1"), false);
   CHECK(n == std::vector<int>{index("implicit_gemm_tf32/m64n32k32_w4_s1"), index("implicit_gemm_tf32/m64n32k32_w4_s2")});
 }
+
+TEST_CASE("tuning_policy.every_tuning_config_is_a_neighbour_of_a_config_the_heuristic_may_choose") {
+  // The configs marked "tuning" exist for the micro-tuner: each must be reachable from one the heuristic
+  // chooses among, and each of those must have a neighbour to try (stages or, when occupancy-limited, warps).
+  const auto configs = kconv::Configs();
+  std::vector<bool> reached(configs.size(), false);
+  for (int i = 0; i < static_cast<int>(configs.size()); ++i) {
+    if (configs[i].tuning_only) continue;
+    const std::vector<int> n = kconv::MicroTuneNeighbours(configs, i, true);
+    CAPTURE(configs[i].full_name);
+    CHECK(n.size() >= 2);
+    for (int j : n) reached[j] = true;
+  }
+  int tuning = 0;
+  for (int i = 0; i < static_cast<int>(configs.size()); ++i) {
+    if (!configs[i].tuning_only) continue;
+    ++tuning;
+    CAPTURE(configs[i].full_name);
+    CHECK(reached[i]);
+  }
+  CHECK(tuning > 0);
+  // The Triton start's m64n64k16_w4_s3 may try stages 2 and 4, and 2, 8 and 16 warps: six candidates.
+  auto index = [&](const char* name) {
+    auto i = kconv::FindConfig(name);
+    REQUIRE(i.ok());
+    return *i;
+  };
+  const std::vector<int> n = kconv::MicroTuneNeighbours(configs, index("implicit_gemm_tf32/m64n64k16_w4_s3"), true);
+  CHECK(n.size() == 6);
+  CHECK(n[0] == index("implicit_gemm_tf32/m64n64k16_w4_s3"));
+}
