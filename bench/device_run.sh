@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (the device tool), over binaries built here and carried in .carry/:
-#   .carry/kconv_gpu_tests, .carry/kconv-bench, .carry/cubins/*.cubin, .carry/libkconv.so and
+#   .carry/kconv_gpu_tests, .carry/kconv-bench, .carry/kconv-tune, .carry/cubins/*.cubin, .carry/libkconv.so and
 #   .carry/starting_triton_kernel.py (copied from ../shared/reference)
-# Checks the SASS, runs the GPU suite, times every config at N = 256, 32 and 1 (and the PTX path), and
+# Checks the SASS, runs the GPU suite, times every config at N = 256, 32 and 1 (and the PTX path), runs
+# kconv-tune (micro and full) at N = 256 and 1, and
 # compares kconv with cuDNN and the Triton start on identical tensors (compare_torch.py). Logs go to
 # $OUT; a short table is printed last.
 set -uo pipefail
@@ -24,9 +25,16 @@ for n in 256 32 1; do
   .carry/kconv-bench --n "$n" > "$out/bench_n$n.log" 2>&1
 done
 KCONV_FORCE_PTX=1 .carry/kconv-bench --n 256 > "$out/bench_ptx_n256.log" 2>&1
+# The autotuner (issue 4): micro-tuning and the full search at N = 256 and 1, results in one cache file.
+for n in 256 1; do
+  for mode in micro full; do
+    .carry/kconv-tune --n "$n" --mode "$mode" --cache "$out/tuning.cache" > "$out/tune_${mode}_n$n.log" 2>&1
+  done
+done
 PYTHONUNBUFFERED=1 python3 bench/compare_torch.py --lib .carry/libkconv.so --triton .carry/starting_triton_kernel.py \
   > "$out/compare_torch.log" 2>&1
 
 echo; grep -E "test cases|assertions|exit code" "$out/gpu_tests.log"
 for f in "$out"/bench_*.log; do echo "== $(basename "$f")"; grep -E "choice|fastest" "$f"; done
+for f in "$out"/tune_*.log; do echo "== $(basename "$f")"; grep -E "<- |^winner|^why" "$f"; done
 tail -6 "$out/compare_torch.log"

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "kconv/kconv.h"
+#include "runtime/autotune.h"
 #include "runtime/blob_registry.h"
 #include "runtime/conv_shape.h"
 #include "runtime/device_context.h"
@@ -29,6 +30,11 @@ struct kconv_context {
 
 struct kconv_plan {
   std::unique_ptr<kconv::Plan> plan;
+};
+
+struct kconv_autotune_report {
+  kconv::AutotuneReport report;
+  std::string skipped;  // report.skipped, one per line
 };
 
 namespace {
@@ -85,6 +91,46 @@ kconv_plan_options DefaultPlanOptions() {
   kconv_plan_options o{};
   o.struct_size = sizeof(o);
   return o;
+}
+
+kconv_autotune_options DefaultAutotuneOptions() {
+  kconv_autotune_options o{};
+  o.struct_size = sizeof(o);
+  o.mode = KCONV_AUTOTUNE_MICRO;
+  o.min_gain = 0.02;
+  o.warmup_runs = 5;
+  o.timed_runs = 50;
+  o.store = 1;
+  return o;
+}
+
+absl::StatusOr<kconv::AutotuneOptions> AutotuneOptionsFrom(const kconv_autotune_options* options) {
+  kconv_autotune_options o = DefaultAutotuneOptions();
+  if (options != nullptr) {
+    KCONV_ASSIGN_OR_RETURN(o, kconv::ReadVersionedStruct(options, DefaultAutotuneOptions(),
+                                                         sizeof(kconv_autotune_options), "options"));
+  }
+  if (o.mode != KCONV_AUTOTUNE_MICRO && o.mode != KCONV_AUTOTUNE_FULL) {
+    return absl::InvalidArgumentError(absl::StrCat("options->mode = ", o.mode, " is not a kconv_autotune_mode"));
+  }
+  for (int32_t flag : {o.write_output, o.store}) {
+    if (flag != 0 && flag != 1) {
+      return absl::InvalidArgumentError(absl::StrCat("options: write_output and store must be 0 or 1, got ", flag));
+    }
+  }
+  kconv::AutotuneOptions out;
+  out.full_search = o.mode == KCONV_AUTOTUNE_FULL;
+  out.min_gain = o.min_gain;
+  out.warmup_runs = o.warmup_runs;
+  out.timed_runs = o.timed_runs;
+  out.write_output = o.write_output == 1;
+  out.store = o.store == 1;
+  if (o.progress != nullptr) {
+    out.progress = [fn = o.progress, user = o.progress_user_data](int done, int total, const std::string& step) {
+      fn(user, done, total, step.c_str());
+    };
+  }
+  return out;
 }
 
 absl::StatusOr<int> ConfigFromOptions(const kconv_plan_options* options) {
@@ -276,6 +322,96 @@ kconv_status kconv_forward(kconv_context* context, const kconv_conv_desc* desc, 
     return plan->Execute({x, w, bias, y}, static_cast<CUstream>(stream));
   });
 }
+
+void kconv_autotune_options_init(kconv_autotune_options* options) {
+  if (options != nullptr) *options = DefaultAutotuneOptions();
+}
+
+kconv_status kconv_autotune(kconv_context* context, const kconv_conv_desc* desc, const kconv_autotune_options* options,
+                            uint64_t x, uint64_t w, uint64_t bias, uint64_t y, void* stream,
+                            kconv_autotune_report** report) {
+  return Guard(__func__, [&]() -> absl::Status {
+    if (report != nullptr) *report = nullptr;
+    KCONV_ASSIGN_OR_RETURN(const kconv::ConvShape shape, kconv::ValidateConvDesc(desc));
+    KCONV_ASSIGN_OR_RETURN(const kconv::AutotuneOptions o, AutotuneOptionsFrom(options));
+    KCONV_RETURN_IF_ERROR(kconv::ValidateAutotuneOptions(o, {x, w, bias, y}));
+    KCONV_RETURN_IF_ERROR(RequireOut(context, "context"));
+    KCONV_ASSIGN_OR_RETURN(kconv::AutotuneReport result,
+                           kconv::Autotune(context->device, shape, {x, w, bias, y}, static_cast<CUstream>(stream), o));
+    if (o.store) {  // kconv_forward's cached plan for this descriptor predates the winner
+      absl::MutexLock lock(&context->mu);
+      context->plans.erase(kconv::KeyOf(shape));
+    }
+    if (report != nullptr) {
+      auto* r = new kconv_autotune_report{std::move(result), ""};
+      for (const std::string& line : r->report.skipped) absl::StrAppend(&r->skipped, line, "\n");
+      *report = r;
+    }
+    return absl::OkStatus();
+  });
+}
+
+int32_t kconv_autotune_report_candidate_count(const kconv_autotune_report* report) {
+  return report == nullptr ? 0 : static_cast<int32_t>(report->report.candidates.size());
+}
+
+kconv_status kconv_autotune_report_candidate(const kconv_autotune_report* report, int32_t index,
+                                             kconv_autotune_candidate* out) {
+  return Guard(__func__, [&]() -> absl::Status {
+    KCONV_RETURN_IF_ERROR(RequireOut(report, "report"));
+    KCONV_RETURN_IF_ERROR(RequireOut(out, "out"));
+    if (index < 0 || index >= kconv_autotune_report_candidate_count(report)) {
+      return absl::InvalidArgumentError(absl::StrCat("index ", index, " is not in [0, ",
+                                                     kconv_autotune_report_candidate_count(report), ")"));
+    }
+    if (out->struct_size < offsetof(kconv_autotune_candidate, config) || out->struct_size > sizeof(*out)) {
+      return absl::InvalidArgumentError(absl::StrCat("out->struct_size is ", out->struct_size,
+                                                     ", which this library does not know: expected up to ", sizeof(*out)));
+    }
+    const kconv::CandidateReport& c = report->report.candidates[index];
+    kconv_autotune_candidate full{};
+    full.struct_size = out->struct_size;
+    full.config = kconv::Configs()[c.config].full_name;
+    full.median_us = c.timing.median_us;
+    full.p10_us = c.timing.p10_us;
+    full.p90_us = c.timing.p90_us;
+    full.is_original = c.config == report->report.original ? 1 : 0;
+    full.is_winner = c.config == report->report.decision.winner ? 1 : 0;
+    full.grid_x = c.info.grid_x;
+    full.grid_y = c.info.grid_y;
+    full.threads_per_block = c.info.threads_per_block;
+    full.registers_per_thread = c.registers;
+    full.static_shared_bytes = c.static_shared_bytes;
+    full.dynamic_shared_bytes = c.info.shared_bytes;
+    full.local_bytes_per_thread = c.local_bytes;
+    full.blocks_per_sm = c.blocks_per_sm;
+    full.occupancy = c.occupancy;
+    memcpy(out, &full, out->struct_size);
+    return absl::OkStatus();
+  });
+}
+
+const char* kconv_autotune_report_winner(const kconv_autotune_report* report) {
+  return report == nullptr ? nullptr : kconv::Configs()[report->report.decision.winner].full_name;
+}
+
+const char* kconv_autotune_report_reason(const kconv_autotune_report* report) {
+  return report == nullptr ? nullptr : report->report.decision.reason.c_str();
+}
+
+const char* kconv_autotune_report_original_source(const kconv_autotune_report* report) {
+  return report == nullptr ? nullptr : report->report.original_source;
+}
+
+const char* kconv_autotune_report_skipped(const kconv_autotune_report* report) {
+  return report == nullptr ? nullptr : report->skipped.c_str();
+}
+
+int32_t kconv_autotune_report_stored_in_file(const kconv_autotune_report* report) {
+  return report != nullptr && report->report.stored_in_file ? 1 : 0;
+}
+
+void kconv_autotune_report_destroy(kconv_autotune_report* report) { delete report; }
 
 int32_t kconv_config_count(void) { return static_cast<int32_t>(kconv::Configs().size()); }
 

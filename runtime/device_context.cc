@@ -136,6 +136,21 @@ absl::StatusOr<int> DeviceContext::HeuristicConfig(const ConvShape& shape) {
   });
 }
 
+absl::StatusOr<DeviceContext::Choice> DeviceContext::ChooseFor(const ConvShape& shape) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = tuned_.find(KeyOf(shape)); it != tuned_.end()) return Choice{it->second, "autotuned in this context"};
+  }
+  if (std::optional<int> tuned = TunedConfigOf(shape); tuned.has_value()) return Choice{*tuned, "tuning cache"};
+  KCONV_ASSIGN_OR_RETURN(const int heuristic, HeuristicConfig(shape));
+  return Choice{heuristic, "heuristic"};
+}
+
+void DeviceContext::RememberTuned(const ConvShape& shape, int config) {
+  absl::MutexLock lock(&mu_);
+  tuned_[KeyOf(shape)] = config;
+}
+
 TuningKey DeviceContext::TuningKeyOf(const ConvShape& shape) const {
   TuningKey key;
   key.device_name = device_name_;

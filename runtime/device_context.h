@@ -43,6 +43,15 @@ class DeviceContext {
   int ResidentBlocks(const Blob& blob, int threads, int shared_bytes);
   // The heuristic's choice for `shape` on this device (ChooseConfig with the driver's occupancy).
   absl::StatusOr<int> HeuristicConfig(const ConvShape& shape);
+  // The config a plan for `shape` gets when the caller names none, and where the choice came from: an
+  // autotuning result of this context, else the tuning cache file, else the heuristic.
+  struct Choice {
+    int config;
+    const char* source;  // "autotuned in this context", "tuning cache" or "heuristic"
+  };
+  absl::StatusOr<Choice> ChooseFor(const ConvShape& shape);
+  // Makes ChooseFor return `config` for `shape` from now on (kconv_autotune's winner).
+  void RememberTuned(const ConvShape& shape, int config);
 
   const DriverApi* api() const { return api_; }
   CUcontext cu_context() const { return cu_context_; }
@@ -80,6 +89,7 @@ class DeviceContext {
     int max_dynamic_shared;  // the largest dynamic shared memory any plan has asked of it so far
   };
   absl::flat_hash_map<std::pair<const Blob*, std::string>, LoadedFunction> functions_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<ConvShapeKey, int> tuned_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace kconv

@@ -68,11 +68,8 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Create(std::shared_ptr<DeviceContext
                                                    int config_index) {
   const DeviceLimits& limits = device->limits();
   if (config_index < 0) {
-    if (std::optional<int> tuned = device->TunedConfigOf(shape); tuned.has_value()) {
-      config_index = *tuned;
-    } else {
-      KCONV_ASSIGN_OR_RETURN(config_index, device->HeuristicConfig(shape));
-    }
+    KCONV_ASSIGN_OR_RETURN(const DeviceContext::Choice choice, device->ChooseFor(shape));
+    config_index = choice.config;
   } else {
     const KernelConfig& config = Configs()[config_index];
     if (absl::Status accepted = ConfigAccepts(shape, config, limits); !accepted.ok()) {

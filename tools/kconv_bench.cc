@@ -17,6 +17,7 @@
 
 #include "kconv/kconv.h"
 #include "runtime/driver_api.h"
+#include "tools/shape_flags.h"
 
 namespace {
 
@@ -30,25 +31,14 @@ struct Options {
 };
 
 void Usage() {
-  printf(
-      "usage: kconv-bench [--alexnet | --resnet-stem] [--n N] [--c C] [--h H] [--w W] [--k K] [--r R] [--s S]\n"
-      "                   [--stride S] [--pad P] [--dil D] [--no-bias] [--relu] [--runs R] [--warmup W]\n"
-      "                   [--config NAME] [--host]\n"
-      "Defaults: AlexNet conv1 (3x224x224 -> 96, 11x11, stride 4, pad 2, bias), N = 256, 100 runs.\n");
-}
-
-void SetAlexNet(kconv_conv_desc* d) {
-  d->c = 3, d->h = 224, d->w = 224, d->k = 96, d->r = 11, d->s = 11;
-  d->stride_h = d->stride_w = 4;
-  d->pad_h = d->pad_w = 2;
-  d->dil_h = d->dil_w = 1;
-  d->has_bias = 1;
+  printf("usage: kconv-bench %s\n       [--runs R] [--warmup W] [--config NAME] [--host]\n"
+         "Defaults: AlexNet conv1 (3x224x224 -> 96, 11x11, stride 4, pad 2, bias), N = 256, 100 runs.\n",
+         kconv_tools::kShapeFlagsUsage);
 }
 
 bool Parse(int argc, char** argv, Options* o) {
   kconv_conv_desc_init(&o->desc);
-  SetAlexNet(&o->desc);
-  o->desc.n = 256;
+  kconv_tools::SetAlexNet(&o->desc);
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&](int64_t* out) {
@@ -57,31 +47,7 @@ bool Parse(int argc, char** argv, Options* o) {
       return true;
     };
     int64_t v = 0;
-    if (a == "--alexnet") {
-      SetAlexNet(&o->desc);
-    } else if (a == "--resnet-stem") {
-      kconv_conv_desc& d = o->desc;
-      d.c = 3, d.h = 224, d.w = 224, d.k = 64, d.r = 7, d.s = 7;
-      d.stride_h = d.stride_w = 2;
-      d.pad_h = d.pad_w = 3;
-    } else if (a == "--n" && value(&o->desc.n)) {
-      o->n_given = true;
-    } else if (a == "--c" && value(&o->desc.c)) {
-    } else if (a == "--h" && value(&o->desc.h)) {
-    } else if (a == "--w" && value(&o->desc.w)) {
-    } else if (a == "--k" && value(&o->desc.k)) {
-    } else if (a == "--r" && value(&o->desc.r)) {
-    } else if (a == "--s" && value(&o->desc.s)) {
-    } else if (a == "--stride" && value(&v)) {
-      o->desc.stride_h = o->desc.stride_w = v;
-    } else if (a == "--pad" && value(&v)) {
-      o->desc.pad_h = o->desc.pad_w = v;
-    } else if (a == "--dil" && value(&v)) {
-      o->desc.dil_h = o->desc.dil_w = v;
-    } else if (a == "--no-bias") {
-      o->desc.has_bias = 0;
-    } else if (a == "--relu") {
-      o->desc.relu = 1;
+    if (kconv_tools::ParseShapeFlag(argc, argv, &i, &o->desc, &o->n_given)) {
     } else if (a == "--runs" && value(&v)) {
       o->runs = static_cast<int>(std::max<int64_t>(v, 50));
     } else if (a == "--warmup" && value(&v)) {
@@ -98,15 +64,8 @@ bool Parse(int argc, char** argv, Options* o) {
   return true;
 }
 
-struct Dims {
-  int64_t x, w, y, p, q;
-};
-
-Dims DimsOf(const kconv_conv_desc& d) {
-  int64_t out[4];
-  kconv_conv_output_shape(&d, out);
-  return {d.n * d.c * d.h * d.w, d.k * d.c * d.r * d.s, out[0] * out[1] * out[2] * out[3], out[2], out[3]};
-}
+using kconv_tools::DimsOf;
+using Dims = kconv_tools::ShapeDims;
 
 double ReferenceAt(const kconv_conv_desc& d, const Dims& dims, const std::vector<float>& x, const std::vector<float>& w,
                    const std::vector<float>& b, int64_t index) {
@@ -123,26 +82,11 @@ double ReferenceAt(const kconv_conv_desc& d, const Dims& dims, const std::vector
   return d.relu && acc < 0 ? 0 : acc;
 }
 
-double UsefulFlops(const kconv_conv_desc& d, const Dims& dims) {
-  return 2.0 * static_cast<double>(dims.y) * static_cast<double>(d.c * d.r * d.s);
-}
-
-double Bytes(const Dims& dims, const kconv_conv_desc& d) {
-  return 4.0 * static_cast<double>(dims.x + dims.w + dims.y + (d.has_bias ? d.k : 0));
-}
-
-void PrintShape(const kconv_conv_desc& d, const Dims& dims) {
-  printf("shape: N=%lld C=%lld H=%lld W=%lld -> K=%lld %lldx%lld stride %lld pad %lld dil %lld%s%s -> %lldx%lld\n",
-         (long long)d.n, (long long)d.c, (long long)d.h, (long long)d.w, (long long)d.k, (long long)d.r, (long long)d.s,
-         (long long)d.stride_h, (long long)d.pad_h, (long long)d.dil_h, d.has_bias ? " bias" : "", d.relu ? " relu" : "",
-         (long long)dims.p, (long long)dims.q);
-}
-
 int RunHost(Options o, const std::string& why) {
   if (!o.n_given) o.desc.n = 2;
   const Dims dims = DimsOf(o.desc);
   printf("NOTE: %s\nRunning the host (CPU) path instead, on a small batch; GPU timings need an NVIDIA GPU.\n", why.c_str());
-  PrintShape(o.desc, dims);
+  kconv_tools::PrintShape(o.desc, dims);
   std::mt19937_64 rng(42);
   std::uniform_real_distribution<float> u(-1.f, 1.f);
   std::vector<float> x(dims.x), w(dims.w), b(o.desc.k), y(dims.y, NAN);
@@ -163,7 +107,7 @@ int RunHost(Options o, const std::string& why) {
     worst = std::max(worst, std::fabs(y[idx] - ref) / (1e-6 + std::fabs(ref)));
   }
   printf("host path: %.1f ms, %.2f GFLOP/s, 64 sampled outputs max relative error %.2e (%s)\n", seconds * 1e3,
-         UsefulFlops(o.desc, dims) / seconds / 1e9, worst, worst < 1e-5 ? "ok" : "MISMATCH");
+         kconv_tools::UsefulFlops(o.desc, dims) / seconds / 1e9, worst, worst < 1e-5 ? "ok" : "MISMATCH");
   return worst < 1e-5 ? 0 : 1;
 }
 
@@ -200,7 +144,7 @@ int RunGpu(const Options& o, const kconv::DriverApi* api) {
   BENCH_CU(cuDeviceGetName(name, sizeof(name) - 1, device));
   printf("device: %s, driver %d.%d, kconv %s\n", name, api->driver_version / 1000, api->driver_version % 1000 / 10,
          kconv_version_string());
-  PrintShape(d, dims);
+  kconv_tools::PrintShape(d, dims);
 
   std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<float> u(-1.f, 1.f);
@@ -273,8 +217,8 @@ int RunGpu(const Options& o, const kconv::DriverApi* api) {
     std::sort(times.begin(), times.end());
     Row row{config, times[times.size() / 2], times[times.size() / 10], times[times.size() * 9 / 10], 0, 0, 0, true,
             chosen_config == config};
-    row.tflops = UsefulFlops(d, dims) / (row.median_us * 1e-6) / 1e12;
-    row.gbps = Bytes(dims, d) / (row.median_us * 1e-6) / 1e9;
+    row.tflops = kconv_tools::UsefulFlops(d, dims) / (row.median_us * 1e-6) / 1e12;
+    row.gbps = kconv_tools::CompulsoryBytes(d, dims) / (row.median_us * 1e-6) / 1e9;
     std::vector<float> hy(dims.y);
     BENCH_CU(cuMemcpyDtoH(hy.data(), y, dims.y * 4));
     for (int64_t s : samples) {

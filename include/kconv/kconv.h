@@ -192,6 +192,81 @@ KCONV_API int64_t kconv_plan_describe(const kconv_plan* plan, char* buffer, size
 KCONV_API kconv_status kconv_forward(kconv_context* context, const kconv_conv_desc* desc, uint64_t x,
                                      uint64_t w, uint64_t bias, uint64_t y, void* stream);
 
+/* ---- Autotuning ------------------------------------------------------------------------------- */
+
+typedef enum kconv_autotune_mode {
+  KCONV_AUTOTUNE_MICRO = 0, /* from the current choice: its stage neighbours (+-1) and, when it leaves at
+                               least half of an SM's warp slots empty, its other warp counts; never
+                               another block size or grid; 6 candidates at most, the original among them */
+  KCONV_AUTOTUNE_FULL = 1   /* every config of every family that accepts the shape on this device */
+} kconv_autotune_mode;
+
+/* Called after each step: a candidate prepared (its module loaded, its weights packed), or a timing
+ * round (one run of every candidate). `step` describes it ("prepared stem_wgmma_tf32/...", "timing");
+ * valid during the call only. */
+typedef void (*kconv_autotune_progress_fn)(void* user_data, int32_t done, int32_t total, const char* step);
+
+typedef struct kconv_autotune_options {
+  size_t struct_size;
+  int32_t mode;          /* kconv_autotune_mode; default KCONV_AUTOTUNE_MICRO */
+  double min_gain;       /* a candidate replaces the original only if its median is more than this
+                            fraction faster (default 0.02) and its 10th-90th percentile spread lies
+                            wholly below the original's */
+  int32_t warmup_runs;   /* untimed runs of every candidate first; default 5 */
+  int32_t timed_runs;    /* timed runs of every candidate (>= 5), interleaved round by round; default 50 */
+  int32_t write_output;  /* 1: time with the caller's y, which is then overwritten; default 0: scratch */
+  int32_t store;         /* 1 (default): later plans of this context for this descriptor use the winner,
+                            and it is written to the context's tuning cache file, if it has one;
+                            0: only report */
+  kconv_autotune_progress_fn progress; /* NULL (default): none */
+  void* progress_user_data;
+} kconv_autotune_options;
+
+KCONV_API void kconv_autotune_options_init(kconv_autotune_options* options);
+
+typedef struct kconv_autotune_report kconv_autotune_report;
+
+/* Times candidate configs for desc on `stream` with driver events (after warm-up; median and 10th/90th
+ * percentiles of timed_runs runs; the output poisoned before every run) and keeps the original unless
+ * a candidate passes the rule in kconv_autotune_options.min_gain. x, w, bias may be 0: scratch with
+ * random values is allocated and freed. y is used only with write_output (else it may be 0 and is never
+ * written). Synchronises `stream`; takes about (candidates x (warmup_runs + timed_runs)) runs.
+ * options may be NULL for defaults; report may be NULL, else *report receives a report to destroy with
+ * kconv_autotune_report_destroy. */
+KCONV_API kconv_status kconv_autotune(kconv_context* context, const kconv_conv_desc* desc,
+                                      const kconv_autotune_options* options, uint64_t x, uint64_t w,
+                                      uint64_t bias, uint64_t y, void* stream, kconv_autotune_report** report);
+
+typedef struct kconv_autotune_candidate {
+  size_t struct_size;
+  const char* config;         /* "family/config"; static string */
+  double median_us, p10_us, p90_us;
+  int32_t is_original, is_winner;
+  int64_t grid_x, grid_y;
+  int32_t threads_per_block;
+  int32_t registers_per_thread;
+  int32_t static_shared_bytes, dynamic_shared_bytes;
+  int32_t local_bytes_per_thread; /* spills and local arrays (ptxas's report) */
+  int32_t blocks_per_sm;          /* cuOccupancyMaxActiveBlocksPerMultiprocessor */
+  double occupancy;               /* resident warps over the SM's maximum, 0..1 (theoretical) */
+} kconv_autotune_candidate;
+
+/* Candidates timed (the original is index 0). */
+KCONV_API int32_t kconv_autotune_report_candidate_count(const kconv_autotune_report* report);
+/* Fills candidate `index` (set out->struct_size first). */
+KCONV_API kconv_status kconv_autotune_report_candidate(const kconv_autotune_report* report, int32_t index,
+                                                       kconv_autotune_candidate* out);
+/* The config kept ("family/config"), why, and where the original came from ("heuristic", "tuning
+ * cache" or "autotuned in this context"); strings owned by the report. NULL for a NULL report. */
+KCONV_API const char* kconv_autotune_report_winner(const kconv_autotune_report* report);
+KCONV_API const char* kconv_autotune_report_reason(const kconv_autotune_report* report);
+KCONV_API const char* kconv_autotune_report_original_source(const kconv_autotune_report* report);
+/* Candidates that could not run, one per line ("config: why"); "" if none. */
+KCONV_API const char* kconv_autotune_report_skipped(const kconv_autotune_report* report);
+/* 1 if the winner was written to the context's tuning cache file. */
+KCONV_API int32_t kconv_autotune_report_stored_in_file(const kconv_autotune_report* report);
+KCONV_API void kconv_autotune_report_destroy(kconv_autotune_report* report);
+
 /* ---- Configs ----------------------------------------------------------------------------------- */
 
 /* Number of kernel configs built into the library, and the name of config i ("family/config");
