@@ -17,7 +17,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv 
     printf '%s HMMA=%s HGMMA=%s LDGSTS=%s LDL/STL=%s\n' "$(basename "$c")" "$(grep -c ' HMMA' <<<"$sass")" \
       "$(grep -c HGMMA <<<"$sass")" "$(grep -c LDGSTS <<<"$sass")" "$(grep -cE 'LDL|STL' <<<"$sass")"
   done
-} | tee "$out/sass.txt"
+} > "$out/sass.txt"
 
 .carry/kconv_gpu_tests > "$out/gpu_tests.log" 2>&1
 echo "gpu tests exit code: $?" | tee -a "$out/gpu_tests.log"
@@ -25,10 +25,11 @@ for n in 256 32 1; do
   .carry/kconv-bench --n "$n" > "$out/bench_n$n.log" 2>&1
 done
 KCONV_FORCE_PTX=1 .carry/kconv-bench --n 256 > "$out/bench_ptx_n256.log" 2>&1
-# The autotuner (issue 4): micro-tuning and the full search at N = 256 and 1, results in one cache file.
+# The autotuner (issue 4): micro-tuning and the full search at N = 256 and 1, each from the heuristic's
+# choice (its own cache file), then the cache files.
 for n in 256 1; do
   for mode in micro full; do
-    .carry/kconv-tune --n "$n" --mode "$mode" --cache "$out/tuning.cache" > "$out/tune_${mode}_n$n.log" 2>&1
+    .carry/kconv-tune --n "$n" --mode "$mode" --cache "$out/tuning_${mode}_n$n.cache" > "$out/tune_${mode}_n$n.log" 2>&1
   done
 done
 PYTHONUNBUFFERED=1 python3 bench/compare_torch.py --lib .carry/libkconv.so --triton .carry/starting_triton_kernel.py \
@@ -38,3 +39,5 @@ echo; grep -E "test cases|assertions|exit code" "$out/gpu_tests.log"
 for f in "$out"/bench_*.log; do echo "== $(basename "$f")"; grep -E "choice|fastest" "$f"; done
 for f in "$out"/tune_*.log; do echo "== $(basename "$f")"; grep -E "<- |^winner|^why" "$f"; done
 tail -6 "$out/compare_torch.log"
+# The device tool returns a few files only: one archive of every log.
+(cd "$out" && tar czf logs.tar.gz --remove-files ./*.log ./*.txt ./*.cache ./*.lock 2>/dev/null)

@@ -76,6 +76,59 @@ class EventPairs {
   std::vector<CUevent> events_;
 };
 
+// Holds a stream at a gate while the host queues work behind it, so that timed runs start with the queue
+// full: otherwise a run that follows a drained queue (the first after a synchronisation, or any run of a
+// kernel shorter than the host's launch cost) times the host's launch latency too. The gate is a device
+// word the stream waits on (cuStreamWaitValue32) and a second, non-blocking stream writes. Without that
+// driver function, Close and Open do nothing.
+class StreamGate {
+ public:
+  StreamGate(const DriverApi* api, CUstream stream) : api_(api), stream_(stream) {}
+  // On an early return the gate may still be closed: open it, so that the caller's stream never hangs,
+  // and let the queued work finish before the scratch buffers it uses are freed.
+  ~StreamGate() {
+    if (opener_ == nullptr) return;
+    if (closed_) {
+      api_->cuMemsetD32Async(word_, generation_, 1, opener_);
+      api_->cuStreamSynchronize(stream_);
+    }
+    api_->cuStreamDestroy(opener_);
+  }
+  StreamGate(const StreamGate&) = delete;
+  StreamGate& operator=(const StreamGate&) = delete;
+
+  absl::Status Init(ScratchBuffers& scratch) {
+    if (api_->cuStreamWaitValue32 == nullptr) return absl::OkStatus();
+    KCONV_ASSIGN_OR_RETURN(word_, scratch.Allocate(1, "gate"));
+    KCONV_CU_RETURN_IF_ERROR(api_, cuMemsetD32(word_, 0, 1));
+    KCONV_CU_RETURN_IF_ERROR(api_, cuStreamCreate(&opener_, CU_STREAM_NON_BLOCKING));
+    return absl::OkStatus();
+  }
+  // Work queued on the stream from now on waits for Open. Queue no more than a few hundred commands
+  // before opening: a full launch queue would block the host behind a closed gate.
+  absl::Status Close() {
+    if (opener_ == nullptr) return absl::OkStatus();
+    ++generation_;
+    KCONV_CU_RETURN_IF_ERROR(api_, cuStreamWaitValue32(stream_, word_, generation_, CU_STREAM_WAIT_VALUE_GEQ));
+    closed_ = true;
+    return absl::OkStatus();
+  }
+  absl::Status Open() {
+    if (opener_ == nullptr) return absl::OkStatus();
+    KCONV_CU_RETURN_IF_ERROR(api_, cuMemsetD32Async(word_, generation_, 1, opener_));
+    closed_ = false;
+    return absl::OkStatus();
+  }
+
+ private:
+  const DriverApi* api_;
+  CUstream stream_;
+  CUdeviceptr word_ = 0;
+  CUstream opener_ = nullptr;
+  uint32_t generation_ = 0;
+  bool closed_ = false;
+};
+
 double Percentile(const std::vector<double>& sorted, double q) {
   const double at = q * static_cast<double>(sorted.size() - 1);
   const size_t below = static_cast<size_t>(at);
@@ -212,13 +265,20 @@ absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& de
   }
   EventPairs events(api);
   KCONV_RETURN_IF_ERROR(events.Create(n));
+  StreamGate gate(api, stream);
+  KCONV_RETURN_IF_ERROR(gate.Init(scratch));
+  constexpr int kRunsPerGate = 16;  // 4 commands each: well inside the driver's launch queue
   std::vector<std::vector<double>> samples(n);
   for (int r = 0; r < options.timed_runs; ++r) {
-    for (int i = 0; i < n; ++i) {
-      KCONV_RETURN_IF_ERROR(poison());
-      KCONV_CU_RETURN_IF_ERROR(api, cuEventRecord(events.start(i), stream));
-      KCONV_RETURN_IF_ERROR(plans[i]->Execute({t.x, 0, t.bias, t.y}, stream));
-      KCONV_CU_RETURN_IF_ERROR(api, cuEventRecord(events.end(i), stream));
+    for (int first = 0; first < n; first += kRunsPerGate) {
+      KCONV_RETURN_IF_ERROR(gate.Close());
+      for (int i = first; i < std::min(n, first + kRunsPerGate); ++i) {
+        KCONV_RETURN_IF_ERROR(poison());
+        KCONV_CU_RETURN_IF_ERROR(api, cuEventRecord(events.start(i), stream));
+        KCONV_RETURN_IF_ERROR(plans[i]->Execute({t.x, 0, t.bias, t.y}, stream));
+        KCONV_CU_RETURN_IF_ERROR(api, cuEventRecord(events.end(i), stream));
+      }
+      KCONV_RETURN_IF_ERROR(gate.Open());
     }
     KCONV_CU_RETURN_IF_ERROR(api, cuStreamSynchronize(stream));
     for (int i = 0; i < n; ++i) {

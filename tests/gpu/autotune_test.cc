@@ -123,7 +123,8 @@ TEST_SUITE("gpu") {
     CHECK(std::string(candidates[0].config) == heuristic);
     CHECK(std::string(kconv_autotune_report_original_source(report)) == "heuristic");
     const std::string winner = kconv_autotune_report_winner(report);
-    MESSAGE("micro-tuning AlexNet N = 32 from ", heuristic, ": ", kconv_autotune_report_reason(report));
+    const std::string reason = kconv_autotune_report_reason(report);
+    MESSAGE("micro-tuning AlexNet N = 32 from ", heuristic, ": ", reason);
     const kconv_autotune_candidate* won = nullptr;
     for (const kconv_autotune_candidate& c : candidates) {
       CheckCandidateMetrics(c);
