@@ -19,7 +19,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv 
   done
 } > "$out/sass.txt"
 
-.carry/kconv_gpu_tests > "$out/gpu_tests.log" 2>&1
+timeout 400 .carry/kconv_gpu_tests > "$out/gpu_tests.log" 2>&1
 echo "gpu tests exit code: $?" | tee -a "$out/gpu_tests.log"
 for n in 256 32 1; do
   .carry/kconv-bench --n "$n" > "$out/bench_n$n.log" 2>&1
@@ -29,7 +29,7 @@ KCONV_FORCE_PTX=1 .carry/kconv-bench --n 256 > "$out/bench_ptx_n256.log" 2>&1
 # choice (its own cache file), then the cache files.
 for n in 256 1; do
   for mode in micro full; do
-    .carry/kconv-tune --n "$n" --mode "$mode" --cache "$out/tuning_${mode}_n$n.cache" > "$out/tune_${mode}_n$n.log" 2>&1
+    timeout 120 .carry/kconv-tune --n "$n" --mode "$mode" --cache "$out/tuning_${mode}_n$n.cache" > "$out/tune_${mode}_n$n.log" 2>&1
   done
 done
 PYTHONUNBUFFERED=1 python3 bench/compare_torch.py --lib .carry/libkconv.so --triton .carry/starting_triton_kernel.py \

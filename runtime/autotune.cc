@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include <algorithm>
+#include <atomic>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -78,53 +79,67 @@ class EventPairs {
 
 // Holds a stream at a gate while the host queues work behind it, so that timed runs start with the queue
 // full: otherwise a run that follows a drained queue (the first after a synchronisation, or any run of a
-// kernel shorter than the host's launch cost) times the host's launch latency too. The gate is a device
-// word the stream waits on (cuStreamWaitValue32) and a second, non-blocking stream writes. Without that
-// driver function, Close and Open do nothing.
+// kernel shorter than the host's launch cost) times the host's launch latency too. The gate is a word of
+// mapped host memory that the stream waits on (cuStreamWaitValue32) and the host writes: no second
+// stream, which could share a hardware queue with the waiting one and never run. Without those driver
+// functions, Close and Open do nothing.
 class StreamGate {
  public:
   StreamGate(const DriverApi* api, CUstream stream) : api_(api), stream_(stream) {}
-  // On an early return the gate may still be closed: open it, so that the caller's stream never hangs,
-  // and let the queued work finish before the scratch buffers it uses are freed.
+  // An early return may leave the gate closed: open it, so that the caller's stream never hangs, and
+  // let the queued work finish before the scratch buffers it uses are freed.
   ~StreamGate() {
-    if (opener_ == nullptr) return;
+    if (host_word_ == nullptr) return;
     if (closed_) {
-      api_->cuMemsetD32Async(word_, generation_, 1, opener_);
+      Write(generation_);
       api_->cuStreamSynchronize(stream_);
     }
-    api_->cuStreamDestroy(opener_);
+    api_->cuMemFreeHost(host_word_);
   }
   StreamGate(const StreamGate&) = delete;
   StreamGate& operator=(const StreamGate&) = delete;
 
-  absl::Status Init(ScratchBuffers& scratch) {
-    if (api_->cuStreamWaitValue32 == nullptr) return absl::OkStatus();
-    KCONV_ASSIGN_OR_RETURN(word_, scratch.Allocate(1, "gate"));
-    KCONV_CU_RETURN_IF_ERROR(api_, cuMemsetD32(word_, 0, 1));
-    KCONV_CU_RETURN_IF_ERROR(api_, cuStreamCreate(&opener_, CU_STREAM_NON_BLOCKING));
-    return absl::OkStatus();
+  void Init() {
+    if (api_->cuStreamWaitValue32 == nullptr || api_->cuMemHostAlloc == nullptr ||
+        api_->cuMemHostGetDevicePointer == nullptr || api_->cuMemFreeHost == nullptr) {
+      return;
+    }
+    void* host = nullptr;
+    if (api_->cuMemHostAlloc(&host, sizeof(uint32_t), CU_MEMHOSTALLOC_DEVICEMAP | CU_MEMHOSTALLOC_PORTABLE) != CUDA_SUCCESS) {
+      return;
+    }
+    if (api_->cuMemHostGetDevicePointer(&device_word_, host, 0) != CUDA_SUCCESS) {
+      api_->cuMemFreeHost(host);
+      return;
+    }
+    host_word_ = static_cast<uint32_t*>(host);
+    Write(0);
   }
-  // Work queued on the stream from now on waits for Open. Queue no more than a few hundred commands
-  // before opening: a full launch queue would block the host behind a closed gate.
+  // Work queued on the stream from now on waits for Open.
   absl::Status Close() {
-    if (opener_ == nullptr) return absl::OkStatus();
+    if (host_word_ == nullptr) return absl::OkStatus();
     ++generation_;
-    KCONV_CU_RETURN_IF_ERROR(api_, cuStreamWaitValue32(stream_, word_, generation_, CU_STREAM_WAIT_VALUE_GEQ));
+    KCONV_CU_RETURN_IF_ERROR(api_, cuStreamWaitValue32(stream_, device_word_, generation_, CU_STREAM_WAIT_VALUE_GEQ));
     closed_ = true;
     return absl::OkStatus();
   }
-  absl::Status Open() {
-    if (opener_ == nullptr) return absl::OkStatus();
-    KCONV_CU_RETURN_IF_ERROR(api_, cuMemsetD32Async(word_, generation_, 1, opener_));
+  void Open() {
+    if (host_word_ == nullptr) return;
+    Write(generation_);
     closed_ = false;
-    return absl::OkStatus();
   }
 
  private:
+  void Write(uint32_t value) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    *static_cast<volatile uint32_t*>(host_word_) = value;
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
+
   const DriverApi* api_;
   CUstream stream_;
-  CUdeviceptr word_ = 0;
-  CUstream opener_ = nullptr;
+  uint32_t* host_word_ = nullptr;
+  CUdeviceptr device_word_ = 0;
   uint32_t generation_ = 0;
   bool closed_ = false;
 };
@@ -266,7 +281,7 @@ absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& de
   EventPairs events(api);
   KCONV_RETURN_IF_ERROR(events.Create(n));
   StreamGate gate(api, stream);
-  KCONV_RETURN_IF_ERROR(gate.Init(scratch));
+  gate.Init();
   constexpr int kRunsPerGate = 16;  // 4 commands each: well inside the driver's launch queue
   std::vector<std::vector<double>> samples(n);
   for (int r = 0; r < options.timed_runs; ++r) {
@@ -278,7 +293,7 @@ absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& de
         KCONV_RETURN_IF_ERROR(plans[i]->Execute({t.x, 0, t.bias, t.y}, stream));
         KCONV_CU_RETURN_IF_ERROR(api, cuEventRecord(events.end(i), stream));
       }
-      KCONV_RETURN_IF_ERROR(gate.Open());
+      gate.Open();
     }
     KCONV_CU_RETURN_IF_ERROR(api, cuStreamSynchronize(stream));
     for (int i = 0; i < n; ++i) {

@@ -61,7 +61,10 @@ namespace kconv {
 // input bands without the tensor-copy engine; the autotuner times without holding the stream at a gate).
 #define KCONV_OPTIONAL_DRIVER_FUNCTIONS(X) \
   X(cuTensorMapEncodeTiled, 12000)         \
-  X(cuStreamWaitValue32, 12000)
+  X(cuStreamWaitValue32, 12000)            \
+  X(cuMemHostAlloc, 3020)                  \
+  X(cuMemHostGetDevicePointer, 3020)       \
+  X(cuMemFreeHost, 2000)
 
 struct DriverApi {
 #define KCONV_DECLARE_DRIVER_POINTER(name, version) decltype(&::name) name = nullptr;
