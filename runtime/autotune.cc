@@ -285,9 +285,12 @@ absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& de
   constexpr int kRunsPerGate = 16;  // 4 commands each: well inside the driver's launch queue
   std::vector<std::vector<double>> samples(n);
   for (int r = 0; r < options.timed_runs; ++r) {
+    // Round r starts at candidate r mod n, so that no candidate always runs first behind the gate or
+    // always after the same neighbour.
     for (int first = 0; first < n; first += kRunsPerGate) {
       KCONV_RETURN_IF_ERROR(gate.Close());
-      for (int i = first; i < std::min(n, first + kRunsPerGate); ++i) {
+      for (int k = first; k < std::min(n, first + kRunsPerGate); ++k) {
+        const int i = (k + r) % n;
         KCONV_RETURN_IF_ERROR(poison());
         KCONV_CU_RETURN_IF_ERROR(api, cuEventRecord(events.start(i), stream));
         KCONV_RETURN_IF_ERROR(plans[i]->Execute({t.x, 0, t.bias, t.y}, stream));
