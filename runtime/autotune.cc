@@ -241,10 +241,7 @@ absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& de
   std::vector<int> others;
   if (options.full_search) {
     for (int i = 0; i < static_cast<int>(configs.size()); ++i) {
-      if (i != report.original && ConfigAccepts(shape, configs[i], device->limits()).ok() &&
-          SelectBlob(i, device->limits().cc, device->force_ptx()).ok()) {
-        others.push_back(i);
-      }
+      if (i != report.original && Runnable(i, shape, device->limits(), device->force_ptx())) others.push_back(i);
     }
   } else {
     const bool occupancy_limited = 2 * report.candidates[0].occupancy <= 1.0;
@@ -319,8 +316,9 @@ absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& de
   if (options.store) {
     device->RememberTuned(shape, report.decision.winner);
     if (!device->tuning_cache_path().empty()) {
-      const CandidateTiming& w =
-          std::find_if(timings.begin(), timings.end(), [&](const CandidateTiming& c) { return c.config == report.decision.winner; })[0];
+      const CandidateTiming& w = *std::find_if(timings.begin(), timings.end(), [&](const CandidateTiming& c) {
+        return c.config == report.decision.winner;
+      });
       std::string problem;
       KCONV_RETURN_IF_ERROR(StoreTuningResult(device->tuning_cache_path(), device->TuningKeyOf(shape),
                                               {configs[w.config].full_name, w.median_us, w.p10_us, w.p90_us}, &problem));

@@ -45,7 +45,7 @@ struct CandidateReport {
 
 struct AutotuneReport {
   int original = -1;                    // the config kconv chose before tuning
-  const char* original_source = "";    // "heuristic" or "tuning cache"
+  const char* original_source = "";    // DeviceContext::Choice::source: where the original came from
   TuningDecision decision;              // the config kept, and why
   std::vector<CandidateReport> candidates;  // the original first
   std::vector<std::string> skipped;     // candidates that could not run: "config: why"

@@ -268,16 +268,7 @@ kconv_status kconv_plan_get_info(const kconv_plan* plan, kconv_plan_info* info) 
   return Guard(__func__, [&]() -> absl::Status {
     KCONV_RETURN_IF_ERROR(RequireOut(plan, "plan"));
     KCONV_RETURN_IF_ERROR(RequireOut(info, "info"));
-    if (info->struct_size < offsetof(kconv_plan_info, family) || info->struct_size > sizeof(kconv_plan_info)) {
-      return absl::InvalidArgumentError(absl::StrCat("info->struct_size is ", info->struct_size,
-                                                     ", which this library does not know: expected up to ",
-                                                     sizeof(kconv_plan_info)));
-    }
-    const size_t caller_size = info->struct_size;
-    const kconv_plan_info full = plan->plan->Info();
-    memcpy(info, &full, caller_size);
-    info->struct_size = caller_size;
-    return absl::OkStatus();
+    return kconv::WriteVersionedStruct(info, plan->plan->Info(), offsetof(kconv_plan_info, family), "info");
   });
 }
 
@@ -364,13 +355,8 @@ kconv_status kconv_autotune_report_candidate(const kconv_autotune_report* report
       return absl::InvalidArgumentError(absl::StrCat("index ", index, " is not in [0, ",
                                                      kconv_autotune_report_candidate_count(report), ")"));
     }
-    if (out->struct_size < offsetof(kconv_autotune_candidate, config) || out->struct_size > sizeof(*out)) {
-      return absl::InvalidArgumentError(absl::StrCat("out->struct_size is ", out->struct_size,
-                                                     ", which this library does not know: expected up to ", sizeof(*out)));
-    }
     const kconv::CandidateReport& c = report->report.candidates[index];
     kconv_autotune_candidate full{};
-    full.struct_size = out->struct_size;
     full.config = kconv::Configs()[c.config].full_name;
     full.median_us = c.timing.median_us;
     full.p10_us = c.timing.p10_us;
@@ -386,8 +372,7 @@ kconv_status kconv_autotune_report_candidate(const kconv_autotune_report* report
     full.local_bytes_per_thread = c.local_bytes;
     full.blocks_per_sm = c.blocks_per_sm;
     full.occupancy = c.occupancy;
-    memcpy(out, &full, out->struct_size);
-    return absl::OkStatus();
+    return kconv::WriteVersionedStruct(out, full, offsetof(kconv_autotune_candidate, config), "out");
   });
 }
 

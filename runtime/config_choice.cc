@@ -138,15 +138,16 @@ absl::StatusOr<int> ChooseConfig(const ConvShape& s, const DeviceLimits& device,
   return absl::UnimplementedError(absl::StrCat("no kernel config accepts this shape", reasons));
 }
 
+bool Runnable(int index, const ConvShape& shape, const DeviceLimits& device, bool force_ptx) {
+  return ConfigAccepts(shape, Configs()[index], device).ok() && SelectBlob(index, device.cc, force_ptx).ok();
+}
+
 std::optional<int> TunedConfig(const TuningFile& file, const TuningKey& key, const ConvShape& shape,
                                const DeviceLimits& device, bool force_ptx) {
   const std::optional<TuningResult> tuned = FindTuningResult(file, key);
   if (!tuned.has_value()) return std::nullopt;
   const absl::StatusOr<int> index = FindConfig(tuned->config);
-  if (!index.ok() || !ConfigAccepts(shape, Configs()[*index], device).ok() ||
-      !SelectBlob(*index, device.cc, force_ptx).ok()) {
-    return std::nullopt;
-  }
+  if (!index.ok() || !Runnable(*index, shape, device, force_ptx)) return std::nullopt;
   return *index;
 }
 

@@ -34,9 +34,10 @@ using OccupancyFn = std::function<int(const Blob& blob, int threads, int shared_
 
 // Relative cost of running `shape` with `tile` (smaller is better) when `resident` of its blocks fit on
 // one SM: full waves of blocks over the machine, each block's time proportional to the operand bytes it
-// gathers per tap, (block_m + block_n), over its padded reduction. Large problems favour large tiles with many resident warps; small ones favour small tiles
-// that spread over more SMs. Returns a negative value when the tile does not fit. On an H200 this ranked
-// the nine Triton configs' three fastest for AlexNet conv1 in measured order.
+// gathers per tap, (block_m + block_n), over its padded reduction. Large problems favour large tiles with
+// many resident blocks; small ones favour small tiles that spread over more SMs. Returns a negative value
+// when the tile does not fit. On an H200 this ranked the nine Triton configs' three fastest for AlexNet
+// conv1 in measured order.
 double EstimateTileCost(const ConvShape& shape, const TileConfig& tile, int resident, const DeviceLimits& device);
 
 // OK if `config` can run `shape` on the device, else why not (UNIMPLEMENTED).
@@ -45,9 +46,9 @@ absl::Status ConfigAccepts(const ConvShape& shape, const KernelConfig& config, c
 // Relative cost of a stem-family config: waves of its blocks over the machine (fractional past the
 // first: the kernel is latency-bound, so a partial wave costs about its share), each block's time taken
 // as its tile's pixels plus a fixed 64-pixel equivalent for the band load and the weight stream, shared
-// by the square root of the warps resident per SM (`resident` blocks of the config's warps) (more warps hide more latency). Fitted to the H200's
-// AlexNet conv1 timings of the stem configs (bench/NOTES.md); it ranks the fastest first at N = 1, 32
-// and 256.
+// by the square root of the warps resident per SM, `resident` blocks of the config's warps (more warps
+// hide more latency). Fitted to the H200's AlexNet conv1 timings of the stem configs (bench/NOTES.md);
+// it ranks the fastest first at N = 1, 32 and 256.
 double EstimateStemCost(const ConvShape& shape, const StemConfig& config, int resident, const DeviceLimits& device);
 
 // Relative cost of a config of the persistent Hopper stem family: the tiles of the busiest block (tiles are
@@ -60,13 +61,18 @@ double EstimatePersistentStemCost(const ConvShape& shape, const StemConfig& conf
 // stem-family config if any accepts the shape (it is specialised for it), else the cheapest
 // implicit-GEMM config. Each is costed with the residency of the image that would be loaded for it
 // (force_ptx as in SelectBlob) from `occupancy` (null: the model); ties go to the lower index. Configs
-// marked tuning_only are left to the autotuner. UNIMPLEMENTED (with each config's reason) when none accepts the shape.
+// marked tuning_only are left to the autotuner. UNIMPLEMENTED (with each config's reason) when none
+// accepts the shape.
 absl::StatusOr<int> ChooseConfig(const ConvShape& shape, const DeviceLimits& device, bool force_ptx,
                                  const OccupancyFn& occupancy = nullptr);
 
 // The model's residency of `blob` (config `blob.config_index`): its cubin's registers, or for PTX the
 // same config's newest cubin's as an estimate.
 int ModelResidentBlocks(const Blob& blob, int threads, int shared_bytes, const DeviceLimits& device);
+
+// True if config `index` accepts `shape` on `device` and has an image to load there (force_ptx as in
+// SelectBlob): a plan of it can be created.
+bool Runnable(int index, const ConvShape& shape, const DeviceLimits& device, bool force_ptx);
 
 // The config `file` holds for `key`, if the registry still has it and it accepts `shape` on `device`
 // (with an image to load); otherwise none, and the heuristic chooses.

@@ -45,7 +45,6 @@ class Plan {
   kconv_plan_info Info() const;
   std::string Describe() const;
   const ConvShape& shape() const { return shape_; }
-  int config_index() const { return config_index_; }
   CUfunction function() const { return function_; }
   Family family() const { return family_; }
 
