@@ -184,6 +184,46 @@ TEST_SUITE("gpu") {
     }
   }
 
+  TEST_CASE("gpu.stem.outputs_at_every_4_byte_offset_are_correct_and_stay_in_bounds") {
+    // The stem kernels write each output channel as runs of consecutive floats from staged rows. Every
+    // 16-byte phase of y, with channel planes P*Q = 3025, 90 and 35 floats apart (1, 2 and 3 mod 4, so
+    // that consecutive channels start at different phases), must give the reference and leave the floats
+    // around y untouched.
+    ContextPtr ctx = MakeContext(false);
+    for (const Shape& s : {AlexNetConv1(2), Shape{2, 1, 40, 41, 96, 5, 5, 4, 4, 0, 1},
+                           Shape{2, 3, 23, 31, 40, 11, 11, 4, 4, 2, 2}}) {
+      ConvBuffers b(s);
+      const int64_t count = s.YElements();
+      DeviceBuffer wide((count + 8) * 4);
+      const std::vector<double> ref = DownloadDoubles(b.y_ref, count);
+      for (int i = 0; i < kconv_config_count(); ++i) {
+        const std::string name = kconv_config_name(i);
+        if (name.rfind("stem", 0) != 0) continue;  // both stem families
+        PlanPtr plan = MakePlan(ctx.get(), s, name.c_str());
+        if (plan == nullptr) continue;
+        for (int offset = 0; offset < 4; ++offset) {
+          CAPTURE(s.Name());
+          CAPTURE(name);
+          CAPTURE(offset);
+          PoisonNaN(wide, count + 8);
+          REQUIRE(kconv_plan_execute(plan.get(), b.x.get(), b.w.get(), b.bias.get(), wide.get() + 4 * offset, nullptr) ==
+                  KCONV_STATUS_OK);
+          REQUIRE(GpuDriver()->cuCtxSynchronize() == CUDA_SUCCESS);
+          const std::vector<float> all = Download(wide, count + 8);
+          int64_t written_outside = 0, nan_inside = 0;
+          for (int64_t e = 0; e < count + 8; ++e) {
+            const bool inside = e >= offset && e < offset + count;
+            if (inside) nan_inside += std::isnan(all[e]) ? 1 : 0;
+            if (!inside) written_outside += std::isnan(all[e]) ? 0 : 1;
+          }
+          CHECK(written_outside == 0);
+          CHECK(nan_inside == 0);
+          CHECK(RelativeL2(all.data() + offset, ref.data(), count) <= kMaxRelativeL2);
+        }
+      }
+    }
+  }
+
   TEST_CASE("gpu.large_magnitudes_keep_relative_accuracy") {
     // Inputs up to 1e4 and weights up to 1e3: no overflow, and TF32's relative error is scale-free.
     ContextPtr ctx = MakeContext(false);
