@@ -22,7 +22,9 @@
 //  - The epilogue stages the accumulators over the finished band, as [channel][pixel] (the host sizes
 //    each band buffer to hold all 96 channels), and writes each channel as one run of the tile's
 //    rows_per_tile * Q consecutive NCHW floats (stem_tile.cuh), then frees the band. Measured: writing
-//    straight from the accumulators, or handing the writes to the producer warps, is slower.
+//    straight from the accumulators, handing the writes to the producer warps (plain stores or bulk
+//    copies), or deferring them into the next tile's main loop is slower; the band copy is what bounds
+//    the pipeline, and each of those frees the band later (bench/NOTES.md, v4).
 #pragma once
 
 #include <stdint.h>
