@@ -114,9 +114,11 @@ struct Kernel {
   // on the way and writing zeros outside the image: kElements-float loads (2 when W, pad_w and x are
   // even, so that a pair is wholly inside or outside the image; else 1), kRows rows x kLoads loads per
   // lane in flight. A lane's elements of one row are kElements * (lane + 32 i) ... in the chunk layout.
-  // Channel by channel, except with one-row tiles (as at N = 1): a channel then has too few rows (the
-  // kernel's height) to fill a pass, so the passes run across channels, row c * band_rows + r. Measured
-  // on an H200: across channels gains ~1 us at N = 1; for 4-row tiles it costs 3-8% at N = 256.
+  // Channel by channel, except with one m64 piece per tile (one output row, as at N = 1): a channel then
+  // has too few rows (the kernel's height) to fill a pass, so the passes run across channels, row
+  // c * band_rows + r. Measured on an H200: across channels gains ~1 us at N = 1; for 4-row tiles at
+  // N = 256 it ranged from 3% slower (the default, m256n96_w4_k5x3) to 4.5% faster (m256n96_w8_k5x3),
+  // so those keep a pass per channel.
   template <int kElements>
   static __device__ __forceinline__ void CopyBandRows(const StemParams& p, const Tile& tile, unsigned char* band,
                                                       int worker) {
