@@ -56,6 +56,7 @@ struct Kernel {
   static constexpr int kBandWarps = kProducerWarps - 1;
   static constexpr int kThreads = kConsumers + 32 * kProducerWarps;
   static constexpr int kConsumerBarrier = 1;  // named barrier over the consumer warps only
+  static constexpr bool kOneRowTiles = kMt * kWarps == 4;  // one m64 piece per tile: band copies across channels
   static constexpr uint64_t kDescriptorHigh = uint64_t{128 >> 4} << 32;  // SBO: 8-row groups 128 bytes apart
   static_assert(kWarps % 4 == 0, "whole consumer warpgroups");
   static_assert(kWstages >= 2, "the weight pipeline needs two slots");
@@ -110,20 +111,19 @@ struct Kernel {
     }
   }
 
-  // Copies band rows (c, r) with r = worker, worker + kBandWarps, ... through registers, rounding to TF32
-  // on the way and writing zeros outside the image: kElements-float loads (2 when W, pad_w and x are
-  // even, so that a pair is wholly inside or outside the image; else 1), kRows rows x kLoads loads per
-  // lane in flight. A lane's elements of one row are kElements * (lane + 32 i) ... in the chunk layout.
-  // Channel by channel, except with one m64 piece per tile (one output row, as at N = 1): a channel then
-  // has too few rows (the kernel's height) to fill a pass, so the passes run across channels, row
-  // c * band_rows + r. Measured on an H200: across channels gains ~1 us at N = 1; for 4-row tiles at
-  // N = 256 it ranged from 3% slower (the default, m256n96_w4_k5x3) to 4.5% faster (m256n96_w8_k5x3),
-  // so those keep a pass per channel.
-  template <int kElements>
+  // Copies band rows (c, r) with r = worker, worker + workers, ... through registers, rounding to TF32 on
+  // the way and writing zeros outside the image: kElements-float loads (2 when W, pad_w and x are even,
+  // so that a pair is wholly inside or outside the image; else 1), kRows rows x kLoads loads per lane in
+  // flight. A lane's elements of one row are kElements * (lane + 32 i) ... in the chunk layout.
+  // Channel by channel, or with kAcrossChannels in passes across channels (row c * band_rows + r): each
+  // pass waits for its loads, so fewer passes mean less latency when the rows of one channel are too few
+  // to fill a pass. Measured on an H200: across channels gains ~1 us at N = 1 (one-row tiles, whose
+  // channels have the kernel's height of rows); for 4-row tiles at N = 256 it ranged from 3% slower
+  // (the default, m256n96_w4_k5x3) to 4.5% faster (m256n96_w8_k5x3), so those keep a pass per channel.
+  template <int kElements, bool kAcrossChannels, int kRows>
   static __device__ __forceinline__ void CopyBandRows(const StemParams& p, const Tile& tile, unsigned char* band,
-                                                      int worker) {
-    constexpr bool kAcrossChannels = kMt * kWarps == 4;
-    constexpr int kRows = kAcrossChannels ? 12 : 8, kLoads = 4, kSpan = 32 * kElements * kLoads;  // floats of a row per pass
+                                                      int worker, int workers) {
+    constexpr int kLoads = 4, kSpan = 32 * kElements * kLoads;  // floats of a row per pass
     using Vec = typename std::conditional<kElements == 2, float2, float>::type;
     const int lane = threadIdx.x % 32;
     const int groups = kAcrossChannels ? 1 : p.c;  // copied one after the other
@@ -132,12 +132,12 @@ struct Kernel {
     for (int group = 0; group < groups; ++group) {
       const float* x_group = x_image + static_cast<int64_t>(group) * p.h * p.w_in;
       float* band_group = reinterpret_cast<float*>(band) + static_cast<int64_t>(group) * p.band_rows * p.row_floats;
-      for (int r0 = worker; r0 < group_rows; r0 += kRows * kBandWarps) {
+      for (int r0 = worker; r0 < group_rows; r0 += kRows * workers) {
         for (int pos0 = kElements * lane; pos0 < p.row_floats; pos0 += kSpan) {
           Vec v[kRows][kLoads];
 #pragma unroll
           for (int i = 0; i < kRows; ++i) {
-            const int r = r0 + i * kBandWarps;
+            const int r = r0 + i * workers;
             int c = 0, row_in_channel = r;
             if constexpr (kAcrossChannels) {
               c = r / p.band_rows;
@@ -156,7 +156,7 @@ struct Kernel {
           }
 #pragma unroll
           for (int i = 0; i < kRows; ++i) {
-            const int r = r0 + i * kBandWarps;
+            const int r = r0 + i * workers;
 #pragma unroll
             for (int j = 0; j < kLoads; ++j) {
               const int pos = pos0 + 32 * kElements * j;
@@ -171,6 +171,19 @@ struct Kernel {
           }
         }
       }
+    }
+  }
+
+  // The block's first band, which nothing overlaps: the band warps and the idle consumer warps copy it
+  // together, `worker` of kBandWarps + kWarps, in one pass across channels where the rows allow (the
+  // consumer warps' accumulators are not live yet; smaller passes for configs with fewer registers).
+  static __device__ __forceinline__ void CopyFirstBand(const StemParams& p, const Tile& tile, unsigned char* band,
+                                                       int worker) {
+    constexpr int kRows = kWarps == 4 ? 12 : kWarps == 8 ? 8 : 4;
+    if (p.pair_copies) {
+      CopyBandRows<2, true, kRows>(p, tile, band, worker, kBandWarps + kWarps);
+    } else {
+      CopyBandRows<1, true, kRows>(p, tile, band, worker, kBandWarps + kWarps);
     }
   }
 
@@ -213,10 +226,12 @@ struct Kernel {
         }
         MbarrierWait(sh.band_landed + 8 * b, (local >> 1) & 1);
         RoundBandRows(p, band, worker);
+      } else if (local == 0 && !kOneRowTiles) {  // the consumer warps help (CopyFirstBand)
+        CopyFirstBand(p, tile, band, worker);
       } else if (p.pair_copies) {
-        CopyBandRows<2>(p, tile, band, worker);
+        CopyBandRows<2, kOneRowTiles, kOneRowTiles ? 12 : 8>(p, tile, band, worker, kBandWarps);
       } else {
-        CopyBandRows<1>(p, tile, band, worker);
+        CopyBandRows<1, kOneRowTiles, kOneRowTiles ? 12 : 8>(p, tile, band, worker, kBandWarps);
       }
       FenceProxyAsyncShared();  // the rounded band is read by wgmma, through the async proxy
       MbarrierArrive(sh.band_full + 8 * b);
@@ -239,6 +254,14 @@ struct Kernel {
       piece_offset[mi] = static_cast<uint32_t>(row * p.stride_h * p.row_floats * 4 + x0 * 16);
       first[mi] = row * p.q + slab;
       rows[mi] = p.q - slab;
+    }
+    auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
+    // Help copy the first band (band_full then counts the producers' part only). Not for one-row tiles:
+    // their band warps copy a band in one pass already, and more warps measured no faster (N = 1).
+    if (!kOneRowTiles && !P.use_tma && first_tile < end_tile) {
+      CopyFirstBand(p, TileAt(P, first_tile), sh.Band(0), kBandWarps + warp);
+      FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
+      consumers_sync();
     }
     uint32_t g = 0;  // weight stages consumed so far
     for (int index = first_tile, local = 0; index < end_tile; ++index, ++local) {
@@ -284,7 +307,6 @@ struct Kernel {
         for (int i = 0; i < 48; ++i) FenceOperand(acc[mi][i]);
 
       // The epilogue over the finished band, which holds all 96 staged channels of the tile.
-      auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
       consumers_sync();  // every warpgroup's wgmma reads of the band are done
       StoreTile<kMt, 0, kNt>(p, tile, reinterpret_cast<float*>(sh.Band(b)), P.staging_stride, P.rows_per_tile * p.q,
                              kWarps, first, rows, sh.bias, [&](int mi, int ni, int v) { return acc[mi][4 * ni + v]; },
