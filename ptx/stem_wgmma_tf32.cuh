@@ -11,7 +11,7 @@
 //    at column -pad_w) and the warps round it in place. A fourth producer warp streams the packed
 //    weights through `wstages` slots of `wsteps` k8 steps with bulk copies. Everything completes on
 //    mbarriers, and the producers run ahead: the next tile's band and first weight stages land while
-//    this tile computes.
+//    this tile computes. Nothing overlaps a block's first band, so the consumer warps help copy it.
 //  - Each consumer warpgroup owns mt pieces and issues `wgmma m64n96k8` with both operands in shared
 //    memory. In the chunk layout, pixels x ... x+7 of one output row at chunk j are 128 contiguous bytes,
 //    so a piece at chunk j is a K-major core-matrix array with 128 bytes between 8-pixel groups (SBO)
@@ -23,8 +23,10 @@
 //    each band buffer to hold all 96 channels), and writes each channel as one run of the tile's
 //    rows_per_tile * Q consecutive NCHW floats (stem_tile.cuh), then frees the band. Measured: writing
 //    straight from the accumulators, handing the writes to the producer warps (plain stores or bulk
-//    copies), or deferring them into the next tile's main loop is slower; the band copy is what bounds
-//    the pipeline, and each of those frees the band later (bench/NOTES.md, v4).
+//    copies), deferring them into the next tile's main loop, or two consumer warpgroups taking turns on
+//    tiles (ping-pong) is slower. Probes put the bound on the SM's load/store path, which the band's
+//    loads and the epilogue's stores share: without both, ping-pong ran at 209 us against 398
+//    (bench/NOTES.md, v4 and v5).
 #pragma once
 
 #include <stdint.h>
