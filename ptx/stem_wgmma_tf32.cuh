@@ -59,6 +59,10 @@ struct Kernel {
   static constexpr int kThreads = kConsumers + 32 * kProducerWarps;
   static constexpr int kConsumerBarrier = 1;  // named barrier over the consumer warps only
   static constexpr bool kOneRowTiles = kMt * kWarps == 4;  // one m64 piece per tile: band copies across channels
+  // Whether the consumer warps help copy the block's first band when the warps copy it (not a tensor
+  // copy): nothing overlaps that band (band_full then counts the producers' part only). Not for one-row
+  // tiles: their band warps copy a band in one pass already, and more warps measured no faster (N = 1).
+  static constexpr bool kConsumersHelpFirstBand = !kOneRowTiles;
   static constexpr uint64_t kDescriptorHigh = uint64_t{128 >> 4} << 32;  // SBO: 8-row groups 128 bytes apart
   static_assert(kWarps % 4 == 0, "whole consumer warpgroups");
   static_assert(kWstages >= 2, "the weight pipeline needs two slots");
@@ -176,17 +180,24 @@ struct Kernel {
     }
   }
 
-  // The block's first band, which nothing overlaps: the band warps and the idle consumer warps copy it
-  // together, `worker` of kBandWarps + kWarps, in one pass across channels where the rows allow (the
-  // consumer warps' accumulators are not live yet; smaller passes for configs with fewer registers).
+  // CopyBandRows with pairs of floats where the launch allows (p.pair_copies), else single floats.
+  template <bool kAcrossChannels, int kRows>
+  static __device__ __forceinline__ void CopyBand(const StemParams& p, const Tile& tile, unsigned char* band, int worker,
+                                                  int workers) {
+    if (p.pair_copies) {
+      CopyBandRows<2, kAcrossChannels, kRows>(p, tile, band, worker, workers);
+    } else {
+      CopyBandRows<1, kAcrossChannels, kRows>(p, tile, band, worker, workers);
+    }
+  }
+
+
+  // The first band, copied by the band warps and the idle consumer warps together, `worker` of
+  // kBandWarps + kWarps, in one pass across channels where the rows allow (the consumer warps'
+  // accumulators are not live yet; smaller passes for configs with fewer registers).
   static __device__ __forceinline__ void CopyFirstBand(const StemParams& p, const Tile& tile, unsigned char* band,
                                                        int worker) {
-    constexpr int kRows = kWarps == 4 ? 12 : kWarps == 8 ? 8 : 4;
-    if (p.pair_copies) {
-      CopyBandRows<2, true, kRows>(p, tile, band, worker, kBandWarps + kWarps);
-    } else {
-      CopyBandRows<1, true, kRows>(p, tile, band, worker, kBandWarps + kWarps);
-    }
+    CopyBand<true, kWarps == 4 ? 12 : kWarps == 8 ? 8 : 4>(p, tile, band, worker, kBandWarps + kWarps);
   }
 
   // Producer warp 0 streams the weights; warps 1..3 copy the bands. Separate loops, so that neither waits
@@ -228,12 +239,10 @@ struct Kernel {
         }
         MbarrierWait(sh.band_landed + 8 * b, (local >> 1) & 1);
         RoundBandRows(p, band, worker);
-      } else if (local == 0 && !kOneRowTiles) {  // the consumer warps help (CopyFirstBand)
+      } else if (local == 0 && kConsumersHelpFirstBand) {
         CopyFirstBand(p, tile, band, worker);
-      } else if (p.pair_copies) {
-        CopyBandRows<2, kOneRowTiles, kOneRowTiles ? 12 : 8>(p, tile, band, worker, kBandWarps);
       } else {
-        CopyBandRows<1, kOneRowTiles, kOneRowTiles ? 12 : 8>(p, tile, band, worker, kBandWarps);
+        CopyBand<kOneRowTiles, kOneRowTiles ? 12 : 8>(p, tile, band, worker, kBandWarps);
       }
       FenceProxyAsyncShared();  // the rounded band is read by wgmma, through the async proxy
       MbarrierArrive(sh.band_full + 8 * b);
@@ -258,9 +267,7 @@ struct Kernel {
       rows[mi] = p.q - slab;
     }
     auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
-    // Help copy the first band (band_full then counts the producers' part only). Not for one-row tiles:
-    // their band warps copy a band in one pass already, and more warps measured no faster (N = 1).
-    if (!kOneRowTiles && !P.use_tma && first_tile < end_tile) {
+    if (kConsumersHelpFirstBand && !P.use_tma && first_tile < end_tile) {
       CopyFirstBand(p, TileAt(P, first_tile), sh.Band(0), kBandWarps + warp);
       FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
       consumers_sync();
