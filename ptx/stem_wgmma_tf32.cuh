@@ -191,7 +191,6 @@ struct Kernel {
     }
   }
 
-
   // The first band, copied by the band warps and the idle consumer warps together, `worker` of
   // kBandWarps + kWarps, in one pass across channels where the rows allow (the consumer warps'
   // accumulators are not live yet; smaller passes for configs with fewer registers).
