@@ -4,7 +4,12 @@ For each batch size of AlexNet conv1: PyTorch F.conv2d with TF32 (NCHW and chann
 Triton kernel (if --triton points at it), and kconv through its ctypes binding with the weights bound
 once. Every output is checked against a float64 reference. Times are medians of CUDA-event-timed runs
 after warm-up, inputs alternating between two random sets, kconv's output poisoned with NaN before each
-run. Ceilings measured in the same run: device-to-device copy bandwidth and the TF32 matmul rate.
+run. Before every timed run, of every contender, a 256 MB write flushes L2, as triton.testing.do_bench
+does (the method of the anchors in ../shared/reference/anchors.py): the run starts with a cold cache, and
+the GPU is still busy with the flush while the host queues the run, so the events time the device's work,
+not the Python call. kconv's call is also timed with the GPU idle at its start event (column "idle"):
+that figure adds the ctypes binding's host path. Ceilings measured in the same run: device-to-device
+copy bandwidth and the TF32 matmul rate.
 Prints one table and writes it as JSON to bench/results/<gpu>.json.
 
 Usage: python3 bench/compare_torch.py --lib path/to/libkconv.so [--triton path/to/starting_triton_kernel.py]
@@ -23,12 +28,24 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import kconv  # noqa: E402
 
 
-def median_us(fn, runs, warmup=10, before=None):
+_l2_flush = None
+
+
+def flush_l2():
+    global _l2_flush
+    if _l2_flush is None:
+        _l2_flush = torch.empty(int(256e6) // 4, dtype=torch.int32, device="cuda")
+    _l2_flush.zero_()
+
+
+def median_us(fn, runs, warmup=10, before=None, flush=True):
     start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     times = []
     for i in range(warmup + runs):
         if before:
             before()
+        if flush:
+            flush_l2()
         start.record()
         fn(i)
         stop.record()
@@ -111,12 +128,13 @@ def main():
             plan.execute(xs[i % 2].data_ptr(), 0, b.data_ptr(), y.data_ptr(), stream)
 
         us = median_us(run, args.runs, before=lambda: y.fill_(float("nan")))
+        idle_us = median_us(run, args.runs, before=lambda: y.fill_(float("nan")), flush=False)
         for i in (0, 1):
             y.fill_(float("nan"))
             run(i)
             torch.cuda.synchronize()
             rel.append(rel_l2(y, ref[i]))
-        row["kconv"] = {"us": us, "rel_l2": max(rel), "plan": plan.describe()}
+        row["kconv"] = {"us": us, "idle_us": idle_us, "rel_l2": max(rel), "plan": plan.describe()}
         flops_padded = 2.0 * n * 3025 * 96 * 400
         bytes_moved = 4.0 * (n * 3 * 224 * 224 + n * 96 * 3025)
         row["floor_us"] = max(bytes_moved / (copy_gbps * 1e9), flops_padded / (tf32_tflops * 1e12)) * 1e6
@@ -126,13 +144,13 @@ def main():
     print(f"{gpu}; torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}, kconv {library.version}; "
           f"ceilings: copy {copy_gbps:.0f} GB/s, TF32 matmul {tf32_tflops:.0f} TFLOP/s")
     print(f"{'N':>4} {'kconv us':>9} {'cuDNN NCHW':>11} {'cuDNN NHWC':>11} {'Triton':>9} {'x NCHW':>7} {'x NHWC':>7} "
-          f"{'x Triton':>8} {'floor us':>9} {'floor/kconv':>11} {'kconv relL2':>11}")
+          f"{'x Triton':>8} {'floor us':>9} {'floor/kconv':>11} {'kconv relL2':>11} {'idle us':>8}")
     for r in rows:
         k = r["kconv"]["us"]
         t = r.get("triton_start", {}).get("us")
         print(f"{r['N']:>4} {k:>9.1f} {r['cudnn_nchw']['us']:>11.1f} {r['cudnn_channels_last']['us']:>11.1f} "
               f"{(f'{t:.1f}' if t else '-'):>9} {r['cudnn_nchw']['us'] / k:>7.2f} {r['cudnn_channels_last']['us'] / k:>7.2f} "
-              f"{(f'{t / k:.2f}' if t else '-'):>8} {r['floor_us']:>9.1f} {r['floor_us'] / k:>11.2f} {r['kconv']['rel_l2']:>11.2e}")
+              f"{(f'{t / k:.2f}' if t else '-'):>8} {r['floor_us']:>9.1f} {r['floor_us'] / k:>11.2f} {r['kconv']['rel_l2']:>11.2e} {r['kconv']['idle_us']:>8.1f}")
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, gpu.replace(" ", "_") + ".json")
     with open(path, "w") as f:
