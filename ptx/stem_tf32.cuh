@@ -103,7 +103,8 @@ struct Kernel {
     }
     WaitGroup<0>();
     __syncthreads();  // every warp is done reading the band, which the staging reuses
-    StoreTile<kMt, 0, kNt>(p, tile, reinterpret_cast<float*>(smem), L.staging_stride, L.tile_pixels, kWarps, first,
+    StoreTile<kMt, 0, kNt, (L.tile_pixels + 31) / 32>(p, tile, reinterpret_cast<float*>(smem), L.staging_stride,
+                                                      L.tile_pixels, kWarps, first,
                            rows, p.bias, [&](int mi, int ni, int v) { return acc[mi][ni][v]; },
                            [] { __syncthreads(); });
   }

@@ -11,7 +11,9 @@
 //    at column -pad_w) and the warps round it in place. A fourth producer warp streams the packed
 //    weights through `wstages` slots of `wsteps` k8 steps with bulk copies. Everything completes on
 //    mbarriers, and the producers run ahead: the next tile's band and first weight stages land while
-//    this tile computes. Nothing overlaps a block's first band, so the consumer warps help copy it.
+//    this tile computes. Nothing overlaps a block's first band, so the consumer warps help copy it; they
+//    fill their step table and load the bias on their own side, so the producers' copies start at once
+//    (their first band is ready ~0.75 us sooner: bench/NOTES.md, v6).
 //  - Each consumer warpgroup owns mt pieces and issues `wgmma m64n96k8` with both operands in shared
 //    memory. In the chunk layout, pixels x ... x+7 of one output row at chunk j are 128 contiguous bytes,
 //    so a piece at chunk j is a K-major core-matrix array with 128 bytes between 8-pixel groups (SBO)
@@ -48,6 +50,26 @@ namespace stem_wgmma {
 
 using namespace ::kconv::ptx;
 using namespace ::kconv::stem;
+
+// Timeline probe (builds with -DKCONV_TIMELINE only; bench/timeline.py reads it): stamp `slot` (0-13) of
+// this block's 16 is %clock64; slots 14 and 15 hold %globaltimer (ns) at the block's start and end, to line
+// blocks up and convert cycles. Written past the end of the output, which the probe allocates large
+// enough. Production builds compile it away.
+__device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot) {
+#ifdef KCONV_TIMELINE
+  uint64_t t;
+  if (slot >= 14) {
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  } else {
+    asm volatile("mov.u64 %0, %%clock64;" : "=l"(t));
+  }
+  const int64_t images = P.total_tiles / P.tiles_per_image;
+  reinterpret_cast<uint64_t*>(P.p.y + images * P.p.k * P.p.pq)[blockIdx.x * 16 + slot] = t;
+#else
+  (void)P;
+  (void)slot;
+#endif
+}
 
 template <int kMt, int kWarps, int kWsteps, int kWstages>
 struct Kernel {
@@ -219,6 +241,7 @@ struct Kernel {
             BulkCopyToShared(sh.weights + slot * L.weight_stage_bytes,
                              w + static_cast<int64_t>(s) * L.weight_stage_bytes, L.weight_stage_bytes,
                              sh.full + 8 * slot);
+            if (g == stages - 1) TimelineStamp(P, 7);
           }
         }
       }
@@ -245,6 +268,7 @@ struct Kernel {
       }
       FenceProxyAsyncShared();  // the rounded band is read by wgmma, through the async proxy
       MbarrierArrive(sh.band_full + 8 * b);
+      if (local < 2 && lane == 0 && worker == 0) TimelineStamp(P, local ? 13 : 8);
     }
   }
 
@@ -266,11 +290,21 @@ struct Kernel {
       rows[mi] = p.q - slab;
     }
     auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
+    // The consumers' own set-up, off the producers' path (their copies start at once): the bias (a load
+    // from memory, used at the store only) and the step table (kConsumers >= 96 threads).
+    const float bias = threadIdx.x < 96 && p.bias != nullptr && threadIdx.x < p.k ? p.bias[threadIdx.x] : 0.f;
+    // Step s reads chunks 2s and 2s+1: the start moves to the first, LBO is the second's distance (>= 0).
+    for (int step = threadIdx.x; step < p.steps; step += kConsumers) {
+      const int32_t first_chunk = p.chunk_offset[2 * step], second_chunk = p.chunk_offset[2 * step + 1];
+      sh.step_delta[step] =
+          (static_cast<uint32_t>(first_chunk) >> 4) | (static_cast<uint32_t>(second_chunk - first_chunk) >> 4 << 16);
+    }
     if (kConsumersHelpFirstBand && !P.use_tma && first_tile < end_tile) {
       CopyFirstBand(p, TileAt(P, first_tile), sh.Band(0), kBandWarps + warp);
       FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
-      consumers_sync();
     }
+    if (threadIdx.x < 96) sh.bias[threadIdx.x] = bias;
+    consumers_sync();
     uint32_t g = 0;  // weight stages consumed so far
     for (int index = first_tile, local = 0; index < end_tile; ++index, ++local) {
       const int b = local & 1;
@@ -286,6 +320,7 @@ struct Kernel {
 #pragma unroll
         for (int i = 0; i < 48; ++i) acc[mi][i] = 0.f;
       MbarrierWait(sh.band_full + 8 * b, (local >> 1) & 1);
+      if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 9 : 2);
 
       for (int s = 0; s < stages; ++s, ++g) {
         const uint32_t slot = g % kWstages;
@@ -308,6 +343,7 @@ struct Kernel {
         }
       }
       WgmmaWaitGroup<0>();
+      if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 10 : 3);
       MbarrierArrive(sh.empty + 8 * ((g - 1) % kWstages));
 #pragma unroll
       for (int mi = 0; mi < kMt; ++mi)
@@ -316,12 +352,21 @@ struct Kernel {
 
       // The epilogue over the finished band, which holds all 96 staged channels of the tile.
       consumers_sync();  // every warpgroup's wgmma reads of the band are done
-      StoreTile<kMt, 0, kNt>(p, tile, reinterpret_cast<float*>(sh.Band(b)), P.staging_stride, P.rows_per_tile * p.q,
-                             kWarps, first, rows, sh.bias, [&](int mi, int ni, int v) { return acc[mi][4 * ni + v]; },
-                             consumers_sync);
+      // A one-row tile's runs are q pixels (two 32-pixel chunks for AlexNet), a 4-row tile's 4 q.
+      constexpr int kChunks = kOneRowTiles ? 2 : 8;
+      StoreTile<kMt, 0, kNt, kChunks>(p, tile, reinterpret_cast<float*>(sh.Band(b)), P.staging_stride,
+                                      P.rows_per_tile * p.q, kWarps, first, rows, sh.bias,
+                                      [&](int mi, int ni, int v) { return acc[mi][4 * ni + v]; },
+                                      [&] {
+                                        consumers_sync();
+                                        if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 11 : 4);
+                                      });
       FenceProxyAsyncShared();  // this thread's accesses to the band come before the next copy into it
       MbarrierArrive(sh.band_empty + 8 * b);
+      if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 12 : 5);
     }
+    if (threadIdx.x == 0) TimelineStamp(P, 6);
+    if (threadIdx.x == 0) TimelineStamp(P, 15);
   }
 
   static __device__ __forceinline__ void Run(const StemWgmmaParams& P) {
@@ -329,6 +374,8 @@ struct Kernel {
     const Shared sh = Layout(smem, P.p);
     const int first_tile = static_cast<int>(static_cast<int64_t>(blockIdx.x) * P.total_tiles / gridDim.x);
     const int end_tile = static_cast<int>(static_cast<int64_t>(blockIdx.x + 1) * P.total_tiles / gridDim.x);
+    if (threadIdx.x == 0) TimelineStamp(P, 0);
+    if (threadIdx.x == 0) TimelineStamp(P, 14);
     if (threadIdx.x == 0) {
       for (int s = 0; s < kWstages; ++s) {
         MbarrierInit(sh.full + 8 * s, 1);
@@ -341,13 +388,8 @@ struct Kernel {
       }
       FenceMbarrierInit();
     }
-    // Step s reads chunks 2s and 2s+1: the start moves to the first, LBO is the second's distance (>= 0).
-    for (int step = threadIdx.x; step < P.p.steps; step += kThreads) {
-      const int32_t first = P.p.chunk_offset[2 * step], second = P.p.chunk_offset[2 * step + 1];
-      sh.step_delta[step] = (static_cast<uint32_t>(first) >> 4) | (static_cast<uint32_t>(second - first) >> 4 << 16);
-    }
-    for (int n = threadIdx.x; n < 96; n += kThreads) sh.bias[n] = P.p.bias != nullptr && n < P.p.k ? P.p.bias[n] : 0.f;
-    __syncthreads();
+    __syncthreads();  // the barriers are initialised
+    if (threadIdx.x == 0) TimelineStamp(P, 1);
     if (threadIdx.x / 32 >= kWarps) {
       Produce(P, sh, first_tile, end_tile);
     } else {

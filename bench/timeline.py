@@ -1,0 +1,76 @@
+"""Where a block of the Hopper stem kernel spends its time: reads the per-block stamps that a build with
+-DKCONV_TIMELINE (KCONV_NVCC_FLAGS) writes past the end of the output (%clock64, and %globaltimer at each
+block's start and end to line the blocks up), and prints, per stamp, the median and the range over blocks
+in microseconds after the earliest block's start.
+
+Usage (GPU machine): python3 bench/timeline.py --lib path/to/timeline-build/libkconv.so --n 1 [--config NAME]
+Stamps (ptx/stem_wgmma_tf32.cuh): see NAMES; "tile 0" and "tile 1" are the block's first two tiles, as the
+consumer warp 0 sees them (band ready: its wait returned; staged: accumulators in shared memory, before the
+global writes).
+"""
+import argparse
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+import kconv  # noqa: E402
+
+NAMES = ["block start", "barriers initialised", "tile 0 band ready", "tile 0 math done", "tile 0 staged",
+         "tile 0 written", "block done", "tile 0 last weight stage issued", "band warp 0 copied tile 0",
+         "tile 1 band ready", "tile 1 math done", "tile 1 staged", "tile 1 written", "band warp 0 copied tile 1"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lib", required=True)
+    ap.add_argument("--n", type=int, default=1)
+    ap.add_argument("--config")
+    ap.add_argument("--runs", type=int, default=20)
+    args = ap.parse_args()
+    library = kconv.Library(args.lib)
+    context = kconv.Context(library)
+    n = args.n
+    plan = kconv.Plan(context, kconv.make_desc(library, n, 3, 224, 224, 96, 11, 11, stride=4, padding=2), args.config)
+    grid = plan.info().grid_x
+    x = torch.rand(n, 3, 224, 224, device="cuda") * 2 - 1
+    w = torch.rand(96, 3, 11, 11, device="cuda") * 2 - 1
+    b = torch.rand(96, device="cuda") * 2 - 1
+    stream = torch.cuda.current_stream().cuda_stream
+    plan.set_weights(w.data_ptr(), stream)
+    outputs = n * 96 * 55 * 55
+    y = torch.zeros(outputs + grid * 32 + 4, device="cuda")  # the stamps: 16 u64 per block, 8-byte aligned
+    base = (outputs + 1) // 2 * 2
+    assert base == outputs, "the stamps need an 8-byte aligned end of output (even element count)"
+    flush = torch.empty(int(256e6) // 4, dtype=torch.int32, device="cuda")
+    spans = []
+    for _ in range(args.runs):
+        flush.zero_()
+        plan.execute(x.data_ptr(), 0, b.data_ptr(), y.data_ptr(), stream)
+        torch.cuda.synchronize()
+        stamps = y[outputs:outputs + grid * 32].view(torch.int64).view(grid, 16).cpu()
+        spans.append(stamps)
+    raw = spans[len(spans) // 2].double()
+    # Cycles per ns from each block's clock and timer over its whole run (the timer ticks in ~256 ns steps).
+    rate = ((raw[:, 6] - raw[:, 0]) / (raw[:, 15] - raw[:, 14]).clamp(min=1)).median()
+    t0 = raw[:, 14].min()
+    stamps = torch.zeros_like(raw)
+    for slot in range(14):
+        stamps[:, slot] = torch.where(raw[:, slot] > 0, raw[:, 14] + (raw[:, slot] - raw[:, 0]) / rate, 0)
+    print(f"{plan.describe()}; N = {n}; {grid} blocks; stamps of run {len(spans) // 2} of {args.runs}, "
+          f"us after the first block's start ({rate.item():.2f} cycles/ns)")
+    print(f"{'stamp':<28} {'min':>7} {'median':>7} {'max':>7}")
+    for slot, name in enumerate(NAMES):
+        col = stamps[:, slot][raw[:, slot] > 0]
+        if len(col) == 0:
+            continue
+        rel = (col - t0) / 1000.0
+        print(f"{name:<28} {rel.min().item():>7.2f} {rel.median().item():>7.2f} {rel.max().item():>7.2f}")
+    done = [((s[:, 15].double().max() - s[:, 14].double().min()) / 1000.0).item() for s in spans]
+    done.sort()
+    print(f"first block start to last block done, median of {args.runs} runs: {done[len(done) // 2]:.2f} us")
+
+
+if __name__ == "__main__":
+    main()
