@@ -1,7 +1,7 @@
-"""Where a block of the Hopper stem kernel spends its time: reads the per-block stamps that a build with
--DKCONV_TIMELINE (KCONV_NVCC_FLAGS) writes past the end of the output (%clock64, and %globaltimer at each
-block's start and end to line the blocks up), and prints, per stamp, the median and the range over blocks
-in microseconds after the earliest block's start.
+"""Where a block of the Hopper stem kernel spends its time on AlexNet conv1: reads the per-block stamps that
+a build with -DKCONV_TIMELINE (KCONV_NVCC_FLAGS) writes past the end of the output (%clock64, and
+%globaltimer at each block's start and end to line the blocks up), and prints, per stamp, the median and
+the range over blocks in microseconds after the earliest block's start.
 
 Usage (GPU machine): python3 bench/timeline.py --lib path/to/timeline-build/libkconv.so --n 1 [--config NAME]
 Stamps (ptx/stem_wgmma_tf32.cuh): see NAMES; "tile 0" and "tile 1" are the block's first two tiles, as the
@@ -16,6 +16,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 import kconv  # noqa: E402
+from compare_torch import flush_l2  # noqa: E402
 
 NAMES = ["block start", "barriers initialised", "tile 0 band ready", "tile 0 math done", "tile 0 staged",
          "tile 0 written", "block done", "tile 0 last weight stage issued", "band warp 0 copied tile 0",
@@ -40,25 +41,22 @@ def main():
     stream = torch.cuda.current_stream().cuda_stream
     plan.set_weights(w.data_ptr(), stream)
     outputs = n * 96 * 55 * 55
-    y = torch.zeros(outputs + grid * 32 + 4, device="cuda")  # the stamps: 16 u64 per block, 8-byte aligned
-    base = (outputs + 1) // 2 * 2
-    assert base == outputs, "the stamps need an 8-byte aligned end of output (even element count)"
-    flush = torch.empty(int(256e6) // 4, dtype=torch.int32, device="cuda")
-    spans = []
+    assert outputs % 2 == 0, "the stamps (u64) start right after the output"
+    y = torch.zeros(outputs + grid * 32, device="cuda")  # then 16 u64 stamps per block
+    runs = []
     for _ in range(args.runs):
-        flush.zero_()
+        flush_l2()  # as compare_torch.py times: cold L2
         plan.execute(x.data_ptr(), 0, b.data_ptr(), y.data_ptr(), stream)
         torch.cuda.synchronize()
-        stamps = y[outputs:outputs + grid * 32].view(torch.int64).view(grid, 16).cpu()
-        spans.append(stamps)
-    raw = spans[len(spans) // 2].double()
+        runs.append(y[outputs:].view(torch.int64).view(grid, 16).cpu())
+    raw = runs[len(runs) // 2].double()
     # Cycles per ns from each block's clock and timer over its whole run (the timer ticks in ~256 ns steps).
     rate = ((raw[:, 6] - raw[:, 0]) / (raw[:, 15] - raw[:, 14]).clamp(min=1)).median()
     t0 = raw[:, 14].min()
     stamps = torch.zeros_like(raw)
     for slot in range(14):
         stamps[:, slot] = torch.where(raw[:, slot] > 0, raw[:, 14] + (raw[:, slot] - raw[:, 0]) / rate, 0)
-    print(f"{plan.describe()}; N = {n}; {grid} blocks; stamps of run {len(spans) // 2} of {args.runs}, "
+    print(f"{plan.describe()}; N = {n}; {grid} blocks; stamps of run {len(runs) // 2} of {args.runs}, "
           f"us after the first block's start ({rate.item():.2f} cycles/ns)")
     print(f"{'stamp':<28} {'min':>7} {'median':>7} {'max':>7}")
     for slot, name in enumerate(NAMES):
@@ -67,7 +65,7 @@ def main():
             continue
         rel = (col - t0) / 1000.0
         print(f"{name:<28} {rel.min().item():>7.2f} {rel.median().item():>7.2f} {rel.max().item():>7.2f}")
-    done = [((s[:, 15].double().max() - s[:, 14].double().min()) / 1000.0).item() for s in spans]
+    done = [((s[:, 15].double().max() - s[:, 14].double().min()) / 1000.0).item() for s in runs]
     done.sort()
     print(f"first block start to last block done, median of {args.runs} runs: {done[len(done) // 2]:.2f} us")
 

@@ -103,10 +103,10 @@ struct Kernel {
     }
     WaitGroup<0>();
     __syncthreads();  // every warp is done reading the band, which the staging reuses
-    StoreTile<kMt, 0, kNt, (L.tile_pixels + 31) / 32>(p, tile, reinterpret_cast<float*>(smem), L.staging_stride,
-                                                      L.tile_pixels, kWarps, first,
-                           rows, p.bias, [&](int mi, int ni, int v) { return acc[mi][ni][v]; },
-                           [] { __syncthreads(); });
+    constexpr int kChunks = (L.tile_pixels + 31) / 32;  // a tile's pixels in one span of 32-pixel chunks
+    StoreTile<kMt, 0, kNt, kChunks>(p, tile, reinterpret_cast<float*>(smem), L.staging_stride, L.tile_pixels, kWarps,
+                                    first, rows, p.bias, [&](int mi, int ni, int v) { return acc[mi][ni][v]; },
+                                    [] { __syncthreads(); });
   }
 };
 

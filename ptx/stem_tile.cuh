@@ -131,7 +131,7 @@ __device__ __forceinline__ void StageTile(float* staged, int stride, const int (
 // lane read, added and wrote one pixel at a time; ~3.3 us like this; ~4.3 us again with 16-byte loads and
 // stores from rows staged at their run's 16-byte phase; ~19 us walking (channel, chunk) items with index
 // arithmetic of their own.
-template <int kChunks = 8>
+template <int kChunks>
 __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile, const float* staged, int stride,
                                           int tile_pixels, int n_begin, int n_end, int worker, int workers,
                                           const float* bias) {
@@ -170,7 +170,7 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
 
 // The block-wide epilogue for n8 tiles [kNiBegin, kNiEnd): StageTile over memory every thread must be done
 // reading, `sync()` (a barrier over the `warps` storing warps), then WriteTile by those warps.
-template <int kMt, int kNiBegin, int kNiEnd, int kChunks = 8, class Acc, class Sync>
+template <int kMt, int kNiBegin, int kNiEnd, int kChunks, class Acc, class Sync>
 __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile, float* staged, int staging_stride,
                                           int tile_pixels, int warps, const int (&first)[kMt], const int (&rows)[kMt],
                                           const float* bias, Acc acc, Sync sync) {

@@ -87,6 +87,7 @@ struct Kernel {
   static constexpr bool kConsumersHelpFirstBand = !kOneRowTiles;
   static constexpr uint64_t kDescriptorHigh = uint64_t{128 >> 4} << 32;  // SBO: 8-row groups 128 bytes apart
   static_assert(kWarps % 4 == 0, "whole consumer warpgroups");
+  static_assert(kConsumers >= 96, "a consumer thread per bias");
   static_assert(kWstages >= 2, "the weight pipeline needs two slots");
   static_assert(L.weight_step_bytes == 3072, "n96 k8 steps");
 
@@ -291,7 +292,7 @@ struct Kernel {
     }
     auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
     // The consumers' own set-up, off the producers' path (their copies start at once): the bias (a load
-    // from memory, used at the store only) and the step table (kConsumers >= 96 threads).
+    // from memory, used at the store only) and the step table.
     const float bias = threadIdx.x < 96 && p.bias != nullptr && threadIdx.x < p.k ? p.bias[threadIdx.x] : 0.f;
     // Step s reads chunks 2s and 2s+1: the start moves to the first, LBO is the second's distance (>= 0).
     for (int step = threadIdx.x; step < p.steps; step += kConsumers) {
@@ -365,8 +366,10 @@ struct Kernel {
       MbarrierArrive(sh.band_empty + 8 * b);
       if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 12 : 5);
     }
-    if (threadIdx.x == 0) TimelineStamp(P, 6);
-    if (threadIdx.x == 0) TimelineStamp(P, 15);
+    if (threadIdx.x == 0) {
+      TimelineStamp(P, 6);
+      TimelineStamp(P, 15);
+    }
   }
 
   static __device__ __forceinline__ void Run(const StemWgmmaParams& P) {
@@ -374,9 +377,9 @@ struct Kernel {
     const Shared sh = Layout(smem, P.p);
     const int first_tile = static_cast<int>(static_cast<int64_t>(blockIdx.x) * P.total_tiles / gridDim.x);
     const int end_tile = static_cast<int>(static_cast<int64_t>(blockIdx.x + 1) * P.total_tiles / gridDim.x);
-    if (threadIdx.x == 0) TimelineStamp(P, 0);
-    if (threadIdx.x == 0) TimelineStamp(P, 14);
     if (threadIdx.x == 0) {
+      TimelineStamp(P, 0);
+      TimelineStamp(P, 14);
       for (int s = 0; s < kWstages; ++s) {
         MbarrierInit(sh.full + 8 * s, 1);
         MbarrierInit(sh.empty + 8 * s, kConsumers);
