@@ -6,14 +6,18 @@
 //  - Three producer warps copy each tile's band (the input rows it touches, all channels, in the stride-4
 //    chunk layout of stem_params.h) into one of two band buffers through registers, rounding to TF32 on
 //    the way (wgmma reads the band as is; the tensor core would truncate) and writing zeros outside the
-//    image. When the left padding is a multiple of 4, the tensor-copy engine copies the band in one
-//    instruction instead (a box's innermost start must be 16-byte aligned, and the chunk layout starts
-//    at column -pad_w) and the warps round it in place. A fourth producer warp streams the packed
-//    weights through `wstages` slots of `wsteps` k8 steps with bulk copies. Everything completes on
-//    mbarriers, and the producers run ahead: the next tile's band and first weight stages land while
-//    this tile computes. Nothing overlaps a block's first band, so the consumer warps help copy it; they
-//    fill their step table and load the bias on their own side, so the producers' copies start at once
-//    (their first band is ready ~0.75 us sooner: bench/NOTES.md, v6).
+//    image. When x is 16-byte aligned, the tensor-copy engine copies the band in one instruction
+//    instead, and the warps round it in place. A box's innermost start must be 16-byte aligned, so the
+//    copy starts at -pad_w rounded down to a multiple of 4, and that pass also shifts each row into the
+//    chunk layout (which starts at -pad_w), with all loads of a batch of rows in flight before any store.
+//    Measured on an H200, AlexNet conv1, against copies through registers: N = 256 323 -> 299 us, N = 32
+//    53.8 -> 51.1 (bench/NOTES.md, v7); a shift pass that waited on each row's loads was slower than the
+//    copies through registers (v6). A fourth producer warp streams the packed weights through `wstages`
+//    slots of `wsteps` k8 steps with bulk copies. Everything completes on mbarriers, and the producers
+//    run ahead: the next tile's band and first weight stages land while this tile computes. Nothing
+//    overlaps a block's first band, so the consumer warps help copy (or shift) it; they fill their step
+//    table and load the bias on their own side, so the producers' copies start at once (their first
+//    band is ready ~0.75 us sooner: bench/NOTES.md, v6).
 //  - Each consumer warpgroup owns mt pieces and issues `wgmma m64n96k8` with both operands in shared
 //    memory. In the chunk layout, pixels x ... x+7 of one output row at chunk j are 128 contiguous bytes,
 //    so a piece at chunk j is a K-major core-matrix array with 128 bytes between 8-pixel groups (SBO)
@@ -85,6 +89,8 @@ struct Kernel {
   // copy): nothing overlaps that band (band_full then counts the producers' part only). Not for one-row
   // tiles: their band warps copy a band in one pass already, and more warps measured no faster (N = 1).
   static constexpr bool kConsumersHelpFirstBand = !kOneRowTiles;
+  // Band rows per batch of the shift-and-round pass after a tensor copy (fewer where registers are fewer).
+  static constexpr int kRoundRows = kWarps == 4 ? 8 : kWarps == 8 ? 4 : 1;
   static constexpr uint64_t kDescriptorHigh = uint64_t{128 >> 4} << 32;  // SBO: 8-row groups 128 bytes apart
   static_assert(kWarps % 4 == 0, "whole consumer warpgroups");
   static_assert(kConsumers >= 96, "a consumer thread per bias");
@@ -123,22 +129,60 @@ struct Kernel {
     return MakeTile(P.p, image, (index - image * P.tiles_per_image) * P.rows_per_tile * P.p.q);
   }
 
-  // Rounds band rows worker, worker + kBandWarps, ... to TF32 in place, 16 bytes per lane (after a
-  // tensor copy, which cannot round).
-  static __device__ __forceinline__ void RoundBandRows(const StemParams& p, unsigned char* band, int worker) {
-    const int lane = threadIdx.x % 32;
-    for (int row = worker; row < p.c * p.band_rows; row += kBandWarps) {
-      float4* v = reinterpret_cast<float4*>(band + static_cast<int64_t>(row) * p.row_floats * 4);
-      for (int i = lane; i < p.row_floats / 4; i += 32) {
-        float4 f = v[i];
-        f.x = __uint_as_float(ToTf32(f.x));
-        f.y = __uint_as_float(ToTf32(f.y));
-        f.z = __uint_as_float(ToTf32(f.z));
-        f.w = __uint_as_float(ToTf32(f.w));
-        v[i] = f;
+  // After a tensor copy (which cannot round), rounds band rows worker, worker + workers, ... to TF32 in
+  // place and moves each `shift` floats left: the copy starts at column -pad_w rounded down to a multiple
+  // of 4 (an innermost start that is not 16-byte aligned faults), the chunk layout at -pad_w. Piece i (16
+  // bytes) of a row takes floats 4i + shift ... of the copy, from its pieces i and i + 1; the row's last
+  // piece, past the chunk layout's row (the host widened the pitch by 4 floats), keeps the copy's data,
+  // which no real pixel reads. A lane owns pieces lane and lane + 32 (rows of at most 256 floats: the
+  // host's condition for the tensor copy). kRows rows per batch, all loads before any store (__syncwarp:
+  // lanes read their neighbours' pieces), so that the batch's shared-memory latencies overlap.
+  template <int kRows>
+  static __device__ __forceinline__ void ShiftRoundBandRows(const StemParams& p, unsigned char* band, int worker,
+                                                            int workers, int shift) {
+    const int lane = threadIdx.x % 32, pieces = p.row_floats / 4, out_pieces = shift != 0 ? pieces - 1 : pieces;
+    const int rows = p.c * p.band_rows;
+    for (int row0 = worker; row0 < rows; row0 += kRows * workers) {
+      float4 f[kRows][2];
+#pragma unroll
+      for (int i = 0; i < kRows; ++i) {
+        const float4* v = reinterpret_cast<const float4*>(band + static_cast<int64_t>(row0 + i * workers) * p.row_floats * 4);
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int piece = lane + 32 * h;
+          if (row0 + i * workers >= rows || piece >= out_pieces) continue;
+          const float4 a = v[piece];
+          if (shift == 0) {
+            f[i][h] = a;
+            continue;
+          }
+          const float4 b = v[piece + 1];
+          f[i][h] = shift == 2 ? make_float4(a.z, a.w, b.x, b.y)
+                               : shift == 1 ? make_float4(a.y, a.z, a.w, b.x) : make_float4(a.w, b.x, b.y, b.z);
+        }
+      }
+      __syncwarp();
+#pragma unroll
+      for (int i = 0; i < kRows; ++i) {
+        float4* v = reinterpret_cast<float4*>(band + static_cast<int64_t>(row0 + i * workers) * p.row_floats * 4);
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int piece = lane + 32 * h;
+          if (row0 + i * workers >= rows || piece >= out_pieces) continue;
+          float4 g = f[i][h];
+          g.x = __uint_as_float(ToTf32(g.x));
+          g.y = __uint_as_float(ToTf32(g.y));
+          g.z = __uint_as_float(ToTf32(g.z));
+          g.w = __uint_as_float(ToTf32(g.w));
+          v[piece] = g;
+        }
       }
     }
   }
+
+  // How far left of the chunk layout the tensor copy starts: it starts at -pad_w rounded down to a
+  // multiple of 4.
+  static __device__ __forceinline__ int TensorCopyShift(const StemParams& p) { return (4 - p.pad_w % 4) % 4; }
 
   // Copies band rows (c, r) with r = worker, worker + workers, ... through registers, rounding to TF32 on
   // the way and writing zeros outside the image: kElements-float loads (2 when W, pad_w and x are even,
@@ -257,11 +301,15 @@ struct Kernel {
       if (P.use_tma) {
         if (worker == 0 && lane == 0) {
           MbarrierArriveExpectTx(sh.band_landed + 8 * b, P.band_box_bytes);
-          TensorCopyToShared4D(SharedAddress(band), P.band_map, -p.pad_w, tile.ih0, 0, tile.image,
-                               sh.band_landed + 8 * b);
+          TensorCopyToShared4D(SharedAddress(band), P.band_map, -(p.pad_w + TensorCopyShift(p)), tile.ih0, 0,
+                               tile.image, sh.band_landed + 8 * b);
         }
         MbarrierWait(sh.band_landed + 8 * b, (local >> 1) & 1);
-        RoundBandRows(p, band, worker);
+        if (local == 0) {  // the consumer warps help with the first band
+          ShiftRoundBandRows<kRoundRows>(p, band, worker, kBandWarps + kWarps, TensorCopyShift(p));
+        } else {
+          ShiftRoundBandRows<kRoundRows>(p, band, worker, kBandWarps, TensorCopyShift(p));
+        }
       } else if (local == 0 && kConsumersHelpFirstBand) {
         CopyFirstBand(p, tile, band, worker);
       } else {
@@ -300,7 +348,11 @@ struct Kernel {
       sh.step_delta[step] =
           (static_cast<uint32_t>(first_chunk) >> 4) | (static_cast<uint32_t>(second_chunk - first_chunk) >> 4 << 16);
     }
-    if (kConsumersHelpFirstBand && !P.use_tma && first_tile < end_tile) {
+    if (P.use_tma && first_tile < end_tile) {
+      MbarrierWait(sh.band_landed, 0);
+      ShiftRoundBandRows<kRoundRows>(p, sh.Band(0), kBandWarps + warp, kBandWarps + kWarps, TensorCopyShift(p));
+      FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
+    } else if (kConsumersHelpFirstBand && first_tile < end_tile) {
       CopyFirstBand(p, TileAt(P, first_tile), sh.Band(0), kBandWarps + warp);
       FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
     }

@@ -15,7 +15,7 @@ int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 struct StemGeometry {
   int64_t j;           // chunks per kernel row
   int64_t chunks;      // R*C*J padded to whole weight stages (2 * wsteps chunks)
-  int64_t row_floats;  // 4 * (Q + J - 1)
+  int64_t row_floats;  // 4 * (Q + J - 1), + 4 for the persistent kernel when pad_w % 4 != 0
   int64_t band_rows;
   int64_t band_bytes;
   int64_t shared_bytes;
@@ -33,6 +33,9 @@ StemGeometry GeometryOf(const ConvShape& s, const StemConfig& config, StemKernel
   g.j = CeilDiv(s.s, 4);
   g.chunks = CeilDiv(s.r * s.c * g.j, 2 * config.wsteps) * 2 * config.wsteps;
   g.row_floats = 4 * (s.q + g.j - 1);
+  // The persistent kernel's tensor copy starts a 16-byte step left of -pad_w when pad_w % 4 != 0 and
+  // its producers shift each row into place; the wider pitch keeps that shift within the row.
+  if (kernel == StemKernel::kPersistent && s.pad_w % 4 != 0) g.row_floats += 4;
   const int64_t pq = s.p * s.q;
   int64_t span = 1;
   if (kernel == StemKernel::kPersistent) {

@@ -47,6 +47,8 @@ inline std::vector<Shape> GpuTestShapes() {
       {3, 3, 35, 37, 17, 11, 11, 4, 4, 2, 3}, {2, 1, 40, 41, 96, 5, 5, 4, 4, 0, 1}, {1, 2, 30, 30, 8, 12, 12, 4, 4, 3, 3},
       {2, 3, 64, 64, 33, 3, 3, 2, 4, 1, 1}, {1, 4, 9, 9, 5, 1, 1, 1, 4}, {2, 3, 50, 50, 96, 7, 8, 5, 4, 3, 2, 1, 1, true, true},
       {1, 3, 227, 227, 90, 11, 11, 4, 4, 0, 0, 1, 1, false},
+      // Left padding 3 on a 16-byte pitch: the Hopper family's tensor copy starts a float left of it.
+      {2, 3, 44, 48, 40, 7, 7, 4, 4, 3, 3},
       // Output rows of more than 64 pixels: two m64 pieces per row in the Hopper family.
       {2, 3, 40, 300, 24, 11, 11, 4, 4, 2, 2},
   };
