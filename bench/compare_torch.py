@@ -158,8 +158,9 @@ def main():
                    "kconv": library.version, "copy_gbps": copy_gbps, "tf32_tflops": tf32_tflops, "rows": rows}, f,
                   indent=1)
     print("wrote", path)
-    if os.environ.get("OUT"):  # the device tool brings back only what is under $OUT
-        shutil.copy(path, os.environ["OUT"])
+    out_dir = os.environ.get("OUT")  # the device tool brings back only what is under $OUT
+    if out_dir and os.path.abspath(os.path.dirname(path)) != os.path.abspath(out_dir):
+        shutil.copy(path, out_dir)
 
 
 if __name__ == "__main__":

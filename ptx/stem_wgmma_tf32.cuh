@@ -89,6 +89,11 @@ struct Kernel {
   // copy): nothing overlaps that band (band_full then counts the producers' part only). Not for one-row
   // tiles: their band warps copy a band in one pass already, and more warps measured no faster (N = 1).
   static constexpr bool kConsumersHelpFirstBand = !kOneRowTiles;
+  // Accumulator sets per piece: with one piece per warpgroup, consecutive steps go to two sets, so that
+  // two independent wgmma chains are in flight instead of one whose every step waits for the last.
+  // Measured on an H200 at N = 1 (bench/NOTES.md, v7): 0.1-0.3 us faster with two sets, no faster with four;
+  // 16 warps have too few registers.
+  static constexpr int kAccSets = kMt == 1 && kWarps <= 8 ? 2 : 1;
   // Band rows per batch of the shift-and-round pass after a tensor copy (fewer where registers are fewer).
   static constexpr int kRoundRows = kWarps == 4 ? 8 : kWarps == 8 ? 4 : 1;
   static constexpr uint64_t kDescriptorHigh = uint64_t{128 >> 4} << 32;  // SBO: 8-row groups 128 bytes apart
@@ -367,11 +372,14 @@ struct Kernel {
       uint32_t a_low[kMt];
 #pragma unroll
       for (int mi = 0; mi < kMt; ++mi) a_low[mi] = (SharedAddress(sh.Band(b)) + piece_offset[mi]) >> 4;
-      float acc[kMt][48];
+      // kAccSets accumulator sets per piece, steps alternating between them (summed at the end).
+      float acc[kAccSets][kMt][48];
 #pragma unroll
-      for (int mi = 0; mi < kMt; ++mi)
+      for (int set = 0; set < kAccSets; ++set)
 #pragma unroll
-        for (int i = 0; i < 48; ++i) acc[mi][i] = 0.f;
+        for (int mi = 0; mi < kMt; ++mi)
+#pragma unroll
+          for (int i = 0; i < 48; ++i) acc[set][mi][i] = 0.f;
       MbarrierWait(sh.band_full + 8 * b, (local >> 1) & 1);
       if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 9 : 2);
 
@@ -386,7 +394,7 @@ struct Kernel {
           const uint64_t b_desc = kDescriptorHigh | (b_low + ks * (L.weight_step_bytes >> 4));
 #pragma unroll
           for (int mi = 0; mi < kMt; ++mi) {
-            WgmmaM64N96K8Tf32(acc[mi], kDescriptorHigh | (a_low[mi] + step_delta), b_desc);
+            WgmmaM64N96K8Tf32(acc[ks % kAccSets][mi], kDescriptorHigh | (a_low[mi] + step_delta), b_desc);
           }
         }
         WgmmaCommitGroup();
@@ -401,7 +409,12 @@ struct Kernel {
 #pragma unroll
       for (int mi = 0; mi < kMt; ++mi)
 #pragma unroll
-        for (int i = 0; i < 48; ++i) FenceOperand(acc[mi][i]);
+        for (int i = 0; i < 48; ++i) {
+#pragma unroll
+          for (int set = 0; set < kAccSets; ++set) FenceOperand(acc[set][mi][i]);
+#pragma unroll
+          for (int set = 1; set < kAccSets; ++set) acc[0][mi][i] += acc[set][mi][i];
+        }
 
       // The epilogue over the finished band, which holds all 96 staged channels of the tile.
       consumers_sync();  // every warpgroup's wgmma reads of the band are done
@@ -409,7 +422,7 @@ struct Kernel {
       constexpr int kChunks = kOneRowTiles ? 2 : 8;
       StoreTile<kMt, 0, kNt, kChunks>(p, tile, reinterpret_cast<float*>(sh.Band(b)), P.staging_stride,
                                       P.rows_per_tile * p.q, kWarps, first, rows, sh.bias,
-                                      [&](int mi, int ni, int v) { return acc[mi][4 * ni + v]; },
+                                      [&](int mi, int ni, int v) { return acc[0][mi][4 * ni + v]; },
                                       [&] {
                                         consumers_sync();
                                         if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 11 : 4);
