@@ -25,6 +25,9 @@ for n in 256 32 1; do
   .carry/kconv-bench --n "$n" > "$out/bench_n$n.log" 2>&1
 done
 KCONV_FORCE_PTX=1 .carry/kconv-bench --n 256 > "$out/bench_ptx_n256.log" 2>&1
+# N = 1 from a cold L2 as well (a 256 MB write before every run): without it, runs start warm and the
+# host's launch shows through at ~10 us.
+.carry/kconv-bench --n 1 --flush > "$out/bench_flush_n1.log" 2>&1
 # The autotuner (issue 4): micro-tuning and the full search at N = 256 and 1, each from the heuristic's
 # choice (its own cache file), then the cache files.
 for n in 256 1; do
