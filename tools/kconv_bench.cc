@@ -1,8 +1,8 @@
 // kconv-bench: times one convolution shape with every kernel config that accepts it.
 //
 // Default: AlexNet conv1 at N = 256. Per config: the median of >= 50 timed runs (driver-API events
-// around each launch, after warm-up), its spread, TFLOP/s (useful work), GB/s (x + w + y once each),
-// and a sampled check against a float64 reference. Inputs alternate between two random sets and the
+// around each launch, after warm-up; --flush writes 256 MB before each, for a cold L2), its spread,
+// TFLOP/s (useful work), GB/s (x + w + y once each), and a sampled check against a float64 reference. Inputs alternate between two random sets and the
 // output is poisoned with NaN before every run. Without a GPU it runs the host path on a small batch.
 #include <stdio.h>
 #include <stdlib.h>
