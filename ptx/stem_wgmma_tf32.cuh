@@ -310,11 +310,8 @@ struct Kernel {
                                tile.image, sh.band_landed + 8 * b);
         }
         MbarrierWait(sh.band_landed + 8 * b, (local >> 1) & 1);
-        if (local == 0) {  // the consumer warps help with the first band
-          ShiftRoundBandRows<kRoundRows>(p, band, worker, kBandWarps + kWarps, TensorCopyShift(p));
-        } else {
-          ShiftRoundBandRows<kRoundRows>(p, band, worker, kBandWarps, TensorCopyShift(p));
-        }
+        const int workers = local == 0 ? kBandWarps + kWarps : kBandWarps;  // the consumers help with the first
+        ShiftRoundBandRows<kRoundRows>(p, band, worker, workers, TensorCopyShift(p));
       } else if (local == 0 && kConsumersHelpFirstBand) {
         CopyFirstBand(p, tile, band, worker);
       } else {
