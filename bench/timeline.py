@@ -29,6 +29,11 @@ def main():
     ap.add_argument("--n", type=int, default=1)
     ap.add_argument("--config")
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--warm", action="store_true",
+                    help="no L2 flush before each run (the code and the tensors stay in L2 from the last run)")
+    ap.add_argument("--warm-code", action="store_true",
+                    help="after the flush, run the kernel once on other tensors and weights: its code is in L2, "
+                         "the timed run's data is not")
     args = ap.parse_args()
     library = kconv.Library(args.lib)
     context = kconv.Context(library)
@@ -43,9 +48,17 @@ def main():
     outputs = n * 96 * 55 * 55
     assert outputs % 2 == 0, "the stamps (u64) start right after the output"
     y = torch.zeros(outputs + grid * 32, device="cuda")  # then 16 u64 stamps per block
+    if args.warm_code:
+        other = kconv.Plan(context, kconv.make_desc(library, n, 3, 224, 224, 96, 11, 11, stride=4, padding=2),
+                           args.config)
+        x2, w2, b2, y2 = torch.rand_like(x), torch.rand_like(w), torch.rand_like(b), torch.zeros_like(y)
+        other.set_weights(w2.data_ptr(), stream)
     runs = []
     for _ in range(args.runs):
-        flush_l2()  # as compare_torch.py times: cold L2
+        if not args.warm:
+            flush_l2()  # as compare_torch.py times: cold L2
+        if args.warm_code:
+            other.execute(x2.data_ptr(), 0, b2.data_ptr(), y2.data_ptr(), stream)
         plan.execute(x.data_ptr(), 0, b.data_ptr(), y.data_ptr(), stream)
         torch.cuda.synchronize()
         runs.append(y[outputs:].view(torch.int64).view(grid, 16).cpu())

@@ -120,5 +120,7 @@ struct Kernel {
     kconv::stem::Kernel<MT, NT, WARPS, WSTEPS, WSTAGES>::Run(params);                                  \
   }                                                                                                    \
   extern "C" __global__ void NAME##_pack_weights(const kconv::StemPackParams params) {                 \
-    kconv::stem::PackWeights(params, kconv::PackedWeightOffset);                                       \
+    kconv::stem::PackWeights(params, [&](int step, int n, int e) {                                     \
+      return static_cast<int64_t>(step) * params.channels * 32 + kconv::PackedWeightOffset(n, e);      \
+    });                                                                                                \
   }

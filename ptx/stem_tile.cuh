@@ -130,8 +130,9 @@ __device__ __forceinline__ void StageTile(float* staged, int stride, const int (
 // and a store. Measured on an H200 (bench/NOTES.md, v6), the write phase of a 4-row tile: ~4.3 us when each
 // lane read, added and wrote one pixel at a time; ~3.3 us like this; ~4.3 us again with 16-byte loads and
 // stores from rows staged at their run's 16-byte phase; ~19 us walking (channel, chunk) items with index
-// arithmetic of their own.
-template <int kChunks>
+// arithmetic of their own. With few chunks per span (one-row tiles) kChannels channels are read before any
+// is written, so that kChannels * kChunks loads are in flight.
+template <int kChunks, int kChannels = 1>
 __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile, const float* staged, int stride,
                                           int tile_pixels, int n_begin, int n_end, int worker, int workers,
                                           const float* bias) {
@@ -145,18 +146,27 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
       bool valid[kChunks];
 #pragma unroll
       for (int c = 0; c < kChunks; ++c) valid[c] = span + lane + 32 * c < pixels;
-      for (int n = n_begin + worker; n < n_end; n += workers) {
-        const float b = bias != nullptr ? bias[n] : 0.f;
-        const float* row = staged + (n - n_begin) * stride + span + lane;
-        float* out = y_image + static_cast<int64_t>(n) * p.pq + span + lane;
-        float v[kChunks];
+      for (int n0 = n_begin + worker; n0 < n_end; n0 += kChannels * workers) {
+        float v[kChannels][kChunks];
 #pragma unroll
-        for (int c = 0; c < kChunks; ++c) v[c] = valid[c] ? row[32 * c] + b : 0.f;
+        for (int u = 0; u < kChannels; ++u) {
+          const int n = min(n0 + u * workers, n_end - 1);  // past the end: a channel re-read, not written
+          const float b = bias != nullptr ? bias[n] : 0.f;
+          const float* row = staged + (n - n_begin) * stride + span + lane;
 #pragma unroll
-        for (int c = 0; c < kChunks; ++c) {
-          if (!valid[c]) continue;
-          if (decltype(relu)::value && v[c] < 0.f) v[c] = 0.f;  // NaN stays NaN
-          out[32 * c] = v[c];
+          for (int c = 0; c < kChunks; ++c) v[u][c] = valid[c] ? row[32 * c] + b : 0.f;
+        }
+#pragma unroll
+        for (int u = 0; u < kChannels; ++u) {
+          const int n = n0 + u * workers;
+          if (n >= n_end) continue;
+          float* out = y_image + static_cast<int64_t>(n) * p.pq + span + lane;
+#pragma unroll
+          for (int c = 0; c < kChunks; ++c) {
+            if (!valid[c]) continue;
+            if (decltype(relu)::value && v[u][c] < 0.f) v[u][c] = 0.f;  // NaN stays NaN
+            out[32 * c] = v[u][c];
+          }
         }
       }
     }
@@ -182,8 +192,8 @@ __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile,
 
 // Packs w[K][C][R][S] into per-k8-step images: for step s, channel n and element e, chunk 2s + e/4 =
 // (c, r, j) and tap column 4j + e%4; zero for padded channels, phantom taps (column >= S) and the
-// padding chunk. Rounded to TF32 (nearest, ties away) once, here. `offset(n, e)` places the element
-// within its step, whose image is channels * 32 bytes.
+// padding chunk. Rounded to TF32 (nearest, ties away) once, here. `offset(step, n, e)` is the element's
+// byte offset in the packed image (p.steps * p.channels * 32 bytes).
 template <class Offset>
 __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offset) {
   const int total = p.steps * p.channels * 8;
@@ -195,8 +205,7 @@ __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offs
     float v = 0.f;
     if (n < p.k && c < p.c && s < p.s) v = p.w[((static_cast<int64_t>(n) * p.c + c) * p.r + r) * p.s + s];
     const uint32_t bits = ToTf32(v);
-    char* step_base = reinterpret_cast<char*>(p.packed) + static_cast<int64_t>(step) * p.channels * 32;
-    *reinterpret_cast<uint32_t*>(step_base + offset(n, e)) = bits;
+    *reinterpret_cast<uint32_t*>(reinterpret_cast<char*>(p.packed) + offset(step, n, e)) = bits;
   }
 }
 

@@ -1,8 +1,10 @@
 // Stem convolutions on Hopper (sm_90a): a persistent, warp-specialised kernel with warpgroup MMAs.
 //
 // One block per SM walks a contiguous range of tiles. A tile is `rows_per_tile` whole output rows of one
-// image, all 96 channels; each row is cut into m64 pieces (pixels 64s ... 64s + 63). The last warpgroup
-// produces; the others are consumer warpgroups:
+// image and the config's channels: all 96 (n96 configs), or one half (n48: two blocks share a row tile's
+// channels, each streaming its own half of the packed weights, so that small batches fill more SMs); each
+// row is cut into m64 pieces (pixels 64s ... 64s + 63). The last warpgroup produces; the others are
+// consumer warpgroups:
 //  - Three producer warps copy each tile's band (the input rows it touches, all channels, in the stride-4
 //    chunk layout of stem_params.h) into one of two band buffers through registers, rounding to TF32 on
 //    the way (wgmma reads the band as is; the tensor core would truncate) and writing zeros outside the
@@ -18,7 +20,7 @@
 //    overlaps a block's first band, so the consumer warps help copy (or shift) it; they fill their step
 //    table and load the bias on their own side, so the producers' copies start at once (their first
 //    band is ready ~0.75 us sooner: bench/NOTES.md, v6).
-//  - Each consumer warpgroup owns mt pieces and issues `wgmma m64n96k8` with both operands in shared
+//  - Each consumer warpgroup owns mt pieces and issues `wgmma m64n96k8` (or n48) with both operands in shared
 //    memory. In the chunk layout, pixels x ... x+7 of one output row at chunk j are 128 contiguous bytes,
 //    so a piece at chunk j is a K-major core-matrix array with 128 bytes between 8-pixel groups (SBO)
 //    and the step's two chunks LBO bytes apart (LBO >= 0: the K order makes band offsets increase).
@@ -26,7 +28,7 @@
 //    a warpgroup keeps one stage's group in flight while it issues the next, and frees each weight
 //    slot when the group reading it retires.
 //  - The epilogue stages the accumulators over the finished band, as [channel][pixel] (the host sizes
-//    each band buffer to hold all 96 channels), and writes each channel as one run of the tile's
+//    each band buffer to hold the tile's channels), and writes each channel as one run of the tile's
 //    rows_per_tile * Q consecutive NCHW floats (stem_tile.cuh), then frees the band. Measured: writing
 //    straight from the accumulators, handing the writes to the producer warps (plain stores or bulk
 //    copies), deferring them into the next tile's main loop, or two consumer warpgroups taking turns on
@@ -45,10 +47,17 @@
 
 namespace kconv {
 
-// Byte offset, within one packed k8 step of 96 channels, of weight float e (0..7) of channel n: the two
-// K halves (chunks) are 1536 bytes apart, channels 16 bytes apart, so each group of 8 channels of one
-// half is a 128-byte core matrix (LBO 1536, SBO 128).
-KCONV_HOST_DEVICE int WgmmaWeightOffset(int n, int e) { return (e / 4) * 96 * 16 + n * 16 + (e % 4) * 4; }
+// Byte offset in the packed weights of weight float e (0..7) of channel n at k8 step `step`, for blocks
+// of kBlockChannels channels (96, or 48 when two blocks share a tile's channels): the channels of one
+// block are one contiguous stream of `steps` step images, which is all that block copies. Within a step
+// image the two K halves (chunks) are kBlockChannels * 16 bytes apart and channels 16 bytes apart, so each
+// group of 8 channels of one half is a 128-byte core matrix (LBO kBlockChannels * 16, SBO 128).
+template <int kBlockChannels>
+KCONV_HOST_DEVICE int64_t WgmmaWeightOffset(int steps, int step, int n, int e) {
+  const int group = n / kBlockChannels, channel = n % kBlockChannels;
+  return (static_cast<int64_t>(group) * steps + step) * kBlockChannels * 32 + (e / 4) * kBlockChannels * 16 +
+         channel * 16 + (e % 4) * 4;
+}
 
 namespace stem_wgmma {
 
@@ -67,7 +76,7 @@ __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot
   } else {
     asm volatile("mov.u64 %0, %%clock64;" : "=l"(t));
   }
-  const int64_t images = P.total_tiles / P.tiles_per_image;
+  const int64_t images = P.total_tiles / (P.tiles_per_image * P.channel_groups);
   reinterpret_cast<uint64_t*>(P.p.y + images * P.p.k * P.p.pq)[blockIdx.x * 16 + slot] = t;
 #else
   (void)P;
@@ -75,9 +84,9 @@ __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot
 #endif
 }
 
-template <int kMt, int kWarps, int kWsteps, int kWstages>
+template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages>
 struct Kernel {
-  static constexpr int kNt = 12;  // wgmma n96: all of the family's channels in one instruction
+  static constexpr int kChannels = kNt * 8;  // wgmma n96 (all of a tile's channels) or n48 (half of them)
   static constexpr StemLayout L = MakeStemLayout(StemConfig{kMt, kNt, kWarps, kWsteps, kWstages});
   static constexpr int kConsumers = kWarps * 32;
   static constexpr int kProducerWarps = 4;  // one for the weights, three for the bands (load parallelism)
@@ -95,12 +104,24 @@ struct Kernel {
   // 16 warps have too few registers.
   static constexpr int kAccSets = kMt == 1 && kWarps <= 8 ? 2 : 1;
   // Band rows per batch of the shift-and-round pass after a tensor copy (fewer where registers are fewer).
-  static constexpr int kRoundRows = kWarps == 4 ? 8 : kWarps == 8 ? 4 : 1;
+  // One-row tiles (N = 1) take one row per batch: each block runs this code once, from a cold instruction
+  // cache, and the shorter loop measured faster on an H200 (0.77 against 1.0 us for a band's pass).
+  static constexpr int kRoundRows = kOneRowTiles ? 1 : kWarps == 4 ? 8 : kWarps == 8 ? 4 : 1;
   static constexpr uint64_t kDescriptorHigh = uint64_t{128 >> 4} << 32;  // SBO: 8-row groups 128 bytes apart
   static_assert(kWarps % 4 == 0, "whole consumer warpgroups");
   static_assert(kConsumers >= 96, "a consumer thread per bias");
   static_assert(kWstages >= 2, "the weight pipeline needs two slots");
-  static_assert(L.weight_step_bytes == 3072, "n96 k8 steps");
+  static_assert(kNt == 12 || kNt == 6, "wgmma n96 or n48");
+  static_assert(L.weight_step_bytes == kChannels * 32, "k8 steps of kChannels channels");
+
+  // One k8 step of one m64 piece: d += a * b.
+  static __device__ __forceinline__ void Mma(float (&d)[kNt * 4], uint64_t a_desc, uint64_t b_desc) {
+    if constexpr (kNt == 12) {
+      WgmmaM64N96K8Tf32(d, a_desc, b_desc);
+    } else {
+      WgmmaM64N48K8Tf32(d, a_desc, b_desc);
+    }
+  }
 
   struct Shared {
     unsigned char* band0;  // band b at band0 + b * band_bytes (no pointer array: it would live in local memory)
@@ -129,59 +150,75 @@ struct Kernel {
     return sh;
   }
 
+  // Work item `index` is channel group index % channel_groups of output rows index / channel_groups.
   static __device__ __forceinline__ Tile TileAt(const StemWgmmaParams& P, int index) {
-    const int image = index / P.tiles_per_image;
-    return MakeTile(P.p, image, (index - image * P.tiles_per_image) * P.rows_per_tile * P.p.q);
+    const int rows = index / P.channel_groups, image = rows / P.tiles_per_image;
+    return MakeTile(P.p, image, (rows - image * P.tiles_per_image) * P.rows_per_tile * P.p.q);
+  }
+  static __device__ __forceinline__ int ChannelGroupOf(const StemWgmmaParams& P, int index) {
+    return index % P.channel_groups;
   }
 
   // After a tensor copy (which cannot round), rounds band rows worker, worker + workers, ... to TF32 in
-  // place and moves each `shift` floats left: the copy starts at column -pad_w rounded down to a multiple
+  // place and moves each kShift floats left: the copy starts at column -pad_w rounded down to a multiple
   // of 4 (an innermost start that is not 16-byte aligned faults), the chunk layout at -pad_w. Piece i (16
-  // bytes) of a row takes floats 4i + shift ... of the copy, from its pieces i and i + 1; the row's last
+  // bytes) of a row takes floats 4i + kShift ... of the copy, from its pieces i and i + 1; the row's last
   // piece, past the chunk layout's row (the host widened the pitch by 4 floats), keeps the copy's data,
   // which no real pixel reads. A lane owns pieces lane and lane + 32 (rows of at most 256 floats: the
   // host's condition for the tensor copy). kRows rows per batch, all loads before any store (__syncwarp:
-  // lanes read their neighbours' pieces), so that the batch's shared-memory latencies overlap.
-  template <int kRows>
-  static __device__ __forceinline__ void ShiftRoundBandRows(const StemParams& p, unsigned char* band, int worker,
-                                                            int workers, int shift) {
-    const int lane = threadIdx.x % 32, pieces = p.row_floats / 4, out_pieces = shift != 0 ? pieces - 1 : pieces;
+  // lanes read their neighbours' pieces), so that the batch's shared-memory latencies overlap. Branch-free:
+  // lanes without a piece load from the band's start and store nothing. With the shift a run-time value,
+  // ptxas branched per piece and waited for each piece's loads before the next (~1.5 us for a one-row
+  // tile's band on an H200).
+  template <int kRows, int kShift>
+  static __device__ __forceinline__ void ShiftRoundRows(const StemParams& p, unsigned char* band, int worker,
+                                                        int workers) {
+    const int lane = threadIdx.x % 32, pieces = p.row_floats / 4, out_pieces = kShift != 0 ? pieces - 1 : pieces;
     const int rows = p.c * p.band_rows;
+    float4* const band4 = reinterpret_cast<float4*>(band);
     for (int row0 = worker; row0 < rows; row0 += kRows * workers) {
-      float4 f[kRows][2];
+      float4 a[kRows][2], b[kRows][2];
+      bool valid[kRows][2];
+      float4* at[kRows][2];
 #pragma unroll
       for (int i = 0; i < kRows; ++i) {
-        const float4* v = reinterpret_cast<const float4*>(band + static_cast<int64_t>(row0 + i * workers) * p.row_floats * 4);
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
-          const int piece = lane + 32 * h;
-          if (row0 + i * workers >= rows || piece >= out_pieces) continue;
-          const float4 a = v[piece];
-          if (shift == 0) {
-            f[i][h] = a;
-            continue;
-          }
-          const float4 b = v[piece + 1];
-          f[i][h] = shift == 2 ? make_float4(a.z, a.w, b.x, b.y)
-                               : shift == 1 ? make_float4(a.y, a.z, a.w, b.x) : make_float4(a.w, b.x, b.y, b.z);
+          const int row = row0 + i * workers, piece = lane + 32 * h;
+          valid[i][h] = row < rows && piece < out_pieces;
+          at[i][h] = valid[i][h] ? band4 + static_cast<int64_t>(row) * pieces + piece : band4;
+          a[i][h] = at[i][h][0];
+          if constexpr (kShift != 0) b[i][h] = at[i][h][1];
         }
       }
       __syncwarp();
 #pragma unroll
       for (int i = 0; i < kRows; ++i) {
-        float4* v = reinterpret_cast<float4*>(band + static_cast<int64_t>(row0 + i * workers) * p.row_floats * 4);
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
-          const int piece = lane + 32 * h;
-          if (row0 + i * workers >= rows || piece >= out_pieces) continue;
-          float4 g = f[i][h];
+          float4 g = a[i][h];
+          if constexpr (kShift == 1) g = make_float4(a[i][h].y, a[i][h].z, a[i][h].w, b[i][h].x);
+          if constexpr (kShift == 2) g = make_float4(a[i][h].z, a[i][h].w, b[i][h].x, b[i][h].y);
+          if constexpr (kShift == 3) g = make_float4(a[i][h].w, b[i][h].x, b[i][h].y, b[i][h].z);
           g.x = __uint_as_float(ToTf32(g.x));
           g.y = __uint_as_float(ToTf32(g.y));
           g.z = __uint_as_float(ToTf32(g.z));
           g.w = __uint_as_float(ToTf32(g.w));
-          v[piece] = g;
+          if (valid[i][h]) *at[i][h] = g;
         }
       }
+    }
+  }
+
+  // ShiftRoundRows for the launch's shift (0-3 floats), chosen once.
+  template <int kRows>
+  static __device__ __forceinline__ void ShiftRoundBandRows(const StemParams& p, unsigned char* band, int worker,
+                                                            int workers, int shift) {
+    switch (shift) {
+      case 0: ShiftRoundRows<kRows, 0>(p, band, worker, workers); break;
+      case 1: ShiftRoundRows<kRows, 1>(p, band, worker, workers); break;
+      case 2: ShiftRoundRows<kRows, 2>(p, band, worker, workers); break;
+      default: ShiftRoundRows<kRows, 3>(p, band, worker, workers); break;
     }
   }
 
@@ -283,13 +320,14 @@ struct Kernel {
       const unsigned char* w = reinterpret_cast<const unsigned char*>(p.w_packed);
       uint32_t g = 0;  // weight stages issued so far
       for (int index = first_tile; index < end_tile; ++index) {
+        const unsigned char* w_group = w + static_cast<int64_t>(ChannelGroupOf(P, index)) * p.steps * L.weight_step_bytes;
         for (int s = 0; s < stages; ++s, ++g) {
           const uint32_t slot = g % kWstages;
           if (g >= kWstages) MbarrierWait(sh.empty + 8 * slot, (g / kWstages - 1) & 1);
           if (lane == 0) {
             MbarrierArriveExpectTx(sh.full + 8 * slot, L.weight_stage_bytes);
             BulkCopyToShared(sh.weights + slot * L.weight_stage_bytes,
-                             w + static_cast<int64_t>(s) * L.weight_stage_bytes, L.weight_stage_bytes,
+                             w_group + static_cast<int64_t>(s) * L.weight_stage_bytes, L.weight_stage_bytes,
                              sh.full + 8 * slot);
             if (g == stages - 1) TimelineStamp(P, 7);
           }
@@ -370,20 +408,20 @@ struct Kernel {
 #pragma unroll
       for (int mi = 0; mi < kMt; ++mi) a_low[mi] = (SharedAddress(sh.Band(b)) + piece_offset[mi]) >> 4;
       // kAccSets accumulator sets per piece, steps alternating between them (summed at the end).
-      float acc[kAccSets][kMt][48];
+      float acc[kAccSets][kMt][kNt * 4];
 #pragma unroll
       for (int set = 0; set < kAccSets; ++set)
 #pragma unroll
         for (int mi = 0; mi < kMt; ++mi)
 #pragma unroll
-          for (int i = 0; i < 48; ++i) acc[set][mi][i] = 0.f;
+          for (int i = 0; i < kNt * 4; ++i) acc[set][mi][i] = 0.f;
       MbarrierWait(sh.band_full + 8 * b, (local >> 1) & 1);
       if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 9 : 2);
 
       for (int s = 0; s < stages; ++s, ++g) {
         const uint32_t slot = g % kWstages;
         MbarrierWait(sh.full + 8 * slot, (g / kWstages) & 1);
-        const uint32_t b_low = ((sh.weights + slot * L.weight_stage_bytes) >> 4) | ((96 * 16 >> 4) << 16);
+        const uint32_t b_low = ((sh.weights + slot * L.weight_stage_bytes) >> 4) | ((kChannels * 16 >> 4) << 16);
         WgmmaFence();
 #pragma unroll
         for (int ks = 0; ks < kWsteps; ++ks) {
@@ -391,7 +429,7 @@ struct Kernel {
           const uint64_t b_desc = kDescriptorHigh | (b_low + ks * (L.weight_step_bytes >> 4));
 #pragma unroll
           for (int mi = 0; mi < kMt; ++mi) {
-            WgmmaM64N96K8Tf32(acc[ks % kAccSets][mi], kDescriptorHigh | (a_low[mi] + step_delta), b_desc);
+            Mma(acc[ks % kAccSets][mi], kDescriptorHigh | (a_low[mi] + step_delta), b_desc);
           }
         }
         WgmmaCommitGroup();
@@ -406,24 +444,25 @@ struct Kernel {
 #pragma unroll
       for (int mi = 0; mi < kMt; ++mi)
 #pragma unroll
-        for (int i = 0; i < 48; ++i) {
+        for (int i = 0; i < kNt * 4; ++i) {
 #pragma unroll
           for (int set = 0; set < kAccSets; ++set) FenceOperand(acc[set][mi][i]);
 #pragma unroll
           for (int set = 1; set < kAccSets; ++set) acc[0][mi][i] += acc[set][mi][i];
         }
 
-      // The epilogue over the finished band, which holds all 96 staged channels of the tile.
+      // The epilogue over the finished band, which holds the tile's kChannels staged channels.
       consumers_sync();  // every warpgroup's wgmma reads of the band are done
+      float* staged = reinterpret_cast<float*>(sh.Band(b));
+      StageTile<kMt, 0, kNt>(staged, P.staging_stride, first, rows,
+                             [&](int mi, int ni, int v) { return acc[0][mi][4 * ni + v]; });
+      consumers_sync();
+      if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 11 : 4);
       // A one-row tile's runs are q pixels (two 32-pixel chunks for AlexNet), a 4-row tile's 4 q.
       constexpr int kChunks = kOneRowTiles ? 2 : 8;
-      StoreTile<kMt, 0, kNt, kChunks>(p, tile, reinterpret_cast<float*>(sh.Band(b)), P.staging_stride,
-                                      P.rows_per_tile * p.q, kWarps, first, rows, sh.bias,
-                                      [&](int mi, int ni, int v) { return acc[0][mi][4 * ni + v]; },
-                                      [&] {
-                                        consumers_sync();
-                                        if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 11 : 4);
-                                      });
+      const int channel0 = ChannelGroupOf(P, index) * kChannels;
+      WriteTile<kChunks, kOneRowTiles ? 4 : 1>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
+                                               channel0 + kChannels, warp, kWarps, sh.bias);
       FenceProxyAsyncShared();  // this thread's accesses to the band come before the next copy into it
       MbarrierArrive(sh.band_empty + 8 * b);
       if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 12 : 5);
@@ -469,11 +508,12 @@ struct Kernel {
 // Two stable extern "C" entry points per config: the convolution and its weight packer. `warps` counts the
 // consumer warps; the producer warpgroup comes on top.
 #define KCONV_DEFINE_STEM_WGMMA_TF32(NAME, MT, NT, WARPS, WSTEPS, WSTAGES)                            \
-  static_assert(NT == 12, "the wgmma stem family computes 96 channels per block");                    \
   extern "C" __global__ void __launch_bounds__(WARPS * 32 + 128, 1)                                   \
       NAME(const __grid_constant__ kconv::StemWgmmaParams params) {                                   \
-    kconv::stem_wgmma::Kernel<MT, WARPS, WSTEPS, WSTAGES>::Run(params);                               \
+    kconv::stem_wgmma::Kernel<MT, NT, WARPS, WSTEPS, WSTAGES>::Run(params);                           \
   }                                                                                                   \
   extern "C" __global__ void NAME##_pack_weights(const kconv::StemPackParams params) {                \
-    kconv::stem::PackWeights(params, kconv::WgmmaWeightOffset);                                       \
+    kconv::stem::PackWeights(params, [&](int step, int n, int e) {                                    \
+      return kconv::WgmmaWeightOffset<NT * 8>(params.steps, step, n, e);                              \
+    });                                                                                               \
   }

@@ -59,7 +59,9 @@ double EstimatePersistentStemCost(const ConvShape& s, const StemConfig& config, 
   const StemLayout layout = MakeStemLayout(config);
   const int64_t tiles = MakeStemPlanData(s, config, StemKernel::kPersistent, device.sm_count).total_tiles;
   const int64_t per_block = (tiles + device.sm_count - 1) / device.sm_count;
-  return static_cast<double>(per_block) * (layout.tile_pixels + 64);
+  // A tile's math and writes scale with its pixels times channels (96 for n96 configs); its band copy and
+  // latency chain do not (the 64).
+  return static_cast<double>(per_block) * (layout.tile_pixels * config.nt / 12.0 + 64);
 }
 
 absl::Status ConfigAccepts(const ConvShape& s, const KernelConfig& config, const DeviceLimits& device) {

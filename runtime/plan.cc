@@ -182,6 +182,7 @@ absl::Status Plan::Launch(const TensorPointers& t, CUstream stream) const {
       persistent.use_tma = EncodeBandMap(device_->api(), shape_, *stem_, t.x, persistent.band_map) ? 1 : 0;
       persistent.band_box_bytes = stem_->band_box_bytes;
       persistent.tiles_per_image = stem_->tiles_per_image;
+      persistent.channel_groups = stem_->channel_groups;
       persistent.total_tiles = stem_->total_tiles;
       persistent.rows_per_tile = stem_->rows_per_tile;
       persistent.segments = stem_->segments;

@@ -73,7 +73,10 @@ absl::Status StemAccepts(const ConvShape& s, const StemConfig& config, int max_s
   auto no = [](auto... why) { return absl::UnimplementedError(absl::StrCat("stem family: ", why...)); };
   if (s.stride_w != 4) return no("needs a horizontal stride of 4 (the chunk layout), got ", s.stride_w);
   if (s.dil_h != 1 || s.dil_w != 1) return no("needs dilation 1");
-  if (s.k > config.nt * 8) return no(s.k, " output channels exceed the config's ", config.nt * 8);
+  // The persistent kernel splits more channels than one config computes over blocks (channel groups), up to
+  // the 96 its bias table holds.
+  const int64_t max_k = kernel == StemKernel::kPersistent ? 96 : config.nt * 8;
+  if (s.k > max_k) return no(s.k, " output channels exceed the config's ", max_k);
   if (s.n > 65535) return no("N = ", s.n, " exceeds the grid's 65535 images");
   for (int64_t extent : {s.h + 2 * s.pad_h, s.w + 2 * s.pad_w, s.p * s.q, s.c * s.h * s.w, s.k * s.p * s.q}) {
     if (extent > kInt32Max / 2) return no("an extent (", extent, ") exceeds the 32-bit index range");
@@ -83,7 +86,8 @@ absl::Status StemAccepts(const ConvShape& s, const StemConfig& config, int max_s
     return no("an output row of ", s.q, " pixels is ", g.segments, " m64 pieces, which do not divide the config's ",
               MakeStemLayout(config).tile_pixels / 64);
   }
-  if (g.tiles * s.n > kInt32Max) return no(g.tiles * s.n, " tiles exceed the 32-bit tile index");
+  const int64_t tiles = g.tiles * s.n * CeilDiv(s.k, config.nt * 8);
+  if (tiles > kInt32Max) return no(tiles, " tiles exceed the 32-bit tile index");
   if (g.chunks > kStemMaxChunks) return no("C*R*ceil(S/4) = ", g.chunks, " chunks exceed ", kStemMaxChunks);
   if (g.shared_bytes > max_shared_bytes) {
     return no("needs ", g.shared_bytes, " bytes of shared memory per block; the device allows ", max_shared_bytes);
@@ -120,13 +124,15 @@ StemPlanData MakeStemPlanData(const ConvShape& s, const StemConfig& config, Stem
     const int64_t j = k % g.j, r = (k / g.j) % s.r, c = k / (g.j * s.r);
     p.chunk_offset[chunk] = static_cast<int32_t>((c * g.band_rows + r) * g.row_floats * 4 + j * 16);
   }
+  const int32_t groups = static_cast<int32_t>(CeilDiv(s.k, config.nt * 8));
   d.pack = StemPackParams{nullptr, nullptr, p.k, p.c, static_cast<int32_t>(s.r), static_cast<int32_t>(s.s),
-                          static_cast<int32_t>(g.j), config.nt * 8, p.steps};
+                          static_cast<int32_t>(g.j), groups * config.nt * 8, p.steps};
   d.geometry = LaunchGeometry{static_cast<uint32_t>(g.tiles), static_cast<uint32_t>(s.n),
                               static_cast<uint32_t>(layout.threads), static_cast<uint32_t>(g.shared_bytes)};
-  d.packed_weight_bytes = int64_t{p.steps} * layout.weight_step_bytes;
+  d.packed_weight_bytes = int64_t{groups} * p.steps * layout.weight_step_bytes;
   d.tiles_per_image = static_cast<int32_t>(g.tiles);
-  d.total_tiles = static_cast<int32_t>(g.tiles * s.n);
+  d.channel_groups = groups;
+  d.total_tiles = static_cast<int32_t>(g.tiles * s.n * groups);
   d.band_box_bytes = static_cast<int32_t>(s.c * g.band_rows * g.row_floats * 4);
   d.rows_per_tile = static_cast<int32_t>(g.rows_per_tile);
   d.segments = static_cast<int32_t>(g.segments);

@@ -19,7 +19,8 @@ struct StemPlanData {
   int64_t packed_weight_bytes;
   // Persistent (Hopper) kernel only:
   int32_t tiles_per_image;
-  int32_t total_tiles;
+  int32_t channel_groups;      // ceil(k / the config's channels)
+  int32_t total_tiles;         // N * tiles_per_image * channel_groups
   int32_t band_box_bytes;      // what one band copy delivers (params.band_bytes is the buffer stride)
   int32_t rows_per_tile;       // whole output rows per tile
   int32_t segments;            // m64 pieces per output row

@@ -65,6 +65,10 @@ TEST_CASE("config_choice.large_batches_take_large_tiles_small_ones_small_tiles")
     REQUIRE(one.ok());
     CHECK(kconv::MakeStemLayout(kconv::StemConfigOf(configs[*large])).tile_pixels == 256);
     CHECK(kconv::MakeStemLayout(kconv::StemConfigOf(configs[*one])).tile_pixels == 64);
+    // At N = 1 the 55 one-row tiles leave SMs idle, so each tile's channels are split over two blocks (n48);
+    // at N = 256 there is work for every SM without splitting.
+    CHECK(kconv::StemConfigOf(configs[*one]).nt == 6);
+    CHECK(kconv::StemConfigOf(configs[*large]).nt == 12);
   }
   auto tiny = kconv::ChooseConfig(Validated(kconv_test::Shape{1, 3, 8, 8, 8, 3, 3}), kH100, false);
   REQUIRE(tiny.ok());

@@ -14,6 +14,7 @@ namespace {
 constexpr int kHopperSharedBytes = 227 * 1024;
 constexpr kconv::StemConfig kRows4{2, 12, 8, 5, 3};  // stem_wgmma_tf32/m256n96_w8_k5x3: 4 m64 pieces
 constexpr kconv::StemConfig kRows1{1, 12, 4, 5, 4};  // stem_wgmma_tf32/m64n96_w4_k5x4: 1 m64 piece
+constexpr kconv::StemConfig kHalf1{1, 6, 4, 5, 10};  // stem_wgmma_tf32/m64n48_w4_k5x10: 48 channels
 
 using kconv_test::Validated;
 
@@ -74,4 +75,36 @@ TEST_CASE("stem_family.persistent_kernel_refuses_rows_that_do_not_divide_into_it
   const kconv::StemPlanData d = kconv::MakeStemPlanData(s, kRows4, kconv::StemKernel::kPersistent, 132);
   CHECK(d.segments == 2);
   CHECK(d.rows_per_tile == 2);
+}
+
+TEST_CASE("stem_family.n48_configs_split_a_tiles_channels_over_blocks") {
+  // AlexNet at N = 1: 55 one-row tiles, each computed by two blocks of 48 channels, which stream their
+  // own contiguous half of the packed weights.
+  const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(1));
+  REQUIRE(kconv::StemAccepts(s, kHalf1, kHopperSharedBytes, kconv::StemKernel::kPersistent).ok());
+  const kconv::StemPlanData d = kconv::MakeStemPlanData(s, kHalf1, kconv::StemKernel::kPersistent, 132);
+  CHECK(d.channel_groups == 2);
+  CHECK(d.tiles_per_image == 55);
+  CHECK(d.total_tiles == 110);
+  CHECK(d.geometry.grid_x == 110);
+  CHECK(d.pack.channels == 96);
+  CHECK(d.packed_weight_bytes == 2 * d.params.steps * 48 * 32);
+  CHECK(d.params.band_bytes >= 48 * d.staging_stride * 4);  // 48 staged channels fit in a band buffer
+  // Past the SM count the blocks walk several (row tile, channel group) items.
+  const kconv::StemPlanData many =
+      kconv::MakeStemPlanData(Validated(kconv_test::AlexNetConv1(4)), kHalf1, kconv::StemKernel::kPersistent, 132);
+  CHECK(many.total_tiles == 4 * 55 * 2);
+  CHECK(many.geometry.grid_x == 132);
+  // 48 channels or fewer need one group; more than 96 are refused (the kernel's bias table), and the
+  // block-per-tile kernel stays limited to its config's channels.
+  kconv_test::Shape narrow = kconv_test::AlexNetConv1(1);
+  narrow.k = 40;
+  CHECK(kconv::MakeStemPlanData(Validated(narrow), kHalf1, kconv::StemKernel::kPersistent, 132).channel_groups == 1);
+  kconv_test::Shape wide = kconv_test::AlexNetConv1(1);
+  wide.k = 97;
+  CHECK(absl::IsUnimplemented(
+      kconv::StemAccepts(Validated(wide), kHalf1, kHopperSharedBytes, kconv::StemKernel::kPersistent)));
+  narrow.k = 64;
+  CHECK(absl::IsUnimplemented(
+      kconv::StemAccepts(Validated(narrow), kHalf1, kHopperSharedBytes, kconv::StemKernel::kBlockPerTile)));
 }
