@@ -57,14 +57,23 @@ TEST_CASE("config_choice.large_batches_take_large_tiles_small_ones_small_tiles")
     }
   }
   if (hopper_built) {
-    // The persistent Hopper family: 256-pixel tiles at large batches, 64-pixel tiles at N = 1, where a
-    // larger tile leaves most SMs idle.
+    // The persistent Hopper family: 3-row tiles over three consumer warpgroups at large batches (measured
+    // fastest), 64-pixel tiles at N = 1, where a larger tile leaves most SMs idle.
     auto large = kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(256)), kH100, false);
     auto one = kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(1)), kH100, false);
     REQUIRE(large.ok());
     REQUIRE(one.ok());
-    CHECK(kconv::MakeStemLayout(kconv::StemConfigOf(configs[*large])).tile_pixels == 256);
+    CHECK(std::string(configs[*large].full_name) == "stem_wgmma_tf32/m192n96_w12_k5x5");
+    auto medium = kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(32)), kH100, false);
+    REQUIRE(medium.ok());
+    CHECK(*medium == *large);
     CHECK(kconv::MakeStemLayout(kconv::StemConfigOf(configs[*one])).tile_pixels == 64);
+    // Rows of 99 pixels are two m64 pieces, which three pieces per tile cannot hold: 256-pixel tiles.
+    kconv_test::Shape wide = kconv_test::AlexNetConv1(256);
+    wide.w = 400;
+    auto wide_choice = kconv::ChooseConfig(Validated(wide), kH100, false);
+    REQUIRE(wide_choice.ok());
+    CHECK(kconv::MakeStemLayout(kconv::StemConfigOf(configs[*wide_choice])).tile_pixels == 256);
     // At N = 1 the 55 one-row tiles leave SMs idle, so each tile's channels are split over two blocks (n48);
     // at N = 256 there is work for every SM without splitting.
     CHECK(kconv::StemConfigOf(configs[*one]).nt == 6);
