@@ -234,7 +234,7 @@ struct Kernel {
   // pass waits for its loads, so fewer passes mean less latency when the rows of one channel are too few
   // to fill a pass. Measured on an H200: across channels gains ~1 us at N = 1 (one-row tiles, whose
   // channels have the kernel's height of rows); for 4-row tiles at N = 256 it ranged from 3% slower
-  // (the default, m256n96_w4_k5x3) to 4.5% faster (m256n96_w8_k5x3), so those keep a pass per channel.
+  // (m256n96_w4_k5x3, then the default) to 4.5% faster (m256n96_w8_k5x3), so those keep a pass per channel.
   template <int kElements, bool kAcrossChannels, int kRows>
   static __device__ __forceinline__ void CopyBandRows(const StemParams& p, const Tile& tile, unsigned char* band,
                                                       int worker, int workers) {
@@ -458,7 +458,7 @@ struct Kernel {
                              [&](int mi, int ni, int v) { return acc[0][mi][4 * ni + v]; });
       consumers_sync();
       if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 11 : 4);
-      // A one-row tile's runs are q pixels (two 32-pixel chunks for AlexNet), a 4-row tile's 4 q.
+      // A one-row tile's runs are q pixels (two 32-pixel chunks for AlexNet), a 3- or 4-row tile's 3 q or 4 q.
       constexpr int kChunks = kOneRowTiles ? 2 : 8;
       const int channel0 = ChannelGroupOf(P, index) * kChannels;
       WriteTile<kChunks, kOneRowTiles ? 4 : 1>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
