@@ -130,8 +130,9 @@ __device__ __forceinline__ void StageTile(float* staged, int stride, const int (
 // and a store. Measured on an H200 (bench/NOTES.md, v6), the write phase of a 4-row tile: ~4.3 us when each
 // lane read, added and wrote one pixel at a time; ~3.3 us like this; ~4.3 us again with 16-byte loads and
 // stores from rows staged at their run's 16-byte phase; ~19 us walking (channel, chunk) items with index
-// arithmetic of their own. With few chunks per span (one-row tiles) kChannels channels are read before any
-// is written, so that kChannels * kChunks loads are in flight.
+// arithmetic of their own. kChannels channels are read before any is written (kChannels * kChunks loads in
+// flight); 4 for one-row tiles measured 0.2-0.3 us slower at N = 1 than 1, where each block runs this code
+// once from a cold instruction cache (bench/NOTES.md, v8).
 template <int kChunks, int kChannels = 1>
 __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile, const float* staged, int stride,
                                           int tile_pixels, int n_begin, int n_end, int worker, int workers,

@@ -461,8 +461,8 @@ struct Kernel {
       // A one-row tile's runs are q pixels (two 32-pixel chunks for AlexNet), a 3- or 4-row tile's 3 q or 4 q.
       constexpr int kChunks = kOneRowTiles ? 2 : 8;
       const int channel0 = ChannelGroupOf(P, index) * kChannels;
-      WriteTile<kChunks, kOneRowTiles ? 4 : 1>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
-                                               channel0 + kChannels, warp, kWarps, sh.bias);
+      WriteTile<kChunks>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0, channel0 + kChannels,
+                         warp, kWarps, sh.bias);
       FenceProxyAsyncShared();  // this thread's accesses to the band come before the next copy into it
       MbarrierArrive(sh.band_empty + 8 * b);
       if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 12 : 5);
