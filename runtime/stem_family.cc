@@ -23,6 +23,7 @@ struct StemGeometry {
   int64_t segments;    // persistent kernel: m64 pieces per output row
   int64_t rows_per_tile;  // persistent kernel: whole output rows per tile (0: the pieces do not divide)
   int64_t staging_stride;  // persistent kernel: floats between staged channel rows
+  int64_t channel_groups;  // ceil(K / the config's channels): blocks that share a tile's channels
 };
 
 // The band is every input row a tile touches: from its first output row to its last, plus the kernel's
@@ -32,6 +33,7 @@ StemGeometry GeometryOf(const ConvShape& s, const StemConfig& config, StemKernel
   StemGeometry g{};
   g.j = CeilDiv(s.s, 4);
   g.chunks = CeilDiv(s.r * s.c * g.j, 2 * config.wsteps) * 2 * config.wsteps;
+  g.channel_groups = CeilDiv(s.k, int64_t{config.nt} * 8);
   g.row_floats = 4 * (s.q + g.j - 1);
   // The persistent kernel's tensor copy starts a 16-byte step left of -pad_w when pad_w % 4 != 0 and
   // its producers shift each row into place; the wider pitch keeps that shift within the row.
@@ -86,7 +88,7 @@ absl::Status StemAccepts(const ConvShape& s, const StemConfig& config, int max_s
     return no("an output row of ", s.q, " pixels is ", g.segments, " m64 pieces, which do not divide the config's ",
               MakeStemLayout(config).tile_pixels / 64);
   }
-  const int64_t tiles = g.tiles * s.n * CeilDiv(s.k, config.nt * 8);
+  const int64_t tiles = g.tiles * s.n * g.channel_groups;
   if (tiles > kInt32Max) return no(tiles, " tiles exceed the 32-bit tile index");
   if (g.chunks > kStemMaxChunks) return no("C*R*ceil(S/4) = ", g.chunks, " chunks exceed ", kStemMaxChunks);
   if (g.shared_bytes > max_shared_bytes) {
@@ -124,7 +126,7 @@ StemPlanData MakeStemPlanData(const ConvShape& s, const StemConfig& config, Stem
     const int64_t j = k % g.j, r = (k / g.j) % s.r, c = k / (g.j * s.r);
     p.chunk_offset[chunk] = static_cast<int32_t>((c * g.band_rows + r) * g.row_floats * 4 + j * 16);
   }
-  const int32_t groups = static_cast<int32_t>(CeilDiv(s.k, config.nt * 8));
+  const int32_t groups = static_cast<int32_t>(g.channel_groups);
   d.pack = StemPackParams{nullptr, nullptr, p.k, p.c, static_cast<int32_t>(s.r), static_cast<int32_t>(s.s),
                           static_cast<int32_t>(g.j), groups * config.nt * 8, p.steps};
   d.geometry = LaunchGeometry{static_cast<uint32_t>(g.tiles), static_cast<uint32_t>(s.n),
