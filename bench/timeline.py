@@ -4,7 +4,7 @@ a build with -DKCONV_TIMELINE (KCONV_NVCC_FLAGS) writes past the end of the outp
 the range over blocks in microseconds after the earliest block's start.
 
 Usage (GPU machine): python3 bench/timeline.py --lib path/to/timeline-build/libkconv.so --n 1 [--config NAME]
-Stamps (ptx/stem_wgmma_tf32.cuh): see NAMES; "tile 0" and "tile 1" are the block's first two tiles, as the
+Stamps (families/stem_wgmma_tf32/kernel.cuh): see NAMES; "tile 0" and "tile 1" are the block's first two tiles, as the
 consumer warp 0 sees them (band ready: its wait returned; staged: accumulators in shared memory, before the
 global writes).
 """

@@ -195,8 +195,9 @@ absl::Status ValidateAutotuneOptions(const AutotuneOptions& options, const Tenso
   return absl::OkStatus();
 }
 
-absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& device, const ConvShape& shape,
-                                        const TensorPointers& given, CUstream stream, const AutotuneOptions& options) {
+absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& device, TunedConfigs& tuned,
+                                        const ConvShape& shape, const TensorPointers& given, CUstream stream,
+                                        const AutotuneOptions& options) {
   KCONV_RETURN_IF_ERROR(ValidateAutotuneOptions(options, given));
   const DriverApi* api = device->api();
   ScopedCuContext scoped(api, device->cu_context());
@@ -220,7 +221,7 @@ absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& de
   KCONV_RETURN_IF_ERROR(CheckTensorPointers(shape, t));
 
   AutotuneReport report;
-  KCONV_ASSIGN_OR_RETURN(const DeviceContext::Choice choice, device->ChooseFor(shape));
+  KCONV_ASSIGN_OR_RETURN(const TunedConfigs::Choice choice, tuned.ChooseFor(shape));
   report.original = choice.config;
   report.original_source = choice.source;
 
@@ -314,13 +315,13 @@ absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& de
   report.decision = DecideTuning(timings[0], timings, options.min_gain, names);
 
   if (options.store) {
-    device->RememberTuned(shape, report.decision.winner);
-    if (!device->tuning_cache_path().empty()) {
+    tuned.Remember(shape, report.decision.winner);
+    if (!tuned.cache_path().empty()) {
       const CandidateTiming& w = *std::find_if(timings.begin(), timings.end(), [&](const CandidateTiming& c) {
         return c.config == report.decision.winner;
       });
       std::string problem;
-      KCONV_RETURN_IF_ERROR(StoreTuningResult(device->tuning_cache_path(), device->TuningKeyOf(shape),
+      KCONV_RETURN_IF_ERROR(StoreTuningResult(tuned.cache_path(), tuned.KeyOf(shape),
                                               {configs[w.config].full_name, w.median_us, w.p10_us, w.p90_us}, &problem));
       if (!problem.empty()) fprintf(stderr, "kconv: %s (replaced)\n", problem.c_str());
       report.stored_in_file = true;

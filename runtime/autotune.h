@@ -15,6 +15,7 @@
 #include "runtime/conv_shape.h"
 #include "runtime/device_context.h"
 #include "runtime/plan.h"
+#include "runtime/tuned_configs.h"
 #include "runtime/tuning_policy.h"
 
 namespace kconv {
@@ -45,7 +46,7 @@ struct CandidateReport {
 
 struct AutotuneReport {
   int original = -1;                    // the config kconv chose before tuning
-  const char* original_source = "";    // DeviceContext::Choice::source: where the original came from
+  const char* original_source = "";    // TunedConfigs::Choice::source: where the original came from
   TuningDecision decision;              // the config kept, and why
   std::vector<CandidateReport> candidates;  // the original first
   std::vector<std::string> skipped;     // candidates that could not run: "config: why"
@@ -57,8 +58,10 @@ absl::Status ValidateAutotuneOptions(const AutotuneOptions& options, const Tenso
 
 // Times the candidates on `stream` (synchronising it) with `tensors` where non-zero, scratch memory
 // (random inputs, freed before returning) where zero. tensors.y is used only with options.write_output.
-absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& device, const ConvShape& shape,
-                                        const TensorPointers& tensors, CUstream stream, const AutotuneOptions& options);
+// The original is the config `tuned` gives; with options.store the winner is remembered there.
+absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& device, TunedConfigs& tuned,
+                                        const ConvShape& shape, const TensorPointers& tensors, CUstream stream,
+                                        const AutotuneOptions& options);
 
 // The median and the 10th and 90th percentiles of `samples` (interpolated), for config `config`.
 CandidateTiming Summarise(int config, std::vector<double> samples);

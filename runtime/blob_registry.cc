@@ -6,21 +6,6 @@
 
 namespace kconv {
 
-Family FamilyOf(const KernelConfig& config) {
-  const absl::string_view family = config.family;
-  if (family == "stem_tf32") return Family::kStemTf32;
-  if (family == "stem_wgmma_tf32") return Family::kStemWgmmaTf32;
-  return Family::kImplicitGemmTf32;
-}
-
-TileConfig ImplicitGemmTile(const KernelConfig& c) {
-  return TileConfig{c.values[0], c.values[1], c.values[2], c.values[3], c.values[4]};
-}
-
-StemConfig StemConfigOf(const KernelConfig& c) {
-  return StemConfig{c.values[0], c.values[1], c.values[2], c.values[3], c.values[4]};
-}
-
 absl::StatusOr<int> FindConfig(absl::string_view name) {
   const auto configs = Configs();
   int match = -1;

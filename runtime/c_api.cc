@@ -2,6 +2,7 @@
 // plus the thread's last-error message. Nothing below this file knows the C status codes; nothing here
 // lets an exception out.
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <algorithm>
@@ -19,10 +20,15 @@
 #include "runtime/host_conv.h"
 #include "runtime/plan.h"
 #include "runtime/status_macros.h"
+#include "runtime/struct_versions.h"
+#include "runtime/tuned_configs.h"
 #include "runtime/versioned_struct.h"
 
 struct kconv_context {
+  kconv_context(std::shared_ptr<kconv::DeviceContext> d, std::string tuning_cache_path)
+      : device(d), tuned(std::move(d), std::move(tuning_cache_path)) {}
   std::shared_ptr<kconv::DeviceContext> device;
+  kconv::TunedConfigs tuned;  // where plans without a named config take theirs
   absl::Mutex mu;
   // kconv_forward's plans, one per descriptor. Bounded: cleared when it would exceed kMaxCachedPlans.
   absl::flat_hash_map<kconv::ConvShapeKey, std::shared_ptr<const kconv::Plan>> plans ABSL_GUARDED_BY(mu);
@@ -41,7 +47,32 @@ namespace {
 
 constexpr size_t kMaxCachedPlans = 256;
 
-thread_local std::string last_error;
+// The calling thread's last failure message. A plain array, not a std::string: a thread_local with a
+// destructor registers it with the C runtime (__cxa_thread_atexit), which keeps the library mapped after
+// dlclose for as long as the thread lives.
+thread_local char last_error[KCONV_ERROR_MESSAGE_CAPACITY];
+
+// Copies `text` into `out` (capacity bytes, capacity > 0), cut to fit with "..." at the end.
+void CopyMessage(const std::string& text, char* out, size_t capacity) {
+  if (text.size() < capacity) {
+    memcpy(out, text.c_str(), text.size() + 1);
+    return;
+  }
+  constexpr char kCut[] = "...";
+  const size_t keep = capacity > sizeof(kCut) ? capacity - sizeof(kCut) : 0;
+  memcpy(out, text.data(), keep);
+  memcpy(out + keep, kCut, std::min(sizeof(kCut), capacity - keep));
+  out[capacity - 1] = '\0';
+}
+
+// Writes one call's outcome into the caller's kconv_error, as far as its struct_size reaches.
+void WriteError(kconv_error* error, kconv_status status, const std::string& message) {
+  if (error == nullptr || error->struct_size < offsetof(kconv_error, status) + sizeof(error->status)) return;
+  error->status = status;
+  if (error->struct_size <= offsetof(kconv_error, message)) return;
+  const size_t capacity = std::min(error->struct_size - offsetof(kconv_error, message), sizeof(error->message));
+  CopyMessage(message, error->message, capacity);
+}
 
 kconv_status ToC(absl::StatusCode code) {
   switch (code) {
@@ -57,22 +88,34 @@ kconv_status ToC(absl::StatusCode code) {
   }
 }
 
-kconv_status Report(const char* function, const absl::Status& status) {
-  if (status.ok()) return KCONV_STATUS_OK;
-  last_error = absl::StrCat(function, ": ", status.message());
-  return ToC(status.code());
+// Records a call's outcome: on failure in the thread's last error and, when given, in `error`.
+kconv_status Report(const char* function, const absl::Status& status, kconv_error* error = nullptr) {
+  if (status.ok()) {
+    WriteError(error, KCONV_STATUS_OK, "");
+    return KCONV_STATUS_OK;
+  }
+  const kconv_status code = ToC(status.code());
+  try {
+    const std::string message = absl::StrCat(function, ": ", status.message());
+    CopyMessage(message, last_error, sizeof(last_error));
+    WriteError(error, code, message);
+  } catch (...) {  // no memory for the message: keep the status
+    CopyMessage("out of host memory for the error message", last_error, sizeof(last_error));
+    WriteError(error, code, "out of host memory for the error message");
+  }
+  return code;
 }
 
 // Runs `body` (returning absl::Status) and reports its outcome; std::bad_alloc becomes
 // RESOURCE_EXHAUSTED and any other exception INTERNAL, so none crosses the C boundary.
 template <typename Body>
-kconv_status Guard(const char* function, Body&& body) {
+kconv_status Guard(const char* function, kconv_error* error, Body&& body) {
   try {
-    return Report(function, body());
+    return Report(function, body(), error);
   } catch (const std::bad_alloc&) {
-    return Report(function, absl::ResourceExhaustedError("out of host memory"));
+    return Report(function, absl::ResourceExhaustedError("out of host memory"), error);
   } catch (...) {
-    return Report(function, absl::InternalError("unexpected C++ exception"));
+    return Report(function, absl::InternalError("unexpected C++ exception"), error);
   }
 }
 
@@ -108,7 +151,7 @@ absl::StatusOr<kconv::AutotuneOptions> AutotuneOptionsFrom(const kconv_autotune_
   kconv_autotune_options o = DefaultAutotuneOptions();
   if (options != nullptr) {
     KCONV_ASSIGN_OR_RETURN(o, kconv::ReadVersionedStruct(options, DefaultAutotuneOptions(),
-                                                         sizeof(kconv_autotune_options), "options"));
+                                                         kconv::kAutotuneOptionsVersions, "options"));
   }
   if (o.mode != KCONV_AUTOTUNE_MICRO && o.mode != KCONV_AUTOTUNE_FULL) {
     return absl::InvalidArgumentError(absl::StrCat("options->mode = ", o.mode, " is not a kconv_autotune_mode"));
@@ -133,13 +176,31 @@ absl::StatusOr<kconv::AutotuneOptions> AutotuneOptionsFrom(const kconv_autotune_
   return out;
 }
 
+// The config the caller names in `options`, or -1 when it names none.
 absl::StatusOr<int> ConfigFromOptions(const kconv_plan_options* options) {
   if (options == nullptr) return -1;
-  KCONV_ASSIGN_OR_RETURN(const kconv_plan_options o,
-                         kconv::ReadVersionedStruct(options, DefaultPlanOptions(), sizeof(kconv_plan_options), "options"));
+  KCONV_ASSIGN_OR_RETURN(const kconv_plan_options o, kconv::ReadVersionedStruct(options, DefaultPlanOptions(),
+                                                                                 kconv::kPlanOptionsVersions, "options"));
   if (o.config_name == nullptr) return -1;
   return kconv::FindConfig(o.config_name);
 }
+
+// A plan of the named config, or else of the config the context's tuned-result memory gives.
+absl::StatusOr<std::unique_ptr<kconv::Plan>> CreatePlan(kconv_context* context, const kconv::ConvShape& shape,
+                                                        int config_index) {
+  if (config_index < 0) {
+    KCONV_ASSIGN_OR_RETURN(const kconv::TunedConfigs::Choice choice, context->tuned.ChooseFor(shape));
+    config_index = choice.config;
+  }
+  return kconv::Plan::Create(context->device, shape, config_index);
+}
+
+// The sizes the 0.1 headers declared: what binaries built against them pass to the exported
+// kconv_*_init(p), which cannot be told the size (the header's *_init are now inline and pass theirs).
+constexpr size_t kConvDesc01Size = kconv::kConvDescVersions[0].size;
+constexpr size_t kContextOptions01Size = kconv::kContextOptionsVersions[1].size;
+constexpr size_t kPlanOptions01Size = kconv::kPlanOptionsVersions[0].size;
+constexpr size_t kAutotuneOptions01Size = kconv::kAutotuneOptionsVersions[0].size;
 
 }  // namespace
 
@@ -160,7 +221,7 @@ const char* kconv_status_string(kconv_status status) {
   return "KCONV_STATUS_(unrecognised code)";
 }
 
-const char* kconv_last_error_message(void) { return last_error.c_str(); }
+const char* kconv_last_error_message(void) { return last_error; }
 
 uint32_t kconv_version_number(void) { return KCONV_VERSION_NUMBER; }
 
@@ -171,12 +232,54 @@ const char* kconv_version_string(void) {
       KCONV_VERSION_PATCH);
 }
 
-void kconv_conv_desc_init(kconv_conv_desc* desc) {
-  if (desc != nullptr) *desc = kconv::DefaultConvDesc();
+// ---- Struct initialisation -----------------------------------------------------------------------
+
+kconv_status kconv_conv_desc_init_sized(kconv_conv_desc* desc, size_t struct_size) {
+  return Guard("kconv_conv_desc_init_sized", nullptr, [&] {
+    return kconv::InitVersionedStruct(desc, kconv::DefaultConvDesc(), struct_size, kconv::kConvDescVersions, "desc");
+  });
 }
 
-kconv_status kconv_conv_output_shape(const kconv_conv_desc* desc, int64_t out_dims[4]) {
-  return Guard(__func__, [&]() -> absl::Status {
+kconv_status kconv_context_options_init_sized(kconv_context_options* options, size_t struct_size) {
+  return Guard("kconv_context_options_init_sized", nullptr, [&] {
+    return kconv::InitVersionedStruct(options, DefaultContextOptions(), struct_size, kconv::kContextOptionsVersions,
+                                      "options");
+  });
+}
+
+kconv_status kconv_plan_options_init_sized(kconv_plan_options* options, size_t struct_size) {
+  return Guard("kconv_plan_options_init_sized", nullptr, [&] {
+    return kconv::InitVersionedStruct(options, DefaultPlanOptions(), struct_size, kconv::kPlanOptionsVersions,
+                                      "options");
+  });
+}
+
+kconv_status kconv_autotune_options_init_sized(kconv_autotune_options* options, size_t struct_size) {
+  return Guard("kconv_autotune_options_init_sized", nullptr, [&] {
+    return kconv::InitVersionedStruct(options, DefaultAutotuneOptions(), struct_size,
+                                      kconv::kAutotuneOptionsVersions, "options");
+  });
+}
+
+// The 0.1 ABI's exported initialisers, kept for binaries built against the 0.1 header: they write exactly
+// the 0.1 struct. The current header does not declare them; its inline *_init call the _sized ones.
+KCONV_API void kconv_conv_desc_init(kconv_conv_desc* desc) {
+  kconv_conv_desc_init_sized(desc, kConvDesc01Size);
+}
+KCONV_API void kconv_context_options_init(kconv_context_options* options) {
+  kconv_context_options_init_sized(options, kContextOptions01Size);
+}
+KCONV_API void kconv_plan_options_init(kconv_plan_options* options) {
+  kconv_plan_options_init_sized(options, kPlanOptions01Size);
+}
+KCONV_API void kconv_autotune_options_init(kconv_autotune_options* options) {
+  kconv_autotune_options_init_sized(options, kAutotuneOptions01Size);
+}
+
+// ---- Shapes and the host path -----------------------------------------------------------------------
+
+kconv_status kconv_conv_output_shape_e(const kconv_conv_desc* desc, int64_t out_dims[4], kconv_error* error) {
+  return Guard("kconv_conv_output_shape", error, [&]() -> absl::Status {
     KCONV_RETURN_IF_ERROR(RequireOut(out_dims, "out_dims"));
     KCONV_ASSIGN_OR_RETURN(const kconv::ConvShape shape, kconv::ValidateConvDesc(desc));
     out_dims[0] = shape.n;
@@ -187,10 +290,19 @@ kconv_status kconv_conv_output_shape(const kconv_conv_desc* desc, int64_t out_di
   });
 }
 
-kconv_status kconv_forward_host(const kconv_conv_desc* desc, const float* x, const float* w, const float* bias,
-                                float* y) {
-  return Guard(__func__, [&]() -> absl::Status {
+kconv_status kconv_conv_output_shape(const kconv_conv_desc* desc, int64_t out_dims[4]) {
+  return kconv_conv_output_shape_e(desc, out_dims, nullptr);
+}
+
+kconv_status kconv_forward_host_e(const kconv_conv_desc* desc, const float* x, const float* w, const float* bias,
+                                  float* y, kconv_error* error) {
+  return Guard("kconv_forward_host", error, [&]() -> absl::Status {
     KCONV_ASSIGN_OR_RETURN(const kconv::ConvShape shape, kconv::ValidateConvDesc(desc));
+    if (shape.element_type != KCONV_ELEMENT_F32 || shape.layout != KCONV_LAYOUT_NCHW) {
+      return absl::UnimplementedError(absl::StrCat("the host path computes fp32 NCHW only, not ",
+                                                   kconv::ElementTypeName(shape.element_type), " ",
+                                                   kconv::LayoutName(shape.layout)));
+    }
     KCONV_RETURN_IF_ERROR(kconv::CheckTensorPointers(
         shape, {reinterpret_cast<uint64_t>(x), reinterpret_cast<uint64_t>(w), reinterpret_cast<uint64_t>(bias),
                 reinterpret_cast<uint64_t>(y)}));
@@ -199,82 +311,100 @@ kconv_status kconv_forward_host(const kconv_conv_desc* desc, const float* x, con
   });
 }
 
-void kconv_context_options_init(kconv_context_options* options) {
-  if (options != nullptr) *options = DefaultContextOptions();
+kconv_status kconv_forward_host(const kconv_conv_desc* desc, const float* x, const float* w, const float* bias,
+                                float* y) {
+  return kconv_forward_host_e(desc, x, w, bias, y, nullptr);
 }
 
-kconv_status kconv_context_create(const kconv_context_options* options, kconv_context** out) {
-  return Guard(__func__, [&]() -> absl::Status {
+// ---- Contexts and plans -----------------------------------------------------------------------------
+
+kconv_status kconv_context_create_e(const kconv_context_options* options, kconv_context** out, kconv_error* error) {
+  return Guard("kconv_context_create", error, [&]() -> absl::Status {
     KCONV_RETURN_IF_ERROR(RequireOut(out, "out"));
     *out = nullptr;
     kconv_context_options o = DefaultContextOptions();
     if (options != nullptr) {
-      // Callers built before tuning_cache_path existed pass the shorter struct; it defaults to NULL.
       KCONV_ASSIGN_OR_RETURN(o, kconv::ReadVersionedStruct(options, DefaultContextOptions(),
-                                                           offsetof(kconv_context_options, tuning_cache_path),
-                                                           "options"));
+                                                           kconv::kContextOptionsVersions, "options"));
     }
     for (int32_t flag : {o.use_current_context, o.force_ptx, o.synchronize}) {
       if (flag != 0 && flag != 1) {
         return absl::InvalidArgumentError(absl::StrCat("options: flag fields must be 0 or 1, got ", flag));
       }
     }
+    const char* cache = o.tuning_cache_path != nullptr ? o.tuning_cache_path : getenv("KCONV_TUNING_CACHE");
     KCONV_ASSIGN_OR_RETURN(std::shared_ptr<kconv::DeviceContext> device, kconv::DeviceContext::Open(o));
-    auto* context = new kconv_context();
-    context->device = std::move(device);
-    *out = context;
+    *out = new kconv_context(std::move(device), cache != nullptr ? cache : "");
     return absl::OkStatus();
   });
 }
 
-void kconv_context_destroy(kconv_context* context) { delete context; }
-
-void kconv_plan_options_init(kconv_plan_options* options) {
-  if (options != nullptr) *options = DefaultPlanOptions();
+kconv_status kconv_context_create(const kconv_context_options* options, kconv_context** out) {
+  return kconv_context_create_e(options, out, nullptr);
 }
 
-kconv_status kconv_plan_create(kconv_context* context, const kconv_conv_desc* desc, const kconv_plan_options* options,
-                               kconv_plan** out) {
-  return Guard(__func__, [&]() -> absl::Status {
+void kconv_context_destroy(kconv_context* context) { delete context; }
+
+kconv_status kconv_plan_create_e(kconv_context* context, const kconv_conv_desc* desc, const kconv_plan_options* options,
+                                 kconv_plan** out, kconv_error* error) {
+  return Guard("kconv_plan_create", error, [&]() -> absl::Status {
     KCONV_RETURN_IF_ERROR(RequireOut(out, "out"));
     *out = nullptr;
     KCONV_RETURN_IF_ERROR(RequireOut(context, "context"));
     KCONV_ASSIGN_OR_RETURN(const kconv::ConvShape shape, kconv::ValidateConvDesc(desc));
     KCONV_ASSIGN_OR_RETURN(const int config_index, ConfigFromOptions(options));
-    KCONV_ASSIGN_OR_RETURN(std::unique_ptr<kconv::Plan> plan, kconv::Plan::Create(context->device, shape, config_index));
+    KCONV_ASSIGN_OR_RETURN(std::unique_ptr<kconv::Plan> plan, CreatePlan(context, shape, config_index));
     *out = new kconv_plan{std::move(plan)};
     return absl::OkStatus();
   });
 }
 
+kconv_status kconv_plan_create(kconv_context* context, const kconv_conv_desc* desc, const kconv_plan_options* options,
+                               kconv_plan** out) {
+  return kconv_plan_create_e(context, desc, options, out, nullptr);
+}
+
 void kconv_plan_destroy(kconv_plan* plan) { delete plan; }
 
-kconv_status kconv_plan_execute(const kconv_plan* plan, uint64_t x, uint64_t w, uint64_t bias, uint64_t y,
-                                void* stream) {
-  return Guard(__func__, [&]() -> absl::Status {
+kconv_status kconv_plan_execute_e(const kconv_plan* plan, uint64_t x, uint64_t w, uint64_t bias, uint64_t y,
+                                  void* stream, kconv_error* error) {
+  return Guard("kconv_plan_execute", error, [&]() -> absl::Status {
     KCONV_RETURN_IF_ERROR(RequireOut(plan, "plan"));
     return plan->plan->Execute({x, w, bias, y}, static_cast<CUstream>(stream));
   });
 }
 
-kconv_status kconv_plan_set_weights(kconv_plan* plan, uint64_t w, void* stream) {
-  return Guard(__func__, [&]() -> absl::Status {
+kconv_status kconv_plan_execute(const kconv_plan* plan, uint64_t x, uint64_t w, uint64_t bias, uint64_t y,
+                                void* stream) {
+  return kconv_plan_execute_e(plan, x, w, bias, y, stream, nullptr);
+}
+
+kconv_status kconv_plan_set_weights_e(kconv_plan* plan, uint64_t w, void* stream, kconv_error* error) {
+  return Guard("kconv_plan_set_weights", error, [&]() -> absl::Status {
     KCONV_RETURN_IF_ERROR(RequireOut(plan, "plan"));
     return plan->plan->SetWeights(w, static_cast<CUstream>(stream));
   });
 }
 
-kconv_status kconv_plan_get_info(const kconv_plan* plan, kconv_plan_info* info) {
-  return Guard(__func__, [&]() -> absl::Status {
+kconv_status kconv_plan_set_weights(kconv_plan* plan, uint64_t w, void* stream) {
+  return kconv_plan_set_weights_e(plan, w, stream, nullptr);
+}
+
+kconv_status kconv_plan_get_info_e(const kconv_plan* plan, kconv_plan_info* info, kconv_error* error) {
+  return Guard("kconv_plan_get_info", error, [&]() -> absl::Status {
     KCONV_RETURN_IF_ERROR(RequireOut(plan, "plan"));
     KCONV_RETURN_IF_ERROR(RequireOut(info, "info"));
-    return kconv::WriteVersionedStruct(info, plan->plan->Info(), offsetof(kconv_plan_info, family), "info");
+    return kconv::WriteVersionedStruct(info, plan->plan->Info(), kconv::kPlanInfoVersions, "info");
   });
+}
+
+kconv_status kconv_plan_get_info(const kconv_plan* plan, kconv_plan_info* info) {
+  return kconv_plan_get_info_e(plan, info, nullptr);
 }
 
 int64_t kconv_plan_describe(const kconv_plan* plan, char* buffer, size_t buffer_size) {
   if (plan == nullptr) {
-    Report(__func__, absl::InvalidArgumentError("plan is NULL"));
+    Report("kconv_plan_describe", absl::InvalidArgumentError("plan is NULL"));
     return -1;
   }
   try {
@@ -286,14 +416,14 @@ int64_t kconv_plan_describe(const kconv_plan* plan, char* buffer, size_t buffer_
     }
     return static_cast<int64_t>(text.size());
   } catch (...) {
-    Report(__func__, absl::ResourceExhaustedError("out of host memory"));
+    Report("kconv_plan_describe", absl::ResourceExhaustedError("out of host memory"));
     return -1;
   }
 }
 
-kconv_status kconv_forward(kconv_context* context, const kconv_conv_desc* desc, uint64_t x, uint64_t w, uint64_t bias,
-                           uint64_t y, void* stream) {
-  return Guard(__func__, [&]() -> absl::Status {
+kconv_status kconv_forward_e(kconv_context* context, const kconv_conv_desc* desc, uint64_t x, uint64_t w,
+                             uint64_t bias, uint64_t y, void* stream, kconv_error* error) {
+  return Guard("kconv_forward", error, [&]() -> absl::Status {
     KCONV_RETURN_IF_ERROR(RequireOut(context, "context"));
     KCONV_ASSIGN_OR_RETURN(const kconv::ConvShape shape, kconv::ValidateConvDesc(desc));
     const kconv::ConvShapeKey key = kconv::KeyOf(shape);
@@ -305,7 +435,7 @@ kconv_status kconv_forward(kconv_context* context, const kconv_conv_desc* desc, 
     if (plan == nullptr) {
       // Planned outside the lock (module loads can take milliseconds); a racing thread's plan for the
       // same key is equivalent, so whichever lands first is kept.
-      KCONV_ASSIGN_OR_RETURN(std::unique_ptr<kconv::Plan> created, kconv::Plan::Create(context->device, shape, -1));
+      KCONV_ASSIGN_OR_RETURN(std::unique_ptr<kconv::Plan> created, CreatePlan(context, shape, -1));
       absl::MutexLock lock(&context->mu);
       if (context->plans.size() >= kMaxCachedPlans) context->plans.clear();
       plan = context->plans.try_emplace(key, std::move(created)).first->second;
@@ -314,21 +444,25 @@ kconv_status kconv_forward(kconv_context* context, const kconv_conv_desc* desc, 
   });
 }
 
-void kconv_autotune_options_init(kconv_autotune_options* options) {
-  if (options != nullptr) *options = DefaultAutotuneOptions();
+kconv_status kconv_forward(kconv_context* context, const kconv_conv_desc* desc, uint64_t x, uint64_t w, uint64_t bias,
+                           uint64_t y, void* stream) {
+  return kconv_forward_e(context, desc, x, w, bias, y, stream, nullptr);
 }
 
-kconv_status kconv_autotune(kconv_context* context, const kconv_conv_desc* desc, const kconv_autotune_options* options,
-                            uint64_t x, uint64_t w, uint64_t bias, uint64_t y, void* stream,
-                            kconv_autotune_report** report) {
-  return Guard(__func__, [&]() -> absl::Status {
+// ---- Autotuning -------------------------------------------------------------------------------------
+
+kconv_status kconv_autotune_e(kconv_context* context, const kconv_conv_desc* desc,
+                              const kconv_autotune_options* options, uint64_t x, uint64_t w, uint64_t bias,
+                              uint64_t y, void* stream, kconv_autotune_report** report, kconv_error* error) {
+  return Guard("kconv_autotune", error, [&]() -> absl::Status {
     if (report != nullptr) *report = nullptr;
     KCONV_ASSIGN_OR_RETURN(const kconv::ConvShape shape, kconv::ValidateConvDesc(desc));
     KCONV_ASSIGN_OR_RETURN(const kconv::AutotuneOptions o, AutotuneOptionsFrom(options));
     KCONV_RETURN_IF_ERROR(kconv::ValidateAutotuneOptions(o, {x, w, bias, y}));
     KCONV_RETURN_IF_ERROR(RequireOut(context, "context"));
     KCONV_ASSIGN_OR_RETURN(kconv::AutotuneReport result,
-                           kconv::Autotune(context->device, shape, {x, w, bias, y}, static_cast<CUstream>(stream), o));
+                           kconv::Autotune(context->device, context->tuned, shape, {x, w, bias, y},
+                                           static_cast<CUstream>(stream), o));
     if (o.store) {  // kconv_forward's cached plan for this descriptor predates the winner
       absl::MutexLock lock(&context->mu);
       context->plans.erase(kconv::KeyOf(shape));
@@ -342,13 +476,19 @@ kconv_status kconv_autotune(kconv_context* context, const kconv_conv_desc* desc,
   });
 }
 
+kconv_status kconv_autotune(kconv_context* context, const kconv_conv_desc* desc, const kconv_autotune_options* options,
+                            uint64_t x, uint64_t w, uint64_t bias, uint64_t y, void* stream,
+                            kconv_autotune_report** report) {
+  return kconv_autotune_e(context, desc, options, x, w, bias, y, stream, report, nullptr);
+}
+
 int32_t kconv_autotune_report_candidate_count(const kconv_autotune_report* report) {
   return report == nullptr ? 0 : static_cast<int32_t>(report->report.candidates.size());
 }
 
-kconv_status kconv_autotune_report_candidate(const kconv_autotune_report* report, int32_t index,
-                                             kconv_autotune_candidate* out) {
-  return Guard(__func__, [&]() -> absl::Status {
+kconv_status kconv_autotune_report_candidate_e(const kconv_autotune_report* report, int32_t index,
+                                               kconv_autotune_candidate* out, kconv_error* error) {
+  return Guard("kconv_autotune_report_candidate", error, [&]() -> absl::Status {
     KCONV_RETURN_IF_ERROR(RequireOut(report, "report"));
     KCONV_RETURN_IF_ERROR(RequireOut(out, "out"));
     if (index < 0 || index >= kconv_autotune_report_candidate_count(report)) {
@@ -372,8 +512,13 @@ kconv_status kconv_autotune_report_candidate(const kconv_autotune_report* report
     full.local_bytes_per_thread = c.local_bytes;
     full.blocks_per_sm = c.blocks_per_sm;
     full.occupancy = c.occupancy;
-    return kconv::WriteVersionedStruct(out, full, offsetof(kconv_autotune_candidate, config), "out");
+    return kconv::WriteVersionedStruct(out, full, kconv::kAutotuneCandidateVersions, "out");
   });
+}
+
+kconv_status kconv_autotune_report_candidate(const kconv_autotune_report* report, int32_t index,
+                                             kconv_autotune_candidate* out) {
+  return kconv_autotune_report_candidate_e(report, index, out, nullptr);
 }
 
 const char* kconv_autotune_report_winner(const kconv_autotune_report* report) {

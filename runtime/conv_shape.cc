@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/status_macros.h"
+#include "runtime/struct_versions.h"
 #include "runtime/versioned_struct.h"
 
 namespace kconv {
@@ -46,12 +47,43 @@ kconv_conv_desc DefaultConvDesc() {
   d.stride_h = d.stride_w = 1;
   d.dil_h = d.dil_w = 1;
   d.math_mode = KCONV_MATH_TF32;
+  d.element_type = KCONV_ELEMENT_F32;
+  d.layout = KCONV_LAYOUT_NCHW;
   return d;
+}
+
+const char* ElementTypeName(kconv_element_type type) {
+  switch (type) {
+    case KCONV_ELEMENT_F32: return "fp32";
+    case KCONV_ELEMENT_F16: return "fp16";
+    case KCONV_ELEMENT_BF16: return "bf16";
+  }
+  return "(unknown element type)";
+}
+
+const char* LayoutName(kconv_layout layout) {
+  switch (layout) {
+    case KCONV_LAYOUT_NCHW: return "NCHW";
+    case KCONV_LAYOUT_NHWC: return "NHWC";
+  }
+  return "(unknown layout)";
+}
+
+const char* MathModeName(kconv_math_mode mode) {
+  switch (mode) {
+    case KCONV_MATH_TF32: return "TF32";
+  }
+  return "(unknown math mode)";
+}
+
+std::string FormatOf(const ConvShape& s) {
+  return absl::StrCat(ElementTypeName(s.element_type), " ", LayoutName(s.layout), " with ", MathModeName(s.math_mode),
+                      " math");
 }
 
 absl::StatusOr<ConvShape> ValidateConvDesc(const kconv_conv_desc* in) {
   KCONV_ASSIGN_OR_RETURN(const kconv_conv_desc d,
-                         ReadVersionedStruct(in, DefaultConvDesc(), sizeof(kconv_conv_desc), "desc"));
+                         ReadVersionedStruct(in, DefaultConvDesc(), kConvDescVersions, "desc"));
   KCONV_RETURN_IF_ERROR(CheckRange("n", d.n, 1));
   KCONV_RETURN_IF_ERROR(CheckRange("c", d.c, 1));
   KCONV_RETURN_IF_ERROR(CheckRange("h", d.h, 1));
@@ -79,9 +111,18 @@ absl::StatusOr<ConvShape> ValidateConvDesc(const kconv_conv_desc* in) {
     }
     return absl::InvalidArgumentError(absl::StrCat("desc->math_mode = ", d.math_mode, ": not a kconv_math_mode"));
   }
+  if (d.element_type != KCONV_ELEMENT_F32 && d.element_type != KCONV_ELEMENT_F16 && d.element_type != KCONV_ELEMENT_BF16) {
+    return absl::InvalidArgumentError(absl::StrCat("desc->element_type = ", d.element_type,
+                                                   ": not a kconv_element_type (F32 0, F16 1, BF16 2)"));
+  }
+  if (d.layout != KCONV_LAYOUT_NCHW && d.layout != KCONV_LAYOUT_NHWC) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("desc->layout = ", d.layout, ": not a kconv_layout (NCHW 0, NHWC 1)"));
+  }
 
   ConvShape s{d.n, d.c, d.h, d.w, d.k, d.r, d.s, d.stride_h, d.stride_w, d.pad_h, d.pad_w, d.dil_h, d.dil_w,
-              0, 0, d.has_bias == 1, d.relu == 1, static_cast<kconv_math_mode>(d.math_mode)};
+              0, 0, d.has_bias == 1, d.relu == 1, static_cast<kconv_math_mode>(d.math_mode),
+              static_cast<kconv_element_type>(d.element_type), static_cast<kconv_layout>(d.layout)};
   s.p = OutputExtent(s.h, s.pad_h, s.dil_h, s.r, s.stride_h);
   s.q = OutputExtent(s.w, s.pad_w, s.dil_w, s.s, s.stride_w);
   if (s.p < 1 || s.q < 1) {
@@ -100,7 +141,8 @@ absl::StatusOr<ConvShape> ValidateConvDesc(const kconv_conv_desc* in) {
 
 ConvShapeKey KeyOf(const ConvShape& s) {
   return ConvShapeKey{{s.n, s.c, s.h, s.w, s.k, s.r, s.s, s.stride_h, s.stride_w, s.pad_h, s.pad_w, s.dil_h,
-                       s.dil_w, (s.has_bias ? 1 : 0) | (s.relu ? 2 : 0), static_cast<int64_t>(s.math_mode)}};
+                       s.dil_w, (s.has_bias ? 1 : 0) | (s.relu ? 2 : 0), static_cast<int64_t>(s.math_mode),
+                       static_cast<int64_t>(s.element_type), static_cast<int64_t>(s.layout)}};
 }
 
 }  // namespace kconv

@@ -1,10 +1,10 @@
 #include "runtime/device_context.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/config_choice.h"
 #include "runtime/status_macros.h"
 
 namespace kconv {
@@ -23,8 +23,6 @@ absl::StatusOr<std::shared_ptr<DeviceContext>> DeviceContext::Open(const kconv_c
   dc->api_ = api;
   dc->force_ptx_ = options.force_ptx == 1 || EnvFlag("KCONV_FORCE_PTX");
   dc->synchronize_ = options.synchronize == 1;
-  const char* tuning = options.tuning_cache_path != nullptr ? options.tuning_cache_path : getenv("KCONV_TUNING_CACHE");
-  dc->tuning_cache_path_ = tuning != nullptr ? tuning : "";
   KCONV_CU_RETURN_IF_ERROR(api, cuDriverGetVersion(&dc->driver_version_));
 
   if (options.use_current_context == 1) {
@@ -128,48 +126,6 @@ int DeviceContext::ResidentBlocks(const Blob& blob, int threads, int shared_byte
     }
   }
   return ModelResidentBlocks(blob, threads, shared_bytes, limits_);
-}
-
-absl::StatusOr<int> DeviceContext::HeuristicConfig(const ConvShape& shape) {
-  return ChooseConfig(shape, limits_, force_ptx_, [this](const Blob& blob, int threads, int shared_bytes) {
-    return ResidentBlocks(blob, threads, shared_bytes);
-  });
-}
-
-absl::StatusOr<DeviceContext::Choice> DeviceContext::ChooseFor(const ConvShape& shape) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (auto it = tuned_.find(KeyOf(shape)); it != tuned_.end()) return Choice{it->second, "autotuned in this context"};
-  }
-  if (std::optional<int> tuned = TunedConfigOf(shape); tuned.has_value()) return Choice{*tuned, "tuning cache"};
-  KCONV_ASSIGN_OR_RETURN(const int heuristic, HeuristicConfig(shape));
-  return Choice{heuristic, "heuristic"};
-}
-
-void DeviceContext::RememberTuned(const ConvShape& shape, int config) {
-  absl::MutexLock lock(&mu_);
-  tuned_[KeyOf(shape)] = config;
-}
-
-TuningKey DeviceContext::TuningKeyOf(const ConvShape& shape) const {
-  TuningKey key;
-  key.device_name = device_name_;
-  key.cc = limits_.cc;
-  key.sm_count = limits_.sm_count;
-  key.driver_version = driver_version_;
-  key.library_version = kconv_version_string();
-  key.build_id = KernelBuildId();
-  key.shape = KeyOf(shape);
-  return key;
-}
-
-std::optional<int> DeviceContext::TunedConfigOf(const ConvShape& shape) {
-  if (tuning_cache_path_.empty()) return std::nullopt;
-  const TuningFile file = ReadTuningFile(tuning_cache_path_);
-  if (!file.problem.empty() && !reported_tuning_problem_.exchange(true)) {
-    fprintf(stderr, "kconv: %s\n", file.problem.c_str());
-  }
-  return TunedConfig(file, TuningKeyOf(shape), shape, limits_, force_ptx_);
 }
 
 }  // namespace kconv

@@ -28,6 +28,7 @@ absl::StatusOr<const DriverApi*> Load(const char* library_path) {
                                                "(a driver for CUDA 11.3 or newer is required)"));
   }
   auto* api = new DriverApi();
+  api->library = handle;
   auto resolve = [&](const char* name, void** slot, int version) -> absl::Status {
     CUresult r;
     if (v2 != nullptr) {
@@ -46,6 +47,7 @@ absl::StatusOr<const DriverApi*> Load(const char* library_path) {
 #define KCONV_RESOLVE_DRIVER_POINTER(name, version)                                        \
   if (absl::Status s = resolve(#name, reinterpret_cast<void**>(&api->name), version); !s.ok()) { \
     delete api;                                                                            \
+    dlclose(handle);                                                                       \
     return s;                                                                              \
   }
   KCONV_DRIVER_FUNCTIONS(KCONV_RESOLVE_DRIVER_POINTER)
@@ -58,6 +60,7 @@ absl::StatusOr<const DriverApi*> Load(const char* library_path) {
   if (CUresult r = api->cuInit(0); r != CUDA_SUCCESS) {
     absl::Status s = CuResultToStatus(api, r, "cuInit(0)");
     delete api;
+    dlclose(handle);
     // cuInit fails with NO_DEVICE on machines with a driver but no GPU; anything else means the driver
     // itself is unusable (mismatched kernel module, container without device nodes, ...).
     if (r == CUDA_ERROR_NO_DEVICE) return absl::NotFoundError(absl::StrCat("no CUDA device: ", s.message()));
@@ -67,12 +70,31 @@ absl::StatusOr<const DriverApi*> Load(const char* library_path) {
   return api;
 }
 
+// The driver of this process, released when the library is unloaded: its destructor runs at dlclose (and
+// at exit), so that unloading kconv also closes libcuda.so.1 and frees the table.
+class ProcessDriver {
+ public:
+  ProcessDriver() : loaded_(Load("libcuda.so.1")) {}
+  ~ProcessDriver() {
+    if (!loaded_.ok()) return;
+    const DriverApi* api = *loaded_;
+    void* library = api->library;
+    delete api;
+    dlclose(library);
+  }
+  ProcessDriver(const ProcessDriver&) = delete;
+  ProcessDriver& operator=(const ProcessDriver&) = delete;
+  const absl::StatusOr<const DriverApi*>& loaded() const { return loaded_; }
+
+ private:
+  absl::StatusOr<const DriverApi*> loaded_;
+};
+
 }  // namespace
 
 absl::StatusOr<const DriverApi*> Driver() {
-  static const absl::StatusOr<const DriverApi*>* const loaded =
-      new absl::StatusOr<const DriverApi*>(Load("libcuda.so.1"));
-  return *loaded;
+  static const ProcessDriver driver;
+  return driver.loaded();
 }
 
 absl::StatusOr<const DriverApi*> LoadDriverFrom(const char* library_path) { return Load(library_path); }

@@ -72,10 +72,12 @@ struct DriverApi {
   KCONV_OPTIONAL_DRIVER_FUNCTIONS(KCONV_DECLARE_DRIVER_POINTER)
 #undef KCONV_DECLARE_DRIVER_POINTER
   int driver_version = 0;  // as cuDriverGetVersion reports it, e.g. 13000
+  void* library = nullptr;  // the dlopen handle of the driver library
 };
 
 // The process-wide driver: loaded and cuInit'ed on the first call; the outcome (success or the reason
-// for failure) is kept for the life of the process. UNAVAILABLE when there is no usable driver.
+// for failure) is kept until the library is unloaded (dlclose, or the process's exit), which closes the
+// driver library and frees the table. UNAVAILABLE when there is no usable driver.
 absl::StatusOr<const DriverApi*> Driver();
 
 // Loads a driver from `library_path` without caching; for tests of the failure paths. The returned

@@ -1,5 +1,6 @@
-// A plan: one validated shape bound to one kernel config and its loaded function on one device.
-// Executing is thread-safe; SetWeights changes the plan and must not race with executions of it.
+// A plan: one validated shape bound to one kernel config, its family's part of the plan (parameters,
+// launch geometry) and its loaded kernels on one device. Executing is thread-safe; SetWeights changes
+// the plan and must not race with executions of it.
 #pragma once
 
 #include <cuda.h>
@@ -7,30 +8,21 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "kconv/kconv.h"
-#include "ptx/conv_params.h"
-#include "ptx/stem_params.h"
 #include "runtime/blob_registry.h"
 #include "runtime/conv_shape.h"
 #include "runtime/device_context.h"
-#include "runtime/implicit_gemm_family.h"
-#include "runtime/stem_family.h"
+#include "runtime/kernel_family.h"
 
 namespace kconv {
 
-struct TensorPointers {
-  uint64_t x, w, bias, y;
-};
-
-// Fills `map` (a CUtensorMap) with x as [N][C][H][W] and a box of one band of the persistent stem kernel;
-// false when the tensor-copy engine cannot describe it (the kernel then copies bands itself).
-bool EncodeBandMap(const DriverApi* api, const ConvShape& shape, const StemPlanData& stem, uint64_t x, uint64_t* map);
-
 class Plan {
  public:
-  // config_index < 0: ChooseConfig decides.
+  // A plan of Configs()[config_index], which must accept `shape` on the device (else the reason, with
+  // its status code).
   static absl::StatusOr<std::unique_ptr<Plan>> Create(std::shared_ptr<DeviceContext> device, const ConvShape& shape,
                                                       int config_index);
   ~Plan();
@@ -38,37 +30,35 @@ class Plan {
   // Launches on `stream`. tensors.w may be 0 once SetWeights has run: the plan's weights are used.
   absl::Status Execute(const TensorPointers& tensors, CUstream stream) const;
 
-  // Binds the weights w to the plan. Families that re-lay out weights (the stem family) pack and round
-  // them into the plan's own device buffer now, on `stream`; later executions with w = 0 read that.
+  // Binds the weights w to the plan. Families that re-lay out weights pack them into the plan's own
+  // device buffer now, on `stream`; later executions with w = 0 read that.
   absl::Status SetWeights(uint64_t w, CUstream stream);
 
   kconv_plan_info Info() const;
   std::string Describe() const;
   const ConvShape& shape() const { return shape_; }
-  CUfunction function() const { return function_; }
-  Family family() const { return family_; }
+  CUfunction function() const { return functions_[0]; }  // the convolution kernel
+  const KernelConfig& config() const { return Configs()[config_index_]; }
 
  private:
   Plan() = default;
-  absl::Status Pack(uint64_t w, CUdeviceptr packed, CUstream stream) const;
+  KernelLauncher Launcher() const;
   absl::Status Launch(const TensorPointers& tensors, CUstream stream) const;
 
   std::shared_ptr<DeviceContext> device_;
   ConvShape shape_{};
   int config_index_ = -1;
-  Family family_ = Family::kImplicitGemmTf32;
   const Blob* blob_ = nullptr;
-  CUfunction function_ = nullptr;
-  CUfunction pack_function_ = nullptr;  // stem family only
+  std::unique_ptr<FamilyPlan> family_plan_;
   LaunchGeometry geometry_{};
-  ConvParams implicit_params_{};        // implicit-GEMM family; pointers filled per launch
-  std::unique_ptr<StemPlanData> stem_;  // stem family; pointers filled per launch
-  CUdeviceptr packed_weights_ = 0;      // stem family: owned, packed by SetWeights
-  uint64_t weights_ = 0;                // set by SetWeights (0: none)
+  std::vector<std::string> kernel_names_;  // the family's kernels in blob_, in KernelSuffixes() order
+  std::vector<CUfunction> functions_;
+  CUdeviceptr packed_weights_ = 0;  // owned when the family packs weights; filled by SetWeights
+  uint64_t weights_ = 0;            // set by SetWeights (0: none)
 };
 
-// Checks the tensor pointers of one call against a shape: non-zero, 4-byte aligned, bias given iff the
-// shape has one, and y not overlapping x, w or bias. Shared by the device and host paths.
+// Checks the tensor pointers of one call against a shape: non-zero, aligned to the element type, bias
+// given iff the shape has one, and y not overlapping x, w or bias. Shared by the device and host paths.
 absl::Status CheckTensorPointers(const ConvShape& shape, const TensorPointers& tensors);
 
 }  // namespace kconv

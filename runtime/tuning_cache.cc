@@ -35,25 +35,54 @@ std::string Field(absl::string_view s) {
   return out;
 }
 
+// The element types and layouts by name, indexed by their enum values.
+constexpr const char* kElementTypes[] = {"fp32", "fp16", "bf16"};
+constexpr const char* kLayouts[] = {"NCHW", "NHWC"};
+
+template <size_t N>
+const char* NameOf(const char* const (&names)[N], int64_t value) {
+  return value >= 0 && value < static_cast<int64_t>(N) ? names[value] : "?";
+}
+
+template <size_t N>
+bool ValueOf(const char* const (&names)[N], absl::string_view name, int64_t* value) {
+  for (size_t i = 0; i < N; ++i) {
+    if (name == names[i]) {
+      *value = static_cast<int64_t>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+// "n=256 ... dil_w=1 bias=1 relu=0 math=0 type=fp32 layout=NCHW": every field of the key.
 std::string FormatShape(const ConvShapeKey& k) {
   std::string out;
   for (int i = 0; i < 13; ++i) absl::StrAppend(&out, kShapeNames[i], "=", k.v[i], " ");
-  absl::StrAppend(&out, "bias=", k.v[13] & 1, " relu=", (k.v[13] >> 1) & 1, " math=", k.v[14]);
+  absl::StrAppend(&out, "bias=", k.v[13] & 1, " relu=", (k.v[13] >> 1) & 1, " math=", k.v[14],
+                  " type=", NameOf(kElementTypes, k.v[15]), " layout=", NameOf(kLayouts, k.v[16]));
   return out;
 }
 
 bool ParseShape(absl::string_view text, ConvShapeKey* k) {
+  constexpr int kParts = 18;
   const std::vector<absl::string_view> parts = absl::StrSplit(text, ' ');
-  if (parts.size() != 16) return false;
-  int64_t v[16];
-  for (int i = 0; i < 16; ++i) {
+  if (parts.size() != kParts) return false;
+  int64_t v[kParts];
+  for (int i = 0; i < kParts; ++i) {
     const std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(parts[i], absl::MaxSplits('=', 1));
+    if (i == 16 || i == 17) {
+      const bool type = i == 16;
+      if (kv.first != (type ? "type" : "layout")) return false;
+      if (!(type ? ValueOf(kElementTypes, kv.second, &v[i]) : ValueOf(kLayouts, kv.second, &v[i]))) return false;
+      continue;
+    }
     const char* name = i < 13 ? kShapeNames[i] : i == 13 ? "bias" : i == 14 ? "relu" : "math";
     if (kv.first != name || !absl::SimpleAtoi(kv.second, &v[i])) return false;
   }
   for (int i = 0; i < 13; ++i) k->v[i] = v[i];
   k->v[13] = (v[13] ? 1 : 0) | (v[14] ? 2 : 0);
-  k->v[14] = v[15];
+  for (int i = 14; i < ConvShapeKey::kFields; ++i) k->v[i] = v[i + 1];
   return true;
 }
 

@@ -1,12 +1,13 @@
 // The persistent tuning cache: autotuning results, keyed by everything that invalidates one, in a
 // versioned text file a person can read.
 //
-//   kconv tuning cache, format 1
+//   kconv tuning cache, format 2
 //   # device <TAB> cc <TAB> SMs <TAB> driver <TAB> library <TAB> build <TAB> descriptor <TAB> config ...
-//   NVIDIA H200	90	132	13000	0.1.0	5f1c...	n=256 c=3 h=224 w=224 k=96 r=11 s=11 ...	stem_wgmma_tf32/m256...	358.6	355.1	360.8
+//   NVIDIA H200	90	132	13000	0.1.0	5f1c...	n=256 c=3 ... math=0 type=fp32 layout=NCHW	<family>/m256...	358.6	355.1	360.8
 //   end 1 9a3c5e0f12345678
 //
-// The last line counts the entries and carries an FNV-1a hash of every line before it, so a truncated or
+// Format 2 added the descriptor's element type and layout; a file of another format is ignored, with a
+// message. The last line counts the entries and carries an FNV-1a hash of every line before it, so a truncated or
 // edited file is detected and ignored as a whole, never half trusted. Writers take an exclusive lock on
 // `<path>.lock`, re-read the file, write a temporary file beside it and rename it over the old one: a
 // reader sees the old file or the new one, and two processes storing at once both land.
@@ -24,7 +25,7 @@
 
 namespace kconv {
 
-inline constexpr int kTuningFileFormat = 1;
+inline constexpr int kTuningFileFormat = 2;
 
 struct TuningKey {
   std::string device_name;

@@ -7,27 +7,20 @@
 
 namespace kconv {
 
-ConfigKnobs KnobsOf(const KernelConfig& config) {
-  const Family family = FamilyOf(config);
-  if (IsStemFamily(family)) {
-    const StemConfig c = StemConfigOf(config);
-    return {family, MakeStemLayout(c).tile_pixels, c.nt * 8, c.wsteps * 8, c.warps, c.wstages};
-  }
-  const TileConfig t = ImplicitGemmTile(config);
-  return {family, t.block_m, t.block_n, t.block_k, t.warps, t.stages};
-}
+ConfigKnobs KnobsOf(const KernelConfig& config) { return config.family().Knobs(config.family_index); }
 
 std::vector<int> MicroTuneNeighbours(std::span<const KernelConfig> configs, int original, bool occupancy_limited) {
   const ConfigKnobs o = KnobsOf(configs[original]);
-  auto same_block = [&](const ConfigKnobs& c) {
-    return c.family == o.family && c.block_m == o.block_m && c.block_n == o.block_n && c.block_k == o.block_k;
+  const KernelFamily* family = &configs[original].family();
+  auto same_block = [&](const KernelConfig& config, const ConfigKnobs& c) {
+    return &config.family() == family && c.block_m == o.block_m && c.block_n == o.block_n && c.block_k == o.block_k;
   };
   std::vector<int> out = {original};
   for (int pass = 0; pass < 2; ++pass) {
     for (int i = 0; i < static_cast<int>(configs.size()); ++i) {
       if (i == original || static_cast<int>(out.size()) >= kMaxMicroTuneCandidates) continue;
       const ConfigKnobs c = KnobsOf(configs[i]);
-      if (!same_block(c)) continue;
+      if (!same_block(configs[i], c)) continue;
       const bool stage_step = c.warps == o.warps && std::abs(c.stages - o.stages) == 1;
       const bool other_warps = occupancy_limited && c.stages == o.stages && c.warps != o.warps;
       if (pass == 0 ? stage_step : other_warps) out.push_back(i);

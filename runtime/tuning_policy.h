@@ -10,18 +10,12 @@
 #include <vector>
 
 #include "runtime/blob_registry.h"
+#include "runtime/kernel_family.h"
 
 namespace kconv {
 
-// The block a config computes, which micro-tuning never changes, and the two knobs it may turn.
-struct ConfigKnobs {
-  Family family;
-  int block_m;  // output pixels per block (a stem tile's 16 * mt * warps)
-  int block_n;  // output channels per block
-  int block_k;  // reduction taps per pipeline stage
-  int warps;
-  int stages;
-};
+// The block `config` computes, which micro-tuning never changes, and the two knobs it may turn, as its
+// family says.
 ConfigKnobs KnobsOf(const KernelConfig& config);
 
 inline constexpr int kMaxMicroTuneCandidates = 6;

@@ -3,13 +3,18 @@
  * A pure C99 interface: no CUDA header is needed. Device pointers are uint64_t (a CUdeviceptr, or a
  * cudaMalloc / torch .data_ptr() value), streams are void* (a CUstream or cudaStream_t; NULL is the
  * default stream). Handles are opaque. Every input struct starts with `struct_size`; fields are only ever
- * appended, and the library reads only the fields that the caller's struct_size covers. Fill a struct
- * with its *_init function, then set the fields you need.
+ * appended, and the library reads the fields of the version whose size the caller passes (a struct of an
+ * older header gets defaults for the fields it lacks). Fill a struct with its *_init function (static
+ * inline here: it fills exactly the caller's struct), then set the fields you need. Binders that cannot
+ * call inline functions call the *_init_sized function with the size of their struct.
  *
- * Errors: every function that can fail returns a kconv_status; kconv_status_string() names the code and
- * kconv_last_error_message() gives the detailed message of the most recent failure on the calling
- * thread (which argument, which value, why). No function aborts, exits or throws; on failure no output
- * buffer is written.
+ * Errors: every function that can fail returns a kconv_status; kconv_status_string() names the code. The
+ * detailed message (which argument, which value, why) is available two ways:
+ *  - kconv_last_error_message(): the most recent failure on the calling thread (C, C++, Rust, Python);
+ *  - a kconv_error struct passed to the function's _e variant, which receives that call's own status and
+ *    message: for callers whose calls may run on different OS threads (Go's goroutines move between
+ *    threads between two cgo calls), with no thread pinning.
+ * No function aborts, exits or throws; on failure no output buffer is written.
  *
  * Threads: a kconv_context may be shared by several threads; plans are immutable once created and may
  * be executed from several threads at once. Destroying a context or plan while another thread uses it
@@ -36,6 +41,15 @@ extern "C" {
 #define KCONV_API
 #endif
 
+/* The *_init functions below are static inline, compiled into the caller with the caller's struct size. */
+#if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
+#define KCONV_INLINE static inline
+#elif defined(__GNUC__)
+#define KCONV_INLINE static __inline__ __attribute__((unused))
+#else
+#define KCONV_INLINE static
+#endif
+
 /* Status codes, numbered like Abseil's. Values are never reused. */
 typedef enum kconv_status {
   KCONV_STATUS_OK = 0,
@@ -53,8 +67,26 @@ typedef enum kconv_status {
 KCONV_API const char* kconv_status_string(kconv_status status);
 
 /* Detailed message of the most recent failed kconv call on the calling thread, or "" if none failed.
- * Owned by the library; valid until the next failing kconv call on the same thread. */
+ * Owned by the library; valid until the next failing kconv call on the same thread. Messages longer than
+ * KCONV_ERROR_MESSAGE_CAPACITY - 1 bytes are cut, ending in "...". */
 KCONV_API const char* kconv_last_error_message(void);
+
+#define KCONV_ERROR_MESSAGE_CAPACITY 2048
+
+/* One call's outcome, written by the _e variant of a function (kconv_plan_create_e, ...) when `error` is
+ * not NULL: the status the call returns and its message ("" on success). Set struct_size to
+ * sizeof(kconv_error) (kconv_error_init does); the library writes no byte past it. */
+typedef struct kconv_error {
+  size_t struct_size;
+  int32_t status;                                 /* kconv_status */
+  char message[KCONV_ERROR_MESSAGE_CAPACITY];     /* NUL-terminated; cut like kconv_last_error_message */
+} kconv_error;
+
+KCONV_INLINE void kconv_error_init(kconv_error* error) {
+  error->struct_size = sizeof(*error);
+  error->status = 0;
+  error->message[0] = '\0';
+}
 
 /* The library's version as KCONV_VERSION_NUMBER computes it, to catch header/library skew. */
 KCONV_API uint32_t kconv_version_number(void);
@@ -67,8 +99,26 @@ typedef enum kconv_math_mode {
   /* values 1..63 reserved for further modes (3xTF32, strict fp32, ...) */
 } kconv_math_mode;
 
-/* y[N][K][P][Q] = conv(x[N][C][H][W], w[K][C][R][S]) + bias[K], optionally ReLU'd; fp32 NCHW, dense
- * (contiguous) tensors. P = (H + 2*pad_h - dil_h*(R-1) - 1) / stride_h + 1, likewise Q. */
+/* The element type of x, w and y. Each kernel family computes some types only; a combination no family
+ * computes makes planning fail with KCONV_STATUS_UNIMPLEMENTED, naming it. */
+typedef enum kconv_element_type {
+  KCONV_ELEMENT_F32 = 0,  /* fp32; computed by every family */
+  KCONV_ELEMENT_F16 = 1,  /* IEEE binary16: declared, not computed yet */
+  KCONV_ELEMENT_BF16 = 2  /* bfloat16: declared, not computed yet */
+  /* values 3..31 reserved */
+} kconv_element_type;
+
+/* The memory layout of x and y (w is always [K][C][R][S]). */
+typedef enum kconv_layout {
+  KCONV_LAYOUT_NCHW = 0, /* x[N][C][H][W], y[N][K][P][Q]; computed by every family */
+  KCONV_LAYOUT_NHWC = 1  /* x[N][H][W][C], y[N][P][Q][K] (channels-last): declared, not computed yet */
+  /* values 2..31 reserved */
+} kconv_layout;
+
+/* y[N][K][P][Q] = conv(x[N][C][H][W], w[K][C][R][S]) + bias[K], optionally ReLU'd; dense (contiguous)
+ * tensors of element_type in `layout`. P = (H + 2*pad_h - dil_h*(R-1) - 1) / stride_h + 1, likewise Q.
+ * Version 0.1's struct ends at math_mode (sizeof 128 on 64-bit targets); one of that size reads
+ * element_type and layout as their defaults. */
 typedef struct kconv_conv_desc {
   size_t struct_size;  /* sizeof(kconv_conv_desc) as the caller was compiled */
   int64_t n, c, h, w;  /* input: batch, channels, height, width */
@@ -79,13 +129,22 @@ typedef struct kconv_conv_desc {
   int32_t has_bias;    /* 1: add bias[K] (the bias pointer must then be non-zero); default 0 */
   int32_t relu;        /* 1: max(y, 0) after the bias; default 0 */
   int32_t math_mode;   /* kconv_math_mode; default KCONV_MATH_TF32 */
+  int32_t element_type; /* kconv_element_type; default KCONV_ELEMENT_F32 */
+  int32_t layout;       /* kconv_layout; default KCONV_LAYOUT_NCHW */
 } kconv_conv_desc;
 
-/* Fills defaults: sizes 0 (to be set), strides and dilations 1, no padding, no bias, no ReLU, TF32. */
-KCONV_API void kconv_conv_desc_init(kconv_conv_desc* desc);
+/* Writes the defaults into the first struct_size bytes of *desc (struct_size = sizeof the caller's struct):
+ * sizes 0 (to be set), strides and dilations 1, no padding, no bias, no ReLU, TF32, fp32, NCHW. Returns
+ * INVALID_ARGUMENT, writing nothing, for a NULL desc or a size that is no version of the struct. */
+KCONV_API kconv_status kconv_conv_desc_init_sized(kconv_conv_desc* desc, size_t struct_size);
+#if !defined(KCONV_BUILDING_LIBRARY)
+KCONV_INLINE void kconv_conv_desc_init(kconv_conv_desc* desc) { (void)kconv_conv_desc_init_sized(desc, sizeof(*desc)); }
+#endif
 
 /* Validates desc and writes the output shape {N, K, P, Q} to out_dims[4]. */
 KCONV_API kconv_status kconv_conv_output_shape(const kconv_conv_desc* desc, int64_t out_dims[4]);
+KCONV_API kconv_status kconv_conv_output_shape_e(const kconv_conv_desc* desc, int64_t out_dims[4],
+                                                 kconv_error* error);
 
 /* ---- Host (CPU) forward: needs no driver and no GPU ---------------------------------------------- */
 
@@ -94,6 +153,9 @@ KCONV_API kconv_status kconv_conv_output_shape(const kconv_conv_desc* desc, int6
  * machines without an NVIDIA GPU, small batches and checking results. */
 KCONV_API kconv_status kconv_forward_host(const kconv_conv_desc* desc, const float* x, const float* w,
                                           const float* bias, float* y);
+KCONV_API kconv_status kconv_forward_host_e(const kconv_conv_desc* desc, const float* x, const float* w,
+                                            const float* bias, float* y,
+                                            kconv_error* error);
 
 /* ---- Context ------------------------------------------------------------------------------------- */
 
@@ -117,12 +179,21 @@ typedef struct kconv_context_options {
                                     stderr per context. */
 } kconv_context_options;
 
-KCONV_API void kconv_context_options_init(kconv_context_options* options);
+/* Defaults into the first struct_size bytes: device 0, its primary context, cubins, no synchronisation,
+ * the tuning cache from KCONV_TUNING_CACHE. INVALID_ARGUMENT, writing nothing, for NULL or an unknown size. */
+KCONV_API kconv_status kconv_context_options_init_sized(kconv_context_options* options, size_t struct_size);
+#if !defined(KCONV_BUILDING_LIBRARY)
+KCONV_INLINE void kconv_context_options_init(kconv_context_options* options) {
+  (void)kconv_context_options_init_sized(options, sizeof(*options));
+}
+#endif
 
 /* Loads the CUDA driver on first use (dlopen of libcuda.so.1) and binds a context to a device.
  * options may be NULL for defaults. Returns KCONV_STATUS_UNAVAILABLE without a driver and
  * KCONV_STATUS_NOT_FOUND without a device. Kernel modules are loaded lazily by plan creation. */
 KCONV_API kconv_status kconv_context_create(const kconv_context_options* options, kconv_context** out);
+KCONV_API kconv_status kconv_context_create_e(const kconv_context_options* options, kconv_context** out,
+                                              kconv_error* error);
 
 /* Destroys a context; NULL is a no-op. Modules and the primary-context reference are released once the
  * context and every plan created from it are destroyed. */
@@ -138,12 +209,22 @@ typedef struct kconv_plan_options {
                               "implicit_gemm_tf32/m64n64k32_w4_s2"; NULL (default): kconv chooses */
 } kconv_plan_options;
 
-KCONV_API void kconv_plan_options_init(kconv_plan_options* options);
+/* Defaults into the first struct_size bytes: kconv chooses the config. INVALID_ARGUMENT, writing nothing,
+ * for NULL or an unknown size. */
+KCONV_API kconv_status kconv_plan_options_init_sized(kconv_plan_options* options, size_t struct_size);
+#if !defined(KCONV_BUILDING_LIBRARY)
+KCONV_INLINE void kconv_plan_options_init(kconv_plan_options* options) {
+  (void)kconv_plan_options_init_sized(options, sizeof(*options));
+}
+#endif
 
 /* Validates desc, chooses a kernel and config for the context's device and loads its module.
  * options may be NULL. The plan keeps its own copy of desc. */
 KCONV_API kconv_status kconv_plan_create(kconv_context* context, const kconv_conv_desc* desc,
                                          const kconv_plan_options* options, kconv_plan** out);
+KCONV_API kconv_status kconv_plan_create_e(kconv_context* context, const kconv_conv_desc* desc,
+                                           const kconv_plan_options* options, kconv_plan** out,
+                                           kconv_error* error);
 
 /* Destroys a plan; NULL is a no-op. */
 KCONV_API void kconv_plan_destroy(kconv_plan* plan);
@@ -157,16 +238,21 @@ KCONV_API void kconv_plan_destroy(kconv_plan* plan);
  * synchronisation (or here with kconv_context_options.synchronize). */
 KCONV_API kconv_status kconv_plan_execute(const kconv_plan* plan, uint64_t x, uint64_t w, uint64_t bias,
                                           uint64_t y, void* stream);
+KCONV_API kconv_status kconv_plan_execute_e(const kconv_plan* plan, uint64_t x, uint64_t w, uint64_t bias,
+                                            uint64_t y, void* stream,
+                                            kconv_error* error);
 
 /* Binds weights w[K][C][R][S] to the plan for later executions with w = 0. Kernels that re-lay out
  * weights pack and round them to TF32 into a device buffer the plan owns, enqueued on `stream`; the
  * caller orders executions on other streams after it. Call again whenever the weights change. Not
  * thread-safe with respect to other calls on the same plan. */
 KCONV_API kconv_status kconv_plan_set_weights(kconv_plan* plan, uint64_t w, void* stream);
+KCONV_API kconv_status kconv_plan_set_weights_e(kconv_plan* plan, uint64_t w, void* stream,
+                                                kconv_error* error);
 
 typedef struct kconv_plan_info {
   size_t struct_size;
-  const char* family;      /* "implicit_gemm_tf32", "stem_tf32" or "stem_wgmma_tf32"; static string */
+  const char* family;      /* the kernel family (its folder under families/); static string */
   const char* config;      /* e.g. "m64n64k32_w4_s2"; static string */
   int32_t block_m, block_n, block_k, warps, stages; /* pixels, channels and taps per block; for the
                                                        stem family block_k is taps per weight stage */
@@ -176,10 +262,14 @@ typedef struct kconv_plan_info {
   int64_t grid_x, grid_y;  /* blocks per launch */
   int32_t threads_per_block;
   int32_t shared_bytes;    /* dynamic shared memory per block */
+  int64_t packed_weight_bytes; /* device memory the plan keeps for its re-laid-out weights (0: the family
+                                  reads w as given; kconv_plan_set_weights then only records w) */
 } kconv_plan_info;
 
 /* Fills info (set info->struct_size first; fields beyond it are not written). */
 KCONV_API kconv_status kconv_plan_get_info(const kconv_plan* plan, kconv_plan_info* info);
+KCONV_API kconv_status kconv_plan_get_info_e(const kconv_plan* plan, kconv_plan_info* info,
+                                             kconv_error* error);
 
 /* Writes a one-line description ("implicit_gemm_tf32/m64n64k32_w4_s2 on sm_90 cubin, ...") into
  * buffer, truncated and NUL-terminated. Returns the length of the full description (excluding the NUL),
@@ -191,6 +281,9 @@ KCONV_API int64_t kconv_plan_describe(const kconv_plan* plan, char* buffer, size
 /* Plans (cached per context and descriptor) and executes. Same pointer rules as kconv_plan_execute. */
 KCONV_API kconv_status kconv_forward(kconv_context* context, const kconv_conv_desc* desc, uint64_t x,
                                      uint64_t w, uint64_t bias, uint64_t y, void* stream);
+KCONV_API kconv_status kconv_forward_e(kconv_context* context, const kconv_conv_desc* desc, uint64_t x,
+                                       uint64_t w, uint64_t bias, uint64_t y, void* stream,
+                                       kconv_error* error);
 
 /* ---- Autotuning ------------------------------------------------------------------------------- */
 
@@ -222,7 +315,14 @@ typedef struct kconv_autotune_options {
   void* progress_user_data;
 } kconv_autotune_options;
 
-KCONV_API void kconv_autotune_options_init(kconv_autotune_options* options);
+/* Defaults into the first struct_size bytes (see the fields). INVALID_ARGUMENT, writing nothing, for NULL
+ * or an unknown size. */
+KCONV_API kconv_status kconv_autotune_options_init_sized(kconv_autotune_options* options, size_t struct_size);
+#if !defined(KCONV_BUILDING_LIBRARY)
+KCONV_INLINE void kconv_autotune_options_init(kconv_autotune_options* options) {
+  (void)kconv_autotune_options_init_sized(options, sizeof(*options));
+}
+#endif
 
 typedef struct kconv_autotune_report kconv_autotune_report;
 
@@ -236,6 +336,10 @@ typedef struct kconv_autotune_report kconv_autotune_report;
 KCONV_API kconv_status kconv_autotune(kconv_context* context, const kconv_conv_desc* desc,
                                       const kconv_autotune_options* options, uint64_t x, uint64_t w,
                                       uint64_t bias, uint64_t y, void* stream, kconv_autotune_report** report);
+KCONV_API kconv_status kconv_autotune_e(kconv_context* context, const kconv_conv_desc* desc,
+                                        const kconv_autotune_options* options, uint64_t x, uint64_t w,
+                                        uint64_t bias, uint64_t y, void* stream, kconv_autotune_report** report,
+                                        kconv_error* error);
 
 typedef struct kconv_autotune_candidate {
   size_t struct_size;
@@ -256,6 +360,9 @@ KCONV_API int32_t kconv_autotune_report_candidate_count(const kconv_autotune_rep
 /* Fills candidate `index` (set out->struct_size first). */
 KCONV_API kconv_status kconv_autotune_report_candidate(const kconv_autotune_report* report, int32_t index,
                                                        kconv_autotune_candidate* out);
+KCONV_API kconv_status kconv_autotune_report_candidate_e(const kconv_autotune_report* report, int32_t index,
+                                                         kconv_autotune_candidate* out,
+                                                         kconv_error* error);
 /* The config kept ("family/config"), why, and where the original came from ("heuristic", "tuning
  * cache" or "autotuned in this context"); strings owned by the report. NULL for a NULL report. */
 KCONV_API const char* kconv_autotune_report_winner(const kconv_autotune_report* report);
@@ -270,7 +377,8 @@ KCONV_API void kconv_autotune_report_destroy(kconv_autotune_report* report);
 /* ---- Configs ----------------------------------------------------------------------------------- */
 
 /* Number of kernel configs built into the library, and the name of config i ("family/config");
- * NULL when i is out of range. */
+ * NULL when i is out of range. Configs are listed family by family, in the order the config choice
+ * prefers the families. */
 KCONV_API int32_t kconv_config_count(void);
 KCONV_API const char* kconv_config_name(int32_t index);
 

@@ -1,136 +1,103 @@
-// The default config choice and the family's shape limits.
+// The default config choice over every family: which family wins a shape, the occupancy it is given, the
+// tuning configs it leaves alone, tuned entries, and the element types and layouts no family computes.
 #include <doctest/doctest.h>
 
 #include <string>
+#include <tuple>
 
 #include "prelude.h"
-#include "validated_shape.h"
 #include "runtime/blob_registry.h"
 #include "runtime/config_choice.h"
-#include "runtime/cubin_info.h"
-#include "runtime/stem_family.h"
 #include "runtime/conv_shape.h"
-#include "runtime/implicit_gemm_family.h"
+#include "runtime/kernel_family.h"
+#include "validated_shape.h"
 
 namespace {
 
 constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048, 65536};
 constexpr kconv::DeviceLimits kRtx4090{89, 128, 99 * 1024, 100 * 1024, 1536, 65536};
 
-// The register count of config i's newest cubin.
-int RegistersOfCubin(int i) {
-  const kconv::Blob* newest = nullptr;
-  for (const kconv::Blob& b : kconv::Blobs())
-    if (b.config_index == i && b.kind == kconv::BlobKind::kCubin && (!newest || b.arch > newest->arch)) newest = &b;
-  return newest ? kconv::CubinRegisterCount(newest->begin, newest->size(), newest->kernel_symbol) : 0;
-}
-
 using kconv_test::Validated;
 
-// The implicit-GEMM cost with the modelled residency of a kernel of `registers` per thread.
-double Cost(const kconv::ConvShape& s, const kconv::TileConfig& tile, int registers, const kconv::DeviceLimits& d) {
-  return kconv::EstimateTileCost(s, tile, kconv::ResidentBlocks(tile, registers, d), d);
+const kconv::KernelConfig& Chosen(const kconv_test::Shape& shape, const kconv::DeviceLimits& device,
+                                  bool force_ptx = false) {
+  auto choice = kconv::ChooseConfig(Validated(shape), device, force_ptx);
+  REQUIRE_MESSAGE(choice.ok(), choice.status().message());
+  return kconv::Configs()[*choice];
+}
+
+bool Built(const char* name) {
+  auto index = kconv::FindConfig(name);
+  return index.ok() && kconv::SelectBlob(*index, 90, false).ok();
 }
 
 }  // namespace
 
-TEST_CASE("config_choice.large_batches_take_large_tiles_small_ones_small_tiles") {
-  const auto configs = kconv::Configs();
-  auto big = kconv::ChooseConfig(Validated(kconv_test::Shape{256, 64, 56, 56, 128, 3, 3, 1, 1, 1, 1}), kH100, false);
-  REQUIRE(big.ok());
-  const kconv::TileConfig b = kconv::ImplicitGemmTile(configs[*big]);
-  CHECK(b.block_m * b.block_n == 64 * 64);
+TEST_CASE("config_choice.the_first_family_listed_with_an_accepting_config_wins") {
   // Stride-4 stems go to a stem family: wgmma on Hopper when its sm_90a cubins are built, mma.sync on
-  // Ada's 99 KB and on Hopper with PTX forced.
-  const bool hopper_built = kconv::SelectBlob(*kconv::FindConfig("stem_wgmma_tf32/m128n96_w8_k5x4"), 90, false).ok();
+  // Ada's 99 KB and on Hopper with PTX forced; other shapes to the implicit GEMM.
+  const bool hopper_built = Built("stem_wgmma_tf32/m128n96_w8_k5x4");
   for (const kconv::DeviceLimits& device : {kH100, kRtx4090}) {
     for (bool force_ptx : {false, true}) {
       for (int64_t n : {1, 32, 256}) {
         CAPTURE(device.cc);
         CAPTURE(force_ptx);
         CAPTURE(n);
-        auto alexnet = kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(n)), device, force_ptx);
-        REQUIRE(alexnet.ok());
         const bool wgmma = device.cc == 90 && !force_ptx && hopper_built;
-        CHECK(std::string(configs[*alexnet].family) == (wgmma ? "stem_wgmma_tf32" : "stem_tf32"));
+        CHECK(std::string(Chosen(kconv_test::AlexNetConv1(n), device, force_ptx).family_name) ==
+              (wgmma ? "stem_wgmma_tf32" : "stem_tf32"));
       }
     }
   }
-  if (hopper_built) {
-    // The persistent Hopper family: 3-row tiles over three consumer warpgroups at large batches (measured
-    // fastest), 64-pixel tiles at N = 1, where a larger tile leaves most SMs idle.
-    auto large = kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(256)), kH100, false);
-    auto one = kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(1)), kH100, false);
-    REQUIRE(large.ok());
-    REQUIRE(one.ok());
-    CHECK(std::string(configs[*large].full_name) == "stem_wgmma_tf32/m192n96_w12_k5x5");
-    auto medium = kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(32)), kH100, false);
-    REQUIRE(medium.ok());
-    CHECK(*medium == *large);
-    CHECK(kconv::MakeStemLayout(kconv::StemConfigOf(configs[*one])).tile_pixels == 64);
-    // Rows of 99 pixels are two m64 pieces, which three pieces per tile cannot hold: 256-pixel tiles.
-    kconv_test::Shape wide = kconv_test::AlexNetConv1(256);
-    wide.w = 400;
-    auto wide_choice = kconv::ChooseConfig(Validated(wide), kH100, false);
-    REQUIRE(wide_choice.ok());
-    CHECK(kconv::MakeStemLayout(kconv::StemConfigOf(configs[*wide_choice])).tile_pixels == 256);
-    // At N = 1 the 55 one-row tiles leave SMs idle, so each tile's channels are split over two blocks (n48);
-    // at N = 256 there is work for every SM without splitting.
-    CHECK(kconv::StemConfigOf(configs[*one]).nt == 6);
-    CHECK(kconv::StemConfigOf(configs[*large]).nt == 12);
+  CHECK(std::string(Chosen(kconv_test::Shape{256, 64, 56, 56, 128, 3, 3, 1, 1, 1, 1}, kH100).family_name) ==
+        "implicit_gemm_tf32");
+  CHECK(std::string(Chosen(kconv_test::ResNetStem(8), kH100).family_name) == "implicit_gemm_tf32");
+}
+
+TEST_CASE("config_choice.families_are_listed_in_order_of_preference_and_configs_family_by_family") {
+  const auto families = kconv::Families();
+  REQUIRE(families.size() >= 2);
+  const auto configs = kconv::Configs();
+  size_t family = 0;
+  for (const kconv::KernelConfig& c : configs) {
+    CAPTURE(c.full_name);
+    while (family < families.size() && std::string(families[family].name) != c.family_name) ++family;
+    REQUIRE(family < families.size());  // never back to an earlier family
+    CHECK(&families[family].planner() == &c.family());
+    CHECK(std::string(c.full_name) == std::string(c.family_name) + "/" + c.name);
   }
-  auto tiny = kconv::ChooseConfig(Validated(kconv_test::Shape{1, 3, 8, 8, 8, 3, 3}), kH100, false);
-  REQUIRE(tiny.ok());
-  const kconv::TileConfig t = kconv::ImplicitGemmTile(configs[*tiny]);
-  CHECK(t.block_m == 32);
-  CHECK(t.block_n == 32);
-  CHECK(kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(32)), kRtx4090, false).ok());
-  CHECK(kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(32)), kH100, true).ok());
+  CHECK(std::string(families.back().name) == "implicit_gemm_tf32");  // the fallback for every shape
 }
 
-TEST_CASE("config_choice.cost_weighs_tile_reuse_against_channel_waste") {
-  // 128 output channels: 64-wide tiles waste nothing and reuse each gathered pixel twice as often.
-  const kconv::ConvShape wide = Validated(kconv_test::Shape{256, 64, 56, 56, 128, 3, 3, 1, 1, 1, 1});
-  CHECK(Cost(wide, {64, 64, 32, 4, 2}, 0, kH100) <= Cost(wide, {32, 32, 32, 4, 2}, 0, kH100));
-  CHECK(Cost(wide, {64, 64, 32, 4, 2}, 0, kH100) < Cost(wide, {64, 32, 32, 4, 2}, 0, kH100));
-  // AlexNet's 96 channels: a 64-wide tile computes 128, a third more than needed.
-  const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(256));
-  const double narrow = Cost(s, {64, 32, 32, 4, 2}, 0, kH100);
-  const double padded = Cost(s, {64, 64, 32, 4, 2}, 0, kH100);
-  CHECK(narrow > 0);
-  CHECK(padded > 0);
-  CHECK(narrow < padded);
-  CHECK(Cost(s, {64, 64, 32, 4, 2}, 0, {80, 108, 1024, 1024, 2048, 65536}) < 0);  // no room
-  // Registers limit residency: 247 per thread leave room for two 128-thread blocks of 65536.
-  CHECK(kconv::ResidentBlocks({64, 64, 32, 4, 2}, 247, kH100) == 2);
-  CHECK(kconv::ResidentBlocks({64, 64, 32, 4, 2}, 0, kH100) == 6);  // shared memory alone: 228 KB / 36 KB
-  CHECK(Cost(s, {64, 64, 32, 4, 2}, 247, kH100) > Cost(s, {64, 64, 32, 4, 2}, 0, kH100));
+TEST_CASE("config_choice.refuses_element_types_and_layouts_no_family_computes_naming_them") {
+  for (auto [type, layout, named] :
+       {std::tuple{KCONV_ELEMENT_F16, KCONV_LAYOUT_NCHW, "fp16 NCHW with TF32 math"},
+        std::tuple{KCONV_ELEMENT_BF16, KCONV_LAYOUT_NCHW, "bf16 NCHW with TF32 math"},
+        std::tuple{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, "fp32 NHWC with TF32 math"},
+        std::tuple{KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC, "fp16 NHWC with TF32 math"}}) {
+    CAPTURE(named);
+    kconv_conv_desc d = kconv_test::AlexNetConv1(4).Desc();
+    d.element_type = type;
+    d.layout = layout;
+    auto shape = kconv::ValidateConvDesc(&d);
+    REQUIRE(shape.ok());  // a valid descriptor ...
+    auto choice = kconv::ChooseConfig(*shape, kH100, false);
+    REQUIRE(!choice.ok());  // ... that no family computes yet
+    CHECK(choice.status().code() == absl::StatusCode::kUnimplemented);
+    const std::string message(choice.status().message());
+    CHECK_MESSAGE(message.find(named) != std::string::npos, message);
+    CHECK_MESSAGE(message.find("implicit_gemm_tf32: fp32 NCHW with TF32 math") != std::string::npos, message);
+    CHECK(absl::IsUnimplemented(kconv::ConfigAccepts(*shape, kconv::Configs()[0], kH100)));
+  }
 }
 
-TEST_CASE("config_choice.refuses_gemm_extents_beyond_32_bits") {
+TEST_CASE("config_choice.refuses_gemm_extents_beyond_32_bits_with_every_config_named") {
   // 2^31 output pixels: N*P*Q = 8192 * 512 * 512.
   const kconv::ConvShape s = Validated(kconv_test::Shape{8192, 1, 512, 512, 1, 1, 1});
-  CHECK(kconv::ConfigAccepts(s, kconv::Configs()[0], kH100).code() == absl::StatusCode::kUnimplemented);
-  const absl::Status accepted = kconv::ImplicitGemmAccepts(s, {64, 64, 32, 4, 2});
-  CHECK(accepted.code() == absl::StatusCode::kUnimplemented);
-  CHECK(std::string(accepted.message()).find("N*P*Q") != std::string::npos);
   auto choice = kconv::ChooseConfig(s, kH100, false);
   REQUIRE(!choice.ok());
   CHECK(choice.status().code() == absl::StatusCode::kUnimplemented);
-  // Among implicit-GEMM configs, AlexNet's choice is the one an H200 measured fastest (bench/RESULTS.md:
-  // m64n64k16_w4_s3 at 2073 us against 2290 and 2447 for the next two).
-  const kconv::ConvShape alexnet = Validated(kconv_test::AlexNetConv1(256));
-  double best = 1e300;
-  std::string best_name;
-  for (int i = 0; i < static_cast<int>(kconv::Configs().size()); ++i) {
-    const kconv::KernelConfig& c = kconv::Configs()[i];
-    if (kconv::FamilyOf(c) != kconv::Family::kImplicitGemmTf32 || c.tuning_only) continue;
-    const double cost = Cost(alexnet, kconv::ImplicitGemmTile(c), RegistersOfCubin(i), kH100);
-    if (cost < best) best = cost, best_name = c.name;
-  }
-  CHECK(best_name == "m64n64k16_w4_s3");
-  // Large tensors with small GEMM extents are fine: offsets are 64-bit.
-  CHECK(kconv::ImplicitGemmAccepts(Validated(kconv_test::Shape{2, 1, 46341, 46341, 4, 3, 3, 8, 8}), {64, 64, 32, 4, 2}).ok());
+  CHECK(std::string(choice.status().message()).find("N*P*Q") != std::string::npos);
 }
 
 TEST_CASE("config_choice.a_tuned_entry_overrides_the_heuristic_only_where_it_still_applies") {
@@ -197,7 +164,7 @@ TEST_CASE("config_choice.the_heuristic_follows_the_occupancy_it_is_given_and_lea
   CHECK(*choice == small_tile);
   CHECK(calls > 0);
   CHECK(!asked_for_tuning_config);
-  // Without it, the model's residency picks a 64 x 64 tile (the first case above).
+  // Without it, the model's residency picks another tile.
   auto modelled = kconv::ChooseConfig(big, kH100, false);
   REQUIRE(modelled.ok());
   CHECK(*modelled != small_tile);
@@ -206,10 +173,16 @@ TEST_CASE("config_choice.the_heuristic_follows_the_occupancy_it_is_given_and_lea
     for (int64_t n : {1, 32, 256}) {
       for (const kconv_test::Shape& shape : {kconv_test::AlexNetConv1(n), kconv_test::Shape{n, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3},
                                              kconv_test::Shape{n, 16, 20, 20, 24, 3, 3}}) {
-        auto chosen = kconv::ChooseConfig(Validated(shape), device, false);
-        REQUIRE(chosen.ok());
-        CHECK(!configs[*chosen].tuning_only);
+        CHECK(!Chosen(shape, device).tuning_only);
       }
     }
   }
+}
+
+TEST_CASE("config_choice.the_model_of_residency_counts_shared_memory_threads_and_registers") {
+  // Registers limit residency: 247 per thread leave room for two 128-thread blocks of 65536.
+  CHECK(kconv::ResidentBlocks(36 * 1024, 128, 247, kH100) == 2);
+  CHECK(kconv::ResidentBlocks(36 * 1024, 128, 0, kH100) == 6);  // shared memory alone: 228 KB / 36 KB
+  CHECK(kconv::ResidentBlocks(1024, 1024, 0, kH100) == 2);      // threads: 2048 per SM
+  CHECK(kconv::ResidentBlocks(300 * 1024, 128, 0, kH100) == 1);  // at least one
 }

@@ -1,4 +1,4 @@
-// The embedded images: every config of ptx/<family>.configs for every built architecture, each a CUDA
+// The embedded images: every config of families/<family>/configs for every built architecture, each a CUDA
 // ELF for its architecture defining its kernel, and a PTX naming its entry; and the image choice.
 #include <doctest/doctest.h>
 
@@ -12,6 +12,7 @@
 #include "elf_view.h"
 #include "kconv/kconv.h"
 #include "runtime/blob_registry.h"
+#include "runtime/kernel_family.h"
 #include "runtime/cubin_info.h"
 
 namespace {
@@ -32,21 +33,51 @@ struct ExpectedConfig {
   bool ptx;
 };
 
-// The config files, read independently of the generated registry. The portable families are built for
-// every architecture plus PTX; the wgmma family only as sm_90a, when 90 is built.
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The families that families/families.cmake lists, in order: the first word of each line inside
+// set(KCONV_FAMILIES ...).
+std::vector<std::string> FamiliesFromList() {
+  std::stringstream in(Slurp(std::string(KCONV_TEST_SOURCE_DIR) + "/families/families.cmake"));
+  std::vector<std::string> families;
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("set(KCONV_FAMILIES", 0) == 0) {
+      inside = true;
+      continue;
+    }
+    if (!inside) continue;
+    std::stringstream words(line);
+    std::string word;
+    words >> word;
+    if (word == ")") break;
+    if (!word.empty() && word[0] != '#') families.push_back(word);
+  }
+  return families;
+}
+
+// The config files, read independently of the generated registry. A family is built for every
+// architecture plus PTX, unless its family.cmake names an architecture-specific target (sm_90a): then as
+// that cubin alone, when its architecture is built.
 std::vector<ExpectedConfig> ConfigsFromFiles() {
   std::vector<ExpectedConfig> configs;
   const std::vector<int> all = BuiltArchs();
   const bool hopper = std::find(all.begin(), all.end(), 90) != all.end();
-  for (const char* family : {"implicit_gemm_tf32", "stem_tf32", "stem_wgmma_tf32"}) {
-    const bool wgmma = std::string(family) == "stem_wgmma_tf32";
-    std::ifstream in(std::string(KCONV_TEST_SOURCE_DIR) + "/ptx/" + family + ".configs");
+  for (const std::string& family : FamiliesFromList()) {
+    const std::string dir = std::string(KCONV_TEST_SOURCE_DIR) + "/families/" + family;
+    const bool specific = Slurp(dir + "/family.cmake").find("set(KCONV_FAMILY_ARCH_SPECIFIC 90a)") != std::string::npos;
+    std::stringstream in(Slurp(dir + "/configs"));
     for (std::string line; std::getline(in, line);) {
-      char name[64];
-      int v[5];
-      if (std::sscanf(line.c_str(), " %63s %d %d %d %d %d", name, &v[0], &v[1], &v[2], &v[3], &v[4]) != 6) continue;
-      ExpectedConfig c{std::string(family) + "/" + name, all, false, true};
-      if (wgmma) c = {c.name, hopper ? std::vector<int>{90} : std::vector<int>{}, true, false};
+      std::stringstream words(line);
+      std::string name;
+      if (!(words >> name) || name[0] == '#') continue;
+      ExpectedConfig c{family + "/" + name, all, false, true};
+      if (specific) c = {c.name, hopper ? std::vector<int>{90} : std::vector<int>{}, true, false};
       configs.push_back(c);
     }
   }
@@ -65,6 +96,7 @@ TEST_CASE("registry.every_config_and_architecture_is_embedded") {
   const std::vector<ExpectedConfig> expected = ConfigsFromFiles();
   REQUIRE(expected.size() >= 18);
   REQUIRE(kconv::Configs().size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) CHECK(expected[i].name == kconv::Configs()[i].full_name);
   size_t blobs = 0;
   for (const ExpectedConfig& e : expected) {
     CAPTURE(e.name);
@@ -81,8 +113,10 @@ TEST_CASE("registry.every_config_and_architecture_is_embedded") {
       CHECK(elf.machine == kEmCuda);
       CHECK(elf.CudaArch() == arch);
       const std::set<std::string> symbols(elf.defined_symbols.begin(), elf.defined_symbols.end());
-      CHECK(symbols.count(cubin->kernel_symbol) == 1);
-      CHECK(symbols.count(std::string(cubin->kernel_symbol) + "_pack_weights") == (e.name.rfind("stem", 0) == 0 ? 1 : 0));
+      // Every kernel the family's planner launches, and no other.
+      for (const std::string& suffix : kconv::Configs()[*index].family().KernelSuffixes()) {
+        CHECK(symbols.count(cubin->kernel_symbol + suffix) == 1);
+      }
       const int registers = kconv::CubinRegisterCount(cubin->begin, cubin->size(), cubin->kernel_symbol);
       CHECK(registers >= 32);
       CHECK(registers <= 255);
@@ -123,9 +157,15 @@ TEST_CASE("registry.wgmma_images_run_only_on_their_own_compute_capability") {
   CHECK(std::string(forced.status().message()).find("PTX forced") != std::string::npos);
 }
 
+TEST_CASE("registry.families_are_the_list_in_its_order") {
+  const std::vector<std::string> listed = FamiliesFromList();
+  REQUIRE(listed.size() == kconv::Families().size());
+  for (size_t i = 0; i < listed.size(); ++i) CHECK(listed[i] == kconv::Families()[i].name);
+}
+
 TEST_CASE("registry.config_names_and_lookup") {
   CHECK(kconv_config_count() == static_cast<int32_t>(kconv::Configs().size()));
-  CHECK(std::string(kconv_config_name(0)) == "implicit_gemm_tf32/m32n32k32_w4_s1");
+  CHECK(std::string(kconv_config_name(0)) == kconv::Configs()[0].full_name);
   CHECK(kconv_config_name(-1) == nullptr);
   CHECK(kconv_config_name(kconv_config_count()) == nullptr);
   CHECK(kconv::FindConfig("m64n64k16_w4_s3").ok());  // short name when unambiguous
@@ -137,40 +177,41 @@ TEST_CASE("registry.config_names_and_lookup") {
 
 TEST_CASE("registry.image_choice_follows_compute_capability") {
   const std::vector<int> archs = BuiltArchs();
+  const int portable = *kconv::FindConfig("implicit_gemm_tf32/m32n32k32_w4_s1");  // every architecture + PTX
   const int newest = archs.back();
   SUBCASE("exact_cubin") {
-    auto blob = kconv::SelectBlob(0, newest, false);
+    auto blob = kconv::SelectBlob(portable, newest, false);
     REQUIRE(blob.ok());
     CHECK((*blob)->kind == kconv::BlobKind::kCubin);
     CHECK((*blob)->arch == newest);
   }
   SUBCASE("forced_ptx") {
-    auto blob = kconv::SelectBlob(0, newest, true);
+    auto blob = kconv::SelectBlob(portable, newest, true);
     REQUIRE(blob.ok());
     CHECK((*blob)->kind == kconv::BlobKind::kPtx);
   }
   SUBCASE("newer_major_falls_back_to_ptx") {
-    auto blob = kconv::SelectBlob(0, 120, false);
+    auto blob = kconv::SelectBlob(portable, 120, false);
     REQUIRE(blob.ok());
     CHECK((*blob)->kind == kconv::BlobKind::kPtx);
     CHECK((*blob)->arch == KCONV_TEST_PTX_ARCH);
   }
   SUBCASE("too_old_is_unimplemented") {
-    auto blob = kconv::SelectBlob(0, 75, false);
+    auto blob = kconv::SelectBlob(portable, 75, false);
     REQUIRE(!blob.ok());
     CHECK(blob.status().code() == absl::StatusCode::kUnimplemented);
     CHECK(std::string(blob.status().message()).find("7.5") != std::string::npos);
   }
   if (std::find(archs.begin(), archs.end(), 80) != archs.end() && std::find(archs.begin(), archs.end(), 86) == archs.end()) {
     SUBCASE("later_minor_uses_earlier_cubin_of_its_major") {
-      auto blob = kconv::SelectBlob(0, 87, false);
+      auto blob = kconv::SelectBlob(portable, 87, false);
       REQUIRE(blob.ok());
       CHECK((*blob)->arch == 80);
     }
   }
   if (std::find(archs.begin(), archs.end(), 86) != archs.end()) {
     SUBCASE("sm_87_uses_the_sm_86_cubin") {
-      auto blob = kconv::SelectBlob(0, 87, false);
+      auto blob = kconv::SelectBlob(portable, 87, false);
       REQUIRE(blob.ok());
       CHECK((*blob)->kind == kconv::BlobKind::kCubin);
       CHECK((*blob)->arch == 86);

@@ -5,7 +5,7 @@
 
 #include "kconv/kconv.h"
 #include "prelude.h"
-#include "ptx/conv_params.h"
+#include "ptx/fast_divmod.h"
 
 using kconv_test::Shape;
 

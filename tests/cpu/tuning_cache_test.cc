@@ -36,7 +36,7 @@ kconv::TuningKey Key(int64_t n) {
   k.driver_version = 13000;
   k.library_version = "0.1.0";
   k.build_id = 0x5f1c00ddba11ab1eull;
-  k.shape = kconv::ConvShapeKey{{n, 3, 224, 224, 96, 11, 11, 4, 4, 2, 2, 1, 1, 1, 0}};
+  k.shape = kconv::ConvShapeKey{{n, 3, 224, 224, 96, 11, 11, 4, 4, 2, 2, 1, 1, 1, 0, KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW}};
   return k;
 }
 
@@ -77,9 +77,10 @@ TEST_CASE("tuning_cache.round_trip_keeps_every_key_and_replaces_an_entry_with_th
 
   // A person can read it: one line per entry, the descriptor spelled out.
   const std::string text = Slurp(path);
-  CHECK(text.rfind("kconv tuning cache, format 1\n", 0) == 0);
+  CHECK(text.rfind("kconv tuning cache, format 2\n", 0) == 0);
   CHECK(text.find("NVIDIA H200\t90\t132\t13000\t0.1.0\t") != std::string::npos);
   CHECK(text.find("n=256 c=3 h=224 w=224 k=96 r=11 s=11 stride_h=4 stride_w=4 pad_h=2 pad_w=2") != std::string::npos);
+  CHECK(text.find("math=0 type=fp32 layout=NCHW\t") != std::string::npos);
 }
 
 TEST_CASE("tuning_cache.a_key_that_differs_in_any_part_finds_nothing") {
@@ -99,6 +100,23 @@ TEST_CASE("tuning_cache.a_key_that_differs_in_any_part_finds_nothing") {
   CHECK_FALSE(changed([](kconv::TuningKey& k) { k.build_id ^= 1; }));
   CHECK_FALSE(changed([](kconv::TuningKey& k) { k.shape.v[9] = 3; }));    // pad_h
   CHECK_FALSE(changed([](kconv::TuningKey& k) { k.shape.v[13] = 3; }));   // bias and ReLU
+  CHECK_FALSE(changed([](kconv::TuningKey& k) { k.shape.v[15] = KCONV_ELEMENT_BF16; }));
+  CHECK_FALSE(changed([](kconv::TuningKey& k) { k.shape.v[16] = KCONV_LAYOUT_NHWC; }));
+}
+
+TEST_CASE("tuning_cache.element_types_and_layouts_round_trip_by_name") {
+  TempDir dir;
+  const std::string path = dir.File("tuning.txt");
+  kconv::TuningKey half = Key(8);
+  half.shape.v[15] = KCONV_ELEMENT_F16;
+  half.shape.v[16] = KCONV_LAYOUT_NHWC;
+  REQUIRE(kconv::StoreTuningResult(path, half, Result("family/config", 10.0)).ok());
+  REQUIRE(kconv::StoreTuningResult(path, Key(8), Result("family/other", 20.0)).ok());
+  CHECK(Slurp(path).find("type=fp16 layout=NHWC") != std::string::npos);
+  const kconv::TuningFile file = kconv::ReadTuningFile(path);
+  REQUIRE(file.problem.empty());
+  CHECK(kconv::FindTuningResult(file, half)->config == "family/config");
+  CHECK(kconv::FindTuningResult(file, Key(8))->config == "family/other");
 }
 
 TEST_CASE("tuning_cache.damaged_truncated_and_other_version_files_are_ignored_whole") {
@@ -128,9 +146,14 @@ TEST_CASE("tuning_cache.damaged_truncated_and_other_version_files_are_ignored_wh
     CHECK(!problem_of(lost).empty());
   }
   SUBCASE("another format version") {
+    std::string other = good;
+    other.replace(other.find("format 2"), 8, "format 3");
+    CHECK(problem_of(other).find("format 3, this library reads format 2") != std::string::npos);
+  }
+  SUBCASE("format 1, before the element type and layout") {
     std::string old = good;
-    old.replace(old.find("format 1"), 8, "format 0");
-    CHECK(problem_of(old).find("format 0") != std::string::npos);
+    old.replace(old.find("format 2"), 8, "format 1");
+    CHECK(problem_of(old).find("format 1, this library reads format 2") != std::string::npos);
   }
   SUBCASE("not a cache at all") { CHECK(problem_of("hello\n").find("not a kconv tuning cache") != std::string::npos); }
   SUBCASE("empty") { CHECK(!problem_of("").empty()); }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "runtime/blob_registry.h"
+#include "runtime/kernel_family.h"
 #include "runtime/tuning_policy.h"
 
 namespace {
@@ -59,7 +60,7 @@ TEST_CASE("tuning_policy.micro_tuning_never_changes_the_block_and_keeps_the_orig
       const kconv::ConfigKnobs o = kconv::KnobsOf(configs[i]);
       for (size_t j = 1; j < n.size(); ++j) {
         const kconv::ConfigKnobs c = kconv::KnobsOf(configs[n[j]]);
-        CHECK(c.family == o.family);
+        CHECK(&configs[n[j]].family() == &configs[i].family());
         CHECK(c.block_m == o.block_m);
         CHECK(c.block_n == o.block_n);
         CHECK(c.block_k == o.block_k);

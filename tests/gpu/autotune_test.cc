@@ -69,7 +69,7 @@ void CheckCandidateMetrics(const kconv_autotune_candidate& c) {
   CHECK(c.grid_x > 0);
   CHECK(c.threads_per_block > 0);
   CHECK(c.registers_per_thread > 0);
-  CHECK(c.local_bytes_per_thread >= 0);  // stem_wgmma_tf32/m256n96_w16_k5x3 spills (ptx/*.configs)
+  CHECK(c.local_bytes_per_thread >= 0);  // stem_wgmma_tf32/m256n96_w16_k5x3 spills (families/stem_wgmma_tf32/configs)
   CHECK(c.blocks_per_sm >= 1);
   CHECK(c.occupancy > 0);
   CHECK(c.occupancy <= 1);

@@ -1,6 +1,5 @@
-// Parameters of one convolution launch, shared by the host runtime (g++) and the kernels (nvcc).
-// Plain data only: the runtime fills it once per plan and passes it by value as the kernel argument,
-// so the kernels do almost no index arithmetic of their own (CUTLASS's Params idea).
+// Division by a run-time constant, shared by the host runtime (g++), which sets the divisor up once per
+// plan, and the kernels (nvcc), which divide with it; and KCONV_HOST_DEVICE for such shared code.
 #pragma once
 
 #include <stdint.h>
@@ -41,25 +40,6 @@ struct FastDivmod {
     quotient = Div(n);
     remainder = n - quotient * divisor;
   }
-};
-
-// NCHW input x[N][C][H][W], weights w[K][C][R][S], bias b[K], output y[N][K][P][Q], all fp32.
-// GEMM view: gemm_m = N*P*Q output pixels, gemm_n = K output channels, gemm_k = C*R*S taps.
-struct ConvParams {
-  const float* x;
-  const float* w;
-  const float* bias;  // null when the convolution has no bias
-  float* y;
-
-  int32_t n, c, h, w_in, k, r, s, p, q;
-  int32_t stride_h, stride_w, pad_h, pad_w, dil_h, dil_w;
-  int32_t gemm_m, gemm_k;
-  int32_t relu;  // 1: clamp the output at zero after the bias
-
-  FastDivmod div_pq;  // m -> (image, p*Q+q)
-  FastDivmod div_q;   // p*Q+q -> (p, q)
-  FastDivmod div_rs;  // tap -> (c, r*S+s)
-  FastDivmod div_s;   // r*S+s -> (r, s)
 };
 
 }  // namespace kconv

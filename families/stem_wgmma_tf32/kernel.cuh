@@ -11,15 +11,13 @@
 //    image. When x is 16-byte aligned, the tensor-copy engine copies the band in one instruction
 //    instead, and the warps round it in place. A box's innermost start must be 16-byte aligned, so the
 //    copy starts at -pad_w rounded down to a multiple of 4, and that pass also shifts each row into the
-//    chunk layout (which starts at -pad_w), with all loads of a batch of rows in flight before any store.
-//    Measured on an H200, AlexNet conv1, against copies through registers: N = 256 323 -> 299 us, N = 32
-//    53.8 -> 51.1 (bench/NOTES.md, v7); a shift pass that waited on each row's loads was slower than the
-//    copies through registers (v6). A fourth producer warp streams the packed weights through `wstages`
+//    chunk layout (which starts at -pad_w), with all loads of a batch of rows in flight before any store:
+//    faster than copies through registers only because no row waits on its own loads (NOTES v6, v7). A
+//    fourth producer warp streams the packed weights through `wstages`
 //    slots of `wsteps` k8 steps with bulk copies. Everything completes on mbarriers, and the producers
 //    run ahead: the next tile's band and first weight stages land while this tile computes. Nothing
 //    overlaps a block's first band, so the consumer warps help copy (or shift) it; they fill their step
-//    table and load the bias on their own side, so the producers' copies start at once (their first
-//    band is ready ~0.75 us sooner: bench/NOTES.md, v6).
+//    table and load the bias on their own side, so that the producers' copies start at once (NOTES v6).
 //  - Each consumer warpgroup owns mt pieces and issues `wgmma m64n96k8` (or n48) with both operands in shared
 //    memory. In the chunk layout, pixels x ... x+7 of one output row at chunk j are 128 contiguous bytes,
 //    so a piece at chunk j is a K-major core-matrix array with 128 bytes between 8-pixel groups (SBO)
@@ -29,39 +27,29 @@
 //    slot when the group reading it retires.
 //  - The epilogue stages the accumulators over the finished band, as [channel][pixel] (the host sizes
 //    each band buffer to hold the tile's channels), and writes each channel as one run of the tile's
-//    rows_per_tile * Q consecutive NCHW floats (stem_tile.cuh), then frees the band. Measured: writing
-//    straight from the accumulators, handing the writes to the producer warps (plain stores or bulk
-//    copies), deferring them into the next tile's main loop, or two consumer warpgroups taking turns on
-//    tiles (ping-pong) is slower. Probes put the bound on the SM's load/store path, which the band's
-//    loads and the epilogue's stores share: without both, ping-pong ran at 209 us against 398
-//    (bench/NOTES.md, v4 and v5).
+//    rows_per_tile * Q consecutive NCHW floats (stem_tile.cuh), then frees the band. Writing straight
+//    from the accumulators, handing the writes to the producer warps (plain stores or bulk copies),
+//    deferring them into the next tile's main loop, and two consumer warpgroups taking turns on tiles
+//    (ping-pong) were all slower: the band's loads and the epilogue's stores share the SM's load/store
+//    path, which bounds it (NOTES v4, v5).
 #pragma once
 
 #include <stdint.h>
 
 #include <type_traits>
 
-#include "async_copy_instructions.cuh"
-#include "stem_tile.cuh"
-#include "wgmma_instructions.cuh"
+#include "families/stem_common/stem_tile.cuh"
+#include "families/stem_wgmma_tf32/traits.h"
+#include "ptx/async_copy_instructions.cuh"
+#include "ptx/wgmma_instructions.cuh"
 
 namespace kconv {
 
-// Byte offset in the packed weights of weight float e (0..7) of channel n at k8 step `step`, for blocks
-// of kBlockChannels channels (96, or 48 when two blocks share a tile's channels): the channels of one
-// block are one contiguous stream of `steps` step images, which is all that block copies. Within a step
-// image the two K halves (chunks) are kBlockChannels * 16 bytes apart and channels 16 bytes apart, so each
-// group of 8 channels of one half is a 128-byte core matrix (LBO kBlockChannels * 16, SBO 128).
-template <int kBlockChannels>
-KCONV_HOST_DEVICE int64_t WgmmaWeightOffset(int steps, int step, int n, int e) {
-  const int group = n / kBlockChannels, channel = n % kBlockChannels;
-  return (static_cast<int64_t>(group) * steps + step) * kBlockChannels * 32 + (e / 4) * kBlockChannels * 16 +
-         channel * 16 + (e % 4) * 4;
-}
-
+// The kernel's code lives in namespace stem_wgmma, whose name the images' shared-memory symbols carry.
 namespace stem_wgmma {
 
 using namespace ::kconv::ptx;
+using namespace ::kconv::stem_wgmma_tf32;
 using namespace ::kconv::stem;
 
 // Timeline probe (builds with -DKCONV_TIMELINE only; bench/timeline.py reads it): stamp `slot` (0-13) of
@@ -87,29 +75,27 @@ __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot
 template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages>
 struct Kernel {
   static constexpr int kChannels = kNt * 8;  // wgmma n96 (all of a tile's channels) or n48 (half of them)
-  static constexpr StemLayout L = MakeStemLayout(StemConfig{kMt, kNt, kWarps, kWsteps, kWstages});
+  static constexpr Config C{kMt, kNt, kWarps, kWsteps, kWstages};
+  static constexpr StemLayout L = MakeStemLayout(C);
   static constexpr int kConsumers = kWarps * 32;
-  static constexpr int kProducerWarps = 4;  // one for the weights, three for the bands (load parallelism)
   static constexpr int kBandWarps = kProducerWarps - 1;
-  static constexpr int kThreads = kConsumers + 32 * kProducerWarps;
   static constexpr int kConsumerBarrier = 1;  // named barrier over the consumer warps only
   static constexpr bool kOneRowTiles = kMt * kWarps == 4;  // one m64 piece per tile: band copies across channels
   // Whether the consumer warps help copy the block's first band when the warps copy it (not a tensor
   // copy): nothing overlaps that band (band_full then counts the producers' part only). Not for one-row
-  // tiles: their band warps copy a band in one pass already, and more warps measured no faster (N = 1).
+  // tiles: their band warps copy a band in one pass already, and more warps were no faster (NOTES v5).
   static constexpr bool kConsumersHelpFirstBand = !kOneRowTiles;
   // Accumulator sets per piece: with one piece per warpgroup, consecutive steps go to two sets, so that
-  // two independent wgmma chains are in flight instead of one whose every step waits for the last.
-  // Measured on an H200 at N = 1 (bench/NOTES.md, v7): 0.1-0.3 us faster with two sets, no faster with four;
-  // 16 warps have too few registers.
+  // two independent wgmma chains are in flight instead of one whose every step waits for the last (four
+  // sets were no faster than two: NOTES v7); 16 warps have too few registers.
   static constexpr int kAccSets = kMt == 1 && kWarps <= 8 ? 2 : 1;
   // Band rows per batch of the shift-and-round pass after a tensor copy (fewer where registers are fewer).
   // One-row tiles (N = 1) take one row per batch: each block runs this code once, from a cold instruction
-  // cache, and the shorter loop measured faster on an H200 (0.77 against 1.0 us for a band's pass).
+  // cache, where the shorter loop is faster (NOTES v8).
   static constexpr int kRoundRows = kOneRowTiles ? 1 : kWarps == 4 ? 8 : kWarps == 8 ? 4 : 1;
   static constexpr uint64_t kDescriptorHigh = uint64_t{128 >> 4} << 32;  // SBO: 8-row groups 128 bytes apart
   static_assert(kWarps % 4 == 0, "whole consumer warpgroups");
-  static_assert(kConsumers >= 96, "a consumer thread per bias");
+  static_assert(kConsumers >= kMaxChannels, "a consumer thread per bias");
   static_assert(kWstages >= 2, "the weight pipeline needs two slots");
   static_assert(kNt == 12 || kNt == 6, "wgmma n96 or n48");
   static_assert(L.weight_step_bytes == kChannels * 32, "k8 steps of kChannels channels");
@@ -167,9 +153,9 @@ struct Kernel {
   // which no real pixel reads. A lane owns pieces lane and lane + 32 (rows of at most 256 floats: the
   // host's condition for the tensor copy). kRows rows per batch, all loads before any store (__syncwarp:
   // lanes read their neighbours' pieces), so that the batch's shared-memory latencies overlap. Branch-free:
-  // lanes without a piece load from the band's start and store nothing. With the shift a run-time value,
-  // ptxas branched per piece and waited for each piece's loads before the next (~1.5 us for a one-row
-  // tile's band on an H200).
+  // lanes without a piece load from the band's start and store nothing. The shift is a template argument:
+  // as a run-time value, ptxas branched per piece and waited for each piece's loads before the next
+  // (NOTES v8).
   template <int kRows, int kShift>
   static __device__ __forceinline__ void ShiftRoundRows(const StemParams& p, unsigned char* band, int worker,
                                                         int workers) {
@@ -232,9 +218,9 @@ struct Kernel {
   // flight. A lane's elements of one row are kElements * (lane + 32 i) ... in the chunk layout.
   // Channel by channel, or with kAcrossChannels in passes across channels (row c * band_rows + r): each
   // pass waits for its loads, so fewer passes mean less latency when the rows of one channel are too few
-  // to fill a pass. Measured on an H200: across channels gains ~1 us at N = 1 (one-row tiles, whose
-  // channels have the kernel's height of rows); for 4-row tiles at N = 256 it ranged from 3% slower
-  // (m256n96_w4_k5x3, then the default) to 4.5% faster (m256n96_w8_k5x3), so those keep a pass per channel.
+  // to fill a pass. One-row tiles (N = 1), whose channels have only the kernel's height of rows, copy
+  // across channels; taller tiles keep a pass per channel, since across channels was faster for some
+  // configs and slower for others (NOTES v4, v5).
   template <int kElements, bool kAcrossChannels, int kRows>
   static __device__ __forceinline__ void CopyBandRows(const StemParams& p, const Tile& tile, unsigned char* band,
                                                       int worker, int workers) {
@@ -381,7 +367,7 @@ struct Kernel {
     auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
     // The consumers' own set-up, off the producers' path (their copies start at once): the bias (a load
     // from memory, used at the store only) and the step table.
-    const float bias = threadIdx.x < 96 && p.bias != nullptr && threadIdx.x < p.k ? p.bias[threadIdx.x] : 0.f;
+    const float bias = threadIdx.x < kMaxChannels && p.bias != nullptr && threadIdx.x < p.k ? p.bias[threadIdx.x] : 0.f;
     // Step s reads chunks 2s and 2s+1: the start moves to the first, LBO is the second's distance (>= 0).
     for (int step = threadIdx.x; step < p.steps; step += kConsumers) {
       const int32_t first_chunk = p.chunk_offset[2 * step], second_chunk = p.chunk_offset[2 * step + 1];
@@ -396,7 +382,7 @@ struct Kernel {
       CopyFirstBand(p, TileAt(P, first_tile), sh.Band(0), kBandWarps + warp);
       FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
     }
-    if (threadIdx.x < 96) sh.bias[threadIdx.x] = bias;
+    if (threadIdx.x < kMaxChannels) sh.bias[threadIdx.x] = bias;
     consumers_sync();
     uint32_t g = 0;  // weight stages consumed so far
     for (int index = first_tile, local = 0; index < end_tile; ++index, ++local) {
@@ -505,15 +491,16 @@ struct Kernel {
 }  // namespace stem_wgmma
 }  // namespace kconv
 
-// Two stable extern "C" entry points per config: the convolution and its weight packer. `warps` counts the
-// consumer warps; the producer warpgroup comes on top.
-#define KCONV_DEFINE_STEM_WGMMA_TF32(NAME, MT, NT, WARPS, WSTEPS, WSTAGES)                            \
-  extern "C" __global__ void __launch_bounds__(WARPS * 32 + 128, 1)                                   \
-      NAME(const __grid_constant__ kconv::StemWgmmaParams params) {                                   \
-    kconv::stem_wgmma::Kernel<MT, NT, WARPS, WSTEPS, WSTAGES>::Run(params);                           \
+// Two stable extern "C" entry points per config (a constexpr stem_wgmma_tf32::Config): the convolution and
+// its weight packer.
+#define KCONV_STEM_WGMMA_TF32_KERNELS(NAME, CONFIG)                                                    \
+  extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG), 1)             \
+      NAME(const __grid_constant__ kconv::stem_wgmma_tf32::StemWgmmaParams params) {                   \
+    kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps,                  \
+                                   CONFIG.wstages>::Run(params);                                       \
   }                                                                                                   \
   extern "C" __global__ void NAME##_pack_weights(const kconv::StemPackParams params) {                \
     kconv::stem::PackWeights(params, [&](int step, int n, int e) {                                    \
-      return kconv::WgmmaWeightOffset<NT * 8>(params.steps, step, n, e);                              \
+      return kconv::stem_wgmma_tf32::WgmmaWeightOffset<CONFIG.nt * 8>(params.steps, step, n, e);       \
     });                                                                                               \
   }

@@ -15,14 +15,19 @@
 
 #include <stdint.h>
 
-#include "stem_tile.cuh"
+#include "families/stem_common/stem_tile.cuh"
+#include "families/stem_tf32/traits.h"
 
 namespace kconv {
+// The kernel's code lives in namespace stem with the helpers it shares with stem_wgmma_tf32: namespaces name
+// the images' shared-memory symbols, and these images were built in it.
 namespace stem {
+
+using stem_tf32::Config;
 
 template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages>
 struct Kernel {
-  static constexpr StemLayout L = MakeStemLayout(StemConfig{kMt, kNt, kWarps, kWsteps, kWstages});
+  static constexpr StemLayout L = MakeStemLayout(Config{kMt, kNt, kWarps, kWsteps, kWstages});
   static constexpr int kThreads = L.threads;
   static_assert(kNt % 2 == 0, "B fragments are loaded two n8 tiles per ldmatrix.x4");
   static_assert(kWstages >= 2, "the weight pipeline needs two stages");
@@ -113,11 +118,12 @@ struct Kernel {
 }  // namespace stem
 }  // namespace kconv
 
-// Two stable extern "C" entry points per config: the convolution and its weight packer.
-#define KCONV_DEFINE_STEM_TF32(NAME, MT, NT, WARPS, WSTEPS, WSTAGES)                                  \
-  extern "C" __global__ void __launch_bounds__(WARPS * 32)                                             \
+// Two stable extern "C" entry points per config (a constexpr stem_tf32::Config): the convolution and its
+// weight packer.
+#define KCONV_STEM_TF32_KERNELS(NAME, CONFIG)                                                          \
+  extern "C" __global__ void __launch_bounds__(kconv::MakeStemLayout(CONFIG).threads)                  \
       NAME(const __grid_constant__ kconv::StemParams params) {                                         \
-    kconv::stem::Kernel<MT, NT, WARPS, WSTEPS, WSTAGES>::Run(params);                                  \
+    kconv::stem::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages>::Run(params); \
   }                                                                                                    \
   extern "C" __global__ void NAME##_pack_weights(const kconv::StemPackParams params) {                 \
     kconv::stem::PackWeights(params, [&](int step, int n, int e) {                                     \

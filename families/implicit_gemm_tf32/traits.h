@@ -1,13 +1,17 @@
-// Tile geometry of the implicit-GEMM TF32 family, computed from a config by constexpr functions so that
-// the kernels (at compile time) and the runtime (at run time, for launch dimensions and the dynamic
-// shared-memory size) derive it from one definition.
+// Everything a config of the implicit-GEMM TF32 family determines, shared by its kernel (nvcc, at compile
+// time) and its planner (g++, at run time): the config's fields as its `configs` file names them, the tile
+// geometry derived from them, and the kernel's parameters.
 #pragma once
 
 #include <stdint.h>
 
-namespace kconv {
+#include "ptx/fast_divmod.h"
 
-struct TileConfig {
+namespace kconv {
+namespace implicit_gemm_tf32 {
+
+// One line of families/implicit_gemm_tf32/configs.
+struct Config {
   int block_m;  // output pixels per block
   int block_n;  // output channels per block
   int block_k;  // taps per pipeline stage
@@ -29,7 +33,7 @@ struct TileLayout {
 
 // The paddings make the mma.sync fragment reads conflict-free: A rows differ by 8 banks (block_m is a
 // multiple of 32), B and epilogue rows by 4 banks (block_k a multiple of 8, block_m of 32).
-constexpr TileLayout MakeTileLayout(TileConfig c) {
+constexpr TileLayout MakeTileLayout(Config c) {
   TileLayout l{};
   l.threads = c.warps * 32;
   // Pick the warp grid whose warp tiles are closest to square; warp tiles must hold whole
@@ -65,4 +69,26 @@ constexpr TileLayout MakeTileLayout(TileConfig c) {
   return l;
 }
 
+// The kernel's argument, filled once per plan (pointers per launch) and passed by value, so that the
+// kernel does almost no index arithmetic of its own (CUTLASS's Params idea).
+// NCHW input x[N][C][H][W], weights w[K][C][R][S], bias b[K], output y[N][K][P][Q], all fp32.
+// GEMM view: gemm_m = N*P*Q output pixels, gemm_n = K output channels, gemm_k = C*R*S taps.
+struct ConvParams {
+  const float* x;
+  const float* w;
+  const float* bias;  // null when the convolution has no bias
+  float* y;
+
+  int32_t n, c, h, w_in, k, r, s, p, q;
+  int32_t stride_h, stride_w, pad_h, pad_w, dil_h, dil_w;
+  int32_t gemm_m, gemm_k;
+  int32_t relu;  // 1: clamp the output at zero after the bias
+
+  FastDivmod div_pq;  // m -> (image, p*Q+q)
+  FastDivmod div_q;   // p*Q+q -> (p, q)
+  FastDivmod div_rs;  // tap -> (c, r*S+s)
+  FastDivmod div_s;   // r*S+s -> (r, s)
+};
+
+}  // namespace implicit_gemm_tf32
 }  // namespace kconv

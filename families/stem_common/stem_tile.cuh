@@ -1,5 +1,5 @@
-// The parts of a stem-family block that do not depend on how it multiplies (ptx/stem_tf32.cuh with
-// mma.sync, ptx/stem_wgmma_tf32.cuh with wgmma): the band load, the per-lane ldmatrix row addresses of
+// The parts of a stem-family block that do not depend on how it multiplies (families/stem_tf32 with
+// mma.sync, families/stem_wgmma_tf32 with wgmma): the band load, the per-lane ldmatrix row addresses of
 // the chunk layout (stem_params.h), and the epilogue staged through shared memory into NCHW runs.
 #pragma once
 
@@ -7,9 +7,9 @@
 
 #include <type_traits>
 
-#include "conv_params.h"
-#include "ptx_instructions.cuh"
-#include "stem_params.h"
+#include "families/stem_common/stem_params.h"
+#include "ptx/fast_divmod.h"
+#include "ptx/ptx_instructions.cuh"
 
 namespace kconv {
 namespace stem {
@@ -127,12 +127,10 @@ __device__ __forceinline__ void StageTile(float* staged, int stride, const int (
 // ReLU. Warp `worker` of `workers` takes channels n_begin + worker, + workers, ... in spans of kChunks * 32
 // pixels: a lane reads its kChunks pixels of a channel, 32 apart, before it writes any (their latencies
 // overlap), and each chunk's validity is worked out once per span, so a pixel costs about a load, an add
-// and a store. Measured on an H200 (bench/NOTES.md, v6), the write phase of a 4-row tile: ~4.3 us when each
-// lane read, added and wrote one pixel at a time; ~3.3 us like this; ~4.3 us again with 16-byte loads and
-// stores from rows staged at their run's 16-byte phase; ~19 us walking (channel, chunk) items with index
-// arithmetic of their own. kChannels channels are read before any is written (kChannels * kChunks loads in
-// flight); 4 for one-row tiles measured 0.2-0.3 us slower at N = 1 than 1, where each block runs this code
-// once from a cold instruction cache (bench/NOTES.md, v8).
+// and a store: the fastest of the write loops measured (per-pixel read-add-write, 16-byte loads and stores
+// from rows staged at their run's phase, and (channel, chunk) items were all slower; NOTES v6). kChannels
+// channels are read before any is written (kChannels * kChunks loads in flight); callers take 1, since
+// this code runs once per block from a cold instruction cache at N = 1, where 4 was slower (NOTES v8).
 template <int kChunks, int kChannels = 1>
 __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile, const float* staged, int stride,
                                           int tile_pixels, int n_begin, int n_end, int worker, int workers,

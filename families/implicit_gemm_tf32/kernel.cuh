@@ -11,18 +11,19 @@
 
 #include <stdint.h>
 
-#include "conv_params.h"
-#include "implicit_gemm_layout.h"
-#include "ptx_instructions.cuh"
+#include "families/implicit_gemm_tf32/traits.h"
+#include "ptx/ptx_instructions.cuh"
 
 namespace kconv {
+// The kernel's code lives in namespace implicit_gemm, whose name the images' shared-memory symbols carry.
 namespace implicit_gemm {
 
 using namespace ::kconv::ptx;
+using namespace ::kconv::implicit_gemm_tf32;
 
 template <int kBlockM, int kBlockN, int kBlockK, int kWarps, int kStages>
 struct Kernel {
-  static constexpr TileLayout L = MakeTileLayout(TileConfig{kBlockM, kBlockN, kBlockK, kWarps, kStages});
+  static constexpr TileLayout L = MakeTileLayout(Config{kBlockM, kBlockN, kBlockK, kWarps, kStages});
   static_assert(L.valid, "tile config does not fit the implicit-GEMM layout rules");
   static constexpr int kThreads = L.threads;
   static constexpr int kMmaM = L.warp_tile_m / 16;
@@ -211,8 +212,11 @@ struct Kernel {
 }  // namespace implicit_gemm
 }  // namespace kconv
 
-// One stable extern "C" entry point per config; the runtime finds it by this name in the cubin.
-#define KCONV_DEFINE_IMPLICIT_GEMM_TF32(NAME, BM, BN, BK, WARPS, STAGES)                                  \
-  extern "C" __global__ void __launch_bounds__(WARPS * 32) NAME(const kconv::ConvParams params) {          \
-    kconv::implicit_gemm::Kernel<BM, BN, BK, WARPS, STAGES>::Run(params);                                   \
+// One stable extern "C" entry point per config (a constexpr implicit_gemm_tf32::Config); the runtime finds
+// it by this name in the cubin.
+#define KCONV_IMPLICIT_GEMM_TF32_KERNELS(NAME, CONFIG)                                                      \
+  extern "C" __global__ void __launch_bounds__(kconv::implicit_gemm_tf32::MakeTileLayout(CONFIG).threads) \
+      NAME(const kconv::implicit_gemm_tf32::ConvParams params) {                                            \
+    kconv::implicit_gemm::Kernel<CONFIG.block_m, CONFIG.block_n, CONFIG.block_k, CONFIG.warps,          \
+                                      CONFIG.stages>::Run(params);                                          \
   }

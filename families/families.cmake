@@ -1,0 +1,8 @@
+# The kernel families kconv builds: the only list of them. Order is preference: for a shape, the config
+# choice takes the first family listed here that has a config accepting it, then that family's cheapest
+# config. Adding a family is a folder families/<name>/ (README, "Layout") and its name here.
+set(KCONV_FAMILIES
+  stem_wgmma_tf32     # Hopper (sm_90a): persistent, warp-specialised, wgmma; stride-4 stems
+  stem_tf32           # sm_80+: mma.sync over the stride-4 chunk layout; stride-4 stems
+  implicit_gemm_tf32  # sm_80+: every shape
+)

@@ -1,0 +1,88 @@
+#include "families/stem_common/stem_geometry.h"
+
+#include <algorithm>
+
+namespace kconv {
+namespace stem {
+
+absl::Status CheckStemShape(const char* family, const ConvShape& s, int64_t max_channels) {
+  if (s.stride_w != 4) return Refuse(family, "needs a horizontal stride of 4 (the chunk layout), got ", s.stride_w);
+  if (s.dil_h != 1 || s.dil_w != 1) return Refuse(family, "needs dilation 1");
+  if (s.k > max_channels) return Refuse(family, s.k, " output channels exceed the config's ", max_channels);
+  if (s.n > 65535) return Refuse(family, "N = ", s.n, " exceeds the grid's 65535 images");
+  // The kernels index with int32: every extent, and the band's rows (stride_h and R), stays well inside.
+  // Each is at most 2^40 (ValidateConvDesc), so these sums and products cannot overflow int64.
+  for (int64_t extent : {s.h + 2 * s.pad_h, s.w + 2 * s.pad_w, s.p * s.q, s.c * s.h * s.w, s.k * s.p * s.q,
+                         s.stride_h, s.r, s.s}) {
+    if (extent > kInt32Max / 2) return Refuse(family, "an extent (", extent, ") exceeds the 32-bit index range");
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// a * b, or kSaturated when that overflows: a size no device has, which the shared-memory check refuses.
+constexpr int64_t kSaturated = int64_t{1} << 56;
+int64_t SaturatingProduct(std::initializer_list<int64_t> factors) {
+  int64_t product = 1;
+  for (int64_t f : factors)
+    if (__builtin_mul_overflow(product, f, &product) || product > kSaturated) return kSaturated;
+  return product;
+}
+
+}  // namespace
+
+StemBand BandOf(const ConvShape& s, const StemConfig& config, int64_t rows_spanned, int64_t extra_row_floats) {
+  // CheckStemShape bounds C, R, S, Q and stride_h by 2^30, and a tile spans few rows, so only the band's
+  // size can overflow: it saturates.
+  StemBand b{};
+  b.j = CeilDiv(s.s, 4);
+  b.chunks = CeilDiv(SaturatingProduct({s.r, s.c, b.j}), 2 * config.wsteps) * 2 * config.wsteps;
+  b.row_floats = 4 * (s.q + b.j - 1) + extra_row_floats;
+  b.band_rows = (rows_spanned - 1) * s.stride_h + s.r;
+  b.band_bytes = CeilDiv(SaturatingProduct({s.c, b.band_rows, b.row_floats, 4}), 128) * 128;
+  return b;
+}
+
+StemParams MakeStemParams(const ConvShape& s, const StemBand& band) {
+  StemParams p{};
+  p.c = static_cast<int32_t>(s.c);
+  p.h = static_cast<int32_t>(s.h);
+  p.w_in = static_cast<int32_t>(s.w);
+  p.k = static_cast<int32_t>(s.k);
+  p.p = static_cast<int32_t>(s.p);
+  p.q = static_cast<int32_t>(s.q);
+  p.stride_h = static_cast<int32_t>(s.stride_h);
+  p.pad_h = static_cast<int32_t>(s.pad_h);
+  p.pad_w = static_cast<int32_t>(s.pad_w);
+  p.row_floats = static_cast<int32_t>(band.row_floats);
+  p.band_rows = static_cast<int32_t>(band.band_rows);
+  p.steps = static_cast<int32_t>(band.chunks / 2);
+  p.relu = s.relu ? 1 : 0;
+  p.band_bytes = static_cast<int32_t>(band.band_bytes);
+  p.pq = static_cast<int32_t>(s.p * s.q);
+  p.div_q = FastDivmod::Make(static_cast<uint32_t>(s.q));
+  const int64_t real_chunks = s.r * s.c * band.j;
+  for (int64_t chunk = 0; chunk < band.chunks; ++chunk) {
+    const int64_t k = std::min(chunk, real_chunks - 1);
+    const int64_t j = k % band.j, r = (k / band.j) % s.r, c = k / (band.j * s.r);
+    p.chunk_offset[chunk] = static_cast<int32_t>((c * band.band_rows + r) * band.row_floats * 4 + j * 16);
+  }
+  return p;
+}
+
+StemPackParams MakeStemPackParams(const ConvShape& s, const StemBand& band, const StemParams& p, int32_t channels) {
+  return StemPackParams{nullptr, nullptr, p.k, p.c, static_cast<int32_t>(s.r), static_cast<int32_t>(s.s),
+                        static_cast<int32_t>(band.j), channels, p.steps};
+}
+
+absl::Status LaunchPackWeights(const KernelLauncher& launcher, int kernel, StemPackParams pack, uint64_t w,
+                               uint64_t packed, CUstream stream) {
+  pack.w = reinterpret_cast<const float*>(w);
+  pack.packed = reinterpret_cast<float*>(packed);
+  const uint32_t blocks = static_cast<uint32_t>((int64_t{pack.steps} * pack.channels * 8 + 255) / 256);
+  return launcher.Launch(kernel, LaunchGeometry{blocks, 1, 256, 0}, &pack, stream);
+}
+
+}  // namespace stem
+}  // namespace kconv

@@ -1,0 +1,64 @@
+// Host side that the stem families share: the shapes the stride-4 chunk layout serves, the band of input
+// rows a tile reads, the chunk table, and the weight packing (families/stem_common/stem_params.h).
+#pragma once
+
+#include <cuda.h>
+#include <stdint.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "families/stem_common/stem_params.h"
+#include "runtime/conv_shape.h"
+#include "runtime/kernel_family.h"
+
+namespace kconv {
+namespace stem {
+
+inline constexpr int64_t kInt32Max = 2147483647;
+
+inline int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// UNIMPLEMENTED "<family>: <why>".
+template <typename... Why>
+absl::Status Refuse(const char* family, const Why&... why) {
+  return absl::UnimplementedError(absl::StrCat(family, ": ", why...));
+}
+
+// OK if the chunk layout and the kernels' 32-bit indices serve `shape` with at most `max_channels` output
+// channels, else why not: a horizontal stride other than 4, dilation, too many channels or images, or an
+// extent past the 32-bit index range.
+absl::Status CheckStemShape(const char* family, const ConvShape& shape, int64_t max_channels);
+
+// The input rows a tile reads, every channel, in the chunk layout.
+struct StemBand {
+  int64_t j;           // chunks per kernel row: ceil(S / 4)
+  int64_t chunks;      // R * C * J padded to whole weight stages (2 * wsteps chunks)
+  int64_t row_floats;  // 4 * (Q + J - 1), plus the kernel's extra pitch
+  int64_t band_rows;   // input rows per channel: (output rows spanned - 1) * stride_h + R
+  int64_t band_bytes;  // C * band_rows * row_floats * 4, rounded up to 128
+};
+
+// The band of a tile spanning `rows_spanned` output rows, each input row `extra_row_floats` wider than
+// the chunk layout needs. Requires CheckStemShape to be OK.
+StemBand BandOf(const ConvShape& shape, const StemConfig& config, int64_t rows_spanned, int64_t extra_row_floats);
+
+// The kernel parameters both stem kernels read (tensor pointers and pair_copies left for the launch): sizes,
+// the band's geometry and the chunk table. K order: c, then r, then j, so that offsets increase (wgmma's A
+// descriptors need a step's second chunk at or after its first); padding chunks repeat the last real one.
+StemParams MakeStemParams(const ConvShape& shape, const StemBand& band);
+
+// Whether a launch may copy bands in pairs of floats: W and pad_w even and x 8-byte aligned.
+inline int32_t PairCopies(const ConvShape& shape, uint64_t x) {
+  return shape.w % 2 == 0 && shape.pad_w % 2 == 0 && x % 8 == 0 ? 1 : 0;
+}
+
+// The packing of w[K][C][R][S] into `channels` (a multiple of the config's) by params.steps k8 steps.
+StemPackParams MakeStemPackParams(const ConvShape& shape, const StemBand& band, const StemParams& params,
+                                  int32_t channels);
+
+// Enqueues kernel `kernel` of `launcher`, the family's weight packer, over `pack` from w into `packed`.
+absl::Status LaunchPackWeights(const KernelLauncher& launcher, int kernel, StemPackParams pack, uint64_t w,
+                               uint64_t packed, CUstream stream);
+
+}  // namespace stem
+}  // namespace kconv

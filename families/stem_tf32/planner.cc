@@ -1,0 +1,140 @@
+#include "families/stem_tf32/planner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+
+namespace kconv {
+namespace stem_tf32 {
+namespace {
+
+constexpr char kFamily[] = "stem_tf32";
+
+struct Geometry {
+  stem::StemBand band;
+  int64_t tiles;  // per image
+  int64_t shared_bytes;
+};
+
+// A tile is tile_pixels consecutive pixels of one image; its band covers every output row it touches.
+Geometry GeometryOf(const ConvShape& s, const Config& config) {
+  const StemLayout layout = MakeStemLayout(config);
+  Geometry g{};
+  const int64_t pq = s.p * s.q;
+  g.tiles = stem::CeilDiv(pq, layout.tile_pixels);
+  // The rows a tile spans depend on its first pixel's column, which repeats every q tiles at most: the
+  // first min(tiles, q) tiles hold the widest (a later partial tile spans no more than a full one there).
+  int64_t span = 1;
+  for (int64_t t = 0; t < std::min(g.tiles, s.q); ++t) {
+    const int64_t first = t * layout.tile_pixels, last = std::min(first + layout.tile_pixels, pq) - 1;
+    span = std::max(span, last / s.q - first / s.q + 1);
+  }
+  g.band = stem::BandOf(s, config, span, 0);
+  const int64_t staging = int64_t{config.nt} * 8 * layout.staging_stride * 4;
+  const int64_t pipeline =
+      g.band.band_bytes + int64_t{config.wstages} * layout.weight_stage_bytes + 4 * g.band.chunks;
+  g.shared_bytes = std::max(pipeline, staging);
+  return g;
+}
+
+class StemTf32 final : public KernelFamily {
+ public:
+  FamilySupport Support() const override {
+    return {uint64_t{1} << KCONV_ELEMENT_F32, uint64_t{1} << KCONV_LAYOUT_NCHW, uint64_t{1} << KCONV_MATH_TF32};
+  }
+  std::span<const std::string> KernelSuffixes() const override {
+    static const std::string kSuffixes[] = {"", "_pack_weights"};
+    return kSuffixes;
+  }
+  absl::Status Accepts(const ConvShape& shape, int config, const DeviceLimits& device) const override {
+    return stem_tf32::Accepts(shape, kConfigs[config], device);
+  }
+  double Cost(const ConvShape& shape, int config, const DeviceLimits& device,
+              const ResidencyFn& resident) const override {
+    const Config& c = kConfigs[config];
+    const LaunchGeometry g = MakePlanData(shape, c).geometry;
+    return stem_tf32::Cost(shape, c, resident(static_cast<int>(g.threads), static_cast<int>(g.shared_bytes)), device);
+  }
+  ConfigKnobs Knobs(int config) const override {
+    const Config& c = kConfigs[config];
+    return {MakeStemLayout(c).tile_pixels, c.nt * 8, c.wsteps * 8, c.warps, c.wstages};
+  }
+  std::unique_ptr<FamilyPlan> MakePlan(const ConvShape& shape, int config, const DeviceLimits&) const override;
+};
+
+class Plan final : public FamilyPlan {
+ public:
+  Plan(const ConvShape& shape, const PlanData& data) : shape_(shape), data_(data) {}
+  LaunchGeometry Geometry() const override { return data_.geometry; }
+  int64_t PackedWeightBytes() const override { return data_.packed_weight_bytes; }
+  absl::Status PackWeights(const KernelLauncher& launcher, uint64_t w, uint64_t packed, CUstream stream) const override {
+    return stem::LaunchPackWeights(launcher, 1, data_.pack, w, packed, stream);
+  }
+  absl::Status Launch(const KernelLauncher& launcher, const TensorPointers& t, CUstream stream) const override {
+    StemParams p = data_.params;  // about 1 KB: the chunk table travels as a kernel parameter
+    p.x = reinterpret_cast<const float*>(t.x);
+    p.w_packed = reinterpret_cast<const float*>(t.w);
+    p.bias = reinterpret_cast<const float*>(t.bias);
+    p.y = reinterpret_cast<float*>(t.y);
+    p.pair_copies = stem::PairCopies(shape_, t.x);
+    return launcher.Launch(0, data_.geometry, &p, stream);
+  }
+
+ private:
+  ConvShape shape_;
+  PlanData data_;
+};
+
+std::unique_ptr<FamilyPlan> StemTf32::MakePlan(const ConvShape& shape, int config, const DeviceLimits&) const {
+  return std::make_unique<Plan>(shape, MakePlanData(shape, kConfigs[config]));
+}
+
+}  // namespace
+
+const KernelFamily& Family() {
+  static const StemTf32 family;
+  return family;
+}
+
+absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimits& device) {
+  if (absl::Status shape = stem::CheckStemShape(kFamily, s, int64_t{config.nt} * 8); !shape.ok()) return shape;
+  // A band of one row must fit before the rows a tile spans are worth counting.
+  if (stem::BandOf(s, config, 1, 0).band_bytes > device.smem_per_block_optin) {
+    return stem::Refuse(kFamily, "one input row per channel needs ", stem::BandOf(s, config, 1, 0).band_bytes,
+                        " bytes of shared memory; the device allows ", device.smem_per_block_optin);
+  }
+  const Geometry g = GeometryOf(s, config);
+  if (g.tiles * s.n > stem::kInt32Max) return stem::Refuse(kFamily, g.tiles * s.n, " tiles exceed the 32-bit tile index");
+  if (g.band.chunks > kStemMaxChunks) {
+    return stem::Refuse(kFamily, "C*R*ceil(S/4) = ", g.band.chunks, " chunks exceed ", kStemMaxChunks);
+  }
+  if (g.shared_bytes > device.smem_per_block_optin) {
+    return stem::Refuse(kFamily, "needs ", g.shared_bytes, " bytes of shared memory per block; the device allows ",
+                        device.smem_per_block_optin);
+  }
+  return absl::OkStatus();
+}
+
+PlanData MakePlanData(const ConvShape& s, const Config& config) {
+  const StemLayout layout = MakeStemLayout(config);
+  const Geometry g = GeometryOf(s, config);
+  PlanData d{};
+  d.band = g.band;
+  d.params = stem::MakeStemParams(s, g.band);
+  d.pack = stem::MakeStemPackParams(s, g.band, d.params, config.nt * 8);
+  d.geometry = LaunchGeometry{static_cast<uint32_t>(g.tiles), static_cast<uint32_t>(s.n),
+                              static_cast<uint32_t>(layout.threads), static_cast<uint32_t>(g.shared_bytes)};
+  d.packed_weight_bytes = int64_t{d.params.steps} * layout.weight_step_bytes;
+  return d;
+}
+
+double Cost(const ConvShape& s, const Config& config, int resident, const DeviceLimits& device) {
+  const StemLayout layout = MakeStemLayout(config);
+  const int64_t blocks = s.n * stem::CeilDiv(s.p * s.q, layout.tile_pixels);
+  const double waves = std::max(1.0, static_cast<double>(blocks) / (static_cast<double>(device.sm_count) * resident));
+  return waves * (layout.tile_pixels + 64) / std::sqrt(static_cast<double>(config.warps * resident));
+}
+
+}  // namespace stem_tf32
+}  // namespace kconv

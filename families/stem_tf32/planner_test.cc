@@ -1,0 +1,68 @@
+// The portable stem family's planner: its tiles, bands, shared memory and the shapes it refuses.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "families/stem_tf32/planner.h"
+#include "prelude.h"
+#include "runtime/blob_registry.h"
+#include "runtime/config_choice.h"
+#include "validated_shape.h"
+
+namespace {
+
+namespace st = kconv::stem_tf32;
+using kconv_test::Validated;
+
+constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048, 65536};
+constexpr kconv::DeviceLimits kRtx4090{89, 128, 99 * 1024, 100 * 1024, 1536, 65536};
+constexpr st::Config kM256{2, 12, 8, 4, 2};  // m256n96_w8_k4x2
+constexpr st::Config kM128{2, 12, 4, 5, 2};  // m128n96_w4_k5x2
+
+}  // namespace
+
+TEST_CASE("stem_tf32.a_tile_is_consecutive_pixels_whose_band_covers_every_row_it_touches") {
+  const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(32));
+  REQUIRE(st::Accepts(s, kM256, kH100).ok());
+  const st::PlanData d = st::MakePlanData(s, kM256);
+  CHECK(d.geometry.grid_x == (55 * 55 + 255) / 256);
+  CHECK(d.geometry.grid_y == 32);
+  CHECK(d.geometry.threads == 8 * 32);
+  // 256 pixels of 55-pixel rows touch up to 6 output rows: (6 - 1) * 4 + 11 input rows.
+  CHECK(d.params.band_rows == 5 * 4 + 11);
+  CHECK(d.params.row_floats == 4 * (55 + 3 - 1));
+  CHECK(d.params.band_bytes % 128 == 0);
+  CHECK(d.pack.channels == 96);
+  CHECK(d.packed_weight_bytes == int64_t{d.params.steps} * 96 * 32);
+  for (int i = 1; i < 2 * d.params.steps; ++i) CHECK(d.params.chunk_offset[i] >= d.params.chunk_offset[i - 1]);
+}
+
+TEST_CASE("stem_tf32.refuses_other_strides_dilation_more_channels_and_bands_past_shared_memory") {
+  kconv_test::Shape stride2 = kconv_test::AlexNetConv1(1);
+  stride2.stride_w = 2;
+  CHECK(std::string(st::Accepts(Validated(stride2), kM256, kH100).message()).find("stride of 4") != std::string::npos);
+  kconv_test::Shape dilated = kconv_test::AlexNetConv1(1);
+  dilated.dil_h = 2;
+  CHECK(absl::IsUnimplemented(st::Accepts(Validated(dilated), kM256, kH100)));
+  kconv_test::Shape many = kconv_test::AlexNetConv1(1);
+  many.k = 97;
+  CHECK(std::string(st::Accepts(Validated(many), kM256, kH100).message()).find("97 output channels") != std::string::npos);
+  // Ada's 99 KB: the 128-pixel config fits AlexNet, the 256-pixel one does not.
+  CHECK(st::Accepts(Validated(kconv_test::AlexNetConv1(1)), kM128, kRtx4090).ok());
+  const absl::Status big = st::Accepts(Validated(kconv_test::AlexNetConv1(1)), kM256, kRtx4090);
+  CHECK(absl::IsUnimplemented(big));
+  CHECK(std::string(big.message()).find("shared memory") != std::string::npos);
+  // Rows far too wide for shared memory are refused before any band is scanned.
+  kconv_test::Shape wide = kconv_test::AlexNetConv1(1);
+  wide.w = int64_t{1} << 28;
+  wide.h = 12;
+  CHECK(absl::IsUnimplemented(st::Accepts(Validated(wide), kM256, kH100)));
+}
+
+TEST_CASE("stem_tf32.is_the_choice_for_stride_4_stems_where_the_hopper_family_is_not") {
+  for (int64_t n : {1, 32, 256}) {
+    auto choice = kconv::ChooseConfig(Validated(kconv_test::AlexNetConv1(n)), kRtx4090, false);
+    REQUIRE(choice.ok());
+    CHECK(&kconv::Configs()[*choice].family() == &st::Family());
+  }
+}

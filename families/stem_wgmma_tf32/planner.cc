@@ -1,0 +1,186 @@
+#include "families/stem_wgmma_tf32/planner.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+namespace kconv {
+namespace stem_wgmma_tf32 {
+namespace {
+
+constexpr char kFamily[] = "stem_wgmma_tf32";
+
+struct Geometry {
+  stem::StemBand band;      // band_bytes: the band buffer, which also holds the tile's staged outputs
+  int64_t segments;         // m64 pieces per output row
+  int64_t rows_per_tile;    // whole output rows per tile (0: the pieces do not divide)
+  int64_t tiles;            // per image
+  int64_t channel_groups;   // ceil(K / the config's channels): blocks that share a tile's channels
+  int64_t staging_stride;   // floats between staged channel rows
+  int64_t shared_bytes;
+};
+
+Geometry GeometryOf(const ConvShape& s, const Config& config) {
+  const StemLayout layout = MakeStemLayout(config);
+  Geometry g{};
+  const int64_t pieces = layout.tile_pixels / 64;
+  g.segments = stem::CeilDiv(s.q, 64);
+  g.rows_per_tile = pieces % g.segments == 0 ? pieces / g.segments : 0;
+  const int64_t span = std::max<int64_t>(g.rows_per_tile, 1);
+  g.tiles = stem::CeilDiv(s.p, span);
+  g.channel_groups = stem::CeilDiv(s.k, int64_t{config.nt} * 8);
+  // The tensor copy starts a 16-byte step left of -pad_w when pad_w % 4 != 0 and the producers shift each
+  // row into place; 4 more floats per row keep that shift within the row.
+  g.band = stem::BandOf(s, config, span, s.pad_w % 4 != 0 ? 4 : 0);
+  // Each band buffer also holds the tile's staged outputs; the tensor copy's destination stays 128-aligned.
+  g.staging_stride = StemWgmmaStagingStride(span * s.q);
+  const int64_t staging = int64_t{config.nt} * 8 * g.staging_stride * 4;
+  g.band.band_bytes = stem::CeilDiv(std::max(g.band.band_bytes, staging), 128) * 128;
+  g.shared_bytes = MakeStemWgmmaSmem(g.band.band_bytes, config.wstages, layout.weight_stage_bytes, g.band.chunks).total;
+  return g;
+}
+
+class StemWgmmaTf32 final : public KernelFamily {
+ public:
+  FamilySupport Support() const override {
+    return {uint64_t{1} << KCONV_ELEMENT_F32, uint64_t{1} << KCONV_LAYOUT_NCHW, uint64_t{1} << KCONV_MATH_TF32};
+  }
+  std::span<const std::string> KernelSuffixes() const override {
+    static const std::string kSuffixes[] = {"", "_pack_weights"};
+    return kSuffixes;
+  }
+  absl::Status Accepts(const ConvShape& shape, int config, const DeviceLimits& device) const override {
+    return stem_wgmma_tf32::Accepts(shape, kConfigs[config], device);
+  }
+  // Persistent, one block per SM by design: residency does not enter the cost.
+  double Cost(const ConvShape& shape, int config, const DeviceLimits& device, const ResidencyFn&) const override {
+    return stem_wgmma_tf32::Cost(shape, kConfigs[config], device);
+  }
+  double ChoiceMargin() const override { return 0.9; }
+  ConfigKnobs Knobs(int config) const override {
+    const Config& c = kConfigs[config];
+    return {MakeStemLayout(c).tile_pixels, c.nt * 8, c.wsteps * 8, c.warps, c.wstages};
+  }
+  std::unique_ptr<FamilyPlan> MakePlan(const ConvShape& shape, int config, const DeviceLimits& device) const override;
+};
+
+class Plan final : public FamilyPlan {
+ public:
+  Plan(const ConvShape& shape, const PlanData& data) : shape_(shape), data_(data) {}
+  LaunchGeometry Geometry() const override { return data_.geometry; }
+  int64_t PackedWeightBytes() const override { return data_.packed_weight_bytes; }
+  absl::Status PackWeights(const KernelLauncher& launcher, uint64_t w, uint64_t packed, CUstream stream) const override {
+    return stem::LaunchPackWeights(launcher, 1, data_.pack, w, packed, stream);
+  }
+  absl::Status Launch(const KernelLauncher& launcher, const TensorPointers& t, CUstream stream) const override {
+    StemWgmmaParams params = data_.params;  // about 1 KB: the chunk table travels as a kernel parameter
+    StemParams& p = params.p;
+    p.x = reinterpret_cast<const float*>(t.x);
+    p.w_packed = reinterpret_cast<const float*>(t.w);
+    p.bias = reinterpret_cast<const float*>(t.bias);
+    p.y = reinterpret_cast<float*>(t.y);
+    p.pair_copies = stem::PairCopies(shape_, t.x);
+    params.use_tma = EncodeBandMap(launcher.api(), shape_, p, t.x, params.band_map) ? 1 : 0;
+    return launcher.Launch(0, data_.geometry, &params, stream);
+  }
+
+ private:
+  ConvShape shape_;
+  PlanData data_;
+};
+
+std::unique_ptr<FamilyPlan> StemWgmmaTf32::MakePlan(const ConvShape& shape, int config,
+                                                   const DeviceLimits& device) const {
+  return std::make_unique<Plan>(shape, MakePlanData(shape, kConfigs[config], device.sm_count));
+}
+
+}  // namespace
+
+const KernelFamily& Family() {
+  static const StemWgmmaTf32 family;
+  return family;
+}
+
+absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimits& device) {
+  if (device.cc != 90) {
+    return stem::Refuse(kFamily, "needs compute capability 9.0 (sm_90a wgmma); the device has ", device.cc / 10, ".",
+                        device.cc % 10);
+  }
+  // Channel groups split more channels than one config computes over blocks, up to the bias table's.
+  if (absl::Status shape = stem::CheckStemShape(kFamily, s, kMaxChannels); !shape.ok()) return shape;
+  // Rows this long cannot fit shared memory: refused before the band is sized.
+  if (stem::BandOf(s, config, 1, 0).band_bytes > device.smem_per_block_optin) {
+    return stem::Refuse(kFamily, "one input row per channel needs ", stem::BandOf(s, config, 1, 0).band_bytes,
+                        " bytes of shared memory; the device allows ", device.smem_per_block_optin);
+  }
+  const Geometry g = GeometryOf(s, config);
+  if (g.rows_per_tile == 0) {
+    return stem::Refuse(kFamily, "an output row of ", s.q, " pixels is ", g.segments,
+                        " m64 pieces, which do not divide the config's ", MakeStemLayout(config).tile_pixels / 64);
+  }
+  const int64_t tiles = g.tiles * s.n * g.channel_groups;
+  if (tiles > stem::kInt32Max) return stem::Refuse(kFamily, tiles, " tiles exceed the 32-bit tile index");
+  if (g.band.chunks > kStemMaxChunks) {
+    return stem::Refuse(kFamily, "C*R*ceil(S/4) = ", g.band.chunks, " chunks exceed ", kStemMaxChunks);
+  }
+  if (g.shared_bytes > device.smem_per_block_optin) {
+    return stem::Refuse(kFamily, "needs ", g.shared_bytes, " bytes of shared memory per block; the device allows ",
+                        device.smem_per_block_optin);
+  }
+  return absl::OkStatus();
+}
+
+PlanData MakePlanData(const ConvShape& s, const Config& config, int sm_count) {
+  const StemLayout layout = MakeStemLayout(config);
+  const Geometry g = GeometryOf(s, config);
+  const int32_t groups = static_cast<int32_t>(g.channel_groups);
+  PlanData d{};
+  StemWgmmaParams& w = d.params;
+  w.p = stem::MakeStemParams(s, g.band);
+  // What one band copy delivers, the band without the buffer's rounding and staging room.
+  w.band_box_bytes = static_cast<int32_t>(s.c * g.band.band_rows * g.band.row_floats * 4);
+  w.tiles_per_image = static_cast<int32_t>(g.tiles);
+  w.channel_groups = groups;
+  w.total_tiles = static_cast<int32_t>(g.tiles * s.n * groups);
+  w.rows_per_tile = static_cast<int32_t>(g.rows_per_tile);
+  w.segments = static_cast<int32_t>(g.segments);
+  w.staging_stride = static_cast<int32_t>(g.staging_stride);
+  d.pack = stem::MakeStemPackParams(s, g.band, w.p, groups * config.nt * 8);
+  d.geometry = LaunchGeometry{static_cast<uint32_t>(std::min<int64_t>(w.total_tiles, std::max(sm_count, 1))), 1,
+                              static_cast<uint32_t>(Threads(config)), static_cast<uint32_t>(g.shared_bytes)};
+  d.packed_weight_bytes = int64_t{groups} * w.p.steps * layout.weight_step_bytes;
+  return d;
+}
+
+double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device) {
+  const StemLayout layout = MakeStemLayout(config);
+  const Geometry g = GeometryOf(s, config);
+  const int64_t tiles = g.tiles * s.n * g.channel_groups;
+  const int64_t per_block = stem::CeilDiv(tiles, device.sm_count);
+  return static_cast<double>(per_block) * (layout.tile_pixels * config.nt / 12.0 + 64);
+}
+
+bool EncodeBandMap(const DriverApi* api, const ConvShape& s, const StemParams& p, uint64_t x, uint64_t* map) {
+  // The tensor-copy engine needs a 16-byte aligned base, row pitches that are multiples of 16 bytes and
+  // boxes of at most 256 elements per dimension; otherwise the kernel's producer warps copy the band.
+  // The box starts at column -pad_w rounded down to a multiple of 4 (an innermost start that is not
+  // 16-byte aligned faults), and the kernel shifts each row into place when the two differ.
+  if (api->cuTensorMapEncodeTiled == nullptr || x % 16 != 0 || (s.w * 4) % 16 != 0) return false;
+  if (p.row_floats > 256 || p.band_rows > 256 || s.c > 256) return false;
+  const cuuint64_t dims[4] = {static_cast<cuuint64_t>(s.w), static_cast<cuuint64_t>(s.h),
+                              static_cast<cuuint64_t>(s.c), static_cast<cuuint64_t>(s.n)};
+  const cuuint64_t strides[3] = {static_cast<cuuint64_t>(s.w * 4), static_cast<cuuint64_t>(s.h * s.w * 4),
+                                 static_cast<cuuint64_t>(s.c * s.h * s.w * 4)};
+  const cuuint32_t box[4] = {static_cast<cuuint32_t>(p.row_floats), static_cast<cuuint32_t>(p.band_rows),
+                             static_cast<cuuint32_t>(s.c), 1};
+  const cuuint32_t element_strides[4] = {1, 1, 1, 1};
+  static_assert(sizeof(CUtensorMap) == 16 * sizeof(uint64_t), "StemWgmmaParams::band_map holds one CUtensorMap");
+  return api->cuTensorMapEncodeTiled(reinterpret_cast<CUtensorMap*>(map), CU_TENSOR_MAP_DATA_TYPE_FLOAT32, 4,
+                                     reinterpret_cast<void*>(x), dims, strides, box, element_strides,
+                                     CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
+                                     CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                                     CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+}
+
+}  // namespace stem_wgmma_tf32
+}  // namespace kconv

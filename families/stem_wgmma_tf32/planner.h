@@ -1,0 +1,49 @@
+// The Hopper stem family's planner (families/stem_wgmma_tf32/kernel.cuh): one persistent block per SM
+// walks tiles of whole output rows and one group of the config's channels.
+#pragma once
+
+#include <stdint.h>
+
+#include "absl/status/status.h"
+#include "families/stem_common/stem_geometry.h"
+#include "families/stem_wgmma_tf32/traits.h"
+#include "runtime/conv_shape.h"
+#include "runtime/driver_api.h"
+#include "runtime/kernel_family.h"
+
+namespace kconv {
+namespace stem_wgmma_tf32 {
+
+const KernelFamily& Family();
+
+// The family's configs, in the order of its `configs` file (generated from it:
+// generated/stem_wgmma_tf32_configs.cc).
+extern const Config kConfigs[];
+
+// OK, or UNIMPLEMENTED saying why `config` cannot run `shape` on `device`: a device other than compute
+// capability 9.0, CheckStemShape's limits (up to kMaxChannels channels), output rows that do not divide
+// into the config's m64 pieces, too many chunks or tiles, or a band larger than shared memory.
+absl::Status Accepts(const ConvShape& shape, const Config& config, const DeviceLimits& device);
+
+struct PlanData {
+  StemWgmmaParams params;   // tensor pointers, band_map and use_tma left for the launch
+  StemPackParams pack;      // pointers left null
+  LaunchGeometry geometry;  // (min(tiles, SMs), 1)
+  int64_t packed_weight_bytes;
+};
+// Requires Accepts(shape, config, ...) to be OK; sm_count sizes the persistent grid.
+PlanData MakePlanData(const ConvShape& shape, const Config& config, int sm_count);
+
+// Relative cost: the tiles of the busiest block (tiles are split evenly over one block per SM), each its
+// pixels times its share of 96 channels plus a 64-pixel equivalent of per-tile overhead (the band copy and
+// the latency chain, which do not scale with the tile; the H200's AlexNet timings put it at 50-90 pixels).
+// It picks the measured fastest tile size at N = 1, 32 and 256, but cannot rank configs within ~10% of
+// each other: ChoiceMargin() asks a later-listed config to be 10% cheaper.
+double Cost(const ConvShape& shape, const Config& config, const DeviceLimits& device);
+
+// Fills `map` (a CUtensorMap) with x as [N][C][H][W] and a box of one band; false when the tensor-copy
+// engine cannot describe it (the kernel's producer warps then copy the bands themselves).
+bool EncodeBandMap(const DriverApi* api, const ConvShape& shape, const StemParams& params, uint64_t x, uint64_t* map);
+
+}  // namespace stem_wgmma_tf32
+}  // namespace kconv

@@ -1,0 +1,154 @@
+// The Hopper stem family's planner: its row tiles, channel groups, shared-memory sizing, the shapes it
+// refuses, and the configs its cost picks.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "families/stem_wgmma_tf32/planner.h"
+#include "prelude.h"
+#include "runtime/blob_registry.h"
+#include "runtime/config_choice.h"
+#include "runtime/conv_shape.h"
+#include "validated_shape.h"
+
+namespace {
+
+namespace wg = kconv::stem_wgmma_tf32;
+using kconv_test::Validated;
+
+constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048, 65536};
+constexpr kconv::DeviceLimits kRtx4090{89, 128, 99 * 1024, 100 * 1024, 1536, 65536};
+constexpr wg::Config kRows4{2, 12, 8, 5, 3};   // m256n96_w8_k5x3: 4 m64 pieces
+constexpr wg::Config kRows1{1, 12, 4, 5, 4};   // m64n96_w4_k5x4: 1 m64 piece
+constexpr wg::Config kHalf1{1, 6, 4, 5, 10};   // m64n48_w4_k5x10: 48 channels
+
+// The config the heuristic picks on an H100, when this build has the family's sm_90a images.
+const wg::Config* HopperChoice(const kconv_test::Shape& shape) {
+  auto choice = kconv::ChooseConfig(Validated(shape), kH100, false);
+  REQUIRE(choice.ok());
+  const kconv::KernelConfig& c = kconv::Configs()[*choice];
+  if (&c.family() != &wg::Family()) return nullptr;
+  return &wg::kConfigs[c.family_index];
+}
+
+}  // namespace
+
+TEST_CASE("stem_wgmma_tf32.chunk_offsets_increase_along_k_and_padding_repeats_the_last_chunk") {
+  // wgmma reads a k8 step's second chunk at a non-negative distance (LBO) from its first.
+  const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(8));
+  const wg::PlanData d = wg::MakePlanData(s, kRows4, 132);
+  const kconv::StemParams& p = d.params.p;
+  const int real_chunks = 3 * 11 * 3;  // C * R * ceil(S / 4)
+  REQUIRE(2 * p.steps >= real_chunks);
+  CHECK(2 * p.steps % (2 * kRows4.wsteps) == 0);
+  for (int i = 1; i < 2 * p.steps; ++i) CHECK(p.chunk_offset[i] >= p.chunk_offset[i - 1]);
+  for (int i = real_chunks; i < 2 * p.steps; ++i) CHECK(p.chunk_offset[i] == p.chunk_offset[real_chunks - 1]);
+  // Chunk (c, r, j) = (1, 0, 0) is the first of channel 1: one band height of rows past channel 0.
+  CHECK(p.chunk_offset[11 * 3] == p.band_rows * p.row_floats * 4);
+  CHECK(p.chunk_offset[1] == 16);
+}
+
+TEST_CASE("stem_wgmma_tf32.tiles_are_whole_output_rows") {
+  const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(256));
+  REQUIRE(wg::Accepts(s, kRows4, kH100).ok());
+  const wg::PlanData d = wg::MakePlanData(s, kRows4, 132);
+  CHECK(d.params.segments == 1);          // Q = 55 fits one m64 piece
+  CHECK(d.params.rows_per_tile == 4);     // 4 pieces
+  CHECK(d.params.tiles_per_image == 14);  // ceil(55 / 4)
+  CHECK(d.params.total_tiles == 14 * 256);
+  CHECK(d.params.p.band_rows == 3 * 4 + 11);
+  CHECK(d.params.staging_stride == 228);  // 220 pixels rounded up to 32, plus 4 banks
+  CHECK(d.params.p.band_bytes % 128 == 0);
+  CHECK(d.params.p.band_bytes >= 96 * 228 * 4);  // the tile's staged outputs fit in its band buffer
+  CHECK(d.params.p.band_bytes >= 3 * 23 * d.params.p.row_floats * 4);
+  CHECK(d.params.band_box_bytes == 3 * 23 * d.params.p.row_floats * 4);
+  CHECK(d.geometry.grid_x == 132);
+  CHECK(d.geometry.threads == 32 * (8 + wg::kProducerWarps));
+  CHECK(d.geometry.shared_bytes <= static_cast<uint32_t>(kH100.smem_per_block_optin));
+
+  // N = 1: one block per tile when there are fewer tiles than SMs.
+  const wg::PlanData one = wg::MakePlanData(Validated(kconv_test::AlexNetConv1(1)), kRows1, 132);
+  CHECK(one.params.rows_per_tile == 1);
+  CHECK(one.params.total_tiles == 55);
+  CHECK(one.geometry.grid_x == 55);
+}
+
+TEST_CASE("stem_wgmma_tf32.refuses_rows_that_do_not_divide_into_its_pieces_and_other_devices") {
+  // W = 400, 11x11 stride 4 pad 2: Q = 99, two m64 pieces per row.
+  kconv_test::Shape wide = kconv_test::AlexNetConv1(2);
+  wide.w = 400;
+  const kconv::ConvShape s = Validated(wide);
+  REQUIRE(s.q == 99);
+  const absl::Status one_piece = wg::Accepts(s, kRows1, kH100);
+  CHECK(absl::IsUnimplemented(one_piece));
+  CHECK(std::string(one_piece.message()).find("m64 pieces") != std::string::npos);
+  REQUIRE(wg::Accepts(s, kRows4, kH100).ok());
+  const wg::PlanData d = wg::MakePlanData(s, kRows4, 132);
+  CHECK(d.params.segments == 2);
+  CHECK(d.params.rows_per_tile == 2);
+  const absl::Status ada = wg::Accepts(Validated(kconv_test::AlexNetConv1(1)), kRows1, kRtx4090);
+  CHECK(absl::IsUnimplemented(ada));
+  CHECK(std::string(ada.message()).find("compute capability 9.0") != std::string::npos);
+}
+
+TEST_CASE("stem_wgmma_tf32.n48_configs_split_a_tiles_channels_over_blocks") {
+  // AlexNet at N = 1: 55 one-row tiles, each computed by two blocks of 48 channels, which stream their
+  // own contiguous half of the packed weights.
+  const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(1));
+  REQUIRE(wg::Accepts(s, kHalf1, kH100).ok());
+  const wg::PlanData d = wg::MakePlanData(s, kHalf1, 132);
+  CHECK(d.params.channel_groups == 2);
+  CHECK(d.params.tiles_per_image == 55);
+  CHECK(d.params.total_tiles == 110);
+  CHECK(d.geometry.grid_x == 110);
+  CHECK(d.pack.channels == 96);
+  CHECK(d.packed_weight_bytes == 2 * d.params.p.steps * 48 * 32);
+  CHECK(d.params.p.band_bytes >= 48 * d.params.staging_stride * 4);  // 48 staged channels fit a band buffer
+  // Past the SM count the blocks walk several (row tile, channel group) items.
+  const wg::PlanData many = wg::MakePlanData(Validated(kconv_test::AlexNetConv1(4)), kHalf1, 132);
+  CHECK(many.params.total_tiles == 4 * 55 * 2);
+  CHECK(many.geometry.grid_x == 132);
+  // 48 channels or fewer need one group; more than the bias table's kMaxChannels are refused.
+  kconv_test::Shape narrow = kconv_test::AlexNetConv1(1);
+  narrow.k = 40;
+  CHECK(wg::MakePlanData(Validated(narrow), kHalf1, 132).params.channel_groups == 1);
+  kconv_test::Shape wide = kconv_test::AlexNetConv1(1);
+  wide.k = wg::kMaxChannels + 1;
+  CHECK(absl::IsUnimplemented(wg::Accepts(Validated(wide), kHalf1, kH100)));
+}
+
+TEST_CASE("stem_wgmma_tf32.refuses_huge_strides_and_rows_without_overflow") {
+  for (kconv_test::Shape shape : {kconv_test::Shape{1, 3, 16, 64, 8, 3, 3, int64_t{1} << 35, 4},
+                                  kconv_test::Shape{1, 3, 16, int64_t{1} << 26, 8, 3, 3, 1, 4}}) {
+    const absl::Status accepted = wg::Accepts(Validated(shape), kRows1, kH100);
+    CHECK(absl::IsUnimplemented(accepted));
+  }
+}
+
+TEST_CASE("stem_wgmma_tf32.the_heuristic_picks_the_measured_fastest_tiles") {
+  if (!kconv::SelectBlob(*kconv::FindConfig("stem_wgmma_tf32/m128n96_w8_k5x4"), 90, false).ok()) {
+    MESSAGE("this build has no sm_90a images: the family's choice is not checked");
+    return;
+  }
+  // 3-row tiles over three consumer warpgroups at large batches (measured fastest), 64-pixel tiles at
+  // N = 1, where a larger tile leaves most SMs idle.
+  const wg::Config* large = HopperChoice(kconv_test::AlexNetConv1(256));
+  const wg::Config* medium = HopperChoice(kconv_test::AlexNetConv1(32));
+  const wg::Config* one = HopperChoice(kconv_test::AlexNetConv1(1));
+  REQUIRE(large != nullptr);
+  REQUIRE(medium != nullptr);
+  REQUIRE(one != nullptr);
+  CHECK(large == &wg::kConfigs[0]);  // m192n96_w12_k5x5, listed first
+  CHECK(medium == large);
+  CHECK(kconv::MakeStemLayout(*one).tile_pixels == 64);
+  // Rows of 99 pixels are two m64 pieces, which three pieces per tile cannot hold: 256-pixel tiles.
+  kconv_test::Shape wide = kconv_test::AlexNetConv1(256);
+  wide.w = 400;
+  const wg::Config* wide_choice = HopperChoice(wide);
+  REQUIRE(wide_choice != nullptr);
+  CHECK(kconv::MakeStemLayout(*wide_choice).tile_pixels == 256);
+  // At N = 1 the 55 one-row tiles leave SMs idle, so each tile's channels are split over two blocks (n48);
+  // at N = 256 there is work for every SM without splitting.
+  CHECK(one->nt == 6);
+  CHECK(large->nt == 12);
+}

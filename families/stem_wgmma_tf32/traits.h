@@ -1,0 +1,89 @@
+// Everything a config of the Hopper stem family determines, shared by its kernel (nvcc) and its planner
+// (g++): the config's fields, the block's warps, the kernel's parameters and its shared-memory layout.
+#pragma once
+
+#include <stdint.h>
+
+#include "families/stem_common/stem_params.h"
+
+namespace kconv {
+namespace stem_wgmma_tf32 {
+
+// One line of families/stem_wgmma_tf32/configs: mt counts m64 tiles per consumer warpgroup, warps the
+// consumer warps.
+using Config = StemConfig;
+
+// The producer warpgroup that comes on top of the consumer warps: one warp streams the weights, three copy
+// the bands (for load parallelism).
+inline constexpr int kProducerWarps = 4;
+// The most output channels a launch computes: the bias table in shared memory holds this many, and
+// channel groups of the config's 96 or 48 channels split them over blocks.
+inline constexpr int kMaxChannels = 96;
+
+KCONV_HOST_DEVICE constexpr int Threads(Config c) { return 32 * (c.warps + kProducerWarps); }
+
+// Parameters of the persistent Hopper kernel (families/stem_wgmma_tf32/kernel.cuh): block b computes tiles
+// [b * total_tiles / grid, (b + 1) * total_tiles / grid). Its tiles are whole output rows and one group of
+// the config's channels (96, or 48 for n48 configs): tile i is channel group i % channel_groups of rows
+// (t % tiles_per_image) * rows_per_tile ... of image t / tiles_per_image, t = i / channel_groups, each row
+// cut into `segments` m64 pieces (pixels 64s ... 64s + 63 of the row), so that eight consecutive pixels of a
+// piece are one 128-byte core matrix of the band and wgmma reads A straight from it.
+struct alignas(64) StemWgmmaParams {
+  uint64_t band_map[16];   // CUtensorMap of x as [N][C][H][W] whose box is one band; used if use_tma
+  int32_t use_tma;         // 0: the producer warps copy bands through registers (x not 16-byte aligned, ...)
+  int32_t band_box_bytes;  // c * band_rows * row_floats * 4: the bytes one band copy delivers
+  int32_t tiles_per_image;  // row tiles per image
+  int32_t channel_groups;   // ceil(k / the config's channels): blocks that share a row tile's channels
+  int32_t total_tiles;      // N * tiles_per_image * channel_groups
+  int32_t rows_per_tile;   // output rows per tile: the config's m64 pieces / segments
+  int32_t segments;        // m64 pieces per output row: ceil(Q / 64)
+  int32_t staging_stride;  // floats between channel rows of a tile's staged outputs (over its band)
+  StemParams p;
+};
+
+// Shared-memory layout of the persistent Hopper kernel: two bands (the next tile's loads while this one
+// computes; the epilogue stages over the finished one), `wstages` weight slots, the mbarriers (full and
+// empty per weight slot; landed, full and empty per band), the chunk table, then the kMaxChannels biases.
+// wgmma's reads of a piece's last pixels may run up to a few chunks past the end of a band: the weights
+// follow. 64-bit, so that the host can size shapes far too large for shared memory without overflow.
+struct StemWgmmaSmem {
+  int64_t band_bytes;
+  int64_t weights;      // offset of the weight slots
+  int64_t barriers;     // offset of the 2 * wstages + 6 mbarriers
+  int64_t chunk_table;  // offset of the chunk table (4 bytes per chunk)
+  int64_t bias;         // offset of the bias (kMaxChannels floats, zeros without one)
+  int64_t total;
+};
+
+KCONV_HOST_DEVICE constexpr StemWgmmaSmem MakeStemWgmmaSmem(int64_t band_bytes, int64_t wstages,
+                                                            int64_t weight_stage_bytes, int64_t chunks) {
+  StemWgmmaSmem s{};
+  s.band_bytes = band_bytes;
+  s.weights = 2 * band_bytes;
+  s.barriers = s.weights + wstages * weight_stage_bytes;
+  s.chunk_table = s.barriers + (2 * wstages + 6) * 8;
+  s.bias = s.chunk_table + 4 * ((chunks + 3) / 4 * 4);
+  s.total = s.bias + 4 * kMaxChannels;
+  return s;
+}
+
+// Floats between the channel rows of a tile's staged outputs in the persistent kernel: at least the tile's
+// pixels, and 4 banks past a multiple of 32, so that accumulator stores are conflict-free.
+KCONV_HOST_DEVICE constexpr int64_t StemWgmmaStagingStride(int64_t tile_pixels) {
+  return (tile_pixels + 31) / 32 * 32 + 4;
+}
+
+// Byte offset in the packed weights of weight float e (0..7) of channel n at k8 step `step`, for blocks
+// of kBlockChannels channels (96, or 48 when two blocks share a tile's channels): the channels of one
+// block are one contiguous stream of `steps` step images, which is all that block copies. Within a step
+// image the two K halves (chunks) are kBlockChannels * 16 bytes apart and channels 16 bytes apart, so each
+// group of 8 channels of one half is a 128-byte core matrix (LBO kBlockChannels * 16, SBO 128).
+template <int kBlockChannels>
+KCONV_HOST_DEVICE int64_t WgmmaWeightOffset(int steps, int step, int n, int e) {
+  const int group = n / kBlockChannels, channel = n % kBlockChannels;
+  return (static_cast<int64_t>(group) * steps + step) * kBlockChannels * 32 + (e / 4) * kBlockChannels * 16 +
+         channel * 16 + (e % 4) * 4;
+}
+
+}  // namespace stem_wgmma_tf32
+}  // namespace kconv
