@@ -1,9 +1,10 @@
 // kconv-bench: times one convolution shape with every kernel config that accepts it.
 //
-// Default: AlexNet conv1 at N = 256. Per config: the median of >= 50 timed runs (driver-API events
+// Default: AlexNet conv1 at N = 256. Per config: the median of --runs timed runs (driver-API events
 // around each launch, after warm-up; --flush writes 256 MB before each, for a cold L2), its spread,
-// TFLOP/s (useful work), GB/s (x + w + y once each), and a sampled check against a float64 reference. Inputs alternate between two random sets and the
-// output is poisoned with NaN before every run. Without a GPU it runs the host path on a small batch.
+// TFLOP/s (useful work), GB/s (x + w + y once each), and a sampled check against a float64 reference.
+// Inputs alternate between two random sets and the output is poisoned with NaN before every run.
+// Without a GPU it runs the host path on a small batch.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,60 +12,52 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "absl/flags/flag.h"
 #include "kconv/kconv.h"
 #include "runtime/driver_api.h"
 #include "tools/shape_flags.h"
+#include "tools/tool_flags.h"
+
+ABSL_FLAG(int32_t, runs, 100, "timed runs per config, after the warm-up (at least 1)");
+ABSL_FLAG(int32_t, warmup, 10, "untimed runs per config first (at least 0)");
+ABSL_FLAG(std::string, config, "", "time only the configs whose name contains this text (default: every one)");
+ABSL_FLAG(bool, flush, false,
+          "write 256 MB before every run, so that each starts with a cold L2 (as bench/compare_torch.py)");
+ABSL_FLAG(bool, host, false, "run the host (CPU) path, even where there is a GPU");
 
 namespace {
 
+constexpr const char* kUsage =
+    "Times one convolution shape with every kernel config that accepts it: median and spread of the timed "
+    "runs, TFLOP/s, GB/s, and a sampled check against float64. Default shape: AlexNet conv1 at N = 256. "
+    "Without a GPU (or with --host) it runs the host path instead, on a batch of 2 unless --n is given.";
+
 struct Options {
   kconv_conv_desc desc;
-  int runs = 100;
-  int warmup = 10;
-  const char* only_config = nullptr;
-  bool host = false;
   bool n_given = false;
+  int runs = 0;
+  int warmup = 0;
+  std::string only_config;  // empty: every config
+  bool host = false;
   bool flush = false;  // write 256 MB before every run, so that each starts with a cold L2 (as compare_torch)
 };
 
-void Usage() {
-  printf("usage: kconv-bench %s\n       [--runs R] [--warmup W] [--config NAME] [--flush] [--host]\n"
-         "Defaults: AlexNet conv1 (3x224x224 -> 96, 11x11, stride 4, pad 2, bias), N = 256, 100 runs.\n",
-         kconv_tools::kShapeFlagsUsage);
-}
-
-bool Parse(int argc, char** argv, Options* o) {
-  kconv_conv_desc_init(&o->desc);
-  kconv_tools::SetAlexNet(&o->desc);
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&](int64_t* out) {
-      if (i + 1 >= argc) return false;
-      *out = atoll(argv[++i]);
-      return true;
-    };
-    int64_t v = 0;
-    if (kconv_tools::ParseShapeFlag(argc, argv, &i, &o->desc, &o->n_given)) {
-    } else if (a == "--runs" && value(&v)) {
-      o->runs = static_cast<int>(std::max<int64_t>(v, 50));
-    } else if (a == "--warmup" && value(&v)) {
-      o->warmup = static_cast<int>(std::max<int64_t>(v, 1));
-    } else if (a == "--config" && i + 1 < argc) {
-      o->only_config = argv[++i];
-    } else if (a == "--flush") {
-      o->flush = true;
-    } else if (a == "--host") {
-      o->host = true;
-    } else {
-      Usage();
-      return false;
-    }
-  }
-  return true;
+// The options the parsed flags give; false, after naming the flag, for a value out of range.
+bool OptionsFromFlags(Options* o) {
+  const kconv_tools::ShapeChoice shape = kconv_tools::ShapeFromFlags();
+  o->desc = shape.desc;
+  o->n_given = shape.n_given;
+  o->runs = absl::GetFlag(FLAGS_runs);
+  o->warmup = absl::GetFlag(FLAGS_warmup);
+  o->only_config = absl::GetFlag(FLAGS_config);
+  o->host = absl::GetFlag(FLAGS_host);
+  o->flush = absl::GetFlag(FLAGS_flush);
+  return kconv_tools::CheckAtLeast("runs", o->runs, 1) && kconv_tools::CheckAtLeast("warmup", o->warmup, 0);
 }
 
 using kconv_tools::DimsOf;
@@ -190,7 +183,7 @@ int RunGpu(const Options& o, const kconv::DriverApi* api) {
   std::vector<Row> rows;
   for (int ci = 0; ci < kconv_config_count(); ++ci) {
     const char* config = kconv_config_name(ci);
-    if (o.only_config && std::string(config).find(o.only_config) == std::string::npos) continue;
+    if (std::string(config).find(o.only_config) == std::string::npos) continue;
     kconv_plan_options po;
     kconv_plan_options_init(&po);
     po.config_name = config;
@@ -262,8 +255,9 @@ int RunGpu(const Options& o, const kconv::DriverApi* api) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (const std::optional<int> exit_status = kconv_tools::ParseToolFlags(argc, argv, kUsage)) return *exit_status;
   Options o;
-  if (!Parse(argc, argv, &o)) return 2;
+  if (!OptionsFromFlags(&o)) return 2;
   int64_t dims[4];
   if (kconv_conv_output_shape(&o.desc, dims) != KCONV_STATUS_OK) {
     fprintf(stderr, "%s\n", kconv_last_error_message());

@@ -6,58 +6,85 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <optional>
 #include <string>
 
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "kconv/kconv.h"
 #include "runtime/driver_api.h"
 #include "tools/shape_flags.h"
+#include "tools/tool_flags.h"
+
+// --mode's values, parsed by Abseil, so that a misspelt one is named like any other bad value. Outside an
+// anonymous namespace: FLAGS_mode, a global, has this type.
+struct AutotuneMode {
+  kconv_autotune_mode value;
+};
+
+bool AbslParseFlag(absl::string_view text, AutotuneMode* mode, std::string* error) {
+  if (text == "micro") return mode->value = KCONV_AUTOTUNE_MICRO, true;
+  if (text == "full") return mode->value = KCONV_AUTOTUNE_FULL, true;
+  *error = "expected micro or full";
+  return false;
+}
+
+std::string AbslUnparseFlag(AutotuneMode mode) { return mode.value == KCONV_AUTOTUNE_FULL ? "full" : "micro"; }
+
+// The library's defaults, shown by --help as the flags' own.
+static kconv_autotune_options LibraryDefaults() {
+  kconv_autotune_options o;
+  kconv_autotune_options_init(&o);
+  return o;
+}
+
+ABSL_FLAG(AutotuneMode, mode, AutotuneMode{KCONV_AUTOTUNE_MICRO},
+          "micro: from kconv's current choice, its neighbours in block size and grid (6 candidates at most); "
+          "full: every config that accepts the shape on this device");
+ABSL_FLAG(double, min_gain, LibraryDefaults().min_gain,
+          "a candidate wins only if its median is more than this fraction faster than the original's, and its "
+          "10th-90th percentile spread lies wholly below the original's (in [0, 1))");
+ABSL_FLAG(int32_t, runs, LibraryDefaults().timed_runs,
+          "timed runs of every candidate, interleaved round by round (5 to 100000)");
+ABSL_FLAG(int32_t, warmup, LibraryDefaults().warmup_runs, "untimed runs of every candidate first (0 to 10000)");
+ABSL_FLAG(std::string, cache, "",
+          "the tuning cache file to read and write (default: $KCONV_TUNING_CACHE; neither: this process only)");
+ABSL_FLAG(bool, store, true,
+          "keep the winner: later plans use it, and it is written to the tuning cache (--nostore: only report)");
 
 namespace {
 
+constexpr const char* kUsage =
+    "Autotunes one convolution shape (default: AlexNet conv1 at N = 256) on scratch buffers with random "
+    "inputs and prints every candidate's timing and the driver's figures for its kernel, the winner and why. "
+    "Needs an NVIDIA GPU.";
+
 struct Options {
   kconv_conv_desc desc;
-  bool n_given = false;
   kconv_autotune_options tune;
-  const char* cache = nullptr;  // NULL: KCONV_TUNING_CACHE
+  std::string cache;  // empty: KCONV_TUNING_CACHE
 };
 
-void Usage() {
-  printf("usage: kconv-tune %s\n"
-         "       [--mode micro|full] [--min-gain F] [--runs R] [--warmup W] [--cache PATH] [--no-store]\n"
-         "Defaults: AlexNet conv1 at N = 256; micro-tuning from kconv's current choice; a 2%% gain threshold;\n"
-         "50 timed runs of every candidate after 5 warm-up runs; results written to --cache, else to\n"
-         "$KCONV_TUNING_CACHE (neither: kept for this process only). Scratch buffers with random inputs.\n",
-         kconv_tools::kShapeFlagsUsage);
-}
-
-bool Parse(int argc, char** argv, Options* o) {
-  kconv_conv_desc_init(&o->desc);
-  kconv_tools::SetAlexNet(&o->desc);
+// The options the parsed flags give; false, after naming the flag, for a value out of range. The ranges
+// are kconv_autotune's own (runtime/autotune.cc), checked here too so that a bad value is named by its
+// flag, before any GPU work, and on a machine without one.
+bool OptionsFromFlags(Options* o) {
+  o->desc = kconv_tools::ShapeFromFlags().desc;
   kconv_autotune_options_init(&o->tune);
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (kconv_tools::ParseShapeFlag(argc, argv, &i, &o->desc, &o->n_given)) {
-    } else if (a == "--mode" && has_value) {
-      const std::string m = argv[++i];
-      if (m != "micro" && m != "full") return Usage(), false;
-      o->tune.mode = m == "full" ? KCONV_AUTOTUNE_FULL : KCONV_AUTOTUNE_MICRO;
-    } else if (a == "--min-gain" && has_value) {
-      o->tune.min_gain = atof(argv[++i]);
-    } else if (a == "--runs" && has_value) {
-      o->tune.timed_runs = atoi(argv[++i]);
-    } else if (a == "--warmup" && has_value) {
-      o->tune.warmup_runs = atoi(argv[++i]);
-    } else if (a == "--cache" && has_value) {
-      o->cache = argv[++i];
-    } else if (a == "--no-store") {
-      o->tune.store = 0;
-    } else {
-      Usage();
-      return false;
-    }
+  o->tune.mode = absl::GetFlag(FLAGS_mode).value;
+  o->tune.min_gain = absl::GetFlag(FLAGS_min_gain);
+  o->tune.timed_runs = absl::GetFlag(FLAGS_runs);
+  o->tune.warmup_runs = absl::GetFlag(FLAGS_warmup);
+  o->tune.store = absl::GetFlag(FLAGS_store) ? 1 : 0;
+  o->cache = absl::GetFlag(FLAGS_cache);
+  if (!(o->tune.min_gain >= 0 && o->tune.min_gain < 1)) {  // NaN too
+    kconv_tools::ReportIllegalValue("min_gain", absl::StrCat(o->tune.min_gain), "must be in [0, 1)");
+    return false;
   }
-  return true;
+  return kconv_tools::CheckInRange("runs", o->tune.timed_runs, 5, 100000) &&
+         kconv_tools::CheckInRange("warmup", o->tune.warmup_runs, 0, 10000);
 }
 
 // A progress bar on stderr: redrawn in place on a terminal, else one line per preparation and per tenth
@@ -93,8 +120,9 @@ int Fail(const char* what) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (const std::optional<int> exit_status = kconv_tools::ParseToolFlags(argc, argv, kUsage)) return *exit_status;
   Options o;
-  if (!Parse(argc, argv, &o)) return 2;
+  if (!OptionsFromFlags(&o)) return 2;
   int64_t out_dims[4];
   if (kconv_conv_output_shape(&o.desc, out_dims) != KCONV_STATUS_OK) return Fail("shape");
   auto api = kconv::Driver();
@@ -104,7 +132,7 @@ int main(int argc, char** argv) {
   }
   kconv_context_options co;
   kconv_context_options_init(&co);
-  co.tuning_cache_path = o.cache;
+  co.tuning_cache_path = o.cache.empty() ? nullptr : o.cache.c_str();
   kconv_context* ctx = nullptr;
   if (kconv_context_create(&co, &ctx) != KCONV_STATUS_OK) return Fail("kconv_context_create");
 
@@ -121,7 +149,7 @@ int main(int argc, char** argv) {
          kconv_version_string());
   const kconv_tools::ShapeDims dims = kconv_tools::DimsOf(o.desc);
   kconv_tools::PrintShape(o.desc, dims);
-  const char* cache = o.cache != nullptr ? o.cache : getenv("KCONV_TUNING_CACHE");
+  const char* cache = !o.cache.empty() ? o.cache.c_str() : getenv("KCONV_TUNING_CACHE");
   printf("mode: %s, gain threshold %.1f%%, %d timed runs per candidate after %d warm-up runs\n",
          o.tune.mode == KCONV_AUTOTUNE_FULL ? "full search" : "micro-tuning", 100 * o.tune.min_gain, o.tune.timed_runs,
          o.tune.warmup_runs);
@@ -156,7 +184,7 @@ int main(int argc, char** argv) {
   if (kconv_autotune_report_stored_in_file(report)) {
     printf("tuning cache: written to %s\n", cache);
   } else {
-    printf("tuning cache: not written (%s)\n", o.tune.store ? "no --cache and no KCONV_TUNING_CACHE" : "--no-store");
+    printf("tuning cache: not written (%s)\n", o.tune.store ? "no --cache and no KCONV_TUNING_CACHE" : "--nostore");
   }
   printf("(TFLOP/s: useful work, 2*N*K*P*Q*C*R*S; GB/s: x, w, y and bias once each; smem_s/smem_d: static and\n"
          " dynamic shared memory per block in bytes; local: bytes per thread; occ%%: theoretical occupancy)\n");

@@ -1,5 +1,6 @@
-// The shape flags kconv-bench and kconv-tune share: presets (AlexNet conv1, the ResNet stem) and the
-// descriptor's fields one by one, plus the shape's useful work and traffic for their reports.
+// The shape flags kconv-bench and kconv-tune share (defined in shape_flags.cc): --preset=alexnet or
+// resnet_stem, then any of the descriptor's fields given one by one, plus the shape's useful work and
+// traffic for their reports.
 #pragma once
 
 #include <stdint.h>
@@ -8,18 +9,15 @@
 
 namespace kconv_tools {
 
-inline constexpr const char* kShapeFlagsUsage =
-    "[--alexnet | --resnet-stem] [--n N] [--c C] [--h H] [--w W] [--k K] [--r R] [--s S]\n"
-    "       [--stride S] [--pad P] [--dil D] [--no-bias] [--relu]";
+struct ShapeChoice {
+  kconv_conv_desc desc;
+  bool n_given;  // --n was given: kconv-bench's host path keeps it instead of its small batch
+};
 
-// AlexNet conv1 (3x224x224 -> 96, 11x11, stride 4, pad 2, bias) at N = 256.
-void SetAlexNet(kconv_conv_desc* desc);
-// The ResNet stem (3x224x224 -> 64, 7x7, stride 2, pad 3, no bias) at the descriptor's N.
-void SetResNetStem(kconv_conv_desc* desc);
-
-// If argv[*i] is a shape flag, applies it (consuming its value: *i advances) and returns true; *n_given
-// is set by --n. False for any other argument, or a flag missing its value.
-bool ParseShapeFlag(int argc, char** argv, int* i, kconv_conv_desc* desc, bool* n_given);
+// The shape the flags describe, once they are parsed: the preset's descriptor, then every field given
+// on the command line over it, whatever the order on the line: --stride, --pad and --dil set both
+// dimensions, and --stride_h, --stride_w, ... one, over them. Not validated (kconv_conv_output_shape does).
+ShapeChoice ShapeFromFlags();
 
 struct ShapeDims {
   int64_t x, w, y, p, q;  // element counts of x, w, y; output height and width
