@@ -17,7 +17,8 @@ class ConvDesc(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_size_t)] + [
         (name, ctypes.c_int64)
         for name in ("n", "c", "h", "w", "k", "r", "s", "stride_h", "stride_w", "pad_h", "pad_w", "dil_h", "dil_w")
-    ] + [("has_bias", ctypes.c_int32), ("relu", ctypes.c_int32), ("math_mode", ctypes.c_int32)]
+    ] + [("has_bias", ctypes.c_int32), ("relu", ctypes.c_int32), ("math_mode", ctypes.c_int32),
+         ("element_type", ctypes.c_int32), ("layout", ctypes.c_int32)]
 
 
 class PlanOptions(ctypes.Structure):
@@ -29,7 +30,7 @@ class PlanInfo(ctypes.Structure):
         (name, ctypes.c_int32)
         for name in ("block_m", "block_n", "block_k", "warps", "stages", "arch", "is_ptx", "device_cc")
     ] + [("grid_x", ctypes.c_int64), ("grid_y", ctypes.c_int64), ("threads_per_block", ctypes.c_int32),
-         ("shared_bytes", ctypes.c_int32)]
+         ("shared_bytes", ctypes.c_int32), ("packed_weight_bytes", ctypes.c_int64)]
 
 
 def _load(path=None):
@@ -39,8 +40,9 @@ def _load(path=None):
     lib.kconv_last_error_message.restype = ctypes.c_char_p
     lib.kconv_status_string.restype = ctypes.c_char_p
     lib.kconv_version_string.restype = ctypes.c_char_p
-    lib.kconv_conv_desc_init.argtypes = [ctypes.POINTER(ConvDesc)]
-    lib.kconv_plan_options_init.argtypes = [ctypes.POINTER(PlanOptions)]
+    # The *_init_sized initialisers: told the size of these structs, they fill exactly them.
+    lib.kconv_conv_desc_init_sized.argtypes = [ctypes.POINTER(ConvDesc), ctypes.c_size_t]
+    lib.kconv_plan_options_init_sized.argtypes = [ctypes.POINTER(PlanOptions), ctypes.c_size_t]
     lib.kconv_context_create.argtypes = [vp, ctypes.POINTER(vp)]
     lib.kconv_context_destroy.argtypes = [vp]
     lib.kconv_plan_create.argtypes = [vp, ctypes.POINTER(ConvDesc), ctypes.POINTER(PlanOptions), ctypes.POINTER(vp)]
@@ -85,7 +87,8 @@ class Context:
 
 def make_desc(library, n, c, h, w, k, r, s, stride=1, padding=0, dilation=1, bias=True, relu=False):
     d = ConvDesc()
-    library.lib.kconv_conv_desc_init(ctypes.byref(d))
+    library.check(library.lib.kconv_conv_desc_init_sized(ctypes.byref(d), ctypes.sizeof(ConvDesc)),
+                  "kconv_conv_desc_init_sized")
     d.n, d.c, d.h, d.w, d.k, d.r, d.s = n, c, h, w, k, r, s
     d.stride_h = d.stride_w = stride
     d.pad_h = d.pad_w = padding
@@ -99,7 +102,9 @@ class Plan:
         self.library = context.library
         self.context = context  # keeps the context alive as long as the plan
         options = PlanOptions()
-        self.library.lib.kconv_plan_options_init(ctypes.byref(options))
+        self.library.check(self.library.lib.kconv_plan_options_init_sized(ctypes.byref(options),
+                                                                          ctypes.sizeof(PlanOptions)),
+                           "kconv_plan_options_init_sized")
         options.config_name = config.encode() if config else None
         self.handle = ctypes.c_void_p()
         self.library.check(self.library.lib.kconv_plan_create(context.handle, ctypes.byref(desc), ctypes.byref(options),

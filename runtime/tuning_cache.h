@@ -3,7 +3,7 @@
 //
 //   kconv tuning cache, format 2
 //   # device <TAB> cc <TAB> SMs <TAB> driver <TAB> library <TAB> build <TAB> descriptor <TAB> config ...
-//   NVIDIA H200	90	132	13000	0.1.0	5f1c...	n=256 c=3 ... math=0 type=fp32 layout=NCHW	<family>/m256...	358.6	355.1	360.8
+//   NVIDIA H200	90	132	13000	0.2.0	5f1c...	n=256 c=3 ... math=0 type=fp32 layout=NCHW	<family>/m256...	358.6	355.1	360.8
 //   end 1 9a3c5e0f12345678
 //
 // Format 2 added the descriptor's element type and layout; a file of another format is ignored, with a
@@ -32,7 +32,7 @@ struct TuningKey {
   int cc = 0;
   int sm_count = 0;
   int driver_version = 0;       // cuDriverGetVersion, e.g. 13000
-  std::string library_version;  // "0.1.0"
+  std::string library_version;  // "0.2.0"
   uint64_t build_id = 0;        // KernelBuildId(): a hash of every embedded kernel image
   ConvShapeKey shape{};
 

@@ -225,5 +225,5 @@ TEST_CASE("conv2d.validation.last_error_is_per_thread") {
 
 TEST_CASE("conv2d.validation.versions_agree") {
   CHECK(kconv_version_number() == KCONV_VERSION_NUMBER);
-  CHECK(std::string(kconv_version_string()) == "0.1.0");
+  CHECK(std::string(kconv_version_string()) == "0.2.0");
 }
