@@ -153,7 +153,7 @@ struct Kernel {
   // which no real pixel reads. A lane owns pieces lane and lane + 32 (rows of at most 256 floats: the
   // host's condition for the tensor copy). kRows rows per batch, all loads before any store (__syncwarp:
   // lanes read their neighbours' pieces), so that the batch's shared-memory latencies overlap. Branch-free:
-  // lanes without a piece load from the band's start and store nothing. The shift is a template argument:
+  // lanes without a piece load one of their warp's pieces and store nothing. The shift is a template argument:
   // as a run-time value, ptxas branched per piece and waited for each piece's loads before the next
   // (NOTES v8).
   template <int kRows, int kShift>
@@ -172,7 +172,11 @@ struct Kernel {
         for (int h = 0; h < 2; ++h) {
           const int row = row0 + i * workers, piece = lane + 32 * h;
           valid[i][h] = row < rows && piece < out_pieces;
-          at[i][h] = valid[i][h] ? band4 + static_cast<int64_t>(row) * pieces + piece : band4;
+          // A lane without a piece reads one its own warp writes, after the __syncwarp below: the batch's
+          // first row (always real) and the row's last stored piece. Another warp's row would race with
+          // that warp's stores (compute-sanitizer racecheck; NOTES v10).
+          const int source_row = row < rows ? row : row0, source_piece = piece < out_pieces ? piece : out_pieces - 1;
+          at[i][h] = band4 + static_cast<int64_t>(source_row) * pieces + source_piece;
           a[i][h] = at[i][h][0];
           if constexpr (kShift != 0) b[i][h] = at[i][h][1];
         }
