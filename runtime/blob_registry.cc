@@ -14,7 +14,7 @@ absl::StatusOr<int> FindConfig(absl::string_view name) {
     if (name == configs[i].name) {
       if (match >= 0) {
         return absl::InvalidArgumentError(
-            absl::StrCat("config name \"", name, "\" is ambiguous; use \"family/config\""));
+            absl::StrCat("config name \"", name, "\" is ambiguous; use \"family/config\""));  // a built name: short
       }
       match = i;
     }
@@ -22,8 +22,13 @@ absl::StatusOr<int> FindConfig(absl::string_view name) {
   if (match >= 0) return match;
   std::vector<std::string> names;
   for (const KernelConfig& c : configs) names.emplace_back(c.full_name);
+  // The caller's name is echoed only in part: it may be any length.
+  constexpr size_t kShown = 80;
+  const std::string shown = name.size() <= kShown
+                                ? std::string(name)
+                                : absl::StrCat(name.substr(0, kShown), "... (", name.size(), " bytes)");
   return absl::NotFoundError(
-      absl::StrCat("no kernel config named \"", name, "\"; built configs: ", absl::StrJoin(names, ", ")));
+      absl::StrCat("no kernel config named \"", shown, "\"; built configs: ", absl::StrJoin(names, ", ")));
 }
 
 absl::StatusOr<const Blob*> SelectBlob(int config_index, int cc, bool force_ptx) {

@@ -21,6 +21,7 @@
 #include "runtime/plan.h"
 #include "runtime/status_macros.h"
 #include "runtime/struct_versions.h"
+#include "runtime/tensor_pointers.h"
 #include "runtime/tuned_configs.h"
 #include "runtime/versioned_struct.h"
 
@@ -207,7 +208,12 @@ constexpr size_t kAutotuneOptions01Size = kconv::kAutotuneOptionsVersions[0].siz
 extern "C" {
 
 const char* kconv_status_string(kconv_status status) {
-  switch (status) {
+  // Read as an int: a caller may pass any value, and loading one outside the enum's range as the enum is
+  // undefined behaviour.
+  int code = 0;
+  static_assert(sizeof(code) == sizeof(status), "kconv_status is an int");
+  memcpy(&code, &status, sizeof(code));
+  switch (code) {
     case KCONV_STATUS_OK: return "KCONV_STATUS_OK";
     case KCONV_STATUS_UNKNOWN: return "KCONV_STATUS_UNKNOWN";
     case KCONV_STATUS_INVALID_ARGUMENT: return "KCONV_STATUS_INVALID_ARGUMENT";

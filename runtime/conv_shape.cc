@@ -1,6 +1,7 @@
 #include "runtime/conv_shape.h"
 
 #include <limits>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/status_macros.h"
@@ -23,20 +24,33 @@ absl::Status CheckRange(const char* field, int64_t value, int64_t lo) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> CheckedProduct(std::initializer_list<int64_t> factors, const char* what) {
+absl::StatusOr<int64_t> CheckedProduct(std::initializer_list<int64_t> factors, const char* what,
+                                       const char* unit = "bytes") {
   int64_t product = 1;
   for (int64_t f : factors) {
     if (__builtin_mul_overflow(product, f, &product)) {
-      return absl::InvalidArgumentError(absl::StrCat(what, " has more elements than int64 can count"));
+      return absl::InvalidArgumentError(absl::StrCat(what, " has more ", unit, " than int64 can count"));
     }
   }
   return product;
 }
 
+// The input extent a dilated kernel covers, dil * (kernel - 1) + 1, or -1 when that exceeds int64: each
+// factor may be up to 2^40.
+int64_t DilatedSpan(int64_t dil, int64_t kernel) {
+  int64_t span = 0;
+  if (__builtin_mul_overflow(dil, kernel - 1, &span) || __builtin_add_overflow(span, 1, &span)) return -1;
+  return span;
+}
+
+std::string SpanText(int64_t span) { return span < 0 ? std::string("at least 2^63") : absl::StrCat(span); }
+
+// Output pixels along one dimension; 0 when the dilated kernel is wider than the padded input. Sizes are at
+// most 2^40 (CheckRange), so the padded input cannot overflow.
 int64_t OutputExtent(int64_t in, int64_t pad, int64_t dil, int64_t kernel, int64_t stride) {
-  const int64_t span = dil * (kernel - 1) + 1;
+  const int64_t span = DilatedSpan(dil, kernel);
   const int64_t padded = in + 2 * pad;
-  return padded < span ? 0 : (padded - span) / stride + 1;
+  return span < 0 || padded < span ? 0 : (padded - span) / stride + 1;
 }
 
 }  // namespace
@@ -127,15 +141,17 @@ absl::StatusOr<ConvShape> ValidateConvDesc(const kconv_conv_desc* in) {
   s.q = OutputExtent(s.w, s.pad_w, s.dil_w, s.s, s.stride_w);
   if (s.p < 1 || s.q < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "empty output: the dilated kernel (", s.dil_h * (s.r - 1) + 1, " x ", s.dil_w * (s.s - 1) + 1,
+        "empty output: the dilated kernel (", SpanText(DilatedSpan(s.dil_h, s.r)), " x ",
+        SpanText(DilatedSpan(s.dil_w, s.s)),
         ") is larger than the padded input (", s.h + 2 * s.pad_h, " x ", s.w + 2 * s.pad_w, "), giving a ", s.p,
         " x ", s.q, " output"));
   }
-  KCONV_RETURN_IF_ERROR(CheckedProduct({s.n, s.c, s.h, s.w}, "the input x").status());
-  KCONV_RETURN_IF_ERROR(CheckedProduct({s.k, s.c, s.r, s.s}, "the weights w").status());
-  KCONV_RETURN_IF_ERROR(CheckedProduct({s.n, s.k, s.p, s.q}, "the output y").status());
+  // Counted in bytes, so that every tensor's size in bytes is an int64 too.
+  KCONV_RETURN_IF_ERROR(CheckedProduct({s.n, s.c, s.h, s.w, s.element_bytes()}, "the input x").status());
+  KCONV_RETURN_IF_ERROR(CheckedProduct({s.k, s.c, s.r, s.s, s.element_bytes()}, "the weights w").status());
+  KCONV_RETURN_IF_ERROR(CheckedProduct({s.n, s.k, s.p, s.q, s.element_bytes()}, "the output y").status());
   // The float64 flop count and gemm extents derive from these; keep them finite and exact.
-  KCONV_RETURN_IF_ERROR(CheckedProduct({s.n, s.p, s.q, s.k, s.c, s.r, s.s}, "the convolution's work").status());
+  KCONV_RETURN_IF_ERROR(CheckedProduct({s.n, s.p, s.q, s.k, s.c, s.r, s.s}, "the convolution's work", "multiply-adds").status());
   return s;
 }
 

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "runtime/config_choice.h"
 #include "runtime/status_macros.h"
@@ -13,6 +16,32 @@ namespace {
 bool EnvFlag(const char* name) {
   const char* v = getenv(name);
   return v != nullptr && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
+// The driver's word on the device is not trusted blindly: every limit the config choice divides by or
+// sizes blocks with must be positive and plausible, else the device is not usable (UNAVAILABLE).
+absl::Status CheckLimits(const DeviceLimits& l, int major, int minor, const std::string& name) {
+  struct Limit {
+    const char* what;
+    int value, lowest, highest;
+  };
+  const Limit limits[] = {
+      {"compute capability major", major, 1, 99},
+      {"compute capability minor", minor, 0, 9},
+      {"multiprocessors", l.sm_count, 1, 1 << 20},
+      {"shared memory per block (opt-in)", l.smem_per_block_optin, 1024, 1 << 30},
+      {"shared memory per multiprocessor", l.smem_per_sm, 1024, 1 << 30},
+      {"threads per multiprocessor", l.max_threads_per_sm, 32, 1 << 20},
+      {"registers per multiprocessor", l.registers_per_sm, 1024, 1 << 30},
+  };
+  for (const Limit& limit : limits) {
+    if (limit.value < limit.lowest || limit.value > limit.highest) {
+      return absl::UnavailableError(absl::StrCat("the driver reports ", limit.value, " ", limit.what, " for device \"",
+                                                 name, "\" (expected ", limit.lowest, " to ", limit.highest,
+                                                 "): not a usable device"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -35,6 +64,7 @@ absl::StatusOr<std::shared_ptr<DeviceContext>> DeviceContext::Open(const kconv_c
   } else {
     int count = 0;
     KCONV_CU_RETURN_IF_ERROR(api, cuDeviceGetCount(&count));
+    count = std::max(count, 0);
     if (options.device_ordinal < 0 || options.device_ordinal >= count) {
       return absl::NotFoundError(absl::StrCat("options->device_ordinal = ", options.device_ordinal, ", but ", count,
                                               " CUDA device(s) are visible"));
@@ -63,6 +93,7 @@ absl::StatusOr<std::shared_ptr<DeviceContext>> DeviceContext::Open(const kconv_c
       attribute(CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, &dc->limits_.max_threads_per_sm));
   KCONV_RETURN_IF_ERROR(
       attribute(CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_MULTIPROCESSOR, &dc->limits_.registers_per_sm));
+  KCONV_RETURN_IF_ERROR(CheckLimits(dc->limits_, major, minor, dc->device_name_));
   return dc;
 }
 
@@ -121,7 +152,7 @@ int DeviceContext::ResidentBlocks(const Blob& blob, int threads, int shared_byte
       if (scoped.status().ok() &&
           api_->cuOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, *function, threads, shared_bytes) == CUDA_SUCCESS &&
           blocks > 0) {
-        return blocks;
+        return std::min(blocks, 64);  // no SM holds more; a larger answer is not believed
       }
     }
   }

@@ -6,16 +6,6 @@
 #include "runtime/status_macros.h"
 
 namespace kconv {
-namespace {
-
-bool Overlaps(uint64_t a, int64_t a_bytes, uint64_t b, int64_t b_bytes) {
-  const uint64_t a_end = a + static_cast<uint64_t>(a_bytes);
-  const uint64_t b_end = b + static_cast<uint64_t>(b_bytes);
-  return a < b_end && b < a_end;
-}
-
-}  // namespace
-
 absl::Status KernelLauncher::Launch(int kernel, const LaunchGeometry& g, void* params, CUstream stream) const {
   void* args[] = {params};
   return CuResultToStatus(api_,
@@ -26,39 +16,6 @@ absl::Status KernelLauncher::Launch(int kernel, const LaunchGeometry& g, void* p
 
 absl::Status FamilyPlan::PackWeights(const KernelLauncher&, uint64_t, uint64_t, CUstream) const {
   return absl::InternalError("this kernel family keeps no packed weights");
-}
-
-absl::Status CheckTensorPointers(const ConvShape& s, const TensorPointers& t) {
-  struct Named {
-    const char* name;
-    uint64_t value;
-  };
-  for (const Named& p : {Named{"x", t.x}, Named{"w", t.w}, Named{"y", t.y}}) {
-    if (p.value == 0) return absl::InvalidArgumentError(absl::StrCat(p.name, " is a null pointer"));
-  }
-  if (s.has_bias && t.bias == 0) {
-    return absl::InvalidArgumentError("bias is a null pointer, but desc->has_bias = 1");
-  }
-  if (!s.has_bias && t.bias != 0) {
-    return absl::InvalidArgumentError("bias is non-null, but desc->has_bias = 0 (set has_bias to add it)");
-  }
-  const uint64_t element = static_cast<uint64_t>(s.element_bytes());
-  for (const Named& p : {Named{"x", t.x}, Named{"w", t.w}, Named{"y", t.y}}) {
-    if (p.value % element != 0) {
-      return absl::InvalidArgumentError(absl::StrFormat("%s = 0x%x is not %d-byte aligned (%s tensors must be)", p.name,
-                                                        p.value, element, ElementTypeName(s.element_type)));
-    }
-  }
-  if (t.bias % alignof(float) != 0) {
-    return absl::InvalidArgumentError(absl::StrFormat("bias = 0x%x is not 4-byte aligned (the bias is fp32)", t.bias));
-  }
-  const int64_t y_bytes = s.y_elements() * s.element_bytes();
-  if (Overlaps(t.y, y_bytes, t.x, s.x_elements() * s.element_bytes()) ||
-      Overlaps(t.y, y_bytes, t.w, s.w_elements() * s.element_bytes()) ||
-      (s.has_bias && Overlaps(t.y, y_bytes, t.bias, s.k * static_cast<int64_t>(sizeof(float))))) {
-    return absl::InvalidArgumentError("y overlaps an input tensor; the output must be a separate buffer");
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<Plan>> Plan::Create(std::shared_ptr<DeviceContext> device, const ConvShape& shape,

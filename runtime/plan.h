@@ -16,6 +16,7 @@
 #include "runtime/conv_shape.h"
 #include "runtime/device_context.h"
 #include "runtime/kernel_family.h"
+#include "runtime/tensor_pointers.h"
 
 namespace kconv {
 
@@ -56,9 +57,5 @@ class Plan {
   CUdeviceptr packed_weights_ = 0;  // owned when the family packs weights; filled by SetWeights
   uint64_t weights_ = 0;            // set by SetWeights (0: none)
 };
-
-// Checks the tensor pointers of one call against a shape: non-zero, aligned to the element type, bias
-// given iff the shape has one, and y not overlapping x, w or bias. Shared by the device and host paths.
-absl::Status CheckTensorPointers(const ConvShape& shape, const TensorPointers& tensors);
 
 }  // namespace kconv

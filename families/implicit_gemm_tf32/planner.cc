@@ -133,7 +133,7 @@ double Cost(const ConvShape& s, const Config& config, int resident, const Device
   if (!layout.valid || layout.smem_bytes > device.smem_per_block_optin) return -1.0;
   const int64_t blocks = CeilDiv(s.gemm_m(), config.block_m) * CeilDiv(s.k, config.block_n);
   const double waves =
-      std::ceil(static_cast<double>(blocks) / (static_cast<double>(device.sm_count) * std::max(resident, 1)));
+      std::ceil(static_cast<double>(blocks) / (static_cast<double>(std::max(device.sm_count, 1)) * std::max(resident, 1)));
   const double k_padded = std::ceil(static_cast<double>(s.gemm_k()) / config.block_k) * config.block_k;
   return waves * (config.block_m + config.block_n) * k_padded;
 }

@@ -132,7 +132,9 @@ PlanData MakePlanData(const ConvShape& s, const Config& config) {
 double Cost(const ConvShape& s, const Config& config, int resident, const DeviceLimits& device) {
   const StemLayout layout = MakeStemLayout(config);
   const int64_t blocks = s.n * stem::CeilDiv(s.p * s.q, layout.tile_pixels);
-  const double waves = std::max(1.0, static_cast<double>(blocks) / (static_cast<double>(device.sm_count) * resident));
+  resident = std::max(resident, 1);
+  const double sms = std::max(device.sm_count, 1);
+  const double waves = std::max(1.0, static_cast<double>(blocks) / (sms * resident));
   return waves * (layout.tile_pixels + 64) / std::sqrt(static_cast<double>(config.warps * resident));
 }
 

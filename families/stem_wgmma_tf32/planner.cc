@@ -156,7 +156,7 @@ double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device
   const StemLayout layout = MakeStemLayout(config);
   const Geometry g = GeometryOf(s, config);
   const int64_t tiles = g.tiles * s.n * g.channel_groups;
-  const int64_t per_block = stem::CeilDiv(tiles, device.sm_count);
+  const int64_t per_block = stem::CeilDiv(tiles, std::max(device.sm_count, 1));
   return static_cast<double>(per_block) * (layout.tile_pixels * config.nt / 12.0 + 64);
 }
 

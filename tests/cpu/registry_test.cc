@@ -173,6 +173,12 @@ TEST_CASE("registry.config_names_and_lookup") {
   REQUIRE(!missing.ok());
   CHECK(missing.status().code() == absl::StatusCode::kNotFound);
   CHECK(std::string(missing.status().message()).find("m64n64k32_w4_s2") != std::string::npos);  // lists them
+  // Regression (issue 16): a 1 MiB name was echoed whole into the message.
+  const std::string huge(1 << 20, 'x');
+  auto long_name = kconv::FindConfig(huge);
+  REQUIRE(!long_name.ok());
+  CHECK(long_name.status().message().size() < 8192);
+  CHECK(std::string(long_name.status().message()).find("(1048576 bytes)") != std::string::npos);
 }
 
 TEST_CASE("registry.image_choice_follows_compute_capability") {

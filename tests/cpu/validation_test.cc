@@ -107,7 +107,26 @@ TEST_CASE("conv2d.validation.rejects_sizes_whose_element_counts_overflow") {
   kconv_conv_desc d = Valid();
   d.n = int64_t{1} << 40;
   d.c = int64_t{1} << 30;
-  ExpectRejected(d, KCONV_STATUS_INVALID_ARGUMENT, "more elements than int64 can count");
+  ExpectRejected(d, KCONV_STATUS_INVALID_ARGUMENT, "than int64 can count");
+}
+
+TEST_CASE("conv2d.validation.dilated_kernels_beyond_int64_are_an_empty_output_not_an_overflow") {
+  // Regressions (issue 16): dil * (kernel - 1) + 1 overflowed int64 and validation returned a shape, which
+  // made the host path write out of bounds (dil_w) or compute a wrong result (dil_h).
+  kconv_conv_desc d = Shape{1, 1, 1, 1, 1, 1, int64_t{1} << 24 | 1}.Desc();
+  d.pad_w = 0;
+  d.dil_w = int64_t{1} << 40;
+  ExpectRejected(d, KCONV_STATUS_INVALID_ARGUMENT, "dilated kernel (1 x at least 2^63)");
+  float x = 1.f, w[1] = {1.f}, y = -42.f;
+  CHECK(kconv_forward_host(&d, &x, w, nullptr, &y) == KCONV_STATUS_INVALID_ARGUMENT);
+  CHECK(y == -42.f);
+  d = Shape{1, 1, 1, 1, 1, int64_t{1} << 24 | 1, 1}.Desc();
+  d.dil_h = int64_t{1} << 40;
+  ExpectRejected(d, KCONV_STATUS_INVALID_ARGUMENT, "dilated kernel (at least 2^63 x 1)");
+  // At the edge: the largest dilation and kernel whose span fits still validate as an ordinary empty output.
+  d = Shape{1, 1, 8, 8, 1, 2, 2}.Desc();
+  d.dil_h = int64_t{1} << 40;
+  ExpectRejected(d, KCONV_STATUS_INVALID_ARGUMENT, "dilated kernel (1099511627777 x 2)");
 }
 
 TEST_CASE("conv2d.validation.host_forward_rejects_bad_pointers_and_leaves_y_untouched") {
@@ -134,6 +153,11 @@ TEST_CASE("conv2d.validation.host_forward_rejects_bad_pointers_and_leaves_y_unto
       {"misaligned x", reinterpret_cast<const float*>(reinterpret_cast<const char*>(x.data()) + 2), w.data(), b.data(),
        y.data(), "not 4-byte aligned"},
       {"y overlaps x", x.data(), w.data(), b.data(), x.data() + 1, "overlaps"},
+      // Regression (issue 16): a range that wraps past 2^64 passed the overlap test.
+      {"x wraps past 2^64", reinterpret_cast<const float*>(uintptr_t{0} - 64), w.data(), b.data(), y.data(),
+       "run past the end of the address space"},
+      {"y wraps past 2^64", x.data(), w.data(), b.data(), reinterpret_cast<float*>(uintptr_t{0} - 16),
+       "run past the end of the address space"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
@@ -221,6 +245,16 @@ TEST_CASE("conv2d.validation.last_error_is_per_thread") {
   }).join();
   CHECK(theirs.empty());
   CHECK(LastError() == mine);
+}
+
+TEST_CASE("conv2d.validation.status_strings_of_any_value_are_defined") {
+  // Regression (issue 16): an out-of-range kconv_status was loaded as the enum (undefined behaviour,
+  // caught by UBSan's -fsanitize=enum).
+  int32_t bad = -1;
+  kconv_status status;
+  std::memcpy(&status, &bad, sizeof(status));
+  CHECK(std::string(kconv_status_string(status)) == "KCONV_STATUS_(unrecognised code)");
+  CHECK(std::string(kconv_status_string(KCONV_STATUS_UNIMPLEMENTED)) == "KCONV_STATUS_UNIMPLEMENTED");
 }
 
 TEST_CASE("conv2d.validation.versions_agree") {
