@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/config_choice.h"
 #include "runtime/status_macros.h"
+#include "runtime/tuning_cache_file.h"
 
 namespace kconv {
 namespace {
@@ -320,11 +321,18 @@ absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& de
       const CandidateTiming& w = *std::find_if(timings.begin(), timings.end(), [&](const CandidateTiming& c) {
         return c.config == report.decision.winner;
       });
-      std::string problem;
-      KCONV_RETURN_IF_ERROR(StoreTuningResult(tuned.cache_path(), tuned.KeyOf(shape),
-                                              {configs[w.config].full_name, w.median_us, w.p10_us, w.p90_us}, &problem));
-      if (!problem.empty()) fprintf(stderr, "kconv: %s (replaced)\n", problem.c_str());
-      report.stored_in_file = true;
+      // The measurement stands whether or not the file takes it: a failed store is reported, not an error.
+      std::string replaced;
+      const absl::Status stored = StoreTuningResult(tuned.cache_path(), tuned.KeyOf(shape),
+                                                    {configs[w.config].full_name, w.median_us, w.p10_us, w.p90_us},
+                                                    &replaced);
+      if (!replaced.empty()) fprintf(stderr, "kconv: %s (replaced)\n", replaced.c_str());
+      if (stored.ok()) {
+        report.stored_in_file = true;
+      } else {
+        report.store_problem = std::string(stored.message());
+        fprintf(stderr, "kconv: the autotuning result was not stored: %s\n", report.store_problem.c_str());
+      }
     }
   }
   return report;

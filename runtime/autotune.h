@@ -51,6 +51,7 @@ struct AutotuneReport {
   std::vector<CandidateReport> candidates;  // the original first
   std::vector<std::string> skipped;     // candidates that could not run: "config: why"
   bool stored_in_file = false;          // written to the context's tuning cache file
+  std::string store_problem;            // why it was not, when the context has a file; "" otherwise
 };
 
 // OK if `options` can run with `tensors` (only y is looked at), else INVALID_ARGUMENT saying which field.

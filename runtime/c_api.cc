@@ -547,6 +547,10 @@ int32_t kconv_autotune_report_stored_in_file(const kconv_autotune_report* report
   return report != nullptr && report->report.stored_in_file ? 1 : 0;
 }
 
+const char* kconv_autotune_report_store_problem(const kconv_autotune_report* report) {
+  return report == nullptr ? nullptr : report->report.store_problem.c_str();
+}
+
 void kconv_autotune_report_destroy(kconv_autotune_report* report) { delete report; }
 
 int32_t kconv_config_count(void) { return static_cast<int32_t>(kconv::Configs().size()); }

@@ -116,13 +116,18 @@ bool Runnable(int index, const ConvShape& shape, const DeviceLimits& device, boo
   return ConfigAccepts(shape, Configs()[index], device).ok() && SelectBlob(index, device.cc, force_ptx).ok();
 }
 
+std::optional<int> TunedConfig(const TuningResult& result, const ConvShape& shape, const DeviceLimits& device,
+                               bool force_ptx) {
+  const absl::StatusOr<int> index = FindConfig(result.config);
+  if (!index.ok() || !Runnable(*index, shape, device, force_ptx)) return std::nullopt;
+  return *index;
+}
+
 std::optional<int> TunedConfig(const TuningFile& file, const TuningKey& key, const ConvShape& shape,
                                const DeviceLimits& device, bool force_ptx) {
   const std::optional<TuningResult> tuned = FindTuningResult(file, key);
   if (!tuned.has_value()) return std::nullopt;
-  const absl::StatusOr<int> index = FindConfig(tuned->config);
-  if (!index.ok() || !Runnable(*index, shape, device, force_ptx)) return std::nullopt;
-  return *index;
+  return TunedConfig(*tuned, shape, device, force_ptx);
 }
 
 }  // namespace kconv

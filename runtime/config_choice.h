@@ -49,8 +49,11 @@ absl::StatusOr<int> ChooseConfig(const ConvShape& shape, const DeviceLimits& dev
 // SelectBlob): a plan of it can be created.
 bool Runnable(int index, const ConvShape& shape, const DeviceLimits& device, bool force_ptx);
 
-// The config `file` holds for `key`, if the registry still has it and it accepts `shape` on `device`
-// (with an image to load); otherwise none, and the heuristic chooses.
+// The config of a tuning result, if the registry still has it and it accepts `shape` on `device` (with an
+// image to load); otherwise none, and the heuristic chooses.
+std::optional<int> TunedConfig(const TuningResult& result, const ConvShape& shape, const DeviceLimits& device,
+                               bool force_ptx);
+// The same for the entry `file` holds for `key`, if any.
 std::optional<int> TunedConfig(const TuningFile& file, const TuningKey& key, const ConvShape& shape,
                                const DeviceLimits& device, bool force_ptx);
 

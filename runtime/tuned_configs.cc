@@ -1,7 +1,5 @@
 #include "runtime/tuned_configs.h"
 
-#include <stdio.h>
-
 #include "runtime/config_choice.h"
 #include "runtime/status_macros.h"
 
@@ -43,11 +41,9 @@ TuningKey TunedConfigs::KeyOf(const ConvShape& shape) const {
 
 std::optional<int> TunedConfigs::FromCacheFile(const ConvShape& shape) {
   if (cache_path_.empty()) return std::nullopt;
-  const TuningFile file = ReadTuningFile(cache_path_);
-  if (!file.problem.empty() && !reported_cache_problem_.exchange(true)) {
-    fprintf(stderr, "kconv: %s\n", file.problem.c_str());
-  }
-  return TunedConfig(file, KeyOf(shape), shape, device_->limits(), device_->force_ptx());
+  const std::optional<TuningResult> result = file_.Find(KeyOf(shape));
+  if (!result.has_value()) return std::nullopt;
+  return TunedConfig(*result, shape, device_->limits(), device_->force_ptx());
 }
 
 }  // namespace kconv

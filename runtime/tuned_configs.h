@@ -3,7 +3,6 @@
 // autotuning results, then the tuning cache file, then the heuristic).
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +14,7 @@
 #include "runtime/conv_shape.h"
 #include "runtime/device_context.h"
 #include "runtime/tuning_cache.h"
+#include "runtime/tuning_cache_file.h"
 
 namespace kconv {
 
@@ -22,7 +22,7 @@ class TunedConfigs {
  public:
   // `cache_path`: the tuning cache file, "" for none.
   TunedConfigs(std::shared_ptr<DeviceContext> device, std::string cache_path)
-      : device_(std::move(device)), cache_path_(std::move(cache_path)) {}
+      : device_(std::move(device)), cache_path_(std::move(cache_path)), file_(cache_path_) {}
 
   struct Choice {
     int config;          // index into Configs()
@@ -38,13 +38,13 @@ class TunedConfigs {
   TuningKey KeyOf(const ConvShape& shape) const;
 
  private:
-  // The tuned config for `shape` from the tuning cache, if one applies (see TunedConfig); reports an
-  // ignored cache file on stderr, once per context.
+  // The tuned config for `shape` from the tuning cache, if one applies (see TunedConfig). The file is
+  // parsed once and again only when it changes (CachedTuningFile).
   std::optional<int> FromCacheFile(const ConvShape& shape);
 
   std::shared_ptr<DeviceContext> device_;
   std::string cache_path_;
-  std::atomic<bool> reported_cache_problem_{false};
+  CachedTuningFile file_;
   absl::Mutex mu_;
   absl::flat_hash_map<ConvShapeKey, int> tuned_ ABSL_GUARDED_BY(mu_);
 };

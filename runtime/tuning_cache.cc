@@ -1,14 +1,6 @@
 #include "runtime/tuning_cache.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -112,70 +104,6 @@ TuningFile Ignored(std::string why) {
   return f;
 }
 
-absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
-  return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
-}
-
-// An exclusive flock on `<path>.lock`, held for the object's lifetime.
-class FileLock {
- public:
-  explicit FileLock(const std::string& path) : path_(path + ".lock") {
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) {
-      status_ = ErrnoStatus("cannot open the tuning cache lock", path_);
-      return;
-    }
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) {
-        status_ = ErrnoStatus("cannot lock", path_);
-        return;
-      }
-    }
-  }
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the lock
-  }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-  const absl::Status& status() const { return status_; }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-  absl::Status status_;
-};
-
-// Writes `text` to a temporary file beside `path`, flushed to disk, then renames it over `path`.
-absl::Status ReplaceFile(const std::string& path, const std::string& text) {
-  static std::atomic<uint64_t> counter{0};
-  const std::string temp = absl::StrCat(path, ".tmp.", ::getpid(), ".", counter++);
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoStatus("cannot create", temp);
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const absl::Status s = ErrnoStatus("cannot write", temp);
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return s;
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const absl::Status s = ErrnoStatus("cannot flush", temp);
-    ::unlink(temp.c_str());
-    return s;
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const absl::Status s = ErrnoStatus("cannot rename the tuning cache over", path);
-    ::unlink(temp.c_str());
-    return s;
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 TuningFile ParseTuningFile(absl::string_view text) {
@@ -217,42 +145,18 @@ std::string FormatTuningFile(const std::vector<TuningEntry>& entries) {
   return absl::StrCat(body, absl::StrFormat("end %d %016x\n", entries.size(), Fnv1a(body.data(), body.size())));
 }
 
-TuningFile ReadTuningFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return TuningFile{};  // missing: nothing tuned yet
-  std::ostringstream text;
-  text << in.rdbuf();
-  TuningFile file = ParseTuningFile(text.str());
-  if (!file.problem.empty()) file.problem = absl::StrCat("tuning cache ", path, " ignored: ", file.problem);
-  return file;
+TuningEntry AsStored(const TuningKey& key, const TuningResult& result) {
+  TuningEntry entry{key, result};
+  entry.key.device_name = Field(key.device_name);
+  entry.key.library_version = Field(key.library_version);
+  entry.result.config = Field(result.config);
+  return entry;
 }
 
 std::optional<TuningResult> FindTuningResult(const TuningFile& file, const TuningKey& key) {
   for (const TuningEntry& e : file.entries)
     if (e.key == key) return e.result;
   return std::nullopt;
-}
-
-absl::Status StoreTuningResult(const std::string& path, const TuningKey& key, const TuningResult& result,
-                               std::string* problem) {
-  FileLock lock(path);
-  if (!lock.status().ok()) return lock.status();
-  TuningFile file = ReadTuningFile(path);
-  if (problem != nullptr) *problem = file.problem;
-  TuningEntry entry{key, result};
-  // What is stored is what a later read returns: names as Field() writes them, times as printed.
-  entry.key.device_name = Field(key.device_name);
-  entry.key.library_version = Field(key.library_version);
-  entry.result.config = Field(result.config);
-  bool replaced = false;
-  for (TuningEntry& e : file.entries) {
-    if (e.key == entry.key) {
-      e.result = entry.result;
-      replaced = true;
-    }
-  }
-  if (!replaced) file.entries.push_back(entry);
-  return ReplaceFile(path, FormatTuningFile(file.entries));
 }
 
 }  // namespace kconv

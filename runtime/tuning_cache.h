@@ -8,9 +8,8 @@
 //
 // Format 2 added the descriptor's element type and layout; a file of another format is ignored, with a
 // message. The last line counts the entries and carries an FNV-1a hash of every line before it, so a truncated or
-// edited file is detected and ignored as a whole, never half trusted. Writers take an exclusive lock on
-// `<path>.lock`, re-read the file, write a temporary file beside it and rename it over the old one: a
-// reader sees the old file or the new one, and two processes storing at once both land.
+// edited file is detected and ignored as a whole, never half trusted. Reading and storing the file is
+// runtime/tuning_cache_file.h's business.
 #pragma once
 
 #include <stdint.h>
@@ -37,6 +36,11 @@ struct TuningKey {
   ConvShapeKey shape{};
 
   bool operator==(const TuningKey&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const TuningKey& k) {
+    return H::combine(std::move(h), k.device_name, k.cc, k.sm_count, k.driver_version, k.library_version, k.build_id,
+                      k.shape);
+  }
 };
 
 struct TuningResult {
@@ -52,6 +56,9 @@ struct TuningEntry {
 struct TuningFile {
   std::vector<TuningEntry> entries;
   std::string problem;  // non-empty: why the file was ignored (then `entries` is empty)
+  // False when a store must leave the file alone although it was ignored: it could not be read, is not a
+  // regular file, or is larger than a cache can be. A damaged or other-format cache may be replaced.
+  bool replaceable = true;
 };
 
 // Parses a file's text; any malformed line, a wrong count or hash, or another format version makes the
@@ -59,15 +66,12 @@ struct TuningFile {
 TuningFile ParseTuningFile(absl::string_view text);
 std::string FormatTuningFile(const std::vector<TuningEntry>& entries);
 
-// Reads `path`. A missing file is an empty cache without a problem.
-TuningFile ReadTuningFile(const std::string& path);
+// The entry as a file stores it, so that what is stored is what a later read returns (tabs and line breaks
+// in names become spaces).
+TuningEntry AsStored(const TuningKey& key, const TuningResult& result);
 
 // The entry for `key`, if any.
 std::optional<TuningResult> FindTuningResult(const TuningFile& file, const TuningKey& key);
 
-// Adds `result` for `key` to the file at `path`, replacing an entry with the same key and keeping the
-// others (a file that was ignored is replaced; `*problem` then says why, when problem is non-null).
-absl::Status StoreTuningResult(const std::string& path, const TuningKey& key, const TuningResult& result,
-                               std::string* problem = nullptr);
 
 }  // namespace kconv

@@ -183,6 +183,8 @@ int main(int argc, char** argv) {
   if (kconv_autotune_report_skipped(report)[0] != '\0') printf("skipped:\n%s", kconv_autotune_report_skipped(report));
   if (kconv_autotune_report_stored_in_file(report)) {
     printf("tuning cache: written to %s\n", cache);
+  } else if (kconv_autotune_report_store_problem(report)[0] != '\0') {
+    printf("tuning cache: not written: %s\n", kconv_autotune_report_store_problem(report));
   } else {
     printf("tuning cache: not written (%s)\n", o.tune.store ? "no --cache and no KCONV_TUNING_CACHE" : "--nostore");
   }

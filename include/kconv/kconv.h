@@ -372,6 +372,10 @@ KCONV_API const char* kconv_autotune_report_original_source(const kconv_autotune
 KCONV_API const char* kconv_autotune_report_skipped(const kconv_autotune_report* report);
 /* 1 if the winner was written to the context's tuning cache file. */
 KCONV_API int32_t kconv_autotune_report_stored_in_file(const kconv_autotune_report* report);
+/* Why the winner was not written to the context's tuning cache file ("" if it was, or if the context has
+ * none): the file could not be read or written, is not a regular file, or another process held its lock
+ * too long. The autotuning itself still succeeded, and the context uses the winner. NULL for a NULL report. */
+KCONV_API const char* kconv_autotune_report_store_problem(const kconv_autotune_report* report);
 KCONV_API void kconv_autotune_report_destroy(kconv_autotune_report* report);
 
 /* ---- Configs ----------------------------------------------------------------------------------- */
