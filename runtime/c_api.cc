@@ -11,7 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/mutex.h"
 #include "kconv/kconv.h"
 #include "runtime/autotune.h"
 #include "runtime/blob_registry.h"
@@ -30,7 +30,7 @@ struct kconv_context {
       : device(d), tuned(std::move(d), std::move(tuning_cache_path)) {}
   std::shared_ptr<kconv::DeviceContext> device;
   kconv::TunedConfigs tuned;  // where plans without a named config take theirs
-  absl::Mutex mu;
+  kconv::Mutex mu;
   // kconv_forward's plans, one per descriptor. Bounded: cleared when it would exceed kMaxCachedPlans.
   absl::flat_hash_map<kconv::ConvShapeKey, std::shared_ptr<const kconv::Plan>> plans ABSL_GUARDED_BY(mu);
 };
@@ -435,14 +435,14 @@ kconv_status kconv_forward_e(kconv_context* context, const kconv_conv_desc* desc
     const kconv::ConvShapeKey key = kconv::KeyOf(shape);
     std::shared_ptr<const kconv::Plan> plan;
     {
-      absl::MutexLock lock(&context->mu);
+      kconv::MutexLock lock(&context->mu);
       if (auto it = context->plans.find(key); it != context->plans.end()) plan = it->second;
     }
     if (plan == nullptr) {
       // Planned outside the lock (module loads can take milliseconds); a racing thread's plan for the
       // same key is equivalent, so whichever lands first is kept.
       KCONV_ASSIGN_OR_RETURN(std::unique_ptr<kconv::Plan> created, CreatePlan(context, shape, -1));
-      absl::MutexLock lock(&context->mu);
+      kconv::MutexLock lock(&context->mu);
       if (context->plans.size() >= kMaxCachedPlans) context->plans.clear();
       plan = context->plans.try_emplace(key, std::move(created)).first->second;
     }
@@ -470,7 +470,7 @@ kconv_status kconv_autotune_e(kconv_context* context, const kconv_conv_desc* des
                            kconv::Autotune(context->device, context->tuned, shape, {x, w, bias, y},
                                            static_cast<CUstream>(stream), o));
     if (o.store) {  // kconv_forward's cached plan for this descriptor predates the winner
-      absl::MutexLock lock(&context->mu);
+      kconv::MutexLock lock(&context->mu);
       context->plans.erase(kconv::KeyOf(shape));
     }
     if (report != nullptr) {

@@ -102,7 +102,7 @@ DeviceContext::~DeviceContext() {
   {
     ScopedCuContext scoped(api_, cu_context_);
     if (scoped.status().ok()) {
-      absl::MutexLock lock(&mu_);
+      kconv::MutexLock lock(&mu_);
       for (auto& [blob, module] : modules_) api_->cuModuleUnload(module);
     }
   }
@@ -110,7 +110,7 @@ DeviceContext::~DeviceContext() {
 }
 
 absl::StatusOr<CUfunction> DeviceContext::Function(const Blob& blob, const std::string& symbol, int shared_bytes) {
-  absl::MutexLock lock(&mu_);
+  kconv::MutexLock lock(&mu_);
   const auto key = std::make_pair(&blob, symbol);
   auto it = functions_.find(key);
   if (it == functions_.end()) {

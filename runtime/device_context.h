@@ -12,7 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/mutex.h"
 #include "kconv/kconv.h"
 #include "runtime/blob_registry.h"
 #include "runtime/driver_api.h"
@@ -60,7 +60,7 @@ class DeviceContext {
   bool synchronize_ = false;
   int driver_version_ = 0;
 
-  absl::Mutex mu_;
+  kconv::Mutex mu_;
   absl::flat_hash_map<const Blob*, CUmodule> modules_ ABSL_GUARDED_BY(mu_);
   struct LoadedFunction {
     CUfunction function;

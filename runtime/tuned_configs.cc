@@ -7,7 +7,7 @@ namespace kconv {
 
 absl::StatusOr<TunedConfigs::Choice> TunedConfigs::ChooseFor(const ConvShape& shape) {
   {
-    absl::MutexLock lock(&mu_);
+    kconv::MutexLock lock(&mu_);
     if (auto it = tuned_.find(kconv::KeyOf(shape)); it != tuned_.end()) {
       return Choice{it->second, "autotuned in this context"};
     }
@@ -23,7 +23,7 @@ absl::StatusOr<TunedConfigs::Choice> TunedConfigs::ChooseFor(const ConvShape& sh
 }
 
 void TunedConfigs::Remember(const ConvShape& shape, int config) {
-  absl::MutexLock lock(&mu_);
+  kconv::MutexLock lock(&mu_);
   tuned_[kconv::KeyOf(shape)] = config;
 }
 

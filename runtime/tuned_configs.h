@@ -10,7 +10,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/mutex.h"
 #include "runtime/conv_shape.h"
 #include "runtime/device_context.h"
 #include "runtime/tuning_cache.h"
@@ -45,7 +45,7 @@ class TunedConfigs {
   std::shared_ptr<DeviceContext> device_;
   std::string cache_path_;
   CachedTuningFile file_;
-  absl::Mutex mu_;
+  kconv::Mutex mu_;
   absl::flat_hash_map<ConvShapeKey, int> tuned_ ABSL_GUARDED_BY(mu_);
 };
 

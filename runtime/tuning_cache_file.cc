@@ -247,7 +247,7 @@ absl::Status StoreTuningResult(const std::string& path, const TuningKey& key, co
 std::optional<TuningResult> CachedTuningFile::Find(const TuningKey& key) {
   // Identity first: a change after it only makes the next call read again.
   const FileIdentity identity = IdentityOf(path_);
-  absl::MutexLock lock(&mu_);
+  kconv::MutexLock lock(&mu_);
   if (!loaded_ || !(identity_ == identity)) {
     const TuningFile file = ReadTuningFile(path_);
     ++reads_;
@@ -265,7 +265,7 @@ std::optional<TuningResult> CachedTuningFile::Find(const TuningKey& key) {
 }
 
 int CachedTuningFile::reads() const {
-  absl::MutexLock lock(&mu_);
+  kconv::MutexLock lock(&mu_);
   return reads_;
 }
 

@@ -16,7 +16,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/mutex.h"
 #include "runtime/tuning_cache.h"
 
 namespace kconv {
@@ -60,7 +60,7 @@ class CachedTuningFile {
 
  private:
   const std::string path_;
-  mutable absl::Mutex mu_;
+  mutable kconv::Mutex mu_;
   bool loaded_ ABSL_GUARDED_BY(mu_) = false;
   FileIdentity identity_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<TuningKey, TuningResult> entries_ ABSL_GUARDED_BY(mu_);

@@ -1,7 +1,10 @@
 /* Unloading: dlopen the shared library, fail a call on a thread that stays alive, dlclose, and check that
  * the library is no longer mapped (a thread-local with a destructor, for one, would keep it loaded until
- * that thread exits). Then the thread exits, with the library gone. Exit status 0 on success. */
+ * that thread exits). Then the thread exits, with the library gone. Then 200 more load/fail/unload cycles
+ * must not grow the heap (the static libstdc++'s emergency pool once leaked ~73 KB per cycle). Exit status
+ * 0 on success. */
 #include <dlfcn.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,6 +88,31 @@ int main(void) {
   pthread_cond_broadcast(&changed);
   pthread_mutex_unlock(&lock);
   pthread_join(thread, NULL); /* the thread exits with the library unmapped: no destructor of it may run */
+  {
+    /* Cycles after a first one (glibc keeps some bookkeeping from the first load). */
+    int cycle;
+    size_t before = 0;
+    for (cycle = 0; cycle < 201 && ok; ++cycle) {
+      int64_t dims[4];
+      void* again = dlopen(KCONV_TEST_SHARED_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+      output_shape_fn output_shape = again != NULL ? (output_shape_fn)dlsym(again, "kconv_conv_output_shape") : NULL;
+      if (output_shape == NULL || output_shape(NULL, dims) == 0) {
+        fprintf(stderr, "FAILED: cycle %d could not load the library or fail a call\n", cycle);
+        ok = 0;
+      }
+      if (again != NULL) dlclose(again);
+      if (cycle == 0) before = mallinfo2().uordblks;
+    }
+    if (ok) {
+      const size_t after = mallinfo2().uordblks;
+      const long grown = (long)after - (long)before;
+      printf("200 load/fail/unload cycles: the heap grew by %ld bytes\n", grown);
+      if (grown > 200 * 256) {
+        fprintf(stderr, "FAILED: %ld bytes per cycle stay allocated after dlclose\n", grown / 200);
+        ok = 0;
+      }
+    }
+  }
   if (ok) printf("unloaded: a failed call on a live thread did not keep the library mapped\n");
   return ok ? 0 : 1;
 }
