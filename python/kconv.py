@@ -13,6 +13,49 @@ class KconvError(RuntimeError):
     pass
 
 
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+
+
+def _int64(name, value):
+    """value as a C int64_t, or TypeError/ValueError: ctypes would wrap 2**64 + 1 to 1 silently."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if not _INT64[0] <= value <= _INT64[1]:
+        raise ValueError(f"{name} = {value} does not fit in int64")
+    return value
+
+
+def _pointer(name, value):
+    """A device pointer as a C uint64_t (0 for none)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int device pointer, got {type(value).__name__}")
+    if not 0 <= value < (1 << 64):
+        raise ValueError(f"{name} = {value} is not a 64-bit address")
+    return value
+
+
+def _stream(stream):
+    """A CUDA stream as a C pointer: None or 0 for the default stream, an int handle, or an object with
+    .cuda_stream (torch.cuda.Stream)."""
+    if stream is None:
+        return None
+    if hasattr(stream, "cuda_stream"):
+        stream = stream.cuda_stream
+    return _pointer("stream", stream) or None
+
+
+def _config_name(config):
+    if config is None:
+        return None
+    if isinstance(config, str):
+        return config.encode()
+    if isinstance(config, bytes):
+        return config
+    raise TypeError(f"config must be a str, got {type(config).__name__}")
+
+
 class ConvDesc(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_size_t)] + [
         (name, ctypes.c_int64)
@@ -72,12 +115,12 @@ class Library:
 
 class Context:
     def __init__(self, library):
+        self.handle = ctypes.c_void_p()  # first: __del__ runs even when the rest of __init__ raises
         self.library = library
-        self.handle = ctypes.c_void_p()
         library.check(library.lib.kconv_context_create(None, ctypes.byref(self.handle)), "kconv_context_create")
 
     def close(self):
-        if self.handle:
+        if getattr(self, "handle", None):
             self.library.lib.kconv_context_destroy(self.handle)
             self.handle = ctypes.c_void_p()
 
@@ -89,6 +132,9 @@ def make_desc(library, n, c, h, w, k, r, s, stride=1, padding=0, dilation=1, bia
     d = ConvDesc()
     library.check(library.lib.kconv_conv_desc_init_sized(ctypes.byref(d), ctypes.sizeof(ConvDesc)),
                   "kconv_conv_desc_init_sized")
+    for name, value in dict(n=n, c=c, h=h, w=w, k=k, r=r, s=s, stride=stride, padding=padding,
+                            dilation=dilation).items():
+        _int64(name, value)
     d.n, d.c, d.h, d.w, d.k, d.r, d.s = n, c, h, w, k, r, s
     d.stride_h = d.stride_w = stride
     d.pad_h = d.pad_w = padding
@@ -99,24 +145,25 @@ def make_desc(library, n, c, h, w, k, r, s, stride=1, padding=0, dilation=1, bia
 
 class Plan:
     def __init__(self, context, desc, config=None):
+        self.handle = ctypes.c_void_p()  # first: __del__ runs even when the rest of __init__ raises
         self.library = context.library
         self.context = context  # keeps the context alive as long as the plan
         options = PlanOptions()
         self.library.check(self.library.lib.kconv_plan_options_init_sized(ctypes.byref(options),
                                                                           ctypes.sizeof(PlanOptions)),
                            "kconv_plan_options_init_sized")
-        options.config_name = config.encode() if config else None
-        self.handle = ctypes.c_void_p()
+        options.config_name = _config_name(config)
         self.library.check(self.library.lib.kconv_plan_create(context.handle, ctypes.byref(desc), ctypes.byref(options),
                                                               ctypes.byref(self.handle)), "kconv_plan_create")
 
-    def set_weights(self, w_ptr, stream=0):
-        self.library.check(self.library.lib.kconv_plan_set_weights(self.handle, w_ptr, stream or None),
+    def set_weights(self, w_ptr, stream=None):
+        self.library.check(self.library.lib.kconv_plan_set_weights(self.handle, _pointer("w", w_ptr), _stream(stream)),
                            "kconv_plan_set_weights")
 
-    def execute(self, x_ptr, w_ptr, bias_ptr, y_ptr, stream=0):
-        self.library.check(self.library.lib.kconv_plan_execute(self.handle, x_ptr, w_ptr, bias_ptr, y_ptr,
-                                                               stream or None), "kconv_plan_execute")
+    def execute(self, x_ptr, w_ptr, bias_ptr, y_ptr, stream=None):
+        self.library.check(self.library.lib.kconv_plan_execute(self.handle, _pointer("x", x_ptr), _pointer("w", w_ptr),
+                                                               _pointer("bias", bias_ptr), _pointer("y", y_ptr),
+                                                               _stream(stream)), "kconv_plan_execute")
 
     def info(self):
         info = PlanInfo()
@@ -130,7 +177,7 @@ class Plan:
         return buffer.value.decode()
 
     def close(self):
-        if self.handle:
+        if getattr(self, "handle", None):
             self.library.lib.kconv_plan_destroy(self.handle)
             self.handle = ctypes.c_void_p()
 
