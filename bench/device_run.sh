@@ -8,6 +8,9 @@
 #   bench      every config at N = 256, 32 and 1 with --flush (a cold L2 before every run), and the PTX path
 #   tune       kconv-tune, micro and full, at N = 256 and 1, each from the heuristic's choice
 #   racecheck  compute-sanitizer racecheck of the Hopper stem kernel's N = 256 and N = 1 configs at N = 2
+#   sanitize   compute-sanitizer memcheck, racecheck, synccheck and initcheck over every config of every family
+#              on small stride-4 shapes (left padding 2 and 3: both band-copy paths and two shifts)
+#   ab         same-run A/B against .carry/baseline/kconv-bench (the previous build), AlexNet N = 256, 32, 1
 #   compare    kconv against cuDNN and the Triton start on identical tensors (bench/compare_torch.py)
 # Logs go to $OUT as one archive; a short table is printed last.
 set -uo pipefail
@@ -49,6 +52,30 @@ if has racecheck; then
     echo "racecheck $config exit code: $?" >> "$out/racecheck_${config#*/}.log"
   done
 fi
+if has sanitize; then
+  # AlexNet's 11x11/4 on 64x64 (Q = 14) and a 7x7/4 with left padding 3 on a 16-byte pitch: every family's
+  # configs accept both; one run each.
+  for tool in memcheck racecheck synccheck initcheck; do
+    for shape in "--h 64 --w 64" "--h 48 --w 48 --r 7 --s 7 --pad 3 --k 40"; do
+      timeout 600 compute-sanitizer --tool "$tool" --print-limit 50 .carry/kconv-bench --n 2 $shape --runs 1 \
+        --warmup 0 > "$out/sanitize_${tool}_${shape//[^0-9a-z]/_}.log" 2>&1
+      echo "$tool exit code: $?" >> "$out/sanitize_${tool}_${shape//[^0-9a-z]/_}.log"
+    done
+  done
+fi
+if has ab && [ -x .carry/baseline/kconv-bench ]; then
+  for round in 1 2; do
+    for n in 256 32 1; do
+      config=$([ "$n" = 1 ] && echo stem_wgmma_tf32/m64n48_w4_k5x10 || echo stem_wgmma_tf32/m192n96_w12_k5x5)
+      for side in baseline new; do
+        bench=$([ "$side" = baseline ] && echo .carry/baseline/kconv-bench || echo .carry/kconv-bench)
+        $bench --n "$n" --config "$config" --flush --runs 300 > "$out/ab_${side}_n${n}_r$round.log" 2>&1
+        printf 'A/B round %s N = %-3s %-8s %s\n' "$round" "$n" "$side" \
+          "$(grep -E '^stem_wgmma' "$out/ab_${side}_n${n}_r$round.log" | awk '{print $2, $3, $4, $NF}')" >> "$out/ab.txt"
+      done
+    done
+  done
+fi
 if has compare; then
   PYTHONUNBUFFERED=1 python3 bench/compare_torch.py --lib .carry/libkconv.so --triton .carry/starting_triton_kernel.py \
     > "$out/compare_torch.log" 2>&1
@@ -58,7 +85,10 @@ echo
 [ -f "$out/gpu_tests.log" ] && grep -E "test cases|assertions|exit code" "$out/gpu_tests.log"
 for f in "$out"/bench_*.log; do [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "choice|fastest" "$f"; }; done
 for f in "$out"/tune_*.log; do [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "<- |^winner|^why" "$f"; }; done
-for f in "$out"/racecheck_*.log; do [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "ERROR SUMMARY|exit code" "$f"; }; done
+for f in "$out"/racecheck_*.log "$out"/sanitize_*.log; do
+  [ -f "$f" ] && echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f" | tr '\n' ' ')"
+done
+[ -f "$out/ab.txt" ] && cat "$out/ab.txt"
 [ -f "$out/compare_torch.log" ] && tail -6 "$out/compare_torch.log"
 # The device tool returns a few files only: one archive of every log.
 (cd "$out" && tar czf logs.tar.gz --remove-files ./*.log ./*.txt ./*.cache ./*.lock 2>/dev/null)

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Copies what bench/device_run.sh needs from a build folder into the git-ignored .carry/ that the
-# device tool carries: the GPU suite, kconv-bench, kconv-tune, libkconv.so (stripped), the sm_90 cubins for the
-# SASS check, and the Triton start from ../shared/reference.
-# Usage: bench/prepare_carry.sh [build-folder]   (default build-dev)
+# Copies what bench/device_run.sh needs from a build folder into the git-ignored .carry/ that the device
+# tool carries (64 MiB at most): the GPU suite, kconv-bench, the sm_90 cubins for the SASS check and the
+# Triton start from ../shared/reference; with CARRY_LIBRARY=1 libkconv.so (for compare_torch), with
+# CARRY_TUNE=1 kconv-tune, and with BASELINE=<build folder> that build's kconv-bench as
+# .carry/baseline/kconv-bench (the A/B stage). Binaries are stripped.
+# Usage: [CARRY_LIBRARY=1] [CARRY_TUNE=1] [BASELINE=dir] bench/prepare_carry.sh [build-folder]   (default build-dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-dev}
 rm -rf .carry && mkdir -p .carry/cubins
-cp "$build/tests/kconv_gpu_tests" "$build/tools/kconv-bench" "$build/tools/kconv-tune" .carry/
-cp -L "$build/libkconv.so" .carry/libkconv.so
-strip .carry/kconv_gpu_tests .carry/kconv-bench .carry/kconv-tune .carry/libkconv.so
+cp "$build/tests/kconv_gpu_tests" "$build/tools/kconv-bench" .carry/
+[ "${CARRY_TUNE:-0}" = 1 ] && cp "$build/tools/kconv-tune" .carry/
+[ "${CARRY_LIBRARY:-0}" = 1 ] && cp -L "$build/libkconv.so" .carry/libkconv.so
+if [ -n "${BASELINE:-}" ]; then
+  mkdir -p .carry/baseline
+  cp "$BASELINE/tools/kconv-bench" .carry/baseline/
+fi
+find .carry -type f -perm -u+x -exec strip {} +
 cp "$build"/kernels/*.sm_90*.cubin .carry/cubins/
 cp ../shared/reference/starting_triton_kernel.py .carry/
 du -sh .carry
