@@ -12,7 +12,11 @@ that figure adds the ctypes binding's host path. Ceilings measured in the same r
 copy bandwidth and the TF32 matmul rate.
 Prints one table and writes it as JSON to bench/results/<gpu>.json.
 
+--suite stems (bench/stem_suite.py) measures the first layers of other networks instead, each at its
+batches, with cuDNN's fastest dtype and layout as an information column, into bench/results/<gpu>_stems.json.
+
 Usage: python3 bench/compare_torch.py --lib path/to/libkconv.so [--triton path/to/starting_triton_kernel.py]
+       python3 bench/compare_torch.py --lib path/to/libkconv.so --suite stems [--only resnet_7x7s2 ...]
 """
 import argparse
 import importlib.util
@@ -26,6 +30,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 import kconv  # noqa: E402
+import stem_suite  # noqa: E402
 
 
 _l2_flush = None
@@ -82,9 +87,13 @@ def main():
     ap.add_argument("--batches", type=int, nargs="+", default=[256, 32, 1])
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
+    ap.add_argument("--suite", choices=["alexnet", "stems"], default="alexnet")
+    ap.add_argument("--only", nargs="+", help="stems of the suite to run (default: all)")
     args = ap.parse_args()
     torch.backends.cudnn.allow_tf32 = True
     torch.backends.cudnn.benchmark = True
+    if args.suite == "stems":
+        return stems_main(args)
 
     start_conv2d = None
     if args.triton:
@@ -161,6 +170,38 @@ def main():
     out_dir = os.environ.get("OUT")  # the device tool brings back only what is under $OUT
     if out_dir and os.path.abspath(os.path.dirname(path)) != os.path.abspath(out_dir):
         shutil.copy(path, out_dir)
+
+
+def write_json(args, name, payload):
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, name)
+    with open(path, "w") as f:
+        json.dump(payload, f, indent=1)
+    print("wrote", path)
+    out_dir = os.environ.get("OUT")  # the device tool brings back only what is under $OUT
+    if out_dir and os.path.abspath(os.path.dirname(path)) != os.path.abspath(out_dir):
+        shutil.copy(path, out_dir)
+
+
+def stems_main(args):
+    library = kconv.Library(args.lib)
+    context = kconv.Context(library)
+    gpu = torch.cuda.get_device_name()
+    copy_gbps, tf32_tflops = ceilings()
+    rows = []
+    for stem in stem_suite.STEMS:
+        if args.only and stem.name not in args.only:
+            continue
+        for n in stem.batches:
+            rows.append(stem_suite.measure(stem, n, library, context, kconv, median_us, rel_l2, args.runs, copy_gbps,
+                                           tf32_tflops))
+            torch.cuda.empty_cache()
+    print(f"{gpu}; torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}, kconv {library.version}; "
+          f"ceilings: copy {copy_gbps:.0f} GB/s, TF32 matmul {tf32_tflops:.0f} TFLOP/s")
+    stem_suite.print_table(rows)
+    write_json(args, gpu.replace(" ", "_") + "_stems.json",
+               {"gpu": gpu, "torch": torch.__version__, "cudnn": torch.backends.cudnn.version(), "kconv": library.version,
+                "copy_gbps": copy_gbps, "tf32_tflops": tf32_tflops, "rows": rows})
 
 
 if __name__ == "__main__":
