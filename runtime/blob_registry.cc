@@ -58,7 +58,9 @@ absl::StatusOr<const Blob*> SelectBlob(int config_index, int cc, bool force_ptx)
     return absl::UnimplementedError(absl::StrCat(
         config.full_name, " has no image for compute capability ", cc / 10, ".", cc % 10,
         force_ptx ? " with PTX forced" : "", " (it is built for ",
-        built.empty() ? "no architecture" : absl::StrJoin(built, ", "), " only, without PTX)"));
+        built.empty() ? "no architecture" : absl::StrJoin(built, ", "), " only, without PTX)",
+        cc < 80 ? "; kconv's TF32 kernels need compute capability 8.0 or newer (kconv_forward_host computes on the CPU)"
+                : ""));
   }
   return absl::UnimplementedError(absl::StrCat(
       "no image of ", config.full_name, " runs on compute capability ", cc / 10, ".", cc % 10,

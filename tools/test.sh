@@ -24,9 +24,9 @@ ctest --preset default
 
 if [ "$sanitizers" = 1 ]; then
   cmake --preset asan
-  cmake --build --preset asan -j "$jobs" --target kconv_cpu_tests
+  cmake --build --preset asan -j "$jobs" --target kconv_cpu_tests kconv_fake_driver_tests
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --preset asan -R '^cpu$'
+    ctest --preset asan -R '^(cpu|fake_cuda|fake_driver)$'
 fi
 
 if [ "$fuzz" = 1 ]; then

@@ -79,10 +79,14 @@ TEST_CASE("fake_driver.plan_create.the_choice_follows_the_compute_capability") {
   ContextPtr context = fake_test::MakeContext();
   PlanPtr plan = fake_test::MakePlan(context.get(), kconv_test::AlexNetConv1(1).Desc());
   const kconv_plan_info info = InfoOf(plan.get());
-  // No wgmma before Hopper: the portable stem, from the sm_80 cubin (the fake refuses any other image).
+  // No wgmma before Hopper: the portable stem, from the newest sm_8x cubin this build has (sm_89 in the
+  // default build, sm_80 where only 80 is built; the fake refuses any other image).
   CHECK(std::string(info.family) == "stem_tf32");
   CHECK(info.device_cc == 89);
-  CHECK(info.arch == 80);
+  const auto image = kconv::SelectBlob(*kconv::FindConfig(std::string("stem_tf32/") + info.config), 89, false);
+  REQUIRE(image.ok());
+  CHECK(info.arch == (*image)->arch);
+  CHECK(info.arch / 10 == 8);
   CHECK(info.is_ptx == 0);
   CHECK(info.packed_weight_bytes > 0);
 }
@@ -185,11 +189,8 @@ TEST_CASE("fake_driver.plan_create.compute_capability_7_5_is_unimplemented") {
   FakeDriver fake;
   SetComputeCapability(7, 5);
   ContextPtr context = fake_test::MakeContext();
-  // With the compute_80 PTX built, the refusal says what kconv needs. A build without PTX only says
-  // which cubins it has (see the report: to be tightened once kconv names 8.0 in every build).
-  const auto blobs = kconv::Blobs();
-  const bool has_ptx = std::any_of(blobs.begin(), blobs.end(), [](const kconv::Blob& b) { return b.kind == kconv::BlobKind::kPtx; });
-  const std::string needs = has_ptx ? "need compute capability 8.0 or newer" : "built for sm_80";
+  // With or without the compute_80 PTX built, the refusal says what kconv needs.
+  const std::string needs = "need compute capability 8.0 or newer";
   for (const kconv_test::Shape& shape : {kconv_test::AlexNetConv1(1), kconv_test::ResNetStem(1)}) {
     CAPTURE(shape.Name());
     CHECK(CreateExpectingFailure(context.get(), shape.Desc()) == KCONV_STATUS_UNIMPLEMENTED);
