@@ -39,6 +39,7 @@ TEST_CASE("config_choice.the_first_family_listed_with_an_accepting_config_wins")
   const bool hopper_built = Built("stem_wgmma_tf32/m128n96_w8_k5x4");
   for (const kconv::DeviceLimits& device : {kH100, kRtx4090}) {
     for (bool force_ptx : {false, true}) {
+      if (force_ptx && KCONV_TEST_PTX_ARCH == 0) continue;  // a build without PTX
       for (int64_t n : {1, 32, 256}) {
         CAPTURE(device.cc);
         CAPTURE(force_ptx);
