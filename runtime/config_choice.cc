@@ -77,6 +77,12 @@ absl::Status ConfigAccepts(const ConvShape& s, const KernelConfig& config, const
 absl::StatusOr<int> ChooseConfig(const ConvShape& s, const DeviceLimits& device, bool force_ptx,
                                  const OccupancyFn& occupancy) {
   KCONV_RETURN_IF_ERROR(SomeFamilyComputes(s));
+  // Said once, rather than in every config's reason.
+  if (device.cc < 80) {
+    return absl::UnimplementedError(absl::StrCat("the device has ", device.cc / 10, ".", device.cc % 10,
+                                                 ", but kconv's kernels need compute capability 8.0 or newer "
+                                                 "(kconv_forward_host computes on the CPU)"));
+  }
   const auto configs = Configs();
   std::string reasons;
   // Configs() lists the families in order of preference: the first family with an accepting config wins.

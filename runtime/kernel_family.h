@@ -53,6 +53,7 @@ struct ConfigKnobs {
   int block_k;  // reduction taps per pipeline stage
   int warps;
   int stages;
+  int variant = 0;  // configs of one family that differ in it serve different shapes (e.g. strides)
 };
 
 // The element types, layouts and math modes a family computes, each a set of enum values (bit v: value v).

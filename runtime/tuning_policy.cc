@@ -13,7 +13,8 @@ std::vector<int> MicroTuneNeighbours(std::span<const KernelConfig> configs, int 
   const ConfigKnobs o = KnobsOf(configs[original]);
   const KernelFamily* family = &configs[original].family();
   auto same_block = [&](const KernelConfig& config, const ConfigKnobs& c) {
-    return &config.family() == family && c.block_m == o.block_m && c.block_n == o.block_n && c.block_k == o.block_k;
+    return &config.family() == family && c.block_m == o.block_m && c.block_n == o.block_n && c.block_k == o.block_k &&
+           c.variant == o.variant;
   };
   std::vector<int> out = {original};
   for (int pass = 0; pass < 2; ++pass) {

@@ -25,6 +25,7 @@ std::string Shape::Name() const {
 
 Shape AlexNetConv1(int64_t n) { return Shape{n, 3, 224, 224, 96, 11, 11, 4, 4, 2, 2}; }
 Shape ResNetStem(int64_t n) { return Shape{n, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3}; }
+Shape DilatedLayer(int64_t n) { return Shape{n, 16, 56, 56, 64, 3, 3, 1, 1, 2, 2, 2, 2}; }
 
 std::vector<float> RandomTensor(int64_t elements, std::mt19937_64& rng, float lo, float hi) {
   std::uniform_real_distribution<float> dist(lo, hi);

@@ -30,6 +30,8 @@ struct Shape {
 Shape AlexNetConv1(int64_t n);
 // The ResNet stem: 3 -> 64 channels, 7x7, stride 2, padding 3.
 Shape ResNetStem(int64_t n);
+// A later layer no stem family serves (dilation 2, 16 input channels): the implicit GEMM's.
+Shape DilatedLayer(int64_t n);
 
 std::vector<float> RandomTensor(int64_t elements, std::mt19937_64& rng, float lo = -1.f, float hi = 1.f);
 

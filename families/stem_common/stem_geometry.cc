@@ -5,8 +5,10 @@
 namespace kconv {
 namespace stem {
 
-absl::Status CheckStemShape(const char* family, const ConvShape& s, int64_t max_channels) {
-  if (s.stride_w != 4) return Refuse(family, "needs a horizontal stride of 4 (the chunk layout), got ", s.stride_w);
+absl::Status CheckStemShape(const char* family, const ConvShape& s, int64_t max_channels, int64_t stride_w) {
+  if (s.stride_w != stride_w) {
+    return Refuse(family, "needs a horizontal stride of ", stride_w, " (the config's chunk layout), got ", s.stride_w);
+  }
   if (s.dil_h != 1 || s.dil_w != 1) return Refuse(family, "needs dilation 1");
   if (s.k > max_channels) return Refuse(family, s.k, " output channels exceed the config's ", max_channels);
   if (s.n > 65535) return Refuse(family, "N = ", s.n, " exceeds the grid's 65535 images");
@@ -32,13 +34,14 @@ int64_t SaturatingProduct(std::initializer_list<int64_t> factors) {
 
 }  // namespace
 
-StemBand BandOf(const ConvShape& s, const StemConfig& config, int64_t rows_spanned, int64_t extra_row_floats) {
+StemBand BandOf(const ConvShape& s, const StemConfig& config, int64_t rows_spanned, int64_t extra_row_floats,
+                int64_t columns) {
   // CheckStemShape bounds C, R, S, Q and stride_h by 2^30, and a tile spans few rows, so only the band's
   // size can overflow: it saturates.
   StemBand b{};
   b.j = CeilDiv(s.s, 4);
   b.chunks = CeilDiv(SaturatingProduct({s.r, s.c, b.j}), 2 * config.wsteps) * 2 * config.wsteps;
-  b.row_floats = 4 * (s.q + b.j - 1) + extra_row_floats;
+  b.row_floats = 4 * (columns + b.j - 1) + extra_row_floats;
   b.band_rows = (rows_spanned - 1) * s.stride_h + s.r;
   b.band_bytes = CeilDiv(SaturatingProduct({s.c, b.band_rows, b.row_floats, 4}), 128) * 128;
   return b;

@@ -25,22 +25,24 @@ absl::Status Refuse(const char* family, const Why&... why) {
 }
 
 // OK if the chunk layout and the kernels' 32-bit indices serve `shape` with at most `max_channels` output
-// channels, else why not: a horizontal stride other than 4, dilation, too many channels or images, or an
-// extent past the 32-bit index range.
-absl::Status CheckStemShape(const char* family, const ConvShape& shape, int64_t max_channels);
+// channels at horizontal stride `stride_w`, else why not: another horizontal stride, dilation, too many
+// channels or images, or an extent past the 32-bit index range.
+absl::Status CheckStemShape(const char* family, const ConvShape& shape, int64_t max_channels, int64_t stride_w = 4);
 
 // The input rows a tile reads, every channel, in the chunk layout.
 struct StemBand {
   int64_t j;           // chunks per kernel row: ceil(S / 4)
   int64_t chunks;      // R * C * J padded to whole weight stages (2 * wsteps chunks)
-  int64_t row_floats;  // 4 * (Q + J - 1), plus the kernel's extra pitch
+  int64_t row_floats;  // 4 * (the output columns + J - 1), plus the kernel's extra pitch
   int64_t band_rows;   // input rows per channel: (output rows spanned - 1) * stride_h + R
   int64_t band_bytes;  // C * band_rows * row_floats * 4, rounded up to 128
 };
 
-// The band of a tile spanning `rows_spanned` output rows, each input row `extra_row_floats` wider than
-// the chunk layout needs. Requires CheckStemShape to be OK.
-StemBand BandOf(const ConvShape& shape, const StemConfig& config, int64_t rows_spanned, int64_t extra_row_floats);
+// The band of a tile spanning `rows_spanned` output rows of `columns` output pixels in the chunk layout (Q,
+// or a phase's share of Q), each input row `extra_row_floats` wider than the chunk layout needs. Requires
+// CheckStemShape to be OK.
+StemBand BandOf(const ConvShape& shape, const StemConfig& config, int64_t rows_spanned, int64_t extra_row_floats,
+                int64_t columns);
 
 // The kernel parameters both stem kernels read (tensor pointers and pair_copies left for the launch): sizes,
 // the band's geometry and the chunk table. K order: c, then r, then j, so that offsets increase (wgmma's A

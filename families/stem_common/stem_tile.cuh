@@ -100,9 +100,9 @@ __device__ __forceinline__ uint32_t LaneRowAddress(const StemParams& p, const Ti
 // Stages the accumulators of n8 tiles [kNiBegin, kNiEnd) as [channel][pixel], channel rows `stride` floats
 // apart (4 banks apart: conflict-free), channel kNiBegin * 8 first. `acc(mi, ni, v)` is accumulator v of the
 // thread's m16 slab mi and n8 tile ni in the m16n8 fragment layout: v = 0, 1 at slab row g, channels 2t,
-// 2t+1; v = 2, 3 at row g + 8. Slab row r is tile pixel first[mi] + r if r < rows[mi], else not a pixel
-// (dropped).
-template <int kMt, int kNiBegin, int kNiEnd, class Acc>
+// 2t+1; v = 2, 3 at row g + 8. Slab row r is tile pixel first[mi] + r * kPixelStride if r < rows[mi], else
+// not a pixel (dropped).
+template <int kMt, int kNiBegin, int kNiEnd, int kPixelStride = 1, class Acc>
 __device__ __forceinline__ void StageTile(float* staged, int stride, const int (&first)[kMt], const int (&rows)[kMt],
                                           Acc acc) {
   const int lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
@@ -110,14 +110,14 @@ __device__ __forceinline__ void StageTile(float* staged, int stride, const int (
   for (int mi = 0; mi < kMt; ++mi)
 #pragma unroll
     for (int ni = kNiBegin; ni < kNiEnd; ++ni) {
-      const int m = first[mi] + g, n = (ni - kNiBegin) * 8 + 2 * t;
+      const int m = first[mi] + g * kPixelStride, n = (ni - kNiBegin) * 8 + 2 * t;
       if (g < rows[mi]) {
         staged[n * stride + m] = acc(mi, ni, 0);
         staged[(n + 1) * stride + m] = acc(mi, ni, 1);
       }
       if (g + 8 < rows[mi]) {
-        staged[n * stride + m + 8] = acc(mi, ni, 2);
-        staged[(n + 1) * stride + m + 8] = acc(mi, ni, 3);
+        staged[n * stride + m + 8 * kPixelStride] = acc(mi, ni, 2);
+        staged[(n + 1) * stride + m + 8 * kPixelStride] = acc(mi, ni, 3);
       }
     }
 }

@@ -30,7 +30,7 @@ Geometry GeometryOf(const ConvShape& s, const Config& config) {
     const int64_t first = t * layout.tile_pixels, last = std::min(first + layout.tile_pixels, pq) - 1;
     span = std::max(span, last / s.q - first / s.q + 1);
   }
-  g.band = stem::BandOf(s, config, span, 0);
+  g.band = stem::BandOf(s, config, span, 0, s.q);
   const int64_t staging = int64_t{config.nt} * 8 * layout.staging_stride * 4;
   const int64_t pipeline =
       g.band.band_bytes + int64_t{config.wstages} * layout.weight_stage_bytes + 4 * g.band.chunks;
@@ -100,8 +100,8 @@ const KernelFamily& Family() {
 absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimits& device) {
   if (absl::Status shape = stem::CheckStemShape(kFamily, s, int64_t{config.nt} * 8); !shape.ok()) return shape;
   // A band of one row must fit before the rows a tile spans are worth counting.
-  if (stem::BandOf(s, config, 1, 0).band_bytes > device.smem_per_block_optin) {
-    return stem::Refuse(kFamily, "one input row per channel needs ", stem::BandOf(s, config, 1, 0).band_bytes,
+  if (stem::BandOf(s, config, 1, 0, s.q).band_bytes > device.smem_per_block_optin) {
+    return stem::Refuse(kFamily, "one input row per channel needs ", stem::BandOf(s, config, 1, 0, s.q).band_bytes,
                         " bytes of shared memory; the device allows ", device.smem_per_block_optin);
   }
   const Geometry g = GeometryOf(s, config);

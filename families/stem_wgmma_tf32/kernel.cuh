@@ -72,10 +72,12 @@ __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot
 #endif
 }
 
-template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages>
+template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages, int kPhases>
 struct Kernel {
-  static constexpr int kChannels = kNt * 8;  // wgmma n96 (all of a tile's channels) or n48 (half of them)
-  static constexpr Config C{kMt, kNt, kWarps, kWsteps, kWstages};
+  static constexpr int kChannels = kNt * 8;  // wgmma n96, n64, n48 or n32: a block's group of channels
+  static constexpr Config C = MakeConfig(kMt, kNt, kWarps, kWsteps, kWstages, kPhases);
+  // Floats of input between consecutive output columns: 4 / kPhases (kPhases = 4 / the horizontal stride).
+  static constexpr int kStrideW = 4 / kPhases;
   static constexpr StemLayout L = MakeStemLayout(C);
   static constexpr int kConsumers = kWarps * 32;
   static constexpr int kBandWarps = kProducerWarps - 1;
@@ -97,16 +99,33 @@ struct Kernel {
   static_assert(kWarps % 4 == 0, "whole consumer warpgroups");
   static_assert(kConsumers >= kMaxChannels, "a consumer thread per bias");
   static_assert(kWstages >= 2, "the weight pipeline needs two slots");
-  static_assert(kNt == 12 || kNt == 6, "wgmma n96 or n48");
+  static_assert(kNt == 12 || kNt == 8 || kNt == 6 || kNt == 4, "wgmma n96, n64, n48 or n32");
+  static_assert(kPhases == 1 || kPhases == 2 || kPhases == 4, "horizontal strides 4, 2 or 1");
   static_assert(L.weight_step_bytes == kChannels * 32, "k8 steps of kChannels channels");
 
   // One k8 step of one m64 piece: d += a * b.
   static __device__ __forceinline__ void Mma(float (&d)[kNt * 4], uint64_t a_desc, uint64_t b_desc) {
     if constexpr (kNt == 12) {
       WgmmaM64N96K8Tf32(d, a_desc, b_desc);
-    } else {
+    } else if constexpr (kNt == 8) {
+      WgmmaM64N64K8Tf32(d, a_desc, b_desc);
+    } else if constexpr (kNt == 6) {
       WgmmaM64N48K8Tf32(d, a_desc, b_desc);
+    } else {
+      WgmmaM64N32K8Tf32(d, a_desc, b_desc);
     }
+  }
+
+  // A band holds kPhases planes, one per output-column phase (columns phase, phase + kPhases, ...), each
+  // the input rows in the chunk layout shifted by phase * kStrideW floats: within a plane, consecutive
+  // output pixels of the phase are 16 bytes apart, as the chunk layout needs. Planes start 128-aligned
+  // (tensor-copy destinations).
+  static __device__ __forceinline__ int PlaneBytes(const StemWgmmaParams& P) { return (P.band_box_bytes + 127) & ~127; }
+  // Where plane `phase`'s chunk layout starts, in input columns, and how far right of the 16-byte aligned
+  // column a tensor copy may start at (the shift-and-round pass moves each row by it).
+  static __device__ __forceinline__ int PlaneStart(const StemParams& p, int phase) { return phase * kStrideW - p.pad_w; }
+  static __device__ __forceinline__ int PlaneShift(const StemParams& p, int phase) {
+    return ((PlaneStart(p, phase) % 4) + 4) % 4;
   }
 
   struct Shared {
@@ -212,9 +231,22 @@ struct Kernel {
     }
   }
 
-  // How far left of the chunk layout the tensor copy starts: it starts at -pad_w rounded down to a
-  // multiple of 4.
-  static __device__ __forceinline__ int TensorCopyShift(const StemParams& p) { return (4 - p.pad_w % 4) % 4; }
+  // How far left of plane `phase`'s chunk layout its tensor copy starts: at the plane's first column
+  // rounded down to a multiple of 4.
+  static __device__ __forceinline__ int TensorCopyShift(const StemParams& p, int phase) {
+    if (kPhases == 1) return (4 - p.pad_w % 4) % 4;
+    return PlaneShift(p, phase);
+  }
+
+  // ShiftRoundBandRows over every plane of a band.
+  template <int kRows>
+  static __device__ __forceinline__ void ShiftRoundBandPlanes(const StemWgmmaParams& P, unsigned char* band, int worker,
+                                                              int workers) {
+#pragma unroll
+    for (int phase = 0; phase < kPhases; ++phase) {
+      ShiftRoundBandRows<kRows>(P.p, band + phase * PlaneBytes(P), worker, workers, TensorCopyShift(P.p, phase));
+    }
+  }
 
   // Copies band rows (c, r) with r = worker, worker + workers, ... through registers, rounding to TF32 on
   // the way and writing zeros outside the image: kElements-float loads (2 when W, pad_w and x are even,
@@ -225,9 +257,10 @@ struct Kernel {
   // to fill a pass. One-row tiles (N = 1), whose channels have only the kernel's height of rows, copy
   // across channels; taller tiles keep a pass per channel, since across channels was faster for some
   // configs and slower for others (NOTES v4, v5).
+  // `start` is the input column of the band's first float (-pad_w, or a plane's PlaneStart).
   template <int kElements, bool kAcrossChannels, int kRows>
   static __device__ __forceinline__ void CopyBandRows(const StemParams& p, const Tile& tile, unsigned char* band,
-                                                      int worker, int workers) {
+                                                      int worker, int workers, int start) {
     constexpr int kLoads = 4, kSpan = 32 * kElements * kLoads;  // floats of a row per pass
     using Vec = typename std::conditional<kElements == 2, float2, float>::type;
     const int lane = threadIdx.x % 32;
@@ -251,10 +284,10 @@ struct Kernel {
             const int ih = tile.ih0 + row_in_channel;
             const bool row_valid = r < group_rows && static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
             const float* src =
-                x_group + (static_cast<int64_t>(row_valid ? c : 0) * p.h + (row_valid ? ih : 0)) * p.w_in - p.pad_w;
+                x_group + (static_cast<int64_t>(row_valid ? c : 0) * p.h + (row_valid ? ih : 0)) * p.w_in + start;
 #pragma unroll
             for (int j = 0; j < kLoads; ++j) {
-              const int pos = pos0 + 32 * kElements * j, col = pos - p.pad_w;
+              const int pos = pos0 + 32 * kElements * j, col = pos + start;
               const bool valid = row_valid && static_cast<unsigned>(col) < static_cast<unsigned>(p.w_in);
               v[i][j] = valid ? __ldg(reinterpret_cast<const Vec*>(src + pos)) : Vec{};
             }
@@ -279,23 +312,30 @@ struct Kernel {
     }
   }
 
-  // CopyBandRows with pairs of floats where the launch allows (p.pair_copies), else single floats.
+  // CopyBandRows into every plane, with pairs of floats where the launch allows (p.pair_copies) and the
+  // plane starts at an even column (a pair is then wholly inside or outside the image), else single floats.
   template <bool kAcrossChannels, int kRows>
-  static __device__ __forceinline__ void CopyBand(const StemParams& p, const Tile& tile, unsigned char* band, int worker,
-                                                  int workers) {
-    if (p.pair_copies) {
-      CopyBandRows<2, kAcrossChannels, kRows>(p, tile, band, worker, workers);
-    } else {
-      CopyBandRows<1, kAcrossChannels, kRows>(p, tile, band, worker, workers);
+  static __device__ __forceinline__ void CopyBand(const StemWgmmaParams& P, const Tile& tile, unsigned char* band,
+                                                  int worker, int workers) {
+    const StemParams& p = P.p;
+#pragma unroll
+    for (int phase = 0; phase < kPhases; ++phase) {
+      unsigned char* plane = band + phase * PlaneBytes(P);
+      const int start = PlaneStart(p, phase);
+      if (p.pair_copies && (kStrideW % 2 == 0 || phase % 2 == 0)) {
+        CopyBandRows<2, kAcrossChannels, kRows>(p, tile, plane, worker, workers, start);
+      } else {
+        CopyBandRows<1, kAcrossChannels, kRows>(p, tile, plane, worker, workers, start);
+      }
     }
   }
 
   // The first band, copied by the band warps and the idle consumer warps together, `worker` of
   // kBandWarps + kWarps, in one pass across channels where the rows allow (the consumer warps'
   // accumulators are not live yet; smaller passes for configs with fewer registers).
-  static __device__ __forceinline__ void CopyFirstBand(const StemParams& p, const Tile& tile, unsigned char* band,
+  static __device__ __forceinline__ void CopyFirstBand(const StemWgmmaParams& P, const Tile& tile, unsigned char* band,
                                                        int worker) {
-    CopyBand<true, kWarps == 4 ? 12 : kWarps == 8 ? 8 : 4>(p, tile, band, worker, kBandWarps + kWarps);
+    CopyBand<true, kWarps == 4 ? 12 : kWarps == 8 ? 8 : 4>(P, tile, band, worker, kBandWarps + kWarps);
   }
 
   // Producer warp 0 streams the weights; warps 1..3 copy the bands. Separate loops, so that neither waits
@@ -333,17 +373,23 @@ struct Kernel {
       const Tile tile = TileAt(P, index);
       if (P.use_tma) {
         if (worker == 0 && lane == 0) {
-          MbarrierArriveExpectTx(sh.band_landed + 8 * b, P.band_box_bytes);
-          TensorCopyToShared4D(SharedAddress(band), P.band_map, -(p.pad_w + TensorCopyShift(p)), tile.ih0, 0,
-                               tile.image, sh.band_landed + 8 * b);
+          // One tensor copy per plane, each from its chunk layout's first column rounded down to a multiple
+          // of 4 (an innermost start that is not 16-byte aligned faults), all completing on one barrier.
+          MbarrierArriveExpectTx(sh.band_landed + 8 * b, kPhases * P.band_box_bytes);
+#pragma unroll
+          for (int phase = 0; phase < kPhases; ++phase) {
+            TensorCopyToShared4D(SharedAddress(band + phase * PlaneBytes(P)), P.band_map,
+                                 PlaneStart(p, phase) - TensorCopyShift(p, phase), tile.ih0, 0, tile.image,
+                                 sh.band_landed + 8 * b);
+          }
         }
         MbarrierWait(sh.band_landed + 8 * b, (local >> 1) & 1);
         const int workers = local == 0 ? kBandWarps + kWarps : kBandWarps;  // the consumers help with the first
-        ShiftRoundBandRows<kRoundRows>(p, band, worker, workers, TensorCopyShift(p));
+        ShiftRoundBandPlanes<kRoundRows>(P, band, worker, workers);
       } else if (local == 0 && kConsumersHelpFirstBand) {
-        CopyFirstBand(p, tile, band, worker);
+        CopyFirstBand(P, tile, band, worker);
       } else {
-        CopyBand<kOneRowTiles, kOneRowTiles ? 12 : 8>(p, tile, band, worker, kBandWarps);
+        CopyBand<kOneRowTiles, kOneRowTiles ? 12 : 8>(P, tile, band, worker, kBandWarps);
       }
       FenceProxyAsyncShared();  // the rounded band is read by wgmma, through the async proxy
       MbarrierArrive(sh.band_full + 8 * b);
@@ -356,17 +402,19 @@ struct Kernel {
     const StemParams& p = P.p;
     const int warp = threadIdx.x / 32;
     const int stages = p.steps / kWsteps;
-    // Piece (warp / 4) * kMt + mi is output row `row` of the tile, pixels x0 ... x0 + 63; warp w of the
-    // warpgroup holds its rows 16w ... 16w + 15, staged from tile pixel first[mi] on, `rows` of them real.
+    // Piece (warp / 4) * kMt + mi is output row `row` of the tile, phase `phase` (output columns phase,
+    // phase + kPhases, ...), pixels x0 ... x0 + 63 of the phase; warp w of the warpgroup holds its rows
+    // 16w ... 16w + 15, staged from tile pixel first[mi] on, kPhases apart, `rows` of them real.
     int first[kMt], rows[kMt];
     uint32_t piece_offset[kMt];  // band offset of the piece's first pixel at chunk 0
 #pragma unroll
     for (int mi = 0; mi < kMt; ++mi) {
-      const int piece = (warp / 4) * kMt + mi, row = piece / P.segments, x0 = 64 * (piece % P.segments);
+      const int piece = (warp / 4) * kMt + mi, row = piece / (kPhases * P.segments);
+      const int phase = piece / P.segments % kPhases, x0 = 64 * (piece % P.segments);
       const int slab = x0 + (warp % 4) * 16;
-      piece_offset[mi] = static_cast<uint32_t>(row * p.stride_h * p.row_floats * 4 + x0 * 16);
-      first[mi] = row * p.q + slab;
-      rows[mi] = p.q - slab;
+      piece_offset[mi] = static_cast<uint32_t>(phase * PlaneBytes(P) + row * p.stride_h * p.row_floats * 4 + x0 * 16);
+      first[mi] = row * p.q + slab * kPhases + phase;
+      rows[mi] = (p.q - phase + kPhases - 1) / kPhases - slab;  // the phase's pixels in the row, past the slab
     }
     auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
     // The consumers' own set-up, off the producers' path (their copies start at once): the bias (a load
@@ -380,10 +428,10 @@ struct Kernel {
     }
     if (P.use_tma && first_tile < end_tile) {
       MbarrierWait(sh.band_landed, 0);
-      ShiftRoundBandRows<kRoundRows>(p, sh.Band(0), kBandWarps + warp, kBandWarps + kWarps, TensorCopyShift(p));
+      ShiftRoundBandPlanes<kRoundRows>(P, sh.Band(0), kBandWarps + warp, kBandWarps + kWarps);
       FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
     } else if (kConsumersHelpFirstBand && first_tile < end_tile) {
-      CopyFirstBand(p, TileAt(P, first_tile), sh.Band(0), kBandWarps + warp);
+      CopyFirstBand(P, TileAt(P, first_tile), sh.Band(0), kBandWarps + warp);
       FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
     }
     if (threadIdx.x < kMaxChannels) sh.bias[threadIdx.x] = bias;
@@ -444,8 +492,8 @@ struct Kernel {
       // The epilogue over the finished band, which holds the tile's kChannels staged channels.
       consumers_sync();  // every warpgroup's wgmma reads of the band are done
       float* staged = reinterpret_cast<float*>(sh.Band(b));
-      StageTile<kMt, 0, kNt>(staged, P.staging_stride, first, rows,
-                             [&](int mi, int ni, int v) { return acc[0][mi][4 * ni + v]; });
+      StageTile<kMt, 0, kNt, kPhases>(staged, P.staging_stride, first, rows,
+                                      [&](int mi, int ni, int v) { return acc[0][mi][4 * ni + v]; });
       consumers_sync();
       if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 11 : 4);
       // A one-row tile's runs are q pixels (two 32-pixel chunks for AlexNet), a 3- or 4-row tile's 3 q or 4 q.
@@ -500,8 +548,8 @@ struct Kernel {
 #define KCONV_STEM_WGMMA_TF32_KERNELS(NAME, CONFIG)                                                    \
   extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG), 1)             \
       NAME(const __grid_constant__ kconv::stem_wgmma_tf32::StemWgmmaParams params) {                   \
-    kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps,                  \
-                                   CONFIG.wstages>::Run(params);                                       \
+    kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages,  \
+                                   CONFIG.phases>::Run(params);                                        \
   }                                                                                                   \
   extern "C" __global__ void NAME##_pack_weights(const kconv::StemPackParams params) {                \
     kconv::stem::PackWeights(params, [&](int step, int n, int e) {                                    \

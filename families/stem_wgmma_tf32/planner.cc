@@ -11,8 +11,9 @@ namespace {
 constexpr char kFamily[] = "stem_wgmma_tf32";
 
 struct Geometry {
-  stem::StemBand band;      // band_bytes: the band buffer, which also holds the tile's staged outputs
-  int64_t segments;         // m64 pieces per output row
+  stem::StemBand band;      // one plane; band_bytes: the band buffer, which also holds the staged outputs
+  int64_t plane_bytes;      // a plane's stride in the band buffer: C * band_rows * row_floats * 4, rounded to 128
+  int64_t segments;         // m64 pieces per output row and phase
   int64_t rows_per_tile;    // whole output rows per tile (0: the pieces do not divide)
   int64_t tiles;            // per image
   int64_t channel_groups;   // ceil(K / the config's channels): blocks that share a tile's channels
@@ -20,22 +21,30 @@ struct Geometry {
   int64_t shared_bytes;
 };
 
+// The input column where plane `phase`'s chunk layout starts, and its offset from a 16-byte boundary.
+int64_t PlaneShift(const ConvShape& s, int64_t phase) { return ((phase * s.stride_w - s.pad_w) % 4 + 4) % 4; }
+
 Geometry GeometryOf(const ConvShape& s, const Config& config) {
   const StemLayout layout = MakeStemLayout(config);
   Geometry g{};
   const int64_t pieces = layout.tile_pixels / 64;
-  g.segments = stem::CeilDiv(s.q, 64);
-  g.rows_per_tile = pieces % g.segments == 0 ? pieces / g.segments : 0;
+  const int64_t phase_columns = stem::CeilDiv(s.q, config.phases);  // output columns of the widest phase
+  g.segments = stem::CeilDiv(phase_columns, 64);
+  const int64_t row_pieces = config.phases * g.segments;
+  g.rows_per_tile = pieces % row_pieces == 0 ? pieces / row_pieces : 0;
   const int64_t span = std::max<int64_t>(g.rows_per_tile, 1);
   g.tiles = stem::CeilDiv(s.p, span);
   g.channel_groups = stem::CeilDiv(s.k, int64_t{config.nt} * 8);
-  // The tensor copy starts a 16-byte step left of -pad_w when pad_w % 4 != 0 and the producers shift each
-  // row into place; 4 more floats per row keep that shift within the row.
-  g.band = stem::BandOf(s, config, span, s.pad_w % 4 != 0 ? 4 : 0);
+  // A plane's tensor copy starts up to 3 floats left of its chunk layout when that is not 16-byte
+  // aligned, and the producers shift each row into place: 4 more floats per row keep the shift inside it.
+  bool shifted = false;
+  for (int64_t phase = 0; phase < config.phases; ++phase) shifted |= PlaneShift(s, phase) != 0;
+  g.band = stem::BandOf(s, config, span, shifted ? 4 : 0, phase_columns);
+  g.plane_bytes = stem::CeilDiv(g.band.band_bytes, 128) * 128;
   // Each band buffer also holds the tile's staged outputs; the tensor copy's destination stays 128-aligned.
   g.staging_stride = StemWgmmaStagingStride(span * s.q);
   const int64_t staging = int64_t{config.nt} * 8 * g.staging_stride * 4;
-  g.band.band_bytes = stem::CeilDiv(std::max(g.band.band_bytes, staging), 128) * 128;
+  g.band.band_bytes = stem::CeilDiv(std::max(config.phases * g.plane_bytes, staging), 128) * 128;
   g.shared_bytes = MakeStemWgmmaSmem(g.band.band_bytes, config.wstages, layout.weight_stage_bytes, g.band.chunks).total;
   return g;
 }
@@ -59,7 +68,7 @@ class StemWgmmaTf32 final : public KernelFamily {
   double ChoiceMargin() const override { return 0.9; }
   ConfigKnobs Knobs(int config) const override {
     const Config& c = kConfigs[config];
-    return {MakeStemLayout(c).tile_pixels, c.nt * 8, c.wsteps * 8, c.warps, c.wstages};
+    return {MakeStemLayout(c).tile_pixels, c.nt * 8, c.wsteps * 8, c.warps, c.wstages, c.phases};
   }
   std::unique_ptr<FamilyPlan> MakePlan(const ConvShape& shape, int config, const DeviceLimits& device) const override;
 };
@@ -107,15 +116,18 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
                         device.cc % 10);
   }
   // Channel groups split more channels than one config computes over blocks, up to the bias table's.
-  if (absl::Status shape = stem::CheckStemShape(kFamily, s, kMaxChannels); !shape.ok()) return shape;
+  if (absl::Status shape = stem::CheckStemShape(kFamily, s, kMaxChannels, 4 / config.phases); !shape.ok()) {
+    return shape;
+  }
   // Rows this long cannot fit shared memory: refused before the band is sized.
-  if (stem::BandOf(s, config, 1, 0).band_bytes > device.smem_per_block_optin) {
-    return stem::Refuse(kFamily, "one input row per channel needs ", stem::BandOf(s, config, 1, 0).band_bytes,
+  const int64_t one_row = stem::BandOf(s, config, 1, 0, stem::CeilDiv(s.q, config.phases)).band_bytes;
+  if (one_row > device.smem_per_block_optin) {
+    return stem::Refuse(kFamily, "one input row per channel needs ", one_row,
                         " bytes of shared memory; the device allows ", device.smem_per_block_optin);
   }
   const Geometry g = GeometryOf(s, config);
   if (g.rows_per_tile == 0) {
-    return stem::Refuse(kFamily, "an output row of ", s.q, " pixels is ", g.segments,
+    return stem::Refuse(kFamily, "an output row of ", s.q, " pixels is ", config.phases * g.segments,
                         " m64 pieces, which do not divide the config's ", MakeStemLayout(config).tile_pixels / 64);
   }
   const int64_t tiles = g.tiles * s.n * g.channel_groups;

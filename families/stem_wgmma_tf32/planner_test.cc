@@ -18,9 +18,9 @@ using kconv_test::Validated;
 
 constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048, 65536};
 constexpr kconv::DeviceLimits kRtx4090{89, 128, 99 * 1024, 100 * 1024, 1536, 65536};
-constexpr wg::Config kRows4{2, 12, 8, 5, 3};   // m256n96_w8_k5x3: 4 m64 pieces
-constexpr wg::Config kRows1{1, 12, 4, 5, 4};   // m64n96_w4_k5x4: 1 m64 piece
-constexpr wg::Config kHalf1{1, 6, 4, 5, 10};   // m64n48_w4_k5x10: 48 channels
+constexpr wg::Config kRows4 = wg::MakeConfig(2, 12, 8, 5, 3, 1);   // m256n96_w8_k5x3: 4 m64 pieces
+constexpr wg::Config kRows1 = wg::MakeConfig(1, 12, 4, 5, 4, 1);   // m64n96_w4_k5x4: 1 m64 piece
+constexpr wg::Config kHalf1 = wg::MakeConfig(1, 6, 4, 5, 10, 1);   // m64n48_w4_k5x10: 48 channels
 
 // The config the heuristic picks on an H100, when this build has the family's sm_90a images.
 const wg::Config* HopperChoice(const kconv_test::Shape& shape) {

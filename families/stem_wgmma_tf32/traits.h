@@ -10,8 +10,22 @@ namespace kconv {
 namespace stem_wgmma_tf32 {
 
 // One line of families/stem_wgmma_tf32/configs: mt counts m64 tiles per consumer warpgroup, warps the
-// consumer warps.
-using Config = StemConfig;
+// consumer warps, nt = 12, 8, 6 or 4 (wgmma n96, n64, n48, n32), and phases the output-column phases a band
+// holds: 4 / the horizontal stride it serves (1 for stride 4, 2 for stride 2, 4 for stride 1).
+struct Config : StemConfig {
+  int phases;
+};
+
+KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int wsteps, int wstages, int phases) {
+  Config c{};
+  c.mt = mt;
+  c.nt = nt;
+  c.warps = warps;
+  c.wsteps = wsteps;
+  c.wstages = wstages;
+  c.phases = phases;
+  return c;
+}
 
 // The producer warpgroup that comes on top of the consumer warps: one warp streams the weights, three copy
 // the bands (for load parallelism).

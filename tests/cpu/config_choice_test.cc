@@ -52,7 +52,11 @@ TEST_CASE("config_choice.the_first_family_listed_with_an_accepting_config_wins")
   }
   CHECK(std::string(Chosen(kconv_test::Shape{256, 64, 56, 56, 128, 3, 3, 1, 1, 1, 1}, kH100).family_name) ==
         "implicit_gemm_tf32");
-  CHECK(std::string(Chosen(kconv_test::ResNetStem(8), kH100).family_name) == "implicit_gemm_tf32");
+  // The ResNet stem (stride 2): the Hopper family's phases on Hopper, the implicit GEMM elsewhere.
+  CHECK(std::string(Chosen(kconv_test::ResNetStem(8), kH100).family_name) ==
+        (hopper_built ? "stem_wgmma_tf32" : "implicit_gemm_tf32"));
+  CHECK(std::string(Chosen(kconv_test::ResNetStem(8), kRtx4090).family_name) == "implicit_gemm_tf32");
+  CHECK(std::string(Chosen(kconv_test::DilatedLayer(8), kH100).family_name) == "implicit_gemm_tf32");
 }
 
 TEST_CASE("config_choice.families_are_listed_in_order_of_preference_and_configs_family_by_family") {

@@ -61,12 +61,12 @@ TEST_CASE("fake_driver.plan_create.alexnet_on_hopper_takes_the_wgmma_stem") {
   CHECK(FakeDriver::Counters().allocations == 0);
 }
 
-TEST_CASE("fake_driver.plan_create.the_resnet_stem_takes_the_implicit_gemm") {
+TEST_CASE("fake_driver.plan_create.a_dilated_layer_takes_the_implicit_gemm") {
   FakeDriver fake;
   ContextPtr context = fake_test::MakeContext();
-  PlanPtr plan = fake_test::MakePlan(context.get(), kconv_test::ResNetStem(1).Desc());
+  PlanPtr plan = fake_test::MakePlan(context.get(), kconv_test::DilatedLayer(1).Desc());
   const kconv_plan_info info = InfoOf(plan.get());
-  // Stride 2: the stem families refuse it (they need a horizontal stride of 4).
+  // Dilation: the stem families refuse it.
   CHECK(std::string(info.family) == "implicit_gemm_tf32");
   CHECK(info.packed_weight_bytes == 0);
   CHECK(info.grid_x * info.grid_y > 1);

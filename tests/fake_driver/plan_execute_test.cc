@@ -30,7 +30,9 @@ struct Case {
 const Case kCases[] = {
     {"AlexNet conv1 on Hopper", kconv_test::AlexNetConv1(1), 9, 0, "stem_wgmma_tf32"},
     {"AlexNet conv1 on Ada", kconv_test::AlexNetConv1(1), 8, 9, "stem_tf32"},
-    {"the ResNet stem on Hopper", kconv_test::ResNetStem(1), 9, 0, "implicit_gemm_tf32"},
+    {"the ResNet stem on Hopper", kconv_test::ResNetStem(1), 9, 0, "stem_wgmma_tf32"},
+    {"the ResNet stem on Ada", kconv_test::ResNetStem(1), 8, 9, "implicit_gemm_tf32"},
+    {"a dilated layer on Hopper", kconv_test::DilatedLayer(1), 9, 0, "implicit_gemm_tf32"},
 };
 
 void SetComputeCapability(int major, int minor) {
@@ -122,16 +124,16 @@ TEST_CASE("fake_driver.plan_execute.weights_given_per_call_are_packed_into_strea
 TEST_CASE("fake_driver.plan_execute.runs_on_the_callers_stream") {
   FakeDriver fake;
   ContextPtr context = fake_test::MakeContext();
-  PlanPtr plan = fake_test::MakePlan(context.get(), kconv_test::ResNetStem(1).Desc());
+  PlanPtr plan = fake_test::MakePlan(context.get(), kconv_test::DilatedLayer(1).Desc());
   const kconv::DriverApi* api = *kconv::Driver();
   CUcontext primary = nullptr;
   REQUIRE(api->cuDevicePrimaryCtxRetain(&primary, 0) == CUDA_SUCCESS);
   REQUIRE(api->cuCtxPushCurrent(primary) == CUDA_SUCCESS);
   CUstream stream = nullptr;
   REQUIRE(api->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING) == CUDA_SUCCESS);
-  Tensors t(kconv_test::ResNetStem(1));
+  Tensors t(kconv_test::DilatedLayer(1));
   REQUIRE(kconv_plan_execute(plan.get(), t.X(), t.W(), 0, t.Y(), stream) == KCONV_STATUS_INVALID_ARGUMENT);
-  CHECK(LastErrorHas("bias is a null pointer"));  // the ResNet shape of the prelude has a bias
+  CHECK(LastErrorHas("bias is a null pointer"));  // the prelude's shapes have a bias
   REQUIRE(kconv_plan_execute(plan.get(), t.X(), t.W(), t.Bias(), t.Y(), stream) == KCONV_STATUS_OK);
   fake_cuda_launch l;
   REQUIRE(fake_cuda_get_launch(0, &l) == 0);

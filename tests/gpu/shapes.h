@@ -51,6 +51,14 @@ inline std::vector<Shape> GpuTestShapes() {
       {2, 3, 44, 48, 40, 7, 7, 4, 4, 3, 3},
       // Output rows of more than 64 pixels: two m64 pieces per row in the Hopper family.
       {2, 3, 40, 300, 24, 11, 11, 4, 4, 2, 2},
+      // Horizontal strides 2 and 1 (the Hopper family's phases): ResNet's and MobileNet's stems and VGG's
+      // first layer at small sizes, with their neighbours: every left padding 0..3 (each plane's shift), W
+      // not a multiple of 4 (no tensor copy), 1 and 4 input channels, channels that fill no n8 tile, vertical
+      // strides other than the horizontal one, rows of 2 and 4 pieces, the last row of a tile past the image.
+      {3, 3, 64, 64, 64, 7, 7, 2, 2, 3, 3}, {2, 3, 61, 57, 64, 7, 7, 2, 2, 3, 3}, {2, 3, 56, 56, 32, 3, 3, 2, 2, 1, 1},
+      {1, 1, 40, 48, 40, 5, 5, 2, 2, 0, 0}, {2, 4, 36, 44, 17, 3, 3, 3, 2, 2, 2}, {1, 3, 30, 128, 64, 7, 7, 1, 2, 3, 3, 1, 1, true, true},
+      {2, 3, 28, 28, 64, 3, 3, 1, 1, 1, 1}, {1, 3, 33, 31, 50, 3, 3, 1, 1, 1, 1}, {2, 3, 20, 224, 64, 3, 3, 2, 1, 1, 1},
+      {1, 2, 24, 40, 24, 4, 4, 1, 1, 3, 3}, {1, 3, 9, 230, 64, 7, 7, 2, 2, 3, 3, 1, 1, false},
   };
   return shapes;
 }
