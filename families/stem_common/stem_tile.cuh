@@ -43,29 +43,42 @@ __device__ __forceinline__ void CopyChunkTable(const StemParams& p, int32_t* chu
   for (int i = threadIdx.x; i < 2 * p.steps; i += threads) chunk_offset[i] = p.chunk_offset[i];
 }
 
+// Bytes of one phase plane of a band (all its channels and rows); planes follow each other.
+__device__ __forceinline__ int PlaneBytes(const StemParams& p) { return p.c * p.band_rows * p.row_floats * 4; }
+
 // Issues (without committing) the cp.async copies of the band: every input row the tile touches, all
 // channels, in chunk layout, zero outside the image. Warp `worker` of `workers` copies every workers-th row.
+// With kPhases > 1 (horizontal strides 2 and 1), the band holds kPhases planes, plane `phase` the chunk
+// layout of the input shifted right by phase * 4 / kPhases floats: output column q reads plane q % kPhases at
+// chunk q / kPhases, so that every ldmatrix row stays 16-byte aligned.
+template <int kPhases = 1>
 __device__ __forceinline__ void LoadBand(const StemParams& p, const Tile& tile, unsigned char* band, int worker,
                                          int workers) {
   const int lane = threadIdx.x % 32;
   const float* x_image = p.x + static_cast<int64_t>(tile.image) * p.c * p.h * p.w_in;
-  const uint32_t band_base = SharedAddress(band);
-  for (int row = worker; row < p.c * p.band_rows; row += workers) {
-    const int c = row / p.band_rows, ih = tile.ih0 + row % p.band_rows;
-    const bool row_valid = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
-    const float* src_row = x_image + (static_cast<int64_t>(c) * p.h + (row_valid ? ih : 0)) * p.w_in;
-    if (p.pair_copies) {  // a pair of columns is wholly inside or outside the image
-      for (int pos = 2 * lane; pos < p.row_floats; pos += 64) {
-        const int col = pos - p.pad_w;
-        const bool valid = row_valid && static_cast<unsigned>(col) < static_cast<unsigned>(p.w_in);
-        CopyAsync8(band_base + (row * p.row_floats + pos) * 4, valid ? src_row + col : p.x, valid);
+#pragma unroll
+  for (int phase = 0; phase < kPhases; ++phase) {
+    const uint32_t band_base = SharedAddress(band) + phase * PlaneBytes(p);
+    const int start = phase * (4 / kPhases) - p.pad_w;  // the input column of the plane's first float
+    // A pair of columns is wholly inside or outside the image when the plane starts at an even column.
+    const bool pairs = p.pair_copies && (kPhases < 4 || phase % 2 == 0);
+    for (int row = worker; row < p.c * p.band_rows; row += workers) {
+      const int c = row / p.band_rows, ih = tile.ih0 + row % p.band_rows;
+      const bool row_valid = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
+      const float* src_row = x_image + (static_cast<int64_t>(c) * p.h + (row_valid ? ih : 0)) * p.w_in;
+      if (pairs) {
+        for (int pos = 2 * lane; pos < p.row_floats; pos += 64) {
+          const int col = pos + start;
+          const bool valid = row_valid && static_cast<unsigned>(col) < static_cast<unsigned>(p.w_in);
+          CopyAsync8(band_base + (row * p.row_floats + pos) * 4, valid ? src_row + col : p.x, valid);
+        }
+        continue;
       }
-      continue;
-    }
-    for (int pos = lane; pos < p.row_floats; pos += 32) {
-      const int col = pos - p.pad_w;
-      const bool valid = row_valid && static_cast<unsigned>(col) < static_cast<unsigned>(p.w_in);
-      CopyAsync4(band_base + (row * p.row_floats + pos) * 4, valid ? src_row + col : p.x, valid);
+      for (int pos = lane; pos < p.row_floats; pos += 32) {
+        const int col = pos + start;
+        const bool valid = row_valid && static_cast<unsigned>(col) < static_cast<unsigned>(p.w_in);
+        CopyAsync4(band_base + (row * p.row_floats + pos) * 4, valid ? src_row + col : p.x, valid);
+      }
     }
   }
 }
@@ -87,6 +100,7 @@ __device__ __forceinline__ void LoadWeightStage(const StemParams& p, unsigned ch
 // Band address of the ldmatrix row this lane supplies for the m16 tile whose first pixel is tile pixel
 // `first`: lanes 0-7 and 16-23 give pixels 0-7, lanes 8-15 and 24-31 pixels 8-15 (lanes 16-31 then add
 // the step's second chunk). Pixels past the image read valid data; their results are dropped.
+template <int kPhases = 1>
 __device__ __forceinline__ uint32_t LaneRowAddress(const StemParams& p, const Tile& tile, const unsigned char* band,
                                                    int first) {
   const int lane = threadIdx.x % 32;
@@ -94,7 +108,9 @@ __device__ __forceinline__ uint32_t LaneRowAddress(const StemParams& p, const Ti
   m = min(m, p.pq - 1);
   uint32_t oh, ow;
   p.div_q.DivMod(static_cast<uint32_t>(m), oh, ow);
-  return SharedAddress(band) + ((static_cast<int>(oh) - tile.p0) * p.stride_h) * p.row_floats * 4 + ow * 16;
+  const uint32_t plane = ow % kPhases * PlaneBytes(p);  // see LoadBand
+  return SharedAddress(band) + plane + ((static_cast<int>(oh) - tile.p0) * p.stride_h) * p.row_floats * 4 +
+         ow / kPhases * 16;
 }
 
 // Stages the accumulators of n8 tiles [kNiBegin, kNiEnd) as [channel][pixel], channel rows `stride` floats

@@ -1,3 +1,3 @@
 # Read by cmake/KconvKernels.cmake. The fields of a line of `configs`, in the order of traits.h's Config.
-set(KCONV_FAMILY_FIELDS mt nt warps wsteps wstages)
+set(KCONV_FAMILY_FIELDS mt nt warps wsteps wstages phases)
 set(KCONV_FAMILY_HOST_SOURCES stem_tf32/planner.cc stem_common/stem_geometry.cc)

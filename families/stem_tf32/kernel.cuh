@@ -23,11 +23,9 @@ namespace kconv {
 // the images' shared-memory symbols, and these images were built in it.
 namespace stem {
 
-using stem_tf32::Config;
-
-template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages>
+template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages, int kPhases>
 struct Kernel {
-  static constexpr StemLayout L = MakeStemLayout(Config{kMt, kNt, kWarps, kWsteps, kWstages});
+  static constexpr StemLayout L = MakeStemLayout(StemConfig{kMt, kNt, kWarps, kWsteps, kWstages});
   static constexpr int kThreads = L.threads;
   static_assert(kNt % 2 == 0, "B fragments are loaded two n8 tiles per ldmatrix.x4");
   static_assert(kWstages >= 2, "the weight pipeline needs two stages");
@@ -41,7 +39,7 @@ struct Kernel {
     const Tile tile = TileOfBlock(p, L.tile_pixels);
 
     CopyChunkTable(p, chunk_offset, kThreads);
-    LoadBand(p, tile, band, warp, kWarps);
+    LoadBand<kPhases>(p, tile, band, warp, kWarps);
     // The band and the first weight stages share the first commit group(s).
 #pragma unroll
     for (int s = 0; s < kWstages - 1; ++s) {
@@ -55,7 +53,7 @@ struct Kernel {
     for (int mi = 0; mi < kMt; ++mi) {
       first[mi] = warp * 16 * kMt + mi * 16;
       rows[mi] = 16;  // pixels past the image are staged, not stored
-      pixel_address[mi] = LaneRowAddress(p, tile, band, first[mi]);
+      pixel_address[mi] = LaneRowAddress<kPhases>(p, tile, band, first[mi]);
     }
     // B: ldmatrix.x4 i covers n8 tiles 2i and 2i+1; lane L gives row L%8 of matrix L/8 (tile 2i + L/16,
     // half (L/8)%2). Offsets of later pairs differ by 16 channels, which keeps the swizzle bit.
@@ -123,7 +121,8 @@ struct Kernel {
 #define KCONV_STEM_TF32_KERNELS(NAME, CONFIG)                                                          \
   extern "C" __global__ void __launch_bounds__(kconv::MakeStemLayout(CONFIG).threads)                  \
       NAME(const __grid_constant__ kconv::StemParams params) {                                         \
-    kconv::stem::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages>::Run(params); \
+    kconv::stem::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages,            \
+                        CONFIG.phases>::Run(params);                                                   \
   }                                                                                                    \
   extern "C" __global__ void NAME##_pack_weights(const kconv::StemPackParams params) {                 \
     kconv::stem::PackWeights(params, [&](int step, int n, int e) {                                     \

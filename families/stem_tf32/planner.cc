@@ -17,7 +17,8 @@ struct Geometry {
   int64_t shared_bytes;
 };
 
-// A tile is tile_pixels consecutive pixels of one image; its band covers every output row it touches.
+// A tile is tile_pixels consecutive pixels of one image; its band covers every output row it touches, in
+// `phases` planes of the columns of one phase each (stem_tile.cuh's LoadBand).
 Geometry GeometryOf(const ConvShape& s, const Config& config) {
   const StemLayout layout = MakeStemLayout(config);
   Geometry g{};
@@ -30,7 +31,9 @@ Geometry GeometryOf(const ConvShape& s, const Config& config) {
     const int64_t first = t * layout.tile_pixels, last = std::min(first + layout.tile_pixels, pq) - 1;
     span = std::max(span, last / s.q - first / s.q + 1);
   }
-  g.band = stem::BandOf(s, config, span, 0, s.q);
+  g.band = stem::BandOf(s, config, span, 0, stem::CeilDiv(s.q, config.phases));
+  const int64_t plane = s.c * g.band.band_rows * g.band.row_floats * 4;  // 16-byte multiple: rows are
+  g.band.band_bytes = stem::CeilDiv(config.phases * plane, 128) * 128;
   const int64_t staging = int64_t{config.nt} * 8 * layout.staging_stride * 4;
   const int64_t pipeline =
       g.band.band_bytes + int64_t{config.wstages} * layout.weight_stage_bytes + 4 * g.band.chunks;
@@ -58,7 +61,7 @@ class StemTf32 final : public KernelFamily {
   }
   ConfigKnobs Knobs(int config) const override {
     const Config& c = kConfigs[config];
-    return {MakeStemLayout(c).tile_pixels, c.nt * 8, c.wsteps * 8, c.warps, c.wstages};
+    return {MakeStemLayout(c).tile_pixels, c.nt * 8, c.wsteps * 8, c.warps, c.wstages, c.phases};
   }
   std::unique_ptr<FamilyPlan> MakePlan(const ConvShape& shape, int config, const DeviceLimits&) const override;
 };
@@ -98,10 +101,13 @@ const KernelFamily& Family() {
 }
 
 absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimits& device) {
-  if (absl::Status shape = stem::CheckStemShape(kFamily, s, int64_t{config.nt} * 8); !shape.ok()) return shape;
+  if (absl::Status shape = stem::CheckStemShape(kFamily, s, int64_t{config.nt} * 8, 4 / config.phases); !shape.ok()) {
+    return shape;
+  }
   // A band of one row must fit before the rows a tile spans are worth counting.
-  if (stem::BandOf(s, config, 1, 0, s.q).band_bytes > device.smem_per_block_optin) {
-    return stem::Refuse(kFamily, "one input row per channel needs ", stem::BandOf(s, config, 1, 0, s.q).band_bytes,
+  const int64_t one_row = stem::BandOf(s, config, 1, 0, stem::CeilDiv(s.q, config.phases)).band_bytes;
+  if (one_row > device.smem_per_block_optin) {
+    return stem::Refuse(kFamily, "one input row per channel needs ", one_row,
                         " bytes of shared memory; the device allows ", device.smem_per_block_optin);
   }
   const Geometry g = GeometryOf(s, config);

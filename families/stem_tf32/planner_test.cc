@@ -16,8 +16,9 @@ using kconv_test::Validated;
 
 constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048, 65536};
 constexpr kconv::DeviceLimits kRtx4090{89, 128, 99 * 1024, 100 * 1024, 1536, 65536};
-constexpr st::Config kM256{2, 12, 8, 4, 2};  // m256n96_w8_k4x2
-constexpr st::Config kM128{2, 12, 4, 5, 2};  // m128n96_w4_k5x2
+constexpr st::Config kM256{{2, 12, 8, 4, 2}, 1};  // m256n96_w8_k4x2
+constexpr st::Config kM128{{2, 12, 4, 5, 2}, 1};  // m128n96_w4_k5x2
+constexpr st::Config kResNet{{2, 8, 4, 7, 2}, 2};  // m128n64_w4_k7x2_p2
 
 }  // namespace
 
@@ -57,6 +58,19 @@ TEST_CASE("stem_tf32.refuses_other_strides_dilation_more_channels_and_bands_past
   wide.w = int64_t{1} << 28;
   wide.h = 12;
   CHECK(absl::IsUnimplemented(st::Accepts(Validated(wide), kM256, kH100)));
+}
+
+TEST_CASE("stem_tf32.stride_2_bands_hold_two_planes_of_the_phases_columns") {
+  // ResNet's 7x7/2 pad 3: 112 output columns, 56 per phase: a plane row is 4 * (56 + 2 - 1) floats.
+  const kconv::ConvShape s = Validated(kconv_test::ResNetStem(8));
+  REQUIRE(st::Accepts(s, kResNet, kRtx4090).ok());
+  const st::PlanData d = st::MakePlanData(s, kResNet);
+  CHECK(d.params.row_floats == 4 * (56 + 2 - 1));
+  CHECK(d.params.band_bytes >= 2 * 3 * d.params.band_rows * d.params.row_floats * 4);
+  CHECK(d.params.band_bytes % 128 == 0);
+  CHECK(d.pack.channels == 64);
+  CHECK(absl::IsUnimplemented(st::Accepts(Validated(kconv_test::AlexNetConv1(1)), kResNet, kH100)));
+  CHECK(absl::IsUnimplemented(st::Accepts(s, kM256, kH100)));  // stride 4 configs refuse stride 2
 }
 
 TEST_CASE("stem_tf32.is_the_choice_for_stride_4_stems_where_the_hopper_family_is_not") {

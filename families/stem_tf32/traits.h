@@ -8,8 +8,11 @@ namespace kconv {
 namespace stem_tf32 {
 
 // One line of families/stem_tf32/configs: mt m16 tiles per warp, nt n8 tiles per warp (every warp covers
-// all nt * 8 output channels), warps, and weights streamed in wstages stages of wsteps k8 steps.
-using Config = StemConfig;
+// all nt * 8 output channels), warps, weights streamed in wstages stages of wsteps k8 steps, and phases:
+// 4 / the horizontal stride it serves (the band's planes, stem_tile.cuh's LoadBand).
+struct Config : StemConfig {
+  int phases;
+};
 
 }  // namespace stem_tf32
 }  // namespace kconv

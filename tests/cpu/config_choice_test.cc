@@ -52,10 +52,10 @@ TEST_CASE("config_choice.the_first_family_listed_with_an_accepting_config_wins")
   }
   CHECK(std::string(Chosen(kconv_test::Shape{256, 64, 56, 56, 128, 3, 3, 1, 1, 1, 1}, kH100).family_name) ==
         "implicit_gemm_tf32");
-  // The ResNet stem (stride 2): the Hopper family's phases on Hopper, the implicit GEMM elsewhere.
+  // The ResNet stem (stride 2): the stem families' phases.
   CHECK(std::string(Chosen(kconv_test::ResNetStem(8), kH100).family_name) ==
-        (hopper_built ? "stem_wgmma_tf32" : "implicit_gemm_tf32"));
-  CHECK(std::string(Chosen(kconv_test::ResNetStem(8), kRtx4090).family_name) == "implicit_gemm_tf32");
+        (hopper_built ? "stem_wgmma_tf32" : "stem_tf32"));
+  CHECK(std::string(Chosen(kconv_test::ResNetStem(8), kRtx4090).family_name) == "stem_tf32");
   CHECK(std::string(Chosen(kconv_test::DilatedLayer(8), kH100).family_name) == "implicit_gemm_tf32");
 }
 
@@ -97,8 +97,8 @@ TEST_CASE("config_choice.refuses_element_types_and_layouts_no_family_computes_na
 }
 
 TEST_CASE("config_choice.refuses_gemm_extents_beyond_32_bits_with_every_config_named") {
-  // 2^31 output pixels: N*P*Q = 8192 * 512 * 512.
-  const kconv::ConvShape s = Validated(kconv_test::Shape{8192, 1, 512, 512, 1, 1, 1});
+  // 2^31 output pixels: N*P*Q = 8192 * 512 * 512, dilated (no stem family serves it).
+  const kconv::ConvShape s = Validated(kconv_test::Shape{8192, 1, 516, 516, 1, 3, 3, 1, 1, 0, 0, 2, 2});
   auto choice = kconv::ChooseConfig(s, kH100, false);
   REQUIRE(!choice.ok());
   CHECK(choice.status().code() == absl::StatusCode::kUnimplemented);
