@@ -97,7 +97,6 @@ struct Kernel {
   static constexpr int kRoundRows = kOneRowTiles ? 1 : kWarps == 4 ? 8 : kWarps == 8 ? 4 : 1;
   static constexpr uint64_t kDescriptorHigh = uint64_t{128 >> 4} << 32;  // SBO: 8-row groups 128 bytes apart
   static_assert(kWarps % 4 == 0, "whole consumer warpgroups");
-  static_assert(kConsumers >= kMaxChannels, "a consumer thread per bias");
   static_assert(kWstages >= 2, "the weight pipeline needs two slots");
   static_assert(kNt == 12 || kNt == 8 || kNt == 6 || kNt == 4, "wgmma n96, n64, n48 or n32");
   static_assert(kPhases == 1 || kPhases == 2 || kPhases == 4, "horizontal strides 4, 2 or 1");
@@ -140,7 +139,7 @@ struct Kernel {
   };
 
   static __device__ __forceinline__ Shared Layout(unsigned char* smem, const StemParams& p) {
-    const StemWgmmaSmem s = MakeStemWgmmaSmem(p.band_bytes, kWstages, L.weight_stage_bytes, 2 * p.steps);
+    const StemWgmmaSmem s = MakeStemWgmmaSmem(p.band_bytes, kWstages, L.weight_stage_bytes, 2 * p.steps, 0);
     Shared sh;
     sh.band0 = smem;
     sh.band_bytes = s.band_bytes;
@@ -419,7 +418,8 @@ struct Kernel {
     auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
     // The consumers' own set-up, off the producers' path (their copies start at once): the bias (a load
     // from memory, used at the store only) and the step table.
-    const float bias = threadIdx.x < kMaxChannels && p.bias != nullptr && threadIdx.x < p.k ? p.bias[threadIdx.x] : 0.f;
+    const int bias_floats = P.channel_groups * kChannels;  // every group's, zeros past K
+    const float bias = threadIdx.x < bias_floats && p.bias != nullptr && threadIdx.x < p.k ? p.bias[threadIdx.x] : 0.f;
     // Step s reads chunks 2s and 2s+1: the start moves to the first, LBO is the second's distance (>= 0).
     for (int step = threadIdx.x; step < p.steps; step += kConsumers) {
       const int32_t first_chunk = p.chunk_offset[2 * step], second_chunk = p.chunk_offset[2 * step + 1];
@@ -434,7 +434,10 @@ struct Kernel {
       CopyFirstBand(P, TileAt(P, first_tile), sh.Band(0), kBandWarps + warp);
       FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
     }
-    if (threadIdx.x < kMaxChannels) sh.bias[threadIdx.x] = bias;
+    if (threadIdx.x < bias_floats) sh.bias[threadIdx.x] = bias;
+    for (int n = threadIdx.x + kConsumers; n < bias_floats; n += kConsumers) {  // more channels than consumers
+      sh.bias[n] = p.bias != nullptr && n < p.k ? p.bias[n] : 0.f;
+    }
     consumers_sync();
     uint32_t g = 0;  // weight stages consumed so far
     for (int index = first_tile, local = 0; index < end_tile; ++index, ++local) {

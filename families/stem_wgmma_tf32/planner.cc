@@ -45,7 +45,9 @@ Geometry GeometryOf(const ConvShape& s, const Config& config) {
   g.staging_stride = StemWgmmaStagingStride(span * s.q);
   const int64_t staging = int64_t{config.nt} * 8 * g.staging_stride * 4;
   g.band.band_bytes = stem::CeilDiv(std::max(config.phases * g.plane_bytes, staging), 128) * 128;
-  g.shared_bytes = MakeStemWgmmaSmem(g.band.band_bytes, config.wstages, layout.weight_stage_bytes, g.band.chunks).total;
+  g.shared_bytes = MakeStemWgmmaSmem(g.band.band_bytes, config.wstages, layout.weight_stage_bytes, g.band.chunks,
+                                     g.channel_groups * config.nt * 8)
+                       .total;
   return g;
 }
 
@@ -169,7 +171,10 @@ double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device
   const Geometry g = GeometryOf(s, config);
   const int64_t tiles = g.tiles * s.n * g.channel_groups;
   const int64_t per_block = stem::CeilDiv(tiles, std::max(device.sm_count, 1));
-  return static_cast<double>(per_block) * (layout.tile_pixels * config.nt / 12.0 + 64);
+  // The math grows with the chunks padded to whole weight stages: a stage too long for a short reduction
+  // (a 4x4 kernel's 12 chunks in stages of 10) computes zeros.
+  const double padding = static_cast<double>(g.band.chunks) / static_cast<double>(s.r * s.c * g.band.j);
+  return static_cast<double>(per_block) * (layout.tile_pixels * config.nt / 12.0 * padding + 64);
 }
 
 bool EncodeBandMap(const DriverApi* api, const ConvShape& s, const StemParams& p, uint64_t x, uint64_t* map) {

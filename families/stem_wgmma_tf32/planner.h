@@ -35,7 +35,8 @@ struct PlanData {
 PlanData MakePlanData(const ConvShape& shape, const Config& config, int sm_count);
 
 // Relative cost: the tiles of the busiest block (tiles are split evenly over one block per SM), each its
-// pixels times its share of 96 channels plus a 64-pixel equivalent of per-tile overhead (the band copy and
+// pixels times its share of 96 channels (times the reduction's padding to whole weight stages) plus a
+// 64-pixel equivalent of per-tile overhead (the band copy and
 // the latency chain, which do not scale with the tile; the H200's AlexNet timings put it at 50-90 pixels).
 // It picks the measured fastest tile size at N = 1, 32 and 256, but cannot rank configs within ~10% of
 // each other: ChoiceMargin() asks a later-listed config to be 10% cheaper.

@@ -30,9 +30,9 @@ KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int wst
 // The producer warpgroup that comes on top of the consumer warps: one warp streams the weights, three copy
 // the bands (for load parallelism).
 inline constexpr int kProducerWarps = 4;
-// The most output channels a launch computes: the bias table in shared memory holds this many, and
-// channel groups of the config's 96 or 48 channels split them over blocks.
-inline constexpr int kMaxChannels = 96;
+// The most output channels a launch computes: channel groups of the config's 96, 64, 48 or 32 channels split
+// them over blocks, and the bias table in shared memory holds every group's.
+inline constexpr int kMaxChannels = 1024;
 
 KCONV_HOST_DEVICE constexpr int Threads(Config c) { return 32 * (c.warps + kProducerWarps); }
 
@@ -57,7 +57,8 @@ struct alignas(64) StemWgmmaParams {
 
 // Shared-memory layout of the persistent Hopper kernel: two bands (the next tile's loads while this one
 // computes; the epilogue stages over the finished one), `wstages` weight slots, the mbarriers (full and
-// empty per weight slot; landed, full and empty per band), the chunk table, then the kMaxChannels biases.
+// empty per weight slot; landed, full and empty per band), the chunk table, then the biases of every
+// channel group (bias_floats: channel_groups * the config's channels; zeros past K and without a bias).
 // wgmma's reads of a piece's last pixels may run up to a few chunks past the end of a band: the weights
 // follow. 64-bit, so that the host can size shapes far too large for shared memory without overflow.
 struct StemWgmmaSmem {
@@ -65,19 +66,20 @@ struct StemWgmmaSmem {
   int64_t weights;      // offset of the weight slots
   int64_t barriers;     // offset of the 2 * wstages + 6 mbarriers
   int64_t chunk_table;  // offset of the chunk table (4 bytes per chunk)
-  int64_t bias;         // offset of the bias (kMaxChannels floats, zeros without one)
+  int64_t bias;         // offset of the bias table
   int64_t total;
 };
 
 KCONV_HOST_DEVICE constexpr StemWgmmaSmem MakeStemWgmmaSmem(int64_t band_bytes, int64_t wstages,
-                                                            int64_t weight_stage_bytes, int64_t chunks) {
+                                                            int64_t weight_stage_bytes, int64_t chunks,
+                                                            int64_t bias_floats) {
   StemWgmmaSmem s{};
   s.band_bytes = band_bytes;
   s.weights = 2 * band_bytes;
   s.barriers = s.weights + wstages * weight_stage_bytes;
   s.chunk_table = s.barriers + (2 * wstages + 6) * 8;
   s.bias = s.chunk_table + 4 * ((chunks + 3) / 4 * 4);
-  s.total = s.bias + 4 * kMaxChannels;
+  s.total = s.bias + 4 * ((bias_floats + 3) / 4 * 4);
   return s;
 }
 
