@@ -2,7 +2,8 @@
 # choice takes the first family listed here that has a config accepting it, then that family's cheapest
 # config. Adding a family is a folder families/<name>/ (README, "Layout") and its name here.
 set(KCONV_FAMILIES
-  stem_wgmma_tf32     # Hopper (sm_90a): persistent, warp-specialised, wgmma; stride-4 stems
+  stem_wgmma_tf32     # Hopper (sm_90a): persistent, warp-specialised, wgmma; stems at horizontal strides 4, 2, 1
+  im2col_wgmma_tf32   # Hopper (sm_90a): wgmma over gathered patches; the stems the bands cannot hold
   stem_tf32           # sm_80+: mma.sync over the stride-4 chunk layout; stride-4 stems
   implicit_gemm_tf32  # sm_80+: every shape
 )

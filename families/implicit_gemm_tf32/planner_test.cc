@@ -42,8 +42,8 @@ TEST_CASE("implicit_gemm_tf32.large_batches_take_large_tiles_small_ones_small_ti
   REQUIRE(IsThisFamily(configs[*big]));
   const ig::Config b = ig::kConfigs[configs[*big].family_index];
   CHECK(b.block_m * b.block_n == 64 * 64);
-  // Stride 3: no stem family serves it.
-  auto tiny = kconv::ChooseConfig(Validated(kconv_test::Shape{1, 3, 8, 8, 8, 3, 3, 3, 3}), kH100, false);
+  // Eight input channels: no stem family serves it.
+  auto tiny = kconv::ChooseConfig(Validated(kconv_test::Shape{1, 8, 8, 8, 8, 3, 3, 3, 3}), kH100, false);
   REQUIRE(tiny.ok());
   REQUIRE(IsThisFamily(configs[*tiny]));
   const ig::Config t = ig::kConfigs[configs[*tiny].family_index];

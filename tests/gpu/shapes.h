@@ -61,6 +61,14 @@ inline std::vector<Shape> GpuTestShapes() {
       {1, 2, 24, 40, 24, 4, 4, 1, 1, 3, 3}, {1, 3, 9, 230, 64, 7, 7, 2, 2, 3, 3, 1, 1, false},
       // 4x4/4 patchify (ConvNeXt, Swin) with more channels than one group: 128 and 200 (a partial group).
       {2, 3, 64, 64, 96, 4, 4, 4, 4}, {1, 3, 32, 40, 128, 4, 4, 4, 4}, {1, 3, 64, 64, 200, 4, 4, 4, 4, 0, 0, 1, 1, true, true},
+      // The Hopper im2col family's stems: non-overlapping patches (ViT's 16x16/16 with 200 channels, a partial
+      // group of n192; 8x8/8; ViT-L's 14x14/14 with 1024 channels) with 16-byte, paired and single-float
+      // gathers (padding 2, odd widths), strides 3 and beyond 4, asymmetric ones, tiles that cross images,
+      // and a row too wide for any band (a 1080p frame's width).
+      {2, 3, 64, 64, 200, 16, 16, 16, 16}, {3, 3, 56, 40, 70, 8, 8, 8, 8, 0, 0, 1, 1, true, true},
+      {1, 3, 56, 56, 1024, 14, 14, 14, 14}, {2, 3, 50, 46, 96, 16, 16, 16, 16, 2, 2}, {1, 3, 35, 37, 64, 16, 16, 16, 16},
+      {2, 3, 41, 39, 64, 7, 7, 3, 3, 3, 3}, {1, 4, 33, 70, 24, 5, 9, 5, 9, 1, 4}, {3, 1, 48, 48, 40, 14, 14, 16, 16},
+      {1, 3, 24, 1920, 96, 11, 11, 4, 4, 2, 2},
   };
   return shapes;
 }

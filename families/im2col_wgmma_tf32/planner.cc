@@ -1,0 +1,179 @@
+#include "families/im2col_wgmma_tf32/planner.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "families/stem_common/stem_geometry.h"
+
+namespace kconv {
+namespace im2col_wgmma_tf32 {
+namespace {
+
+constexpr char kFamily[] = "im2col_wgmma_tf32";
+
+struct Geometry {
+  int64_t j;               // chunks per kernel row: ceil(S / 4)
+  int64_t real_chunks;     // C * R * J
+  int64_t chunks;          // padded to whole stages
+  int64_t pixel_tiles;     // ceil(N * P * Q / BlockPixels)
+  int64_t channel_groups;  // ceil(K / BlockChannels)
+  int64_t shared_bytes;
+};
+
+// Requires C, R and S to be small (Accepts checks them first), so that nothing here overflows.
+Geometry GeometryOf(const ConvShape& s, const Config& config) {
+  Geometry g{};
+  g.j = stem::CeilDiv(s.s, 4);
+  g.real_chunks = s.c * s.r * g.j;
+  const int64_t stage_chunks = 2 * config.ksteps;
+  g.chunks = stem::CeilDiv(g.real_chunks, stage_chunks) * stage_chunks;
+  g.pixel_tiles = stem::CeilDiv(s.gemm_m(), BlockPixels(config));
+  g.channel_groups = stem::CeilDiv(s.k, BlockChannels(config));
+  g.shared_bytes = MakeIm2colSmem(config, g.chunks).total;
+  return g;
+}
+
+class Im2colWgmmaTf32 final : public KernelFamily {
+ public:
+  FamilySupport Support() const override {
+    return {uint64_t{1} << KCONV_ELEMENT_F32, uint64_t{1} << KCONV_LAYOUT_NCHW, uint64_t{1} << KCONV_MATH_TF32};
+  }
+  std::span<const std::string> KernelSuffixes() const override {
+    static const std::string kSuffixes[] = {"", "_pack_weights"};
+    return kSuffixes;
+  }
+  absl::Status Accepts(const ConvShape& shape, int config, const DeviceLimits& device) const override {
+    return im2col_wgmma_tf32::Accepts(shape, kConfigs[config], device);
+  }
+  // One block per SM by its shared memory: residency does not enter the cost.
+  double Cost(const ConvShape& shape, int config, const DeviceLimits& device, const ResidencyFn&) const override {
+    return im2col_wgmma_tf32::Cost(shape, kConfigs[config], device);
+  }
+  ConfigKnobs Knobs(int config) const override {
+    const Config& c = kConfigs[config];
+    return {BlockPixels(c), BlockChannels(c), c.ksteps * 8, c.warps, c.stages, 0};
+  }
+  std::unique_ptr<FamilyPlan> MakePlan(const ConvShape& shape, int config, const DeviceLimits& device) const override;
+};
+
+class Plan final : public FamilyPlan {
+ public:
+  Plan(const ConvShape& shape, const PlanData& data) : shape_(shape), data_(data) {}
+  LaunchGeometry Geometry() const override { return data_.geometry; }
+  int64_t PackedWeightBytes() const override { return data_.packed_weight_bytes; }
+  absl::Status PackWeights(const KernelLauncher& launcher, uint64_t w, uint64_t packed, CUstream stream) const override {
+    return stem::LaunchPackWeights(launcher, 1, data_.pack, w, packed, stream);
+  }
+  absl::Status Launch(const KernelLauncher& launcher, const TensorPointers& t, CUstream stream) const override {
+    Im2colParams params = data_.params;
+    params.x = reinterpret_cast<const float*>(t.x);
+    params.w_packed = reinterpret_cast<const float*>(t.w);
+    params.bias = reinterpret_cast<const float*>(t.bias);
+    params.y = reinterpret_cast<float*>(t.y);
+    params.load_width = LoadWidth(shape_, t.x);
+    return launcher.Launch(0, data_.geometry, &params, stream);
+  }
+
+ private:
+  ConvShape shape_;
+  PlanData data_;
+};
+
+std::unique_ptr<FamilyPlan> Im2colWgmmaTf32::MakePlan(const ConvShape& shape, int config, const DeviceLimits&) const {
+  return std::make_unique<Plan>(shape, MakePlanData(shape, kConfigs[config]));
+}
+
+}  // namespace
+
+const KernelFamily& Family() {
+  static const Im2colWgmmaTf32 family;
+  return family;
+}
+
+absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimits& device) {
+  if (device.cc != 90) {
+    return stem::Refuse(kFamily, "needs compute capability 9.0 (sm_90a wgmma); the device has ", device.cc / 10, ".",
+                        device.cc % 10);
+  }
+  if (s.dil_h != 1 || s.dil_w != 1) return stem::Refuse(kFamily, "needs dilation 1");
+  if (s.c > kMaxInputChannels) {
+    return stem::Refuse(kFamily, s.c, " input channels exceed the ", kMaxInputChannels, " of a stem");
+  }
+  // C <= 4 here, and R and S at most 2^40 (ValidateConvDesc): the product cannot overflow.
+  const int64_t real_chunks = s.c * s.r * stem::CeilDiv(s.s, 4);
+  if (real_chunks > kMaxChunks - 2 * config.ksteps) {
+    return stem::Refuse(kFamily, "C*R*ceil(S/4) = ", real_chunks, " chunks exceed ", kMaxChunks - 2 * config.ksteps);
+  }
+  // The kernel indexes pixels, an image's floats and input coordinates with int32. Each extent is at most
+  // 2^40 (ValidateConvDesc), so these sums and products cannot overflow int64.
+  for (int64_t extent : {s.gemm_m() + BlockPixels(config), s.c * s.h * s.w, s.k * s.p * s.q, s.h + 2 * s.pad_h,
+                         s.w + 2 * s.pad_w, s.p * s.stride_h, s.q * s.stride_w, s.k + BlockChannels(config)}) {
+    if (extent > stem::kInt32Max / 2) {
+      return stem::Refuse(kFamily, "an extent (", extent, ") exceeds the 32-bit index range");
+    }
+  }
+  const Geometry g = GeometryOf(s, config);
+  if (g.pixel_tiles * g.channel_groups > stem::kInt32Max) {
+    return stem::Refuse(kFamily, g.pixel_tiles * g.channel_groups, " blocks exceed the grid");
+  }
+  if (g.shared_bytes > device.smem_per_block_optin) {
+    return stem::Refuse(kFamily, "needs ", g.shared_bytes, " bytes of shared memory per block; the device allows ",
+                        device.smem_per_block_optin);
+  }
+  return absl::OkStatus();
+}
+
+PlanData MakePlanData(const ConvShape& s, const Config& config) {
+  const Geometry g = GeometryOf(s, config);
+  PlanData d{};
+  Im2colParams& p = d.params;
+  p.c = static_cast<int32_t>(s.c);
+  p.h = static_cast<int32_t>(s.h);
+  p.w = static_cast<int32_t>(s.w);
+  p.k = static_cast<int32_t>(s.k);
+  p.q = static_cast<int32_t>(s.q);
+  p.pq = static_cast<int32_t>(s.p * s.q);
+  p.s = static_cast<int32_t>(s.s);
+  p.stride_h = static_cast<int32_t>(s.stride_h);
+  p.stride_w = static_cast<int32_t>(s.stride_w);
+  p.pad_h = static_cast<int32_t>(s.pad_h);
+  p.pad_w = static_cast<int32_t>(s.pad_w);
+  p.pixels = static_cast<int32_t>(s.gemm_m());
+  p.channel_groups = static_cast<int32_t>(g.channel_groups);
+  p.steps = static_cast<int32_t>(g.chunks / 2);
+  p.real_chunks = static_cast<int32_t>(g.real_chunks);
+  p.j = static_cast<int32_t>(g.j);
+  p.r = static_cast<int32_t>(s.r);
+  p.relu = s.relu ? 1 : 0;
+  p.load_width = 1;
+  p.div_pq = FastDivmod::Make(static_cast<uint32_t>(s.p * s.q));
+  p.div_q = FastDivmod::Make(static_cast<uint32_t>(s.q));
+  const int32_t channels = static_cast<int32_t>(g.channel_groups * BlockChannels(config));
+  d.pack = StemPackParams{nullptr, nullptr, p.k, p.c, p.r, p.s, p.j, channels, p.steps};
+  d.geometry = LaunchGeometry{static_cast<uint32_t>(g.pixel_tiles * g.channel_groups), 1,
+                              static_cast<uint32_t>(Threads(config)), static_cast<uint32_t>(g.shared_bytes)};
+  d.packed_weight_bytes = int64_t{channels} * p.steps * 32;
+  return d;
+}
+
+int32_t LoadWidth(const ConvShape& s, uint64_t x) {
+  if (x % 16 == 0 && s.w % 4 == 0 && s.pad_w % 4 == 0 && s.stride_w % 4 == 0 && s.s % 4 == 0) return 4;
+  if (x % 8 == 0 && s.w % 2 == 0 && s.pad_w % 2 == 0 && s.stride_w % 2 == 0) return 2;
+  return 1;
+}
+
+double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device) {
+  const Geometry g = GeometryOf(s, config);
+  const int64_t blocks = g.pixel_tiles * g.channel_groups;
+  const int64_t waves = stem::CeilDiv(blocks, std::max(device.sm_count, 1));
+  const int64_t steps = g.chunks / 2 + 4 * config.ksteps;
+  // Every block gathers its pixels' A tile whatever its channels: a cost of kGatherChannels channels' math.
+  constexpr int64_t kGatherChannels = 64;
+  return static_cast<double>(waves) * BlockPixels(config) * static_cast<double>(BlockChannels(config) + kGatherChannels) *
+         static_cast<double>(steps);
+}
+
+}  // namespace im2col_wgmma_tf32
+}  // namespace kconv

@@ -1,0 +1,136 @@
+// The Hopper im2col family's planner: its pixel tiles and channel groups, shared-memory sizing, the load
+// width per launch, the shapes it refuses, and where the heuristic sends the stems the bands cannot hold.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "families/im2col_wgmma_tf32/planner.h"
+#include "prelude.h"
+#include "runtime/blob_registry.h"
+#include "runtime/config_choice.h"
+#include "runtime/conv_shape.h"
+#include "validated_shape.h"
+
+namespace {
+
+namespace ic = kconv::im2col_wgmma_tf32;
+using kconv_test::Validated;
+
+constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048, 65536};
+constexpr kconv::DeviceLimits kRtx4090{89, 128, 99 * 1024, 100 * 1024, 1536, 65536};
+constexpr ic::Config kN192 = ic::MakeConfig(1, 24, 8, 4, 4);  // m128n192_w8_k4x4
+constexpr ic::Config kN96 = ic::MakeConfig(1, 12, 8, 4, 5);   // m128n96_w8_k4x5
+
+kconv_test::Shape VitB16(int64_t n) { return {n, 3, 224, 224, 768, 16, 16, 16, 16}; }
+kconv_test::Shape AlexNetOnAFrame(int64_t n) {
+  kconv_test::Shape s = kconv_test::AlexNetConv1(n);
+  s.h = 1080;
+  s.w = 1920;
+  return s;
+}
+
+// The family and config name the heuristic picks on an H100 (when this build has the sm_90a images).
+std::string HopperChoice(const kconv_test::Shape& shape) {
+  auto choice = kconv::ChooseConfig(Validated(shape), kH100, false);
+  REQUIRE(choice.ok());
+  return kconv::Configs()[*choice].full_name;
+}
+
+bool Built(const char* name) { return kconv::FindConfig(name).ok(); }
+
+}  // namespace
+
+TEST_CASE("im2col_wgmma_tf32.tiles_cover_every_pixel_and_groups_every_channel") {
+  // ViT-B/16 at N = 64: 64 * 14 * 14 pixels in tiles of 128, 768 channels in groups of 192.
+  const kconv::ConvShape s = Validated(VitB16(64));
+  REQUIRE(ic::Accepts(s, kN192, kH100).ok());
+  const ic::PlanData d = ic::MakePlanData(s, kN192);
+  CHECK(d.params.pixels == 64 * 196);
+  CHECK(d.params.channel_groups == 4);
+  CHECK(d.geometry.grid_x == 98 * 4);
+  CHECK(d.geometry.threads == 32 * 8 + 2 * 128);
+  CHECK(d.params.real_chunks == 3 * 16 * 4);  // C * R * S / 4
+  CHECK(d.params.steps == 96);                // 192 chunks: whole stages of 8 already
+  CHECK(d.params.j == 4);
+  CHECK(d.pack.channels == 768);
+  CHECK(d.packed_weight_bytes == int64_t{768} * 96 * 32);
+  CHECK(d.geometry.shared_bytes <= static_cast<uint32_t>(kH100.smem_per_block_optin));
+  CHECK(d.geometry.shared_bytes == ic::MakeIm2colSmem(kN192, 192).total);
+
+  // AlexNet's 363 taps are 99 chunks, padded to 104 (13 stages of 8); 96 channels are one group of n96.
+  const ic::PlanData frame = ic::MakePlanData(Validated(AlexNetOnAFrame(1)), kN96);
+  CHECK(frame.params.real_chunks == 99);
+  CHECK(frame.params.steps == 52);
+  CHECK(frame.params.channel_groups == 1);
+  CHECK(frame.params.pixels == 269 * 479);
+  CHECK(frame.geometry.grid_x == (269 * 479 + 127) / 128);
+  // A partial group: 200 channels are two groups of 192, the second mostly padding.
+  kconv_test::Shape partial = VitB16(1);
+  partial.k = 200;
+  CHECK(ic::MakePlanData(Validated(partial), kN192).params.channel_groups == 2);
+}
+
+TEST_CASE("im2col_wgmma_tf32.load_width_follows_alignment") {
+  const kconv::ConvShape vit = Validated(VitB16(1));
+  CHECK(ic::LoadWidth(vit, 0x1000) == 4);
+  CHECK(ic::LoadWidth(vit, 0x1008) == 2);  // x only 8-byte aligned
+  CHECK(ic::LoadWidth(vit, 0x1004) == 1);
+  // AlexNet's pad 2 and 11 columns: pairs (a pair is wholly inside or outside the image).
+  CHECK(ic::LoadWidth(Validated(kconv_test::AlexNetConv1(1)), 0x1000) == 2);
+  // An odd width: single floats.
+  kconv_test::Shape odd = VitB16(1);
+  odd.w = 225;
+  CHECK(ic::LoadWidth(Validated(odd), 0x1000) == 1);
+  // 16x16 with pad 2: a chunk straddles the image's edge; pairs do not.
+  kconv_test::Shape padded = VitB16(1);
+  padded.pad_w = 2;
+  CHECK(ic::LoadWidth(Validated(padded), 0x1000) == 2);
+}
+
+TEST_CASE("im2col_wgmma_tf32.refuses_what_it_cannot_run") {
+  const kconv::ConvShape vit = Validated(VitB16(1));
+  const absl::Status ada = ic::Accepts(vit, kN192, kRtx4090);
+  CHECK(absl::IsUnimplemented(ada));
+  CHECK(std::string(ada.message()).find("compute capability 9.0") != std::string::npos);
+  // A later layer: more input channels than a stem's.
+  kconv_test::Shape wide = VitB16(1);
+  wide.c = 5;
+  const absl::Status channels = ic::Accepts(Validated(wide), kN192, kH100);
+  CHECK(absl::IsUnimplemented(channels));
+  CHECK(std::string(channels.message()).find("input channels") != std::string::npos);
+  CHECK(absl::IsUnimplemented(ic::Accepts(Validated(kconv_test::DilatedLayer(1)), kN192, kH100)));
+  // 4 * 40 * ceil(40 / 4) = 1600 chunks.
+  const absl::Status chunks = ic::Accepts(Validated(kconv_test::Shape{1, 4, 64, 64, 8, 40, 40}), kN192, kH100);
+  CHECK(absl::IsUnimplemented(chunks));
+  CHECK(std::string(chunks.message()).find("chunks") != std::string::npos);
+  // The largest reduction it takes still fits shared memory in every config.
+  const kconv::ConvShape largest = Validated(kconv_test::Shape{1, 4, 64, 64, 8, 31, 16});  // 496 chunks
+  int configs = 0;
+  for (const kconv::KernelConfig& c : kconv::Configs()) {
+    if (&c.family() != &ic::Family()) continue;
+    CAPTURE(c.full_name);
+    CHECK(ic::Accepts(largest, ic::kConfigs[c.family_index], kH100).ok());
+    ++configs;
+  }
+  CHECK(configs >= 5);
+}
+
+TEST_CASE("im2col_wgmma_tf32.the_heuristic_sends_it_the_stems_the_bands_cannot_hold") {
+  if (!Built("im2col_wgmma_tf32/m128n192_w8_k4x4")) {
+    MESSAGE("skipped: this build has no sm_90a images");
+    return;
+  }
+  // ViT's 16x16/16: n192, four groups of 768 channels.
+  CHECK(HopperChoice(VitB16(64)) == "im2col_wgmma_tf32/m128n192_w8_k4x4");
+  // AlexNet on a 1080p frame: an input row per channel is too wide for the stem family's bands.
+  CHECK(HopperChoice(AlexNetOnAFrame(1)) == "im2col_wgmma_tf32/m128n96_w8_k4x5");
+  // Stride 3: no stem family's chunk layout; 64 channels.
+  CHECK(HopperChoice(kconv_test::Shape{8, 3, 224, 224, 64, 7, 7, 3, 3, 3, 3}) == "im2col_wgmma_tf32/m128n64_w8_k4x6");
+  // The bands' stems stay with the stem family; later layers with the implicit GEMM; other devices never.
+  CHECK(HopperChoice(kconv_test::AlexNetConv1(256)).rfind("stem_wgmma_tf32/", 0) == 0);
+  CHECK(HopperChoice(kconv_test::ResNetStem(64)).rfind("stem_wgmma_tf32/", 0) == 0);
+  CHECK(HopperChoice(kconv_test::DilatedLayer(8)).rfind("implicit_gemm_tf32/", 0) == 0);
+  auto ada = kconv::ChooseConfig(Validated(VitB16(64)), kRtx4090, false);
+  REQUIRE(ada.ok());
+  CHECK(std::string(kconv::Configs()[*ada].family_name) != "im2col_wgmma_tf32");
+}
