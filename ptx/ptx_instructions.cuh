@@ -25,24 +25,7 @@ __device__ __forceinline__ void CopyAsync16(uint32_t dst, const void* src) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(src));
 }
 
-// 16-byte asynchronous copy of the first src_bytes (0 or 16) of src, zeros for the rest; L1 bypassed.
-__device__ __forceinline__ void CopyAsync16Partial(uint32_t dst, const void* src, uint32_t src_bytes) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes) : "memory");
-}
-
-// 8-byte asynchronous copy of the first src_bytes (0, 4 or 8) of src, zeros for the rest.
-__device__ __forceinline__ void CopyAsync8Partial(uint32_t dst, const void* src, uint32_t src_bytes) {
-  asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes) : "memory");
-}
-
 __device__ __forceinline__ void CommitGroup() { asm volatile("cp.async.commit_group;\n" ::); }
-
-// WaitGroup for a thread that then reads what its own copies wrote: the memory clobber keeps those reads
-// after the wait.
-template <int kPending>
-__device__ __forceinline__ void WaitGroupThenRead() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending) : "memory");
-}
 
 template <int kPending>
 __device__ __forceinline__ void WaitGroup() {

@@ -3,12 +3,13 @@
 // BlockChannels output channels, warp-specialised, with warpgroup MMAs.
 //
 //  - Two producer warpgroups take turns on the pipeline's stages: each gathers every second stage's A
-//    tile, its chunks x its pixels, from global memory into shared memory with asynchronous copies, then
-//    rounds it to TF32 in place (wgmma would truncate), and its thread 0 bulk-copies the stage's packed
-//    weights. A group issues its next stage's copies before it finishes (waits for, rounds) its previous
-//    one, so that four stages' gathers are in flight per block: the gather is latency-bound. A lane owns
-//    one chunk of each group of four and pixels lane/4 + 8 * warp + 32 i: the four chunks of one kernel
-//    row of a 16x16 patch are 64 contiguous bytes of input, and a warp's loads cover 8 such patches.
+//    tile, its chunks x its pixels, from global memory into shared memory, rounding to TF32 on the way
+//    (wgmma would truncate), and its thread 0 bulk-copies the stage's packed weights. While one group
+//    waits on its loads the other stores its own, so that two stages of loads are in flight. (Copies
+//    through cp.async, two stages in flight per group and a rounding pass in place, were 10-28% slower:
+//    NOTES v12.) A lane owns one chunk of each group of four and pixels lane/4 + 8 * warp + 32 i: the
+//    four chunks of one kernel row of a 16x16 patch are 64 contiguous bytes of input, and a warp's loads
+//    cover 8 such patches.
 //    Outside the image, and past the kernel's columns, the gather writes zeros.
 //  - Each consumer warpgroup owns mt m64 pieces of the tile and issues wgmma with both operands in shared
 //    memory: the A tile is [chunk][pixel] in 16-byte pieces, so that eight consecutive pixels of one chunk
@@ -56,7 +57,7 @@ struct Kernel {
   static constexpr uint64_t kDescriptorHigh = uint64_t{128 >> 4} << 32;  // SBO: 8-row groups 128 bytes apart
   static_assert(kWarps % 4 == 0, "whole consumer warpgroups");
   static_assert(kKsteps % 2 == 0, "a producer lane owns one chunk of every four");
-  static_assert(kStages >= 4, "a producer group holds a stage while it waits for the slot of its next");
+  static_assert(kStages >= 2, "the pipeline needs two stages");
   static_assert(kNt == 24 || kNt == 16 || kNt == 12 || kNt == 8 || kNt == 4, "wgmma n192, n128, n96, n64 or n32");
 
   static __device__ __forceinline__ void Mma(float (&d)[kNt * 4], uint64_t a_desc, uint64_t b_desc) {
@@ -93,61 +94,54 @@ struct Kernel {
     return w;
   }
 
-  // Issues the asynchronous copies of the 4 floats of `chunk` for the pixel at `window` into the 16 bytes at
-  // `dst`, kWidth floats per copy, zeros outside the image and past the kernel's columns. kWidth = 4 or 2
-  // only where a copy is then wholly inside or outside the image (LoadWidth); a pair whose second float is
-  // past the kernel (odd S) copies its first only: the weight there is zero, but an infinite input would
-  // still make a NaN.
+  // The 4 floats of `chunk` for the pixel at `window`, kWidth per load, zero outside the image and past
+  // the kernel's columns. kWidth = 4 or 2 only where a load is then wholly inside or outside (LoadWidth).
   template <int kWidth>
-  static __device__ __forceinline__ void IssueGather(const Im2colParams& p, const PixelWindow& window,
-                                                     const Chunk& chunk, uint32_t dst) {
+  static __device__ __forceinline__ float4 Gather(const Im2colParams& p, const PixelWindow& window, const Chunk& chunk) {
     const int ih = window.ih0 + chunk.r, iw = window.iw0 + chunk.s0;
     const bool row_inside = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
     const float* src = p.x + window.image_offset + chunk.offset + (static_cast<int64_t>(window.ih0) * p.w + window.iw0);
+    float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
     if constexpr (kWidth == 4) {
-      const bool inside = row_inside && static_cast<unsigned>(iw) < static_cast<unsigned>(p.w) && chunk.s0 < p.s;
-      CopyAsync16Partial(dst, inside ? src : p.x, inside ? 16 : 0);
+      if (row_inside && static_cast<unsigned>(iw) < static_cast<unsigned>(p.w) && chunk.s0 < p.s) {
+        v = __ldg(reinterpret_cast<const float4*>(src));
+      }
     } else if constexpr (kWidth == 2) {
-#pragma unroll
-      for (int e = 0; e < 4; e += 2) {
-        const bool inside = row_inside && static_cast<unsigned>(iw + e) < static_cast<unsigned>(p.w) && chunk.s0 + e < p.s;
-        const uint32_t bytes = inside ? (chunk.s0 + e + 1 < p.s ? 8 : 4) : 0;
-        CopyAsync8Partial(dst + 4 * e, inside ? src + e : p.x, bytes);
+      float2 lo = make_float2(0.f, 0.f), hi = make_float2(0.f, 0.f);
+      if (row_inside && static_cast<unsigned>(iw) < static_cast<unsigned>(p.w) && chunk.s0 < p.s) {
+        lo = __ldg(reinterpret_cast<const float2*>(src));
       }
+      if (row_inside && static_cast<unsigned>(iw + 2) < static_cast<unsigned>(p.w) && chunk.s0 + 2 < p.s) {
+        hi = __ldg(reinterpret_cast<const float2*>(src + 2));
+      }
+      // A pair's second float may be past the kernel (odd S): its weight is zero, but an infinite input
+      // there would still make a NaN.
+      v = make_float4(lo.x, chunk.s0 + 1 < p.s ? lo.y : 0.f, hi.x, chunk.s0 + 3 < p.s ? hi.y : 0.f);
     } else {
+      float e[4];
 #pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const bool inside = row_inside && static_cast<unsigned>(iw + e) < static_cast<unsigned>(p.w) && chunk.s0 + e < p.s;
-        CopyAsync4(dst + 4 * e, inside ? src + e : p.x, inside);
+      for (int i = 0; i < 4; ++i) {
+        const bool inside = row_inside && static_cast<unsigned>(iw + i) < static_cast<unsigned>(p.w) && chunk.s0 + i < p.s;
+        e[i] = inside ? __ldg(src + i) : 0.f;
       }
+      v = make_float4(e[0], e[1], e[2], e[3]);
     }
+    return v;
   }
 
-  // A producer lane's pieces of a stage's A tile: chunk lane % 4 + 4 ci, pixel t / 4 + 32 i.
-  static __device__ __forceinline__ int PieceOf(int t, int ci, int i) { return (t % 4 + 4 * ci) * kPitch + t / 4 + 32 * i; }
-
-  // Issues (and commits as one group) the copies of this lane's pieces of stage `stage` into A tile `a`.
+  // Gathers stage `stage` of the tile into A tile `a`: all loads first, then the rounded stores. A lane's
+  // pieces: chunk t % 4 + 4 ci, pixel t / 4 + 32 i.
   template <int kWidth>
-  static __device__ __forceinline__ void IssueStage(const Im2colParams& p, const Chunk* chunks,
-                                                    const PixelWindow (&windows)[kPixelsPerLane], int stage,
-                                                    uint32_t a, int t) {
+  static __device__ __forceinline__ void GatherStage(const Im2colParams& p, const Chunk* chunks,
+                                                     const PixelWindow (&windows)[kPixelsPerLane], int stage,
+                                                     float4* a, int t) {
+    float4 v[kChunksPerLane][kPixelsPerLane];
 #pragma unroll
     for (int ci = 0; ci < kChunksPerLane; ++ci) {
       const Chunk chunk = chunks[stage * kStageChunks + t % 4 + 4 * ci];
 #pragma unroll
-      for (int i = 0; i < kPixelsPerLane; ++i) IssueGather<kWidth>(p, windows[i], chunk, a + 16 * PieceOf(t, ci, i));
+      for (int i = 0; i < kPixelsPerLane; ++i) v[ci][i] = Gather<kWidth>(p, windows[i], chunk);
     }
-    CommitGroup();
-  }
-
-  // Rounds this lane's pieces of a landed A tile to TF32 in place (wgmma would truncate): all loads, then
-  // all stores. Each lane reads only what its own copies wrote, so its wait for them is all it needs.
-  static __device__ __forceinline__ void RoundStage(float4* a, int t) {
-    float4 v[kChunksPerLane][kPixelsPerLane];
-#pragma unroll
-    for (int ci = 0; ci < kChunksPerLane; ++ci)
-#pragma unroll
-      for (int i = 0; i < kPixelsPerLane; ++i) v[ci][i] = a[PieceOf(t, ci, i)];
 #pragma unroll
     for (int ci = 0; ci < kChunksPerLane; ++ci)
 #pragma unroll
@@ -157,14 +151,12 @@ struct Kernel {
         g.y = __uint_as_float(ToTf32(g.y));
         g.z = __uint_as_float(ToTf32(g.z));
         g.w = __uint_as_float(ToTf32(g.w));
-        a[PieceOf(t, ci, i)] = g;
+        a[(t % 4 + 4 * ci) * kPitch + t / 4 + 32 * i] = g;
       }
   }
 
   // Producer group `group` (0 or 1) fills stages group, group + 2, ...: waits for the slot to be free,
-  // bulk-copies the weights (thread 0) and issues the gather's copies; then finishes its previous stage
-  // (waits for its copies, rounds them, arrives on its full barrier), so that two of its stages' copies
-  // are in flight at once, four per block.
+  // bulk-copies the weights (thread 0), gathers A, and arrives on the slot's full barrier.
   static __device__ __forceinline__ void Produce(const Im2colParams& p, unsigned char* smem, const Chunk* chunks,
                                                  uint32_t full, uint32_t empty, int pixel0, int channel_group) {
     const int thread = threadIdx.x - kConsumers, group = thread / kProducerThreads, t = thread % kProducerThreads;
@@ -174,13 +166,6 @@ struct Kernel {
     const int stages = p.steps / kKsteps;
     const unsigned char* w = reinterpret_cast<const unsigned char*>(p.w_packed) +
                              static_cast<int64_t>(channel_group) * p.steps * kChannels * 32;
-    auto finish = [&](int s) {
-      const uint32_t slot = s % kStages;
-      RoundStage(reinterpret_cast<float4*>(smem + slot * kStageBytes), t);
-      FenceProxyAsyncShared();  // wgmma reads the rounded A through the async proxy
-      MbarrierArrive(full + 8 * slot);
-    };
-    int previous = -1;
     for (int s = group; s < stages; s += kProducerGroups) {
       const uint32_t slot = s % kStages;
       if (s >= kStages) MbarrierWait(empty + 8 * slot, (s / kStages - 1) & 1);
@@ -189,23 +174,16 @@ struct Kernel {
         MbarrierArriveExpectTx(full + 8 * slot, kBStage);
         BulkCopyToShared(SharedAddress(stage + kAStage), w + static_cast<int64_t>(s) * kBStage, kBStage, full + 8 * slot);
       }
-      const uint32_t a = SharedAddress(stage);
+      float4* a = reinterpret_cast<float4*>(stage);
       if (p.load_width == 4) {
-        IssueStage<4>(p, chunks, windows, s, a, t);
+        GatherStage<4>(p, chunks, windows, s, a, t);
       } else if (p.load_width == 2) {
-        IssueStage<2>(p, chunks, windows, s, a, t);
+        GatherStage<2>(p, chunks, windows, s, a, t);
       } else {
-        IssueStage<1>(p, chunks, windows, s, a, t);
+        GatherStage<1>(p, chunks, windows, s, a, t);
       }
-      if (previous >= 0) {
-        WaitGroupThenRead<1>();
-        finish(previous);
-      }
-      previous = s;
-    }
-    if (previous >= 0) {
-      WaitGroupThenRead<0>();
-      finish(previous);
+      FenceProxyAsyncShared();  // wgmma reads the stored A through the async proxy
+      MbarrierArrive(full + 8 * slot);
     }
   }
 

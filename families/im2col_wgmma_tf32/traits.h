@@ -39,8 +39,9 @@ KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int kst
   return c;
 }
 
-// Two producer warpgroups come on top of the consumer warps. Each gathers every second stage, with two of
-// its stages' asynchronous copies in flight: the gather is bound by the latency of its loads.
+// Two producer warpgroups come on top of the consumer warps. Each gathers every second stage, so that
+// one stage's global loads are in flight while the other group stores its own (a gather through
+// registers, which rounds to TF32 on the way, has no other way to keep two stages of loads in flight).
 inline constexpr int kProducerGroups = 2;
 inline constexpr int kProducerThreads = 128;  // per group
 // The reduction's chunks: C * R * ceil(S / 4), padded to whole stages.
