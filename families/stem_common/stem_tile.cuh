@@ -16,12 +16,15 @@ namespace stem {
 
 using namespace ::kconv::ptx;
 
-// The block's output tile: `tile_pixels` consecutive pixels of one image, starting at output row p0.
+// The block's output tile: `tile_pixels` consecutive pixels of one image, starting at output row p0, or
+// (the Hopper family's column tiles) output columns q0 ... q0 + columns - 1 of rows from p0 on.
 struct Tile {
   int image;
-  int m0;   // first pixel, within the image
-  int p0;   // output row of m0
-  int ih0;  // first input row of the band (may be negative: padding)
+  int m0;       // first pixel, within the image
+  int p0;       // output row of m0
+  int ih0;      // first input row of the band (may be negative: padding)
+  int q0;       // first output column: 0 for tiles of whole rows
+  int columns;  // output columns of each row in the tile: Q for tiles of whole rows
 };
 
 __device__ __forceinline__ Tile MakeTile(const StemParams& p, int image, int m0) {
@@ -30,6 +33,8 @@ __device__ __forceinline__ Tile MakeTile(const StemParams& p, int image, int m0)
   t.m0 = m0;
   t.p0 = static_cast<int>(p.div_q.Div(static_cast<uint32_t>(m0)));
   t.ih0 = t.p0 * p.stride_h - p.pad_h;
+  t.q0 = 0;
+  t.columns = p.q;
   return t;
 }
 
@@ -182,6 +187,45 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
             if (decltype(relu)::value && v[u][c] < 0.f) v[u][c] = 0.f;  // NaN stays NaN
             out[32 * c] = v[u][c];
           }
+        }
+      }
+    }
+  };
+  if (p.relu) {
+    write(std::true_type{});
+  } else {
+    write(std::false_type{});
+  }
+}
+
+// WriteTile for a column tile: `rows` output rows from tile.p0 on (fewer past the image's last), each
+// tile.columns pixels from column tile.q0 on, staged `row_pitch` floats apart within each channel row of
+// `staged`. Warp `worker` of `workers` takes the (channel, row) runs in turn; a lane reads its kChunks
+// pixels of a run, 32 apart, before it writes any, as WriteTile does.
+template <int kChunks>
+__device__ __forceinline__ void WriteColumnTile(const StemParams& p, const Tile& tile, const float* staged, int stride,
+                                                int rows, int row_pitch, int n_begin, int n_end, int worker,
+                                                int workers, const float* bias) {
+  const int lane = threadIdx.x % 32;
+  rows = min(rows, p.p - tile.p0);
+  n_end = min(n_end, p.k);
+  const int runs = (n_end - n_begin) * rows;
+  float* y_tile = p.y + static_cast<int64_t>(tile.image) * p.k * p.pq + static_cast<int64_t>(tile.p0) * p.q + tile.q0;
+  auto write = [&](auto relu) {
+    for (int run = worker; run < runs; run += workers) {
+      const int channel = run / rows, r = run - channel * rows, n = n_begin + channel;
+      const float b = bias != nullptr ? bias[n] : 0.f;
+      const float* in = staged + channel * stride + r * row_pitch;
+      float* out = y_tile + static_cast<int64_t>(n) * p.pq + static_cast<int64_t>(r) * p.q;
+      for (int span = lane; span < tile.columns; span += 32 * kChunks) {
+        float v[kChunks];
+#pragma unroll
+        for (int c = 0; c < kChunks; ++c) v[c] = span + 32 * c < tile.columns ? in[span + 32 * c] + b : 0.f;
+#pragma unroll
+        for (int c = 0; c < kChunks; ++c) {
+          if (span + 32 * c >= tile.columns) continue;
+          if (decltype(relu)::value && v[c] < 0.f) v[c] = 0.f;  // NaN stays NaN
+          out[span + 32 * c] = v[c];
         }
       }
     }

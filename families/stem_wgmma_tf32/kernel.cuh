@@ -3,8 +3,9 @@
 // One block per SM walks a contiguous range of tiles. A tile is `rows_per_tile` whole output rows of one
 // image and the config's channels: all 96 (n96 configs), or one half (n48: two blocks share a row tile's
 // channels, each streaming its own half of the packed weights, so that small batches fill more SMs); each
-// row is cut into m64 pieces (pixels 64s ... 64s + 63). The last warpgroup produces; the others are
-// consumer warpgroups:
+// row is cut into m64 pieces (pixels 64s ... 64s + 63). Rows too wide for a tile or its band (a 1080p
+// frame) are cut into column tiles of one piece per phase instead, each with the band of its own columns
+// (traits.h). The last warpgroup produces; the others are consumer warpgroups:
 //  - Three producer warps copy each tile's band (the input rows it touches, all channels, in the stride-4
 //    chunk layout of stem_params.h) into one of two band buffers through registers, rounding to TF32 on
 //    the way (wgmma reads the band as is; the tensor core would truncate) and writing zeros outside the
@@ -64,7 +65,7 @@ __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot
   } else {
     asm volatile("mov.u64 %0, %%clock64;" : "=l"(t));
   }
-  const int64_t images = P.total_tiles / (P.tiles_per_image * P.channel_groups);
+  const int64_t images = P.total_tiles / (P.tiles_per_image * P.column_tiles * P.channel_groups);
   reinterpret_cast<uint64_t*>(P.p.y + images * P.p.k * P.p.pq)[blockIdx.x * 16 + slot] = t;
 #else
   (void)P;
@@ -154,10 +155,14 @@ struct Kernel {
     return sh;
   }
 
-  // Work item `index` is channel group index % channel_groups of output rows index / channel_groups.
+  // Work item `index` is channel group index % channel_groups of column tile u % column_tiles of row tile
+  // u / column_tiles (counted across images), u = index / channel_groups.
   static __device__ __forceinline__ Tile TileAt(const StemWgmmaParams& P, int index) {
-    const int rows = index / P.channel_groups, image = rows / P.tiles_per_image;
-    return MakeTile(P.p, image, (rows - image * P.tiles_per_image) * P.rows_per_tile * P.p.q);
+    const int item = index / P.channel_groups, rows = item / P.column_tiles, image = rows / P.tiles_per_image;
+    Tile tile = MakeTile(P.p, image, (rows - image * P.tiles_per_image) * P.rows_per_tile * P.p.q);
+    tile.q0 = (item - rows * P.column_tiles) * P.tile_columns;
+    tile.columns = min(P.tile_columns, P.p.q - tile.q0);
+    return tile;
   }
   static __device__ __forceinline__ int ChannelGroupOf(const StemWgmmaParams& P, int index) {
     return index % P.channel_groups;
@@ -320,7 +325,7 @@ struct Kernel {
 #pragma unroll
     for (int phase = 0; phase < kPhases; ++phase) {
       unsigned char* plane = band + phase * PlaneBytes(P);
-      const int start = PlaneStart(p, phase);
+      const int start = PlaneStart(p, phase) + tile.q0 * kStrideW;  // q0: a multiple of kPhases
       if (p.pair_copies && (kStrideW % 2 == 0 || phase % 2 == 0)) {
         CopyBandRows<2, kAcrossChannels, kRows>(p, tile, plane, worker, workers, start);
       } else {
@@ -378,7 +383,8 @@ struct Kernel {
 #pragma unroll
           for (int phase = 0; phase < kPhases; ++phase) {
             TensorCopyToShared4D(SharedAddress(band + phase * PlaneBytes(P)), P.band_map,
-                                 PlaneStart(p, phase) - TensorCopyShift(p, phase), tile.ih0, 0, tile.image,
+                                 PlaneStart(p, phase) - TensorCopyShift(p, phase) + tile.q0 * kStrideW, tile.ih0,
+                                 0, tile.image,
                                  sh.band_landed + 8 * b);
           }
         }
@@ -402,18 +408,19 @@ struct Kernel {
     const int warp = threadIdx.x / 32;
     const int stages = p.steps / kWsteps;
     // Piece (warp / 4) * kMt + mi is output row `row` of the tile, phase `phase` (output columns phase,
-    // phase + kPhases, ...), pixels x0 ... x0 + 63 of the phase; warp w of the warpgroup holds its rows
-    // 16w ... 16w + 15, staged from tile pixel first[mi] on, kPhases apart, `rows` of them real.
-    int first[kMt], rows[kMt];
+    // phase + kPhases, ... of the tile's), pixels x0 ... x0 + 63 of the phase; warp w of the warpgroup holds
+    // its rows 16w ... 16w + 15 (slab[mi] on), staged from tile pixel first[mi] on (tile rows tile_columns
+    // apart), kPhases apart, `rows` of them real (set per tile: a row's last column tile may be narrower).
+    int first[kMt], rows[kMt], slab[kMt], phase_of[kMt];
     uint32_t piece_offset[kMt];  // band offset of the piece's first pixel at chunk 0
 #pragma unroll
     for (int mi = 0; mi < kMt; ++mi) {
       const int piece = (warp / 4) * kMt + mi, row = piece / (kPhases * P.segments);
       const int phase = piece / P.segments % kPhases, x0 = 64 * (piece % P.segments);
-      const int slab = x0 + (warp % 4) * 16;
+      slab[mi] = x0 + (warp % 4) * 16;
+      phase_of[mi] = phase;
       piece_offset[mi] = static_cast<uint32_t>(phase * PlaneBytes(P) + row * p.stride_h * p.row_floats * 4 + x0 * 16);
-      first[mi] = row * p.q + slab * kPhases + phase;
-      rows[mi] = (p.q - phase + kPhases - 1) / kPhases - slab;  // the phase's pixels in the row, past the slab
+      first[mi] = row * P.tile_columns + slab[mi] * kPhases + phase;
     }
     auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
     // The consumers' own set-up, off the producers' path (their copies start at once): the bias (a load
@@ -443,6 +450,10 @@ struct Kernel {
     for (int index = first_tile, local = 0; index < end_tile; ++index, ++local) {
       const int b = local & 1;
       const Tile tile = TileAt(P, index);
+#pragma unroll
+      for (int mi = 0; mi < kMt; ++mi) {  // the phase's pixels in the tile's row, past the slab
+        rows[mi] = (tile.columns - phase_of[mi] + kPhases - 1) / kPhases - slab[mi];
+      }
       // Descriptors: the low words (start address and LBO, in 16-byte units) change per step, the high
       // word (SBO = 128 bytes, no swizzle) never does.
       uint32_t a_low[kMt];
@@ -502,8 +513,13 @@ struct Kernel {
       // A one-row tile's runs are q pixels (two 32-pixel chunks for AlexNet), a 3- or 4-row tile's 3 q or 4 q.
       constexpr int kChunks = kOneRowTiles ? 2 : 8;
       const int channel0 = ChannelGroupOf(P, index) * kChannels;
-      WriteTile<kChunks>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0, channel0 + kChannels,
-                         warp, kWarps, sh.bias);
+      if (P.column_tiles == 1) {
+        WriteTile<kChunks>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
+                           channel0 + kChannels, warp, kWarps, sh.bias);
+      } else {  // a column tile's rows are runs of at most 64 * kPhases pixels
+        WriteColumnTile<2 * kPhases>(p, tile, staged, P.staging_stride, P.rows_per_tile, P.tile_columns, channel0,
+                                     channel0 + kChannels, warp, kWarps, sh.bias);
+      }
       FenceProxyAsyncShared();  // this thread's accesses to the band come before the next copy into it
       MbarrierArrive(sh.band_empty + 8 * b);
       if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 12 : 5);

@@ -13,9 +13,11 @@ constexpr char kFamily[] = "stem_wgmma_tf32";
 struct Geometry {
   stem::StemBand band;      // one plane; band_bytes: the band buffer, which also holds the staged outputs
   int64_t plane_bytes;      // a plane's stride in the band buffer: C * band_rows * row_floats * 4, rounded to 128
-  int64_t segments;         // m64 pieces per output row and phase
-  int64_t rows_per_tile;    // whole output rows per tile (0: the pieces do not divide)
-  int64_t tiles;            // per image
+  int64_t column_tiles;     // per row tile: 1 for whole rows
+  int64_t tile_columns;     // output columns per column tile: Q for whole rows
+  int64_t segments;         // m64 pieces per output row and phase of a column tile
+  int64_t rows_per_tile;    // output rows per tile (0: the pieces do not divide)
+  int64_t tiles;            // row tiles per image
   int64_t channel_groups;   // ceil(K / the config's channels): blocks that share a tile's channels
   int64_t staging_stride;   // floats between staged channel rows
   int64_t shared_bytes;
@@ -24,11 +26,21 @@ struct Geometry {
 // The input column where plane `phase`'s chunk layout starts, and its offset from a 16-byte boundary.
 int64_t PlaneShift(const ConvShape& s, int64_t phase) { return ((phase * s.stride_w - s.pad_w) % 4 + 4) % 4; }
 
-Geometry GeometryOf(const ConvShape& s, const Config& config) {
+// Whether a plane's tensor copy starts left of its chunk layout (then each band row is 4 floats wider).
+bool Shifted(const ConvShape& s, const Config& config) {
+  bool shifted = false;
+  for (int64_t phase = 0; phase < config.phases; ++phase) shifted |= PlaneShift(s, phase) != 0;
+  return shifted;
+}
+
+// The geometry of tiles whose rows are `column_tiles` column tiles of `tile_columns` output columns.
+Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_tiles, int64_t tile_columns) {
   const StemLayout layout = MakeStemLayout(config);
   Geometry g{};
   const int64_t pieces = layout.tile_pixels / 64;
-  const int64_t phase_columns = stem::CeilDiv(s.q, config.phases);  // output columns of the widest phase
+  g.column_tiles = column_tiles;
+  g.tile_columns = tile_columns;
+  const int64_t phase_columns = stem::CeilDiv(tile_columns, config.phases);  // output columns of the widest phase
   g.segments = stem::CeilDiv(phase_columns, 64);
   const int64_t row_pieces = config.phases * g.segments;
   g.rows_per_tile = pieces % row_pieces == 0 ? pieces / row_pieces : 0;
@@ -37,18 +49,43 @@ Geometry GeometryOf(const ConvShape& s, const Config& config) {
   g.channel_groups = stem::CeilDiv(s.k, int64_t{config.nt} * 8);
   // A plane's tensor copy starts up to 3 floats left of its chunk layout when that is not 16-byte
   // aligned, and the producers shift each row into place: 4 more floats per row keep the shift inside it.
-  bool shifted = false;
-  for (int64_t phase = 0; phase < config.phases; ++phase) shifted |= PlaneShift(s, phase) != 0;
-  g.band = stem::BandOf(s, config, span, shifted ? 4 : 0, phase_columns);
+  g.band = stem::BandOf(s, config, span, Shifted(s, config) ? 4 : 0, phase_columns);
   g.plane_bytes = stem::CeilDiv(g.band.band_bytes, 128) * 128;
   // Each band buffer also holds the tile's staged outputs; the tensor copy's destination stays 128-aligned.
-  g.staging_stride = StemWgmmaStagingStride(span * s.q);
+  g.staging_stride = StemWgmmaStagingStride(span * tile_columns);
   const int64_t staging = int64_t{config.nt} * 8 * g.staging_stride * 4;
   g.band.band_bytes = stem::CeilDiv(std::max(config.phases * g.plane_bytes, staging), 128) * 128;
   g.shared_bytes = MakeStemWgmmaSmem(g.band.band_bytes, config.wstages, layout.weight_stage_bytes, g.band.chunks,
                                      g.channel_groups * config.nt * 8)
                        .total;
   return g;
+}
+
+// Tiles of whole rows where the config's tile holds a row (or a row fits it but the pieces do not
+// divide: refused) and their bands fit `smem_limit`. Otherwise, rows too wide for the tile or its band
+// (a 1080p frame) are cut into column tiles of one m64 piece per phase, as wide as shared memory allows and
+// preferably narrow enough for the tensor copy's box (rows of at most 256 floats); then as many column
+// tiles as that width needs, the row's columns split evenly between them. Column tiles are for stems (at
+// most kColumnTileChannels input channels): a layer with more channels is a later layer, which the
+// implicit GEMM serves.
+Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit) {
+  constexpr int64_t kColumnTileChannels = 4;
+  const int64_t pieces = MakeStemLayout(config).tile_pixels / 64;
+  const Geometry whole = GeometryFor(s, config, 1, s.q);
+  if (whole.rows_per_tile > 0 ? whole.shared_bytes <= smem_limit : config.phases * whole.segments <= pieces) {
+    return whole;
+  }
+  if (s.c > kColumnTileChannels) return whole;  // refused: the band does not fit, or the row its tile
+  const int64_t phase_q = stem::CeilDiv(s.q, config.phases);
+  const int64_t box_columns = (256 - (Shifted(s, config) ? 4 : 0)) / 4 - (stem::CeilDiv(s.s, 4) - 1);
+  const int64_t widest = box_columns >= 32 ? std::min<int64_t>(64, box_columns) : 64;
+  for (int64_t columns = widest; columns >= 8; --columns) {
+    const int64_t column_tiles = stem::CeilDiv(phase_q, columns);
+    const int64_t even = stem::CeilDiv(phase_q, column_tiles);  // <= columns
+    const Geometry g = GeometryFor(s, config, column_tiles, even * config.phases);
+    if (g.rows_per_tile > 0 && g.shared_bytes <= smem_limit) return g;
+  }
+  return whole;  // nothing fits: refused for its size
 }
 
 class StemWgmmaTf32 final : public KernelFamily {
@@ -102,7 +139,7 @@ class Plan final : public FamilyPlan {
 
 std::unique_ptr<FamilyPlan> StemWgmmaTf32::MakePlan(const ConvShape& shape, int config,
                                                    const DeviceLimits& device) const {
-  return std::make_unique<Plan>(shape, MakePlanData(shape, kConfigs[config], device.sm_count));
+  return std::make_unique<Plan>(shape, MakePlanData(shape, kConfigs[config], device));
 }
 
 }  // namespace
@@ -121,18 +158,12 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
   if (absl::Status shape = stem::CheckStemShape(kFamily, s, kMaxChannels, 4 / config.phases); !shape.ok()) {
     return shape;
   }
-  // Rows this long cannot fit shared memory: refused before the band is sized.
-  const int64_t one_row = stem::BandOf(s, config, 1, 0, stem::CeilDiv(s.q, config.phases)).band_bytes;
-  if (one_row > device.smem_per_block_optin) {
-    return stem::Refuse(kFamily, "one input row per channel needs ", one_row,
-                        " bytes of shared memory; the device allows ", device.smem_per_block_optin);
-  }
-  const Geometry g = GeometryOf(s, config);
+  const Geometry g = GeometryOf(s, config, device.smem_per_block_optin);
   if (g.rows_per_tile == 0) {
     return stem::Refuse(kFamily, "an output row of ", s.q, " pixels is ", config.phases * g.segments,
                         " m64 pieces, which do not divide the config's ", MakeStemLayout(config).tile_pixels / 64);
   }
-  const int64_t tiles = g.tiles * s.n * g.channel_groups;
+  const int64_t tiles = g.tiles * s.n * g.column_tiles * g.channel_groups;
   if (tiles > stem::kInt32Max) return stem::Refuse(kFamily, tiles, " tiles exceed the 32-bit tile index");
   if (g.band.chunks > kStemMaxChunks) {
     return stem::Refuse(kFamily, "C*R*ceil(S/4) = ", g.band.chunks, " chunks exceed ", kStemMaxChunks);
@@ -144,9 +175,9 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
   return absl::OkStatus();
 }
 
-PlanData MakePlanData(const ConvShape& s, const Config& config, int sm_count) {
+PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimits& device) {
   const StemLayout layout = MakeStemLayout(config);
-  const Geometry g = GeometryOf(s, config);
+  const Geometry g = GeometryOf(s, config, device.smem_per_block_optin);
   const int32_t groups = static_cast<int32_t>(g.channel_groups);
   PlanData d{};
   StemWgmmaParams& w = d.params;
@@ -154,13 +185,15 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, int sm_count) {
   // What one band copy delivers, the band without the buffer's rounding and staging room.
   w.band_box_bytes = static_cast<int32_t>(s.c * g.band.band_rows * g.band.row_floats * 4);
   w.tiles_per_image = static_cast<int32_t>(g.tiles);
+  w.column_tiles = static_cast<int32_t>(g.column_tiles);
+  w.tile_columns = static_cast<int32_t>(g.tile_columns);
   w.channel_groups = groups;
-  w.total_tiles = static_cast<int32_t>(g.tiles * s.n * groups);
+  w.total_tiles = static_cast<int32_t>(g.tiles * s.n * g.column_tiles * groups);
   w.rows_per_tile = static_cast<int32_t>(g.rows_per_tile);
   w.segments = static_cast<int32_t>(g.segments);
   w.staging_stride = static_cast<int32_t>(g.staging_stride);
   d.pack = stem::MakeStemPackParams(s, g.band, w.p, groups * config.nt * 8);
-  d.geometry = LaunchGeometry{static_cast<uint32_t>(std::min<int64_t>(w.total_tiles, std::max(sm_count, 1))), 1,
+  d.geometry = LaunchGeometry{static_cast<uint32_t>(std::min<int64_t>(w.total_tiles, std::max(device.sm_count, 1))), 1,
                               static_cast<uint32_t>(Threads(config)), static_cast<uint32_t>(g.shared_bytes)};
   d.packed_weight_bytes = int64_t{groups} * w.p.steps * layout.weight_step_bytes;
   return d;
@@ -168,8 +201,8 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, int sm_count) {
 
 double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device) {
   const StemLayout layout = MakeStemLayout(config);
-  const Geometry g = GeometryOf(s, config);
-  const int64_t tiles = g.tiles * s.n * g.channel_groups;
+  const Geometry g = GeometryOf(s, config, device.smem_per_block_optin);
+  const int64_t tiles = g.tiles * s.n * g.column_tiles * g.channel_groups;
   const int64_t per_block = stem::CeilDiv(tiles, std::max(device.sm_count, 1));
   // The math grows with the chunks padded to whole weight stages: a stage too long for a short reduction
   // (a 4x4 kernel's 12 chunks in stages of 10) computes zeros.

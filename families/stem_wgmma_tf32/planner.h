@@ -1,5 +1,6 @@
 // The Hopper stem family's planner (families/stem_wgmma_tf32/kernel.cuh): one persistent block per SM
-// walks tiles of whole output rows and one group of the config's channels.
+// walks tiles of output rows (whole rows, or column tiles of rows too wide for a band) and one group of the
+// config's channels.
 #pragma once
 
 #include <stdint.h>
@@ -31,8 +32,9 @@ struct PlanData {
   LaunchGeometry geometry;  // (min(tiles, SMs), 1)
   int64_t packed_weight_bytes;
 };
-// Requires Accepts(shape, config, ...) to be OK; sm_count sizes the persistent grid.
-PlanData MakePlanData(const ConvShape& shape, const Config& config, int sm_count);
+// Requires Accepts(shape, config, device) to be OK; the device's SM count sizes the persistent grid, and its
+// shared memory decides whether a tile holds whole rows or column tiles.
+PlanData MakePlanData(const ConvShape& shape, const Config& config, const DeviceLimits& device);
 
 // Relative cost: the tiles of the busiest block (tiles are split evenly over one block per SM), each its
 // pixels times its share of 96 channels (times the reduction's padding to whole weight stages) plus a

@@ -19,7 +19,9 @@ using kconv_test::Validated;
 constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048, 65536};
 constexpr kconv::DeviceLimits kRtx4090{89, 128, 99 * 1024, 100 * 1024, 1536, 65536};
 constexpr wg::Config kRows4 = wg::MakeConfig(2, 12, 8, 5, 3, 1);   // m256n96_w8_k5x3: 4 m64 pieces
+constexpr wg::Config kRows3 = wg::MakeConfig(1, 12, 12, 5, 5, 1);  // m192n96_w12_k5x5: 3 m64 pieces
 constexpr wg::Config kRows1 = wg::MakeConfig(1, 12, 4, 5, 4, 1);   // m64n96_w4_k5x4: 1 m64 piece
+constexpr wg::Config kPhases2 = wg::MakeConfig(2, 8, 8, 7, 3, 2);  // m256n64_w8_k7x3_p2: 2 rows of 2 phases
 constexpr wg::Config kHalf1 = wg::MakeConfig(1, 6, 4, 5, 10, 1);   // m64n48_w4_k5x10: 48 channels
 
 // The config the heuristic picks on an H100, when this build has the family's sm_90a images.
@@ -36,7 +38,7 @@ const wg::Config* HopperChoice(const kconv_test::Shape& shape) {
 TEST_CASE("stem_wgmma_tf32.chunk_offsets_increase_along_k_and_padding_repeats_the_last_chunk") {
   // wgmma reads a k8 step's second chunk at a non-negative distance (LBO) from its first.
   const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(8));
-  const wg::PlanData d = wg::MakePlanData(s, kRows4, 132);
+  const wg::PlanData d = wg::MakePlanData(s, kRows4, kH100);
   const kconv::StemParams& p = d.params.p;
   const int real_chunks = 3 * 11 * 3;  // C * R * ceil(S / 4)
   REQUIRE(2 * p.steps >= real_chunks);
@@ -51,7 +53,7 @@ TEST_CASE("stem_wgmma_tf32.chunk_offsets_increase_along_k_and_padding_repeats_th
 TEST_CASE("stem_wgmma_tf32.tiles_are_whole_output_rows") {
   const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(256));
   REQUIRE(wg::Accepts(s, kRows4, kH100).ok());
-  const wg::PlanData d = wg::MakePlanData(s, kRows4, 132);
+  const wg::PlanData d = wg::MakePlanData(s, kRows4, kH100);
   CHECK(d.params.segments == 1);          // Q = 55 fits one m64 piece
   CHECK(d.params.rows_per_tile == 4);     // 4 pieces
   CHECK(d.params.tiles_per_image == 14);  // ceil(55 / 4)
@@ -67,25 +69,27 @@ TEST_CASE("stem_wgmma_tf32.tiles_are_whole_output_rows") {
   CHECK(d.geometry.shared_bytes <= static_cast<uint32_t>(kH100.smem_per_block_optin));
 
   // N = 1: one block per tile when there are fewer tiles than SMs.
-  const wg::PlanData one = wg::MakePlanData(Validated(kconv_test::AlexNetConv1(1)), kRows1, 132);
+  const wg::PlanData one = wg::MakePlanData(Validated(kconv_test::AlexNetConv1(1)), kRows1, kH100);
   CHECK(one.params.rows_per_tile == 1);
   CHECK(one.params.total_tiles == 55);
   CHECK(one.geometry.grid_x == 55);
 }
 
 TEST_CASE("stem_wgmma_tf32.refuses_rows_that_do_not_divide_into_its_pieces_and_other_devices") {
-  // W = 400, 11x11 stride 4 pad 2: Q = 99, two m64 pieces per row.
+  // W = 400, 11x11 stride 4 pad 2: Q = 99, two m64 pieces per row, which three pieces cannot hold whole.
   kconv_test::Shape wide = kconv_test::AlexNetConv1(2);
   wide.w = 400;
   const kconv::ConvShape s = Validated(wide);
   REQUIRE(s.q == 99);
-  const absl::Status one_piece = wg::Accepts(s, kRows1, kH100);
-  CHECK(absl::IsUnimplemented(one_piece));
-  CHECK(std::string(one_piece.message()).find("m64 pieces") != std::string::npos);
+  const absl::Status three_pieces = wg::Accepts(s, kRows3, kH100);
+  CHECK(absl::IsUnimplemented(three_pieces));
+  CHECK(std::string(three_pieces.message()).find("m64 pieces") != std::string::npos);
   REQUIRE(wg::Accepts(s, kRows4, kH100).ok());
-  const wg::PlanData d = wg::MakePlanData(s, kRows4, 132);
+  const wg::PlanData d = wg::MakePlanData(s, kRows4, kH100);
   CHECK(d.params.segments == 2);
   CHECK(d.params.rows_per_tile == 2);
+  CHECK(d.params.column_tiles == 1);
+  CHECK(d.params.tile_columns == 99);
   const absl::Status ada = wg::Accepts(Validated(kconv_test::AlexNetConv1(1)), kRows1, kRtx4090);
   CHECK(absl::IsUnimplemented(ada));
   CHECK(std::string(ada.message()).find("compute capability 9.0") != std::string::npos);
@@ -96,7 +100,7 @@ TEST_CASE("stem_wgmma_tf32.n48_configs_split_a_tiles_channels_over_blocks") {
   // own contiguous half of the packed weights.
   const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(1));
   REQUIRE(wg::Accepts(s, kHalf1, kH100).ok());
-  const wg::PlanData d = wg::MakePlanData(s, kHalf1, 132);
+  const wg::PlanData d = wg::MakePlanData(s, kHalf1, kH100);
   CHECK(d.params.channel_groups == 2);
   CHECK(d.params.tiles_per_image == 55);
   CHECK(d.params.total_tiles == 110);
@@ -105,16 +109,78 @@ TEST_CASE("stem_wgmma_tf32.n48_configs_split_a_tiles_channels_over_blocks") {
   CHECK(d.packed_weight_bytes == 2 * d.params.p.steps * 48 * 32);
   CHECK(d.params.p.band_bytes >= 48 * d.params.staging_stride * 4);  // 48 staged channels fit a band buffer
   // Past the SM count the blocks walk several (row tile, channel group) items.
-  const wg::PlanData many = wg::MakePlanData(Validated(kconv_test::AlexNetConv1(4)), kHalf1, 132);
+  const wg::PlanData many = wg::MakePlanData(Validated(kconv_test::AlexNetConv1(4)), kHalf1, kH100);
   CHECK(many.params.total_tiles == 4 * 55 * 2);
   CHECK(many.geometry.grid_x == 132);
   // 48 channels or fewer need one group; more than the bias table's kMaxChannels are refused.
   kconv_test::Shape narrow = kconv_test::AlexNetConv1(1);
   narrow.k = 40;
-  CHECK(wg::MakePlanData(Validated(narrow), kHalf1, 132).params.channel_groups == 1);
+  CHECK(wg::MakePlanData(Validated(narrow), kHalf1, kH100).params.channel_groups == 1);
   kconv_test::Shape wide = kconv_test::AlexNetConv1(1);
   wide.k = wg::kMaxChannels + 1;
   CHECK(absl::IsUnimplemented(wg::Accepts(Validated(wide), kHalf1, kH100)));
+}
+
+TEST_CASE("stem_wgmma_tf32.rows_wider_than_a_tile_are_cut_into_column_tiles") {
+  // A 1080p frame, AlexNet conv1: Q = 479. Whole rows (8 m64 pieces) fit no config's tile, so rows are cut
+  // into column tiles of one piece, split evenly: 8 of 60 columns, whose band rows (4 * (60 + 2) floats plus
+  // 4 for the tensor copy's shift at pad 2) fit the tensor copy's 256-float box.
+  kconv_test::Shape frame = kconv_test::AlexNetConv1(1);
+  frame.h = 1080;
+  frame.w = 1920;
+  const kconv::ConvShape s = Validated(frame);
+  REQUIRE(s.q == 479);
+  REQUIRE(wg::Accepts(s, kRows3, kH100).ok());
+  const wg::PlanData d = wg::MakePlanData(s, kRows3, kH100);
+  CHECK(d.params.column_tiles == 8);
+  CHECK(d.params.tile_columns == 60);
+  CHECK(d.params.segments == 1);
+  CHECK(d.params.rows_per_tile == 3);
+  CHECK(d.params.tiles_per_image == 90);  // ceil(269 / 3)
+  CHECK(d.params.total_tiles == 90 * 8);
+  CHECK(d.params.p.row_floats == 4 * (60 + 2) + 4);
+  CHECK(d.params.staging_stride == 196);  // 180 pixels rounded up to 32, plus 4 banks
+  CHECK(d.params.p.band_bytes >= 96 * 196 * 4);
+  CHECK(d.geometry.shared_bytes <= static_cast<uint32_t>(kH100.smem_per_block_optin));
+  // Four rows of 60 columns stage 96 * 260 floats per band buffer: two of them and three weight stages
+  // exceed 227 KB, so the next narrower width that fits is taken (9 tiles of 54 columns).
+  REQUIRE(wg::Accepts(s, kRows4, kH100).ok());
+  const wg::PlanData d4 = wg::MakePlanData(s, kRows4, kH100);
+  CHECK(d4.params.column_tiles == 9);
+  CHECK(d4.params.tile_columns == 54);
+  CHECK(d4.params.rows_per_tile == 4);
+  CHECK(d4.geometry.shared_bytes <= static_cast<uint32_t>(kH100.smem_per_block_optin));
+  // One piece per tile: each row is its own column tiles, and a row one piece wide needs none.
+  REQUIRE(wg::Accepts(s, kRows1, kH100).ok());
+  CHECK(wg::MakePlanData(s, kRows1, kH100).params.column_tiles == 8);
+  CHECK(wg::MakePlanData(Validated(kconv_test::AlexNetConv1(1)), kRows1, kH100).params.column_tiles == 1);
+
+  // Stride 2 (two phases): Q = 640 is 320 columns per phase, 6 column tiles of 54 per phase (108 columns);
+  // 4 * (54 + 1) + 4 floats per band row at pad 3.
+  kconv_test::Shape resnet = kconv_test::ResNetStem(1);
+  resnet.w = 1280;
+  const kconv::ConvShape r = Validated(resnet);
+  REQUIRE(r.q == 640);
+  REQUIRE(wg::Accepts(r, kPhases2, kH100).ok());
+  const wg::PlanData p2 = wg::MakePlanData(r, kPhases2, kH100);
+  CHECK(p2.params.column_tiles == 6);
+  CHECK(p2.params.tile_columns == 108);
+  CHECK(p2.params.rows_per_tile == 2);
+  CHECK(p2.params.p.row_floats <= 256);
+
+  // A row too wide for the tensor copy's box at any useful width (a 64-column kernel) still takes column
+  // tiles of up to 64 columns, copied by the producer warps.
+  kconv_test::Shape tall_kernel = frame;
+  tall_kernel.r = 3;
+  tall_kernel.s = 64;
+  tall_kernel.pad_w = 0;
+  const kconv::ConvShape t = Validated(tall_kernel);
+  if (wg::Accepts(t, kRows1, kH100).ok()) {
+    const wg::PlanData d64 = wg::MakePlanData(t, kRows1, kH100);
+    CHECK(d64.params.column_tiles >= 1);
+    CHECK(d64.params.tile_columns <= 64);
+    CHECK(d64.geometry.shared_bytes <= static_cast<uint32_t>(kH100.smem_per_block_optin));
+  }
 }
 
 TEST_CASE("stem_wgmma_tf32.refuses_huge_strides_and_rows_without_overflow") {

@@ -37,20 +37,26 @@ inline constexpr int kMaxChannels = 1024;
 KCONV_HOST_DEVICE constexpr int Threads(Config c) { return 32 * (c.warps + kProducerWarps); }
 
 // Parameters of the persistent Hopper kernel (families/stem_wgmma_tf32/kernel.cuh): block b computes tiles
-// [b * total_tiles / grid, (b + 1) * total_tiles / grid). Its tiles are whole output rows and one group of
-// the config's channels (96, or 48 for n48 configs): tile i is channel group i % channel_groups of rows
-// (t % tiles_per_image) * rows_per_tile ... of image t / tiles_per_image, t = i / channel_groups, each row
-// cut into `segments` m64 pieces (pixels 64s ... 64s + 63 of the row), so that eight consecutive pixels of a
-// piece are one 128-byte core matrix of the band and wgmma reads A straight from it.
+// [b * total_tiles / grid, (b + 1) * total_tiles / grid). A tile is rows_per_tile output rows, the
+// columns of one column tile, and one group of the config's channels (96, or 48 for n48 configs): tile i is
+// channel group i % channel_groups of column tile u % column_tiles of rows (t % tiles_per_image) *
+// rows_per_tile ... of image t / tiles_per_image, with u = i / channel_groups and t = u / column_tiles.
+// Each row of a column tile is cut into `segments` m64 pieces per phase (pixels 64s ... 64s + 63 of the
+// phase), so that eight consecutive pixels of a piece are one 128-byte core matrix of the band and wgmma
+// reads A straight from it. Rows that fit the config's tile are one column tile (tile_columns = Q); wider
+// rows (a 1080p frame) are cut into column tiles of one m64 piece per phase, each with its own, narrower
+// band.
 struct alignas(64) StemWgmmaParams {
   uint64_t band_map[16];   // CUtensorMap of x as [N][C][H][W] whose box is one band; used if use_tma
   int32_t use_tma;         // 0: the producer warps copy bands through registers (x not 16-byte aligned, ...)
   int32_t band_box_bytes;  // c * band_rows * row_floats * 4: the bytes one band copy delivers
   int32_t tiles_per_image;  // row tiles per image
+  int32_t column_tiles;     // column tiles per row tile: 1 when the config's tile holds whole rows
+  int32_t tile_columns;     // output columns per column tile (Q when whole rows), a multiple of the phases
   int32_t channel_groups;   // ceil(k / the config's channels): blocks that share a row tile's channels
-  int32_t total_tiles;      // N * tiles_per_image * channel_groups
+  int32_t total_tiles;      // N * tiles_per_image * column_tiles * channel_groups
   int32_t rows_per_tile;   // output rows per tile: the config's m64 pieces / segments
-  int32_t segments;        // m64 pieces per output row: ceil(Q / 64)
+  int32_t segments;        // m64 pieces per output row and phase of a column tile: ceil(tile_columns / phases / 64)
   int32_t staging_stride;  // floats between channel rows of a tile's staged outputs (over its band)
   StemParams p;
 };

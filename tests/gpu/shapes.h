@@ -69,6 +69,12 @@ inline std::vector<Shape> GpuTestShapes() {
       {1, 3, 56, 56, 1024, 14, 14, 14, 14}, {2, 3, 50, 46, 96, 16, 16, 16, 16, 2, 2}, {1, 3, 35, 37, 64, 16, 16, 16, 16},
       {2, 3, 41, 39, 64, 7, 7, 3, 3, 3, 3}, {1, 4, 33, 70, 24, 5, 9, 5, 9, 1, 4}, {3, 1, 48, 48, 40, 14, 14, 16, 16},
       {1, 3, 24, 1920, 96, 11, 11, 4, 4, 2, 2},
+      // The Hopper stem family's column tiles, for rows too wide for a tile or its band: strides 2 and 1 (two
+      // and four phases), W odd (no tensor copy) with left padding 3, gray input with 100 channels (a partial
+      // channel group) and asymmetric padding, RGBA with ReLU.
+      {1, 3, 20, 1000, 64, 7, 7, 2, 2, 3, 3}, {1, 3, 10, 600, 32, 3, 3, 1, 1, 1, 1},
+      {2, 3, 30, 1001, 40, 11, 11, 4, 4, 3, 3}, {1, 1, 9, 2100, 100, 5, 5, 4, 4, 1, 2},
+      {1, 4, 13, 1500, 96, 11, 11, 4, 4, 2, 2, 1, 1, true, true},
   };
   return shapes;
 }
