@@ -200,9 +200,10 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
 
 // WriteTile for a column tile: `rows` output rows from tile.p0 on (fewer past the image's last), each
 // tile.columns pixels from column tile.q0 on, staged `row_pitch` floats apart within each channel row of
-// `staged`. Warp `worker` of `workers` takes the (channel, row) runs in turn; a lane reads its kChunks
-// pixels of a run, 32 apart, before it writes any, as WriteTile does.
-template <int kChunks>
+// `staged`. Warp `worker` of `workers` takes the (channel, row) runs in turn, kRuns at a time: a lane reads
+// its kChunks pixels (32 apart) of each of the kRuns runs before it writes any, so that kRuns * kChunks
+// loads are in flight (a run of a column tile is short: 60 pixels for a 1080p frame).
+template <int kChunks, int kRuns>
 __device__ __forceinline__ void WriteColumnTile(const StemParams& p, const Tile& tile, const float* staged, int stride,
                                                 int rows, int row_pitch, int n_begin, int n_end, int worker,
                                                 int workers, const float* bias) {
@@ -212,21 +213,35 @@ __device__ __forceinline__ void WriteColumnTile(const StemParams& p, const Tile&
   const int runs = (n_end - n_begin) * rows;
   float* y_tile = p.y + static_cast<int64_t>(tile.image) * p.k * p.pq + static_cast<int64_t>(tile.p0) * p.q + tile.q0;
   auto write = [&](auto relu) {
-    for (int run = worker; run < runs; run += workers) {
-      const int channel = run / rows, r = run - channel * rows, n = n_begin + channel;
-      const float b = bias != nullptr ? bias[n] : 0.f;
-      const float* in = staged + channel * stride + r * row_pitch;
-      float* out = y_tile + static_cast<int64_t>(n) * p.pq + static_cast<int64_t>(r) * p.q;
+    for (int run0 = worker; run0 < runs; run0 += kRuns * workers) {
+      const float* in[kRuns];
+      float* out[kRuns];
+      float b[kRuns];
+      bool live[kRuns];
+#pragma unroll
+      for (int u = 0; u < kRuns; ++u) {
+        const int run = run0 + u * workers;
+        live[u] = run < runs;
+        const int r_run = live[u] ? run : run0;  // past the end: a run re-read, not written
+        const int channel = r_run / rows, r = r_run - channel * rows, n = n_begin + channel;
+        b[u] = bias != nullptr ? bias[n] : 0.f;
+        in[u] = staged + channel * stride + r * row_pitch;
+        out[u] = y_tile + static_cast<int64_t>(n) * p.pq + static_cast<int64_t>(r) * p.q;
+      }
       for (int span = lane; span < tile.columns; span += 32 * kChunks) {
-        float v[kChunks];
+        float v[kRuns][kChunks];
 #pragma unroll
-        for (int c = 0; c < kChunks; ++c) v[c] = span + 32 * c < tile.columns ? in[span + 32 * c] + b : 0.f;
+        for (int u = 0; u < kRuns; ++u)
 #pragma unroll
-        for (int c = 0; c < kChunks; ++c) {
-          if (span + 32 * c >= tile.columns) continue;
-          if (decltype(relu)::value && v[c] < 0.f) v[c] = 0.f;  // NaN stays NaN
-          out[span + 32 * c] = v[c];
-        }
+          for (int c = 0; c < kChunks; ++c) v[u][c] = span + 32 * c < tile.columns ? in[u][span + 32 * c] + b[u] : 0.f;
+#pragma unroll
+        for (int u = 0; u < kRuns; ++u)
+#pragma unroll
+          for (int c = 0; c < kChunks; ++c) {
+            if (!live[u] || span + 32 * c >= tile.columns) continue;
+            if (decltype(relu)::value && v[u][c] < 0.f) v[u][c] = 0.f;  // NaN stays NaN
+            out[u][span + 32 * c] = v[u][c];
+          }
       }
     }
   };
