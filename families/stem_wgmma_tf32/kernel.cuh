@@ -97,6 +97,8 @@ struct Kernel {
   // cache, where the shorter loop is faster (NOTES v8).
   static constexpr int kRoundRows = kOneRowTiles ? 1 : kWarps == 4 ? 8 : kWarps == 8 ? 4 : 1;
   static constexpr uint64_t kDescriptorHigh = uint64_t{128 >> 4} << 32;  // SBO: 8-row groups 128 bytes apart
+  // Rows of a column tile: one m64 piece per row and phase.
+  static constexpr int kColumnTileRows = kMt * kWarps / 4 / kPhases > 0 ? kMt * kWarps / 4 / kPhases : 1;
   static_assert(kWarps % 4 == 0, "whole consumer warpgroups");
   static_assert(kWstages >= 2, "the weight pipeline needs two slots");
   static_assert(kNt == 12 || kNt == 8 || kNt == 6 || kNt == 4, "wgmma n96, n64, n48 or n32");
@@ -173,7 +175,10 @@ struct Kernel {
     }
   };
   static __device__ __forceinline__ Cursor CursorAt(const StemWgmmaParams& P, int index) {
-    const int item = index / P.channel_groups, rows = item / P.column_tiles, image = rows / P.tiles_per_image;
+    const int item = index / P.channel_groups;
+    // Whole rows need no division here: at N = 1 each block has one tile, and this is on its first band's path.
+    const int rows = P.column_tiles == 1 ? item : item / P.column_tiles;
+    const int image = rows / P.tiles_per_image;
     return Cursor{index - item * P.channel_groups, item - rows * P.column_tiles, rows - image * P.tiles_per_image,
                   image};
   }
@@ -539,8 +544,8 @@ struct Kernel {
       if (P.column_tiles == 1) {
         WriteTile<kChunks>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
                            channel0 + kChannels, warp, kWarps, sh.bias);
-      } else {  // a column tile's rows are runs of at most 64 * kPhases pixels
-        WriteColumnTile<2 * kPhases, 4 / kPhases>(p, tile, staged, P.staging_stride, P.rows_per_tile, P.tile_columns, channel0,
+      } else {  // a column tile's rows: runs of at most 64 * kPhases pixels, one per piece and phase
+        WriteColumnTile<2 * kPhases, kColumnTileRows>(p, tile, staged, P.staging_stride, P.rows_per_tile, P.tile_columns, channel0,
                                      channel0 + kChannels, warp, kWarps, sh.bias);
       }
       FenceProxyAsyncShared();  // this thread's accesses to the band come before the next copy into it
