@@ -65,6 +65,10 @@ StemParams MakeStemParams(const ConvShape& s, const StemBand& band) {
   p.band_bytes = static_cast<int32_t>(band.band_bytes);
   p.pq = static_cast<int32_t>(s.p * s.q);
   p.div_q = FastDivmod::Make(static_cast<uint32_t>(s.q));
+  p.strips = 1;
+  p.strip_columns = p.q;
+  p.strip_pixels = p.pq;
+  p.div_strip = p.div_q;
   const int64_t real_chunks = s.r * s.c * band.j;
   for (int64_t chunk = 0; chunk < band.chunks; ++chunk) {
     const int64_t k = std::min(chunk, real_chunks - 1);

@@ -61,6 +61,13 @@ struct StemParams {
   int32_t pq;
   int32_t pair_copies;    // set per launch: W and pad_w even and x 8-byte aligned, so bands copy in pairs
   FastDivmod div_q;
+  // The portable family's strips: rows too wide for a band are cut into `strips` strips of strip_columns
+  // output columns (a multiple of the phases; the last strip may hold fewer real ones), each a problem of
+  // P x strip_columns pixels (strip_pixels) that tiles walk as if it were the image. 1, Q and P * Q otherwise.
+  int32_t strips;
+  int32_t strip_columns;
+  int32_t strip_pixels;
+  FastDivmod div_strip;  // by strip_columns
   // Byte offset of each chunk in the band: (c * band_rows + r) * row_floats * 4 + j * 16, increasing
   // along K; padding chunks repeat the last real chunk (data the pixel reads anyway, zero weights).
   int32_t chunk_offset[kStemMaxChunks];

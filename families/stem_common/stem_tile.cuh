@@ -38,9 +38,19 @@ __device__ __forceinline__ Tile MakeTile(const StemParams& p, int image, int m0)
   return t;
 }
 
-// One block per tile: blockIdx.x is the tile within the image, blockIdx.y the image.
+// One block per tile: blockIdx.x is the tile within its strip (the image when there is one strip),
+// blockIdx.y the image times p.strips plus the strip. m0 and p0 count pixels and rows of the strip.
 __device__ __forceinline__ Tile TileOfBlock(const StemParams& p, int tile_pixels) {
-  return MakeTile(p, blockIdx.y, blockIdx.x * tile_pixels);
+  if (p.strips == 1) return MakeTile(p, blockIdx.y, blockIdx.x * tile_pixels);
+  const int image = blockIdx.y / p.strips, strip = blockIdx.y - image * p.strips;
+  Tile t;
+  t.image = image;
+  t.m0 = blockIdx.x * tile_pixels;
+  t.p0 = static_cast<int>(p.div_strip.Div(static_cast<uint32_t>(t.m0)));
+  t.ih0 = t.p0 * p.stride_h - p.pad_h;
+  t.q0 = strip * p.strip_columns;
+  t.columns = min(p.strip_columns, p.q - t.q0);
+  return t;
 }
 
 // Copies the chunk table (a kernel parameter) into shared memory, where a lane-indexed read is one LDS.
@@ -64,7 +74,8 @@ __device__ __forceinline__ void LoadBand(const StemParams& p, const Tile& tile, 
 #pragma unroll
   for (int phase = 0; phase < kPhases; ++phase) {
     const uint32_t band_base = SharedAddress(band) + phase * PlaneBytes(p);
-    const int start = phase * (4 / kPhases) - p.pad_w;  // the input column of the plane's first float
+    // The input column of the plane's first float (q0: a multiple of kPhases).
+    const int start = phase * (4 / kPhases) - p.pad_w + tile.q0 * (4 / kPhases);
     // A pair of columns is wholly inside or outside the image when the plane starts at an even column.
     const bool pairs = p.pair_copies && (kPhases < 4 || phase % 2 == 0);
     for (int row = worker; row < p.c * p.band_rows; row += workers) {
@@ -110,9 +121,9 @@ __device__ __forceinline__ uint32_t LaneRowAddress(const StemParams& p, const Ti
                                                    int first) {
   const int lane = threadIdx.x % 32;
   int m = tile.m0 + first + (lane & 7) + ((lane >> 3) & 1) * 8;
-  m = min(m, p.pq - 1);
-  uint32_t oh, ow;
-  p.div_q.DivMod(static_cast<uint32_t>(m), oh, ow);
+  m = min(m, p.strip_pixels - 1);
+  uint32_t oh, ow;  // within the strip
+  p.div_strip.DivMod(static_cast<uint32_t>(m), oh, ow);
   const uint32_t plane = ow % kPhases * PlaneBytes(p);  // see LoadBand
   return SharedAddress(band) + plane + ((static_cast<int>(oh) - tile.p0) * p.stride_h) * p.row_floats * 4 +
          ow / kPhases * 16;
@@ -244,6 +255,52 @@ __device__ __forceinline__ void WriteColumnTile(const StemParams& p, const Tile&
   }
 }
 
+// WriteTile for a tile of a strip (the portable family's rows too wide for a band): tile pixel i is strip
+// pixel m0 + i = (row, column) of P x strip_columns, output (row, q0 + column), real when the row is inside
+// the image and the column inside the strip's real columns. Each lane works out its kChunks pixels' output
+// offsets once per span (a FastDivmod each), then writes every channel at them, as WriteTile does.
+template <int kChunks>
+__device__ __forceinline__ void WriteStripTile(const StemParams& p, const Tile& tile, const float* staged, int stride,
+                                               int tile_pixels, int n_begin, int n_end, int worker, int workers,
+                                               const float* bias) {
+  const int lane = threadIdx.x % 32;
+  n_end = min(n_end, p.k);
+  float* y_image = p.y + static_cast<int64_t>(tile.image) * p.k * p.pq;
+  auto write = [&](auto relu) {
+    for (int span = 0; span < tile_pixels; span += 32 * kChunks) {
+      bool valid[kChunks];
+      int offset[kChunks];
+#pragma unroll
+      for (int c = 0; c < kChunks; ++c) {
+        const int i = span + lane + 32 * c;
+        uint32_t row, column;
+        p.div_strip.DivMod(static_cast<uint32_t>(tile.m0 + i), row, column);
+        valid[c] = i < tile_pixels && static_cast<int>(row) < p.p && static_cast<int>(column) < tile.columns;
+        offset[c] = static_cast<int>(row) * p.q + tile.q0 + static_cast<int>(column);
+      }
+      for (int n = n_begin + worker; n < n_end; n += workers) {
+        const float b = bias != nullptr ? bias[n] : 0.f;
+        const float* in = staged + (n - n_begin) * stride + span + lane;
+        float* out = y_image + static_cast<int64_t>(n) * p.pq;
+        float v[kChunks];
+#pragma unroll
+        for (int c = 0; c < kChunks; ++c) v[c] = valid[c] ? in[32 * c] + b : 0.f;
+#pragma unroll
+        for (int c = 0; c < kChunks; ++c) {
+          if (!valid[c]) continue;
+          if (decltype(relu)::value && v[c] < 0.f) v[c] = 0.f;  // NaN stays NaN
+          out[offset[c]] = v[c];
+        }
+      }
+    }
+  };
+  if (p.relu) {
+    write(std::true_type{});
+  } else {
+    write(std::false_type{});
+  }
+}
+
 // The block-wide epilogue for n8 tiles [kNiBegin, kNiEnd): StageTile over memory every thread must be done
 // reading, `sync()` (a barrier over the `warps` storing warps), then WriteTile by those warps.
 template <int kMt, int kNiBegin, int kNiEnd, int kChunks, class Acc, class Sync>
@@ -252,8 +309,13 @@ __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile,
                                           const float* bias, Acc acc, Sync sync) {
   StageTile<kMt, kNiBegin, kNiEnd>(staged, staging_stride, first, rows, acc);
   sync();
-  WriteTile<kChunks>(p, tile, staged, staging_stride, tile_pixels, kNiBegin * 8, kNiEnd * 8,
-                     threadIdx.x / 32 % warps, warps, bias);
+  if (p.strips == 1) {
+    WriteTile<kChunks>(p, tile, staged, staging_stride, tile_pixels, kNiBegin * 8, kNiEnd * 8,
+                       threadIdx.x / 32 % warps, warps, bias);
+  } else {
+    WriteStripTile<kChunks>(p, tile, staged, staging_stride, tile_pixels, kNiBegin * 8, kNiEnd * 8,
+                            threadIdx.x / 32 % warps, warps, bias);
+  }
 }
 
 // Packs w[K][C][R][S] into per-k8-step images: for step s, channel n and element e, chunk 2s + e/4 =

@@ -13,25 +13,30 @@ constexpr char kFamily[] = "stem_tf32";
 
 struct Geometry {
   stem::StemBand band;
-  int64_t tiles;  // per image
+  int64_t strips;         // per image: 1 for whole rows
+  int64_t strip_columns;  // output columns per strip: Q for whole rows
+  int64_t tiles;          // per strip
   int64_t shared_bytes;
 };
 
-// A tile is tile_pixels consecutive pixels of one image; its band covers every output row it touches, in
-// `phases` planes of the columns of one phase each (stem_tile.cuh's LoadBand).
-Geometry GeometryOf(const ConvShape& s, const Config& config) {
+// A tile is tile_pixels consecutive pixels of one strip of `strip_columns` output columns (the image, when
+// that is Q); its band covers every output row it touches, in `phases` planes of the columns of one phase
+// each (stem_tile.cuh's LoadBand).
+Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t strip_columns) {
   const StemLayout layout = MakeStemLayout(config);
   Geometry g{};
-  const int64_t pq = s.p * s.q;
+  g.strip_columns = strip_columns;
+  g.strips = stem::CeilDiv(s.q, strip_columns);
+  const int64_t pq = s.p * strip_columns;
   g.tiles = stem::CeilDiv(pq, layout.tile_pixels);
   // The rows a tile spans depend on its first pixel's column, which repeats every q tiles at most: the
   // first min(tiles, q) tiles hold the widest (a later partial tile spans no more than a full one there).
   int64_t span = 1;
-  for (int64_t t = 0; t < std::min(g.tiles, s.q); ++t) {
+  for (int64_t t = 0; t < std::min(g.tiles, strip_columns); ++t) {
     const int64_t first = t * layout.tile_pixels, last = std::min(first + layout.tile_pixels, pq) - 1;
-    span = std::max(span, last / s.q - first / s.q + 1);
+    span = std::max(span, last / strip_columns - first / strip_columns + 1);
   }
-  g.band = stem::BandOf(s, config, span, 0, stem::CeilDiv(s.q, config.phases));
+  g.band = stem::BandOf(s, config, span, 0, stem::CeilDiv(strip_columns, config.phases));
   const int64_t plane = s.c * g.band.band_rows * g.band.row_floats * 4;  // 16-byte multiple: rows are
   g.band.band_bytes = stem::CeilDiv(config.phases * plane, 128) * 128;
   const int64_t staging = int64_t{config.nt} * 8 * layout.staging_stride * 4;
@@ -39,6 +44,30 @@ Geometry GeometryOf(const ConvShape& s, const Config& config) {
       g.band.band_bytes + int64_t{config.wstages} * layout.weight_stage_bytes + 4 * g.band.chunks;
   g.shared_bytes = std::max(pipeline, staging);
   return g;
+}
+
+// Whole rows when their band fits `smem_limit`, or when a row is no wider than a tile (then a config with
+// smaller tiles takes the shape, as before strips). Otherwise, for stems (at most 4 input channels: a layer
+// with more is a later one, for the implicit GEMM), rows are cut into the fewest strips of equal width (a
+// multiple of the phases) whose bands fit, trying up to 64 strip counts from the one a band row's size
+// suggests; none fitting leaves whole rows, refused for their size.
+Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit) {
+  constexpr int64_t kStripChannels = 4;
+  const Geometry whole = GeometryFor(s, config, s.q);
+  if (whole.shared_bytes <= smem_limit || s.c > kStripChannels || s.q <= MakeStemLayout(config).tile_pixels) {
+    return whole;
+  }
+  const int64_t phase_q = stem::CeilDiv(s.q, config.phases);
+  // A one-row band of the whole width against a quarter of the limit: a first guess at the strip count.
+  const int64_t one_row = stem::BandOf(s, config, 1, 0, phase_q).band_bytes * config.phases;
+  const int64_t first = std::max<int64_t>(2, stem::CeilDiv(one_row, std::max<int64_t>(smem_limit / 4, 1)));
+  for (int64_t strips = first; strips < first + 64; ++strips) {
+    const int64_t columns = stem::CeilDiv(phase_q, strips);
+    if (columns < 8) break;
+    const Geometry g = GeometryFor(s, config, columns * config.phases);
+    if (g.shared_bytes <= smem_limit) return g;
+  }
+  return whole;
 }
 
 class StemTf32 final : public KernelFamily {
@@ -56,14 +85,14 @@ class StemTf32 final : public KernelFamily {
   double Cost(const ConvShape& shape, int config, const DeviceLimits& device,
               const ResidencyFn& resident) const override {
     const Config& c = kConfigs[config];
-    const LaunchGeometry g = MakePlanData(shape, c).geometry;
+    const LaunchGeometry g = MakePlanData(shape, c, device).geometry;
     return stem_tf32::Cost(shape, c, resident(static_cast<int>(g.threads), static_cast<int>(g.shared_bytes)), device);
   }
   ConfigKnobs Knobs(int config) const override {
     const Config& c = kConfigs[config];
     return {MakeStemLayout(c).tile_pixels, c.nt * 8, c.wsteps * 8, c.warps, c.wstages, c.phases};
   }
-  std::unique_ptr<FamilyPlan> MakePlan(const ConvShape& shape, int config, const DeviceLimits&) const override;
+  std::unique_ptr<FamilyPlan> MakePlan(const ConvShape& shape, int config, const DeviceLimits& device) const override;
 };
 
 class Plan final : public FamilyPlan {
@@ -89,8 +118,8 @@ class Plan final : public FamilyPlan {
   PlanData data_;
 };
 
-std::unique_ptr<FamilyPlan> StemTf32::MakePlan(const ConvShape& shape, int config, const DeviceLimits&) const {
-  return std::make_unique<Plan>(shape, MakePlanData(shape, kConfigs[config]));
+std::unique_ptr<FamilyPlan> StemTf32::MakePlan(const ConvShape& shape, int config, const DeviceLimits& device) const {
+  return std::make_unique<Plan>(shape, MakePlanData(shape, kConfigs[config], device));
 }
 
 }  // namespace
@@ -104,14 +133,13 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
   if (absl::Status shape = stem::CheckStemShape(kFamily, s, int64_t{config.nt} * 8, 4 / config.phases); !shape.ok()) {
     return shape;
   }
-  // A band of one row must fit before the rows a tile spans are worth counting.
-  const int64_t one_row = stem::BandOf(s, config, 1, 0, stem::CeilDiv(s.q, config.phases)).band_bytes;
-  if (one_row > device.smem_per_block_optin) {
-    return stem::Refuse(kFamily, "one input row per channel needs ", one_row,
-                        " bytes of shared memory; the device allows ", device.smem_per_block_optin);
+  const Geometry g = GeometryOf(s, config, device.smem_per_block_optin);
+  if (g.tiles * g.strips * s.n > stem::kInt32Max) {
+    return stem::Refuse(kFamily, g.tiles * g.strips * s.n, " tiles exceed the 32-bit tile index");
   }
-  const Geometry g = GeometryOf(s, config);
-  if (g.tiles * s.n > stem::kInt32Max) return stem::Refuse(kFamily, g.tiles * s.n, " tiles exceed the 32-bit tile index");
+  if (s.n * g.strips > 65535) {
+    return stem::Refuse(kFamily, "N = ", s.n, " times ", g.strips, " strips exceeds the grid's 65535");
+  }
   if (g.band.chunks > kStemMaxChunks) {
     return stem::Refuse(kFamily, "C*R*ceil(S/4) = ", g.band.chunks, " chunks exceed ", kStemMaxChunks);
   }
@@ -122,14 +150,20 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
   return absl::OkStatus();
 }
 
-PlanData MakePlanData(const ConvShape& s, const Config& config) {
+PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimits& device) {
   const StemLayout layout = MakeStemLayout(config);
-  const Geometry g = GeometryOf(s, config);
+  const Geometry g = GeometryOf(s, config, device.smem_per_block_optin);
   PlanData d{};
   d.band = g.band;
   d.params = stem::MakeStemParams(s, g.band);
+  if (g.strips > 1) {
+    d.params.strips = static_cast<int32_t>(g.strips);
+    d.params.strip_columns = static_cast<int32_t>(g.strip_columns);
+    d.params.strip_pixels = static_cast<int32_t>(s.p * g.strip_columns);
+    d.params.div_strip = FastDivmod::Make(static_cast<uint32_t>(g.strip_columns));
+  }
   d.pack = stem::MakeStemPackParams(s, g.band, d.params, config.nt * 8);
-  d.geometry = LaunchGeometry{static_cast<uint32_t>(g.tiles), static_cast<uint32_t>(s.n),
+  d.geometry = LaunchGeometry{static_cast<uint32_t>(g.tiles), static_cast<uint32_t>(s.n * g.strips),
                               static_cast<uint32_t>(layout.threads), static_cast<uint32_t>(g.shared_bytes)};
   d.packed_weight_bytes = int64_t{d.params.steps} * layout.weight_step_bytes;
   return d;
@@ -137,7 +171,8 @@ PlanData MakePlanData(const ConvShape& s, const Config& config) {
 
 double Cost(const ConvShape& s, const Config& config, int resident, const DeviceLimits& device) {
   const StemLayout layout = MakeStemLayout(config);
-  const int64_t blocks = s.n * stem::CeilDiv(s.p * s.q, layout.tile_pixels);
+  const Geometry g = GeometryOf(s, config, device.smem_per_block_optin);
+  const int64_t blocks = s.n * g.strips * g.tiles;
   resident = std::max(resident, 1);
   const double sms = std::max(device.sm_count, 1);
   const double waves = std::max(1.0, static_cast<double>(blocks) / (sms * resident));

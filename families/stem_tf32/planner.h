@@ -19,18 +19,20 @@ const KernelFamily& Family();
 extern const Config kConfigs[];
 
 // OK, or UNIMPLEMENTED saying why `config` cannot run `shape` on `device` (CheckStemShape's limits, more
-// output channels than the config's, too many chunks, or a band larger than the device's shared memory).
+// output channels than the config's, too many chunks, too many strips for the grid, or a band larger than
+// the device's shared memory even in strips).
 absl::Status Accepts(const ConvShape& shape, const Config& config, const DeviceLimits& device);
 
 struct PlanData {
   stem::StemBand band;
   StemParams params;        // tensor pointers left null
   StemPackParams pack;      // pointers left null
-  LaunchGeometry geometry;  // (tiles per image, N)
+  LaunchGeometry geometry;  // (tiles per strip, N * strips)
   int64_t packed_weight_bytes;
 };
-// Requires Accepts(shape, config, ...) to be OK.
-PlanData MakePlanData(const ConvShape& shape, const Config& config);
+// Requires Accepts(shape, config, device) to be OK; the device's shared memory decides whether rows are
+// cut into strips.
+PlanData MakePlanData(const ConvShape& shape, const Config& config, const DeviceLimits& device);
 
 // Relative cost: waves of blocks over the machine (fractional past the first: the kernel is latency-bound,
 // so a partial wave costs about its share), each block's time its tile's pixels plus a 64-pixel

@@ -25,7 +25,7 @@ constexpr st::Config kResNet{{2, 8, 4, 7, 2}, 2};  // m128n64_w4_k7x2_p2
 TEST_CASE("stem_tf32.a_tile_is_consecutive_pixels_whose_band_covers_every_row_it_touches") {
   const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(32));
   REQUIRE(st::Accepts(s, kM256, kH100).ok());
-  const st::PlanData d = st::MakePlanData(s, kM256);
+  const st::PlanData d = st::MakePlanData(s, kM256, kH100);
   CHECK(d.geometry.grid_x == (55 * 55 + 255) / 256);
   CHECK(d.geometry.grid_y == 32);
   CHECK(d.geometry.threads == 8 * 32);
@@ -53,18 +53,60 @@ TEST_CASE("stem_tf32.refuses_other_strides_dilation_more_channels_and_bands_past
   const absl::Status big = st::Accepts(Validated(kconv_test::AlexNetConv1(1)), kM256, kRtx4090);
   CHECK(absl::IsUnimplemented(big));
   CHECK(std::string(big.message()).find("shared memory") != std::string::npos);
-  // Rows far too wide for shared memory are refused before any band is scanned.
+  // Rows far too wide for shared memory even in 64 more strips than a first guess are refused, quickly.
   kconv_test::Shape wide = kconv_test::AlexNetConv1(1);
   wide.w = int64_t{1} << 28;
   wide.h = 12;
   CHECK(absl::IsUnimplemented(st::Accepts(Validated(wide), kM256, kH100)));
 }
 
+TEST_CASE("stem_tf32.rows_too_wide_for_a_band_are_cut_into_strips") {
+  // A 1080p frame, AlexNet conv1 (Q = 479): a band of whole rows is far past Ada's 99 KB, so rows are cut
+  // into equal strips, each a 269 x strip_columns problem of its own.
+  kconv_test::Shape frame = kconv_test::AlexNetConv1(2);
+  frame.h = 1080;
+  frame.w = 1920;
+  const kconv::ConvShape s = Validated(frame);
+  REQUIRE(st::Accepts(s, kM128, kRtx4090).ok());
+  const st::PlanData d = st::MakePlanData(s, kM128, kRtx4090);
+  const kconv::StemParams& p = d.params;
+  REQUIRE(p.strips > 1);
+  CHECK(p.strip_columns == (479 + p.strips - 1) / p.strips);
+  CHECK(static_cast<int64_t>(p.strips) * p.strip_columns >= 479);
+  CHECK(p.strip_pixels == 269 * p.strip_columns);
+  CHECK(p.div_strip.divisor == static_cast<uint32_t>(p.strip_columns));
+  CHECK(p.row_floats == 4 * (p.strip_columns + 3 - 1));
+  CHECK(d.geometry.grid_y == 2 * static_cast<uint32_t>(p.strips));
+  CHECK(d.geometry.grid_x == static_cast<uint32_t>((269 * p.strip_columns + 127) / 128));
+  CHECK(d.geometry.shared_bytes <= static_cast<uint32_t>(kRtx4090.smem_per_block_optin));
+  // Fewer strips would not fit: the count is the smallest that does, from the first guess on.
+  CHECK(p.strips >= 2);
+  // Whole rows keep one strip; so do rows no wider than a tile (AlexNet at 224 on Ada: the 256-pixel config
+  // stays refused, and the 128-pixel one takes it, as before strips).
+  const st::PlanData whole = st::MakePlanData(Validated(kconv_test::AlexNetConv1(2)), kM128, kRtx4090);
+  CHECK(whole.params.strips == 1);
+  CHECK(whole.params.strip_columns == 55);
+  CHECK(whole.params.strip_pixels == 55 * 55);
+  // Stride 2 (two phases): strips are a multiple of the phases wide.
+  kconv_test::Shape resnet = kconv_test::ResNetStem(1);
+  resnet.w = 1920;
+  resnet.h = 64;
+  const kconv::ConvShape r = Validated(resnet);
+  REQUIRE(st::Accepts(r, kResNet, kRtx4090).ok());
+  const st::PlanData d2 = st::MakePlanData(r, kResNet, kRtx4090);
+  CHECK(d2.params.strips > 1);
+  CHECK(d2.params.strip_columns % 2 == 0);
+  // More than 4 input channels is a later layer: no strips.
+  kconv_test::Shape layer = frame;
+  layer.c = 8;
+  CHECK(absl::IsUnimplemented(st::Accepts(Validated(layer), kM128, kRtx4090)));
+}
+
 TEST_CASE("stem_tf32.stride_2_bands_hold_two_planes_of_the_phases_columns") {
   // ResNet's 7x7/2 pad 3: 112 output columns, 56 per phase: a plane row is 4 * (56 + 2 - 1) floats.
   const kconv::ConvShape s = Validated(kconv_test::ResNetStem(8));
   REQUIRE(st::Accepts(s, kResNet, kRtx4090).ok());
-  const st::PlanData d = st::MakePlanData(s, kResNet);
+  const st::PlanData d = st::MakePlanData(s, kResNet, kRtx4090);
   CHECK(d.params.row_floats == 4 * (56 + 2 - 1));
   CHECK(d.params.band_bytes >= 2 * 3 * d.params.band_rows * d.params.row_floats * 4);
   CHECK(d.params.band_bytes % 128 == 0);
