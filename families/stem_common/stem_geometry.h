@@ -16,6 +16,11 @@ namespace stem {
 
 inline constexpr int64_t kInt32Max = 2147483647;
 
+// The most input channels for which a stem family cuts rows too wide for a band (the Hopper family's column
+// tiles, the portable family's strips): stems are gray, RGB or RGBA; a layer with more channels is a later
+// layer, which the implicit GEMM serves.
+inline constexpr int64_t kWideRowMaxChannels = 4;
+
 inline int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // UNIMPLEMENTED "<family>: <why>".

@@ -17,7 +17,8 @@ namespace stem {
 using namespace ::kconv::ptx;
 
 // The block's output tile: `tile_pixels` consecutive pixels of one image, starting at output row p0, or
-// (the Hopper family's column tiles) output columns q0 ... q0 + columns - 1 of rows from p0 on.
+// of output columns q0 ... q0 + columns - 1 only (the Hopper family's column tiles, the portable family's
+// strips, whose m0 and p0 count within the strip).
 struct Tile {
   int image;
   int m0;       // first pixel, within the image

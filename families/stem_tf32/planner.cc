@@ -47,14 +47,14 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t strip_col
 }
 
 // Whole rows when their band fits `smem_limit`, or when a row is no wider than a tile (then a config with
-// smaller tiles takes the shape, as before strips). Otherwise, for stems (at most 4 input channels: a layer
-// with more is a later one, for the implicit GEMM), rows are cut into the fewest strips of equal width (a
-// multiple of the phases) whose bands fit, trying up to 64 strip counts from the one a band row's size
-// suggests; none fitting leaves whole rows, refused for their size.
+// smaller tiles takes the shape, as before strips). Otherwise, for stems (at most stem::kWideRowMaxChannels
+// input channels), rows are cut into the fewest strips of equal width (a multiple of the phases) whose bands
+// fit, trying up to 64 strip counts from the one a band row's size suggests; none fitting leaves whole
+// rows, refused for their size.
 Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit) {
-  constexpr int64_t kStripChannels = 4;
   const Geometry whole = GeometryFor(s, config, s.q);
-  if (whole.shared_bytes <= smem_limit || s.c > kStripChannels || s.q <= MakeStemLayout(config).tile_pixels) {
+  if (whole.shared_bytes <= smem_limit || s.c > stem::kWideRowMaxChannels ||
+      s.q <= MakeStemLayout(config).tile_pixels) {
     return whole;
   }
   const int64_t phase_q = stem::CeilDiv(s.q, config.phases);
@@ -86,7 +86,7 @@ class StemTf32 final : public KernelFamily {
               const ResidencyFn& resident) const override {
     const Config& c = kConfigs[config];
     const LaunchGeometry g = MakePlanData(shape, c, device).geometry;
-    return stem_tf32::Cost(shape, c, resident(static_cast<int>(g.threads), static_cast<int>(g.shared_bytes)), device);
+    return stem_tf32::Cost(c, g, resident(static_cast<int>(g.threads), static_cast<int>(g.shared_bytes)), device);
   }
   ConfigKnobs Knobs(int config) const override {
     const Config& c = kConfigs[config];
@@ -169,10 +169,9 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   return d;
 }
 
-double Cost(const ConvShape& s, const Config& config, int resident, const DeviceLimits& device) {
+double Cost(const Config& config, const LaunchGeometry& geometry, int resident, const DeviceLimits& device) {
   const StemLayout layout = MakeStemLayout(config);
-  const Geometry g = GeometryOf(s, config, device.smem_per_block_optin);
-  const int64_t blocks = s.n * g.strips * g.tiles;
+  const int64_t blocks = int64_t{geometry.grid_x} * geometry.grid_y;
   resident = std::max(resident, 1);
   const double sms = std::max(device.sm_count, 1);
   const double waves = std::max(1.0, static_cast<double>(blocks) / (sms * resident));

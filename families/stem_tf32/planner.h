@@ -38,8 +38,9 @@ PlanData MakePlanData(const ConvShape& shape, const Config& config, const Device
 // so a partial wave costs about its share), each block's time its tile's pixels plus a 64-pixel
 // equivalent for the band load and the weight stream, shared by the square root of the warps resident per
 // SM (more warps hide more latency); `resident` blocks per SM. Fitted to the H200's AlexNet conv1 timings
-// of the stem configs (bench/NOTES.md); it ranks the fastest first at N = 1, 32 and 256.
-double Cost(const ConvShape& shape, const Config& config, int resident, const DeviceLimits& device);
+// of the stem configs (bench/NOTES.md); it ranks the fastest first at N = 1, 32 and 256. The blocks are
+// those of the plan's `geometry` (MakePlanData's), so that the strips are worked out once.
+double Cost(const Config& config, const LaunchGeometry& geometry, int resident, const DeviceLimits& device);
 
 }  // namespace stem_tf32
 }  // namespace kconv

@@ -79,7 +79,7 @@ TEST_CASE("stem_tf32.rows_too_wide_for_a_band_are_cut_into_strips") {
   CHECK(d.geometry.grid_y == 2 * static_cast<uint32_t>(p.strips));
   CHECK(d.geometry.grid_x == static_cast<uint32_t>((269 * p.strip_columns + 127) / 128));
   CHECK(d.geometry.shared_bytes <= static_cast<uint32_t>(kRtx4090.smem_per_block_optin));
-  // Fewer strips would not fit: the count is the smallest that does, from the first guess on.
+  // A whole row's band is ~254 KB, so at least two strips (the planner takes the fewest that fit).
   CHECK(p.strips >= 2);
   // Whole rows keep one strip; so do rows no wider than a tile (AlexNet at 224 on Ada: the 256-pixel config
   // stays refused, and the 128-pixel one takes it, as before strips).

@@ -545,8 +545,9 @@ struct Kernel {
         WriteTile<kChunks>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
                            channel0 + kChannels, warp, kWarps, sh.bias);
       } else {  // a column tile's rows: runs of at most 64 * kPhases pixels, one per piece and phase
-        WriteColumnTile<2 * kPhases, kColumnTileRows>(p, tile, staged, P.staging_stride, P.rows_per_tile, P.tile_columns, channel0,
-                                     channel0 + kChannels, warp, kWarps, sh.bias);
+        WriteColumnTile<2 * kPhases, kColumnTileRows>(p, tile, staged, P.staging_stride, P.rows_per_tile,
+                                                      P.tile_columns, channel0, channel0 + kChannels, warp, kWarps,
+                                                      sh.bias);
       }
       FenceProxyAsyncShared();  // this thread's accesses to the band come before the next copy into it
       MbarrierArrive(sh.band_empty + 8 * b);

@@ -66,16 +66,14 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
 // (a 1080p frame) are cut into column tiles of one m64 piece per phase, as wide as shared memory allows and
 // preferably narrow enough for the tensor copy's box (rows of at most 256 floats); then as many column
 // tiles as that width needs, the row's columns split evenly between them. Column tiles are for stems (at
-// most kColumnTileChannels input channels): a layer with more channels is a later layer, which the
-// implicit GEMM serves.
+// most stem::kWideRowMaxChannels input channels).
 Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit) {
-  constexpr int64_t kColumnTileChannels = 4;
   const int64_t pieces = MakeStemLayout(config).tile_pixels / 64;
   const Geometry whole = GeometryFor(s, config, 1, s.q);
   if (whole.rows_per_tile > 0 ? whole.shared_bytes <= smem_limit : config.phases * whole.segments <= pieces) {
     return whole;
   }
-  if (s.c > kColumnTileChannels) return whole;  // refused: the band does not fit, or the row its tile
+  if (s.c > stem::kWideRowMaxChannels) return whole;  // refused: the band does not fit, or the row its tile
   const int64_t phase_q = stem::CeilDiv(s.q, config.phases);
   const int64_t box_columns = (256 - (Shifted(s, config) ? 4 : 0)) / 4 - (stem::CeilDiv(s.s, 4) - 1);
   const int64_t widest = box_columns >= 32 ? std::min<int64_t>(64, box_columns) : 64;
