@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """kconv against PyTorch (cuDNN) and the Triton start on identical tensors, on the GPU machine.
 
 For each batch size of AlexNet conv1: PyTorch F.conv2d with TF32 (NCHW and channels_last), the starting

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs on the GPU machine (the device tool), over binaries built here and carried in .carry/:
 #   .carry/kconv_gpu_tests, .carry/kconv-bench, .carry/kconv-tune, .carry/cubins/*.cubin, .carry/libkconv.so and
 #   .carry/starting_triton_kernel.py (copied from ../shared/reference by bench/prepare_carry.sh).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Copies what bench/device_run.sh needs from a build folder into the git-ignored .carry/ that the device
 # tool carries (64 MiB at most): the GPU suite, kconv-bench, the sm_90 cubins for the SASS check and the
 # Triton start from ../shared/reference; with CARRY_LIBRARY=1 libkconv.so (for compare_torch), with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The stems of issue 17 and their measurement against cuDNN, for compare_torch.py --suite stems.
 
 Each stem runs at its batches: kconv (weights bound once), cuDNN TF32 in NCHW and channels_last, and, as an

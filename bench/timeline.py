@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Where a block of the Hopper stem kernel spends its time on AlexNet conv1: reads the per-block stamps that
 a build with -DKCONV_TIMELINE (KCONV_NVCC_FLAGS) writes past the end of the output (%clock64, and
 %globaltimer at each block's start and end to line the blocks up), and prints, per stamp, the median and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Builds the kernel families (families/families.cmake lists them) into per-config, per-architecture images,
 # embeds them in the library and generates the tables the runtime reads.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Unpacks Debian's abseil source package into $1 (default .deps/abseil).
 #
 # Why not the libabsl-dev archives: Debian builds them without -fPIC, and several (cordz, which

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The kernel families kconv builds: the only list of them. Order is preference: for a shape, the config
 # choice takes the first family listed here that has a config accepting it, then that family's cheapest
 # config. Adding a family is a folder families/<name>/ (README, "Layout") and its name here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Wrappers over the Hopper (sm_90) asynchronous-copy instructions: mbarriers, bulk copies and tensor
 // (TMA) copies that complete on an mbarrier's transaction count. One instruction each, always inlined.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Division by a run-time constant, shared by the host runtime (g++), which sets the divisor up once per
 // plan, and the kernels (nvcc), which divide with it; and KCONV_HOST_DEVICE for such shared code.
 #pragma once

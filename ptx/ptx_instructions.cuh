@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Thin wrappers over the PTX instructions the kernel families share; each is one instruction, always
 // inlined (a non-inlined call between tensor-core instructions serialises them).
 #pragma once

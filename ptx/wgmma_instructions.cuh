@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Wrappers over the Hopper (sm_90a) warpgroup instructions the wgmma stem kernel uses. Every one is
 // inlined: a non-inlined call between wgmma instructions makes ptxas serialise them (warning C7509).
 #pragma once

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ctypes binding of libkconv: contexts, plans and the one-shot forward on device pointers.
 
 Works with any framework that exposes device pointers and CUDA streams (PyTorch: tensor.data_ptr() and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The autotuner: times candidate configs for one shape on the device with driver events and keeps a
 // winner by the micro-tuning policy's rule (runtime/tuning_policy.h), remembering it in the context and,
 // when the context has one, in the tuning cache file.

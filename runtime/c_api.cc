@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The extern "C" edge: converts C arguments into the runtime's types and absl::Status into kconv_status
 // plus the thread's last-error message. Nothing below this file knows the C status codes; nothing here
 // lets an exception out.
@@ -18,6 +19,8 @@
 #include "runtime/conv_shape.h"
 #include "runtime/device_context.h"
 #include "runtime/host_conv.h"
+#include "runtime/host_conv_fast.h"
+#include "runtime/host_threads.h"
 #include "runtime/plan.h"
 #include "runtime/status_macros.h"
 #include "runtime/struct_versions.h"
@@ -133,6 +136,12 @@ kconv_context_options DefaultContextOptions() {
 
 kconv_plan_options DefaultPlanOptions() {
   kconv_plan_options o{};
+  o.struct_size = sizeof(o);
+  return o;
+}
+
+kconv_host_options DefaultHostOptions() {
+  kconv_host_options o{};
   o.struct_size = sizeof(o);
   return o;
 }
@@ -260,6 +269,13 @@ kconv_status kconv_plan_options_init_sized(kconv_plan_options* options, size_t s
   });
 }
 
+kconv_status kconv_host_options_init_sized(kconv_host_options* options, size_t struct_size) {
+  return Guard("kconv_host_options_init_sized", nullptr, [&] {
+    return kconv::InitVersionedStruct(options, DefaultHostOptions(), struct_size, kconv::kHostOptionsVersions,
+                                      "options");
+  });
+}
+
 kconv_status kconv_autotune_options_init_sized(kconv_autotune_options* options, size_t struct_size) {
   return Guard("kconv_autotune_options_init_sized", nullptr, [&] {
     return kconv::InitVersionedStruct(options, DefaultAutotuneOptions(), struct_size,
@@ -300,9 +316,22 @@ kconv_status kconv_conv_output_shape(const kconv_conv_desc* desc, int64_t out_di
   return kconv_conv_output_shape_e(desc, out_dims, nullptr);
 }
 
-kconv_status kconv_forward_host_e(const kconv_conv_desc* desc, const float* x, const float* w, const float* bias,
-                                  float* y, kconv_error* error) {
+kconv_status kconv_forward_host_with_options(const kconv_conv_desc* desc, const float* x, const float* w,
+                                             const float* bias, float* y, const kconv_host_options* options,
+                                             kconv_error* error) {
   return Guard("kconv_forward_host", error, [&]() -> absl::Status {
+    kconv_host_options o = DefaultHostOptions();
+    if (options != nullptr) {
+      KCONV_ASSIGN_OR_RETURN(o, kconv::ReadVersionedStruct(options, DefaultHostOptions(), kconv::kHostOptionsVersions,
+                                                           "options"));
+    }
+    if (o.threads < 0 || o.threads > kconv::kMaxHostThreads) {
+      return absl::InvalidArgumentError(absl::StrCat("options->threads = ", o.threads, " is not 0 (the default) or 1 to ",
+                                                     kconv::kMaxHostThreads));
+    }
+    if (o.reference != 0 && o.reference != 1) {
+      return absl::InvalidArgumentError(absl::StrCat("options->reference = ", o.reference, " is not 0 or 1"));
+    }
     KCONV_ASSIGN_OR_RETURN(const kconv::ConvShape shape, kconv::ValidateConvDesc(desc));
     if (shape.element_type != KCONV_ELEMENT_F32 || shape.layout != KCONV_LAYOUT_NCHW) {
       return absl::UnimplementedError(absl::StrCat("the host path computes fp32 NCHW only, not ",
@@ -312,15 +341,25 @@ kconv_status kconv_forward_host_e(const kconv_conv_desc* desc, const float* x, c
     KCONV_RETURN_IF_ERROR(kconv::CheckTensorPointers(
         shape, {reinterpret_cast<uint64_t>(x), reinterpret_cast<uint64_t>(w), reinterpret_cast<uint64_t>(bias),
                 reinterpret_cast<uint64_t>(y)}));
-    kconv::HostConvForward(shape, x, w, bias, y);
-    return absl::OkStatus();
+    if (o.reference == 1) {
+      kconv::HostConvReference(shape, x, w, bias, y);
+      return absl::OkStatus();
+    }
+    return kconv::HostConvFast(shape, x, w, bias, y, o.threads > 0 ? o.threads : kconv::DefaultHostThreads());
   });
+}
+
+kconv_status kconv_forward_host_e(const kconv_conv_desc* desc, const float* x, const float* w, const float* bias,
+                                  float* y, kconv_error* error) {
+  return kconv_forward_host_with_options(desc, x, w, bias, y, nullptr, error);
 }
 
 kconv_status kconv_forward_host(const kconv_conv_desc* desc, const float* x, const float* w, const float* bias,
                                 float* y) {
-  return kconv_forward_host_e(desc, x, w, bias, y, nullptr);
+  return kconv_forward_host_with_options(desc, x, w, bias, y, nullptr, nullptr);
 }
+
+int32_t kconv_host_default_threads(void) { return kconv::DefaultHostThreads(); }
 
 // ---- Contexts and plans -----------------------------------------------------------------------------
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The default choice of kernel config for a shape when the caller names none: a pure function of the
 // shape, the configs, the device's limits and where residency comes from.
 #pragma once

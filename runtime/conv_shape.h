@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Validation of a kconv_conv_desc and the shape arithmetic every path shares.
 #pragma once
 

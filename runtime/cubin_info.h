@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Facts read from an embedded cubin without loading it: enough for the config choice to know each
 // kernel's register use, and so its occupancy, before any module is loaded.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One kconv context's hold on a CUDA device: the CUcontext it runs in, the device's limits and the kernel
 // modules and functions loaded there. Shared (shared_ptr) by the kconv context and its plans, so modules
 // stay loaded until the last of them is destroyed. Choosing configs is not its business

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The CUDA driver, loaded at run time: dlopen("libcuda.so.1") once, then every entry point through
 // cuGetProcAddress with the CUDA version whose ABI the declaration in cuda.h has (plain dlsym would hand
 // back the oldest ABI of versioned functions such as cuMemAlloc). kconv never links libcuda or libcudart.

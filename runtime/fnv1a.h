@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // FNV-1a, 64-bit: a stable hash for file checksums and build ids (absl::Hash may differ between runs).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "runtime/host_conv.h"
 
 #include <algorithm>
@@ -7,7 +8,7 @@ namespace kconv {
 
 // Output-row at a time: for each (image, channel, tap) the tap's weight scales a strided run of input
 // into a float64 row accumulator, so the inner loop is a plain multiply-add over q.
-void HostConvForward(const ConvShape& sh, const float* x, const float* w, const float* bias, float* y) {
+void HostConvReference(const ConvShape& sh, const float* x, const float* w, const float* bias, float* y) {
   std::vector<double> row(static_cast<size_t>(sh.q));
   for (int64_t img = 0; img < sh.n; ++img) {
     for (int64_t k = 0; k < sh.k; ++k) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one interface through which the runtime sees a kernel family (a folder families/<name>/, listed in
 // families/families.cmake): the element types, layouts and math modes it computes, which shapes and devices
 // each of its configs accepts, what a config costs, what a plan of it launches, and the knobs the autotuner

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The library's mutex: std::mutex with Abseil's thread-safety annotations, so that ABSL_GUARDED_BY still
 // documents (and clang's -Wthread-safety checks) what it guards.
 //

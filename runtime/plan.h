@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A plan: one validated shape bound to one kernel config, its family's part of the plan (parameters,
 // launch geometry) and its loaded kernels on one device. Executing is thread-safe; SetWeights changes
 // the plan and must not race with executions of it.

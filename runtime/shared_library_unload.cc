@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Linked into libkconv.so only: what the shared library frees when it is unloaded (dlclose, or exit).
 //
 // libkconv.so carries its own static libstdc++, whose exception-handling emergency pool (~73 KB) is

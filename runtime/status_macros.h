@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Early-return helpers for absl::Status / absl::StatusOr, as in XLA's stream_executor.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every published version of each struct of the C ABI, oldest first: what the library accepts as a
 // caller's struct_size, and which bytes of it are fields (runtime/versioned_struct.h). A version is added
 // here whenever a field is appended to a struct in include/kconv/kconv.h, and none is ever removed. A
@@ -35,6 +36,11 @@ inline constexpr StructVersion kPlanOptionsVersions[] = {
     VersionEndingAt<kconv_plan_options>(offsetof(kconv_plan_options, config_name) + sizeof(void*)),
 };
 
+// 0.3: threads, reference.
+inline constexpr StructVersion kHostOptionsVersions[] = {
+    VersionEndingAt<kconv_host_options>(offsetof(kconv_host_options, reference) + sizeof(int32_t)),
+};
+
 inline constexpr StructVersion kAutotuneOptionsVersions[] = {
     VersionEndingAt<kconv_autotune_options>(offsetof(kconv_autotune_options, progress_user_data) + sizeof(void*)),
 };
@@ -61,6 +67,7 @@ static_assert(NewestIsCurrent<kconv_context_options>(kContextOptionsVersions),
 static_assert(NewestIsCurrent<kconv_plan_options>(kPlanOptionsVersions), "add kconv_plan_options's new version here");
 static_assert(NewestIsCurrent<kconv_autotune_options>(kAutotuneOptionsVersions),
               "add kconv_autotune_options's new version here");
+static_assert(NewestIsCurrent<kconv_host_options>(kHostOptionsVersions), "add kconv_host_options's new version here");
 static_assert(NewestIsCurrent<kconv_plan_info>(kPlanInfoVersions), "add kconv_plan_info's new version here");
 static_assert(NewestIsCurrent<kconv_autotune_candidate>(kAutotuneCandidateVersions),
               "add kconv_autotune_candidate's new version here");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The checks every call's tensor pointers pass before kconv touches them, on the device and host paths.
 #pragma once
 

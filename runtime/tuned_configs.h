@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tuned-result memory of one kconv context: the configs its autotuning chose, the tuning cache file
 // it consults, and the order in which a plan without a named config takes its config (this context's
 // autotuning results, then the tuning cache file, then the heuristic).

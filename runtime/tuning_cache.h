@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The persistent tuning cache: autotuning results, keyed by everything that invalidates one, in a
 // versioned text file a person can read.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tuning cache on disk (its format: runtime/tuning_cache.h), shared by processes. Reading accepts only
 // a regular file of at most kMaxTuningFileBytes and never blocks. A store takes an exclusive lock on
 // `<file>.lock` for at most a bounded wait, re-reads the file, writes a temporary file beside it with the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The autotuner's rules, apart from any timing: which configs micro-tuning may try, and which result it
 // keeps. The starting Triton kernel's policy: from the chosen config, try a few nearby configs (stages
 // +-1; other warp counts only where occupancy says so; never another block size, so never another

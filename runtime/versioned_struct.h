@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads a caller's input struct, or writes an output struct, that starts with `size_t struct_size` (PJRT's
 // rule): fields are only ever appended, and a caller passes the size of the version its header declared.
 // The library knows every published version of each struct (runtime/struct_versions.h) and reads or writes

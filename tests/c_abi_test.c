@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The C ABI as a binary built against kconv 0.1 sees it: this file declares, by hand, the 0.1 header's
  * structs and initialisers (it includes no kconv header), links the shared library and checks that
  *  - each exported initialiser writes no byte past the 0.1 struct (a canary follows each struct);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A C99 program that includes only kconv.h and links the shared library: the host path on a small
  * AlexNet-like layer, checked against a direct sum computed here. Exit status 0 on success. */
 #include <math.h>

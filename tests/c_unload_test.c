@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unloading: dlopen the shared library, fail a call on a thread that stays alive, dlclose, and check that
  * the library is no longer mapped (a thread-local with a destructor, for one, would keep it loaded until
  * that thread exits). Then the thread exits, with the library gone. Then 200 more load/fail/unload cycles

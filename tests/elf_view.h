@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A minimal ELF64 reader for the tests: enough to check that an embedded image is a CUDA ELF for the
 // right architecture with its kernel symbol, and what a shared library exports and needs.
 #pragma once

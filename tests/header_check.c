@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Compiled as C90, C99, C11, C17 and C23 with -Wall -Wextra -pedantic -Werror (tests/CMakeLists.txt): the
  * header must stay clean in every standard a caller may use, its inline initialisers included. */
 #include "kconv/kconv.h"

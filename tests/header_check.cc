@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Compiled as C++98, 11, 17, 20 and 23 with -Wall -Wextra -pedantic -Werror (tests/CMakeLists.txt).
 #include "kconv/kconv.h"
 

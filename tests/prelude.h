@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared by the test suites: descriptors, random tensors, the float64 reference convolution and the
 // error measures.
 #pragma once

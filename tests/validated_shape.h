@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A test shape validated into the runtime's ConvShape, for CPU tests of host-side geometry and choice.
 #pragma once
 

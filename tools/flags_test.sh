@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The tools' command line (CTest: tools_flags): --help exits 0 with the flags listed; a bad value, an
 # unknown flag, a value out of range and a positional argument each exit non-zero naming what is wrong;
 # a small host-path run exits 0. Needs no GPU (--host). Usage: tools/flags_test.sh KCONV-BENCH KCONV-TUNE

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the libFuzzer harnesses (the `fuzz` preset: clang) and runs each for a fixed time from its
 # committed seed corpus (tests/fuzz/corpus/<harness>/), new inputs going to a scratch folder. A failure is a
 # crash file under build-fuzz/crashes/ and a non-zero exit; commit such an input into the harness's corpus

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kconv-tune: autotunes one convolution shape (kconv_autotune) and prints, per candidate, its timing and
 // what the driver can tell of its kernel: median and spread, TFLOP/s, achieved GB/s and the share of
 // the DRAM peak (from the memory clock and bus width), grid, registers, shared and local memory, and

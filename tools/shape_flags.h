@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The shape flags kconv-bench and kconv-tune share (defined in shape_flags.cc): --preset=alexnet or
 // resnet_stem, then any of the descriptor's fields given one by one, plus the shape's useful work and
 // traffic for their reports.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # kconv's test command (README, .ci/run): builds the release configuration and runs every suite (the GPU
 # suite skips with its reason printed where there is no driver; the C programs, the Python binding, the
 # tools' flags and the fake-driver suite run everywhere), then builds the CPU suites under AddressSanitizer

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command line of kconv-bench and kconv-tune around Abseil's flag parser (Debian's 20220623): a
 // --help that lists the tools' own flags and exits 0, positional arguments rejected, and range checks
 // that name the flag the way Abseil names a value it cannot parse.

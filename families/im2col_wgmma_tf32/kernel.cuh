@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stem convolutions on Hopper (sm_90a) as a GEMM over gathered patches (traits.h): one block per tile of
 // BlockPixels consecutive output pixels (NCHW order, across rows and images) and one group of
 // BlockChannels output channels, warp-specialised, with warpgroup MMAs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "families/im2col_wgmma_tf32/planner.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Hopper im2col family's planner (families/im2col_wgmma_tf32/kernel.cuh): one block per tile of the
 // config's pixels (NCHW order, across rows and images) and one group of its channels.
 #pragma once

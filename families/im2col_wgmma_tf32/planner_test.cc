@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Hopper im2col family's planner: its pixel tiles and channel groups, shared-memory sizing, the load
 // width per launch, the shapes it refuses, and where the heuristic sends the stems the bands cannot hold.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Implicit-GEMM convolution forward, TF32 tensor cores (mma.sync.m16n8k8, fp32 accumulate).
 // A CUDA C++ port of the Triton kernel kconv starts from: GEMM M = N*P*Q output pixels, GEMM N = K output
 // channels, GEMM K = C*R*S taps; any NCHW fp32 shape with any stride, padding and dilation.

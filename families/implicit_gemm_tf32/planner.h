@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The implicit-GEMM TF32 family's planner (families/implicit_gemm_tf32/kernel.cuh): any shape, one block
 // per block_m x block_n output tile.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The implicit-GEMM family's planner: its shape limits, its cost model and the tiles it picks.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Everything a config of the implicit-GEMM TF32 family determines, shared by its kernel (nvcc, at compile
 // time) and its planner (g++, at run time): the config's fields as its `configs` file names them, the tile
 // geometry derived from them, and the kernel's parameters.

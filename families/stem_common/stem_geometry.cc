@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "families/stem_common/stem_geometry.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Host side that the stem families share: the shapes the stride-4 chunk layout serves, the band of input
 // rows a tile reads, the chunk table, and the weight packing (families/stem_common/stem_params.h).
 #pragma once

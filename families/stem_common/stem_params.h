@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the two stem families (families/stem_tf32, families/stem_wgmma_tf32) share, host and device: the
 // config's fields, the chunk layout of the input band, the packed weights and the kernel parameters.
 //

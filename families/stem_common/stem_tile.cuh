@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The parts of a stem-family block that do not depend on how it multiplies (families/stem_tf32 with
 // mma.sync, families/stem_wgmma_tf32 with wgmma): the band load, the per-lane ldmatrix row addresses of
 // the chunk layout (stem_params.h), and the epilogue staged through shared memory into NCHW runs.

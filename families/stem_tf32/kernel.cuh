@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stem convolutions (few input channels, horizontal stride 4; AlexNet conv1 first), TF32 mma.sync.
 //
 // One block computes `tile_pixels` consecutive output pixels of one image (a linear tile across output

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The portable stem family's planner (families/stem_tf32/kernel.cuh): one block per tile of consecutive
 // output pixels of one image, all of the config's output channels.
 #pragma once

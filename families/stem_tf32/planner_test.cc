@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The portable stem family's planner: its tiles, bands, shared memory and the shapes it refuses.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Everything a config of the portable stem family determines, shared by its kernel (nvcc) and its planner
 // (g++): the config's fields and the layout derived from them (families/stem_common/stem_params.h).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stem convolutions on Hopper (sm_90a): a persistent, warp-specialised kernel with warpgroup MMAs.
 //
 // One block per SM walks a contiguous range of tiles. A tile is `rows_per_tile` whole output rows of one

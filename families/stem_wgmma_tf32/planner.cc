@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "families/stem_wgmma_tf32/planner.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Hopper stem family's planner (families/stem_wgmma_tf32/kernel.cuh): one persistent block per SM
 // walks tiles of output rows (whole rows, or column tiles of rows too wide for a band) and one group of the
 // config's channels.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Hopper stem family's planner: its row tiles, channel groups, shared-memory sizing, the shapes it
 // refuses, and the configs its cost picks.
 #include <doctest/doctest.h>

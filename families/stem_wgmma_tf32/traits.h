@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Everything a config of the Hopper stem family determines, shared by its kernel (nvcc) and its planner
 // (g++): the config's fields, the block's warps, the kernel's parameters and its shared-memory layout.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kconv: fast convolution forward passes for the first layers of vision networks.
  *
  * A pure C99 interface: no CUDA header is needed. Device pointers are uint64_t (a CUdeviceptr, or a
@@ -31,7 +32,7 @@ extern "C" {
 #endif
 
 #define KCONV_VERSION_MAJOR 0
-#define KCONV_VERSION_MINOR 2
+#define KCONV_VERSION_MINOR 3
 #define KCONV_VERSION_PATCH 0
 #define KCONV_VERSION_NUMBER (KCONV_VERSION_MAJOR * 10000 + KCONV_VERSION_MINOR * 100 + KCONV_VERSION_PATCH)
 
@@ -148,14 +149,41 @@ KCONV_API kconv_status kconv_conv_output_shape_e(const kconv_conv_desc* desc, in
 
 /* ---- Host (CPU) forward: needs no driver and no GPU ---------------------------------------------- */
 
-/* Computes the convolution on host memory in fp32 with float64 accumulation (more accurate than TF32,
- * whatever desc.math_mode says). bias may be NULL when desc.has_bias is 0. Single-threaded; meant for
- * machines without an NVIDIA GPU, small batches and checking results. */
+/* Computes the convolution on host memory in fp32: im2col panels and a register-blocked GEMM, vectorised
+ * for the CPU it runs on (AVX-512, AVX2 + FMA, or SSE2, chosen at run time) and spread over
+ * kconv_host_default_threads() threads; fp32 accumulation, whatever desc.math_mode says. bias may be NULL when desc.has_bias is 0.
+ * Meant for machines without an NVIDIA GPU and for host tensors (a model's CPU fallback). */
 KCONV_API kconv_status kconv_forward_host(const kconv_conv_desc* desc, const float* x, const float* w,
                                           const float* bias, float* y);
 KCONV_API kconv_status kconv_forward_host_e(const kconv_conv_desc* desc, const float* x, const float* w,
                                             const float* bias, float* y,
                                             kconv_error* error);
+
+typedef struct kconv_host_options {
+  size_t struct_size;
+  int32_t threads;   /* threads to use, the calling one included; 0 (default): kconv_host_default_threads().
+                        At most 4096. */
+  int32_t reference; /* 1: the float64-accumulation reference instead (one thread, plain loops: slow, and
+                        the most accurate; what kconv's tests compare against); default 0 */
+} kconv_host_options;
+
+/* Defaults into the first struct_size bytes: the default thread count, the fast path. INVALID_ARGUMENT,
+ * writing nothing, for NULL or an unknown size. */
+KCONV_API kconv_status kconv_host_options_init_sized(kconv_host_options* options, size_t struct_size);
+#if !defined(KCONV_BUILDING_LIBRARY)
+KCONV_INLINE void kconv_host_options_init(kconv_host_options* options) {
+  (void)kconv_host_options_init_sized(options, sizeof(*options));
+}
+#endif
+
+/* kconv_forward_host with options (NULL: defaults). */
+KCONV_API kconv_status kconv_forward_host_with_options(const kconv_conv_desc* desc, const float* x, const float* w,
+                                                       const float* bias, float* y,
+                                                       const kconv_host_options* options, kconv_error* error);
+
+/* The host path's default thread count: the environment variable KCONV_HOST_THREADS when it holds a number
+ * from 1 to 4096, otherwise the number of CPUs this process may run on (its affinity mask). */
+KCONV_API int32_t kconv_host_default_threads(void);
 
 /* ---- Context ------------------------------------------------------------------------------------- */
 

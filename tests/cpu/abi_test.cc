@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The C ABI's rules for callers: per-call error messages that need no thread (the _e variants), the
 // descriptor's element type and layout, struct versions and initialisers.
 #include <doctest/doctest.h>

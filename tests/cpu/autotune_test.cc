@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kconv_autotune's argument checks (before any driver call), its report accessors, and the timing
 // summary, on a machine without a GPU.
 #include <doctest/doctest.h>

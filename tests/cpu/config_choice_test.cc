@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The default config choice over every family: which family wins a shape, the occupancy it is given, the
 // tuning configs it leaves alone, tuned entries, and the element types and layouts no family computes.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The driver loader's failure paths, which CI (no driver) and every machine can exercise.
 #include <doctest/doctest.h>
 

@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 // The host path against hand-computed results and the float64 reference.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -88,6 +90,14 @@ TEST_CASE("conv2d.host.alexnet_conv1_batch_1") {
   const kconv_conv_desc d = s.Desc();
   REQUIRE(kconv_forward_host(&d, x.data(), w.data(), b.data(), y.data()) == KCONV_STATUS_OK);
   const std::vector<double> ref = kconv_test::ReferenceConv(s, x, w, b);
+  CHECK(kconv_test::RelativeL2(y.data(), ref.data(), s.YElements()) < 1e-6);  // fp32 accumulation
+  // The float64-accumulation reference path is exact to fp32 rounding.
+  kconv_host_options options;
+  kconv_host_options_init(&options);
+  options.reference = 1;
+  std::fill(y.begin(), y.end(), NAN);
+  REQUIRE(kconv_forward_host_with_options(&d, x.data(), w.data(), b.data(), y.data(), &options, nullptr) ==
+          KCONV_STATUS_OK);
   CHECK(kconv_test::RelativeL2(y.data(), ref.data(), s.YElements()) < 1e-7);
 }
 

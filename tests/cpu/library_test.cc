@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The shared library exports only the C API and does not link the CUDA driver or runtime.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The embedded images: every config of families/<family>/configs for every built architecture, each a CUDA
 // ELF for its architecture defining its kernel, and a PTX naming its entry; and the image choice.
 #include <doctest/doctest.h>

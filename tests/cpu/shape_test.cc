@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Output-shape arithmetic and the kernels' fast division.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tuning cache file under hostile conditions (issue 16): files that are unreadable, special, symlinked,
 // too large or owned with a mode; writers killed mid-write and a lock holder that is stopped; a process
 // reading the file at every plan. No call hangs, no entry is lost, nothing kconv cannot read is replaced.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tuning cache file: round trips, files that must be ignored, key matching, concurrent writers.
 #include <doctest/doctest.h>
 #include <stdlib.h>

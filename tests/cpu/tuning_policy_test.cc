@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The micro-tuning policy on synthetic timings, and the neighbourhood it may search.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every malformed input gets a clear status and a message naming the problem, and leaves outputs alone.
 #include <doctest/doctest.h>
 #include <stddef.h>
@@ -259,5 +260,5 @@ TEST_CASE("conv2d.validation.status_strings_of_any_value_are_defined") {
 
 TEST_CASE("conv2d.validation.versions_agree") {
   CHECK(kconv_version_number() == KCONV_VERSION_NUMBER);
-  CHECK(std::string(kconv_version_string()) == "0.2.0");
+  CHECK(std::string(kconv_version_string()) == "0.3.0");
 }

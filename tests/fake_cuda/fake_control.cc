@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control API (fake_cuda_control.h): configuration, fault injection and what the fake recorded.
 #include <string.h>
 

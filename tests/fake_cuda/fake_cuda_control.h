@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The control API of the fake CUDA driver (tests/fake_cuda): a libcuda.so.1 that the fake-driver tests
  * load instead of NVIDIA's, so that kconv's GPU entry points run on machines without a GPU. The fake
  * resolves the driver's entry points through cuGetProcAddress(_v2) only, as kconv loads them, and these

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Initialisation, error names, devices and contexts.
 #include <string.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fake's implementations of the driver entry points, declared with cuda.h's names inside namespace
 // fake (cuda.h's macros apply: cuMemAlloc here is fake::cuMemAlloc_v2). They are not exported: the one way
 // in is cuGetProcAddress (fake_proc_address.cc), whose table checks each against cuda.h's declaration.

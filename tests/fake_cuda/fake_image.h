@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the fake driver reads from a module image, as the real driver would: the kernels it defines, the
 // architecture it was built for, and per kernel the size of its first parameter (so that a launch copies
 // exactly the caller's parameter struct, never past it), its launch bound and its register count.

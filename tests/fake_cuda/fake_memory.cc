@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Device memory is host memory: a device pointer is the address of a 256-byte aligned host block, so that
 // copies and fills are memcpy and memset, and every pointer handed in is checked against the live blocks
 // (a freed or foreign pointer is refused as misuse, never written through).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Modules, functions, occupancy, launches and tensor maps. Nothing runs: a launch is checked the way the
 // driver checks it (the kernel's launch bound and dynamic shared-memory limit, the device's grid limits),
 // recorded with a copy of its parameter struct, and advances the fake clock by the kernel's duration.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fake's only driver exports: cuGetProcAddress_v2 and cuGetProcAddress (the 11.3 signature), which
 // look entry points up by name, as kconv resolves its whole table. Each table row casts the fake's
 // implementation to the type of cuda.h's declaration, so a signature that differs does not compile.

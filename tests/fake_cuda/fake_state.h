@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fake driver's state: devices, contexts, memory, modules, streams, events, the clock, the launch
 // records and the injected faults, behind one mutex. Every entry point starts with a Call, which takes
 // the mutex, counts the call and applies an injected fault; the entry point then works on state().

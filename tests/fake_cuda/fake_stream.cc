@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Streams and events. The fake's streams are synchronous: work completes when it is enqueued, so
 // synchronising always succeeds at once and an event records the fake clock as it stands (the end of the
 // launches before it). cuStreamWaitValue32 therefore cannot wait: kconv's autotuner closes a gate before

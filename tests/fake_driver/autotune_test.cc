@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kconv_autotune on the fake: the candidates it times on the fake clock (every kernel takes 10 us unless a
 // test says otherwise), the winner its rule keeps, the tuning cache it writes and later contexts read,
 // and its scratch memory, events and gate released on every path out.

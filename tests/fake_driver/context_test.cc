@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kconv_context_create on the fake: the primary context it retains and releases, and the statuses of a
 // machine without the device asked for or with a driver that fails while the context is set up.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Devices whose driver reports zero, negative or absurd limits: kconv must answer with a clear status and
 // never crash or divide by zero. Each case runs in a child process, so that a crash fails its case, with
 // the signal named, instead of ending the suite.

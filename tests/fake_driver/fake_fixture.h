@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What every fake-driver test shares: the fixture that resets the fake and checks afterwards that kconv
 // leaked and misused nothing, owning wrappers for kconv's handles, and a runner for code that may crash.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fake itself behaves as a driver where kconv relies on it: lookups by name at an ABI version, faults
 // that fire on the call asked for, images whose kernels it reads, launches it checks and records, and a
 // clock that events measure. Called through kconv's own table, which is the fake's: kconv loaded it.

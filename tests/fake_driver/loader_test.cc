@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Loading the driver: kconv caches the process's driver on first use, so its failure paths run through
 // kconv::LoadDriverFrom on the fake's own file, with the fault set first. dlopen of the same file gives
 // the instance already loaded: the faults set here apply to it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fake-driver suite: kconv's C API on a fake libcuda.so.1 (tests/fake_cuda), on machines without a GPU.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>

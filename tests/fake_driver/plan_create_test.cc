@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kconv_plan_create on the fake: the config kconv chooses for the device the fake describes, the module it
 // loads and the memory it keeps, and the status of each driver failure on the way, with nothing leaked.
 #include <doctest/doctest.h>

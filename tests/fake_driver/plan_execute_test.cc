@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kconv_plan_set_weights, kconv_plan_execute and kconv_forward on the fake: the launches they make (read
 // back from the fake's records) and the statuses of driver failures, with the output left alone.
 #include <doctest/doctest.h>

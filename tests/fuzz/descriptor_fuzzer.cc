@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer harness: descriptor validation, the tensor-pointer checks and the host forward pass.
 //
 // The input's first byte picks how the rest becomes a kconv_conv_desc: taken raw (struct_size and every
@@ -16,6 +17,8 @@
 
 #include "runtime/conv_shape.h"
 #include "runtime/host_conv.h"
+#include "runtime/host_conv_fast.h"
+#include "runtime/host_microkernels.h"
 #include "runtime/tensor_pointers.h"
 
 namespace {
@@ -134,7 +137,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (float& v : bias) v = next();
   constexpr int kGuard = 4;
   std::vector<float> y(s.y_elements() + 2 * kGuard, -7.25f);
-  kconv::HostConvForward(s, x.data(), w.data(), s.has_bias ? bias.data() : nullptr, y.data() + kGuard);
+  kconv::HostConvReference(s, x.data(), w.data(), s.has_bias ? bias.data() : nullptr, y.data() + kGuard);
   for (int g = 0; g < kGuard; ++g) {
     if (y[g] != -7.25f || y[kGuard + s.y_elements() + g] != -7.25f) Fail("the host path wrote outside y");
   }
@@ -155,5 +158,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           const float got = y[kGuard + ((n * s.k + k) * s.p + p) * s.q + q];
           if (!(std::fabs(got - ref) <= 1e-6 * (1 + std::fabs(ref)))) Fail("the host path differs from the reference");
         }
+  // The fast host path (every micro-kernel this CPU runs, 1 to 3 threads) against the reference's output,
+  // with fp32 accumulation's tolerance (at most 4096 terms of magnitude <= 1 per output).
+  uint8_t threads = 1;
+  in.Take(&threads, sizeof(threads));
+  for (const kconv::HostMicroKernel& kernel : kconv::SupportedHostMicroKernels()) {
+    std::vector<float> fast(y.size(), -7.25f);
+    if (!kconv::HostConvFast(s, x.data(), w.data(), s.has_bias ? bias.data() : nullptr, fast.data() + kGuard,
+                             1 + threads % 3, kernel)
+             .ok()) {
+      Fail("the fast host path refused a small shape");
+    }
+    for (int g = 0; g < kGuard; ++g) {
+      if (fast[g] != -7.25f || fast[kGuard + s.y_elements() + g] != -7.25f) Fail("the fast host path wrote outside y");
+    }
+    for (int64_t i = 0; i < s.y_elements(); ++i) {
+      const float ref = y[kGuard + i], got = fast[kGuard + i];
+      if (!(std::fabs(got - ref) <= 1e-4 * (1 + std::fabs(ref)))) Fail("the fast host path differs from the reference");
+    }
+  }
   return 0;
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer harness: the tuning cache's parser.
 //
 // The input is a cache file's text. A random text rarely carries a valid hash, which would stop every

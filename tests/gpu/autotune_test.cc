@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kconv_autotune on a real device: the winner is correct and no slower than the heuristic's choice, the
 // tuning cache is written and later plans use it, the caller's output is never written unless asked.
 #include <doctest/doctest.h>

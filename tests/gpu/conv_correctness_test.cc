@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every config on every shape it accepts, against the float64 reference: fresh random inputs and a
 // NaN-poisoned output for every run; relative L2 error <= 1e-3 and every element written.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "gpu_harness.h"
 
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Device-side helpers for the GPU suite: the driver, device buffers, random fills, NaN poisoning and
 // the float64 reference convolution on the device.
 #pragma once

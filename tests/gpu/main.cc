@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The GPU suite's entry point: skips the whole suite with a printed reason (exit 77, which ctest
 // reports as skipped) when there is no driver or device, instead of passing silently.
 #define DOCTEST_CONFIG_IMPLEMENT

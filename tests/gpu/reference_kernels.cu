@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test-only kernels, built as compute_80 PTX and embedded in the GPU test binary: a float64 direct
 // convolution (the reference the library's kernels are checked against) and a random fill.
 #include <stdint.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The runtime on a real device: contexts, plans, bad device pointers, threads, streams, memory
 // pressure and tensors past 2^32 elements.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The shapes the GPU suite checks every config on.
 #pragma once
 

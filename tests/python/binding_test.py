@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """python/kconv.py without a GPU: argument checks that ctypes would otherwise skip, and clean failures.
 
 Run by ctest as `python3 tests/python/binding_test.py <libkconv.so>`.
