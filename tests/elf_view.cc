@@ -60,6 +60,25 @@ ElfSummary ReadElf(std::span<const unsigned char> bytes) {
         out.defined_symbols.push_back(std::move(name));
       }
     }
+    if (sh.sh_type == SHT_GNU_verneed && sh.sh_link < sections.size()) {
+      // A chain of Verneed entries (one per library), each with a chain of Vernaux (one per version).
+      const Elf64_Shdr& strtab = sections[sh.sh_link];
+      uint64_t need = sh.sh_offset;
+      for (int files = 0; files < 1024; ++files) {
+        Elf64_Verneed vn;
+        if (!Read(bytes, need, &vn)) break;
+        uint64_t aux = need + vn.vn_aux;
+        for (uint16_t i = 0; i < vn.vn_cnt; ++i) {
+          Elf64_Vernaux va;
+          if (!Read(bytes, aux, &va)) break;
+          out.needed_versions.push_back(StringAt(bytes, strtab.sh_offset, strtab.sh_size, va.vna_name));
+          if (va.vna_next == 0) break;
+          aux += va.vna_next;
+        }
+        if (vn.vn_next == 0) break;
+        need += vn.vn_next;
+      }
+    }
     if (sh.sh_type == SHT_DYNAMIC && sh.sh_link < sections.size()) {
       const Elf64_Shdr& strtab = sections[sh.sh_link];
       for (uint64_t off = 0; off + sizeof(Elf64_Dyn) <= sh.sh_size; off += sizeof(Elf64_Dyn)) {

@@ -20,6 +20,7 @@ struct ElfSummary {
   std::vector<std::string> defined_symbols;  // from .symtab and .dynsym, excluding undefined ones
   std::vector<std::string> exported_symbols; // global or weak, defined, default/protected visibility, in .dynsym
   std::vector<std::string> needed;           // DT_NEEDED entries
+  std::vector<std::string> needed_versions;  // symbol versions needed from them ("GLIBC_2.34"), .gnu.version_r
 
   // The SM architecture of a CUDA ELF (e.g. 90), from e_flags: bits 8..15 since ABI version 8, the low
   // byte before.

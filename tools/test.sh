@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# kconv's test command (README, .ci/run): builds the release configuration and runs every suite (the GPU
-# suite skips with its reason printed where there is no driver; the C programs, the Python binding, the
-# tools' flags and the fake-driver suite run everywhere), then builds the CPU suites under AddressSanitizer
-# + UndefinedBehaviorSanitizer (leak checks on) and runs them, then fuzzes the descriptor validation, the
-# host path and the tuning-cache parser for 120 s each (tools/fuzz.sh; clang).
-# --no-sanitizers skips the second part, --no-fuzz the third.
+# kconv's test command (README command 2, .ci/run):
+#  1. installs what the tests need (tools/install_build_deps.sh test);
+#  2. builds the release configuration and runs every suite (the GPU suite skips with its reason printed
+#     where there is no driver; the C programs, the Python binding, the tools' flags and the fake-driver
+#     suite run everywhere);
+#  3. installs it into build/test-install and builds programs against that tree: a C program with CMake's
+#     find_package and with pkg-config, shared and static (tests/consumers), the Rust crates
+#     (bindings/rust) and the Go package (bindings/go), and runs their tests (host path);
+#  4. builds the CPU suites under AddressSanitizer + UndefinedBehaviorSanitizer (leak checks on) and runs
+#     them;
+#  5. fuzzes the descriptor validation, the host paths and the tuning-cache parser for 120 s each
+#     (tools/fuzz.sh; clang).
+# --no-sanitizers skips step 4, --no-fuzz step 5.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -19,9 +26,17 @@ for arg in "$@"; do
   esac
 done
 
+bash tools/install_build_deps.sh test
 cmake --preset default
 cmake --build --preset default -j "$jobs"
 ctest --preset default
+
+prefix=$PWD/build/test-install
+rm -rf "$prefix"
+cmake --install build --prefix "$prefix" >/dev/null
+bash tests/consumers/run.sh "$prefix"
+bash bindings/rust/test.sh "$prefix"
+bash bindings/go/test.sh "$prefix"
 
 if [ "$sanitizers" = 1 ]; then
   cmake --preset asan

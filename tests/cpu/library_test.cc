@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <set>
+#include <stdio.h>
 #include <string>
 
 #include "elf_view.h"
@@ -35,5 +36,24 @@ TEST_CASE("library.links_neither_libcuda_nor_libcudart_nor_libstdcxx") {
     CHECK(lib.find("libstdc++") == std::string::npos);
     CHECK(lib.find("libabsl") == std::string::npos);
   }
+}
+
+// The library loads with glibc 2.34 (RHEL 9, Ubuntu 22.04): no GLIBC_2.35 or newer version is needed, and
+// the C++ runtime inside needs none of the system's libstdc++ versions.
+TEST_CASE("library.needs_glibc_2_34_at_most") {
+  const kconv_test::ElfSummary elf = kconv_test::ReadElf(kconv_test::ReadFile(KCONV_TEST_SHARED_LIBRARY));
+  REQUIRE(elf.ok);
+  bool saw_glibc = false;
+  for (const std::string& version : elf.needed_versions) {
+    CAPTURE(version);
+    CHECK(version.rfind("GLIBCXX_", 0) == std::string::npos);
+    CHECK(version.rfind("CXXABI_", 0) == std::string::npos);
+    int major = 0, minor = 0;
+    if (sscanf(version.c_str(), "GLIBC_%d.%d", &major, &minor) == 2) {
+      saw_glibc = true;
+      CHECK((major < 2 || (major == 2 && minor <= 34)));
+    }
+  }
+  CHECK(saw_glibc);  // the version table was read
 }
 #endif

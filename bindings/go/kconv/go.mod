@@ -1,0 +1,3 @@
+module github.com/kconv/kconv/bindings/go/kconv
+
+go 1.19
