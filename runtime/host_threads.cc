@@ -46,7 +46,7 @@ void HostWorkerPool::EnsureWorkers(int count) {
   if (owner_pid_ != getpid()) {
     // After fork() only the forking thread exists in the child: forget the parent's workers (their
     // std::thread objects cannot be joined or destroyed here, so they are leaked on purpose).
-    new std::vector<std::thread>(std::move(workers_));
+    if (!workers_.empty()) new std::vector<std::thread>(std::move(workers_));
     workers_.clear();
     owner_pid_ = getpid();
   }

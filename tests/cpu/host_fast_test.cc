@@ -2,6 +2,8 @@
 // The fast host path: every micro-kernel this CPU runs, thread counts, the options and their validation.
 #include <doctest/doctest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <random>
@@ -177,4 +179,31 @@ TEST_CASE("host.pool_serves_concurrent_callers") {
     CHECK(statuses[i] == KCONV_STATUS_OK);
     CHECK(outputs[i] == expected);
   }
+}
+
+TEST_CASE("host.pool_works_in_a_forked_child") {
+  // After fork() the child has none of the parent's workers: the pool notices and starts its own.
+  const Shape s = kconv_test::ResNetStem(1);
+  const kconv_conv_desc d = s.Desc();
+  std::mt19937_64 rng(3);
+  const auto x = kconv_test::RandomTensor(s.XElements(), rng), w = kconv_test::RandomTensor(s.WElements(), rng),
+             b = kconv_test::RandomTensor(s.k, rng);
+  std::vector<float> expected(s.YElements());
+  kconv_host_options options;
+  kconv_host_options_init(&options);
+  options.threads = 4;
+  REQUIRE(kconv_forward_host_with_options(&d, x.data(), w.data(), b.data(), expected.data(), &options, nullptr) ==
+          KCONV_STATUS_OK);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    alarm(60);  // a pool waiting on the parent's workers would hang: fail instead
+    std::vector<float> y(s.YElements(), NAN);
+    const kconv_status st = kconv_forward_host_with_options(&d, x.data(), w.data(), b.data(), y.data(), &options, nullptr);
+    _exit(st == KCONV_STATUS_OK && y == expected ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
