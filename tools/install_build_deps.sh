@@ -5,13 +5,14 @@
 # fetches Debian's source package (cmake/fetch_abseil_source.sh). The CUDA toolkit (nvcc) must be
 # installed already; this checks for it.
 #   main: cmake ninja-build g++ dpkg-dev pkg-config python3
-#   test: the above, doctest-dev, clang and libclang-rt-14-dev (fuzzers), cargo (Rust bindings), golang-go
-#         (Go bindings)
+#   test: the above, python3-venv (the Python package's test), doctest-dev, clang and libclang-rt-14-dev
+#         (fuzzers), cargo (Rust bindings), golang-go (Go bindings)
 # Usage: tools/install_build_deps.sh main|test
 set -euo pipefail
 case "${1:-}" in
   main) packages=(cmake ninja-build g++ dpkg-dev pkg-config python3) ;;
-  test) packages=(cmake ninja-build g++ dpkg-dev pkg-config python3 doctest-dev clang libclang-rt-14-dev cargo golang-go) ;;
+  test) packages=(cmake ninja-build g++ dpkg-dev pkg-config python3 python3-venv doctest-dev clang libclang-rt-14-dev cargo
+        golang-go) ;;
   *) echo "usage: tools/install_build_deps.sh main|test" >&2; exit 2 ;;
 esac
 

@@ -7,7 +7,8 @@
 #     suite run everywhere);
 #  3. installs it into build/test-install and builds programs against that tree: a C program with CMake's
 #     find_package and with pkg-config, shared and static (tests/consumers), the Rust crates
-#     (bindings/rust) and the Go package (bindings/go), and runs their tests (host path);
+#     (bindings/rust) and the Go package (bindings/go), and runs their tests (host path); then pip installs
+#     the Python package into a fresh virtual environment and runs pytest (tools/test_python.sh);
 #  4. builds the CPU suites under AddressSanitizer + UndefinedBehaviorSanitizer (leak checks on) and runs
 #     them;
 #  5. fuzzes the descriptor validation, the host paths and the tuning-cache parser for 120 s each
@@ -37,6 +38,9 @@ cmake --install build --prefix "$prefix" >/dev/null
 bash tests/consumers/run.sh "$prefix"
 bash bindings/rust/test.sh "$prefix"
 bash bindings/go/test.sh "$prefix"
+# The Python package with the kernels of one architecture only: its CPU tests need none, and a full
+# build would double the time.
+bash tools/test_python.sh -C cmake.define.KCONV_CUDA_ARCHS=80 -C cmake.define.KCONV_PTX_ARCH=
 
 if [ "$sanitizers" = 1 ]; then
   cmake --preset asan

@@ -1,17 +1,28 @@
 # SPDX-License-Identifier: Apache-2.0
-"""ctypes binding of libkconv: contexts, plans and the one-shot forward on device pointers.
+"""The ctypes binding of libkconv: contexts, plans and the host path on raw pointers.
 
-Works with any framework that exposes device pointers and CUDA streams (PyTorch: tensor.data_ptr() and
-torch.cuda.current_stream().cuda_stream). Every failing call raises KconvError with the library's message.
+The package's tensor API (kconv.conv2d, kconv.torch) is built on it. Every failing call raises kconv.Error
+with the library's message and status.
 """
 import ctypes
 import os
 
 OK = 0
+STATUS_NAMES = {0: "OK", 2: "UNKNOWN", 3: "INVALID_ARGUMENT", 5: "NOT_FOUND", 8: "RESOURCE_EXHAUSTED",
+                9: "FAILED_PRECONDITION", 12: "UNIMPLEMENTED", 13: "INTERNAL", 14: "UNAVAILABLE"}
 
 
-class KconvError(RuntimeError):
-    pass
+class Error(RuntimeError):
+    """A kconv call failed: .status is the kconv_status code, .status_name its name ("INVALID_ARGUMENT"),
+    and the message is the library's (which argument, which value, why)."""
+
+    def __init__(self, status, message):
+        self.status = status
+        self.status_name = STATUS_NAMES.get(status, str(status))
+        super().__init__(f"{self.status_name}: {message}")
+
+
+KconvError = Error  # the name of version 0.2
 
 
 _INT64 = (-(1 << 63), (1 << 63) - 1)
@@ -65,6 +76,25 @@ class ConvDesc(ctypes.Structure):
          ("element_type", ctypes.c_int32), ("layout", ctypes.c_int32)]
 
 
+class ContextOptions(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("device_ordinal", ctypes.c_int32),
+                ("use_current_context", ctypes.c_int32), ("force_ptx", ctypes.c_int32),
+                ("synchronize", ctypes.c_int32), ("tuning_cache_path", ctypes.c_char_p)]
+
+
+class HostOptions(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("threads", ctypes.c_int32), ("reference", ctypes.c_int32)]
+
+
+PROGRESS_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int32, ctypes.c_int32, ctypes.c_char_p)
+
+
+class AutotuneOptions(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("mode", ctypes.c_int32), ("min_gain", ctypes.c_double),
+                ("warmup_runs", ctypes.c_int32), ("timed_runs", ctypes.c_int32), ("write_output", ctypes.c_int32),
+                ("store", ctypes.c_int32), ("progress", PROGRESS_FN), ("progress_user_data", ctypes.c_void_p)]
+
+
 class PlanOptions(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_size_t), ("config_name", ctypes.c_char_p)]
 
@@ -77,8 +107,16 @@ class PlanInfo(ctypes.Structure):
          ("shared_bytes", ctypes.c_int32), ("packed_weight_bytes", ctypes.c_int64)]
 
 
+def default_library_path():
+    """KCONV_LIBRARY, else the libkconv.so inside this package (a wheel's), else the loader's search."""
+    if os.environ.get("KCONV_LIBRARY"):
+        return os.environ["KCONV_LIBRARY"]
+    bundled = os.path.join(os.path.dirname(os.path.abspath(__file__)), "libkconv.so")
+    return bundled if os.path.exists(bundled) else "libkconv.so"
+
+
 def _load(path=None):
-    path = path or os.environ.get("KCONV_LIBRARY", "libkconv.so")
+    path = path or default_library_path()
     lib = ctypes.CDLL(path)
     vp, u64 = ctypes.c_void_p, ctypes.c_uint64
     lib.kconv_last_error_message.restype = ctypes.c_char_p
@@ -96,18 +134,39 @@ def _load(path=None):
     lib.kconv_plan_get_info.argtypes = [vp, ctypes.POINTER(PlanInfo)]
     lib.kconv_plan_describe.argtypes = [vp, ctypes.c_char_p, ctypes.c_size_t]
     lib.kconv_plan_describe.restype = ctypes.c_int64
+    fp = ctypes.POINTER(ctypes.c_float)
+    lib.kconv_context_options_init_sized.argtypes = [ctypes.POINTER(ContextOptions), ctypes.c_size_t]
+    lib.kconv_host_options_init_sized.argtypes = [ctypes.POINTER(HostOptions), ctypes.c_size_t]
+    lib.kconv_forward_host_with_options.argtypes = [ctypes.POINTER(ConvDesc), fp, fp, fp, fp,
+                                                    ctypes.POINTER(HostOptions), vp]
+    lib.kconv_host_default_threads.restype = ctypes.c_int32
+    lib.kconv_conv_output_shape.argtypes = [ctypes.POINTER(ConvDesc), ctypes.POINTER(ctypes.c_int64)]
+    lib.kconv_autotune_options_init_sized.argtypes = [ctypes.POINTER(AutotuneOptions), ctypes.c_size_t]
+    lib.kconv_autotune.argtypes = [vp, ctypes.POINTER(ConvDesc), u64, u64, u64, u64, vp,
+                                   ctypes.POINTER(AutotuneOptions), ctypes.POINTER(vp)]
+    lib.kconv_autotune_report_winner.argtypes = [vp]
+    lib.kconv_autotune_report_winner.restype = ctypes.c_char_p
+    lib.kconv_autotune_report_reason.argtypes = [vp]
+    lib.kconv_autotune_report_reason.restype = ctypes.c_char_p
+    lib.kconv_autotune_report_original_source.argtypes = [vp]
+    lib.kconv_autotune_report_original_source.restype = ctypes.c_char_p
+    lib.kconv_autotune_report_destroy.argtypes = [vp]
+    lib.kconv_config_count.restype = ctypes.c_int32
+    lib.kconv_config_name.argtypes = [ctypes.c_int32]
+    lib.kconv_config_name.restype = ctypes.c_char_p
     return lib
 
 
 class Library:
     def __init__(self, path=None):
-        self.lib = _load(path)
+        self.path = path or default_library_path()
+        self.lib = _load(self.path)
 
     def check(self, status, what):
         if status != OK:
-            # The library's message starts with the failing function's name.
-            raise KconvError(f"{self.lib.kconv_status_string(status).decode()}: "
-                             f"{self.lib.kconv_last_error_message().decode() or what}")
+            # The library's message starts with the failing function's name. The message is per OS thread,
+            # and this Python thread made the call: it is this call's.
+            raise Error(status, self.lib.kconv_last_error_message().decode() or what)
 
     @property
     def version(self):
@@ -115,10 +174,16 @@ class Library:
 
 
 class Context:
-    def __init__(self, library):
+    def __init__(self, library, device=0):
         self.handle = ctypes.c_void_p()  # first: __del__ runs even when the rest of __init__ raises
         self.library = library
-        library.check(library.lib.kconv_context_create(None, ctypes.byref(self.handle)), "kconv_context_create")
+        self.device = device
+        options = ContextOptions()
+        library.check(library.lib.kconv_context_options_init_sized(ctypes.byref(options), ctypes.sizeof(options)),
+                      "kconv_context_options_init_sized")
+        options.device_ordinal = device
+        library.check(library.lib.kconv_context_create(ctypes.byref(options), ctypes.byref(self.handle)),
+                      "kconv_context_create")
 
     def close(self):
         if getattr(self, "handle", None):
@@ -129,19 +194,28 @@ class Context:
         self.close()
 
 
+def _pair(value):
+    return (value, value) if isinstance(value, int) and not isinstance(value, bool) else tuple(value)
+
+
 def make_desc(library, n, c, h, w, k, r, s, stride=1, padding=0, dilation=1, bias=True, relu=False):
+    """A descriptor; stride, padding and dilation are ints or (height, width) pairs."""
     d = ConvDesc()
     library.check(library.lib.kconv_conv_desc_init_sized(ctypes.byref(d), ctypes.sizeof(ConvDesc)),
                   "kconv_conv_desc_init_sized")
-    for name, value in dict(n=n, c=c, h=h, w=w, k=k, r=r, s=s, stride=stride, padding=padding,
-                            dilation=dilation).items():
-        _int64(name, value)
-    d.n, d.c, d.h, d.w, d.k, d.r, d.s = n, c, h, w, k, r, s
-    d.stride_h = d.stride_w = stride
-    d.pad_h = d.pad_w = padding
-    d.dil_h = d.dil_w = dilation
+    (stride_h, stride_w), (pad_h, pad_w), (dil_h, dil_w) = _pair(stride), _pair(padding), _pair(dilation)
+    fields = dict(n=n, c=c, h=h, w=w, k=k, r=r, s=s, stride_h=stride_h, stride_w=stride_w, pad_h=pad_h,
+                  pad_w=pad_w, dil_h=dil_h, dil_w=dil_w)
+    for name, value in fields.items():
+        setattr(d, name, _int64(name, value))
     d.has_bias, d.relu = int(bias), int(relu)
     return d
+
+
+def output_shape(library, desc):
+    dims = (ctypes.c_int64 * 4)()
+    library.check(library.lib.kconv_conv_output_shape(ctypes.byref(desc), dims), "kconv_conv_output_shape")
+    return tuple(dims)
 
 
 class Plan:
