@@ -54,9 +54,10 @@ def autotune(x, weight, bias=None, stride=1, padding=0, dilation=1, relu=False, 
     report = ctypes.c_void_p()
     stream = torch.cuda.current_stream(x.device).cuda_stream
     try:
-        lib.check(lib.lib.kconv_autotune(ctx.handle, ctypes.byref(desc), x.contiguous().data_ptr(),
-                                         weight.contiguous().data_ptr(), bias.data_ptr() if bias is not None else 0,
-                                         0, stream, ctypes.byref(options), ctypes.byref(report)), "kconv_autotune")
+        x, weight = x.contiguous(), weight.contiguous()
+        lib.check(lib.lib.kconv_autotune(ctx.handle, ctypes.byref(desc), ctypes.byref(options), x.data_ptr(),
+                                         weight.data_ptr(), bias.contiguous().data_ptr() if bias is not None else 0,
+                                         0, stream, ctypes.byref(report)), "kconv_autotune")
         winner = lib.lib.kconv_autotune_report_winner(report).decode()
         reason = lib.lib.kconv_autotune_report_reason(report).decode()
     finally:

@@ -142,8 +142,8 @@ def _load(path=None):
     lib.kconv_host_default_threads.restype = ctypes.c_int32
     lib.kconv_conv_output_shape.argtypes = [ctypes.POINTER(ConvDesc), ctypes.POINTER(ctypes.c_int64)]
     lib.kconv_autotune_options_init_sized.argtypes = [ctypes.POINTER(AutotuneOptions), ctypes.c_size_t]
-    lib.kconv_autotune.argtypes = [vp, ctypes.POINTER(ConvDesc), u64, u64, u64, u64, vp,
-                                   ctypes.POINTER(AutotuneOptions), ctypes.POINTER(vp)]
+    lib.kconv_autotune.argtypes = [vp, ctypes.POINTER(ConvDesc), ctypes.POINTER(AutotuneOptions), u64, u64, u64,
+                                   u64, vp, ctypes.POINTER(vp)]
     lib.kconv_autotune_report_winner.argtypes = [vp]
     lib.kconv_autotune_report_winner.restype = ctypes.c_char_p
     lib.kconv_autotune_report_reason.argtypes = [vp]
