@@ -86,6 +86,30 @@ def test_dlpack_arrays():
     assert rel_l2(y, F.conv2d(x.double(), w.double(), b.double(), stride=4, padding=2)) < TF32_REL_L2
 
 
+class CudaArrayInterfaceOnly:
+    """A GPU array that offers only __cuda_array_interface__ (Numba, older CuPy)."""
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+        self.__cuda_array_interface__ = tensor.__cuda_array_interface__
+
+
+def test_cuda_array_interface_arrays():
+    x, w, b = alexnet()
+    y = kconv.conv2d(CudaArrayInterfaceOnly(x), CudaArrayInterfaceOnly(w), CudaArrayInterfaceOnly(b), stride=4,
+                     padding=2)
+    assert rel_l2(y, F.conv2d(x.double(), w.double(), b.double(), stride=4, padding=2)) < TF32_REL_L2
+
+
+def test_repeated_calls_follow_changed_arguments():
+    # The per-call shortcut is keyed by every argument: a changed stride or ReLU is a new descriptor.
+    x, w, b = alexnet()
+    for stride, relu in ((4, False), (4, True), (3, True), (4, False)):
+        y = kconv.conv2d(x, w, b, stride=stride, padding=2, relu=relu)
+        ref = F.conv2d(x.double(), w.double(), b.double(), stride=stride, padding=2)
+        assert rel_l2(y, F.relu(ref) if relu else ref) < TF32_REL_L2
+
+
 def test_autograd_through_conv2d_module():
     torch.manual_seed(5)
     ref = nn.Conv2d(3, 64, 7, stride=2, padding=3).cuda()
