@@ -40,7 +40,8 @@ bash bindings/rust/test.sh "$prefix"
 bash bindings/go/test.sh "$prefix"
 # The Python package with the kernels of one architecture only: its CPU tests need none, and a full
 # build would double the time.
-bash tools/test_python.sh -C cmake.define.KCONV_CUDA_ARCHS=80 -C cmake.define.KCONV_PTX_ARCH=
+bash tools/test_python.sh --config-settings=cmake.define.KCONV_CUDA_ARCHS=80 \
+  --config-settings=cmake.define.KCONV_PTX_ARCH=
 
 if [ "$sanitizers" = 1 ]; then
   cmake --preset asan
