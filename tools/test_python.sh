@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The Python package's test (tools/test.sh runs it): pip install . into a fresh virtual environment, then
 # python -m kconv and pytest (tests/python: the host path everywhere; PyTorch's tests where torch is
-# installed, its GPU tests where a device is). Extra arguments go to pip, e.g. --config-settings=cmake.define.KCONV_CUDA_ARCHS=80
+# installed, its GPU tests where a device is). Extra arguments go to pip, e.g.
+# --config-settings=cmake.define.KCONV_CUDA_ARCHS=80
 # for a quicker build that embeds fewer kernels.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -235,6 +235,13 @@ class Plan:
         self.library.check(self.library.lib.kconv_plan_set_weights(self.handle, _pointer("w", w_ptr), _stream(stream)),
                            "kconv_plan_set_weights")
 
+    def execute_checked_pointers(self, x_ptr, w_ptr, bias_ptr, y_ptr, stream):
+        """execute() for callers whose pointers are ints from tensors already (the tensor API): no checks of
+        their Python types, which cost as much as the launch at batch 1."""
+        status = self.library.lib.kconv_plan_execute(self.handle, x_ptr, w_ptr, bias_ptr, y_ptr, stream or None)
+        if status != OK:
+            self.library.check(status, "kconv_plan_execute")
+
     def execute(self, x_ptr, w_ptr, bias_ptr, y_ptr, stream=None):
         self.library.check(self.library.lib.kconv_plan_execute(self.handle, _pointer("x", x_ptr), _pointer("w", w_ptr),
                                                                _pointer("bias", bias_ptr), _pointer("y", y_ptr),

@@ -61,12 +61,12 @@ class CachedPlan:
             if capturing or not hasattr(weight, "_version"):
                 # A captured graph must read the weights of its replay; other arrays have no version
                 # counter. Both pass the weights to every execution.
-                self.plan.execute(x_ptr, w_ptr, bias_ptr, y_ptr, stream)
+                self.plan.execute_checked_pointers(x_ptr, w_ptr, bias_ptr, y_ptr, stream)
                 return
             if not self._is_bound(weight, w_ptr):
                 self.plan.set_weights(w_ptr, stream)
                 self.bound = (weakref.ref(weight), w_ptr, weight._version)
-            self.plan.execute(x_ptr, 0, bias_ptr, y_ptr, stream)
+            self.plan.execute_checked_pointers(x_ptr, 0, bias_ptr, y_ptr, stream)
 
 
 def plan(desc, device, config=None):
