@@ -6,12 +6,12 @@ from . import _conv2d, _native, _runtime
 
 
 def autotune(x, weight, bias=None, stride=1, padding=0, dilation=1, relu=False, math="tf32", *, mode="micro",
-             progress=None):
+             progress=True):
     """Autotunes the convolution of these CUDA tensors (their shapes; they are not written) and returns
     (winner config name, reason). Later kconv.conv2d calls of the same shape on that device use the winner.
 
-    progress: a callable progress(done, total, step), or True for a tqdm bar (when tqdm is installed), or
-    None. mode: "micro" (the current choice's neighbours) or "full" (every config)."""
+    progress: a callable progress(done, total, step); True (the default) for a tqdm bar when tqdm is
+    installed; None for nothing. mode: "micro" (the current choice's neighbours) or "full" (every config)."""
     import torch
 
     if not (isinstance(x, torch.Tensor) and x.is_cuda):
