@@ -13,6 +13,10 @@ that figure adds the ctypes binding's host path. Ceilings measured in the same r
 copy bandwidth and the TF32 matmul rate.
 Prints one table and writes it as JSON to bench/results/<gpu>.json.
 
+--math, --dtype and --layout (bench/mode_suite.py) measure those modes instead, each against cuDNN in the same
+mode, on AlexNet conv1 at --batches and, with --suite stems, on every stem at --stem-batch, into
+bench/results/<gpu>_modes.json.
+
 --suite stems (bench/stem_suite.py) measures the first layers of other networks instead, each at its
 batches, with cuDNN's fastest dtype and layout as an information column, into bench/results/<gpu>_stems.json.
 
@@ -31,6 +35,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 import kconv  # noqa: E402
+import mode_suite  # noqa: E402
 import stem_suite  # noqa: E402
 
 
@@ -90,9 +95,15 @@ def main():
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     ap.add_argument("--suite", choices=["alexnet", "stems"], default="alexnet")
     ap.add_argument("--only", nargs="+", help="stems of the suite to run (default: all)")
+    ap.add_argument("--math", nargs="+", choices=list(mode_suite.MATH), help="math modes (bench/mode_suite.py)")
+    ap.add_argument("--dtype", nargs="+", choices=list(mode_suite.DTYPES), help="element types")
+    ap.add_argument("--layout", nargs="+", choices=list(mode_suite.LAYOUTS), help="layouts")
+    ap.add_argument("--stem-batch", type=int, default=64, help="the stems' batch with --suite stems and modes")
     args = ap.parse_args()
     torch.backends.cudnn.allow_tf32 = True
     torch.backends.cudnn.benchmark = True
+    if args.math or args.dtype or args.layout:
+        return modes_main(args)
     if args.suite == "stems":
         return stems_main(args)
 
@@ -203,6 +214,27 @@ def stems_main(args):
     write_json(args, gpu.replace(" ", "_") + "_stems.json",
                {"gpu": gpu, "torch": torch.__version__, "cudnn": torch.backends.cudnn.version(), "kconv": library.version,
                 "copy_gbps": copy_gbps, "tf32_tflops": tf32_tflops, "rows": rows})
+
+
+def modes_main(args):
+    library = kconv.Library(args.lib)
+    context = kconv.Context(library)
+    gpu = torch.cuda.get_device_name()
+    maths, dtypes, layouts = args.math or ["tf32"], args.dtype or ["fp32"], args.layout or ["nchw"]
+    alexnet = next(s for s in stem_suite.STEMS if s.name == "alexnet_224")
+    cases = [(alexnet, n) for n in args.batches] if args.suite == "alexnet" else \
+        [(s, args.stem_batch) for s in stem_suite.STEMS if not args.only or s.name in args.only]
+    rows = []
+    for stem, n in cases:
+        for math, dtype, layout in mode_suite.combinations(maths, dtypes, layouts):
+            rows.append(mode_suite.measure(stem, n, math, dtype, layout, library, context, kconv, median_us, rel_l2,
+                                           args.runs))
+            torch.cuda.empty_cache()
+    print(f"{gpu}; torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}, kconv {library.version}")
+    mode_suite.print_table(rows)
+    write_json(args, gpu.replace(" ", "_") + "_modes.json",
+               {"gpu": gpu, "torch": torch.__version__, "cudnn": torch.backends.cudnn.version(),
+                "kconv": library.version, "rows": rows})
 
 
 if __name__ == "__main__":

@@ -56,6 +56,16 @@ int64_t OutputExtent(int64_t in, int64_t pad, int64_t dil, int64_t kernel, int64
 
 }  // namespace
 
+namespace {
+Strides4 DenseStrides(kconv_layout layout, int64_t c, int64_t h, int64_t w) {
+  if (layout == KCONV_LAYOUT_NHWC) return {h * w * c, 1, w * c, c};
+  return {c * h * w, h * w, w, 1};
+}
+}  // namespace
+
+Strides4 XStrides(const ConvShape& s) { return DenseStrides(s.layout, s.c, s.h, s.w); }
+Strides4 YStrides(const ConvShape& s) { return DenseStrides(s.layout, s.k, s.p, s.q); }
+
 kconv_conv_desc DefaultConvDesc() {
   kconv_conv_desc d{};
   d.struct_size = sizeof(kconv_conv_desc);
@@ -87,6 +97,8 @@ const char* LayoutName(kconv_layout layout) {
 const char* MathModeName(kconv_math_mode mode) {
   switch (mode) {
     case KCONV_MATH_TF32: return "TF32";
+    case KCONV_MATH_3XTF32: return "3xTF32";
+    case KCONV_MATH_FP32: return "FP32";
   }
   return "(unknown math mode)";
 }
@@ -118,13 +130,14 @@ absl::StatusOr<ConvShape> ValidateConvDesc(const kconv_conv_desc* in) {
   if (d.relu != 0 && d.relu != 1) {
     return absl::InvalidArgumentError(absl::StrCat("desc->relu = ", d.relu, ": must be 0 or 1"));
   }
-  if (d.math_mode != KCONV_MATH_TF32) {
+  if (d.math_mode != KCONV_MATH_TF32 && d.math_mode != KCONV_MATH_3XTF32 && d.math_mode != KCONV_MATH_FP32) {
     if (d.math_mode > 0 && d.math_mode < 64) {
       return absl::UnimplementedError(absl::StrCat("desc->math_mode = ", d.math_mode,
                                                    ": reserved for a future math mode; this version "
-                                                   "provides KCONV_MATH_TF32 (0) only"));
+                                                   "provides TF32 (0), 3XTF32 (1) and FP32 (2)"));
     }
-    return absl::InvalidArgumentError(absl::StrCat("desc->math_mode = ", d.math_mode, ": not a kconv_math_mode"));
+    return absl::InvalidArgumentError(absl::StrCat("desc->math_mode = ", d.math_mode,
+                                                   ": not a kconv_math_mode (TF32 0, 3XTF32 1, FP32 2)"));
   }
   if (d.element_type != KCONV_ELEMENT_F32 && d.element_type != KCONV_ELEMENT_F16 && d.element_type != KCONV_ELEMENT_BF16) {
     return absl::InvalidArgumentError(absl::StrCat("desc->element_type = ", d.element_type,

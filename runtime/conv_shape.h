@@ -32,6 +32,14 @@ struct ConvShape {
   double flops() const { return 2.0 * static_cast<double>(gemm_m()) * static_cast<double>(k) * static_cast<double>(gemm_k()); }
 };
 
+// Elements between neighbours along each dimension of a dense 4-d tensor in the shape's layout: x's (N, C,
+// H, W) or y's (N, K, P, Q).
+struct Strides4 {
+  int64_t n, c, h, w;
+};
+Strides4 XStrides(const ConvShape& shape);
+Strides4 YStrides(const ConvShape& shape);
+
 kconv_conv_desc DefaultConvDesc();
 
 // INVALID_ARGUMENT naming the field and value for anything malformed; UNIMPLEMENTED for a math mode

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// Implicit-GEMM convolution forward, TF32 tensor cores (mma.sync.m16n8k8, fp32 accumulate).
+// Implicit-GEMM convolution forward, TF32 tensor cores (mma.sync.m16n8k8, fp32 accumulate), or 3xTF32.
 // A CUDA C++ port of the Triton kernel kconv starts from: GEMM M = N*P*Q output pixels, GEMM N = K output
-// channels, GEMM K = C*R*S taps; any NCHW fp32 shape with any stride, padding and dilation.
+// channels, GEMM K = C*R*S taps; any fp32 shape with any stride, padding and dilation, NCHW or NHWC (the
+// layouts differ only in the strides the params carry).
+//
+// 3xTF32 (kSplit): each operand v is split into big = tf32(v) and small = tf32(v - big), and the tile takes
+// small*big + big*small + big*big, the small terms first: the dropped small*small term is ~2^-22 of the
+// product, so the result is as accurate as fp32 FFMA at three times the mma work and the same loads.
 //
 // Per block: a block_m x block_n output tile. Each pipeline stage gathers a block_k slice of the im2col
 // matrix (A, 4-byte cp.async with zero fill for padding) and of the weights (B) into shared memory; a
@@ -22,7 +27,7 @@ namespace implicit_gemm {
 using namespace ::kconv::ptx;
 using namespace ::kconv::implicit_gemm_tf32;
 
-template <int kBlockM, int kBlockN, int kBlockK, int kWarps, int kStages>
+template <int kBlockM, int kBlockN, int kBlockK, int kWarps, int kStages, int kSplit>
 struct Kernel {
   static constexpr TileLayout L = MakeTileLayout(Config{kBlockM, kBlockN, kBlockK, kWarps, kStages});
   static_assert(L.valid, "tile config does not fit the implicit-GEMM layout rules");
@@ -61,8 +66,7 @@ struct Kernel {
       const int iw = row.iw0 + static_cast<int>(s) * p.dil_w;
       const bool valid = k < p.gemm_k && static_cast<unsigned>(ih) < static_cast<unsigned>(p.h) &&
                          static_cast<unsigned>(iw) < static_cast<unsigned>(p.w_in);
-      const float* src =
-          valid ? p.x + row.x_image + (static_cast<int64_t>(c) * p.h + ih) * p.w_in + iw : p.x;
+      const float* src = valid ? p.x + row.x_image + c * p.x_stride_c + ih * p.x_stride_h + iw * p.x_stride_w : p.x;
       CopyAsync4(SharedAddress(a_stage + k_local * L.a_stride + m_local), src, valid);
     }
 #pragma unroll
@@ -76,8 +80,17 @@ struct Kernel {
     }
   }
 
-  static __device__ __forceinline__ void ComputeStage(const float* a_stage, const float* b_stage, int warp_m0,
-                                                      int warp_n0, float (&acc)[kMmaM][kMmaN][4]) {
+  // The TF32 part of v (kPart 0) or the TF32 remainder v - tf32(v) (kPart 1).
+  template <int kPart>
+  static __device__ __forceinline__ uint32_t Part(float v) {
+    const uint32_t big = ToTf32(v);
+    return kPart == 0 ? big : ToTf32(v - __uint_as_float(big));
+  }
+
+  // acc += A(kAPart) * B(kBPart) over the stage's block_k taps.
+  template <int kAPart, int kBPart>
+  static __device__ __forceinline__ void MultiplyStage(const float* a_stage, const float* b_stage, int warp_m0,
+                                                       int warp_n0, float (&acc)[kMmaM][kMmaN][4]) {
     const int lane = threadIdx.x % 32;
     const int g = lane / 4, t = lane % 4;
 #pragma unroll
@@ -87,22 +100,31 @@ struct Kernel {
 #pragma unroll
       for (int mi = 0; mi < kMmaM; ++mi) {
         const float* base = a_stage + (kk + t) * L.a_stride + warp_m0 + mi * 16 + g;
-        a[mi][0] = ToTf32(base[0]);
-        a[mi][1] = ToTf32(base[8]);
-        a[mi][2] = ToTf32(base[4 * L.a_stride]);
-        a[mi][3] = ToTf32(base[4 * L.a_stride + 8]);
+        a[mi][0] = Part<kAPart>(base[0]);
+        a[mi][1] = Part<kAPart>(base[8]);
+        a[mi][2] = Part<kAPart>(base[4 * L.a_stride]);
+        a[mi][3] = Part<kAPart>(base[4 * L.a_stride + 8]);
       }
 #pragma unroll
       for (int ni = 0; ni < kMmaN; ++ni) {
         const float* base = b_stage + (warp_n0 + ni * 8 + g) * L.b_stride + kk + t;
-        b[ni][0] = ToTf32(base[0]);
-        b[ni][1] = ToTf32(base[4]);
+        b[ni][0] = Part<kBPart>(base[0]);
+        b[ni][1] = Part<kBPart>(base[4]);
       }
 #pragma unroll
       for (int mi = 0; mi < kMmaM; ++mi)
 #pragma unroll
         for (int ni = 0; ni < kMmaN; ++ni) MmaTf32(acc[mi][ni], a[mi], b[ni][0], b[ni][1]);
     }
+  }
+
+  static __device__ __forceinline__ void ComputeStage(const float* a_stage, const float* b_stage, int warp_m0,
+                                                      int warp_n0, float (&acc)[kMmaM][kMmaN][4]) {
+    if constexpr (kSplit) {
+      MultiplyStage<1, 0>(a_stage, b_stage, warp_m0, warp_n0, acc);
+      MultiplyStage<0, 1>(a_stage, b_stage, warp_m0, warp_n0, acc);
+    }
+    MultiplyStage<0, 0>(a_stage, b_stage, warp_m0, warp_n0, acc);
   }
 
   static __device__ __forceinline__ void Run(const ConvParams& p) {
@@ -123,10 +145,11 @@ struct Kernel {
       if (m < p.gemm_m) {
         p.div_pq.DivMod(static_cast<uint32_t>(m), image, pq);
         p.div_q.DivMod(pq, oh, ow);
-        rows[i].x_image = static_cast<int64_t>(image) * p.c * p.h * p.w_in;
+        rows[i].x_image = static_cast<int64_t>(image) * p.x_stride_n;
         rows[i].ih0 = static_cast<int>(oh) * p.stride_h - p.pad_h;
         rows[i].iw0 = static_cast<int>(ow) * p.stride_w - p.pad_w;
-        y_pixel[i] = static_cast<int64_t>(image) * p.k * p.p * p.q + pq;
+        y_pixel[i] = static_cast<int64_t>(image) * p.y_stride_n + static_cast<int64_t>(oh) * p.y_stride_p +
+                     static_cast<int64_t>(ow) * p.y_stride_q;
       } else {
         rows[i].x_image = 0;
         rows[i].ih0 = -(1 << 30);  // every tap lands outside the input: zero fill
@@ -194,7 +217,7 @@ struct Kernel {
         }
     }
     __syncthreads();
-    const int64_t channel_stride = static_cast<int64_t>(p.p) * p.q;
+    const int64_t channel_stride = p.y_stride_k;
 #pragma unroll
     for (int j = 0; j < kOutPerThread; ++j) {
       const int e = tid + j * kThreads;
@@ -219,5 +242,5 @@ struct Kernel {
   extern "C" __global__ void __launch_bounds__(kconv::implicit_gemm_tf32::MakeTileLayout(CONFIG).threads) \
       NAME(const kconv::implicit_gemm_tf32::ConvParams params) {                                            \
     kconv::implicit_gemm::Kernel<CONFIG.block_m, CONFIG.block_n, CONFIG.block_k, CONFIG.warps,          \
-                                      CONFIG.stages>::Run(params);                                          \
+                                      CONFIG.stages, CONFIG.split>::Run(params);                                          \
   }

@@ -20,7 +20,8 @@ int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 class ImplicitGemmTf32 final : public KernelFamily {
  public:
   FamilySupport Support() const override {
-    return {uint64_t{1} << KCONV_ELEMENT_F32, uint64_t{1} << KCONV_LAYOUT_NCHW, uint64_t{1} << KCONV_MATH_TF32};
+    return {uint64_t{1} << KCONV_ELEMENT_F32, (uint64_t{1} << KCONV_LAYOUT_NCHW) | (uint64_t{1} << KCONV_LAYOUT_NHWC),
+            (uint64_t{1} << KCONV_MATH_TF32) | (uint64_t{1} << KCONV_MATH_3XTF32)};
   }
   std::span<const std::string> KernelSuffixes() const override {
     static const std::string kSuffixes[] = {""};
@@ -37,7 +38,7 @@ class ImplicitGemmTf32 final : public KernelFamily {
   }
   ConfigKnobs Knobs(int config) const override {
     const Config& c = kConfigs[config];
-    return {c.block_m, c.block_n, c.block_k, c.warps, c.stages};
+    return {c.block_m, c.block_n, c.block_k, c.warps, c.stages, c.split};
   }
   std::unique_ptr<FamilyPlan> MakePlan(const ConvShape& shape, int config, const DeviceLimits&) const override;
 };
@@ -74,6 +75,10 @@ const KernelFamily& Family() {
 absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimits& device) {
   const TileLayout layout = MakeTileLayout(config);
   if (!layout.valid) return absl::InternalError("implicit_gemm_tf32: invalid tile config in the registry");
+  if ((config.split == 1) != (s.math_mode == KCONV_MATH_3XTF32)) {
+    return absl::UnimplementedError(config.split == 1 ? "implicit_gemm_tf32: a 3xTF32 config"
+                                                      : "implicit_gemm_tf32: a TF32 config, not 3xTF32");
+  }
   auto too_large = [](const char* what, int64_t value, int64_t limit) {
     return absl::UnimplementedError(absl::StrCat("implicit_gemm_tf32: ", what, " = ", value,
                                                  " exceeds the kernels' 32-bit index range (limit ", limit, ")"));
@@ -122,6 +127,15 @@ ConvParams MakeParams(const ConvShape& s) {
   p.gemm_m = static_cast<int32_t>(s.gemm_m());
   p.gemm_k = static_cast<int32_t>(s.gemm_k());
   p.relu = s.relu ? 1 : 0;
+  const Strides4 xs = XStrides(s), ys = YStrides(s);
+  p.x_stride_n = xs.n;
+  p.x_stride_c = xs.c;
+  p.x_stride_h = xs.h;
+  p.x_stride_w = xs.w;
+  p.y_stride_n = ys.n;
+  p.y_stride_k = ys.c;
+  p.y_stride_p = ys.h;
+  p.y_stride_q = ys.w;
   p.div_pq = FastDivmod::Make(static_cast<uint32_t>(s.p * s.q));
   p.div_q = FastDivmod::Make(static_cast<uint32_t>(s.q));
   p.div_rs = FastDivmod::Make(static_cast<uint32_t>(s.r * s.s));

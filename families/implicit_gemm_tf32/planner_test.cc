@@ -111,10 +111,10 @@ TEST_CASE("implicit_gemm_tf32.every_listed_config_is_a_valid_tile_and_reports_it
     CHECK(knobs.block_k == config.block_k);
     CHECK(knobs.warps == config.warps);
     CHECK(knobs.stages == config.stages);
-    // The name spells the fields out: m<block_m>n<block_n>k<block_k>_w<warps>_s<stages>.
+    // The name spells the fields out: m<block_m>n<block_n>k<block_k>_w<warps>_s<stages>, and _x3 for 3xTF32.
     CHECK(std::string(c.name) == "m" + std::to_string(config.block_m) + "n" + std::to_string(config.block_n) + "k" +
                                      std::to_string(config.block_k) + "_w" + std::to_string(config.warps) + "_s" +
-                                     std::to_string(config.stages));
+                                     std::to_string(config.stages) + (config.split ? "_x3" : ""));
   }
   CHECK(count >= 9);  // the Triton start's nine at least
 }

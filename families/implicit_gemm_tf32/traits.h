@@ -18,6 +18,7 @@ struct Config {
   int block_k;  // taps per pipeline stage
   int warps;
   int stages;   // cp.async pipeline depth; 1 = load, wait, compute
+  int split;    // 1: 3xTF32 (KCONV_MATH_3XTF32), 0: TF32
 };
 
 struct TileLayout {
@@ -72,7 +73,8 @@ constexpr TileLayout MakeTileLayout(Config c) {
 
 // The kernel's argument, filled once per plan (pointers per launch) and passed by value, so that the
 // kernel does almost no index arithmetic of its own (CUTLASS's Params idea).
-// NCHW input x[N][C][H][W], weights w[K][C][R][S], bias b[K], output y[N][K][P][Q], all fp32.
+// Input x and output y in NCHW or NHWC, described by element strides; weights w[K][C][R][S], bias b[K];
+// all fp32.
 // GEMM view: gemm_m = N*P*Q output pixels, gemm_n = K output channels, gemm_k = C*R*S taps.
 struct ConvParams {
   const float* x;
@@ -84,6 +86,8 @@ struct ConvParams {
   int32_t stride_h, stride_w, pad_h, pad_w, dil_h, dil_w;
   int32_t gemm_m, gemm_k;
   int32_t relu;  // 1: clamp the output at zero after the bias
+  int64_t x_stride_n, x_stride_c, x_stride_h, x_stride_w;  // elements between neighbours in x
+  int64_t y_stride_n, y_stride_k, y_stride_p, y_stride_q;  // and in y
 
   FastDivmod div_pq;  // m -> (image, p*Q+q)
   FastDivmod div_q;   // p*Q+q -> (p, q)

@@ -96,23 +96,29 @@ KCONV_API const char* kconv_version_string(void);
 /* ---- Convolution descriptor ---------------------------------------------------------------------- */
 
 typedef enum kconv_math_mode {
-  KCONV_MATH_TF32 = 0 /* TF32 tensor cores, fp32 accumulate (PyTorch's default for convolutions) */
-  /* values 1..63 reserved for further modes (3xTF32, strict fp32, ...) */
+  KCONV_MATH_TF32 = 0,   /* TF32 tensor cores, fp32 accumulate (PyTorch's default for convolutions): relative
+                            error ~1e-4 */
+  KCONV_MATH_3XTF32 = 1, /* fp32-accurate on TF32 tensor cores: each operand split into a TF32 part and a
+                            TF32 remainder, three products (big*big + big*small + small*big); ~1e-6 */
+  KCONV_MATH_FP32 = 2    /* strict IEEE fp32 products and sums (FFMA), no tensor cores */
+  /* values 3..63 reserved. For fp16 and bf16 tensors every mode computes the same: a product of two 16-bit
+   * values is exact in fp32 and the sums are fp32. */
 } kconv_math_mode;
 
 /* The element type of x, w and y. Each kernel family computes some types only; a combination no family
  * computes makes planning fail with KCONV_STATUS_UNIMPLEMENTED, naming it. */
 typedef enum kconv_element_type {
-  KCONV_ELEMENT_F32 = 0,  /* fp32; computed by every family */
-  KCONV_ELEMENT_F16 = 1,  /* IEEE binary16: declared, not computed yet */
-  KCONV_ELEMENT_BF16 = 2  /* bfloat16: declared, not computed yet */
+  KCONV_ELEMENT_F32 = 0,  /* fp32 */
+  KCONV_ELEMENT_F16 = 1,  /* IEEE binary16: x, w and y; bias stays fp32; fp32 accumulation, y rounded once */
+  KCONV_ELEMENT_BF16 = 2  /* bfloat16: likewise */
   /* values 3..31 reserved */
 } kconv_element_type;
 
-/* The memory layout of x and y (w is always [K][C][R][S]). */
+/* The memory layout of x and y. w is always [K][C][R][S] (a channels-last weight tensor must be made
+ * contiguous first), and bias always fp32[K]. */
 typedef enum kconv_layout {
-  KCONV_LAYOUT_NCHW = 0, /* x[N][C][H][W], y[N][K][P][Q]; computed by every family */
-  KCONV_LAYOUT_NHWC = 1  /* x[N][H][W][C], y[N][P][Q][K] (channels-last): declared, not computed yet */
+  KCONV_LAYOUT_NCHW = 0, /* x[N][C][H][W], y[N][K][P][Q] */
+  KCONV_LAYOUT_NHWC = 1  /* x[N][H][W][C], y[N][P][Q][K] (channels-last) */
   /* values 2..31 reserved */
 } kconv_layout;
 

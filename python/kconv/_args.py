@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """PyTorch's conv2d argument conventions: ints or (height, width) pairs, padding also "valid" or "same"."""
 
-MATH_MODES = {"tf32": 0}
+MATH_MODES = {"tf32": 0, "3xtf32": 1, "fp32": 2}
 
 
 def pair(name, value, minimum):

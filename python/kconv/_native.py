@@ -198,8 +198,10 @@ def _pair(value):
     return (value, value) if isinstance(value, int) and not isinstance(value, bool) else tuple(value)
 
 
-def make_desc(library, n, c, h, w, k, r, s, stride=1, padding=0, dilation=1, bias=True, relu=False):
-    """A descriptor; stride, padding and dilation are ints or (height, width) pairs."""
+def make_desc(library, n, c, h, w, k, r, s, stride=1, padding=0, dilation=1, bias=True, relu=False, math_mode=0,
+              element_type=0, layout=0):
+    """A descriptor; stride, padding and dilation are ints or (height, width) pairs; math_mode, element_type and
+    layout are the C enums' values (kconv_math_mode, kconv_element_type, kconv_layout)."""
     d = ConvDesc()
     library.check(library.lib.kconv_conv_desc_init_sized(ctypes.byref(d), ctypes.sizeof(ConvDesc)),
                   "kconv_conv_desc_init_sized")
@@ -209,6 +211,7 @@ def make_desc(library, n, c, h, w, k, r, s, stride=1, padding=0, dilation=1, bia
     for name, value in fields.items():
         setattr(d, name, _int64(name, value))
     d.has_bias, d.relu = int(bias), int(relu)
+    d.math_mode, d.element_type, d.layout = int(math_mode), int(element_type), int(layout)
     return d
 
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <tuple>
 
+#include "families/implicit_gemm_tf32/planner.h"
 #include "prelude.h"
 #include "runtime/blob_registry.h"
 #include "runtime/config_choice.h"
@@ -72,28 +73,43 @@ TEST_CASE("config_choice.families_are_listed_in_order_of_preference_and_configs_
     CHECK(&families[family].planner() == &c.family());
     CHECK(std::string(c.full_name) == std::string(c.family_name) + "/" + c.name);
   }
-  CHECK(std::string(families.back().name) == "implicit_gemm_tf32");  // the fallback for every shape
+  CHECK(std::string(families.back().name) == "implicit_gemm_ffma");  // the fallback for every shape and mode
 }
 
-TEST_CASE("config_choice.refuses_element_types_and_layouts_no_family_computes_naming_them") {
-  for (auto [type, layout, named] :
-       {std::tuple{KCONV_ELEMENT_F16, KCONV_LAYOUT_NCHW, "fp16 NCHW with TF32 math"},
-        std::tuple{KCONV_ELEMENT_BF16, KCONV_LAYOUT_NCHW, "bf16 NCHW with TF32 math"},
-        std::tuple{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, "fp32 NHWC with TF32 math"},
-        std::tuple{KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC, "fp16 NHWC with TF32 math"}}) {
-    CAPTURE(named);
+TEST_CASE("config_choice.every_element_type_layout_and_math_mode_has_a_family") {
+  struct Case {
+    kconv_element_type type;
+    kconv_layout layout;
+    kconv_math_mode math;
+    const char* family;  // the family that computes AlexNet conv1 in this mode (no stem family does yet)
+    int split;           // implicit_gemm_tf32 configs only: 3xTF32 or not
+  };
+  for (const Case& c : {Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32, "implicit_gemm_tf32", 1},
+                        Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, "implicit_gemm_tf32", 0},
+                        Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_3XTF32, "implicit_gemm_tf32", 1},
+                        Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32, "implicit_gemm_ffma", 0},
+                        Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_FP32, "implicit_gemm_ffma", 0},
+                        Case{KCONV_ELEMENT_F16, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32, "implicit_gemm_ffma", 0},
+                        Case{KCONV_ELEMENT_BF16, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, "implicit_gemm_ffma", 0},
+                        Case{KCONV_ELEMENT_BF16, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32, "implicit_gemm_ffma", 0}}) {
     kconv_conv_desc d = kconv_test::AlexNetConv1(4).Desc();
-    d.element_type = type;
-    d.layout = layout;
+    d.element_type = c.type;
+    d.layout = c.layout;
+    d.math_mode = c.math;
     auto shape = kconv::ValidateConvDesc(&d);
-    REQUIRE(shape.ok());  // a valid descriptor ...
-    auto choice = kconv::ChooseConfig(*shape, kH100, false);
-    REQUIRE(!choice.ok());  // ... that no family computes yet
-    CHECK(choice.status().code() == absl::StatusCode::kUnimplemented);
-    const std::string message(choice.status().message());
-    CHECK_MESSAGE(message.find(named) != std::string::npos, message);
-    CHECK_MESSAGE(message.find("implicit_gemm_tf32: fp32 NCHW with TF32 math") != std::string::npos, message);
-    CHECK(absl::IsUnimplemented(kconv::ConfigAccepts(*shape, kconv::Configs()[0], kH100)));
+    REQUIRE(shape.ok());
+    CAPTURE(kconv::FormatOf(*shape));
+    for (const kconv::DeviceLimits& device : {kH100, kRtx4090}) {
+      auto choice = kconv::ChooseConfig(*shape, device, false);
+      REQUIRE_MESSAGE(choice.ok(), choice.status().message());
+      const kconv::KernelConfig& config = kconv::Configs()[*choice];
+      CHECK(std::string(config.family_name) == c.family);
+      if (std::string(c.family) == "implicit_gemm_tf32") {
+        CHECK(kconv::implicit_gemm_tf32::kConfigs[config.family_index].split == c.split);
+      }
+      // The stem families decline it, naming what they compute.
+      CHECK(absl::IsUnimplemented(kconv::ConfigAccepts(*shape, kconv::Configs()[0], device)));
+    }
   }
 }
 

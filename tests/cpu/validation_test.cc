@@ -83,6 +83,13 @@ TEST_CASE("conv2d.validation.rejects_bad_flags_and_math_modes") {
     d.relu = -1;
     ExpectRejected(d, KCONV_STATUS_INVALID_ARGUMENT, "relu = -1");
   }
+  SUBCASE("every_defined_math_mode_is_accepted") {
+    for (int32_t mode : {KCONV_MATH_TF32, KCONV_MATH_3XTF32, KCONV_MATH_FP32}) {
+      d.math_mode = mode;
+      int64_t dims[4];
+      CHECK(kconv_conv_output_shape(&d, dims) == KCONV_STATUS_OK);
+    }
+  }
   SUBCASE("reserved_math_mode_is_unimplemented") {
     d.math_mode = 3;
     ExpectRejected(d, KCONV_STATUS_UNIMPLEMENTED, "reserved for a future math mode");

@@ -17,6 +17,9 @@ namespace {
 struct TestKernels {
   CUfunction ref_conv = nullptr;
   CUfunction fill = nullptr;
+  CUfunction round_to_type = nullptr;
+  CUfunction to_mode = nullptr;
+  CUfunction from_mode = nullptr;
 };
 
 const TestKernels& Kernels() {
@@ -27,6 +30,9 @@ const TestKernels& Kernels() {
     TEST_CU(cuModuleLoadData(&module, kconv_test_kernels_begin));
     TEST_CU(cuModuleGetFunction(&k.ref_conv, module, "ref_conv2d_f64"));
     TEST_CU(cuModuleGetFunction(&k.fill, module, "fill_uniform"));
+    TEST_CU(cuModuleGetFunction(&k.round_to_type, module, "round_to_type"));
+    TEST_CU(cuModuleGetFunction(&k.to_mode, module, "to_mode"));
+    TEST_CU(cuModuleGetFunction(&k.from_mode, module, "from_mode"));
     return k;
   }();
   return kernels;
@@ -38,6 +44,21 @@ struct RefConvArgs {
   int64_t stride_h, stride_w, pad_h, pad_w, dil_h, dil_w;
   int32_t relu;
 };
+
+struct LayoutArgs {
+  uint64_t src, dst;
+  int64_t n, c, h, w;
+  int32_t type, layout;
+};
+
+void LaunchLayout(CUfunction f, uint64_t src, uint64_t dst, int64_t n, int64_t c, int64_t h, int64_t w,
+                  TensorMode mode) {
+  const kconv::DriverApi* api = GpuDriver();
+  LayoutArgs a{src, dst, n, c, h, w, mode.type, mode.layout};
+  void* args[] = {&a};
+  TEST_CU(cuLaunchKernel(f, 1024, 1, 1, 256, 1, 1, 0, nullptr, args, nullptr));
+  TEST_CU(cuCtxSynchronize());
+}
 
 uint64_t FreshSeed() {
   static std::atomic<uint64_t> counter{0};
@@ -165,6 +186,23 @@ Comparison CompareWithReference(const ConvBuffers& b) {
   c.relative_l2 = RelativeL2(out.data(), ref.data(), n);
   c.outside_elementwise = CountOutsideTolerance(out.data(), ref.data(), n, 1e-2, 1e-2);
   return c;
+}
+
+void RoundToType(const DeviceBuffer& buffer, int64_t count, int32_t type) {
+  const kconv::DriverApi* api = GpuDriver();
+  uint64_t ptr = buffer.get();
+  void* args[] = {&ptr, &count, &type};
+  TEST_CU(cuLaunchKernel(Kernels().round_to_type, 1024, 1, 1, 256, 1, 1, 0, nullptr, args, nullptr));
+}
+
+void ToMode(const DeviceBuffer& nchw, const DeviceBuffer& dst, int64_t n, int64_t c, int64_t h, int64_t w,
+            TensorMode mode) {
+  LaunchLayout(Kernels().to_mode, nchw.get(), dst.get(), n, c, h, w, mode);
+}
+
+void FromMode(const DeviceBuffer& src, const DeviceBuffer& nchw, int64_t n, int64_t c, int64_t h, int64_t w,
+              TensorMode mode) {
+  LaunchLayout(Kernels().from_mode, src.get(), nchw.get(), n, c, h, w, mode);
 }
 
 }  // namespace kconv_test

@@ -57,4 +57,17 @@ struct Comparison {
 };
 Comparison CompareWithReference(const ConvBuffers& b);
 
+// An element type and layout (kconv_element_type, kconv_layout) for the precision-mode tests.
+struct TensorMode {
+  int32_t type = 0, layout = 0;
+  int64_t Bytes() const { return type == 0 ? 4 : 2; }
+};
+// Rounds `count` fp32 values in place to the element type (exactly representable afterwards).
+void RoundToType(const DeviceBuffer& buffer, int64_t count, int32_t type);
+// NCHW fp32 [n][c][h][w] -> `dst` in the mode; and back.
+void ToMode(const DeviceBuffer& nchw, const DeviceBuffer& dst, int64_t n, int64_t c, int64_t h, int64_t w,
+            TensorMode mode);
+void FromMode(const DeviceBuffer& src, const DeviceBuffer& nchw, int64_t n, int64_t c, int64_t h, int64_t w,
+              TensorMode mode);
+
 }  // namespace kconv_test

@@ -50,3 +50,81 @@ extern "C" __global__ void fill_uniform(float* out, int64_t count, uint64_t seed
     out[i] = lo + (hi - lo) * u;
   }
 }
+
+// Element type 0 fp32, 1 fp16, 2 bf16 (kconv_element_type); layout 0 NCHW, 1 NHWC (kconv_layout).
+__device__ __forceinline__ float RoundToType(float v, int type) {
+  if (type == 1) {
+    unsigned short h;
+    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(v));
+    float back;
+    asm("cvt.f32.f16 %0, %1;" : "=f"(back) : "h"(h));
+    return back;
+  }
+  if (type == 2) {
+    unsigned short h;
+    asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(h) : "f"(v));
+    return __uint_as_float(static_cast<unsigned>(h) << 16);
+  }
+  return v;
+}
+
+// Rounds every value to the element type in place, so that fp32 holds exactly what the typed tensor will.
+extern "C" __global__ void round_to_type(float* v, int64_t count, int type) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < count; i += int64_t{gridDim.x} * blockDim.x)
+    v[i] = RoundToType(v[i], type);
+}
+
+// Offset of NCHW element (n, c, h, w) of an [N][C][H][W] tensor in `layout`.
+__device__ __forceinline__ int64_t LayoutOffset(int64_t n, int64_t c, int64_t h, int64_t w, int64_t C, int64_t H,
+                                                int64_t W, int layout) {
+  return layout == 1 ? ((n * H + h) * W + w) * C + c : ((n * C + c) * H + h) * W + w;
+}
+
+struct LayoutArgs {
+  const void* src;
+  void* dst;
+  int64_t n, c, h, w;
+  int32_t type, layout;
+};
+
+// NCHW fp32 (already rounded to the type) -> the type in `layout`.
+extern "C" __global__ void to_mode(const LayoutArgs a) {
+  const int64_t total = a.n * a.c * a.h * a.w;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < total; i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t w = i % a.w, h = (i / a.w) % a.h, c = (i / (a.w * a.h)) % a.c, n = i / (a.w * a.h * a.c);
+    const float v = static_cast<const float*>(a.src)[i];
+    const int64_t o = LayoutOffset(n, c, h, w, a.c, a.h, a.w, a.layout);
+    if (a.type == 0) {
+      static_cast<float*>(a.dst)[o] = v;
+    } else {
+      unsigned short bits;
+      if (a.type == 1) {
+        asm("cvt.rn.f16.f32 %0, %1;" : "=h"(bits) : "f"(v));
+      } else {
+        asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(bits) : "f"(v));
+      }
+      static_cast<unsigned short*>(a.dst)[o] = bits;
+    }
+  }
+}
+
+// The type in `layout` -> NCHW fp32 (exact).
+extern "C" __global__ void from_mode(const LayoutArgs a) {
+  const int64_t total = a.n * a.c * a.h * a.w;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < total; i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t w = i % a.w, h = (i / a.w) % a.h, c = (i / (a.w * a.h)) % a.c, n = i / (a.w * a.h * a.c);
+    const int64_t o = LayoutOffset(n, c, h, w, a.c, a.h, a.w, a.layout);
+    float v;
+    if (a.type == 0) {
+      v = static_cast<const float*>(a.src)[o];
+    } else {
+      const unsigned short bits = static_cast<const unsigned short*>(a.src)[o];
+      if (a.type == 1) {
+        asm("cvt.f32.f16 %0, %1;" : "=f"(v) : "h"(bits));
+      } else {
+        v = __uint_as_float(static_cast<unsigned>(bits) << 16);
+      }
+    }
+    static_cast<float*>(a.dst)[i] = v;
+  }
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: Apache-2.0
+// Every math mode, element type and layout on every shape of the suite, through every config that accepts
+// it and kconv's choice (and the forced-PTX path), against the float64 reference of the values the typed
+// tensors hold: fresh random inputs, a NaN-poisoned output, and the bars on the relative L2 error.
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gpu_harness.h"
+#include "kconv/kconv.h"
+#include "shapes.h"
+
+namespace kconv_test {
+namespace {
+
+struct Mode {
+  const char* name;
+  TensorMode tensors;
+  int32_t math;
+  double max_relative_l2;
+};
+
+constexpr Mode kModes[] = {
+    {"fp32 NCHW 3xTF32", {0, 0}, KCONV_MATH_3XTF32, 5e-6}, {"fp32 NCHW FP32", {0, 0}, KCONV_MATH_FP32, 5e-6},
+    {"fp32 NHWC TF32", {0, 1}, KCONV_MATH_TF32, 1e-3},     {"fp32 NHWC 3xTF32", {0, 1}, KCONV_MATH_3XTF32, 5e-6},
+    {"fp32 NHWC FP32", {0, 1}, KCONV_MATH_FP32, 5e-6},     {"fp16 NCHW", {1, 0}, KCONV_MATH_TF32, 2e-3},
+    {"fp16 NHWC", {1, 1}, KCONV_MATH_TF32, 2e-3},          {"bf16 NCHW", {2, 0}, KCONV_MATH_TF32, 1e-2},
+    {"bf16 NHWC", {2, 1}, KCONV_MATH_TF32, 1e-2},
+};
+
+struct ContextDeleter {
+  void operator()(kconv_context* c) const { kconv_context_destroy(c); }
+};
+struct PlanDeleter {
+  void operator()(kconv_plan* p) const { kconv_plan_destroy(p); }
+};
+
+std::unique_ptr<kconv_context, ContextDeleter> MakeContext(bool force_ptx) {
+  kconv_context_options o;
+  kconv_context_options_init(&o);
+  o.force_ptx = force_ptx ? 1 : 0;
+  kconv_context* ctx = nullptr;
+  REQUIRE_MESSAGE(kconv_context_create(&o, &ctx) == KCONV_STATUS_OK, kconv_last_error_message());
+  return std::unique_ptr<kconv_context, ContextDeleter>(ctx);
+}
+
+kconv_conv_desc DescIn(const Shape& s, const Mode& mode) {
+  kconv_conv_desc d = s.Desc();
+  d.element_type = mode.tensors.type;
+  d.layout = mode.tensors.layout;
+  d.math_mode = mode.math;
+  return d;
+}
+
+// One shape's tensors in one mode: the fp32 NCHW buffers (rounded to the type, the reference computed from
+// them) and their typed, laid-out copies.
+struct ModeBuffers {
+  ModeBuffers(const Shape& s, const Mode& mode)
+      : fp32(s),
+        x(s.XElements() * mode.tensors.Bytes()),
+        w(s.WElements() * mode.tensors.Bytes()),
+        y((s.YElements() * mode.tensors.Bytes() + 3) / 4 * 4),  // whole words, for the poisoning
+        mode(mode) {}
+  void Refresh() {
+    fp32.Refresh();
+    const Shape& s = fp32.shape;
+    if (mode.tensors.type != 0) {
+      RoundToType(fp32.x, s.XElements(), mode.tensors.type);
+      RoundToType(fp32.w, s.WElements(), mode.tensors.type);
+      ReferenceConvOnDevice(s, fp32.x.get(), fp32.w.get(), s.bias ? fp32.bias.get() : 0, fp32.y_ref);
+    }
+    ToMode(fp32.x, x, s.n, s.c, s.h, s.w, mode.tensors);
+    ToMode(fp32.w, w, s.k, s.c, s.r, s.s, TensorMode{mode.tensors.type, 0});  // weights stay KCRS
+    REQUIRE(GpuDriver()->cuMemsetD32(y.get(), 0xffffffffu, y.bytes() / 4) == CUDA_SUCCESS);  // NaN in every type
+  }
+  // Runs the plan and converts its output back into fp32.y (NCHW fp32).
+  Comparison Run(const kconv_plan* plan) {
+    Refresh();
+    const Shape& s = fp32.shape;
+    REQUIRE_MESSAGE(kconv_plan_execute(plan, x.get(), w.get(), s.bias ? fp32.bias.get() : 0, y.get(), nullptr) ==
+                        KCONV_STATUS_OK,
+                    kconv_last_error_message());
+    REQUIRE(GpuDriver()->cuCtxSynchronize() == CUDA_SUCCESS);
+    FromMode(y, fp32.y, s.n, s.k, s.P(), s.Q(), mode.tensors);
+    return CompareWithReference(fp32);
+  }
+  ConvBuffers fp32;
+  DeviceBuffer x, w, y;
+  Mode mode;
+};
+
+// Plans `config` (nullptr: kconv's choice) for `s` in `mode`; null if the config refuses it.
+std::unique_ptr<kconv_plan, PlanDeleter> MakePlan(kconv_context* ctx, const Shape& s, const Mode& mode,
+                                                  const char* config) {
+  const kconv_conv_desc d = DescIn(s, mode);
+  kconv_plan_options o;
+  kconv_plan_options_init(&o);
+  o.config_name = config;
+  kconv_plan* plan = nullptr;
+  const kconv_status st = kconv_plan_create(ctx, &d, &o, &plan);
+  if (st == KCONV_STATUS_UNIMPLEMENTED && config != nullptr) return nullptr;
+  REQUIRE_MESSAGE(st == KCONV_STATUS_OK, kconv_last_error_message());
+  return std::unique_ptr<kconv_plan, PlanDeleter>(plan);
+}
+
+}  // namespace
+
+TEST_SUITE("gpu") {
+  TEST_CASE("gpu.precision_modes.every_mode_meets_its_accuracy_bar_on_every_shape_and_config") {
+    auto ctx = MakeContext(false);
+    for (const Mode& mode : kModes) {
+      int plans = 0;
+      for (const Shape& s : GpuTestShapes()) {
+        ModeBuffers buffers(s, mode);
+        for (int i = -1; i < kconv_config_count(); ++i) {
+          const char* config = i < 0 ? nullptr : kconv_config_name(i);
+          auto plan = MakePlan(ctx.get(), s, mode, config);
+          if (plan == nullptr) continue;
+          CAPTURE(mode.name);
+          CAPTURE(s.Name());
+          const std::string config_name = config ? config : "(kconv's choice)";
+          CAPTURE(config_name);
+          const Comparison c = buffers.Run(plan.get());
+          CHECK(c.nan_count == 0);
+          CHECK(c.relative_l2 <= mode.max_relative_l2);
+          ++plans;
+        }
+      }
+      MESSAGE(mode.name << ": " << plans << " plans checked");
+      CHECK(plans > static_cast<int>(GpuTestShapes().size()));
+    }
+  }
+
+  TEST_CASE("gpu.precision_modes.forced_ptx_path_meets_the_bars") {
+    auto ctx = MakeContext(true);
+    for (const Mode& mode : kModes) {
+      for (const Shape& s : {AlexNetConv1(2), ResNetStem(1), Shape{2, 5, 13, 11, 33, 3, 3, 2, 1, 1, 2, 1, 2, true, true}}) {
+        CAPTURE(mode.name);
+        CAPTURE(s.Name());
+        ModeBuffers buffers(s, mode);
+        auto plan = MakePlan(ctx.get(), s, mode, nullptr);
+        const Comparison c = buffers.Run(plan.get());
+        CHECK(c.nan_count == 0);
+        CHECK(c.relative_l2 <= mode.max_relative_l2);
+      }
+    }
+  }
+
+  TEST_CASE("gpu.precision_modes.fp32_accurate_modes_hold_1e-4_elementwise_at_alexnet_batch_32") {
+    auto ctx = MakeContext(false);
+    const Shape s = AlexNetConv1(32);
+    for (const Mode& mode : kModes) {
+      if (mode.tensors.type != 0 || mode.math == KCONV_MATH_TF32) continue;
+      CAPTURE(mode.name);
+      ModeBuffers buffers(s, mode);
+      auto plan = MakePlan(ctx.get(), s, mode, nullptr);
+      buffers.Run(plan.get());
+      const std::vector<float> out = Download(buffers.fp32.y, s.YElements());
+      const std::vector<double> ref = DownloadDoubles(buffers.fp32.y_ref, s.YElements());
+      CHECK(CountOutsideTolerance(out.data(), ref.data(), s.YElements(), 1e-4, 1e-4) == 0);
+    }
+  }
+}
+
+}  // namespace kconv_test
