@@ -6,7 +6,8 @@
 //
 // 3xTF32 (kSplit): each operand v is split into big = tf32(v) and small = tf32(v - big), and the tile takes
 // small*big + big*small + big*big, the small terms first: the dropped small*small term is ~2^-22 of the
-// product, so the result is as accurate as fp32 FFMA at three times the mma work and the same loads.
+// product, so the result is as accurate as fp32 FFMA at three times the mma work and the same loads. Each
+// k8 step's products are summed apart and added to the accumulators in fp32 (ComputeStage says why).
 //
 // Per block: a block_m x block_n output tile. Each pipeline stage gathers a block_k slice of the im2col
 // matrix (A, 4-byte cp.async with zero fill for padding) and of the weights (B) into shared memory; a
@@ -80,51 +81,65 @@ struct Kernel {
     }
   }
 
-  // The TF32 part of v (kPart 0) or the TF32 remainder v - tf32(v) (kPart 1).
-  template <int kPart>
-  static __device__ __forceinline__ uint32_t Part(float v) {
-    const uint32_t big = ToTf32(v);
-    return kPart == 0 ? big : ToTf32(v - __uint_as_float(big));
-  }
-
-  // acc += A(kAPart) * B(kBPart) over the stage's block_k taps.
-  template <int kAPart, int kBPart>
-  static __device__ __forceinline__ void MultiplyStage(const float* a_stage, const float* b_stage, int warp_m0,
-                                                       int warp_n0, float (&acc)[kMmaM][kMmaN][4]) {
-    const int lane = threadIdx.x % 32;
-    const int g = lane / 4, t = lane % 4;
-#pragma unroll
-    for (int kk = 0; kk < kBlockK; kk += 8) {
-      uint32_t a[kMmaM][4];
-      uint32_t b[kMmaN][2];
-#pragma unroll
-      for (int mi = 0; mi < kMmaM; ++mi) {
-        const float* base = a_stage + (kk + t) * L.a_stride + warp_m0 + mi * 16 + g;
-        a[mi][0] = Part<kAPart>(base[0]);
-        a[mi][1] = Part<kAPart>(base[8]);
-        a[mi][2] = Part<kAPart>(base[4 * L.a_stride]);
-        a[mi][3] = Part<kAPart>(base[4 * L.a_stride + 8]);
-      }
-#pragma unroll
-      for (int ni = 0; ni < kMmaN; ++ni) {
-        const float* base = b_stage + (warp_n0 + ni * 8 + g) * L.b_stride + kk + t;
-        b[ni][0] = Part<kBPart>(base[0]);
-        b[ni][1] = Part<kBPart>(base[4]);
-      }
-#pragma unroll
-      for (int mi = 0; mi < kMmaM; ++mi)
-#pragma unroll
-        for (int ni = 0; ni < kMmaN; ++ni) MmaTf32(acc[mi][ni], a[mi], b[ni][0], b[ni][1]);
-    }
+  // Splits v into big = tf32(v) and small = tf32(v - big).
+  static __device__ __forceinline__ void Split(float v, uint32_t& big, uint32_t& small) {
+    big = ToTf32(v);
+    small = ToTf32(v - __uint_as_float(big));
   }
 
   static __device__ __forceinline__ void ComputeStage(const float* a_stage, const float* b_stage, int warp_m0,
                                                       int warp_n0, float (&acc)[kMmaM][kMmaN][4]) {
-    if constexpr (kSplit) {
-      MultiplyStage<1, 0>(a_stage, b_stage, warp_m0, warp_n0, acc);
-      MultiplyStage<0, 1>(a_stage, b_stage, warp_m0, warp_n0, acc);
+    const int lane = threadIdx.x % 32;
+    const int g = lane / 4, t = lane % 4;
+#pragma unroll
+    for (int kk = 0; kk < kBlockK; kk += 8) {
+      uint32_t a[kMmaM][4], a_small[kSplit ? kMmaM : 1][4];
+      uint32_t b[kMmaN][2], b_small[kSplit ? kMmaN : 1][2];
+#pragma unroll
+      for (int mi = 0; mi < kMmaM; ++mi) {
+        const float* base = a_stage + (kk + t) * L.a_stride + warp_m0 + mi * 16 + g;
+        const float v[4] = {base[0], base[8], base[4 * L.a_stride], base[4 * L.a_stride + 8]};
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          if constexpr (kSplit) {
+            Split(v[e], a[mi][e], a_small[mi][e]);
+          } else {
+            a[mi][e] = ToTf32(v[e]);
+          }
+        }
+      }
+#pragma unroll
+      for (int ni = 0; ni < kMmaN; ++ni) {
+        const float* base = b_stage + (warp_n0 + ni * 8 + g) * L.b_stride + kk + t;
+        const float v[2] = {base[0], base[4]};
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          if constexpr (kSplit) {
+            Split(v[e], b[ni][e], b_small[ni][e]);
+          } else {
+            b[ni][e] = ToTf32(v[e]);
+          }
+        }
+      }
+#pragma unroll
+      for (int mi = 0; mi < kMmaM; ++mi)
+#pragma unroll
+        for (int ni = 0; ni < kMmaN; ++ni) {
+          if constexpr (kSplit) {
+            // The three products of this k8 step go into a fresh accumulator, added to the running sum with
+            // FADD: the tensor cores truncate their fp32 sums, and over a long reduction that bias alone
+            // exceeded 5e-6 (ViT's 768 taps); rounded to nearest here, it stays at fp32's level.
+            float step[4] = {0.f, 0.f, 0.f, 0.f};
+            MmaTf32(step, a_small[mi], b[ni][0], b[ni][1]);
+            MmaTf32(step, a[mi], b_small[ni][0], b_small[ni][1]);
+            MmaTf32(step, a[mi], b[ni][0], b[ni][1]);
+#pragma unroll
+            for (int v = 0; v < 4; ++v) acc[mi][ni][v] += step[v];
+          } else {
+            MmaTf32(acc[mi][ni], a[mi], b[ni][0], b[ni][1]);
+          }
+        }
     }
-    MultiplyStage<0, 0>(a_stage, b_stage, warp_m0, warp_n0, acc);
   }
 
   static __device__ __forceinline__ void Run(const ConvParams& p) {

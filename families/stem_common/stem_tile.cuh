@@ -323,8 +323,9 @@ __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile,
 // Packs w[K][C][R][S] into per-k8-step images: for step s, channel n and element e, chunk 2s + e/4 =
 // (c, r, j) and tap column 4j + e%4; zero for padded channels, phantom taps (column >= S) and the
 // padding chunk. Rounded to TF32 (nearest, ties away) once, here. `offset(step, n, e)` is the element's
-// byte offset in the packed image (p.steps * p.channels * 32 bytes).
-template <class Offset>
+// byte offset in the packed image (p.steps * p.channels * 32 bytes). With kSplit (3xTF32), the remainder
+// tf32(v - tf32(v)) goes p.channels * 32 bytes after it (the step's second half).
+template <bool kSplit = false, class Offset>
 __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offset) {
   const int total = p.steps * p.channels * 8;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
@@ -335,7 +336,9 @@ __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offs
     float v = 0.f;
     if (n < p.k && c < p.c && s < p.s) v = p.w[((static_cast<int64_t>(n) * p.c + c) * p.r + r) * p.s + s];
     const uint32_t bits = ToTf32(v);
-    *reinterpret_cast<uint32_t*>(reinterpret_cast<char*>(p.packed) + offset(step, n, e)) = bits;
+    char* at = reinterpret_cast<char*>(p.packed) + offset(step, n, e);
+    *reinterpret_cast<uint32_t*>(at) = bits;
+    if constexpr (kSplit) *reinterpret_cast<uint32_t*>(at + p.channels * 32) = ToTf32(v - __uint_as_float(bits));
   }
 }
 

@@ -10,6 +10,10 @@
 //     cp.async pipeline of `wstages` stages of `wsteps` k8 steps each.
 //  3. Each warp owns mt m16 tiles of pixels against all nt n8 tiles of channels (all of them: splitting
 //     channels would make every warp re-read the A operand, and shared-memory bandwidth is the limit).
+//  With kSplit (3xTF32), each packed step holds the weights' TF32 remainders after them, the band's values
+//     are split in registers into tf32(v) and tf32(v - tf32(v)), and each product is three mma (small*big +
+//     big*small + big*big) into a fresh sum added to the accumulators with FADD (the tensor cores truncate
+//     their sums; over a long reduction that bias alone is above fp32's accuracy).
 //  4. The accumulators are staged through shared memory as [channel][pixel] so that each channel is
 //     written to NCHW as one run of tile_pixels consecutive floats, with bias and optional ReLU.
 #pragma once
@@ -24,10 +28,12 @@ namespace kconv {
 // the images' shared-memory symbols, and these images were built in it.
 namespace stem {
 
-template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages, int kPhases>
+template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages, int kPhases, int kSplit>
 struct Kernel {
   static constexpr StemLayout L = MakeStemLayout(StemConfig{kMt, kNt, kWarps, kWsteps, kWstages});
   static constexpr int kThreads = L.threads;
+  static constexpr int kStepBytes = L.weight_step_bytes * (kSplit ? 2 : 1);  // traits.h's PackedStepBytes
+  static constexpr int kStageBytes = kWsteps * kStepBytes;
   static_assert(kNt % 2 == 0, "B fragments are loaded two n8 tiles per ldmatrix.x4");
   static_assert(kWstages >= 2, "the weight pipeline needs two stages");
 
@@ -35,7 +41,7 @@ struct Kernel {
     extern __shared__ __align__(128) unsigned char smem[];
     unsigned char* band = smem;
     unsigned char* weights = smem + p.band_bytes;
-    int32_t* chunk_offset = reinterpret_cast<int32_t*>(weights + kWstages * L.weight_stage_bytes);
+    int32_t* chunk_offset = reinterpret_cast<int32_t*>(weights + kWstages * kStageBytes);
     const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
     const Tile tile = TileOfBlock(p, L.tile_pixels);
 
@@ -44,7 +50,7 @@ struct Kernel {
     // The band and the first weight stages share the first commit group(s).
 #pragma unroll
     for (int s = 0; s < kWstages - 1; ++s) {
-      LoadWeightStage<kWsteps, L.weight_step_bytes, kThreads>(p, weights + s * L.weight_stage_bytes, s);
+      LoadWeightStage<kWsteps, kStepBytes, kThreads>(p, weights + s * kStageBytes, s);
       CommitGroup();
     }
 
@@ -75,32 +81,51 @@ struct Kernel {
       WaitGroup<kWstages - 2>();
       __syncthreads();  // stage `stage` (and the band) landed; every warp is done with stage-1's slot
       const int next = stage + kWstages - 1;
-      LoadWeightStage<kWsteps, L.weight_step_bytes, kThreads>(p, weights + (next % kWstages) * L.weight_stage_bytes,
-                                                              next);
+      LoadWeightStage<kWsteps, kStepBytes, kThreads>(p, weights + (next % kWstages) * kStageBytes, next);
       CommitGroup();
-      const uint32_t slot = SharedAddress(weights + (stage % kWstages) * L.weight_stage_bytes) + b_lane_offset;
+      const uint32_t slot = SharedAddress(weights + (stage % kWstages) * kStageBytes) + b_lane_offset;
       const int first_step = stage * kWsteps;
       // Unrolled and branch-free, so that ptxas can issue the next step's ldmatrix under this step's mma.
 #pragma unroll
       for (int ks = 0; ks < kWsteps; ++ks) {
         const int step = first_step + ks;
         const uint32_t chunk = chunk_offset[2 * step + chunk_select];
-        uint32_t a[kMt][4];
+        uint32_t a[kMt][4], a_small[kSplit ? kMt : 1][4];
 #pragma unroll
         for (int mi = 0; mi < kMt; ++mi) {
           LoadMatrixX4(a[mi], pixel_address[mi] + chunk);
 #pragma unroll
-          for (int v = 0; v < 4; ++v) a[mi][v] = ToTf32(__uint_as_float(a[mi][v]));
+          for (int v = 0; v < 4; ++v) {
+            const float value = __uint_as_float(a[mi][v]);
+            a[mi][v] = ToTf32(value);
+            if constexpr (kSplit) a_small[mi][v] = ToTf32(value - __uint_as_float(a[mi][v]));
+          }
         }
-        const uint32_t b_step = slot + ks * L.weight_step_bytes;
+        const uint32_t b_step = slot + ks * kStepBytes;
 #pragma unroll
         for (int nb = 0; nb < kNt / 2; ++nb) {
           uint32_t b[4];
           LoadMatrixX4(b, b_step + nb * 512);
+          if constexpr (kSplit) {
+            uint32_t b_small[4];
+            LoadMatrixX4(b_small, b_step + L.weight_step_bytes + nb * 512);
 #pragma unroll
-          for (int mi = 0; mi < kMt; ++mi) {
-            MmaTf32(acc[mi][2 * nb], a[mi], b[0], b[1]);
-            MmaTf32(acc[mi][2 * nb + 1], a[mi], b[2], b[3]);
+            for (int mi = 0; mi < kMt; ++mi)
+#pragma unroll
+              for (int h = 0; h < 2; ++h) {
+                float sum[4] = {0.f, 0.f, 0.f, 0.f};
+                MmaTf32(sum, a_small[mi], b[2 * h], b[2 * h + 1]);
+                MmaTf32(sum, a[mi], b_small[2 * h], b_small[2 * h + 1]);
+                MmaTf32(sum, a[mi], b[2 * h], b[2 * h + 1]);
+#pragma unroll
+                for (int v = 0; v < 4; ++v) acc[mi][2 * nb + h][v] += sum[v];
+              }
+          } else {
+#pragma unroll
+            for (int mi = 0; mi < kMt; ++mi) {
+              MmaTf32(acc[mi][2 * nb], a[mi], b[0], b[1]);
+              MmaTf32(acc[mi][2 * nb + 1], a[mi], b[2], b[3]);
+            }
           }
         }
       }
@@ -123,10 +148,11 @@ struct Kernel {
   extern "C" __global__ void __launch_bounds__(kconv::MakeStemLayout(CONFIG).threads)                  \
       NAME(const __grid_constant__ kconv::StemParams params) {                                         \
     kconv::stem::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages,            \
-                        CONFIG.phases>::Run(params);                                                   \
+                        CONFIG.phases, CONFIG.split>::Run(params);                                     \
   }                                                                                                    \
   extern "C" __global__ void NAME##_pack_weights(const kconv::StemPackParams params) {                 \
-    kconv::stem::PackWeights(params, [&](int step, int n, int e) {                                     \
-      return static_cast<int64_t>(step) * params.channels * 32 + kconv::PackedWeightOffset(n, e);      \
+    kconv::stem::PackWeights<CONFIG.split == 1>(params, [&](int step, int n, int e) {                  \
+      return static_cast<int64_t>(step) * params.channels * 32 * (CONFIG.split + 1) +                  \
+             kconv::PackedWeightOffset(n, e);                                                          \
     });                                                                                                \
   }

@@ -42,7 +42,7 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t strip_col
   g.band.band_bytes = stem::CeilDiv(config.phases * plane, 128) * 128;
   const int64_t staging = int64_t{config.nt} * 8 * layout.staging_stride * 4;
   const int64_t pipeline =
-      g.band.band_bytes + int64_t{config.wstages} * layout.weight_stage_bytes + 4 * g.band.chunks;
+      g.band.band_bytes + int64_t{config.wstages} * config.wsteps * PackedStepBytes(config) + 4 * g.band.chunks;
   g.shared_bytes = std::max(pipeline, staging);
   return g;
 }
@@ -74,7 +74,8 @@ Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit
 class StemTf32 final : public KernelFamily {
  public:
   FamilySupport Support() const override {
-    return {uint64_t{1} << KCONV_ELEMENT_F32, uint64_t{1} << KCONV_LAYOUT_NCHW, uint64_t{1} << KCONV_MATH_TF32};
+    return {uint64_t{1} << KCONV_ELEMENT_F32, uint64_t{1} << KCONV_LAYOUT_NCHW,
+            (uint64_t{1} << KCONV_MATH_TF32) | (uint64_t{1} << KCONV_MATH_3XTF32)};
   }
   std::span<const std::string> KernelSuffixes() const override {
     static const std::string kSuffixes[] = {"", "_pack_weights"};
@@ -91,7 +92,7 @@ class StemTf32 final : public KernelFamily {
   }
   ConfigKnobs Knobs(int config) const override {
     const Config& c = kConfigs[config];
-    return {MakeStemLayout(c).tile_pixels, c.nt * 8, c.wsteps * 8, c.warps, c.wstages, c.phases};
+    return {MakeStemLayout(c).tile_pixels, c.nt * 8, c.wsteps * 8, c.warps, c.wstages, c.phases + 8 * c.split};
   }
   std::unique_ptr<FamilyPlan> MakePlan(const ConvShape& shape, int config, const DeviceLimits& device) const override;
 };
@@ -131,6 +132,9 @@ const KernelFamily& Family() {
 }
 
 absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimits& device) {
+  if ((config.split == 1) != (s.math_mode == KCONV_MATH_3XTF32)) {
+    return stem::Refuse(kFamily, config.split == 1 ? "a 3xTF32 config" : "a TF32 config, not 3xTF32");
+  }
   if (absl::Status shape = stem::CheckStemShape(kFamily, s, int64_t{config.nt} * 8, 4 / config.phases); !shape.ok()) {
     return shape;
   }
@@ -166,7 +170,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   d.pack = stem::MakeStemPackParams(s, g.band, d.params, config.nt * 8);
   d.geometry = LaunchGeometry{static_cast<uint32_t>(g.tiles), static_cast<uint32_t>(s.n * g.strips),
                               static_cast<uint32_t>(layout.threads), static_cast<uint32_t>(g.shared_bytes)};
-  d.packed_weight_bytes = int64_t{d.params.steps} * layout.weight_step_bytes;
+  d.packed_weight_bytes = int64_t{d.params.steps} * PackedStepBytes(config);
   return d;
 }
 

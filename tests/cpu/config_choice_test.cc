@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "families/implicit_gemm_tf32/planner.h"
+#include "families/stem_tf32/planner.h"
 #include "prelude.h"
 #include "runtime/blob_registry.h"
 #include "runtime/config_choice.h"
@@ -81,10 +82,10 @@ TEST_CASE("config_choice.every_element_type_layout_and_math_mode_has_a_family") 
     kconv_element_type type;
     kconv_layout layout;
     kconv_math_mode math;
-    const char* family;  // the family that computes AlexNet conv1 in this mode (no stem family does yet)
-    int split;           // implicit_gemm_tf32 configs only: 3xTF32 or not
+    const char* family;  // the family that computes AlexNet conv1 in this mode
+    int split;           // stem_tf32 and implicit_gemm_tf32 configs: 3xTF32 or not
   };
-  for (const Case& c : {Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32, "implicit_gemm_tf32", 1},
+  for (const Case& c : {Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32, "stem_tf32", 1},
                         Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, "implicit_gemm_tf32", 0},
                         Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_3XTF32, "implicit_gemm_tf32", 1},
                         Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32, "implicit_gemm_ffma", 0},
@@ -99,15 +100,18 @@ TEST_CASE("config_choice.every_element_type_layout_and_math_mode_has_a_family") 
     auto shape = kconv::ValidateConvDesc(&d);
     REQUIRE(shape.ok());
     CAPTURE(kconv::FormatOf(*shape));
+    const std::string expected = c.family;
+    CAPTURE(expected);
     for (const kconv::DeviceLimits& device : {kH100, kRtx4090}) {
       auto choice = kconv::ChooseConfig(*shape, device, false);
       REQUIRE_MESSAGE(choice.ok(), choice.status().message());
       const kconv::KernelConfig& config = kconv::Configs()[*choice];
-      CHECK(std::string(config.family_name) == c.family);
+      CHECK(std::string(config.family_name) == expected);
       if (std::string(c.family) == "implicit_gemm_tf32") {
         CHECK(kconv::implicit_gemm_tf32::kConfigs[config.family_index].split == c.split);
       }
-      // The stem families decline it, naming what they compute.
+      if (std::string(c.family) == "stem_tf32") CHECK(kconv::stem_tf32::kConfigs[config.family_index].split == c.split);
+      // The Hopper stem family declines it, naming what it computes.
       CHECK(absl::IsUnimplemented(kconv::ConfigAccepts(*shape, kconv::Configs()[0], device)));
     }
   }

@@ -16,7 +16,7 @@ namespace kconv_test {
 namespace {
 
 struct Mode {
-  const char* name;
+  const char* name;  // CAPTURE and MESSAGE print a const char* as a pointer: wrap it in std::string
   TensorMode tensors;
   int32_t math;
   double max_relative_l2;
@@ -118,7 +118,8 @@ TEST_SUITE("gpu") {
           const char* config = i < 0 ? nullptr : kconv_config_name(i);
           auto plan = MakePlan(ctx.get(), s, mode, config);
           if (plan == nullptr) continue;
-          CAPTURE(mode.name);
+          const std::string mode_name = mode.name;
+          CAPTURE(mode_name);
           CAPTURE(s.Name());
           const std::string config_name = config ? config : "(kconv's choice)";
           CAPTURE(config_name);
@@ -128,7 +129,7 @@ TEST_SUITE("gpu") {
           ++plans;
         }
       }
-      MESSAGE(mode.name << ": " << plans << " plans checked");
+      MESSAGE(std::string(mode.name) << ": " << plans << " plans checked");
       CHECK(plans > static_cast<int>(GpuTestShapes().size()));
     }
   }
@@ -137,7 +138,8 @@ TEST_SUITE("gpu") {
     auto ctx = MakeContext(true);
     for (const Mode& mode : kModes) {
       for (const Shape& s : {AlexNetConv1(2), ResNetStem(1), Shape{2, 5, 13, 11, 33, 3, 3, 2, 1, 1, 2, 1, 2, true, true}}) {
-        CAPTURE(mode.name);
+        const std::string mode_name = mode.name;
+        CAPTURE(mode_name);
         CAPTURE(s.Name());
         ModeBuffers buffers(s, mode);
         auto plan = MakePlan(ctx.get(), s, mode, nullptr);
@@ -153,7 +155,8 @@ TEST_SUITE("gpu") {
     const Shape s = AlexNetConv1(32);
     for (const Mode& mode : kModes) {
       if (mode.tensors.type != 0 || mode.math == KCONV_MATH_TF32) continue;
-      CAPTURE(mode.name);
+      const std::string mode_name = mode.name;
+      CAPTURE(mode_name);
       ModeBuffers buffers(s, mode);
       auto plan = MakePlan(ctx.get(), s, mode, nullptr);
       buffers.Run(plan.get());
