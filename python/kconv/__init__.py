@@ -12,7 +12,7 @@ from ._native import (Context, ConvDesc, Error, KconvError, Library, Plan, _poin
                       default_library_path, make_desc)
 from ._runtime import clear_plans
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 __all__ = ["conv2d", "autotune", "clear_plans", "Error", "version", "host_default_threads", "torch"]
 
 

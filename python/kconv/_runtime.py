@@ -49,6 +49,7 @@ class CachedPlan:
         self.plan = plan
         self.lock = threading.Lock()
         self.bound = None  # (weakref to the weight tensor, data_ptr, version)
+        self.kept = None  # the [K][C][R][S] copy bound in its place, for weights stored otherwise
 
     def _is_bound(self, weight, w_ptr):
         if self.bound is None:
@@ -56,15 +57,22 @@ class CachedPlan:
         ref, ptr, version = self.bound
         return ref() is weight and ptr == w_ptr and version == weight._version
 
-    def run(self, x_ptr, weight, w_ptr, bias_ptr, y_ptr, stream, capturing):
+    def run(self, x_ptr, weight, w_ptr, bias_ptr, y_ptr, stream, capturing, kcrs=None):
+        """kcrs: None when `weight` is stored [K][C][R][S] at w_ptr; otherwise a function returning such a copy
+        (a channels_last weight), called only when the weights are (re)bound or passed to a captured run."""
         with self.lock:
             if capturing or not hasattr(weight, "_version"):
                 # A captured graph must read the weights of its replay; other arrays have no version
                 # counter. Both pass the weights to every execution.
-                self.plan.execute_checked_pointers(x_ptr, w_ptr, bias_ptr, y_ptr, stream)
+                copy = kcrs() if kcrs is not None else None
+                self.plan.execute_checked_pointers(x_ptr, copy.data_ptr() if copy is not None else w_ptr, bias_ptr,
+                                                   y_ptr, stream)
                 return
             if not self._is_bound(weight, w_ptr):
-                self.plan.set_weights(w_ptr, stream)
+                copy = kcrs() if kcrs is not None else None
+                # A plan that does not re-lay out its weights reads them at every run: keep the copy alive.
+                self.kept = copy
+                self.plan.set_weights(copy.data_ptr() if copy is not None else w_ptr, stream)
                 self.bound = (weakref.ref(weight), w_ptr, weight._version)
             self.plan.execute_checked_pointers(x_ptr, 0, bias_ptr, y_ptr, stream)
 

@@ -15,27 +15,43 @@ import torch.nn.functional as F
 from . import _conv2d
 
 
+_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
+
+
+def _computes(x, weight):
+    """kconv computes CUDA float32, float16 and bfloat16 tensors (x and weight of one type)."""
+    return x.is_cuda and x.dtype in _DTYPES and weight.dtype == x.dtype
+
+
+def _math():
+    """PyTorch's own switch: TF32 where cuDNN may use it, else fp32-accurate 3xTF32."""
+    return "tf32" if torch.backends.cudnn.allow_tf32 else "3xtf32"
+
+
 @torch.library.custom_op("kconv::conv2d", mutates_args=())
 def conv2d_op(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor], stride: List[int],
-              padding: List[int], dilation: List[int], relu: bool) -> torch.Tensor:
-    """kconv's conv2d on CUDA float32 tensors (any other device or dtype goes to PyTorch's conv2d)."""
-    if x.is_cuda and x.dtype == torch.float32 and weight.dtype == torch.float32:
-        return _conv2d.conv2d(x, weight, bias, tuple(stride), tuple(padding), tuple(dilation), relu)
+              padding: List[int], dilation: List[int], relu: bool, math: str) -> torch.Tensor:
+    """kconv's conv2d on CUDA float32/float16/bfloat16 tensors (any other device or dtype goes to PyTorch's
+    conv2d); math is kconv.conv2d's."""
+    if _computes(x, weight):
+        return _conv2d.conv2d(x, weight, bias, tuple(stride), tuple(padding), tuple(dilation), relu, math)
     y = F.conv2d(x, weight, bias, stride, padding, dilation)
     return F.relu(y) if relu else y
 
 
 @conv2d_op.register_fake
-def _(x, weight, bias, stride, padding, dilation, relu):
+def _(x, weight, bias, stride, padding, dilation, relu, math):
     n, _, h, w = x.shape
     k, _, r, s = weight.shape
     p = (h + 2 * padding[0] - dilation[0] * (r - 1) - 1) // stride[0] + 1
     q = (w + 2 * padding[1] - dilation[1] * (s - 1) - 1) // stride[1] + 1
-    return x.new_empty((n, k, p, q))
+    # The layout kconv.conv2d gives: channels_last for a channels_last x that is not also contiguous.
+    nhwc = x.is_cuda and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
+    return x.new_empty((n, k, p, q), memory_format=torch.channels_last if nhwc else torch.contiguous_format)
 
 
 def _setup_context(ctx, inputs, output):
-    x, weight, bias, stride, padding, dilation, relu = inputs
+    x, weight, bias, stride, padding, dilation, relu, _ = inputs
     ctx.save_for_backward(x, weight, output if relu else None)
     ctx.has_bias = bias is not None
     ctx.conv = (stride, padding, dilation)
@@ -49,7 +65,7 @@ def _backward(ctx, grad_y):
     grad_x, grad_w, grad_b = torch.ops.aten.convolution_backward(
         grad_y, x, weight, [weight.shape[0]] if ctx.has_bias else None, stride, padding, dilation, False, [0, 0], 1,
         [ctx.needs_input_grad[0], ctx.needs_input_grad[1], ctx.has_bias and ctx.needs_input_grad[2]])
-    return grad_x, grad_w, grad_b if ctx.has_bias else None, None, None, None, None
+    return grad_x, grad_w, grad_b if ctx.has_bias else None, None, None, None, None, None
 
 
 conv2d_op.register_autograd(_backward, setup_context=_setup_context)
@@ -61,23 +77,27 @@ def _eligible(conv):
 
 
 class Conv2d(nn.Conv2d):
-    """nn.Conv2d with the same constructor and state dict; its forward runs kconv on CUDA float32 inputs
-    (groups 1, zero padding) and PyTorch's convolution otherwise (the CPU, other dtypes), as the seed's
-    ModelNew did. `relu=True` fuses a ReLU into the kernel."""
+    """nn.Conv2d with the same constructor and state dict; its forward runs kconv on CUDA float32, float16 and
+    bfloat16 inputs, NCHW or channels_last (groups 1, zero padding), and PyTorch's convolution otherwise (the
+    CPU, other dtypes), as the seed's ModelNew did. float32 follows torch.backends.cudnn.allow_tf32: TF32
+    when it is set (PyTorch's default), fp32-accurate 3xTF32 when not. `relu=True` fuses a ReLU into the
+    kernel."""
 
     def __init__(self, *args, relu: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.relu = relu
 
     def forward(self, x):
-        if x.is_cuda and x.dtype == torch.float32 and self.weight.dtype == torch.float32 and _eligible(self):
+        if _computes(x, self.weight) and _eligible(self):
+            math = _math()
             if not torch.compiler.is_compiling() and not (torch.is_grad_enabled() and (
                     x.requires_grad or self.weight.requires_grad)):
                 # Eager inference: straight to kconv, without the dispatcher's custom-op layers (tens of
                 # microseconds a call, as much as the kernel at batch 1).
-                return _conv2d.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.relu)
+                return _conv2d.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.relu,
+                                      math)
             return conv2d_op(x, self.weight, self.bias, list(self.stride), list(self.padding), list(self.dilation),
-                             self.relu)
+                             self.relu, math)
         y = super().forward(x)
         return F.relu(y) if self.relu else y
 

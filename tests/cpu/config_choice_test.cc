@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The default config choice over every family: which family wins a shape, the occupancy it is given, the
-// tuning configs it leaves alone, tuned entries, and the element types and layouts no family computes.
+// tuning configs it leaves alone, tuned entries, and which family computes each element type, layout and math mode.
 #include <doctest/doctest.h>
 
 #include <string>

@@ -267,5 +267,5 @@ TEST_CASE("conv2d.validation.status_strings_of_any_value_are_defined") {
 
 TEST_CASE("conv2d.validation.versions_agree") {
   CHECK(kconv_version_number() == KCONV_VERSION_NUMBER);
-  CHECK(std::string(kconv_version_string()) == "0.3.0");
+  CHECK(std::string(kconv_version_string()) == "0.4.0");
 }

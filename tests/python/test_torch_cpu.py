@@ -52,7 +52,7 @@ def test_op_backward_matches_pytorch():
     x = torch.rand(2, 3, 12, 12, dtype=torch.float64, requires_grad=True)
     w = torch.rand(5, 3, 3, 3, dtype=torch.float64, requires_grad=True)
     b = torch.rand(5, dtype=torch.float64, requires_grad=True)
-    y = torch.ops.kconv.conv2d(x, w, b, [2, 1], [1, 0], [1, 1], True)
+    y = torch.ops.kconv.conv2d(x, w, b, [2, 1], [1, 0], [1, 1], True, "tf32")
     grads = torch.autograd.grad(y.square().sum(), (x, w, b))
     y_ref = F.relu(F.conv2d(x, w, b, stride=(2, 1), padding=(1, 0)))
     grads_ref = torch.autograd.grad(y_ref.square().sum(), (x, w, b))

@@ -43,6 +43,43 @@ def test_matches_pytorch(shape, stride, padding):
     assert rel_l2(y, ref) < TF32_REL_L2
 
 
+@pytest.mark.parametrize("dtype,bar", [(torch.float16, 2e-3), (torch.bfloat16, 1e-2)])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_half_types_and_channels_last(dtype, bar, channels_last):
+    x, w, b = alexnet()
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    x, w = x.to(dtype).to(memory_format=fmt), w.to(dtype).to(memory_format=fmt)
+    y = kconv.conv2d(x, w, b.to(dtype), stride=4, padding=2)
+    ref = F.conv2d(x.double(), w.double(), b.to(dtype).double(), stride=4, padding=2)
+    assert y.dtype == dtype and y.is_contiguous(memory_format=fmt)
+    assert rel_l2(y, ref) < bar
+
+
+@pytest.mark.parametrize("math", ["3xtf32", "fp32"])
+def test_fp32_accurate_math_modes(math):
+    x, w, b = alexnet()
+    y = kconv.conv2d(x, w, b, stride=4, padding=2, math=math)
+    ref = F.conv2d(x.double(), w.double(), b.double(), stride=4, padding=2)
+    assert rel_l2(y, ref) < 5e-6
+    assert torch.allclose(y.double(), ref, atol=1e-4, rtol=1e-4)
+
+
+def test_drop_in_follows_cudnn_allow_tf32():
+    x, w, b = alexnet()
+    conv = kconv.torch.Conv2d(3, 96, 11, stride=4, padding=2).cuda()
+    with torch.no_grad():
+        conv.weight.copy_(w)
+        conv.bias.copy_(b)
+    ref = F.conv2d(x.double(), w.double(), b.double(), stride=4, padding=2)
+    saved = torch.backends.cudnn.allow_tf32
+    try:
+        torch.backends.cudnn.allow_tf32 = False
+        with torch.no_grad():
+            assert rel_l2(conv(x), ref) < 5e-6
+    finally:
+        torch.backends.cudnn.allow_tf32 = saved
+
+
 def test_runs_on_the_current_stream():
     x, w, b = alexnet()
     ref = F.conv2d(x.double(), w.double(), b.double(), stride=4, padding=2)

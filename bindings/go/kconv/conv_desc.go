@@ -10,14 +10,20 @@ import "unsafe"
 // MathMode is how a device plan multiplies (kconv_math_mode). The host path always computes in fp32.
 type MathMode int32
 
-// MathTF32 is TF32 tensor cores with fp32 accumulation, PyTorch's default for convolutions.
-const MathTF32 MathMode = C.KCONV_MATH_TF32
+// Math modes: MathTF32 is TF32 tensor cores with fp32 accumulation, PyTorch's default for convolutions;
+// Math3xTF32 is fp32-accurate on TF32 tensor cores (three products of split operands); MathFP32 is strict
+// IEEE fp32 (FFMA), no tensor cores.
+const (
+	MathTF32   MathMode = C.KCONV_MATH_TF32
+	Math3xTF32 MathMode = C.KCONV_MATH_3XTF32
+	MathFP32   MathMode = C.KCONV_MATH_FP32
+)
 
 // ElementType is the element type of x, w and y (kconv_element_type).
 type ElementType int32
 
-// Element types. Only ElementF32 is computed yet; the others are declared by the library and make
-// planning fail with StatusUnimplemented.
+// Element types (the bias is always fp32). Device plans compute all three; the host path computes
+// ElementF32 only and fails with StatusUnimplemented for the others.
 const (
 	ElementF32  ElementType = C.KCONV_ELEMENT_F32
 	ElementF16  ElementType = C.KCONV_ELEMENT_F16

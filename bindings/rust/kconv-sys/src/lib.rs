@@ -53,6 +53,8 @@ pub struct kconv_error {
 
 pub type kconv_math_mode = i32;
 pub const KCONV_MATH_TF32: kconv_math_mode = 0;
+pub const KCONV_MATH_3XTF32: kconv_math_mode = 1;
+pub const KCONV_MATH_FP32: kconv_math_mode = 2;
 
 pub type kconv_element_type = i32;
 pub const KCONV_ELEMENT_F32: kconv_element_type = 0;

@@ -12,10 +12,14 @@ use crate::error::{check, Result};
 pub enum MathMode {
     /// TF32 tensor cores with fp32 accumulation: PyTorch's default for convolutions.
     Tf32,
+    /// fp32-accurate on TF32 tensor cores: three products of split operands.
+    Tf32x3,
+    /// Strict IEEE fp32 (FFMA), no tensor cores.
+    Fp32,
 }
 
-/// The element type of x, w and y. A type no kernel computes yet makes planning (or the host path) fail
-/// with `Status::Unimplemented`, naming it.
+/// The element type of x, w and y (the bias is always fp32). The host path computes F32 only and fails
+/// with `Status::Unimplemented` for the others.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ElementType {
     F32,
@@ -118,6 +122,8 @@ impl ConvDesc {
             relu: self.relu as i32,
             math_mode: match self.math_mode {
                 MathMode::Tf32 => sys::KCONV_MATH_TF32,
+                MathMode::Tf32x3 => sys::KCONV_MATH_3XTF32,
+                MathMode::Fp32 => sys::KCONV_MATH_FP32,
             },
             element_type: match self.element_type {
                 ElementType::F32 => sys::KCONV_ELEMENT_F32,
@@ -156,6 +162,8 @@ impl ConvDesc {
             relu: flag(raw.relu)?,
             math_mode: match raw.math_mode {
                 sys::KCONV_MATH_TF32 => MathMode::Tf32,
+                sys::KCONV_MATH_3XTF32 => MathMode::Tf32x3,
+                sys::KCONV_MATH_FP32 => MathMode::Fp32,
                 _ => return None,
             },
             element_type: match raw.element_type {

@@ -38,7 +38,7 @@ pub use host::{forward_host, forward_host_with_options, host_default_threads, Ho
 pub use kconv_sys as sys;
 pub use plan::Plan;
 
-/// The linked library's version, e.g. "0.3.0".
+/// The linked library's version, e.g. "0.4.0".
 pub fn version() -> String {
     // SAFETY: the library returns a static NUL-terminated string.
     unsafe { CStr::from_ptr(sys::kconv_version_string()) }

@@ -53,7 +53,7 @@ fn descriptor_survives_the_c_struct() {
         dil_w: 41,
         has_bias: true,
         relu: false,
-        math_mode: MathMode::Tf32,
+        math_mode: MathMode::Tf32x3,
         element_type: ElementType::Bf16,
         layout: Layout::Nhwc,
     };
