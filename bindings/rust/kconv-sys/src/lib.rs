@@ -21,7 +21,7 @@ use std::marker::{PhantomData, PhantomPinned};
 use std::os::raw::{c_char, c_void};
 
 pub const KCONV_VERSION_MAJOR: u32 = 0;
-pub const KCONV_VERSION_MINOR: u32 = 3;
+pub const KCONV_VERSION_MINOR: u32 = 4;
 pub const KCONV_VERSION_PATCH: u32 = 0;
 /// The header version this crate transcribes; compare with `kconv_version_number()` to catch skew.
 pub const KCONV_VERSION_NUMBER: u32 = KCONV_VERSION_MAJOR * 10000 + KCONV_VERSION_MINOR * 100 + KCONV_VERSION_PATCH;
