@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "families/stem_common/stem_params.h"
+#include "ptx/element_types.cuh"
 #include "ptx/fast_divmod.h"
 #include "ptx/ptx_instructions.cuh"
 
@@ -68,21 +69,34 @@ __device__ __forceinline__ int PlaneBytes(const StemParams& p) { return p.c * p.
 // With kPhases > 1 (horizontal strides 2 and 1), the band holds kPhases planes, plane `phase` the chunk
 // layout of the input shifted right by phase * 4 / kPhases floats: output column q reads plane q % kPhases at
 // chunk q / kPhases, so that every ldmatrix row stays 16-byte aligned.
-template <int kPhases = 1>
+// kType (kconv_element_type): 16-bit inputs are widened through registers and stored with plain shared stores
+// (cp.async copies bytes, it cannot widen); the barrier after the band's commit group covers them as well.
+template <int kPhases = 1, int kType = 0>
 __device__ __forceinline__ void LoadBand(const StemParams& p, const Tile& tile, unsigned char* band, int worker,
                                          int workers) {
   const int lane = threadIdx.x % 32;
-  const float* x_image = p.x + static_cast<int64_t>(tile.image) * p.c * p.h * p.w_in;
+  const int64_t image_offset = static_cast<int64_t>(tile.image) * p.c * p.h * p.w_in;
+  const float* x_image = p.x + image_offset;
 #pragma unroll
   for (int phase = 0; phase < kPhases; ++phase) {
     const uint32_t band_base = SharedAddress(band) + phase * PlaneBytes(p);
     // The input column of the plane's first float (q0: a multiple of kPhases).
     const int start = phase * (4 / kPhases) - p.pad_w + tile.q0 * (4 / kPhases);
     // A pair of columns is wholly inside or outside the image when the plane starts at an even column.
-    const bool pairs = p.pair_copies && (kPhases < 4 || phase % 2 == 0);
+    const bool pairs = kType == 0 && p.pair_copies && (kPhases < 4 || phase % 2 == 0);
     for (int row = worker; row < p.c * p.band_rows; row += workers) {
       const int c = row / p.band_rows, ih = tile.ih0 + row % p.band_rows;
       const bool row_valid = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
+      if constexpr (kType != 0) {
+        const int64_t row_offset = image_offset + (static_cast<int64_t>(c) * p.h + (row_valid ? ih : 0)) * p.w_in;
+        float* dst = reinterpret_cast<float*>(band + phase * PlaneBytes(p)) + row * p.row_floats;
+        for (int pos = lane; pos < p.row_floats; pos += 32) {
+          const int col = pos + start;
+          const bool valid = row_valid && static_cast<unsigned>(col) < static_cast<unsigned>(p.w_in);
+          dst[pos] = valid ? LoadElement<kType>(p.x, row_offset + col) : 0.f;
+        }
+        continue;
+      }
       const float* src_row = x_image + (static_cast<int64_t>(c) * p.h + (row_valid ? ih : 0)) * p.w_in;
       if (pairs) {
         for (int pos = 2 * lane; pos < p.row_floats; pos += 64) {
@@ -165,14 +179,14 @@ __device__ __forceinline__ void StageTile(float* staged, int stride, const int (
 // from rows staged at their run's phase, and (channel, chunk) items were all slower; NOTES v6). kChannels
 // channels are read before any is written (kChannels * kChunks loads in flight); callers take 1, since
 // this code runs once per block from a cold instruction cache at N = 1, where 4 was slower (NOTES v8).
-template <int kChunks, int kChannels = 1>
+template <int kChunks, int kChannels = 1, int kType = 0>
 __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile, const float* staged, int stride,
                                           int tile_pixels, int n_begin, int n_end, int worker, int workers,
                                           const float* bias) {
   const int lane = threadIdx.x % 32;
   const int pixels = min(tile_pixels, p.pq - tile.m0);
   n_end = min(n_end, p.k);
-  float* y_image = p.y + static_cast<int64_t>(tile.image) * p.k * p.pq + tile.m0;
+  const int64_t y_image = static_cast<int64_t>(tile.image) * p.k * p.pq + tile.m0;  // elements
   // One loop per ReLU setting, so that a pixel without ReLU costs no compare and select.
   auto write = [&](auto relu) {
     for (int span = 0; span < pixels; span += 32 * kChunks) {
@@ -193,12 +207,12 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
         for (int u = 0; u < kChannels; ++u) {
           const int n = n0 + u * workers;
           if (n >= n_end) continue;
-          float* out = y_image + static_cast<int64_t>(n) * p.pq + span + lane;
+          const int64_t out = y_image + static_cast<int64_t>(n) * p.pq + span + lane;
 #pragma unroll
           for (int c = 0; c < kChunks; ++c) {
             if (!valid[c]) continue;
             if (decltype(relu)::value && v[u][c] < 0.f) v[u][c] = 0.f;  // NaN stays NaN
-            out[32 * c] = v[u][c];
+            StoreElement<kType>(p.y, out + 32 * c, v[u][c]);
           }
         }
       }
@@ -261,13 +275,13 @@ __device__ __forceinline__ void WriteColumnTile(const StemParams& p, const Tile&
 // pixel m0 + i = (row, column) of P x strip_columns, output (row, q0 + column), real when the row is inside
 // the image and the column inside the strip's real columns. Each lane works out its kChunks pixels' output
 // offsets once per span (a FastDivmod each), then writes every channel at them, as WriteTile does.
-template <int kChunks>
+template <int kChunks, int kType = 0>
 __device__ __forceinline__ void WriteStripTile(const StemParams& p, const Tile& tile, const float* staged, int stride,
                                                int tile_pixels, int n_begin, int n_end, int worker, int workers,
                                                const float* bias) {
   const int lane = threadIdx.x % 32;
   n_end = min(n_end, p.k);
-  float* y_image = p.y + static_cast<int64_t>(tile.image) * p.k * p.pq;
+  const int64_t y_image = static_cast<int64_t>(tile.image) * p.k * p.pq;  // elements
   auto write = [&](auto relu) {
     for (int span = 0; span < tile_pixels; span += 32 * kChunks) {
       bool valid[kChunks];
@@ -283,7 +297,7 @@ __device__ __forceinline__ void WriteStripTile(const StemParams& p, const Tile& 
       for (int n = n_begin + worker; n < n_end; n += workers) {
         const float b = bias != nullptr ? bias[n] : 0.f;
         const float* in = staged + (n - n_begin) * stride + span + lane;
-        float* out = y_image + static_cast<int64_t>(n) * p.pq;
+        const int64_t out = y_image + static_cast<int64_t>(n) * p.pq;
         float v[kChunks];
 #pragma unroll
         for (int c = 0; c < kChunks; ++c) v[c] = valid[c] ? in[32 * c] + b : 0.f;
@@ -291,7 +305,7 @@ __device__ __forceinline__ void WriteStripTile(const StemParams& p, const Tile& 
         for (int c = 0; c < kChunks; ++c) {
           if (!valid[c]) continue;
           if (decltype(relu)::value && v[c] < 0.f) v[c] = 0.f;  // NaN stays NaN
-          out[offset[c]] = v[c];
+          StoreElement<kType>(p.y, out + offset[c], v[c]);
         }
       }
     }
@@ -305,18 +319,18 @@ __device__ __forceinline__ void WriteStripTile(const StemParams& p, const Tile& 
 
 // The block-wide epilogue for n8 tiles [kNiBegin, kNiEnd): StageTile over memory every thread must be done
 // reading, `sync()` (a barrier over the `warps` storing warps), then WriteTile by those warps.
-template <int kMt, int kNiBegin, int kNiEnd, int kChunks, class Acc, class Sync>
+template <int kMt, int kNiBegin, int kNiEnd, int kChunks, int kType = 0, class Acc, class Sync>
 __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile, float* staged, int staging_stride,
                                           int tile_pixels, int warps, const int (&first)[kMt], const int (&rows)[kMt],
                                           const float* bias, Acc acc, Sync sync) {
   StageTile<kMt, kNiBegin, kNiEnd>(staged, staging_stride, first, rows, acc);
   sync();
   if (p.strips == 1) {
-    WriteTile<kChunks>(p, tile, staged, staging_stride, tile_pixels, kNiBegin * 8, kNiEnd * 8,
-                       threadIdx.x / 32 % warps, warps, bias);
+    WriteTile<kChunks, 1, kType>(p, tile, staged, staging_stride, tile_pixels, kNiBegin * 8, kNiEnd * 8,
+                                 threadIdx.x / 32 % warps, warps, bias);
   } else {
-    WriteStripTile<kChunks>(p, tile, staged, staging_stride, tile_pixels, kNiBegin * 8, kNiEnd * 8,
-                            threadIdx.x / 32 % warps, warps, bias);
+    WriteStripTile<kChunks, kType>(p, tile, staged, staging_stride, tile_pixels, kNiBegin * 8, kNiEnd * 8,
+                                   threadIdx.x / 32 % warps, warps, bias);
   }
 }
 
@@ -325,7 +339,7 @@ __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile,
 // padding chunk. Rounded to TF32 (nearest, ties away) once, here. `offset(step, n, e)` is the element's
 // byte offset in the packed image (p.steps * p.channels * 32 bytes). With kSplit (3xTF32), the remainder
 // tf32(v - tf32(v)) goes p.channels * 32 bytes after it (the step's second half).
-template <bool kSplit = false, class Offset>
+template <bool kSplit = false, int kType = 0, class Offset>
 __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offset) {
   const int total = p.steps * p.channels * 8;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
@@ -334,7 +348,7 @@ __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offs
     const int j = chunk % p.j, r = (chunk / p.j) % p.r, c = chunk / (p.j * p.r);
     const int s = 4 * j + e % 4;
     float v = 0.f;
-    if (n < p.k && c < p.c && s < p.s) v = p.w[((static_cast<int64_t>(n) * p.c + c) * p.r + r) * p.s + s];
+    if (n < p.k && c < p.c && s < p.s) v = LoadElement<kType>(p.w, ((static_cast<int64_t>(n) * p.c + c) * p.r + r) * p.s + s);
     const uint32_t bits = ToTf32(v);
     char* at = reinterpret_cast<char*>(p.packed) + offset(step, n, e);
     *reinterpret_cast<uint32_t*>(at) = bits;

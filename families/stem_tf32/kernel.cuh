@@ -28,7 +28,7 @@ namespace kconv {
 // the images' shared-memory symbols, and these images were built in it.
 namespace stem {
 
-template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages, int kPhases, int kSplit>
+template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages, int kPhases, int kSplit, int kType>
 struct Kernel {
   static constexpr StemLayout L = MakeStemLayout(StemConfig{kMt, kNt, kWarps, kWsteps, kWstages});
   static constexpr int kThreads = L.threads;
@@ -46,7 +46,7 @@ struct Kernel {
     const Tile tile = TileOfBlock(p, L.tile_pixels);
 
     CopyChunkTable(p, chunk_offset, kThreads);
-    LoadBand<kPhases>(p, tile, band, warp, kWarps);
+    LoadBand<kPhases, kType>(p, tile, band, warp, kWarps);
     // The band and the first weight stages share the first commit group(s).
 #pragma unroll
     for (int s = 0; s < kWstages - 1; ++s) {
@@ -133,7 +133,7 @@ struct Kernel {
     WaitGroup<0>();
     __syncthreads();  // every warp is done reading the band, which the staging reuses
     constexpr int kChunks = (L.tile_pixels + 31) / 32;  // a tile's pixels in one span of 32-pixel chunks
-    StoreTile<kMt, 0, kNt, kChunks>(p, tile, reinterpret_cast<float*>(smem), L.staging_stride, L.tile_pixels, kWarps,
+    StoreTile<kMt, 0, kNt, kChunks, kType>(p, tile, reinterpret_cast<float*>(smem), L.staging_stride, L.tile_pixels, kWarps,
                                     first, rows, p.bias, [&](int mi, int ni, int v) { return acc[mi][ni][v]; },
                                     [] { __syncthreads(); });
   }
@@ -142,17 +142,23 @@ struct Kernel {
 }  // namespace stem
 }  // namespace kconv
 
-// Two stable extern "C" entry points per config (a constexpr stem_tf32::Config): the convolution and its
-// weight packer.
-#define KCONV_STEM_TF32_KERNELS(NAME, CONFIG)                                                          \
+// Two stable extern "C" entry points per config (a constexpr stem_tf32::Config) and element type (0 fp32,
+// 1 fp16 with the suffix _f16, 2 bf16 with _bf16: the planner's KernelSuffixes): the convolution and its
+// weight packer. 16-bit tensors are widened exactly and computed as TF32 (an fp16 or bf16 value is exact in
+// TF32), and the output is rounded to the type once.
+#define KCONV_STEM_TF32_ONE_TYPE(NAME, CONFIG, TYPE)                                                  \
   extern "C" __global__ void __launch_bounds__(kconv::MakeStemLayout(CONFIG).threads)                  \
       NAME(const __grid_constant__ kconv::StemParams params) {                                         \
     kconv::stem::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages,            \
-                        CONFIG.phases, CONFIG.split>::Run(params);                                     \
+                        CONFIG.phases, CONFIG.split, TYPE>::Run(params);                               \
   }                                                                                                    \
   extern "C" __global__ void NAME##_pack_weights(const kconv::StemPackParams params) {                 \
-    kconv::stem::PackWeights<CONFIG.split == 1>(params, [&](int step, int n, int e) {                  \
+    kconv::stem::PackWeights<CONFIG.split == 1, TYPE>(params, [&](int step, int n, int e) {            \
       return static_cast<int64_t>(step) * params.channels * 32 * (CONFIG.split + 1) +                  \
              kconv::PackedWeightOffset(n, e);                                                          \
     });                                                                                                \
   }
+#define KCONV_STEM_TF32_KERNELS(NAME, CONFIG)        \
+  KCONV_STEM_TF32_ONE_TYPE(NAME, CONFIG, 0)          \
+  KCONV_STEM_TF32_ONE_TYPE(NAME##_f16, CONFIG, 1)    \
+  KCONV_STEM_TF32_ONE_TYPE(NAME##_bf16, CONFIG, 2)

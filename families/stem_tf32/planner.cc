@@ -74,11 +74,14 @@ Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit
 class StemTf32 final : public KernelFamily {
  public:
   FamilySupport Support() const override {
-    return {uint64_t{1} << KCONV_ELEMENT_F32, uint64_t{1} << KCONV_LAYOUT_NCHW,
-            (uint64_t{1} << KCONV_MATH_TF32) | (uint64_t{1} << KCONV_MATH_3XTF32)};
+    return {(uint64_t{1} << KCONV_ELEMENT_F32) | (uint64_t{1} << KCONV_ELEMENT_F16) | (uint64_t{1} << KCONV_ELEMENT_BF16),
+            uint64_t{1} << KCONV_LAYOUT_NCHW,
+            (uint64_t{1} << KCONV_MATH_TF32) | (uint64_t{1} << KCONV_MATH_3XTF32) | (uint64_t{1} << KCONV_MATH_FP32)};
   }
+  // The convolution and its weight packer per element type, in kconv_element_type order (kernel.cuh).
   std::span<const std::string> KernelSuffixes() const override {
-    static const std::string kSuffixes[] = {"", "_pack_weights"};
+    static const std::string kSuffixes[] = {"",     "_pack_weights", "_f16", "_f16_pack_weights",
+                                            "_bf16", "_bf16_pack_weights"};
     return kSuffixes;
   }
   absl::Status Accepts(const ConvShape& shape, int config, const DeviceLimits& device) const override {
@@ -99,11 +102,12 @@ class StemTf32 final : public KernelFamily {
 
 class Plan final : public FamilyPlan {
  public:
-  Plan(const ConvShape& shape, const PlanData& data) : shape_(shape), data_(data) {}
+  Plan(const ConvShape& shape, const PlanData& data)
+      : shape_(shape), data_(data), kernel_(2 * static_cast<int>(shape.element_type)) {}
   LaunchGeometry Geometry() const override { return data_.geometry; }
   int64_t PackedWeightBytes() const override { return data_.packed_weight_bytes; }
   absl::Status PackWeights(const KernelLauncher& launcher, uint64_t w, uint64_t packed, CUstream stream) const override {
-    return stem::LaunchPackWeights(launcher, 1, data_.pack, w, packed, stream);
+    return stem::LaunchPackWeights(launcher, kernel_ + 1, data_.pack, w, packed, stream);
   }
   absl::Status Launch(const KernelLauncher& launcher, const TensorPointers& t, CUstream stream) const override {
     StemParams p = data_.params;  // about 1 KB: the chunk table travels as a kernel parameter
@@ -112,12 +116,13 @@ class Plan final : public FamilyPlan {
     p.bias = reinterpret_cast<const float*>(t.bias);
     p.y = reinterpret_cast<float*>(t.y);
     p.pair_copies = stem::PairCopies(shape_, t.x);
-    return launcher.Launch(0, data_.geometry, &p, stream);
+    return launcher.Launch(kernel_, data_.geometry, &p, stream);
   }
 
  private:
   ConvShape shape_;
   PlanData data_;
+  int kernel_;  // the element type's convolution (KernelSuffixes); its packer follows it
 };
 
 std::unique_ptr<FamilyPlan> StemTf32::MakePlan(const ConvShape& shape, int config, const DeviceLimits& device) const {
@@ -132,8 +137,14 @@ const KernelFamily& Family() {
 }
 
 absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimits& device) {
-  if ((config.split == 1) != (s.math_mode == KCONV_MATH_3XTF32)) {
-    return stem::Refuse(kFamily, config.split == 1 ? "a 3xTF32 config" : "a TF32 config, not 3xTF32");
+  if (s.element_type == KCONV_ELEMENT_F32 && s.math_mode == KCONV_MATH_FP32) {
+    return stem::Refuse(kFamily, "strict FP32 is FFMA's (implicit_gemm_ffma), not the tensor cores'");
+  }
+  // 16-bit values are exact in TF32: one product each, whatever the math mode.
+  const bool split = s.element_type == KCONV_ELEMENT_F32 && s.math_mode == KCONV_MATH_3XTF32;
+  if ((config.split == 1) != split) {
+    return stem::Refuse(kFamily, config.split == 1 ? "a 3xTF32 config, for fp32 3xTF32 only"
+                                                   : "a TF32 config, not 3xTF32");
   }
   if (absl::Status shape = stem::CheckStemShape(kFamily, s, int64_t{config.nt} * 8, 4 / config.phases); !shape.ok()) {
     return shape;

@@ -90,9 +90,10 @@ TEST_CASE("config_choice.every_element_type_layout_and_math_mode_has_a_family") 
                         Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_3XTF32, "implicit_gemm_tf32", 1},
                         Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32, "implicit_gemm_ffma", 0},
                         Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_FP32, "implicit_gemm_ffma", 0},
-                        Case{KCONV_ELEMENT_F16, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32, "implicit_gemm_ffma", 0},
+                        Case{KCONV_ELEMENT_F16, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32, "stem_tf32", 0},
                         Case{KCONV_ELEMENT_BF16, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, "implicit_gemm_ffma", 0},
-                        Case{KCONV_ELEMENT_BF16, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32, "implicit_gemm_ffma", 0}}) {
+                        Case{KCONV_ELEMENT_BF16, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32, "stem_tf32", 0},
+                        Case{KCONV_ELEMENT_BF16, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32, "stem_tf32", 0}}) {
     kconv_conv_desc d = kconv_test::AlexNetConv1(4).Desc();
     d.element_type = c.type;
     d.layout = c.layout;
