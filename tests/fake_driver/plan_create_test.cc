@@ -134,7 +134,8 @@ TEST_CASE("fake_driver.plan_create.every_config_name_plans_that_config") {
     families_planned.insert(name.substr(0, name.find('/')));
   }
   CHECK(families_planned ==
-        std::set<std::string>{"implicit_gemm_tf32", "im2col_wgmma_tf32", "stem_tf32", "stem_wgmma_tf32"});
+        std::set<std::string>{"implicit_gemm_ffma", "implicit_gemm_tf32", "im2col_wgmma_tf32", "stem_tf32",
+                              "stem_wgmma_tf32"});
   CHECK(FakeDriver::Counters().modules == FakeDriver::Counters().module_loads);
 }
 
