@@ -107,7 +107,8 @@ class KernelFamily {
   // The element types, layouts and math modes every config of the family computes.
   virtual FamilySupport Support() const = 0;
   // The kernels in each config's image, by their symbol's suffix after kconv_<family>_<config>: the first
-  // is the convolution, "" (others, such as a weight packer, follow).
+  // is the convolution, "" (others, such as a weight packer or the convolution of another element type,
+  // follow; every one may launch with the plan's shared memory).
   virtual std::span<const std::string> KernelSuffixes() const = 0;
   // OK if `config` runs `shape` (whose element type, layout and math mode Support() covers) on `device`,
   // else UNIMPLEMENTED saying why.

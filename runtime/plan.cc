@@ -36,8 +36,9 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Create(std::shared_ptr<DeviceContext
   plan->geometry_ = plan->family_plan_->Geometry();
   for (const std::string& suffix : family.KernelSuffixes()) {
     const std::string symbol = plan->blob_->kernel_symbol + suffix;
-    // The convolution needs its dynamic shared memory raised; the other kernels use the default.
-    const int shared_bytes = plan->kernel_names_.empty() ? static_cast<int>(plan->geometry_.shared_bytes) : 0;
+    // Every kernel of the image may launch with the plan's shared memory: a family may hold one convolution
+    // per element type (its packers launch with none, which a raised limit allows as well).
+    const int shared_bytes = static_cast<int>(plan->geometry_.shared_bytes);
     KCONV_ASSIGN_OR_RETURN(const CUfunction function, device->Function(*plan->blob_, symbol, shared_bytes));
     plan->functions_.push_back(function);
     plan->kernel_names_.push_back(symbol);
