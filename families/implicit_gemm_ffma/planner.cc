@@ -3,17 +3,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "families/implicit_gemm_common/gemm_limits.h"
+#include "runtime/status_macros.h"
 
 namespace kconv {
 namespace implicit_gemm_ffma {
 namespace {
-
-constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -82,18 +81,8 @@ const KernelFamily& Family() {
 absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimits& device) {
   const TileLayout layout = MakeTileLayout(config);
   if (!layout.valid) return absl::InternalError("implicit_gemm_ffma: invalid tile config in the registry");
-  auto too_large = [](const char* what, int64_t value, int64_t limit) {
-    return absl::UnimplementedError(absl::StrCat("implicit_gemm_ffma: ", what, " = ", value,
-                                                 " exceeds the kernels' 32-bit index range (limit ", limit, ")"));
-  };
-  // FastDivmod dividends stay below 2^31; input coordinates reach (P-1)*stride + (R-1)*dil - pad < H + pad.
-  if (s.gemm_m() > kInt32Max - config.block_m) return too_large("N*P*Q", s.gemm_m(), kInt32Max);
-  if (s.gemm_k() > kInt32Max - config.block_k) return too_large("C*R*S", s.gemm_k(), kInt32Max);
-  for (int64_t extent : {s.h + s.pad_h, s.w + s.pad_w, s.k, s.p * s.stride_h, s.q * s.stride_w,
-                         s.r * s.dil_h, s.s * s.dil_w}) {
-    if (extent > kInt32Max / 2) return too_large("a spatial extent", extent, kInt32Max / 2);
-  }
-  if (CeilDiv(s.k, config.block_n) > 65535) return too_large("K / block_n (grid y)", CeilDiv(s.k, config.block_n), 65535);
+  KCONV_RETURN_IF_ERROR(
+      implicit_gemm_common::CheckIndexRange("implicit_gemm_ffma", s, config.block_m, config.block_k, config.block_n));
   if (layout.smem_bytes > device.smem_per_block_optin) {
     return absl::UnimplementedError(absl::StrCat("implicit_gemm_ffma: needs ", layout.smem_bytes,
                                                  " bytes of shared memory per block; the device allows ",
@@ -126,15 +115,7 @@ FfmaParams MakeParams(const ConvShape& s) {
   p.gemm_m = static_cast<int32_t>(s.gemm_m());
   p.gemm_k = static_cast<int32_t>(s.gemm_k());
   p.relu = s.relu ? 1 : 0;
-  const Strides4 xs = XStrides(s), ys = YStrides(s);
-  p.x_stride_n = xs.n;
-  p.x_stride_c = xs.c;
-  p.x_stride_h = xs.h;
-  p.x_stride_w = xs.w;
-  p.y_stride_n = ys.n;
-  p.y_stride_k = ys.c;
-  p.y_stride_p = ys.h;
-  p.y_stride_q = ys.w;
+  implicit_gemm_common::SetLayoutStrides(s, p);
   p.div_pq = FastDivmod::Make(static_cast<uint32_t>(s.p * s.q));
   p.div_q = FastDivmod::Make(static_cast<uint32_t>(s.q));
   p.div_rs = FastDivmod::Make(static_cast<uint32_t>(s.r * s.s));
