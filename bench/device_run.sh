@@ -19,6 +19,7 @@ out=${OUT:-/tmp/kconv-out}
 mkdir -p "$out"
 stages=${*:-sass tests bench tune racecheck compare}
 has() { [[ " $stages " == *" $1 "* ]]; }
+[ -f .carry/bins.tar.xz ] && tar xJf .carry/bins.tar.xz -C .carry  # bench/prepare_carry.sh packed them
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee "$out/gpu.txt"
 
 if has sass; then
