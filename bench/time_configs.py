@@ -3,6 +3,7 @@
 median of --runs), and prints kconv's own choice last: to check the planners' choice among new configs.
 
 Usage: python3 bench/time_configs.py --lib path/to/libkconv.so --math 3xtf32 --stem alexnet_224 --n 256 [--only _x3]
+       [--dtype fp16] [--layout nhwc]
 """
 import argparse
 import ctypes
@@ -27,6 +28,8 @@ def main():
     ap.add_argument("--n", type=int, nargs="+", default=[256])
     ap.add_argument("--only", default="", help="configs whose name contains this")
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--dtype", choices=list(mode_suite.DTYPES), default="fp32")
+    ap.add_argument("--layout", choices=list(mode_suite.LAYOUTS), default="nchw")
     args = ap.parse_args()
     library = kconv.Library(args.lib)
     context = kconv.Context(library)
@@ -37,12 +40,15 @@ def main():
     for stem_name in args.stem:
         stem = stems[stem_name]
         for n in args.n:
-            x = torch.rand(n, stem.c, stem.h, stem.w, device="cuda")
-            w = torch.rand(stem.k, stem.c, stem.r, stem.s, device="cuda")
-            b = torch.rand(stem.k, device="cuda")
-            y = torch.empty(n, stem.k, *stem.out_hw(), device="cuda")
+            type_id, dtype = mode_suite.DTYPES[args.dtype]
+            fmt = torch.channels_last if args.layout == "nhwc" else torch.contiguous_format
+            x = torch.rand(n, stem.c, stem.h, stem.w, device="cuda").to(dtype).to(memory_format=fmt)
+            w = torch.rand(stem.k, stem.c, stem.r, stem.s, device="cuda").to(dtype)
+            b = torch.rand(stem.k, device="cuda")  # fp32 in every element type
+            y = torch.empty(n, stem.k, *stem.out_hw(), device="cuda", dtype=dtype).to(memory_format=fmt)
             desc = kconv.make_desc(library, n, stem.c, stem.h, stem.w, stem.k, stem.r, stem.s, stride=stem.stride,
-                                   padding=stem.padding, bias=stem.bias, math_mode=mode_suite.MATH[args.math])
+                                   padding=stem.padding, bias=stem.bias, math_mode=mode_suite.MATH[args.math],
+                                   element_type=type_id, layout=mode_suite.LAYOUTS[args.layout])
             for name in [c for c in names if args.only in c] + [None]:
                 try:
                     plan = kconv.Plan(context, desc, name)
@@ -52,7 +58,8 @@ def main():
                 us = compare_torch.median_us(
                     lambda i: plan.execute(x.data_ptr(), 0, b.data_ptr(), y.data_ptr(), stream), args.runs)
                 label = name or f"choice: {plan.describe().split(' on ')[0]}"
-                print(f"{stem_name:16} N={n:<4} {args.math:7} {label:48} {us:9.1f} us", flush=True)
+                mode = f"{args.math} {args.dtype} {args.layout}"
+                print(f"{stem_name:16} N={n:<4} {mode:17} {label:48} {us:9.1f} us", flush=True)
                 plan.close()
 
 

@@ -5,22 +5,44 @@
 
 #include <stdint.h>
 
+#include <type_traits>
+
 namespace kconv {
 namespace ptx {
+
+// The fp32 value of the 16-bit element `bits` of type kType (1 fp16, 2 bf16).
+template <int kType>
+__device__ __forceinline__ float WidenElement(uint16_t bits) {
+  static_assert(kType == 1 || kType == 2, "a 16-bit element type");
+  if constexpr (kType == 1) {
+    float v;
+    asm("cvt.f32.f16 %0, %1;\n" : "=f"(v) : "h"(bits));
+    return v;
+  } else {
+    return __uint_as_float(static_cast<uint32_t>(bits) << 16);
+  }
+}
 
 template <int kType>
 __device__ __forceinline__ float LoadElement(const void* base, int64_t index) {
   if constexpr (kType == 0) {
     return static_cast<const float*>(base)[index];
   } else {
-    const uint16_t bits = static_cast<const uint16_t*>(base)[index];
-    if constexpr (kType == 1) {
-      float v;
-      asm("cvt.f32.f16 %0, %1;\n" : "=f"(v) : "h"(bits));
-      return v;
-    } else {
-      return __uint_as_float(static_cast<uint32_t>(bits) << 16);
-    }
+    return WidenElement<kType>(static_cast<const uint16_t*>(base)[index]);
+  }
+}
+
+// A tensor element of kType as loaded, before widening: a load's consumer converts it only once every load
+// of a batch is issued (converting at the load made ptxas wait for each 16-bit load in turn).
+template <int kType>
+using RawElement = typename std::conditional<kType == 0, float, uint16_t>::type;
+
+template <int kType>
+__device__ __forceinline__ float WidenRaw(RawElement<kType> raw) {
+  if constexpr (kType == 0) {
+    return raw;
+  } else {
+    return WidenElement<kType>(raw);
   }
 }
 

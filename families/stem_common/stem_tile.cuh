@@ -231,19 +231,19 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
 // reads its kChunks pixels (32 apart) of every row of the channel before it writes any, so that
 // kMaxRows * kChunks loads are in flight (a row of a column tile is short: 60 pixels for a 1080p frame). No
 // division: indexing runs by (channel, row) with a division per run cost the 1080p frame ~20%.
-template <int kChunks, int kMaxRows>
+template <int kChunks, int kMaxRows, int kType = 0>
 __device__ __forceinline__ void WriteColumnTile(const StemParams& p, const Tile& tile, const float* staged, int stride,
                                                 int rows, int row_pitch, int n_begin, int n_end, int worker,
                                                 int workers, const float* bias) {
   const int lane = threadIdx.x % 32;
   rows = min(rows, p.p - tile.p0);
   n_end = min(n_end, p.k);
-  float* y_tile = p.y + static_cast<int64_t>(tile.image) * p.k * p.pq + static_cast<int64_t>(tile.p0) * p.q + tile.q0;
+  const int64_t y_tile = static_cast<int64_t>(tile.image) * p.k * p.pq + static_cast<int64_t>(tile.p0) * p.q + tile.q0;
   auto write = [&](auto relu) {
     for (int n = n_begin + worker; n < n_end; n += workers) {
       const float b = bias != nullptr ? bias[n] : 0.f;
       const float* in = staged + (n - n_begin) * stride;
-      float* out = y_tile + static_cast<int64_t>(n) * p.pq;
+      const int64_t out = y_tile + static_cast<int64_t>(n) * p.pq;  // elements
       for (int span = lane; span < tile.columns; span += 32 * kChunks) {
         float v[kMaxRows][kChunks];
 #pragma unroll
@@ -259,8 +259,59 @@ __device__ __forceinline__ void WriteColumnTile(const StemParams& p, const Tile&
           for (int c = 0; c < kChunks; ++c) {
             if (r >= rows || span + 32 * c >= tile.columns) continue;
             if (decltype(relu)::value && v[r][c] < 0.f) v[r][c] = 0.f;  // NaN stays NaN
-            out[static_cast<int64_t>(r) * p.q + span + 32 * c] = v[r][c];
+            StoreElement<kType>(p.y, out + static_cast<int64_t>(r) * p.q + span + 32 * c, v[r][c]);
           }
+      }
+    }
+  };
+  if (p.relu) {
+    write(std::true_type{});
+  } else {
+    write(std::false_type{});
+  }
+}
+
+// WriteTile into NHWC, for tiles of whole rows and column tiles alike: `rows` output rows from tile.p0 on (fewer
+// past the image's last), each tile.columns pixels from column tile.q0 on, staged `row_pitch` floats apart
+// within each channel row of `staged` (a tile of whole rows: Q). In NHWC a pixel's channels are one run, so
+// a warp takes items of 4 pixels x 8 channels: lane l reads channel l / 4 of pixel l % 4, which with channel
+// rows 4 banks apart (stride = 4 mod 32) is conflict-free, and each pixel's 8 channels are one 32-byte
+// (16-bit: 16-byte) store. Warp `worker` of `workers` takes items worker, + workers, ..., kItems of them
+// read before any is written, so that their loads overlap. kChannels (a multiple of 8) is the channels a
+// tile stages; those at or past n_end are dropped.
+template <int kChannels, int kType = 0>
+__device__ __forceinline__ void WriteTileNhwc(const StemParams& p, const Tile& tile, const float* staged, int stride,
+                                              int rows, int row_pitch, int n_begin, int n_end, int worker,
+                                              int workers, const float* bias) {
+  constexpr int kOctets = kChannels / 8, kItems = 4;
+  static_assert(kChannels % 8 == 0, "whole octets of channels");
+  const int lane = threadIdx.x % 32, channel = lane / 4, pixel = lane % 4;
+  rows = min(rows, p.p - tile.p0);
+  n_end = min(n_end, p.k);
+  const int quads = (tile.columns + 3) / 4, items = quads * kOctets;
+  const int64_t first_pixel = static_cast<int64_t>(tile.image) * p.pq + static_cast<int64_t>(tile.p0) * p.q + tile.q0;
+  auto write = [&](auto relu) {
+    for (int r = 0; r < rows; ++r) {
+      const float* in = staged + r * row_pitch;
+      const int64_t row_pixel = first_pixel + static_cast<int64_t>(r) * p.q;
+      for (int item0 = worker; item0 < items; item0 += kItems * workers) {
+        float v[kItems];
+        int n[kItems], column[kItems];
+        bool valid[kItems];
+#pragma unroll
+        for (int i = 0; i < kItems; ++i) {
+          const int item = item0 + i * workers, quad = item / kOctets;
+          n[i] = n_begin + (item - quad * kOctets) * 8 + channel;
+          column[i] = quad * 4 + pixel;
+          valid[i] = item < items && n[i] < n_end && column[i] < tile.columns;
+          v[i] = valid[i] ? in[(n[i] - n_begin) * stride + column[i]] + (bias != nullptr ? bias[n[i]] : 0.f) : 0.f;
+        }
+#pragma unroll
+        for (int i = 0; i < kItems; ++i) {
+          if (!valid[i]) continue;
+          if (decltype(relu)::value && v[i] < 0.f) v[i] = 0.f;  // NaN stays NaN
+          StoreElement<kType>(p.y, (row_pixel + column[i]) * p.k + n[i], v[i]);
+        }
       }
     }
   };

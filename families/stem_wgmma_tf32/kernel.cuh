@@ -74,7 +74,10 @@ __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot
 #endif
 }
 
-template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages, int kPhases>
+// kType (kconv_element_type) and kNhwc: the tensors' element type and layout. 16-bit inputs are widened
+// exactly as the producers copy them (an fp16 or bf16 value is exact in TF32), so the math is TF32 whatever
+// the type, and the output is rounded to the type once, on store.
+template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages, int kPhases, int kType = 0, bool kNhwc = false>
 struct Kernel {
   static constexpr int kChannels = kNt * 8;  // wgmma n96, n64, n48 or n32: a block's group of channels
   static constexpr Config C = MakeConfig(kMt, kNt, kWarps, kWsteps, kWstages, kPhases);
@@ -84,6 +87,8 @@ struct Kernel {
   static constexpr int kConsumers = kWarps * 32;
   static constexpr int kBandWarps = kProducerWarps - 1;
   static constexpr int kConsumerBarrier = 1;  // named barrier over the consumer warps only
+  // The tensor-copy engine delivers fp32 NCHW rows as they are; other inputs are copied through registers.
+  static constexpr bool kMayCopyTensor = kType == 0 && !kNhwc;
   static constexpr bool kOneRowTiles = kMt * kWarps == 4;  // one m64 piece per tile: band copies across channels
   // Whether the consumer warps help copy the block's first band when the warps copy it (not a tensor
   // copy): nothing overlaps that band (band_full then counts the producers' part only). Not for one-row
@@ -291,14 +296,20 @@ struct Kernel {
   template <int kElements, bool kAcrossChannels, int kRows>
   static __device__ __forceinline__ void CopyBandRows(const StemParams& p, const Tile& tile, unsigned char* band,
                                                       int worker, int workers, int start) {
-    constexpr int kLoads = 4, kSpan = 32 * kElements * kLoads;  // floats of a row per pass
-    using Vec = typename std::conditional<kElements == 2, float2, float>::type;
+    // Single 16-bit loads take 8 per row, with fewer rows (Produce): as many in flight as fp32's 4 x 8.
+    constexpr int kLoads = kType != 0 && kElements == 1 ? 8 : 4, kSpan = 32 * kElements * kLoads;  // floats per pass
+    // As loaded: fp32 floats or pairs; 16-bit elements or pairs of them (one 32-bit word), widened at the store.
+    using Vec = typename std::conditional<kElements == 2, typename std::conditional<kType == 0, float2, uint32_t>::type,
+                                          RawElement<kType>>::type;
     const int lane = threadIdx.x % 32;
     const int groups = kAcrossChannels ? 1 : p.c;  // copied one after the other
     const int group_rows = kAcrossChannels ? p.c * p.band_rows : p.band_rows;
-    const float* x_image = p.x + static_cast<int64_t>(tile.image) * p.c * p.h * p.w_in;
+    // Pointer arithmetic in the element type: 64-bit indices instead cost the fp32 kernel spills (ptxas).
+    using Element = RawElement<kType>;
+    const Element* x_image =
+        static_cast<const Element*>(static_cast<const void*>(p.x)) + static_cast<int64_t>(tile.image) * p.c * p.h * p.w_in;
     for (int group = 0; group < groups; ++group) {
-      const float* x_group = x_image + static_cast<int64_t>(group) * p.h * p.w_in;
+      const Element* x_group = x_image + static_cast<int64_t>(group) * p.h * p.w_in;
       float* band_group = reinterpret_cast<float*>(band) + static_cast<int64_t>(group) * p.band_rows * p.row_floats;
       for (int r0 = worker; r0 < group_rows; r0 += kRows * workers) {
         for (int pos0 = kElements * lane; pos0 < p.row_floats; pos0 += kSpan) {
@@ -313,7 +324,7 @@ struct Kernel {
             }
             const int ih = tile.ih0 + row_in_channel;
             const bool row_valid = r < group_rows && static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
-            const float* src =
+            const Element* src =
                 x_group + (static_cast<int64_t>(row_valid ? c : 0) * p.h + (row_valid ? ih : 0)) * p.w_in + start;
 #pragma unroll
             for (int j = 0; j < kLoads; ++j) {
@@ -329,13 +340,75 @@ struct Kernel {
             for (int j = 0; j < kLoads; ++j) {
               const int pos = pos0 + 32 * kElements * j;
               if (r >= group_rows || pos >= p.row_floats) continue;
-              Vec* dst = reinterpret_cast<Vec*>(band_group + static_cast<int64_t>(r) * p.row_floats + pos);
-              if constexpr (kElements == 2) {
-                *dst = make_float2(__uint_as_float(ToTf32(v[i][j].x)), __uint_as_float(ToTf32(v[i][j].y)));
+              float* dst = band_group + static_cast<int64_t>(r) * p.row_floats + pos;
+              if constexpr (kElements == 2 && kType == 0) {
+                *reinterpret_cast<float2*>(dst) =
+                    make_float2(__uint_as_float(ToTf32(v[i][j].x)), __uint_as_float(ToTf32(v[i][j].y)));
+              } else if constexpr (kElements == 2) {  // the pair's first element is the word's low half
+                *reinterpret_cast<float2*>(dst) = make_float2(WidenElement<kType>(static_cast<uint16_t>(v[i][j] & 0xffffu)),
+                                                              WidenElement<kType>(static_cast<uint16_t>(v[i][j] >> 16)));
               } else {
-                *dst = __uint_as_float(ToTf32(v[i][j]));
+                *dst = __uint_as_float(ToTf32(WidenRaw<kType>(v[i][j])));
               }
             }
+          }
+        }
+      }
+    }
+  }
+
+  // CopyBandRows for NHWC input, where a band row's pixels start ... start + row_floats - 1 of input row ih
+  // are one run of row_floats * C elements (a pixel's channels sit together): consecutive lanes load
+  // consecutive elements of it (every load coalesced, every byte loaded once) and store element e, pixel
+  // e / C and channel e % C, to its channel's row of the chunk layout. Warp `worker` of `workers` takes band
+  // rows worker, + workers, ..., kRows of them x kLoads elements per lane in flight.
+  template <int kRows>
+  static __device__ __forceinline__ void CopyBandRowsNhwc(const StemParams& p, const Tile& tile, unsigned char* band,
+                                                          int worker, int workers, int start) {
+    constexpr int kLoads = 4;
+    using Element = RawElement<kType>;
+    const int lane = threadIdx.x % 32;
+    const int run = p.row_floats * p.c;
+    // A lane's element moves 32 on per load: its pixel by 32 / C and its channel by 32 % C, with a carry.
+    const int pixel_step = 32 / p.c, channel_step = 32 % p.c;
+    const Element* x_image = static_cast<const Element*>(static_cast<const void*>(p.x)) +
+                             static_cast<int64_t>(tile.image) * p.h * p.w_in * p.c;
+    float* const band_floats = reinterpret_cast<float*>(band);
+    for (int r0 = worker; r0 < p.band_rows; r0 += kRows * workers) {
+      int pos = lane / p.c, c = lane % p.c;  // of element lane + e0
+      for (int e0 = 0; e0 < run; e0 += 32 * kLoads) {
+        int pos_of[kLoads], c_of[kLoads];
+#pragma unroll
+        for (int j = 0; j < kLoads; ++j) {
+          pos_of[j] = pos;
+          c_of[j] = c;
+          pos += pixel_step;
+          c += channel_step;
+          if (c >= p.c) {
+            c -= p.c;
+            ++pos;
+          }
+        }
+        RawElement<kType> v[kRows][kLoads];
+#pragma unroll
+        for (int i = 0; i < kRows; ++i) {
+          const int r = r0 + i * workers, ih = tile.ih0 + r;
+          const bool row_valid = r < p.band_rows && static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
+          const Element* src = x_image + (static_cast<int64_t>(row_valid ? ih : 0) * p.w_in + start) * p.c + e0 + lane;
+#pragma unroll
+          for (int j = 0; j < kLoads; ++j) {
+            const bool valid = row_valid && static_cast<unsigned>(pos_of[j] + start) < static_cast<unsigned>(p.w_in);
+            v[i][j] = valid ? __ldg(src + 32 * j) : RawElement<kType>{};
+          }
+        }
+#pragma unroll
+        for (int i = 0; i < kRows; ++i) {
+          const int r = r0 + i * workers;
+#pragma unroll
+          for (int j = 0; j < kLoads; ++j) {
+            if (r >= p.band_rows || pos_of[j] >= p.row_floats) continue;
+            band_floats[(static_cast<int64_t>(c_of[j]) * p.band_rows + r) * p.row_floats + pos_of[j]] =
+                __uint_as_float(ToTf32(WidenRaw<kType>(v[i][j])));
           }
         }
       }
@@ -352,7 +425,9 @@ struct Kernel {
     for (int phase = 0; phase < kPhases; ++phase) {
       unsigned char* plane = band + phase * PlaneBytes(P);
       const int start = PlaneStart(p, phase) + tile.q0 * kStrideW;  // q0: a multiple of kPhases
-      if (p.pair_copies && (kStrideW % 2 == 0 || phase % 2 == 0)) {
+      if constexpr (kNhwc) {
+        CopyBandRowsNhwc<kRows>(p, tile, plane, worker, workers, start);
+      } else if (p.pair_copies && (kStrideW % 2 == 0 || phase % 2 == 0)) {
         CopyBandRows<2, kAcrossChannels, kRows>(p, tile, plane, worker, workers, start);
       } else {
         CopyBandRows<1, kAcrossChannels, kRows>(p, tile, plane, worker, workers, start);
@@ -403,7 +478,7 @@ struct Kernel {
       unsigned char* band = sh.Band(b);
       if (local >= 2) MbarrierWait(sh.band_empty + 8 * b, ((local >> 1) - 1) & 1);
       const Tile tile = TileOf(P, cursor);
-      if (P.use_tma) {
+      if (kMayCopyTensor && P.use_tma) {
         if (worker == 0 && lane == 0) {
           // One tensor copy per plane, each from its chunk layout's first column rounded down to a multiple
           // of 4 (an innermost start that is not 16-byte aligned faults), all completing on one barrier.
@@ -422,7 +497,8 @@ struct Kernel {
       } else if (local == 0 && kConsumersHelpFirstBand) {
         CopyFirstBand(P, tile, band, worker);
       } else {
-        CopyBand<kOneRowTiles, kOneRowTiles ? 12 : 8>(P, tile, band, worker, kBandWarps);
+        // 16-bit NCHW inputs in batches of 4 rows (of 8 loads each): 8 cost the 12-warp configs spills (ptxas).
+        CopyBand<kOneRowTiles, kOneRowTiles ? 12 : (kType == 0 || kNhwc ? 8 : 4)>(P, tile, band, worker, kBandWarps);
       }
       FenceProxyAsyncShared();  // the rounded band is read by wgmma, through the async proxy
       MbarrierArrive(sh.band_full + 8 * b);
@@ -461,7 +537,7 @@ struct Kernel {
       sh.step_delta[step] =
           (static_cast<uint32_t>(first_chunk) >> 4) | (static_cast<uint32_t>(second_chunk - first_chunk) >> 4 << 16);
     }
-    if (P.use_tma && first_tile < end_tile) {
+    if (kMayCopyTensor && P.use_tma && first_tile < end_tile) {
       MbarrierWait(sh.band_landed, 0);
       ShiftRoundBandPlanes<kRoundRows>(P, sh.Band(0), kBandWarps + warp, kBandWarps + kWarps);
       FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
@@ -542,13 +618,16 @@ struct Kernel {
       // A one-row tile's runs are q pixels (two 32-pixel chunks for AlexNet), a 3- or 4-row tile's 3 q or 4 q.
       constexpr int kChunks = kOneRowTiles ? 2 : 8;
       const int channel0 = cursor.group * kChannels;
-      if (P.column_tiles == 1) {
-        WriteTile<kChunks>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
-                           channel0 + kChannels, warp, kWarps, sh.bias);
+      if constexpr (kNhwc) {  // whole rows or a column tile: rows tile_columns apart in the staging
+        WriteTileNhwc<kChannels, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile, P.tile_columns, channel0,
+                                        channel0 + kChannels, warp, kWarps, sh.bias);
+      } else if (P.column_tiles == 1) {
+        WriteTile<kChunks, 1, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
+                                     channel0 + kChannels, warp, kWarps, sh.bias);
       } else {  // a column tile's rows: runs of at most 64 * kPhases pixels, one per piece and phase
-        WriteColumnTile<2 * kPhases, kColumnTileRows>(p, tile, staged, P.staging_stride, P.rows_per_tile,
-                                                      P.tile_columns, channel0, channel0 + kChannels, warp, kWarps,
-                                                      sh.bias);
+        WriteColumnTile<2 * kPhases, kColumnTileRows, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile,
+                                                             P.tile_columns, channel0, channel0 + kChannels, warp,
+                                                             kWarps, sh.bias);
       }
       FenceProxyAsyncShared();  // this thread's accesses to the band come before the next copy into it
       MbarrierArrive(sh.band_empty + 8 * b);
@@ -592,16 +671,33 @@ struct Kernel {
 }  // namespace stem_wgmma
 }  // namespace kconv
 
-// Two stable extern "C" entry points per config (a constexpr stem_wgmma_tf32::Config): the convolution and
-// its weight packer.
-#define KCONV_STEM_WGMMA_TF32_KERNELS(NAME, CONFIG)                                                    \
-  extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG), 1)             \
-      NAME(const __grid_constant__ kconv::stem_wgmma_tf32::StemWgmmaParams params) {                   \
-    kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages,  \
-                                   CONFIG.phases>::Run(params);                                        \
-  }                                                                                                   \
-  extern "C" __global__ void NAME##_pack_weights(const kconv::StemPackParams params) {                \
-    kconv::stem::PackWeights(params, [&](int step, int n, int e) {                                    \
-      return kconv::stem_wgmma_tf32::WgmmaWeightOffset<CONFIG.nt * 8>(params.steps, step, n, e);       \
-    });                                                                                               \
+// The entry points per config (a constexpr stem_wgmma_tf32::Config): per element type (0 fp32, 1 fp16 with the
+// suffix _f16, 2 bf16 with _bf16: the planner's KernelSuffixes), the NCHW convolution, its weight packer and
+// the NHWC convolution (_nhwc). Configs with io = 0 compute fp32 NCHW only: their other entry points are
+// empty (the planner never launches them), which keeps the library small.
+#define KCONV_STEM_WGMMA_TF32_ONE(NAME, CONFIG, TYPE, NHWC)                                                 \
+  extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG), 1)                  \
+      NAME(const __grid_constant__ kconv::stem_wgmma_tf32::StemWgmmaParams params) {                        \
+    if constexpr (CONFIG.io == 1 || (TYPE == 0 && !NHWC)) {                                                 \
+      kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages,          \
+                                CONFIG.phases, TYPE, NHWC>::Run(params);                                    \
+    }                                                                                                       \
   }
+#define KCONV_STEM_WGMMA_TF32_PACKER(NAME, CONFIG, TYPE)                                                    \
+  extern "C" __global__ void NAME(const kconv::StemPackParams params) {                                     \
+    if constexpr (CONFIG.io == 1 || TYPE == 0) {                                                            \
+      kconv::stem::PackWeights<false, TYPE>(params, [&](int step, int n, int e) {                           \
+        return kconv::stem_wgmma_tf32::WgmmaWeightOffset<CONFIG.nt * 8>(params.steps, step, n, e);          \
+      });                                                                                                   \
+    }                                                                                                       \
+  }
+#define KCONV_STEM_WGMMA_TF32_KERNELS(NAME, CONFIG)                 \
+  KCONV_STEM_WGMMA_TF32_ONE(NAME, CONFIG, 0, false)                 \
+  KCONV_STEM_WGMMA_TF32_PACKER(NAME##_pack_weights, CONFIG, 0)      \
+  KCONV_STEM_WGMMA_TF32_ONE(NAME##_nhwc, CONFIG, 0, true)           \
+  KCONV_STEM_WGMMA_TF32_ONE(NAME##_f16, CONFIG, 1, false)           \
+  KCONV_STEM_WGMMA_TF32_PACKER(NAME##_f16_pack_weights, CONFIG, 1)  \
+  KCONV_STEM_WGMMA_TF32_ONE(NAME##_f16_nhwc, CONFIG, 1, true)       \
+  KCONV_STEM_WGMMA_TF32_ONE(NAME##_bf16, CONFIG, 2, false)          \
+  KCONV_STEM_WGMMA_TF32_PACKER(NAME##_bf16_pack_weights, CONFIG, 2) \
+  KCONV_STEM_WGMMA_TF32_ONE(NAME##_bf16_nhwc, CONFIG, 2, true)

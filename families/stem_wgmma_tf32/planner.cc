@@ -89,11 +89,19 @@ Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit
 
 class StemWgmmaTf32 final : public KernelFamily {
  public:
+  // fp32 in TF32 only; 16-bit tensors under every math mode (their values are exact in TF32: one product
+  // each). Accepts refuses the rest of the product.
   FamilySupport Support() const override {
-    return {uint64_t{1} << KCONV_ELEMENT_F32, uint64_t{1} << KCONV_LAYOUT_NCHW, uint64_t{1} << KCONV_MATH_TF32};
+    return {(uint64_t{1} << KCONV_ELEMENT_F32) | (uint64_t{1} << KCONV_ELEMENT_F16) | (uint64_t{1} << KCONV_ELEMENT_BF16),
+            (uint64_t{1} << KCONV_LAYOUT_NCHW) | (uint64_t{1} << KCONV_LAYOUT_NHWC),
+            (uint64_t{1} << KCONV_MATH_TF32) | (uint64_t{1} << KCONV_MATH_3XTF32) | (uint64_t{1} << KCONV_MATH_FP32)};
   }
+  // Per element type, in kconv_element_type order: the NCHW convolution, its weight packer, the NHWC
+  // convolution (kernel.cuh).
   std::span<const std::string> KernelSuffixes() const override {
-    static const std::string kSuffixes[] = {"", "_pack_weights"};
+    static const std::string kSuffixes[] = {"",      "_pack_weights",      "_nhwc",
+                                            "_f16",  "_f16_pack_weights",  "_f16_nhwc",
+                                            "_bf16", "_bf16_pack_weights", "_bf16_nhwc"};
     return kSuffixes;
   }
   absl::Status Accepts(const ConvShape& shape, int config, const DeviceLimits& device) const override {
@@ -113,11 +121,15 @@ class StemWgmmaTf32 final : public KernelFamily {
 
 class Plan final : public FamilyPlan {
  public:
-  Plan(const ConvShape& shape, const PlanData& data) : shape_(shape), data_(data) {}
+  Plan(const ConvShape& shape, const PlanData& data)
+      : shape_(shape),
+        data_(data),
+        kernel_(3 * static_cast<int>(shape.element_type) + (shape.layout == KCONV_LAYOUT_NHWC ? 2 : 0)),
+        packer_(3 * static_cast<int>(shape.element_type) + 1) {}
   LaunchGeometry Geometry() const override { return data_.geometry; }
   int64_t PackedWeightBytes() const override { return data_.packed_weight_bytes; }
   absl::Status PackWeights(const KernelLauncher& launcher, uint64_t w, uint64_t packed, CUstream stream) const override {
-    return stem::LaunchPackWeights(launcher, 1, data_.pack, w, packed, stream);
+    return stem::LaunchPackWeights(launcher, packer_, data_.pack, w, packed, stream);
   }
   absl::Status Launch(const KernelLauncher& launcher, const TensorPointers& t, CUstream stream) const override {
     StemWgmmaParams params = data_.params;  // about 1 KB: the chunk table travels as a kernel parameter
@@ -128,12 +140,14 @@ class Plan final : public FamilyPlan {
     p.y = reinterpret_cast<float*>(t.y);
     p.pair_copies = stem::PairCopies(shape_, t.x);
     params.use_tma = EncodeBandMap(launcher.api(), shape_, p, t.x, params.band_map) ? 1 : 0;
-    return launcher.Launch(0, data_.geometry, &params, stream);
+    return launcher.Launch(kernel_, data_.geometry, &params, stream);
   }
 
  private:
   ConvShape shape_;
   PlanData data_;
+  int kernel_;  // the element type's and layout's convolution (KernelSuffixes)
+  int packer_;  // the element type's weight packer
 };
 
 std::unique_ptr<FamilyPlan> StemWgmmaTf32::MakePlan(const ConvShape& shape, int config,
@@ -152,6 +166,12 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
   if (device.cc != 90) {
     return stem::Refuse(kFamily, "needs compute capability 9.0 (sm_90a wgmma); the device has ", device.cc / 10, ".",
                         device.cc % 10);
+  }
+  if (s.element_type == KCONV_ELEMENT_F32 && s.math_mode != KCONV_MATH_TF32) {
+    return stem::Refuse(kFamily, "fp32 in TF32 only (3xTF32 is the portable stem family's, strict FP32 FFMA's)");
+  }
+  if (config.io == 0 && (s.element_type != KCONV_ELEMENT_F32 || s.layout != KCONV_LAYOUT_NCHW)) {
+    return stem::Refuse(kFamily, "the config computes fp32 NCHW only (io=0)");
   }
   // Channel groups split more channels than one config computes over blocks, up to the bias table's.
   if (absl::Status shape = stem::CheckStemShape(kFamily, s, kMaxChannels, 4 / config.phases); !shape.ok()) {
@@ -214,6 +234,8 @@ bool EncodeBandMap(const DriverApi* api, const ConvShape& s, const StemParams& p
   // boxes of at most 256 elements per dimension; otherwise the kernel's producer warps copy the band.
   // The box starts at column -pad_w rounded down to a multiple of 4 (an innermost start that is not
   // 16-byte aligned faults), and the kernel shifts each row into place when the two differ.
+  // Other element types and layouts are widened or regrouped on the way: the producer warps copy them.
+  if (s.element_type != KCONV_ELEMENT_F32 || s.layout != KCONV_LAYOUT_NCHW) return false;
   if (api->cuTensorMapEncodeTiled == nullptr || x % 16 != 0 || (s.w * 4) % 16 != 0) return false;
   if (p.row_floats > 256 || p.band_rows > 256 || s.c > 256) return false;
   const cuuint64_t dims[4] = {static_cast<cuuint64_t>(s.w), static_cast<cuuint64_t>(s.h),

@@ -219,3 +219,43 @@ TEST_CASE("stem_wgmma_tf32.the_heuristic_picks_the_measured_fastest_tiles") {
   CHECK(one->nt == 6);
   CHECK(large->nt == 12);
 }
+
+TEST_CASE("stem_wgmma_tf32.io_configs_take_16_bit_tensors_and_nhwc_the_others_fp32_nchw_only") {
+  wg::Config io = kRows3;
+  io.io = 1;
+  struct Case {
+    kconv_element_type type;
+    kconv_layout layout;
+    kconv_math_mode math;
+    bool io_accepts;  // whether an io=1 config takes it (an io=0 config takes fp32 NCHW TF32 only)
+  };
+  for (const Case& c : {Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32, true},
+                        Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, true},
+                        Case{KCONV_ELEMENT_F16, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32, true},
+                        Case{KCONV_ELEMENT_BF16, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, true},
+                        Case{KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC, KCONV_MATH_FP32, true},
+                        Case{KCONV_ELEMENT_BF16, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32, true},
+                        Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32, false},
+                        Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_FP32, false}}) {
+    kconv_conv_desc d = kconv_test::AlexNetConv1(32).Desc();
+    d.element_type = c.type;
+    d.layout = c.layout;
+    d.math_mode = c.math;
+    auto s = kconv::ValidateConvDesc(&d);
+    REQUIRE(s.ok());
+    CAPTURE(kconv::FormatOf(*s));
+    const absl::Status with_io = wg::Accepts(*s, io, kH100);
+    CHECK(with_io.ok() == c.io_accepts);
+    if (!c.io_accepts) CHECK(std::string(with_io.message()).find("TF32 only") != std::string::npos);
+    const bool fp32_nchw_tf32 =
+        c.type == KCONV_ELEMENT_F32 && c.layout == KCONV_LAYOUT_NCHW && c.math == KCONV_MATH_TF32;
+    CHECK(wg::Accepts(*s, kRows3, kH100).ok() == fp32_nchw_tf32);
+    // The plan's geometry does not depend on the element type or layout: the band holds fp32 either way.
+    if (c.io_accepts) {
+      const wg::PlanData typed = wg::MakePlanData(*s, io, kH100);
+      const wg::PlanData plain = wg::MakePlanData(Validated(kconv_test::AlexNetConv1(32)), io, kH100);
+      CHECK(typed.geometry.shared_bytes == plain.geometry.shared_bytes);
+      CHECK(typed.params.total_tiles == plain.params.total_tiles);
+    }
+  }
+}

@@ -15,6 +15,9 @@ namespace stem_wgmma_tf32 {
 // holds: 4 / the horizontal stride it serves (1 for stride 4, 2 for stride 2, 4 for stride 1).
 struct Config : StemConfig {
   int phases;
+  // 1: the config also computes fp16 and bf16 tensors and NHWC (kernel.cuh); 0: fp32 NCHW only, since each
+  // more kernel costs the library ~200 KB, so only the configs the planner picks for stems carry them.
+  int io;
 };
 
 KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int wsteps, int wstages, int phases) {
