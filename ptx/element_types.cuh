@@ -46,18 +46,38 @@ __device__ __forceinline__ float WidenRaw(RawElement<kType> raw) {
   }
 }
 
+// The bits of v rounded to the 16-bit element type kType (1 fp16, 2 bf16), to nearest even.
+template <int kType>
+__device__ __forceinline__ uint16_t NarrowElement(float v) {
+  static_assert(kType == 1 || kType == 2, "a 16-bit element type");
+  uint16_t bits;
+  if constexpr (kType == 1) {
+    asm("cvt.rn.f16.f32 %0, %1;\n" : "=h"(bits) : "f"(v));
+  } else {
+    asm("cvt.rn.bf16.f32 %0, %1;\n" : "=h"(bits) : "f"(v));
+  }
+  return bits;
+}
+
 template <int kType>
 __device__ __forceinline__ void StoreElement(void* base, int64_t index, float v) {
   if constexpr (kType == 0) {
     static_cast<float*>(base)[index] = v;
   } else {
-    uint16_t bits;
-    if constexpr (kType == 1) {
-      asm("cvt.rn.f16.f32 %0, %1;\n" : "=h"(bits) : "f"(v));
-    } else {
-      asm("cvt.rn.bf16.f32 %0, %1;\n" : "=h"(bits) : "f"(v));
-    }
-    static_cast<uint16_t*>(base)[index] = bits;
+    static_cast<uint16_t*>(base)[index] = NarrowElement<kType>(v);
+  }
+}
+
+// Elements index ... index + 3 in one store (16 bytes for fp32, 8 for 16-bit types): index a multiple of 4,
+// base aligned to the store.
+template <int kType>
+__device__ __forceinline__ void StoreElements4(void* base, int64_t index, const float (&v)[4]) {
+  if constexpr (kType == 0) {
+    *reinterpret_cast<float4*>(static_cast<float*>(base) + index) = make_float4(v[0], v[1], v[2], v[3]);
+  } else {
+    const uint32_t low = NarrowElement<kType>(v[0]) | static_cast<uint32_t>(NarrowElement<kType>(v[1])) << 16;
+    const uint32_t high = NarrowElement<kType>(v[2]) | static_cast<uint32_t>(NarrowElement<kType>(v[3])) << 16;
+    *reinterpret_cast<uint2*>(static_cast<uint16_t*>(base) + index) = make_uint2(low, high);
   }
 }
 

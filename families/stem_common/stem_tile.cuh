@@ -322,6 +322,68 @@ __device__ __forceinline__ void WriteTileNhwc(const StemParams& p, const Tile& t
   }
 }
 
+// WriteTileNhwc with one 16-byte (16-bit types: 8-byte) store per lane, for K a multiple of 4 and y aligned to
+// the store: a warp's item is 4 pixels x 32 channels, lane l storing channels 4 (l % 8) ... + 3 of pixel l / 8,
+// so each pixel's 32 channels are one 128-byte line (NHWC's scalar items cost four times the store requests,
+// and the SM's load/store path bounds the kernel). A lane reads its 4 channels from the [channel][pixel]
+// staging in a skewed order, channel (t + s) % 4 at step t with s = (l % 8) / 2: with channel rows 4 banks
+// apart, the warp's 32 reads of a step then fall in 32 banks; selects put the values back in order.
+template <int kChannels, int kType = 0>
+__device__ __forceinline__ void WriteTileNhwc4(const StemParams& p, const Tile& tile, const float* staged, int stride,
+                                               int rows, int row_pitch, int n_begin, int n_end, int worker,
+                                               int workers, const float* bias) {
+  constexpr int kBlocks = (kChannels + 31) / 32, kItems = 2;
+  const int lane = threadIdx.x % 32, quad = lane % 8, pixel = lane / 8, skew = quad / 2;
+  rows = min(rows, p.p - tile.p0);
+  n_end = min(n_end, p.k);
+  const int items = (tile.columns + 3) / 4 * kBlocks;
+  const int64_t first_pixel = static_cast<int64_t>(tile.image) * p.pq + static_cast<int64_t>(tile.p0) * p.q + tile.q0;
+  auto write = [&](auto relu) {
+    for (int r = 0; r < rows; ++r) {
+      const float* in = staged + r * row_pitch;
+      const int64_t row_pixel = first_pixel + static_cast<int64_t>(r) * p.q;
+      for (int item0 = worker; item0 < items; item0 += kItems * workers) {
+        float v[kItems][4];
+        int n[kItems], column[kItems];
+        bool valid[kItems];
+#pragma unroll
+        for (int i = 0; i < kItems; ++i) {
+          const int item = item0 + i * workers, pixels = item / kBlocks;
+          n[i] = n_begin + (item - pixels * kBlocks) * 32 + 4 * quad;
+          column[i] = pixels * 4 + pixel;
+          valid[i] = item < items && n[i] < n_end && column[i] < tile.columns;
+          float loaded[4];
+#pragma unroll
+          for (int t = 0; t < 4; ++t) {
+            const int channel = (t + skew) & 3;
+            loaded[t] = valid[i] ? in[(n[i] - n_begin + channel) * stride + column[i]] : 0.f;
+          }
+#pragma unroll
+          for (int k = 0; k < 4; ++k) {  // channel k was read at step (k - skew) % 4
+            const int t = (k - skew) & 3;
+            const float value = t == 0 ? loaded[0] : t == 1 ? loaded[1] : t == 2 ? loaded[2] : loaded[3];
+            v[i][k] = value + (bias != nullptr && valid[i] ? bias[n[i] + k] : 0.f);
+          }
+        }
+#pragma unroll
+        for (int i = 0; i < kItems; ++i) {
+          if (!valid[i]) continue;
+          if (decltype(relu)::value) {
+#pragma unroll
+            for (int k = 0; k < 4; ++k) v[i][k] = v[i][k] < 0.f ? 0.f : v[i][k];  // NaN stays NaN
+          }
+          StoreElements4<kType>(p.y, (row_pixel + column[i]) * p.k + n[i], v[i]);
+        }
+      }
+    }
+  };
+  if (p.relu) {
+    write(std::true_type{});
+  } else {
+    write(std::false_type{});
+  }
+}
+
 // WriteTile for a tile of a strip (the portable family's rows too wide for a band): tile pixel i is strip
 // pixel m0 + i = (row, column) of P x strip_columns, output (row, q0 + column), real when the row is inside
 // the image and the column inside the strip's real columns. Each lane works out its kChunks pixels' output

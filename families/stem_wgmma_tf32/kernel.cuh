@@ -619,8 +619,13 @@ struct Kernel {
       constexpr int kChunks = kOneRowTiles ? 2 : 8;
       const int channel0 = cursor.group * kChannels;
       if constexpr (kNhwc) {  // whole rows or a column tile: rows tile_columns apart in the staging
-        WriteTileNhwc<kChannels, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile, P.tile_columns, channel0,
-                                        channel0 + kChannels, warp, kWarps, sh.bias);
+        if (p.k % 4 == 0 && reinterpret_cast<uintptr_t>(p.y) % (kType == 0 ? 16 : 8) == 0) {
+          WriteTileNhwc4<kChannels, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile, P.tile_columns,
+                                           channel0, channel0 + kChannels, warp, kWarps, sh.bias);
+        } else {
+          WriteTileNhwc<kChannels, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile, P.tile_columns,
+                                          channel0, channel0 + kChannels, warp, kWarps, sh.bias);
+        }
       } else if (P.column_tiles == 1) {
         WriteTile<kChunks, 1, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
                                      channel0 + kChannels, warp, kWarps, sh.bias);
