@@ -374,14 +374,19 @@ struct Kernel {
     const Element* x_image = static_cast<const Element*>(static_cast<const void*>(p.x)) +
                              static_cast<int64_t>(tile.image) * p.h * p.w_in * p.c;
     float* const band_floats = reinterpret_cast<float*>(band);
+    const int channel_floats = p.band_rows * p.row_floats;  // between channel rows of the band (int32: < 227 KB)
     for (int r0 = worker; r0 < p.band_rows; r0 += kRows * workers) {
       int pos = lane / p.c, c = lane % p.c;  // of element lane + e0
       for (int e0 = 0; e0 < run; e0 += 32 * kLoads) {
-        int pos_of[kLoads], c_of[kLoads];
+        // Per load: where its element goes in row 0 of the band (-1: past the row), and whether its pixel is
+        // inside the image; the rows then add only their own offset (the producers are three warps, so
+        // their instructions per element count).
+        int offset[kLoads];
+        bool inside[kLoads];
 #pragma unroll
         for (int j = 0; j < kLoads; ++j) {
-          pos_of[j] = pos;
-          c_of[j] = c;
+          offset[j] = pos < p.row_floats ? c * channel_floats + pos : -1;
+          inside[j] = static_cast<unsigned>(pos + start) < static_cast<unsigned>(p.w_in);
           pos += pixel_step;
           c += channel_step;
           if (c >= p.c) {
@@ -396,19 +401,16 @@ struct Kernel {
           const bool row_valid = r < p.band_rows && static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
           const Element* src = x_image + (static_cast<int64_t>(row_valid ? ih : 0) * p.w_in + start) * p.c + e0 + lane;
 #pragma unroll
-          for (int j = 0; j < kLoads; ++j) {
-            const bool valid = row_valid && static_cast<unsigned>(pos_of[j] + start) < static_cast<unsigned>(p.w_in);
-            v[i][j] = valid ? __ldg(src + 32 * j) : RawElement<kType>{};
-          }
+          for (int j = 0; j < kLoads; ++j) v[i][j] = row_valid && inside[j] ? __ldg(src + 32 * j) : RawElement<kType>{};
         }
 #pragma unroll
         for (int i = 0; i < kRows; ++i) {
           const int r = r0 + i * workers;
+          if (r >= p.band_rows) continue;
+          float* const row = band_floats + r * p.row_floats;
 #pragma unroll
           for (int j = 0; j < kLoads; ++j) {
-            if (r >= p.band_rows || pos_of[j] >= p.row_floats) continue;
-            band_floats[(static_cast<int64_t>(c_of[j]) * p.band_rows + r) * p.row_floats + pos_of[j]] =
-                __uint_as_float(ToTf32(WidenRaw<kType>(v[i][j])));
+            if (offset[j] >= 0) row[offset[j]] = __uint_as_float(ToTf32(WidenRaw<kType>(v[i][j])));
           }
         }
       }
