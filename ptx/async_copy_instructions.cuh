@@ -55,6 +55,16 @@ __device__ __forceinline__ void TensorCopyToShared4D(uint32_t dst, const void* t
       : "memory");
 }
 
+// TensorCopyToShared4D for a 5-D tensor map.
+__device__ __forceinline__ void TensorCopyToShared5D(uint32_t dst, const void* tensor_map, int c0, int c1, int c2, int c3,
+                                                     int c4, uint32_t bar) {
+  asm volatile(
+      "cp.async.bulk.tensor.5d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4, %5, "
+      "%6}], [%7];\n" ::"r"(dst),
+      "l"(tensor_map), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "r"(c4), "r"(bar)
+      : "memory");
+}
+
 // Barrier `id` (1..15; 0 is __syncthreads) over `threads` threads, a multiple of 32.
 __device__ __forceinline__ void NamedBarrierSync(int id, int threads) {
   asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");

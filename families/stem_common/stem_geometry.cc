@@ -41,11 +41,34 @@ StemBand BandOf(const ConvShape& s, const StemConfig& config, int64_t rows_spann
   // size can overflow: it saturates.
   StemBand b{};
   b.j = CeilDiv(s.s, 4);
-  b.chunks = CeilDiv(SaturatingProduct({s.r, s.c, b.j}), 2 * config.wsteps) * 2 * config.wsteps;
+  b.real_chunks = SaturatingProduct({s.r, s.c, b.j});
+  b.chunks = CeilDiv(b.real_chunks, 2 * config.wsteps) * 2 * config.wsteps;
   b.row_floats = 4 * (columns + b.j - 1) + extra_row_floats;
   b.band_rows = (rows_spanned - 1) * s.stride_h + s.r;
   b.band_bytes = CeilDiv(SaturatingProduct({s.c, b.band_rows, b.row_floats, 4}), 128) * 128;
   return b;
+}
+
+StemBand NhwcBandOf(const ConvShape& s, const StemConfig& config, const NhwcPlanes& planes, int64_t rows_spanned,
+                    int64_t columns) {
+  StemBand b{};
+  b.j = planes.groups;
+  b.real_chunks = SaturatingProduct({s.r, b.j});
+  b.chunks = CeilDiv(b.real_chunks, 2 * config.wsteps) * 2 * config.wsteps;
+  b.row_floats = 4 * (columns + NhwcPositionOf(planes, planes.groups - 1));  // the last chunk of the last pixel
+  b.band_rows = (rows_spanned - 1) * s.stride_h + s.r;
+  b.band_bytes = SaturatingProduct({s.c, CeilDiv(SaturatingProduct({b.band_rows, b.row_floats, 4}), 128), 128});
+  return b;
+}
+
+void SetNhwcChunkOffsets(const ConvShape& s, const StemBand& band, const NhwcPlanes& planes, StemParams* p) {
+  const int64_t plane_bytes = NhwcPlaneBytes(band);
+  for (int64_t chunk = 0; chunk < band.chunks; ++chunk) {
+    const NhwcChunk at = NhwcChunkAt(planes, static_cast<int32_t>(s.r),
+                                     static_cast<int32_t>(std::min(chunk, band.real_chunks - 1)));
+    p->chunk_offset[chunk] = static_cast<int32_t>(NhwcPlaneOf(planes, at.g) * plane_bytes +
+                                                  at.r * band.row_floats * 4 + NhwcPositionOf(planes, at.g) * 16);
+  }
 }
 
 StemParams MakeStemParams(const ConvShape& s, const StemBand& band) {
@@ -70,9 +93,8 @@ StemParams MakeStemParams(const ConvShape& s, const StemBand& band) {
   p.strip_columns = p.q;
   p.strip_pixels = p.pq;
   p.div_strip = p.div_q;
-  const int64_t real_chunks = s.r * s.c * band.j;
   for (int64_t chunk = 0; chunk < band.chunks; ++chunk) {
-    const int64_t k = std::min(chunk, real_chunks - 1);
+    const int64_t k = std::min(chunk, band.real_chunks - 1);
     const int64_t j = k % band.j, r = (k / band.j) % s.r, c = k / (band.j * s.r);
     p.chunk_offset[chunk] = static_cast<int32_t>((c * band.band_rows + r) * band.row_floats * 4 + j * 16);
   }

@@ -37,8 +37,9 @@ absl::Status CheckStemShape(const char* family, const ConvShape& shape, int64_t 
 
 // The input rows a tile reads, every channel, in the chunk layout.
 struct StemBand {
-  int64_t j;           // chunks per kernel row: ceil(S / 4)
-  int64_t chunks;      // R * C * J padded to whole weight stages (2 * wsteps chunks)
+  int64_t j;           // chunks per kernel row: ceil(S / 4) (NHWC planes: NhwcPlanes::groups, all channels)
+  int64_t real_chunks; // R * C * J (NHWC planes: R * groups)
+  int64_t chunks;      // real_chunks padded to whole weight stages (2 * wsteps chunks)
   int64_t row_floats;  // 4 * (the output columns + J - 1), plus the kernel's extra pitch
   int64_t band_rows;   // input rows per channel: (output rows spanned - 1) * stride_h + R
   int64_t band_bytes;  // C * band_rows * row_floats * 4, rounded up to 128
@@ -49,6 +50,18 @@ struct StemBand {
 // CheckStemShape to be OK.
 StemBand BandOf(const ConvShape& shape, const StemConfig& config, int64_t rows_spanned, int64_t extra_row_floats,
                 int64_t columns);
+
+// The band of an NHWC tile in the plane layout (nhwc_planes.h) of `planes`: C planes of band_rows rows of
+// row_floats floats (the tile's `columns` output pixels plus the chunks' reach), each plane's stride rounded
+// up to 128 bytes (NhwcPlaneBytes: a tensor copy's destination), no wider rows for a shift. Requires
+// CheckStemShape to be OK and stride_w = 4.
+StemBand NhwcBandOf(const ConvShape& shape, const StemConfig& config, const NhwcPlanes& planes, int64_t rows_spanned,
+                    int64_t columns);
+inline int64_t NhwcPlaneBytes(const StemBand& band) { return CeilDiv(band.band_rows * band.row_floats * 4, 128) * 128; }
+
+// MakeStemParams's chunk table replaced by the plane layout's: chunk (r, g) at its plane's offset, row r and
+// its position (16 bytes each), in NhwcChunkAt's order; padding chunks repeat the last real one.
+void SetNhwcChunkOffsets(const ConvShape& shape, const StemBand& band, const NhwcPlanes& planes, StemParams* params);
 
 // The kernel parameters both stem kernels read (tensor pointers and pair_copies left for the launch): sizes,
 // the band's geometry and the chunk table. K order: c, then r, then j, so that offsets increase (wgmma's A

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "families/stem_common/nhwc_planes.h"
 #include "ptx/fast_divmod.h"
 
 namespace kconv {
@@ -88,6 +89,7 @@ struct StemPackParams {
   int32_t k, c, r, s, j;  // j = chunks per kernel row
   int32_t channels;       // nt * 8
   int32_t steps;
+  NhwcPlanes planes;      // NHWC bands (nhwc_planes.h): K in its chunk order; planes = 0: K is (c, r, j)
 };
 
 }  // namespace kconv

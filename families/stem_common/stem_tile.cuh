@@ -448,8 +448,8 @@ __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile,
 }
 
 // Packs w[K][C][R][S] into per-k8-step images: for step s, channel n and element e, chunk 2s + e/4 =
-// (c, r, j) and tap column 4j + e%4; zero for padded channels, phantom taps (column >= S) and the
-// padding chunk. Rounded to TF32 (nearest, ties away) once, here. `offset(step, n, e)` is the element's
+// (c, r, j) and tap column 4j + e%4 (NHWC bands: NhwcTapAt's tap); zero for padded channels, phantom taps
+// (column >= S, or outside an NHWC footprint) and the padding chunk. Rounded to TF32 (nearest, ties away) once, here. `offset(step, n, e)` is the element's
 // byte offset in the packed image (p.steps * p.channels * 32 bytes). With kSplit (3xTF32), the remainder
 // tf32(v - tf32(v)) goes p.channels * 32 bytes after it (the step's second half).
 template <bool kSplit = false, int kType = 0, class Offset>
@@ -458,10 +458,23 @@ __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offs
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
     const int e = i % 8, n = (i / 8) % p.channels, step = i / (8 * p.channels);
     const int chunk = 2 * step + e / 4;
-    const int j = chunk % p.j, r = (chunk / p.j) % p.r, c = chunk / (p.j * p.r);
-    const int s = 4 * j + e % 4;
+    int r, c, s;
+    bool tap;  // a weight of the footprint, not padding
+    if (p.planes.planes > 0) {  // NHWC: the chunk's floats are (s, c) pairs of the footprint
+      NhwcTap at{};
+      tap = NhwcTapAt(p.planes, p.r, p.s, chunk, e % 4, &at);
+      r = at.r;
+      s = at.s;
+      c = at.c;
+    } else {
+      const int j = chunk % p.j;
+      r = (chunk / p.j) % p.r;
+      c = chunk / (p.j * p.r);
+      s = 4 * j + e % 4;
+      tap = c < p.c && s < p.s;
+    }
     float v = 0.f;
-    if (n < p.k && c < p.c && s < p.s) v = LoadElement<kType>(p.w, ((static_cast<int64_t>(n) * p.c + c) * p.r + r) * p.s + s);
+    if (n < p.k && tap) v = LoadElement<kType>(p.w, ((static_cast<int64_t>(n) * p.c + c) * p.r + r) * p.s + s);
     const uint32_t bits = ToTf32(v);
     char* at = reinterpret_cast<char*>(p.packed) + offset(step, n, e);
     *reinterpret_cast<uint32_t*>(at) = bits;

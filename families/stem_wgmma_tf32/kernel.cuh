@@ -14,7 +14,11 @@
 //    instead, and the warps round it in place. A box's innermost start must be 16-byte aligned, so the
 //    copy starts at -pad_w rounded down to a multiple of 4, and that pass also shifts each row into the
 //    chunk layout (which starts at -pad_w), with all loads of a batch of rows in flight before any store:
-//    faster than copies through registers only because no row waits on its own loads (NOTES v6, v7). A
+//    faster than copies through registers only because no row waits on its own loads (NOTES v6, v7). An
+//    NHWC band is in the plane layout instead (families/stem_common/nhwc_planes.h): a pixel's channels sit
+//    together, so consecutive output pixels are C 16-byte groups apart, and group i of a band row goes to
+//    plane i % C. A tensor copy delivers each plane as it is (no shift: the packed weights are zero where
+//    a chunk reaches outside a pixel's footprint), and the warps only round it. A
 //    fourth producer warp streams the packed weights through `wstages`
 //    slots of `wsteps` k8 steps with bulk copies. Everything completes on mbarriers, and the producers
 //    run ahead: the next tile's band and first weight stages land while this tile computes. Nothing
@@ -87,8 +91,9 @@ struct Kernel {
   static constexpr int kConsumers = kWarps * 32;
   static constexpr int kBandWarps = kProducerWarps - 1;
   static constexpr int kConsumerBarrier = 1;  // named barrier over the consumer warps only
-  // The tensor-copy engine delivers fp32 NCHW rows as they are; other inputs are copied through registers.
-  static constexpr bool kMayCopyTensor = kType == 0 && !kNhwc;
+  // The tensor-copy engine delivers fp32 bands as they are (NCHW rows, NHWC planes); 16-bit inputs are widened
+  // through registers.
+  static constexpr bool kMayCopyTensor = kType == 0;
   static constexpr bool kOneRowTiles = kMt * kWarps == 4;  // one m64 piece per tile: band copies across channels
   // Whether the consumer warps help copy the block's first band when the warps copy it (not a tensor
   // copy): nothing overlaps that band (band_full then counts the producers' part only). Not for one-row
@@ -210,11 +215,11 @@ struct Kernel {
   // lanes without a piece load one of their warp's pieces and store nothing. The shift is a template argument:
   // as a run-time value, ptxas branched per piece and waited for each piece's loads before the next
   // (NOTES v8).
+  // `rows`: the band's rows, all channels (NCHW), or one plane's (NHWC).
   template <int kRows, int kShift>
   static __device__ __forceinline__ void ShiftRoundRows(const StemParams& p, unsigned char* band, int worker,
-                                                        int workers) {
+                                                        int workers, int rows) {
     const int lane = threadIdx.x % 32, pieces = p.row_floats / 4, out_pieces = kShift != 0 ? pieces - 1 : pieces;
-    const int rows = p.c * p.band_rows;
     float4* const band4 = reinterpret_cast<float4*>(band);
     for (int row0 = worker; row0 < rows; row0 += kRows * workers) {
       float4 a[kRows][2], b[kRows][2];
@@ -258,11 +263,12 @@ struct Kernel {
   template <int kRows>
   static __device__ __forceinline__ void ShiftRoundBandRows(const StemParams& p, unsigned char* band, int worker,
                                                             int workers, int shift) {
+    const int rows = p.c * p.band_rows;
     switch (shift) {
-      case 0: ShiftRoundRows<kRows, 0>(p, band, worker, workers); break;
-      case 1: ShiftRoundRows<kRows, 1>(p, band, worker, workers); break;
-      case 2: ShiftRoundRows<kRows, 2>(p, band, worker, workers); break;
-      default: ShiftRoundRows<kRows, 3>(p, band, worker, workers); break;
+      case 0: ShiftRoundRows<kRows, 0>(p, band, worker, workers, rows); break;
+      case 1: ShiftRoundRows<kRows, 1>(p, band, worker, workers, rows); break;
+      case 2: ShiftRoundRows<kRows, 2>(p, band, worker, workers, rows); break;
+      default: ShiftRoundRows<kRows, 3>(p, band, worker, workers, rows); break;
     }
   }
 
@@ -273,13 +279,20 @@ struct Kernel {
     return PlaneShift(p, phase);
   }
 
-  // ShiftRoundBandRows over every plane of a band.
+  // ShiftRoundBandRows over every plane of a band: its phases, or an NHWC band's C planes, which need no shift
+  // (their copies start at a group, and the weights are zero before the footprint).
   template <int kRows>
   static __device__ __forceinline__ void ShiftRoundBandPlanes(const StemWgmmaParams& P, unsigned char* band, int worker,
                                                               int workers) {
+    if constexpr (kNhwc) {
+      for (int plane = 0; plane < P.p.c; ++plane) {
+        ShiftRoundRows<kRows, 0>(P.p, band + plane * PlaneBytes(P), worker, workers, P.p.band_rows);
+      }
+    } else {
 #pragma unroll
-    for (int phase = 0; phase < kPhases; ++phase) {
-      ShiftRoundBandRows<kRows>(P.p, band + phase * PlaneBytes(P), worker, workers, TensorCopyShift(P.p, phase));
+      for (int phase = 0; phase < kPhases; ++phase) {
+        ShiftRoundBandRows<kRows>(P.p, band + phase * PlaneBytes(P), worker, workers, TensorCopyShift(P.p, phase));
+      }
     }
   }
 
@@ -357,51 +370,54 @@ struct Kernel {
     }
   }
 
-  // CopyBandRows for NHWC input, where a band row's pixels start ... start + row_floats - 1 of input row ih
-  // are one run of row_floats * C elements (a pixel's channels sit together): consecutive lanes load
-  // consecutive elements of it (every load coalesced, every byte loaded once) and store element e, pixel
-  // e / C and channel e % C, to its channel's row of the chunk layout. Warp `worker` of `workers` takes band
-  // rows worker, + workers, ..., kRows of them x kLoads elements per lane in flight.
+  // CopyBandRows for NHWC input, into the plane layout (nhwc_planes.h): band row r is input row ih0 + r from
+  // element `start` on (4 * the band's first group; negative left of the image), one run of C * row_floats
+  // elements. Consecutive lanes load consecutive elements (every load coalesced, every byte loaded once), and
+  // element f of the run goes to group f / 4: plane (f / 4) % C, position (f / 4) / C. Elements outside the
+  // row are zeros. Warp `worker` of `workers` takes band rows worker, + workers, ..., kRows of them x kLoads
+  // elements per lane in flight.
   template <int kRows>
-  static __device__ __forceinline__ void CopyBandRowsNhwc(const StemParams& p, const Tile& tile, unsigned char* band,
-                                                          int worker, int workers, int start) {
+  static __device__ __forceinline__ void CopyBandRowsNhwc(const StemWgmmaParams& P, const Tile& tile,
+                                                          unsigned char* band, int worker, int workers, int start) {
     constexpr int kLoads = 4;
+    const StemParams& p = P.p;
     using Element = RawElement<kType>;
     const int lane = threadIdx.x % 32;
-    const int run = p.row_floats * p.c;
-    // A lane's element moves 32 on per load: its pixel by 32 / C and its channel by 32 % C, with a carry.
-    const int pixel_step = 32 / p.c, channel_step = 32 % p.c;
+    const int run = p.row_floats * p.c, row_elements = p.w_in * p.c;
+    const int plane_floats = PlaneBytes(P) / 4;
+    // A lane's group moves 8 on per load of 32 elements: its position by 8 / C and its plane by 8 % C, with a
+    // carry (the producers are three warps, so their instructions per element count).
+    const int position_step = 8 / p.c, plane_step = 8 % p.c;
     const Element* x_image = static_cast<const Element*>(static_cast<const void*>(p.x)) +
                              static_cast<int64_t>(tile.image) * p.h * p.w_in * p.c;
     float* const band_floats = reinterpret_cast<float*>(band);
-    const int channel_floats = p.band_rows * p.row_floats;  // between channel rows of the band (int32: < 227 KB)
     for (int r0 = worker; r0 < p.band_rows; r0 += kRows * workers) {
-      int pos = lane / p.c, c = lane % p.c;  // of element lane + e0
+      int plane = (lane / 4) % p.c, position = (lane / 4) / p.c;  // of element lane + e0
       for (int e0 = 0; e0 < run; e0 += 32 * kLoads) {
-        // Per load: where its element goes in row 0 of the band (-1: past the row), and whether its pixel is
-        // inside the image; the rows then add only their own offset (the producers are three warps, so
-        // their instructions per element count).
+        // Per load: where its element goes in row 0 of the band (-1: past the run), and whether it is inside
+        // the input row; the rows then add only their own offset.
         int offset[kLoads];
         bool inside[kLoads];
 #pragma unroll
         for (int j = 0; j < kLoads; ++j) {
-          offset[j] = pos < p.row_floats ? c * channel_floats + pos : -1;
-          inside[j] = static_cast<unsigned>(pos + start) < static_cast<unsigned>(p.w_in);
-          pos += pixel_step;
-          c += channel_step;
-          if (c >= p.c) {
-            c -= p.c;
-            ++pos;
+          const int f = e0 + 32 * j + lane;
+          offset[j] = f < run ? plane * plane_floats + position * 4 + lane % 4 : -1;
+          inside[j] = static_cast<unsigned>(start + f) < static_cast<unsigned>(row_elements);
+          position += position_step;
+          plane += plane_step;
+          if (plane >= p.c) {
+            plane -= p.c;
+            ++position;
           }
         }
-        RawElement<kType> v[kRows][kLoads];
+        Element v[kRows][kLoads];
 #pragma unroll
         for (int i = 0; i < kRows; ++i) {
           const int r = r0 + i * workers, ih = tile.ih0 + r;
           const bool row_valid = r < p.band_rows && static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
-          const Element* src = x_image + (static_cast<int64_t>(row_valid ? ih : 0) * p.w_in + start) * p.c + e0 + lane;
+          const Element* src = x_image + static_cast<int64_t>(row_valid ? ih : 0) * row_elements + start + e0 + lane;
 #pragma unroll
-          for (int j = 0; j < kLoads; ++j) v[i][j] = row_valid && inside[j] ? __ldg(src + 32 * j) : RawElement<kType>{};
+          for (int j = 0; j < kLoads; ++j) v[i][j] = row_valid && inside[j] ? __ldg(src + 32 * j) : Element{};
         }
 #pragma unroll
         for (int i = 0; i < kRows; ++i) {
@@ -423,16 +439,18 @@ struct Kernel {
   static __device__ __forceinline__ void CopyBand(const StemWgmmaParams& P, const Tile& tile, unsigned char* band,
                                                   int worker, int workers) {
     const StemParams& p = P.p;
+    if constexpr (kNhwc) {  // the plane layout (stride 4: one phase), from the band's first group
+      CopyBandRowsNhwc<kRows>(P, tile, band, worker, workers, 4 * p.c * (tile.q0 + P.first_position));
+    } else {
 #pragma unroll
-    for (int phase = 0; phase < kPhases; ++phase) {
-      unsigned char* plane = band + phase * PlaneBytes(P);
-      const int start = PlaneStart(p, phase) + tile.q0 * kStrideW;  // q0: a multiple of kPhases
-      if constexpr (kNhwc) {
-        CopyBandRowsNhwc<kRows>(p, tile, plane, worker, workers, start);
-      } else if (p.pair_copies && (kStrideW % 2 == 0 || phase % 2 == 0)) {
-        CopyBandRows<2, kAcrossChannels, kRows>(p, tile, plane, worker, workers, start);
-      } else {
-        CopyBandRows<1, kAcrossChannels, kRows>(p, tile, plane, worker, workers, start);
+      for (int phase = 0; phase < kPhases; ++phase) {
+        unsigned char* plane = band + phase * PlaneBytes(P);
+        const int start = PlaneStart(p, phase) + tile.q0 * kStrideW;  // q0: a multiple of kPhases
+        if (p.pair_copies && (kStrideW % 2 == 0 || phase % 2 == 0)) {
+          CopyBandRows<2, kAcrossChannels, kRows>(p, tile, plane, worker, workers, start);
+        } else {
+          CopyBandRows<1, kAcrossChannels, kRows>(p, tile, plane, worker, workers, start);
+        }
       }
     }
   }
@@ -484,13 +502,21 @@ struct Kernel {
         if (worker == 0 && lane == 0) {
           // One tensor copy per plane, each from its chunk layout's first column rounded down to a multiple
           // of 4 (an innermost start that is not 16-byte aligned faults), all completing on one barrier.
-          MbarrierArriveExpectTx(sh.band_landed + 8 * b, kPhases * P.band_box_bytes);
+          // An NHWC band is one copy per plane (nhwc_planes.h), each at the band's first pixel step.
+          if constexpr (kNhwc) {
+            MbarrierArriveExpectTx(sh.band_landed + 8 * b, p.c * P.band_box_bytes);
+            for (int plane = 0; plane < p.c; ++plane) {
+              TensorCopyToShared5D(SharedAddress(band + plane * PlaneBytes(P)), P.band_map, 0, plane,
+                                   tile.q0 + P.first_position, tile.ih0, tile.image, sh.band_landed + 8 * b);
+            }
+          } else {
+            MbarrierArriveExpectTx(sh.band_landed + 8 * b, kPhases * P.band_box_bytes);
 #pragma unroll
-          for (int phase = 0; phase < kPhases; ++phase) {
-            TensorCopyToShared4D(SharedAddress(band + phase * PlaneBytes(P)), P.band_map,
-                                 PlaneStart(p, phase) - TensorCopyShift(p, phase) + tile.q0 * kStrideW, tile.ih0,
-                                 0, tile.image,
-                                 sh.band_landed + 8 * b);
+            for (int phase = 0; phase < kPhases; ++phase) {
+              TensorCopyToShared4D(SharedAddress(band + phase * PlaneBytes(P)), P.band_map,
+                                   PlaneStart(p, phase) - TensorCopyShift(p, phase) + tile.q0 * kStrideW, tile.ih0,
+                                   0, tile.image, sh.band_landed + 8 * b);
+            }
           }
         }
         MbarrierWait(sh.band_landed + 8 * b, (local >> 1) & 1);

@@ -27,8 +27,21 @@ struct Geometry {
 // The input column where plane `phase`'s chunk layout starts, and its offset from a 16-byte boundary.
 int64_t PlaneShift(const ConvShape& s, int64_t phase) { return ((phase * s.stride_w - s.pad_w) % 4 + 4) % 4; }
 
-// Whether a plane's tensor copy starts left of its chunk layout (then each band row is 4 floats wider).
+// Whether the band is NHWC's plane layout (nhwc_planes.h): NHWC at stride 4.
+bool NhwcBand(const ConvShape& s, const Config& config) { return s.layout == KCONV_LAYOUT_NHWC && config.phases == 1; }
+
+// Whether the plane layout's int32 arithmetic holds: a footprint of at most 4 * kStemMaxChunks floats (the
+// chunk limit needs no more) and a padding far inside the range.
+bool NhwcPlanesFit(const ConvShape& s) { return s.c * s.s <= 4 * kStemMaxChunks && s.c * s.pad_w <= (int64_t{1} << 24); }
+
+NhwcPlanes PlanesOf(const ConvShape& s) {
+  return MakeNhwcPlanes(static_cast<int32_t>(s.c), static_cast<int32_t>(s.s), static_cast<int32_t>(s.pad_w));
+}
+
+// Whether a plane's tensor copy starts left of its chunk layout (then each band row is 4 floats wider). An
+// NHWC band's copy starts at a group, and its weights are zero before the footprint: never.
 bool Shifted(const ConvShape& s, const Config& config) {
+  if (NhwcBand(s, config)) return false;
   bool shifted = false;
   for (int64_t phase = 0; phase < config.phases; ++phase) shifted |= PlaneShift(s, phase) != 0;
   return shifted;
@@ -50,7 +63,8 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
   g.channel_groups = stem::CeilDiv(s.k, int64_t{config.nt} * 8);
   // A plane's tensor copy starts up to 3 floats left of its chunk layout when that is not 16-byte
   // aligned, and the producers shift each row into place: 4 more floats per row keep the shift inside it.
-  g.band = stem::BandOf(s, config, span, Shifted(s, config) ? 4 : 0, phase_columns);
+  g.band = NhwcBand(s, config) ? stem::NhwcBandOf(s, config, PlanesOf(s), span, phase_columns)
+                                : stem::BandOf(s, config, span, Shifted(s, config) ? 4 : 0, phase_columns);
   g.plane_bytes = stem::CeilDiv(g.band.band_bytes, 128) * 128;
   // Each band buffer also holds the tile's staged outputs; the tensor copy's destination stays 128-aligned.
   g.staging_stride = StemWgmmaStagingStride(span * tile_columns);
@@ -76,7 +90,9 @@ Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit
   }
   if (s.c > stem::kWideRowMaxChannels) return whole;  // refused: the band does not fit, or the row its tile
   const int64_t phase_q = stem::CeilDiv(s.q, config.phases);
-  const int64_t box_columns = (256 - (Shifted(s, config) ? 4 : 0)) / 4 - (stem::CeilDiv(s.s, 4) - 1);
+  // Output columns whose band row a box holds: 256 floats (NCHW) or 256 positions (NHWC).
+  const int64_t box_columns = NhwcBand(s, config) ? 256 - NhwcPositionOf(PlanesOf(s), PlanesOf(s).groups - 1)
+                                                  : (256 - (Shifted(s, config) ? 4 : 0)) / 4 - (stem::CeilDiv(s.s, 4) - 1);
   const int64_t widest = box_columns >= 32 ? std::min<int64_t>(64, box_columns) : 64;
   for (int64_t columns = widest; columns >= 8; --columns) {
     const int64_t column_tiles = stem::CeilDiv(phase_q, columns);
@@ -177,6 +193,10 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
   if (absl::Status shape = stem::CheckStemShape(kFamily, s, kMaxChannels, 4 / config.phases); !shape.ok()) {
     return shape;
   }
+  if (NhwcBand(s, config) && !NhwcPlanesFit(s)) {
+    return stem::Refuse(kFamily, "an NHWC footprint of C*S = ", s.c * s.s, " floats, or a padding of C*pad_w = ",
+                        s.c * s.pad_w, ", is too wide for the plane layout");
+  }
   const Geometry g = GeometryOf(s, config, device.smem_per_block_optin);
   if (g.rows_per_tile == 0) {
     return stem::Refuse(kFamily, "an output row of ", s.q, " pixels is ", config.phases * g.segments,
@@ -185,7 +205,8 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
   const int64_t tiles = g.tiles * s.n * g.column_tiles * g.channel_groups;
   if (tiles > stem::kInt32Max) return stem::Refuse(kFamily, tiles, " tiles exceed the 32-bit tile index");
   if (g.band.chunks > kStemMaxChunks) {
-    return stem::Refuse(kFamily, "C*R*ceil(S/4) = ", g.band.chunks, " chunks exceed ", kStemMaxChunks);
+    return stem::Refuse(kFamily, g.band.chunks, " chunks (C*R*ceil(S/4), or R*ceil(C*S/4) in NHWC) exceed ",
+                        kStemMaxChunks);
   }
   if (g.shared_bytes > device.smem_per_block_optin) {
     return stem::Refuse(kFamily, "needs ", g.shared_bytes, " bytes of shared memory per block; the device allows ",
@@ -201,8 +222,14 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   PlanData d{};
   StemWgmmaParams& w = d.params;
   w.p = stem::MakeStemParams(s, g.band);
-  // What one band copy delivers, the band without the buffer's rounding and staging room.
-  w.band_box_bytes = static_cast<int32_t>(s.c * g.band.band_rows * g.band.row_floats * 4);
+  // What one band copy delivers, the band without the buffer's rounding and staging room: per phase (all
+  // channels), or per plane of an NHWC band.
+  const bool nhwc = NhwcBand(s, config);
+  w.band_box_bytes = static_cast<int32_t>((nhwc ? 1 : s.c) * g.band.band_rows * g.band.row_floats * 4);
+  if (nhwc) {
+    stem::SetNhwcChunkOffsets(s, g.band, PlanesOf(s), &w.p);
+    w.first_position = PlanesOf(s).first_position;
+  }
   w.tiles_per_image = static_cast<int32_t>(g.tiles);
   w.column_tiles = static_cast<int32_t>(g.column_tiles);
   w.tile_columns = static_cast<int32_t>(g.tile_columns);
@@ -212,6 +239,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   w.segments = static_cast<int32_t>(g.segments);
   w.staging_stride = static_cast<int32_t>(g.staging_stride);
   d.pack = stem::MakeStemPackParams(s, g.band, w.p, groups * config.nt * 8);
+  if (nhwc) d.pack.planes = PlanesOf(s);
   d.geometry = LaunchGeometry{static_cast<uint32_t>(std::min<int64_t>(w.total_tiles, std::max(device.sm_count, 1))), 1,
                               static_cast<uint32_t>(Threads(config)), static_cast<uint32_t>(g.shared_bytes)};
   d.packed_weight_bytes = int64_t{groups} * w.p.steps * layout.weight_step_bytes;
@@ -225,8 +253,27 @@ double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device
   const int64_t per_block = stem::CeilDiv(tiles, std::max(device.sm_count, 1));
   // The math grows with the chunks padded to whole weight stages: a stage too long for a short reduction
   // (a 4x4 kernel's 12 chunks in stages of 10) computes zeros.
-  const double padding = static_cast<double>(g.band.chunks) / static_cast<double>(s.r * s.c * g.band.j);
+  const double padding = static_cast<double>(g.band.chunks) / static_cast<double>(g.band.real_chunks);
   return static_cast<double>(per_block) * (layout.tile_pixels * config.nt / 12.0 * padding + 64);
+}
+
+bool EncodeNhwcBandMap(const DriverApi* api, const ConvShape& s, const StemParams& p, uint64_t x, uint64_t* map) {
+  // x as [N][H][W / 4][C][4 floats]: a pixel step of 4 columns is C 16-byte groups, and a box one group wide
+  // in the C dimension is one plane of the band (nhwc_planes.h), copied once per plane. Whole pixel steps
+  // only (W % 4 == 0): a partial last step would read the next row where the chunks need zeros.
+  if (api->cuTensorMapEncodeTiled == nullptr || x % 16 != 0 || s.w % 4 != 0) return false;
+  if (p.row_floats / 4 > 256 || p.band_rows > 256 || s.c > 256) return false;
+  const cuuint64_t dims[5] = {4, static_cast<cuuint64_t>(s.c), static_cast<cuuint64_t>(s.w / 4),
+                              static_cast<cuuint64_t>(s.h), static_cast<cuuint64_t>(s.n)};
+  const cuuint64_t strides[4] = {16, static_cast<cuuint64_t>(s.c * 16), static_cast<cuuint64_t>(s.w * s.c * 4),
+                                 static_cast<cuuint64_t>(s.h * s.w * s.c * 4)};
+  const cuuint32_t box[5] = {4, 1, static_cast<cuuint32_t>(p.row_floats / 4), static_cast<cuuint32_t>(p.band_rows), 1};
+  const cuuint32_t element_strides[5] = {1, 1, 1, 1, 1};
+  return api->cuTensorMapEncodeTiled(reinterpret_cast<CUtensorMap*>(map), CU_TENSOR_MAP_DATA_TYPE_FLOAT32, 5,
+                                     reinterpret_cast<void*>(x), dims, strides, box, element_strides,
+                                     CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
+                                     CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                                     CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
 }
 
 bool EncodeBandMap(const DriverApi* api, const ConvShape& s, const StemParams& p, uint64_t x, uint64_t* map) {
@@ -234,8 +281,9 @@ bool EncodeBandMap(const DriverApi* api, const ConvShape& s, const StemParams& p
   // boxes of at most 256 elements per dimension; otherwise the kernel's producer warps copy the band.
   // The box starts at column -pad_w rounded down to a multiple of 4 (an innermost start that is not
   // 16-byte aligned faults), and the kernel shifts each row into place when the two differ.
-  // Other element types and layouts are widened or regrouped on the way: the producer warps copy them.
-  if (s.element_type != KCONV_ELEMENT_F32 || s.layout != KCONV_LAYOUT_NCHW) return false;
+  // 16-bit types are widened on the way: the producer warps copy them.
+  if (s.element_type != KCONV_ELEMENT_F32) return false;
+  if (s.layout == KCONV_LAYOUT_NHWC) return EncodeNhwcBandMap(api, s, p, x, map);
   if (api->cuTensorMapEncodeTiled == nullptr || x % 16 != 0 || (s.w * 4) % 16 != 0) return false;
   if (p.row_floats > 256 || p.band_rows > 256 || s.c > 256) return false;
   const cuuint64_t dims[4] = {static_cast<cuuint64_t>(s.w), static_cast<cuuint64_t>(s.h),

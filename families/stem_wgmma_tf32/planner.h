@@ -45,9 +45,13 @@ PlanData MakePlanData(const ConvShape& shape, const Config& config, const Device
 // each other: ChoiceMargin() asks a later-listed config to be 10% cheaper.
 double Cost(const ConvShape& shape, const Config& config, const DeviceLimits& device);
 
-// Fills `map` (a CUtensorMap) with x as [N][C][H][W] and a box of one band; false when the tensor-copy
+// Fills `map` (a CUtensorMap) with x as [N][C][H][W] and a box of one band (NHWC: EncodeNhwcBandMap); false when the tensor-copy
 // engine cannot describe it (the kernel's producer warps then copy the bands themselves).
 bool EncodeBandMap(const DriverApi* api, const ConvShape& shape, const StemParams& params, uint64_t x, uint64_t* map);
+// EncodeBandMap for fp32 NHWC: x as [N][H][W / 4][C][4 floats], whose box one group wide in C is one plane of
+// the band (families/stem_common/nhwc_planes.h); false unless W % 4 == 0 (whole pixel steps).
+bool EncodeNhwcBandMap(const DriverApi* api, const ConvShape& shape, const StemParams& params, uint64_t x,
+                       uint64_t* map);
 
 }  // namespace stem_wgmma_tf32
 }  // namespace kconv

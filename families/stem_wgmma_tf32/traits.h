@@ -51,9 +51,10 @@ KCONV_HOST_DEVICE constexpr int Threads(Config c) { return 32 * (c.warps + kProd
 // rows (a 1080p frame) are cut into column tiles of one m64 piece per phase, each with its own, narrower
 // band.
 struct alignas(64) StemWgmmaParams {
-  uint64_t band_map[16];   // CUtensorMap of x as [N][C][H][W] whose box is one band; used if use_tma
+  uint64_t band_map[16];   // CUtensorMap of x whose box is one band (NHWC: one plane); used if use_tma
   int32_t use_tma;         // 0: the producer warps copy bands through registers (x not 16-byte aligned, ...)
-  int32_t band_box_bytes;  // c * band_rows * row_floats * 4: the bytes one band copy delivers
+  int32_t band_box_bytes;  // the bytes one band copy delivers: c * band_rows * row_floats * 4 (per phase), or
+                           // band_rows * row_floats * 4 per plane of an NHWC band (c planes)
   int32_t tiles_per_image;  // row tiles per image
   int32_t column_tiles;     // column tiles per row tile: 1 when the config's tile holds whole rows
   int32_t tile_columns;     // output columns per column tile (Q when whole rows), a multiple of the phases
@@ -62,6 +63,7 @@ struct alignas(64) StemWgmmaParams {
   int32_t rows_per_tile;   // output rows per tile: the config's m64 pieces / segments
   int32_t segments;        // m64 pieces per output row and phase of a column tile: ceil(tile_columns / phases / 64)
   int32_t staging_stride;  // floats between channel rows of a tile's staged outputs (over its band)
+  int32_t first_position;  // NHWC: the pixel step of a band's first group from the tile's first (NhwcPlanes)
   StemParams p;
 };
 
