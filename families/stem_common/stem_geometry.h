@@ -73,6 +73,10 @@ inline int32_t PairCopies(const ConvShape& shape, uint64_t x) {
   return shape.w % 2 == 0 && shape.pad_w % 2 == 0 && x % 8 == 0 ? 1 : 0;
 }
 
+// The same for an NHWC band's copy in pairs of 16-bit elements (the Hopper family): W * C even (rows start at
+// even elements) and x 4-byte aligned; the band starts at a group, so a pair never straddles one.
+inline int32_t NhwcPairCopies(const ConvShape& shape, uint64_t x) { return (shape.w * shape.c) % 2 == 0 && x % 4 == 0 ? 1 : 0; }
+
 // The packing of w[K][C][R][S] into `channels` (a multiple of the config's) by params.steps k8 steps.
 StemPackParams MakeStemPackParams(const ConvShape& shape, const StemBand& band, const StemParams& params,
                                   int32_t channels);

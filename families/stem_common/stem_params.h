@@ -62,6 +62,7 @@ struct StemParams {
   int32_t band_bytes;     // c * band_rows * row_floats * 4, rounded up to 128
   int32_t pq;
   int32_t pair_copies;    // set per launch: W and pad_w even and x 8-byte aligned, so bands copy in pairs
+                          // (NHWC in the Hopper family: W * C even and x 4-byte aligned, 16-bit pairs)
   FastDivmod div_q;
   // The portable family's strips: rows too wide for a band are cut into `strips` strips of strip_columns
   // output columns (a multiple of the phases; the last strip may hold fewer real ones), each a problem of

@@ -33,7 +33,8 @@
 //    slot when the group reading it retires.
 //  - The epilogue stages the accumulators over the finished band, as [channel][pixel] (the host sizes
 //    each band buffer to hold the tile's channels), and writes each channel as one run of the tile's
-//    rows_per_tile * Q consecutive NCHW floats (stem_tile.cuh), then frees the band. Writing straight
+//    rows_per_tile * Q consecutive NCHW floats (stem_tile.cuh), then frees the band. NHWC tiles are staged
+//    pixel-major instead, and written 4 channels of a pixel per lane (stem_tile_nhwc.cuh). Writing straight
 //    from the accumulators, handing the writes to the producer warps (plain stores or bulk copies),
 //    deferring them into the next tile's main loop, and two consumer warpgroups taking turns on tiles
 //    (ping-pong) were all slower: the band's loads and the epilogue's stores share the SM's load/store
@@ -45,6 +46,7 @@
 #include <type_traits>
 
 #include "families/stem_common/stem_tile.cuh"
+#include "families/stem_common/stem_tile_nhwc.cuh"
 #include "families/stem_wgmma_tf32/traits.h"
 #include "ptx/async_copy_instructions.cuh"
 #include "ptx/wgmma_instructions.cuh"
@@ -374,34 +376,39 @@ struct Kernel {
   // element `start` on (4 * the band's first group; negative left of the image), one run of C * row_floats
   // elements. Consecutive lanes load consecutive elements (every load coalesced, every byte loaded once), and
   // element f of the run goes to group f / 4: plane (f / 4) % C, position (f / 4) / C. Elements outside the
-  // row are zeros. Warp `worker` of `workers` takes band rows worker, + workers, ..., kRows of them x kLoads
-  // elements per lane in flight.
-  template <int kRows>
+  // row are zeros. kElements = 2 loads 16-bit elements in pairs (one 32-bit word; the launch's
+  // pair_copies: W * C even and x 4-byte aligned, so a pair is wholly inside or outside the row, and within
+  // one group), which halves the producers' loads per byte. Warp `worker` of `workers` takes band rows
+  // worker, + workers, ..., kRows of them x kLoads loads per lane in flight.
+  template <int kElements, int kRows>
   static __device__ __forceinline__ void CopyBandRowsNhwc(const StemWgmmaParams& P, const Tile& tile,
                                                           unsigned char* band, int worker, int workers, int start) {
-    constexpr int kLoads = 4;
+    static_assert(kElements == 1 || kType != 0, "pairs of 16-bit elements only");
+    constexpr int kLoads = 4, kStep = 32 * kElements;  // elements per load of the warp
     const StemParams& p = P.p;
     using Element = RawElement<kType>;
+    using Vec = typename std::conditional<kElements == 2, uint32_t, Element>::type;
     const int lane = threadIdx.x % 32;
     const int run = p.row_floats * p.c, row_elements = p.w_in * p.c;
     const int plane_floats = PlaneBytes(P) / 4;
-    // A lane's group moves 8 on per load of 32 elements: its position by 8 / C and its plane by 8 % C, with a
+    // A lane's group moves kStep / 4 on per load: its position by that / C and its plane by that % C, with a
     // carry (the producers are three warps, so their instructions per element count).
-    const int position_step = 8 / p.c, plane_step = 8 % p.c;
+    const int position_step = kStep / 4 / p.c, plane_step = kStep / 4 % p.c;
     const Element* x_image = static_cast<const Element*>(static_cast<const void*>(p.x)) +
                              static_cast<int64_t>(tile.image) * p.h * p.w_in * p.c;
     float* const band_floats = reinterpret_cast<float*>(band);
+    const int first = kElements * lane;  // the lane's first element of each load
     for (int r0 = worker; r0 < p.band_rows; r0 += kRows * workers) {
-      int plane = (lane / 4) % p.c, position = (lane / 4) / p.c;  // of element lane + e0
-      for (int e0 = 0; e0 < run; e0 += 32 * kLoads) {
+      int plane = (first / 4) % p.c, position = (first / 4) / p.c;  // of element first + e0
+      for (int e0 = 0; e0 < run; e0 += kStep * kLoads) {
         // Per load: where its element goes in row 0 of the band (-1: past the run), and whether it is inside
         // the input row; the rows then add only their own offset.
         int offset[kLoads];
         bool inside[kLoads];
 #pragma unroll
         for (int j = 0; j < kLoads; ++j) {
-          const int f = e0 + 32 * j + lane;
-          offset[j] = f < run ? plane * plane_floats + position * 4 + lane % 4 : -1;
+          const int f = e0 + kStep * j + first;
+          offset[j] = f < run ? plane * plane_floats + position * 4 + first % 4 : -1;
           inside[j] = static_cast<unsigned>(start + f) < static_cast<unsigned>(row_elements);
           position += position_step;
           plane += plane_step;
@@ -410,14 +417,16 @@ struct Kernel {
             ++position;
           }
         }
-        Element v[kRows][kLoads];
+        Vec v[kRows][kLoads];
 #pragma unroll
         for (int i = 0; i < kRows; ++i) {
           const int r = r0 + i * workers, ih = tile.ih0 + r;
           const bool row_valid = r < p.band_rows && static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
-          const Element* src = x_image + static_cast<int64_t>(row_valid ? ih : 0) * row_elements + start + e0 + lane;
+          const Element* src = x_image + static_cast<int64_t>(row_valid ? ih : 0) * row_elements + start + e0 + first;
 #pragma unroll
-          for (int j = 0; j < kLoads; ++j) v[i][j] = row_valid && inside[j] ? __ldg(src + 32 * j) : Element{};
+          for (int j = 0; j < kLoads; ++j) {
+            v[i][j] = row_valid && inside[j] ? __ldg(reinterpret_cast<const Vec*>(src + kStep * j)) : Vec{};
+          }
         }
 #pragma unroll
         for (int i = 0; i < kRows; ++i) {
@@ -426,7 +435,14 @@ struct Kernel {
           float* const row = band_floats + r * p.row_floats;
 #pragma unroll
           for (int j = 0; j < kLoads; ++j) {
-            if (offset[j] >= 0) row[offset[j]] = __uint_as_float(ToTf32(WidenRaw<kType>(v[i][j])));
+            if (offset[j] < 0) continue;
+            if constexpr (kElements == 2) {  // exact in TF32: no rounding; the pair's first element is the low half
+              *reinterpret_cast<float2*>(row + offset[j]) =
+                  make_float2(WidenElement<kType>(static_cast<uint16_t>(v[i][j] & 0xffffu)),
+                              WidenElement<kType>(static_cast<uint16_t>(v[i][j] >> 16)));
+            } else {
+              row[offset[j]] = __uint_as_float(ToTf32(WidenRaw<kType>(v[i][j])));
+            }
           }
         }
       }
@@ -440,7 +456,12 @@ struct Kernel {
                                                   int worker, int workers) {
     const StemParams& p = P.p;
     if constexpr (kNhwc) {  // the plane layout (stride 4: one phase), from the band's first group
-      CopyBandRowsNhwc<kRows>(P, tile, band, worker, workers, 4 * p.c * (tile.q0 + P.first_position));
+      const int start = 4 * p.c * (tile.q0 + P.first_position);
+      if (kType != 0 && p.pair_copies) {
+        CopyBandRowsNhwc<kType != 0 ? 2 : 1, kRows>(P, tile, band, worker, workers, start);
+      } else {
+        CopyBandRowsNhwc<1, kRows>(P, tile, band, worker, workers, start);
+      }
     } else {
 #pragma unroll
       for (int phase = 0; phase < kPhases; ++phase) {
@@ -639,8 +660,12 @@ struct Kernel {
       // The epilogue over the finished band, which holds the tile's kChannels staged channels.
       consumers_sync();  // every warpgroup's wgmma reads of the band are done
       float* staged = reinterpret_cast<float*>(sh.Band(b));
-      StageTile<kMt, 0, kNt, kPhases>(staged, P.staging_stride, first, rows,
-                                      [&](int mi, int ni, int v) { return acc[0][mi][4 * ni + v]; });
+      auto accumulator = [&](int mi, int ni, int v) { return acc[0][mi][4 * ni + v]; };
+      if constexpr (kNhwc) {
+        StageTilePixels<kMt, kNt, kPhases>(staged, P.staging_stride, first, rows, accumulator);
+      } else {
+        StageTile<kMt, 0, kNt, kPhases>(staged, P.staging_stride, first, rows, accumulator);
+      }
       consumers_sync();
       if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 11 : 4);
       // A one-row tile's runs are q pixels (two 32-pixel chunks for AlexNet), a 3- or 4-row tile's 3 q or 4 q.
@@ -648,11 +673,13 @@ struct Kernel {
       const int channel0 = cursor.group * kChannels;
       if constexpr (kNhwc) {  // whole rows or a column tile: rows tile_columns apart in the staging
         if (p.k % 4 == 0 && reinterpret_cast<uintptr_t>(p.y) % (kType == 0 ? 16 : 8) == 0) {
-          WriteTileNhwc4<kChannels, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile, P.tile_columns,
-                                           channel0, channel0 + kChannels, warp, kWarps, sh.bias);
+          WriteTileNhwcPixels<kChannels, 4, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile, P.tile_columns,
+                                                   P.div_tile_columns, channel0, channel0 + kChannels, warp, kWarps,
+                                                   sh.bias);
         } else {
-          WriteTileNhwc<kChannels, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile, P.tile_columns,
-                                          channel0, channel0 + kChannels, warp, kWarps, sh.bias);
+          WriteTileNhwcPixels<kChannels, 1, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile, P.tile_columns,
+                                                   P.div_tile_columns, channel0, channel0 + kChannels, warp, kWarps,
+                                                   sh.bias);
         }
       } else if (P.column_tiles == 1) {
         WriteTile<kChunks, 1, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,

@@ -66,9 +66,11 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
   g.band = NhwcBand(s, config) ? stem::NhwcBandOf(s, config, PlanesOf(s), span, phase_columns)
                                 : stem::BandOf(s, config, span, Shifted(s, config) ? 4 : 0, phase_columns);
   g.plane_bytes = stem::CeilDiv(g.band.band_bytes, 128) * 128;
-  // Each band buffer also holds the tile's staged outputs; the tensor copy's destination stays 128-aligned.
-  g.staging_stride = StemWgmmaStagingStride(span * tile_columns);
-  const int64_t staging = int64_t{config.nt} * 8 * g.staging_stride * 4;
+  // Each band buffer also holds the tile's staged outputs, channel-major (NCHW) or pixel-major (NHWC); the
+  // tensor copy's destination stays 128-aligned.
+  const bool nhwc = s.layout == KCONV_LAYOUT_NHWC;
+  g.staging_stride = nhwc ? StemWgmmaPixelStride(int64_t{config.nt} * 8) : StemWgmmaStagingStride(span * tile_columns);
+  const int64_t staging = (nhwc ? span * tile_columns : int64_t{config.nt} * 8) * g.staging_stride * 4;
   g.band.band_bytes = stem::CeilDiv(std::max(config.phases * g.plane_bytes, staging), 128) * 128;
   g.shared_bytes = MakeStemWgmmaSmem(g.band.band_bytes, config.wstages, layout.weight_stage_bytes, g.band.chunks,
                                      g.channel_groups * config.nt * 8)
@@ -154,7 +156,7 @@ class Plan final : public FamilyPlan {
     p.w_packed = reinterpret_cast<const float*>(t.w);
     p.bias = reinterpret_cast<const float*>(t.bias);
     p.y = reinterpret_cast<float*>(t.y);
-    p.pair_copies = stem::PairCopies(shape_, t.x);
+    p.pair_copies = shape_.layout == KCONV_LAYOUT_NHWC ? stem::NhwcPairCopies(shape_, t.x) : stem::PairCopies(shape_, t.x);
     params.use_tma = EncodeBandMap(launcher.api(), shape_, p, t.x, params.band_map) ? 1 : 0;
     return launcher.Launch(kernel_, data_.geometry, &params, stream);
   }
@@ -238,6 +240,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   w.rows_per_tile = static_cast<int32_t>(g.rows_per_tile);
   w.segments = static_cast<int32_t>(g.segments);
   w.staging_stride = static_cast<int32_t>(g.staging_stride);
+  w.div_tile_columns = FastDivmod::Make(static_cast<uint32_t>(g.tile_columns));
   d.pack = stem::MakeStemPackParams(s, g.band, w.p, groups * config.nt * 8);
   if (nhwc) d.pack.planes = PlanesOf(s);
   d.geometry = LaunchGeometry{static_cast<uint32_t>(std::min<int64_t>(w.total_tiles, std::max(device.sm_count, 1))), 1,

@@ -62,7 +62,9 @@ struct alignas(64) StemWgmmaParams {
   int32_t total_tiles;      // N * tiles_per_image * column_tiles * channel_groups
   int32_t rows_per_tile;   // output rows per tile: the config's m64 pieces / segments
   int32_t segments;        // m64 pieces per output row and phase of a column tile: ceil(tile_columns / phases / 64)
-  int32_t staging_stride;  // floats between channel rows of a tile's staged outputs (over its band)
+  int32_t staging_stride;  // floats between channel rows of a tile's staged outputs (over its band); NHWC:
+                           // between its staged pixels (StemWgmmaPixelStride)
+  FastDivmod div_tile_columns;  // by tile_columns: a tile pixel's row and column (NHWC epilogue)
   int32_t first_position;  // NHWC: the pixel step of a band's first group from the tile's first (NhwcPlanes)
   StemParams p;
 };
@@ -100,6 +102,11 @@ KCONV_HOST_DEVICE constexpr StemWgmmaSmem MakeStemWgmmaSmem(int64_t band_bytes, 
 KCONV_HOST_DEVICE constexpr int64_t StemWgmmaStagingStride(int64_t tile_pixels) {
   return (tile_pixels + 31) / 32 * 32 + 4;
 }
+
+// Floats between the staged pixels of an NHWC tile (pixel-major staging, families/stem_common/stem_tile_nhwc.cuh):
+// the block's channels plus 8, which for 96, 64, 48 and 32 channels is 8 or 24 banks past a multiple of 32, so
+// that the accumulators' 64-bit stores are conflict-free and each pixel's 16-byte pieces stay aligned.
+KCONV_HOST_DEVICE constexpr int64_t StemWgmmaPixelStride(int64_t channels) { return channels + 8; }
 
 // Byte offset in the packed weights of weight float e (0..7) of channel n at k8 step `step`, for blocks
 // of kBlockChannels channels (96, or 48 when two blocks share a tile's channels): the channels of one
