@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: Apache-2.0
+// Direct convolution of a stem on the FP32 pipes (FFMA): strict IEEE fp32 products and sums, no tensor
+// cores, for KCONV_MATH_FP32. A stem has few input channels, so a block keeps every input channel's weights
+// of its output channels in shared memory for its whole life (it is persistent: loaded once) and streams the
+// input one channel of one tile at a time.
+//
+// A tile is `rows` x tile_q output pixels of one image; a thread computes 8 consecutive pixels of one row x
+// thread_k (8 or 4) channels. The input columns under a tile (its band) are stored by phase, column
+// col at plane col % stride, position col / stride, so that the 8 pixels' taps of one kernel column are 8
+// consecutive positions of one plane, and the taps of one phase share them: pixel i's tap s = phase +
+// t * stride is position i + t. A thread loads its window of a phase (8 + taps - 1 positions) in 16-byte
+// loads once per kernel row and feeds every tap of the phase from registers: AlexNet's 11x11/4 does 704
+// FFMA per 12 window loads and 22 weight loads (8 channels of a tap, the same for the pixel groups of a warp).
+//
+// The next channel's band is copied (cp.async) into the other of two band buffers during this channel's
+// math: one barrier per channel. The epilogue stages the accumulators in the band buffers, by channel, so
+// that global stores run along the layout's contiguous dimension; the next tile's first band is copied after
+// it (its latency is exposed once per tile).
+#pragma once
+
+#include <stdint.h>
+
+#include "families/stem_ffma/traits.h"
+#include "ptx/ptx_instructions.cuh"
+
+namespace kconv {
+namespace stem_ffma_kernel {
+
+using namespace ::kconv::ptx;
+using namespace ::kconv::stem_ffma;
+
+template <int kKernel, int kStride, int kBlockK, int kRows, int kTileQ, int kThreadChannels>
+struct Kernel {
+  static constexpr Config kConfig{kKernel, kStride, kBlockK, kRows, kTileQ, kThreadChannels};
+  static constexpr TileLayout L = MakeTileLayout(kConfig);
+  static_assert(L.valid, "tile config does not fit the FFMA stem layout rules");
+  static constexpr int kThreads = L.threads;
+  static constexpr int kGroups = L.channel_groups;
+  static constexpr int kPlaneWidth = L.plane_width;
+  static constexpr int kBandFloats = L.band_floats;
+  static constexpr int kPlaneFloats = L.band_rows * L.plane_width;
+  static constexpr int kBandRowFloats = kStride * L.plane_width;  // band columns loaded per band row
+  static constexpr int kLoads = L.loads_per_thread;
+  static constexpr int kWeightStride = L.weight_stride;
+  static constexpr int kTaps = kKernel * kKernel;
+
+  struct Tile {
+    int64_t x_image;  // offset of the tile's image in x
+    int n, p0, q0;
+  };
+
+  static __device__ __forceinline__ Tile TileOf(const FfmaStemParams& p, int tile) {
+    Tile t;
+    const int qt = tile % p.q_tiles;
+    const int rest = tile / p.q_tiles;
+    t.n = rest / p.p_tiles;
+    t.p0 = (rest % p.p_tiles) * kRows;
+    t.q0 = qt * kTileQ;
+    t.x_image = static_cast<int64_t>(t.n) * p.x_stride_n;
+    return t;
+  }
+
+  // Every input channel's weights of output channels k0 ... k0 + block_k - 1 (zero past K), tap-major:
+  // [c][r][s] rows of weight_stride floats, channel thread_k * g + 4 * h + j of a tap at h * block_k / 2 +
+  // g * 4 + j, so that a thread's channels are one or two 16-byte loads and a warp's channel groups
+  // consecutive ones.
+  // Consecutive threads read consecutive taps of one channel (coalesced).
+  static __device__ __forceinline__ void LoadWeights(const FfmaStemParams& p, float* weights, int k0) {
+    const int taps = p.c * kTaps;
+    const int count = taps * kBlockK;
+    for (int e = threadIdx.x; e < count; e += kThreads) {
+      const int channel = e / taps, tap = e - channel * taps;
+      const int k = k0 + channel;
+      const float v = k < p.k ? p.w[static_cast<int64_t>(k) * taps + tap] : 0.f;
+      const int g = channel / kThreadChannels, h = channel % kThreadChannels / 4, j = channel % 4;
+      weights[tap * kWeightStride + h * (kBlockK / 2) + g * 4 + j] = v;
+    }
+  }
+
+  // Copies one input channel's band of tile `t` into `band` asynchronously (zeros outside the input): element
+  // e of the thread's share is band row e / (stride * plane_width), band column e % (stride * plane_width),
+  // stored at plane column % stride, position column / stride. Consecutive threads read consecutive columns.
+  static __device__ __forceinline__ void CopyBand(const FfmaStemParams& p, const Tile& t, int channel, float* band) {
+    const int64_t base = t.x_image + static_cast<int64_t>(channel) * p.x_stride_c;
+    const int ih0 = t.p0 * kStride - p.pad_h, iw0 = t.q0 * kStride - p.pad_w;
+#pragma unroll 1
+    for (int i = 0; i < kLoads; ++i) {  // unrolled, the addresses of every copy spilled beside the accumulators
+      const int e = threadIdx.x + i * kThreads;
+      if (kBandFloats % kThreads != 0 && e >= kBandFloats) break;
+      const int row = e / kBandRowFloats, column = e % kBandRowFloats;
+      const int ih = ih0 + row, iw = iw0 + column;
+      const bool inside = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h) &&
+                          static_cast<unsigned>(iw) < static_cast<unsigned>(p.w_in);
+      const float* src = inside ? p.x + base + ih * p.x_stride_h + iw * p.x_stride_w : p.x;
+      CopyAsync4(SharedAddress(band + (column % kStride) * kPlaneFloats + row * kPlaneWidth + column / kStride), src,
+                 inside);
+    }
+    CommitGroup();
+  }
+
+  // The taps of phase kPhase and the phases after it, for one kernel row: `band` at the row of plane 0,
+  // `weights` at the row's first tap. Phases are template arguments so that windows stay in registers.
+  template <int kPhase>
+  static __device__ __forceinline__ void MultiplyPhases(const float* band, const float* weights,
+                                                        float (&acc)[8][kThreadChannels]) {
+    if constexpr (kPhase < kStride) {
+      constexpr int kPhaseTaps = TapsOfPhase(kConfig, kPhase);
+      constexpr int kPhaseLoads = WindowLoads(kConfig, kPhase);
+      if constexpr (kPhaseTaps > 0) {
+        float window[4 * kPhaseLoads];
+#pragma unroll
+        for (int l = 0; l < kPhaseLoads; ++l) {
+          const float4 v = *reinterpret_cast<const float4*>(band + kPhase * kPlaneFloats + 4 * l);
+          window[4 * l] = v.x, window[4 * l + 1] = v.y, window[4 * l + 2] = v.z, window[4 * l + 3] = v.w;
+        }
+#pragma unroll
+        for (int t = 0; t < kPhaseTaps; ++t) {
+          const float* tap = weights + (kPhase + t * kStride) * kWeightStride;
+          float w[kThreadChannels];
+#pragma unroll
+          for (int h = 0; h < kThreadChannels / 4; ++h) {
+            const float4 v = *reinterpret_cast<const float4*>(tap + h * (kBlockK / 2));
+            w[4 * h] = v.x, w[4 * h + 1] = v.y, w[4 * h + 2] = v.z, w[4 * h + 3] = v.w;
+          }
+#pragma unroll
+          for (int i = 0; i < kThreadPixels; ++i)
+#pragma unroll
+            for (int j = 0; j < kThreadChannels; ++j) acc[i][j] = __fmaf_rn(window[i + t], w[j], acc[i][j]);
+        }
+      }
+      MultiplyPhases<kPhase + 1>(band, weights, acc);
+    }
+  }
+
+  // One input channel's taps for the thread's 8 pixels x thread_k channels. `band` at the thread's first
+  // band row and pixel group, `weights` at the channel's first tap and the thread's channel group.
+  static __device__ __forceinline__ void Multiply(const float* band, const float* weights,
+                                                  float (&acc)[8][kThreadChannels]) {
+#pragma unroll 1
+    for (int r = 0; r < kKernel; ++r) MultiplyPhases<0>(band + r * kPlaneWidth, weights + r * kKernel * kWeightStride, acc);
+  }
+
+  // Writes the tile's outputs: per pass, the threads of staging_groups channel groups stage their
+  // accumulators [channel][pixel] in `staging`, then every thread stores staged outputs, consecutive threads
+  // on consecutive pixels (NCHW) or channels (NHWC), adding the bias and applying the ReLU. Ends with a
+  // barrier: `staging` may be reused.
+  static __device__ __forceinline__ void WriteTile(const FfmaStemParams& p, const Tile& t, int k0, int group,
+                                                   int pixel, const float (&acc)[8][kThreadChannels], float* staging) {
+    constexpr int kStagingGroups = L.staging_groups;
+    constexpr int kPassChannels = kStagingGroups * kThreadChannels;
+    constexpr int kPixels = kRows * kTileQ;
+#pragma unroll 1
+    for (int pass = 0; pass < L.passes; ++pass) {
+      const int first = pass * kStagingGroups;
+      if (group >= first && group < first + kStagingGroups) {
+#pragma unroll
+        for (int j = 0; j < kThreadChannels; ++j) {
+          // Channel thread_k * g + j of the pass at row j * groups + g: a warp's groups on consecutive banks.
+          float* out = staging + (j * kStagingGroups + group - first) * L.staging_stride + pixel;
+          *reinterpret_cast<float4*>(out) = make_float4(acc[0][j], acc[1][j], acc[2][j], acc[3][j]);
+          *reinterpret_cast<float4*>(out + 4) = make_float4(acc[4][j], acc[5][j], acc[6][j], acc[7][j]);
+        }
+      }
+      __syncthreads();
+      for (int e = threadIdx.x; e < kPassChannels * kPixels; e += kThreads) {
+        int channel, at;
+        if (p.channels_last) {
+          channel = e % kPassChannels, at = e / kPassChannels;
+        } else {
+          channel = e / kPixels, at = e % kPixels;
+        }
+        const int g = first + channel / kThreadChannels, j = channel % kThreadChannels;
+        const int k = k0 + g * kThreadChannels + j;
+        const int oh = t.p0 + at / kTileQ, ow = t.q0 + at % kTileQ;
+        if (g >= kGroups || k >= p.k || oh >= p.p || ow >= p.q) continue;
+        float v = staging[(j * kStagingGroups + channel / kThreadChannels) * L.staging_stride + at];
+        if (p.bias != nullptr) v += p.bias[k];
+        if (p.relu && v < 0.f) v = 0.f;  // NaN stays NaN, as in PyTorch
+        p.y[static_cast<int64_t>(t.n) * p.y_stride_n + static_cast<int64_t>(k) * p.y_stride_k +
+            static_cast<int64_t>(oh) * p.y_stride_p + static_cast<int64_t>(ow) * p.y_stride_q] = v;
+      }
+      __syncthreads();
+    }
+  }
+
+  static __device__ __forceinline__ void Run(const FfmaStemParams& p) {
+    extern __shared__ __align__(16) float smem[];
+    float* region = smem;  // two bands [phase][band row][plane_width], or the epilogue's staging
+    float* weights = smem + L.region_floats;
+    const int group = threadIdx.x % kGroups;
+    const int pixel_group = threadIdx.x / kGroups % L.pixel_groups;
+    const int row = threadIdx.x / (kGroups * L.pixel_groups);
+    const int pixel = row * kTileQ + pixel_group * kThreadPixels;  // the thread's first, in the tile
+    const int k0 = blockIdx.y * kBlockK;
+    if (static_cast<int>(blockIdx.x) >= p.tiles) return;  // the planner launches no more blocks than tiles
+
+    Tile current = TileOf(p, blockIdx.x);
+    CopyBand(p, current, 0, region);
+    LoadWeights(p, weights, k0);  // under the first band's copy
+    WaitGroup<0>();
+    __syncthreads();
+
+    int buffer = 0;
+    const int band_offset = row * kStride * kPlaneWidth + pixel_group * kThreadPixels;
+    const float* my_weights = weights + group * 4;
+    for (int tile = blockIdx.x; tile < p.tiles; tile += gridDim.x) {
+      float acc[8][kThreadChannels];
+#pragma unroll
+      for (int i = 0; i < kThreadPixels; ++i)
+#pragma unroll
+        for (int j = 0; j < kThreadChannels; ++j) acc[i][j] = 0.f;
+      for (int c = 0; c < p.c; ++c) {
+        float* other = region + (buffer ^ 1) * kBandFloats;  // read last by the step before this one
+        const bool last = c + 1 == p.c;
+        if (!last) CopyBand(p, current, c + 1, other);  // under this channel's math
+        Multiply(region + buffer * kBandFloats + band_offset, my_weights + c * kTaps * kWeightStride, acc);
+        if (last) {
+          __syncthreads();  // every thread done with the bands: they become the staging
+          WriteTile(p, current, k0, group, pixel, acc, region);
+          if (tile + static_cast<int>(gridDim.x) < p.tiles) {
+            current = TileOf(p, tile + gridDim.x);
+            CopyBand(p, current, 0, other);
+          }
+        }
+        WaitGroup<0>();
+        __syncthreads();
+        buffer ^= 1;
+      }
+    }
+  }
+};
+
+}  // namespace stem_ffma_kernel
+}  // namespace kconv
+
+// One stable extern "C" entry point per config (a constexpr stem_ffma::Config): fp32 tensors.
+#define KCONV_STEM_FFMA_KERNELS(NAME, CONFIG)                                                                    \
+  extern "C" __global__ void __launch_bounds__(kconv::stem_ffma::MakeTileLayout(CONFIG).threads,                \
+                                              kconv::stem_ffma::MakeTileLayout(CONFIG).min_blocks)              \
+      NAME(const kconv::stem_ffma::FfmaStemParams params) {                                                     \
+    kconv::stem_ffma_kernel::Kernel<CONFIG.kernel, CONFIG.stride, CONFIG.block_k, CONFIG.rows, CONFIG.tile_q,   \
+                                    CONFIG.thread_k>::Run(params);                                              \
+  }
