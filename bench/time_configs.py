@@ -56,7 +56,8 @@ def main():
                     continue  # the config refuses the shape or the mode
                 plan.set_weights(w.data_ptr(), stream)
                 us = compare_torch.median_us(
-                    lambda i: plan.execute(x.data_ptr(), 0, b.data_ptr(), y.data_ptr(), stream), args.runs)
+                    lambda i: plan.execute(x.data_ptr(), 0, b.data_ptr() if stem.bias else 0, y.data_ptr(), stream),
+                    args.runs)
                 label = name or f"choice: {plan.describe().split(' on ')[0]}"
                 mode = f"{args.math} {args.dtype} {args.layout}"
                 print(f"{stem_name:16} N={n:<4} {mode:17} {label:48} {us:9.1f} us", flush=True)

@@ -80,20 +80,24 @@ struct Kernel {
   // Copies one input channel's band of tile `t` into `band` asynchronously (zeros outside the input): element
   // e of the thread's share is band row e / (stride * plane_width), band column e % (stride * plane_width),
   // stored at plane column % stride, position column / stride. Consecutive threads read consecutive columns.
+  // Row and column advance by constants (no division per element), offsets within a channel are 32-bit.
   static __device__ __forceinline__ void CopyBand(const FfmaStemParams& p, const Tile& t, int channel, float* band) {
-    const int64_t base = t.x_image + static_cast<int64_t>(channel) * p.x_stride_c;
+    const float* plane = p.x + t.x_image + static_cast<int64_t>(channel) * p.x_stride_c;
     const int ih0 = t.p0 * kStride - p.pad_h, iw0 = t.q0 * kStride - p.pad_w;
+    constexpr int kRowStep = kThreads / kBandRowFloats, kColumnStep = kThreads % kBandRowFloats;
+    int row = threadIdx.x / kBandRowFloats, column = threadIdx.x % kBandRowFloats;
 #pragma unroll 1
     for (int i = 0; i < kLoads; ++i) {  // unrolled, the addresses of every copy spilled beside the accumulators
-      const int e = threadIdx.x + i * kThreads;
-      if (kBandFloats % kThreads != 0 && e >= kBandFloats) break;
-      const int row = e / kBandRowFloats, column = e % kBandRowFloats;
+      if (kBandFloats % kThreads != 0 && row >= L.band_rows) break;
       const int ih = ih0 + row, iw = iw0 + column;
       const bool inside = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h) &&
                           static_cast<unsigned>(iw) < static_cast<unsigned>(p.w_in);
-      const float* src = inside ? p.x + base + ih * p.x_stride_h + iw * p.x_stride_w : p.x;
-      CopyAsync4(SharedAddress(band + (column % kStride) * kPlaneFloats + row * kPlaneWidth + column / kStride), src,
-                 inside);
+      // `plane` itself where outside (nothing is read): a pointer used by every copy stays out of the loop.
+      const int offset = inside ? ih * p.x_row + iw * p.x_pixel : 0;
+      CopyAsync4(SharedAddress(band + (column % kStride) * kPlaneFloats + row * kPlaneWidth + column / kStride),
+                 plane + offset, inside);
+      column += kColumnStep, row += kRowStep;
+      if (column >= kBandRowFloats) column -= kBandRowFloats, ++row;
     }
     CommitGroup();
   }
@@ -107,6 +111,18 @@ struct Kernel {
       constexpr int kPhaseTaps = TapsOfPhase(kConfig, kPhase);
       constexpr int kPhaseLoads = WindowLoads(kConfig, kPhase);
       if constexpr (kPhaseTaps > 0) {
+        // The phase's weights first, then its window; the FFMA in window order, each window element
+        // feeding every (tap, channel) it meets, so that it is the operand the reuse cache holds.
+        float w[kPhaseTaps][kThreadChannels];
+#pragma unroll
+        for (int t = 0; t < kPhaseTaps; ++t) {
+#pragma unroll
+          for (int h = 0; h < kThreadChannels / 4; ++h) {
+            const float4 v = *reinterpret_cast<const float4*>(weights + (kPhase + t * kStride) * kWeightStride +
+                                                              h * (kBlockK / 2));
+            w[t][4 * h] = v.x, w[t][4 * h + 1] = v.y, w[t][4 * h + 2] = v.z, w[t][4 * h + 3] = v.w;
+          }
+        }
         float window[4 * kPhaseLoads];
 #pragma unroll
         for (int l = 0; l < kPhaseLoads; ++l) {
@@ -114,19 +130,14 @@ struct Kernel {
           window[4 * l] = v.x, window[4 * l + 1] = v.y, window[4 * l + 2] = v.z, window[4 * l + 3] = v.w;
         }
 #pragma unroll
-        for (int t = 0; t < kPhaseTaps; ++t) {
-          const float* tap = weights + (kPhase + t * kStride) * kWeightStride;
-          float w[kThreadChannels];
+        for (int e = 0; e < kThreadPixels + kPhaseTaps - 1; ++e)
 #pragma unroll
-          for (int h = 0; h < kThreadChannels / 4; ++h) {
-            const float4 v = *reinterpret_cast<const float4*>(tap + h * (kBlockK / 2));
-            w[4 * h] = v.x, w[4 * h + 1] = v.y, w[4 * h + 2] = v.z, w[4 * h + 3] = v.w;
-          }
+          for (int t = 0; t < kPhaseTaps; ++t)
 #pragma unroll
-          for (int i = 0; i < kThreadPixels; ++i)
-#pragma unroll
-            for (int j = 0; j < kThreadChannels; ++j) acc[i][j] = __fmaf_rn(window[i + t], w[j], acc[i][j]);
-        }
+            for (int j = 0; j < kThreadChannels; ++j) {
+              const int i = e - t;  // pixel i's tap t is window element i + t
+              if (i >= 0 && i < kThreadPixels) acc[i][j] = __fmaf_rn(window[e], w[t][j], acc[i][j]);
+            }
       }
       MultiplyPhases<kPhase + 1>(band, weights, acc);
     }
@@ -140,6 +151,12 @@ struct Kernel {
     for (int r = 0; r < kKernel; ++r) MultiplyPhases<0>(band + r * kPlaneWidth, weights + r * kKernel * kWeightStride, acc);
   }
 
+  // An output with the bias added and the ReLU applied (NaN stays NaN, as in PyTorch).
+  static __device__ __forceinline__ float Finish(const FfmaStemParams& p, float v, int k) {
+    if (p.bias != nullptr) v += p.bias[k];
+    return p.relu && v < 0.f ? 0.f : v;
+  }
+
   // Writes the tile's outputs: per pass, the threads of staging_groups channel groups stage their
   // accumulators [channel][pixel] in `staging`, then every thread stores staged outputs, consecutive threads
   // on consecutive pixels (NCHW) or channels (NHWC), adding the bias and applying the ReLU. Ends with a
@@ -149,6 +166,7 @@ struct Kernel {
     constexpr int kStagingGroups = L.staging_groups;
     constexpr int kPassChannels = kStagingGroups * kThreadChannels;
     constexpr int kPixels = kRows * kTileQ;
+    float* y_image = p.y + static_cast<int64_t>(t.n) * p.y_stride_n;
 #pragma unroll 1
     for (int pass = 0; pass < L.passes; ++pass) {
       const int first = pass * kStagingGroups;
@@ -162,22 +180,34 @@ struct Kernel {
         }
       }
       __syncthreads();
-      for (int e = threadIdx.x; e < kPassChannels * kPixels; e += kThreads) {
-        int channel, at;
-        if (p.channels_last) {
-          channel = e % kPassChannels, at = e / kPassChannels;
-        } else {
-          channel = e / kPixels, at = e % kPixels;
+      if (p.channels_last) {
+        // Consecutive threads on consecutive channels of a pixel.
+        for (int e = threadIdx.x; e < kPassChannels * kPixels; e += kThreads) {
+          const int channel = e % kPassChannels, at = e / kPassChannels;
+          const int g = first + channel / kThreadChannels, j = channel % kThreadChannels;
+          const int k = k0 + g * kThreadChannels + j;
+          const int oh = t.p0 + at / kTileQ, ow = t.q0 + at % kTileQ;
+          if (g >= kGroups || k >= p.k || oh >= p.p || ow >= p.q) continue;
+          const float v = staging[(j * kStagingGroups + channel / kThreadChannels) * L.staging_stride + at];
+          y_image[k * p.y_channel + oh * p.y_row + ow * p.y_pixel] = Finish(p, v, k);  // within an image: 32-bit
         }
-        const int g = first + channel / kThreadChannels, j = channel % kThreadChannels;
-        const int k = k0 + g * kThreadChannels + j;
-        const int oh = t.p0 + at / kTileQ, ow = t.q0 + at % kTileQ;
-        if (g >= kGroups || k >= p.k || oh >= p.p || ow >= p.q) continue;
-        float v = staging[(j * kStagingGroups + channel / kThreadChannels) * L.staging_stride + at];
-        if (p.bias != nullptr) v += p.bias[k];
-        if (p.relu && v < 0.f) v = 0.f;  // NaN stays NaN, as in PyTorch
-        p.y[static_cast<int64_t>(t.n) * p.y_stride_n + static_cast<int64_t>(k) * p.y_stride_k +
-            static_cast<int64_t>(oh) * p.y_stride_p + static_cast<int64_t>(ow) * p.y_stride_q] = v;
+      } else {
+        // Consecutive threads on consecutive runs of 4 pixels of a channel (a run stays in one row: tile_q is
+        // a multiple of 8), one 16-byte shared load and the address worked out once per run.
+        for (int e = threadIdx.x; e < kPassChannels * kPixels / 4; e += kThreads) {
+          const int channel = e / (kPixels / 4), at = e % (kPixels / 4) * 4;
+          const int g = first + channel / kThreadChannels, j = channel % kThreadChannels;
+          const int k = k0 + g * kThreadChannels + j;
+          const int oh = t.p0 + at / kTileQ, ow = t.q0 + at % kTileQ;
+          if (g >= kGroups || k >= p.k || oh >= p.p || ow >= p.q) continue;
+          const float4 v = *reinterpret_cast<const float4*>(
+              staging + (j * kStagingGroups + channel / kThreadChannels) * L.staging_stride + at);
+          float* out = y_image + (k * p.y_channel + oh * p.y_row + ow);  // NCHW: y_pixel is 1
+          out[0] = Finish(p, v.x, k);
+          if (ow + 1 < p.q) out[1] = Finish(p, v.y, k);
+          if (ow + 2 < p.q) out[2] = Finish(p, v.z, k);
+          if (ow + 3 < p.q) out[3] = Finish(p, v.w, k);
+        }
       }
       __syncthreads();
     }

@@ -91,7 +91,8 @@ absl::Status Accepts(const ConvShape& s, const Config& c, const DeviceLimits& de
   }
   if (s.dil_h != 1 || s.dil_w != 1) return absl::UnimplementedError(absl::StrCat(kFamily, ": no dilation"));
   if (s.h >= kMaxExtent || s.w >= kMaxExtent || s.pad_h >= kMaxExtent || s.pad_w >= kMaxExtent ||
-      TilesOf(s, c) >= kMaxExtent || CeilDiv(s.k, c.block_k) > 65535) {
+      TilesOf(s, c) >= kMaxExtent || CeilDiv(s.k, c.block_k) > 65535 || s.c * s.h * s.w > INT32_MAX ||
+      s.k * s.p * s.q > INT32_MAX) {
     return absl::UnimplementedError(absl::StrCat(kFamily, ": extents beyond the kernel's 32-bit indices"));
   }
   // The weights of every input channel stay in shared memory: at most what the device allows.
@@ -138,6 +139,11 @@ FfmaStemParams MakeParams(const ConvShape& s, const Config& c) {
   p.relu = s.relu ? 1 : 0;
   p.channels_last = s.layout == KCONV_LAYOUT_NHWC ? 1 : 0;
   implicit_gemm_common::SetLayoutStrides(s, p);
+  p.x_row = static_cast<int32_t>(p.x_stride_h);
+  p.x_pixel = static_cast<int32_t>(p.x_stride_w);
+  p.y_channel = static_cast<int32_t>(p.y_stride_k);
+  p.y_row = static_cast<int32_t>(p.y_stride_p);
+  p.y_pixel = static_cast<int32_t>(p.y_stride_q);
   return p;
 }
 
