@@ -34,6 +34,7 @@ struct Kernel {
   static constexpr Config kConfig{kKernel, kStride, kBlockK, kRows, kTileQ, kThreadChannels};
   static constexpr TileLayout L = MakeTileLayout(kConfig);
   static_assert(L.valid, "tile config does not fit the FFMA stem layout rules");
+  static_assert(L.threads >= kBlockK, "a thread copies each channel's bias");
   static constexpr int kThreads = L.threads;
   static constexpr int kGroups = L.channel_groups;
   static constexpr int kPlaneWidth = L.plane_width;
@@ -63,18 +64,23 @@ struct Kernel {
   // Every input channel's weights of output channels k0 ... k0 + block_k - 1 (zero past K), tap-major:
   // [c][r][s] rows of weight_stride floats, channel thread_k * g + 4 * h + j of a tap at h * block_k / 2 +
   // g * 4 + j, so that a thread's channels are one or two 16-byte loads and a warp's channel groups
-  // consecutive ones.
-  // Consecutive threads read consecutive taps of one channel (coalesced).
-  static __device__ __forceinline__ void LoadWeights(const FfmaStemParams& p, float* weights, int k0) {
+  // consecutive ones; then the block's bias (zero past K). Asynchronous copies, committed as one group:
+  // consecutive threads read consecutive taps of one channel (coalesced), and nothing waits on a load.
+  static __device__ __forceinline__ void CopyWeights(const FfmaStemParams& p, float* weights, float* bias, int k0) {
     const int taps = p.c * kTaps;
     const int count = taps * kBlockK;
     for (int e = threadIdx.x; e < count; e += kThreads) {
       const int channel = e / taps, tap = e - channel * taps;
       const int k = k0 + channel;
-      const float v = k < p.k ? p.w[static_cast<int64_t>(k) * taps + tap] : 0.f;
       const int g = channel / kThreadChannels, h = channel % kThreadChannels / 4, j = channel % 4;
-      weights[tap * kWeightStride + h * (kBlockK / 2) + g * 4 + j] = v;
+      CopyAsync4(SharedAddress(weights + tap * kWeightStride + h * (kBlockK / 2) + g * 4 + j),
+                 p.w + (k < p.k ? static_cast<int64_t>(k) * taps + tap : 0), k < p.k);
     }
+    if (p.bias != nullptr && static_cast<int>(threadIdx.x) < kBlockK) {
+      const int k = k0 + threadIdx.x;
+      CopyAsync4(SharedAddress(bias + threadIdx.x), p.bias + (k < p.k ? k : 0), k < p.k);
+    }
+    CommitGroup();
   }
 
   // Copies one input channel's band of tile `t` into `band` asynchronously (zeros outside the input): element
@@ -151,9 +157,10 @@ struct Kernel {
     for (int r = 0; r < kKernel; ++r) MultiplyPhases<0>(band + r * kPlaneWidth, weights + r * kKernel * kWeightStride, acc);
   }
 
-  // An output with the bias added and the ReLU applied (NaN stays NaN, as in PyTorch).
-  static __device__ __forceinline__ float Finish(const FfmaStemParams& p, float v, int k) {
-    if (p.bias != nullptr) v += p.bias[k];
+  // An output of the block's channel `channel` with the bias (in shared memory) added and the ReLU applied
+  // (NaN stays NaN, as in PyTorch).
+  static __device__ __forceinline__ float Finish(const FfmaStemParams& p, const float* bias, float v, int channel) {
+    if (p.bias != nullptr) v += bias[channel];
     return p.relu && v < 0.f ? 0.f : v;
   }
 
@@ -162,7 +169,8 @@ struct Kernel {
   // on consecutive pixels (NCHW) or channels (NHWC), adding the bias and applying the ReLU. Ends with a
   // barrier: `staging` may be reused.
   static __device__ __forceinline__ void WriteTile(const FfmaStemParams& p, const Tile& t, int k0, int group,
-                                                   int pixel, const float (&acc)[8][kThreadChannels], float* staging) {
+                                                   int pixel, const float (&acc)[8][kThreadChannels], const float* bias,
+                                                   float* staging) {
     constexpr int kStagingGroups = L.staging_groups;
     constexpr int kPassChannels = kStagingGroups * kThreadChannels;
     constexpr int kPixels = kRows * kTileQ;
@@ -189,7 +197,8 @@ struct Kernel {
           const int oh = t.p0 + at / kTileQ, ow = t.q0 + at % kTileQ;
           if (g >= kGroups || k >= p.k || oh >= p.p || ow >= p.q) continue;
           const float v = staging[(j * kStagingGroups + channel / kThreadChannels) * L.staging_stride + at];
-          y_image[k * p.y_channel + oh * p.y_row + ow * p.y_pixel] = Finish(p, v, k);  // within an image: 32-bit
+          // Within an image: 32-bit.
+          y_image[k * p.y_channel + oh * p.y_row + ow * p.y_pixel] = Finish(p, bias, v, k - k0);
         }
       } else {
         // Consecutive threads on consecutive runs of 4 pixels of a channel (a run stays in one row: tile_q is
@@ -203,10 +212,10 @@ struct Kernel {
           const float4 v = *reinterpret_cast<const float4*>(
               staging + (j * kStagingGroups + channel / kThreadChannels) * L.staging_stride + at);
           float* out = y_image + (k * p.y_channel + oh * p.y_row + ow);  // NCHW: y_pixel is 1
-          out[0] = Finish(p, v.x, k);
-          if (ow + 1 < p.q) out[1] = Finish(p, v.y, k);
-          if (ow + 2 < p.q) out[2] = Finish(p, v.z, k);
-          if (ow + 3 < p.q) out[3] = Finish(p, v.w, k);
+          out[0] = Finish(p, bias, v.x, k - k0);
+          if (ow + 1 < p.q) out[1] = Finish(p, bias, v.y, k - k0);
+          if (ow + 2 < p.q) out[2] = Finish(p, bias, v.z, k - k0);
+          if (ow + 3 < p.q) out[3] = Finish(p, bias, v.w, k - k0);
         }
       }
       __syncthreads();
@@ -217,6 +226,7 @@ struct Kernel {
     extern __shared__ __align__(16) float smem[];
     float* region = smem;  // two bands [phase][band row][plane_width], or the epilogue's staging
     float* weights = smem + L.region_floats;
+    float* bias = weights + p.c * kTaps * kWeightStride;  // block_k floats
     const int group = threadIdx.x % kGroups;
     const int pixel_group = threadIdx.x / kGroups % L.pixel_groups;
     const int row = threadIdx.x / (kGroups * L.pixel_groups);
@@ -226,7 +236,7 @@ struct Kernel {
 
     Tile current = TileOf(p, blockIdx.x);
     CopyBand(p, current, 0, region);
-    LoadWeights(p, weights, k0);  // under the first band's copy
+    CopyWeights(p, weights, bias, k0);  // beside the first band's copy
     WaitGroup<0>();
     __syncthreads();
 
@@ -246,7 +256,7 @@ struct Kernel {
         Multiply(region + buffer * kBandFloats + band_offset, my_weights + c * kTaps * kWeightStride, acc);
         if (last) {
           __syncthreads();  // every thread done with the bands: they become the staging
-          WriteTile(p, current, k0, group, pixel, acc, region);
+          WriteTile(p, current, k0, group, pixel, acc, bias, region);
           if (tile + static_cast<int>(gridDim.x) < p.tiles) {
             current = TileOf(p, tile + gridDim.x);
             CopyBand(p, current, 0, other);

@@ -93,11 +93,11 @@ constexpr TileLayout MakeTileLayout(Config c) {
   return l;
 }
 
-// Dynamic shared memory of a block for `channels` input channels: the band/staging region, then every
-// input channel's weights of the block's output channels, [c][r][s][weight_stride].
+// Dynamic shared memory of a block for `channels` input channels: the band/staging region, every input
+// channel's weights of the block's output channels ([c][r][s][weight_stride]), then their bias.
 constexpr int64_t SharedBytes(const Config& c, int64_t channels) {
   const TileLayout l = MakeTileLayout(c);
-  return (int64_t{l.region_floats} + channels * c.kernel * c.kernel * l.weight_stride) * 4;
+  return (int64_t{l.region_floats} + channels * c.kernel * c.kernel * l.weight_stride + c.block_k) * 4;
 }
 
 // The kernel's argument, filled once per plan (pointers per launch). x and y in NCHW or NHWC (strides in
