@@ -154,7 +154,9 @@ struct Kernel {
   static __device__ __forceinline__ void Multiply(const float* band, const float* weights,
                                                   float (&acc)[8][kThreadChannels]) {
 #pragma unroll 1
-    for (int r = 0; r < kKernel; ++r) MultiplyPhases<0>(band + r * kPlaneWidth, weights + r * kKernel * kWeightStride, acc);
+    for (int r = 0; r < kKernel; ++r) {
+      MultiplyPhases<0>(band + r * kPlaneWidth, weights + r * kKernel * kWeightStride, acc);
+    }
   }
 
   // An output of the block's channel `channel` with the bias (in shared memory) added and the ReLU applied

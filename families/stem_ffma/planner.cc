@@ -154,8 +154,8 @@ double Cost(const ConvShape& s, const Config& c, int resident, const DeviceLimit
   const int64_t sms = std::max(device.sm_count, 1);
   const int64_t sharing = std::min<int64_t>(std::max(resident, 1), CeilDiv(units, sms));
   const double waves = std::ceil(static_cast<double>(units) / static_cast<double>(sms * sharing));
-  const double unit = static_cast<double>(s.c) * (static_cast<double>(c.rows) * c.tile_q * c.block_k * c.kernel * c.kernel +
-                                                  10.0 * layout.band_floats);
+  const double ffma = static_cast<double>(c.rows) * c.tile_q * c.block_k * c.kernel * c.kernel;
+  const double unit = static_cast<double>(s.c) * (ffma + 10.0 * layout.band_floats);
   return waves * static_cast<double>(sharing) * unit;
 }
 

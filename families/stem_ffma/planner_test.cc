@@ -180,13 +180,14 @@ TEST_CASE("stem_ffma.takes_alexnet_in_fp32_math_and_chooses_by_batch_and_device"
     }
   }
   // Not in TF32 or 3xTF32: the tensor-core families take those.
-  auto tf32 = kconv::ChooseConfig(InFp32(kconv_test::AlexNetConv1(8), KCONV_LAYOUT_NCHW, KCONV_MATH_TF32), kH100, false);
+  auto tf32 =
+      kconv::ChooseConfig(InFp32(kconv_test::AlexNetConv1(8), KCONV_LAYOUT_NCHW, KCONV_MATH_TF32), kH100, false);
   REQUIRE(tf32.ok());
   CHECK(&configs[*tf32].family() != &sf::Family());
 }
 
 TEST_CASE("stem_ffma.refuses_what_it_cannot_hold_and_says_why") {
-  const sf::Config alexnet = sf::kConfigs[ConfigNamed("s11u4_k96_r5_q56")];
+  const sf::Config alexnet = sf::kConfigs[ConfigNamed("s11u4_k96_r3_q56")];
   auto refused = [&](const kconv_test::Shape& shape, const kconv::DeviceLimits& device, const char* why) {
     CAPTURE(shape.Name());
     const absl::Status st = sf::Accepts(InFp32(shape), alexnet, device);
@@ -203,18 +204,18 @@ TEST_CASE("stem_ffma.refuses_what_it_cannot_hold_and_says_why") {
 }
 
 TEST_CASE("stem_ffma.grid_is_persistent_and_params_carry_the_layout") {
-  const sf::Config c = sf::kConfigs[ConfigNamed("s11u4_k96_r5_q56")];
+  const sf::Config c = sf::kConfigs[ConfigNamed("s11u4_k96_r3_q56")];
   const kconv::ConvShape big = InFp32(kconv_test::AlexNetConv1(256));
   const kconv::LaunchGeometry g = sf::GeometryOf(big, c, kH100);
-  CHECK(g.grid_x == 132);  // one 197 KB block per SM
+  CHECK(g.grid_x == 132);  // one 183 KB block per SM
   CHECK(g.grid_y == 1);
-  CHECK(g.threads == 420);
+  CHECK(g.threads == 252);
   CHECK(g.shared_bytes == sf::SharedBytes(c, 3));
   const sf::FfmaStemParams p = sf::MakeParams(big, c);
-  CHECK(p.tiles == 256 * 11);
+  CHECK(p.tiles == 256 * 19);
   CHECK(p.q_tiles == 1);
   CHECK(p.channels_last == 0);
-  CHECK(sf::GeometryOf(InFp32(kconv_test::AlexNetConv1(1)), c, kH100).grid_x == 11);  // no more blocks than tiles
+  CHECK(sf::GeometryOf(InFp32(kconv_test::AlexNetConv1(1)), c, kH100).grid_x == 19);  // no more blocks than tiles
   const sf::FfmaStemParams nhwc = sf::MakeParams(InFp32(kconv_test::AlexNetConv1(2), KCONV_LAYOUT_NHWC), c);
   CHECK(nhwc.channels_last == 1);
   CHECK(nhwc.x_stride_w == 3);
@@ -234,12 +235,12 @@ TEST_CASE("stem_ffma.the_kernels_index_arithmetic_computes_the_convolution") {
   };
   const Case cases[] = {
       // Two tiles of rows with a partial last one, odd widths, a channel block cut short (K = 40 of 96).
-      {"s11u4_k96_r5_q56", kconv_test::Shape{2, 3, 47, 51, 40, 11, 11, 4, 4, 2, 2}},
+      {"s11u4_k96_r3_q56", kconv_test::Shape{2, 3, 47, 51, 40, 11, 11, 4, 4, 2, 2}},
       // Column tiles (Q = 70 > 56), two channel blocks, no padding on one side.
       {"s11u4_k32_r4_q56", kconv_test::Shape{1, 2, 27, 290, 40, 11, 11, 4, 4, 0, 3}},
       {"s7u2_k64_r4_q56", kconv_test::Shape{1, 3, 30, 131, 64, 7, 7, 2, 2, 3, 3}},
       {"s4u4_k96_r4_q56", kconv_test::Shape{1, 3, 36, 236, 96, 4, 4, 4, 4, 0, 0}},
-      {"s11u4_k96_r5_q56_t4", kconv_test::Shape{2, 3, 47, 51, 40, 11, 11, 4, 4, 2, 2}},
+      {"s11u4_k96_r3_q56_t4", kconv_test::Shape{2, 3, 47, 51, 40, 11, 11, 4, 4, 2, 2}},
       {"s7u2_k64_r4_q56_t4", kconv_test::Shape{1, 3, 30, 131, 70, 7, 7, 2, 2, 3, 3}},
   };
   for (const Case& c : cases) {
