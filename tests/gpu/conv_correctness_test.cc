@@ -11,6 +11,7 @@
 #include "gpu_harness.h"
 #include "kconv/kconv.h"
 #include "families/implicit_gemm_tf32/planner.h"
+#include "families/stem_ffma/planner.h"
 #include "families/stem_tf32/planner.h"
 #include "families/stem_wgmma_tf32/planner.h"
 #include "runtime/blob_registry.h"
@@ -131,7 +132,8 @@ TEST_SUITE("gpu") {
   TEST_CASE("gpu.alexnet_conv1_batch_256_elementwise") {
     ContextPtr ctx = MakeContext(false);
     // Every config serves AlexNet's horizontal stride of 4 in TF32 but the stem families' phase configs
-    // (strides 2 and 1) and the 3xTF32 configs, and the default choice.
+    // (strides 2 and 1), the 3xTF32 configs and the FFMA stem family's (strict FP32 only), and the default
+    // choice.
     int stride_4 = 0;
     for (const kconv::KernelConfig& c : kconv::Configs()) {
       if (&c.family() == &kconv::stem_wgmma_tf32::Family()) {
@@ -141,7 +143,7 @@ TEST_SUITE("gpu") {
         stride_4 += config.phases == 1 && config.split == 0;
       } else if (&c.family() == &kconv::implicit_gemm_tf32::Family()) {
         stride_4 += kconv::implicit_gemm_tf32::kConfigs[c.family_index].split == 0;
-      } else {
+      } else if (&c.family() != &kconv::stem_ffma::Family()) {
         ++stride_4;
       }
     }
