@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "families/stem_ffma/planner.h"
@@ -179,6 +180,13 @@ TEST_CASE("stem_ffma.takes_alexnet_in_fp32_math_and_chooses_by_batch_and_device"
       CHECK(sf::kConfigs[configs[*chosen].family_index].block_k == c.block_k);
     }
   }
+  // The patchify stems: ConvNeXt's 96 channels in a 96-channel block, Swin's 128 in a 128-channel one.
+  for (const auto& [k, block_k] : {std::pair<int64_t, int>{96, 96}, std::pair<int64_t, int>{128, 128}}) {
+    auto chosen = kconv::ChooseConfig(InFp32(kconv_test::Shape{64, 3, 224, 224, k, 4, 4, 4, 4, 0, 0}), kH100, false);
+    REQUIRE(chosen.ok());
+    REQUIRE(&configs[*chosen].family() == &sf::Family());
+    CHECK(sf::kConfigs[configs[*chosen].family_index].block_k == block_k);
+  }
   // Not in TF32 or 3xTF32: the tensor-core families take those.
   auto tf32 =
       kconv::ChooseConfig(InFp32(kconv_test::AlexNetConv1(8), KCONV_LAYOUT_NCHW, KCONV_MATH_TF32), kH100, false);
@@ -242,6 +250,7 @@ TEST_CASE("stem_ffma.the_kernels_index_arithmetic_computes_the_convolution") {
       {"s4u4_k96_r4_q56", kconv_test::Shape{1, 3, 36, 236, 96, 4, 4, 4, 4, 0, 0}},
       {"s11u4_k96_r3_q56_t4", kconv_test::Shape{2, 3, 47, 51, 40, 11, 11, 4, 4, 2, 2}},
       {"s7u2_k64_r4_q56_t4", kconv_test::Shape{1, 3, 30, 131, 70, 7, 7, 2, 2, 3, 3}},
+      {"s4u4_k128_r3_q56", kconv_test::Shape{1, 3, 28, 100, 128, 4, 4, 4, 4, 0, 0}},
   };
   for (const Case& c : cases) {
     CAPTURE(c.config);
