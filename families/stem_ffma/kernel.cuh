@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "families/stem_ffma/traits.h"
+#include "ptx/async_copy_instructions.cuh"  // NamedBarrierSync
 #include "ptx/ptx_instructions.cuh"
 
 namespace kconv {
@@ -29,13 +30,15 @@ namespace stem_ffma_kernel {
 using namespace ::kconv::ptx;
 using namespace ::kconv::stem_ffma;
 
-template <int kKernel, int kStride, int kBlockK, int kRows, int kTileQ, int kThreadChannels>
+template <int kKernel, int kStride, int kBlockK, int kRows, int kTileQ, int kThreadChannels, int kTeamCount>
 struct Kernel {
-  static constexpr Config kConfig{kKernel, kStride, kBlockK, kRows, kTileQ, kThreadChannels};
+  static constexpr Config kConfig{kKernel, kStride, kBlockK, kRows, kTileQ, kThreadChannels, kTeamCount};
   static constexpr TileLayout L = MakeTileLayout(kConfig);
   static_assert(L.valid, "tile config does not fit the FFMA stem layout rules");
   static_assert(L.threads >= kBlockK, "a thread copies each channel's bias");
-  static constexpr int kThreads = L.threads;
+  static constexpr int kThreads = L.threads;  // a team's threads that compute
+  static constexpr int kTeams = kConfig.teams;
+  static constexpr int kTeamThreads = L.team_threads;
   static constexpr int kGroups = L.channel_groups;
   static constexpr int kPlaneWidth = L.plane_width;
   static constexpr int kBandFloats = L.band_floats;
@@ -44,6 +47,15 @@ struct Kernel {
   static constexpr int kLoads = L.loads_per_thread;
   static constexpr int kWeightStride = L.weight_stride;
   static constexpr int kTaps = kKernel * kKernel;
+
+  // A barrier of one team (named barrier 1 + team), or of the block when it is one team.
+  static __device__ __forceinline__ void TeamSync(int team) {
+    if constexpr (kTeams == 1) {
+      __syncthreads();
+    } else {
+      NamedBarrierSync(1 + team, kTeamThreads);
+    }
+  }
 
   struct Tile {
     int64_t x_image;  // offset of the tile's image in x
@@ -69,7 +81,7 @@ struct Kernel {
   static __device__ __forceinline__ void CopyWeights(const FfmaStemParams& p, float* weights, float* bias, int k0) {
     const int taps = p.c * kTaps;
     const int count = taps * kBlockK;
-    for (int e = threadIdx.x; e < count; e += kThreads) {
+    for (int e = threadIdx.x; e < count; e += L.block_threads) {
       const int channel = e / taps, tap = e - channel * taps;
       const int k = k0 + channel;
       const int g = channel / kThreadChannels, h = channel % kThreadChannels / 4, j = channel % 4;
@@ -87,11 +99,12 @@ struct Kernel {
   // e of the thread's share is band row e / (stride * plane_width), band column e % (stride * plane_width),
   // stored at plane column % stride, position column / stride. Consecutive threads read consecutive columns.
   // Row and column advance by constants (no division per element), offsets within a channel are 32-bit.
-  static __device__ __forceinline__ void CopyBand(const FfmaStemParams& p, const Tile& t, int channel, float* band) {
+  static __device__ __forceinline__ void CopyBand(const FfmaStemParams& p, const Tile& t, int channel, float* band,
+                                                  int tid) {
     const float* plane = p.x + t.x_image + static_cast<int64_t>(channel) * p.x_stride_c;
     const int ih0 = t.p0 * kStride - p.pad_h, iw0 = t.q0 * kStride - p.pad_w;
     constexpr int kRowStep = kThreads / kBandRowFloats, kColumnStep = kThreads % kBandRowFloats;
-    int row = threadIdx.x / kBandRowFloats, column = threadIdx.x % kBandRowFloats;
+    int row = tid / kBandRowFloats, column = tid % kBandRowFloats;
 #pragma unroll 1
     for (int i = 0; i < kLoads; ++i) {  // unrolled, the addresses of every copy spilled beside the accumulators
       if (kBandFloats % kThreads != 0 && row >= L.band_rows) break;
@@ -170,9 +183,9 @@ struct Kernel {
   // accumulators [channel][pixel] in `staging`, then every thread stores staged outputs, consecutive threads
   // on consecutive pixels (NCHW) or channels (NHWC), adding the bias and applying the ReLU. Ends with a
   // barrier: `staging` may be reused.
-  static __device__ __forceinline__ void WriteTile(const FfmaStemParams& p, const Tile& t, int k0, int group,
-                                                   int pixel, const float (&acc)[8][kThreadChannels], const float* bias,
-                                                   float* staging) {
+  static __device__ __forceinline__ void WriteTile(const FfmaStemParams& p, const Tile& t, int k0, int tid,
+                                                   int group, int pixel, const float (&acc)[8][kThreadChannels],
+                                                   const float* bias, float* staging, int team) {
     constexpr int kStagingGroups = L.staging_groups;
     constexpr int kPassChannels = kStagingGroups * kThreadChannels;
     constexpr int kPixels = kRows * kTileQ;
@@ -180,7 +193,7 @@ struct Kernel {
 #pragma unroll 1
     for (int pass = 0; pass < L.passes; ++pass) {
       const int first = pass * kStagingGroups;
-      if (group >= first && group < first + kStagingGroups) {
+      if (tid < kThreads && group >= first && group < first + kStagingGroups) {
 #pragma unroll
         for (int j = 0; j < kThreadChannels; ++j) {
           // Channel thread_k * g + j of the pass at row j * groups + g: a warp's groups on consecutive banks.
@@ -189,10 +202,10 @@ struct Kernel {
           *reinterpret_cast<float4*>(out + 4) = make_float4(acc[4][j], acc[5][j], acc[6][j], acc[7][j]);
         }
       }
-      __syncthreads();
+      TeamSync(team);
       if (p.channels_last) {
         // Consecutive threads on consecutive channels of a pixel.
-        for (int e = threadIdx.x; e < kPassChannels * kPixels; e += kThreads) {
+        for (int e = tid < kThreads ? tid : kPassChannels * kPixels; e < kPassChannels * kPixels; e += kThreads) {
           const int channel = e % kPassChannels, at = e / kPassChannels;
           const int g = first + channel / kThreadChannels, j = channel % kThreadChannels;
           const int k = k0 + g * kThreadChannels + j;
@@ -205,7 +218,7 @@ struct Kernel {
       } else {
         // Consecutive threads on consecutive runs of 4 pixels of a channel (a run stays in one row: tile_q is
         // a multiple of 8), one 16-byte shared load and the address worked out once per run.
-        for (int e = threadIdx.x; e < kPassChannels * kPixels / 4; e += kThreads) {
+        for (int e = tid < kThreads ? tid : kPassChannels * kPixels; e < kPassChannels * kPixels / 4; e += kThreads) {
           const int channel = e / (kPixels / 4), at = e % (kPixels / 4) * 4;
           const int g = first + channel / kThreadChannels, j = channel % kThreadChannels;
           const int k = k0 + g * kThreadChannels + j;
@@ -220,32 +233,37 @@ struct Kernel {
           if (ow + 3 < p.q) out[3] = Finish(p, bias, v.w, k - k0);
         }
       }
-      __syncthreads();
+      TeamSync(team);
     }
   }
 
   static __device__ __forceinline__ void Run(const FfmaStemParams& p) {
     extern __shared__ __align__(16) float smem[];
-    float* region = smem;  // two bands [phase][band row][plane_width], or the epilogue's staging
-    float* weights = smem + L.region_floats;
+    const int team = kTeams == 1 ? 0 : static_cast<int>(threadIdx.x) / kTeamThreads;
+    const int tid = kTeams == 1 ? static_cast<int>(threadIdx.x) : static_cast<int>(threadIdx.x) % kTeamThreads;
+    const bool computes = tid < kThreads;  // a team's last warp may hold threads that only copy and wait
+    float* region = smem + team * L.region_floats;  // two bands [phase][band row][plane_width], or the staging
+    float* weights = smem + kTeams * L.region_floats;
     float* bias = weights + p.c * kTaps * kWeightStride;  // block_k floats
-    const int group = threadIdx.x % kGroups;
-    const int pixel_group = threadIdx.x / kGroups % L.pixel_groups;
-    const int row = threadIdx.x / (kGroups * L.pixel_groups);
+    const int group = tid % kGroups;
+    const int pixel_group = tid / kGroups % L.pixel_groups;
+    const int row = tid / (kGroups * L.pixel_groups);
     const int pixel = row * kTileQ + pixel_group * kThreadPixels;  // the thread's first, in the tile
     const int k0 = blockIdx.y * kBlockK;
-    if (static_cast<int>(blockIdx.x) >= p.tiles) return;  // the planner launches no more blocks than tiles
+    const int first_tile = static_cast<int>(blockIdx.x) * kTeams + team;
+    const int tile_step = static_cast<int>(gridDim.x) * kTeams;
+    if (static_cast<int>(blockIdx.x) * kTeams >= p.tiles) return;  // the planner launches no more blocks than that
 
-    Tile current = TileOf(p, blockIdx.x);
-    CopyBand(p, current, 0, region);
-    CopyWeights(p, weights, bias, k0);  // beside the first band's copy
+    Tile current = TileOf(p, first_tile < p.tiles ? first_tile : 0);
+    if (computes && first_tile < p.tiles) CopyBand(p, current, 0, region, tid);
+    CopyWeights(p, weights, bias, k0);  // beside the first bands' copies
     WaitGroup<0>();
-    __syncthreads();
+    __syncthreads();  // the weights, for both teams
 
     int buffer = 0;
     const int band_offset = row * kStride * kPlaneWidth + pixel_group * kThreadPixels;
     const float* my_weights = weights + group * 4;
-    for (int tile = blockIdx.x; tile < p.tiles; tile += gridDim.x) {
+    for (int tile = first_tile; tile < p.tiles; tile += tile_step) {
       float acc[8][kThreadChannels];
 #pragma unroll
       for (int i = 0; i < kThreadPixels; ++i)
@@ -254,18 +272,20 @@ struct Kernel {
       for (int c = 0; c < p.c; ++c) {
         float* other = region + (buffer ^ 1) * kBandFloats;  // read last by the step before this one
         const bool last = c + 1 == p.c;
-        if (!last) CopyBand(p, current, c + 1, other);  // under this channel's math
-        Multiply(region + buffer * kBandFloats + band_offset, my_weights + c * kTaps * kWeightStride, acc);
+        if (computes) {
+          if (!last) CopyBand(p, current, c + 1, other, tid);  // under this channel's math
+          Multiply(region + buffer * kBandFloats + band_offset, my_weights + c * kTaps * kWeightStride, acc);
+        }
         if (last) {
-          __syncthreads();  // every thread done with the bands: they become the staging
-          WriteTile(p, current, k0, group, pixel, acc, bias, region);
-          if (tile + static_cast<int>(gridDim.x) < p.tiles) {
-            current = TileOf(p, tile + gridDim.x);
-            CopyBand(p, current, 0, other);
+          TeamSync(team);  // every thread done with the bands: they become the staging
+          WriteTile(p, current, k0, tid, group, pixel, acc, bias, region, team);
+          if (tile + tile_step < p.tiles) {
+            current = TileOf(p, tile + tile_step);
+            if (computes) CopyBand(p, current, 0, other, tid);
           }
         }
         WaitGroup<0>();
-        __syncthreads();
+        TeamSync(team);
         buffer ^= 1;
       }
     }
@@ -277,9 +297,9 @@ struct Kernel {
 
 // One stable extern "C" entry point per config (a constexpr stem_ffma::Config): fp32 tensors.
 #define KCONV_STEM_FFMA_KERNELS(NAME, CONFIG)                                                                    \
-  extern "C" __global__ void __launch_bounds__(kconv::stem_ffma::MakeTileLayout(CONFIG).threads,                \
+  extern "C" __global__ void __launch_bounds__(kconv::stem_ffma::MakeTileLayout(CONFIG).block_threads,          \
                                               kconv::stem_ffma::MakeTileLayout(CONFIG).min_blocks)              \
       NAME(const kconv::stem_ffma::FfmaStemParams params) {                                                     \
     kconv::stem_ffma_kernel::Kernel<CONFIG.kernel, CONFIG.stride, CONFIG.block_k, CONFIG.rows, CONFIG.tile_q,   \
-                                    CONFIG.thread_k>::Run(params);                                              \
+                                    CONFIG.thread_k, CONFIG.teams>::Run(params);                                \
   }

@@ -43,11 +43,11 @@ class StemFfma final : public KernelFamily {
     const Config& c = kConfigs[config];
     const int64_t bytes = SharedBytesOf(shape, c);
     if (bytes > device.smem_per_block_optin) return -1.0;
-    return stem_ffma::Cost(shape, c, resident(MakeTileLayout(c).threads, static_cast<int>(bytes)), device);
+    return stem_ffma::Cost(shape, c, resident(MakeTileLayout(c).block_threads, static_cast<int>(bytes)), device);
   }
   ConfigKnobs Knobs(int config) const override {
     const Config& c = kConfigs[config];
-    return {c.rows * c.tile_q, c.block_k, c.kernel * c.kernel, (MakeTileLayout(c).threads + 31) / 32, 2};
+    return {c.rows * c.tile_q, c.block_k, c.kernel * c.kernel, (MakeTileLayout(c).block_threads + 31) / 32, 2};
   }
   std::unique_ptr<FamilyPlan> MakePlan(const ConvShape& shape, int config, const DeviceLimits& device) const override;
 };
@@ -107,7 +107,7 @@ absl::Status Accepts(const ConvShape& s, const Config& c, const DeviceLimits& de
 
 int BlocksPerSm(const ConvShape& s, const Config& c, const DeviceLimits& device) {
   const TileLayout layout = MakeTileLayout(c);
-  const int64_t warps_threads = (layout.threads + 31) / 32 * 32;
+  const int64_t warps_threads = (layout.block_threads + 31) / 32 * 32;
   const int64_t by_smem = device.smem_per_sm / (SharedBytesOf(s, c) + 1024);  // the driver's 1 KB per block
   const int64_t by_threads = device.max_threads_per_sm / warps_threads;
   const int64_t by_registers = device.registers_per_sm / (warps_threads * 128);  // ptxas: 114-128
@@ -117,9 +117,9 @@ int BlocksPerSm(const ConvShape& s, const Config& c, const DeviceLimits& device)
 LaunchGeometry GeometryOf(const ConvShape& s, const Config& c, const DeviceLimits& device) {
   const int64_t channel_blocks = CeilDiv(s.k, c.block_k);
   const int64_t slots = int64_t{std::max(device.sm_count, 1)} * BlocksPerSm(s, c, device);
-  const int64_t blocks = std::clamp<int64_t>(slots / channel_blocks, 1, TilesOf(s, c));
+  const int64_t blocks = std::clamp<int64_t>(slots / channel_blocks, 1, CeilDiv(TilesOf(s, c), c.teams));
   return LaunchGeometry{static_cast<uint32_t>(blocks), static_cast<uint32_t>(channel_blocks),
-                        static_cast<uint32_t>(MakeTileLayout(c).threads),
+                        static_cast<uint32_t>(MakeTileLayout(c).block_threads),
                         static_cast<uint32_t>(SharedBytesOf(s, c))};
 }
 
@@ -152,7 +152,8 @@ double Cost(const ConvShape& s, const Config& c, int resident, const DeviceLimit
   if (!layout.valid || SharedBytesOf(s, c) > device.smem_per_block_optin) return -1.0;
   const int64_t units = TilesOf(s, c) * CeilDiv(s.k, c.block_k);
   const int64_t sms = std::max(device.sm_count, 1);
-  const int64_t sharing = std::min<int64_t>(std::max(resident, 1), CeilDiv(units, sms));
+  // Each team of a block is a tile in flight.
+  const int64_t sharing = std::min<int64_t>(int64_t{std::max(resident, 1)} * c.teams, CeilDiv(units, sms));
   const double waves = std::ceil(static_cast<double>(units) / static_cast<double>(sms * sharing));
   const double ffma = static_cast<double>(c.rows) * c.tile_q * c.block_k * c.kernel * c.kernel;
   const double unit = static_cast<double>(s.c) * (ffma + 10.0 * layout.band_floats);

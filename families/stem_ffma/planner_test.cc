@@ -148,7 +148,8 @@ TEST_CASE("stem_ffma.every_listed_config_is_a_valid_layout_named_after_it") {
     REQUIRE(l.valid);
     CHECK(std::string(kc.name) == "s" + std::to_string(c.kernel) + "u" + std::to_string(c.stride) + "_k" +
                                       std::to_string(c.block_k) + "_r" + std::to_string(c.rows) + "_q" +
-                                      std::to_string(c.tile_q) + (c.thread_k == 4 ? "_t4" : ""));
+                                      std::to_string(c.tile_q) + (c.thread_k == 4 ? "_t4" : "") +
+                                      (c.teams == 2 ? "_x2" : ""));
     CHECK(l.plane_width % 4 == 0);
     CHECK(l.plane_width * c.stride >= l.band_columns);
     CHECK(l.staging_stride % 32 == 4);

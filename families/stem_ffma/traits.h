@@ -18,6 +18,8 @@ struct Config {
   int rows;     // output rows per tile
   int tile_q;   // output columns per tile, a multiple of 8
   int thread_k; // output channels per thread: 8, or 4 (twice the threads, half the accumulators)
+  int teams;    // 1, or 2: two teams of threads, each on tiles of its own with its own bands and barriers,
+                // sharing the block's weights
 };
 
 // A thread computes 8 consecutive output pixels of one row x thread_k output channels.
@@ -37,7 +39,9 @@ KCONV_HOST_DEVICE constexpr int WindowLoads(Config c, int phase) {
 struct TileLayout {
   int channel_groups;  // block_k / thread_k: a thread's channel group is its index modulo this (fastest)
   int pixel_groups;    // tile_q / 8
-  int threads;
+  int threads;         // a team's threads that compute
+  int team_threads;    // a team's threads: whole warps when there are two teams (named barriers)
+  int block_threads;
   int band_rows;       // input rows of one tile
   int band_columns;    // input columns of one tile
   int plane_width;     // floats of a plane row (a multiple of 4)
@@ -62,7 +66,9 @@ constexpr TileLayout MakeTileLayout(Config c) {
   l.channel_groups = c.block_k / c.thread_k;
   l.pixel_groups = c.tile_q / kThreadPixels;
   l.threads = l.channel_groups * l.pixel_groups * c.rows;
-  l.valid = l.threads <= 1024;
+  l.team_threads = c.teams > 1 ? RoundUp(l.threads, 32) : l.threads;
+  l.block_threads = c.teams * l.team_threads;
+  l.valid = (c.teams == 1 || c.teams == 2) && l.block_threads <= 1024;
   if (!l.valid) return l;
   l.band_rows = c.stride * (c.rows - 1) + c.kernel;
   l.band_columns = c.stride * (c.tile_q - 1) + c.kernel;
@@ -88,16 +94,16 @@ constexpr TileLayout MakeTileLayout(Config c) {
   // As many blocks as fit at 168 registers a thread (ptxas: 114-128 for the 8-channel configs, 64 of them
   // accumulators; a block of more than 12 warps gets at most 128 whatever this says, of more than 24 at
   // most 64).
-  const int per_sm = 65536 / (168 * RoundUp(l.threads, 32));
+  const int per_sm = 65536 / (168 * RoundUp(l.block_threads, 32));
   l.min_blocks = per_sm > 1 ? per_sm : 1;
   return l;
 }
 
-// Dynamic shared memory of a block for `channels` input channels: the band/staging region, every input
+// Dynamic shared memory of a block for `channels` input channels: each team's band/staging region, every input
 // channel's weights of the block's output channels ([c][r][s][weight_stride]), then their bias.
 constexpr int64_t SharedBytes(const Config& c, int64_t channels) {
   const TileLayout l = MakeTileLayout(c);
-  return (int64_t{l.region_floats} + channels * c.kernel * c.kernel * l.weight_stride + c.block_k) * 4;
+  return (int64_t{c.teams} * l.region_floats + channels * c.kernel * c.kernel * l.weight_stride + c.block_k) * 4;
 }
 
 // The kernel's argument, filled once per plan (pointers per launch). x and y in NCHW or NHWC (strides in
