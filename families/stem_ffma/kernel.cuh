@@ -103,6 +103,7 @@ struct Kernel {
                                                   int tid) {
     const float* plane = p.x + t.x_image + static_cast<int64_t>(channel) * p.x_stride_c;
     const int ih0 = t.p0 * kStride - p.pad_h, iw0 = t.q0 * kStride - p.pad_w;
+    const int x_row = static_cast<int>(p.x_stride_h), x_pixel = static_cast<int>(p.x_stride_w);  // within an image
     constexpr int kRowStep = kThreads / kBandRowFloats, kColumnStep = kThreads % kBandRowFloats;
     int row = tid / kBandRowFloats, column = tid % kBandRowFloats;
 #pragma unroll 1
@@ -112,7 +113,7 @@ struct Kernel {
       const bool inside = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h) &&
                           static_cast<unsigned>(iw) < static_cast<unsigned>(p.w_in);
       // `plane` itself where outside (nothing is read): a pointer used by every copy stays out of the loop.
-      const int offset = inside ? ih * p.x_row + iw * p.x_pixel : 0;
+      const int offset = inside ? ih * x_row + iw * x_pixel : 0;
       CopyAsync4(SharedAddress(band + (column % kStride) * kPlaneFloats + row * kPlaneWidth + column / kStride),
                  plane + offset, inside);
       column += kColumnStep, row += kRowStep;
@@ -190,6 +191,9 @@ struct Kernel {
     constexpr int kPassChannels = kStagingGroups * kThreadChannels;
     constexpr int kPixels = kRows * kTileQ;
     float* y_image = p.y + static_cast<int64_t>(t.n) * p.y_stride_n;
+    // Offsets within an image are 32-bit.
+    const int y_channel = static_cast<int>(p.y_stride_k), y_row = static_cast<int>(p.y_stride_p),
+              y_pixel = static_cast<int>(p.y_stride_q);
 #pragma unroll 1
     for (int pass = 0; pass < L.passes; ++pass) {
       const int first = pass * kStagingGroups;
@@ -212,8 +216,7 @@ struct Kernel {
           const int oh = t.p0 + at / kTileQ, ow = t.q0 + at % kTileQ;
           if (g >= kGroups || k >= p.k || oh >= p.p || ow >= p.q) continue;
           const float v = staging[(j * kStagingGroups + channel / kThreadChannels) * L.staging_stride + at];
-          // Within an image: 32-bit.
-          y_image[k * p.y_channel + oh * p.y_row + ow * p.y_pixel] = Finish(p, bias, v, k - k0);
+          y_image[k * y_channel + oh * y_row + ow * y_pixel] = Finish(p, bias, v, k - k0);
         }
       } else {
         // Consecutive threads on consecutive runs of 4 pixels of a channel (a run stays in one row: tile_q is
@@ -226,7 +229,7 @@ struct Kernel {
           if (g >= kGroups || k >= p.k || oh >= p.p || ow >= p.q) continue;
           const float4 v = *reinterpret_cast<const float4*>(
               staging + (j * kStagingGroups + channel / kThreadChannels) * L.staging_stride + at);
-          float* out = y_image + (k * p.y_channel + oh * p.y_row + ow);  // NCHW: y_pixel is 1
+          float* out = y_image + (k * y_channel + oh * y_row + ow);  // NCHW: y_pixel is 1
           out[0] = Finish(p, bias, v.x, k - k0);
           if (ow + 1 < p.q) out[1] = Finish(p, bias, v.y, k - k0);
           if (ow + 2 < p.q) out[2] = Finish(p, bias, v.z, k - k0);

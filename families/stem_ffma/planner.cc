@@ -139,11 +139,6 @@ FfmaStemParams MakeParams(const ConvShape& s, const Config& c) {
   p.relu = s.relu ? 1 : 0;
   p.channels_last = s.layout == KCONV_LAYOUT_NHWC ? 1 : 0;
   implicit_gemm_common::SetLayoutStrides(s, p);
-  p.x_row = static_cast<int32_t>(p.x_stride_h);
-  p.x_pixel = static_cast<int32_t>(p.x_stride_w);
-  p.y_channel = static_cast<int32_t>(p.y_stride_k);
-  p.y_row = static_cast<int32_t>(p.y_stride_p);
-  p.y_pixel = static_cast<int32_t>(p.y_stride_q);
   return p;
 }
 

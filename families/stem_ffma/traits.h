@@ -119,10 +119,8 @@ struct FfmaStemParams {
   int32_t relu;                     // 1: clamp the output at zero after the bias
   int32_t channels_last;            // 1: y is NHWC, written channel-fastest
   int64_t x_stride_n, x_stride_c, x_stride_h, x_stride_w;
-  int64_t y_stride_n, y_stride_k, y_stride_p, y_stride_q;
-  // The strides within one image, where offsets are 32-bit (the planner refuses images of 2^31 elements).
-  int32_t x_row, x_pixel;
-  int32_t y_channel, y_row, y_pixel;
+  int64_t y_stride_n, y_stride_k, y_stride_p, y_stride_q;  // within an image the kernel takes them as 32-bit:
+                                                           // the planner refuses images of 2^31 elements
 };
 
 }  // namespace stem_ffma
