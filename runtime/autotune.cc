@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/config_choice.h"
+#include "runtime/device_pointers.h"
 #include "runtime/status_macros.h"
 #include "runtime/tuning_cache_file.h"
 
@@ -221,6 +222,7 @@ absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& de
     KCONV_ASSIGN_OR_RETURN(t.y, scratch.Allocate(shape.y_elements(), "y"));
   }
   KCONV_RETURN_IF_ERROR(CheckTensorPointers(shape, t));
+  KCONV_RETURN_IF_ERROR(CheckTensorsReachable(*device, t));
 
   AutotuneReport report;
   KCONV_ASSIGN_OR_RETURN(const TunedConfigs::Choice choice, tuned.ChooseFor(shape));

@@ -54,6 +54,8 @@ absl::StatusOr<std::shared_ptr<DeviceContext>> DeviceContext::Open(const kconv_c
   dc->force_ptx_ = options.force_ptx == 1 || EnvFlag("KCONV_FORCE_PTX");
   dc->synchronize_ = options.synchronize == 1;
   KCONV_CU_RETURN_IF_ERROR(api, cuDriverGetVersion(&dc->driver_version_));
+  KCONV_CU_RETURN_IF_ERROR(api, cuDeviceGetCount(&dc->visible_devices_));
+  dc->visible_devices_ = std::max(dc->visible_devices_, 0);
 
   if (options.use_current_context == 1) {
     KCONV_CU_RETURN_IF_ERROR(api, cuCtxGetCurrent(&dc->cu_context_));
@@ -63,9 +65,7 @@ absl::StatusOr<std::shared_ptr<DeviceContext>> DeviceContext::Open(const kconv_c
     }
     KCONV_CU_RETURN_IF_ERROR(api, cuCtxGetDevice(&dc->device_));
   } else {
-    int count = 0;
-    KCONV_CU_RETURN_IF_ERROR(api, cuDeviceGetCount(&count));
-    count = std::max(count, 0);
+    const int count = dc->visible_devices_;
     if (options.device_ordinal < 0 || options.device_ordinal >= count) {
       return absl::NotFoundError(absl::StrCat("options->device_ordinal = ", options.device_ordinal, ", but ", count,
                                               " CUDA device(s) are visible"));

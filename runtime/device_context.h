@@ -42,6 +42,8 @@ class DeviceContext {
 
   const DriverApi* api() const { return api_; }
   CUcontext cu_context() const { return cu_context_; }
+  CUdevice device() const { return device_; }
+  int visible_devices() const { return visible_devices_; }  // cuDeviceGetCount when the context was opened
   const DeviceLimits& limits() const { return limits_; }
   const std::string& device_name() const { return device_name_; }
   bool force_ptx() const { return force_ptx_; }
@@ -54,6 +56,7 @@ class DeviceContext {
   const DriverApi* api_ = nullptr;
   CUdevice device_ = 0;
   CUcontext cu_context_ = nullptr;
+  int visible_devices_ = 0;
   bool owns_primary_ = false;
   DeviceLimits limits_{};
   std::string device_name_;

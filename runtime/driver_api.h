@@ -59,13 +59,15 @@ namespace kconv {
   X(cuEventElapsedTime, 2000)
 
 // Functions kconv can do without: null when the driver lacks them (the Hopper kernel then copies its
-// input bands without the tensor-copy engine; the autotuner times without holding the stream at a gate).
+// input bands without the tensor-copy engine; the autotuner times without holding the stream at a gate;
+// tensors are not checked for belonging to another device).
 #define KCONV_OPTIONAL_DRIVER_FUNCTIONS(X) \
   X(cuTensorMapEncodeTiled, 12000)         \
   X(cuStreamWaitValue32, 12000)            \
   X(cuMemHostAlloc, 3020)                  \
   X(cuMemHostGetDevicePointer, 3020)       \
-  X(cuMemFreeHost, 2000)
+  X(cuMemFreeHost, 2000)                   \
+  X(cuPointerGetAttributes, 7000)
 
 struct DriverApi {
 #define KCONV_DECLARE_DRIVER_POINTER(name, version) decltype(&::name) name = nullptr;

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "runtime/config_choice.h"
+#include "runtime/device_pointers.h"
 #include "runtime/status_macros.h"
 
 namespace kconv {
@@ -67,9 +68,10 @@ absl::Status Plan::SetWeights(uint64_t w, CUstream stream) {
     return absl::InvalidArgumentError(absl::StrCat("w is not ", shape_.element_bytes(), "-byte aligned (",
                                                    ElementTypeName(shape_.element_type), " tensors must be)"));
   }
+  ScopedCuContext scoped(device_->api(), device_->cu_context());
+  KCONV_RETURN_IF_ERROR(scoped.status());
+  KCONV_RETURN_IF_ERROR(CheckTensorsReachable(*device_, {0, w, 0, 0}));
   if (packed_weights_ != 0) {
-    ScopedCuContext scoped(device_->api(), device_->cu_context());
-    KCONV_RETURN_IF_ERROR(scoped.status());
     KCONV_RETURN_IF_ERROR(family_plan_->PackWeights(Launcher(), w, packed_weights_, stream));
   }
   weights_ = w;
@@ -84,6 +86,8 @@ absl::Status Plan::Execute(const TensorPointers& given, CUstream stream) const {
   const DriverApi* api = device_->api();
   ScopedCuContext scoped(api, device_->cu_context());
   KCONV_RETURN_IF_ERROR(scoped.status());
+  // Bound weights were checked when they were bound.
+  KCONV_RETURN_IF_ERROR(CheckTensorsReachable(*device_, {t.x, use_bound_weights ? 0 : t.w, t.bias, t.y}));
   const int64_t packed_bytes = family_plan_->PackedWeightBytes();
   if (packed_bytes > 0 && !use_bound_weights) {
     // Weights given with the call: pack them into stream-ordered scratch, so that concurrent calls on

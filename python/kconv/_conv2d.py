@@ -149,7 +149,9 @@ def _conv2d_torch(torch, x, weight, bias, stride, padding, dilation, relu, math,
                 _by_arguments.clear()
             _by_arguments[key] = entry
     shape, device, cached = entry
-    y = x.new_empty(shape, memory_format=torch.channels_last if layout else torch.contiguous_format)
+    # Tensor.new_empty takes no memory_format: torch.empty with x's dtype and device does.
+    y = torch.empty(shape, dtype=x.dtype, device=x.device,
+                    memory_format=torch.channels_last if layout else torch.contiguous_format)
     cached.run(x.data_ptr(), weight, weight.data_ptr(), bias_ptr, y.data_ptr(), _current_stream(torch, device),
                torch.cuda.is_current_stream_capturing(), kcrs)
     return y

@@ -47,7 +47,8 @@ def _(x, weight, bias, stride, padding, dilation, relu, math):
     q = (w + 2 * padding[1] - dilation[1] * (s - 1) - 1) // stride[1] + 1
     # The layout kconv.conv2d gives: channels_last for a channels_last x that is not also contiguous.
     nhwc = x.is_cuda and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
-    return x.new_empty((n, k, p, q), memory_format=torch.channels_last if nhwc else torch.contiguous_format)
+    return torch.empty((n, k, p, q), dtype=x.dtype, device=x.device,
+                       memory_format=torch.channels_last if nhwc else torch.contiguous_format)
 
 
 def _setup_context(ctx, inputs, output):

@@ -65,6 +65,17 @@ FAKE_EXPORT int fake_cuda_set_total_memory(int device, uint64_t bytes) {
   return 0;
 }
 
+FAKE_EXPORT int fake_cuda_set_peer_access(int device, int peer, int enabled) {
+  if (device < 0 || device >= FAKE_CUDA_MAX_DEVICES || peer < 0 || peer >= FAKE_CUDA_MAX_DEVICES) return -1;
+  auto lock = Lock();
+  if (enabled) {
+    fake::state().peer_access.insert({device, peer});
+  } else {
+    fake::state().peer_access.erase({device, peer});
+  }
+  return 0;
+}
+
 FAKE_EXPORT void fake_cuda_set_driver_version(int version) {
   auto lock = Lock();
   fake::state().driver_version = version;

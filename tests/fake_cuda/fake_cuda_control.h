@@ -44,6 +44,10 @@ int fake_cuda_set_device_count(int count);
 int fake_cuda_set_attribute(int device, int attribute, int value);
 int fake_cuda_set_total_memory(int device, uint64_t bytes); /* cuMemAlloc fails OUT_OF_MEMORY past it */
 void fake_cuda_set_driver_version(int version);
+/* Device `device` may (enabled 1) or may not (0, the default) read and write memory of device `peer`, as
+ * peer access would allow: what cuPointerGetAttributes reports as CU_POINTER_ATTRIBUTE_ACCESS_FLAGS. The
+ * fake runs no kernels, so nothing else changes. Returns 0, or -1 for a bad device. */
+int fake_cuda_set_peer_access(int device, int peer, int enabled);
 
 /* How long one launch of kernel `function` takes on the fake clock (NULL: every kernel without a
  * duration of its own; default 10 us). cuEventElapsedTime measures the clock. */
@@ -88,6 +92,7 @@ typedef struct fake_cuda_launch {
   uint32_t block[3];
   uint32_t shared_bytes;   /* dynamic */
   uint64_t stream;         /* the CUstream as a number (0: the default stream) */
+  int32_t device;          /* the device of the context current at the launch */
   double start_us, end_us; /* on the fake clock */
   uint32_t param_bytes;    /* bytes of kernelParams[0] copied below: the size of the kernel's first
                               parameter as its image declares it (0 when the image does not say) */

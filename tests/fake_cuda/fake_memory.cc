@@ -187,4 +187,45 @@ CUresult cuMemFreeHost(void* pointer) {
   return CUDA_SUCCESS;
 }
 
+// What the real driver answers for the attributes kconv asks about: device memory (its device, never
+// managed, and the access the current context's device has to it), mapped host memory, and for an
+// address the driver does not know, success with every value zero (the device ordinal -2, as a
+// recognisable value).
+CUresult cuPointerGetAttributes(unsigned int count, CUpointer_attribute* attributes, void** data, CUdeviceptr pointer) {
+  Call call("cuPointerGetAttributes");
+  if (call.fault()) return call.fault();
+  if (count == 0 || attributes == nullptr || data == nullptr) return call.Misuse(CUDA_ERROR_INVALID_VALUE, "no attributes");
+  CUresult error = CUDA_SUCCESS;
+  CUcontext context = call.RequireContext(&error);
+  if (context == nullptr) return error;
+  const Allocation* device_block = call.DeviceRange(pointer, 1);
+  const auto& host = call.s().host_allocations;
+  auto after = host.upper_bound(static_cast<uintptr_t>(pointer));
+  const bool host_block = after != host.begin() && static_cast<uintptr_t>(pointer) - std::prev(after)->first <
+                                                       std::prev(after)->second.bytes;
+  const bool reachable = device_block != nullptr && (device_block->device == context->device ||
+                                                     call.s().peer_access.count({context->device, device_block->device}) > 0);
+  for (unsigned i = 0; i < count; ++i) {
+    if (data[i] == nullptr) return call.Misuse(CUDA_ERROR_INVALID_VALUE, "a NULL data slot");
+    switch (attributes[i]) {
+      case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
+        *static_cast<unsigned*>(data[i]) = device_block ? unsigned{CU_MEMORYTYPE_DEVICE} : host_block ? unsigned{CU_MEMORYTYPE_HOST} : 0u;
+        break;
+      case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
+        *static_cast<int*>(data[i]) = device_block ? device_block->device : host_block ? context->device : -2;
+        break;
+      case CU_POINTER_ATTRIBUTE_IS_MANAGED:
+        *static_cast<bool*>(data[i]) = false;
+        break;
+      case CU_POINTER_ATTRIBUTE_ACCESS_FLAGS:
+        *static_cast<unsigned*>(data[i]) = reachable || host_block ? CU_POINTER_ATTRIBUTE_ACCESS_FLAG_READWRITE
+                                                                  : CU_POINTER_ATTRIBUTE_ACCESS_FLAG_NONE;
+        break;
+      default:
+        return call.Misuse(CUDA_ERROR_INVALID_VALUE, "an attribute the fake does not implement");
+    }
+  }
+  return CUDA_SUCCESS;
+}
+
 }  // namespace fake

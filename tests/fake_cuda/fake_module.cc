@@ -178,6 +178,9 @@ CUresult cuLaunchKernel(CUfunction function, unsigned int grid_x, unsigned int g
   if (!call.ValidFunction(function)) return call.Misuse(CUDA_ERROR_INVALID_HANDLE, "not a live function (module unloaded?)");
   if (function->module->context != context) return call.Misuse(CUDA_ERROR_INVALID_CONTEXT, "the function belongs to another context");
   if (!call.ValidStream(stream)) return call.Misuse(CUDA_ERROR_INVALID_HANDLE, "unknown stream");
+  // As the driver: a created stream works only in its own context. The caller's mistake, not kconv's
+  // misuse of the API, so not counted as one.
+  if (call.s().streams.count(stream) > 0 && stream->context != context) return CUDA_ERROR_INVALID_HANDLE;
   State& s = call.s();
   const int device = context->device;
   const std::string& name = function->kernel.name;
@@ -214,6 +217,7 @@ CUresult cuLaunchKernel(CUfunction function, unsigned int grid_x, unsigned int g
   for (int d = 0; d < 3; ++d) record.grid[d] = grid[d], record.block[d] = block[d];
   record.shared_bytes = shared_bytes;
   record.stream = reinterpret_cast<uint64_t>(stream);
+  record.device = device;
   record.start_us = s.clock_us;
   auto duration = s.durations_us.find(name);
   s.clock_us += duration != s.durations_us.end() ? duration->second : s.default_duration_us;

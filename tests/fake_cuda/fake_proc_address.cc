@@ -52,6 +52,7 @@ namespace {
   X(cuMemHostAlloc, 2020)                              \
   X(cuMemHostGetDevicePointer, 3020)                   \
   X(cuMemFreeHost, 2000)                               \
+  X(cuPointerGetAttributes, 7000)                      \
   X(cuStreamCreate, 2000)                              \
   X(cuStreamDestroy, 4000)                             \
   X(cuStreamSynchronize, 2000)                         \

@@ -86,6 +86,7 @@ void ResetLocked() {
   s.allocated_bytes = 0;
   for (auto& [address, allocation] : s.host_allocations) free(reinterpret_cast<void*>(address));
   s.host_allocations.clear();
+  s.peer_access.clear();
   for (CUmod_st* m : s.modules) delete m;
   s.modules.clear();
   s.functions.clear();

@@ -87,6 +87,7 @@ struct State {
   std::map<uintptr_t, Allocation> allocations;  // by address, for range lookups
   int64_t allocated_bytes = 0;
   std::map<uintptr_t, HostAllocation> host_allocations;
+  std::set<std::pair<int, int>> peer_access;  // (device, peer): device may read and write peer's memory
   std::set<CUmod_st*> modules;
   std::unordered_map<CUfunc_st*, CUmod_st*> functions;
   std::set<CUstream_st*> streams;

@@ -3,12 +3,7 @@
 // test says otherwise), the winner its rule keeps, the tuning cache it writes and later contexts read,
 // and its scratch memory, events and gate released on every path out.
 #include <doctest/doctest.h>
-#include <stdlib.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -29,6 +24,8 @@ using fake_test::LastError;
 using fake_test::LastErrorHas;
 using fake_test::PlanPtr;
 using fake_test::ReportPtr;
+using fake_test::ReadText;
+using fake_test::TempDir;
 
 kconv_autotune_options Quick(int32_t mode) {
   kconv_autotune_options o;
@@ -61,31 +58,6 @@ std::string KernelOf(const std::string& full_name) {
   std::string kernel = "kconv_" + full_name;
   kernel[kernel.find('/')] = '_';
   return kernel;
-}
-
-// A fresh directory under the system's temporary folder, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kconv-fake-driver-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string File(const char* name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace

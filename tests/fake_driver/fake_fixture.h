@@ -6,6 +6,7 @@
 #include <cuda.h>  // the results and attributes the tests hand the fake
 #include <stdint.h>
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -79,6 +80,22 @@ struct Tensors {
   uint64_t Y() const { return reinterpret_cast<uint64_t>(y.data()); }
   bool YUntouched() const;
 };
+
+// A fresh directory under the system's temporary folder, removed with everything in it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string File(const char* name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The whole text of a file ("" when it cannot be read).
+std::string ReadText(const std::string& path);
 
 // What became of code run in a forked child: exited normally with `report` ("" when it found nothing
 // wrong), or killed by a signal (a crash: SIGFPE, SIGSEGV, a sanitizer's abort).

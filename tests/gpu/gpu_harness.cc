@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <map>
+#include <mutex>
 
 extern "C" const unsigned char kconv_test_kernels_begin[], kconv_test_kernels_end[];
 
@@ -16,30 +18,39 @@ namespace {
 
 struct TestKernels {
   CUfunction ref_conv = nullptr;
+  CUfunction count_mismatches = nullptr;
   CUfunction fill = nullptr;
   CUfunction round_to_type = nullptr;
   CUfunction to_mode = nullptr;
   CUfunction from_mode = nullptr;
 };
 
+// The test kernels of the calling thread's current context, loaded there on first use: a module
+// belongs to one context, and the multi-GPU test works in one per device.
 const TestKernels& Kernels() {
-  static const TestKernels kernels = [] {
-    const kconv::DriverApi* api = GpuDriver();
-    TestKernels k;
-    CUmodule module;
-    TEST_CU(cuModuleLoadData(&module, kconv_test_kernels_begin));
-    TEST_CU(cuModuleGetFunction(&k.ref_conv, module, "ref_conv2d_f64"));
-    TEST_CU(cuModuleGetFunction(&k.fill, module, "fill_uniform"));
-    TEST_CU(cuModuleGetFunction(&k.round_to_type, module, "round_to_type"));
-    TEST_CU(cuModuleGetFunction(&k.to_mode, module, "to_mode"));
-    TEST_CU(cuModuleGetFunction(&k.from_mode, module, "from_mode"));
-    return k;
-  }();
-  return kernels;
+  static std::mutex mu;
+  static std::map<CUcontext, TestKernels> loaded;
+  const kconv::DriverApi* api = GpuDriver();
+  CUcontext current = nullptr;
+  TEST_CU(cuCtxGetCurrent(&current));
+  REQUIRE_MESSAGE(current != nullptr, "no current CUDA context");
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = loaded.find(current);
+  if (it != loaded.end()) return it->second;
+  TestKernels k;
+  CUmodule module;
+  TEST_CU(cuModuleLoadData(&module, kconv_test_kernels_begin));
+  TEST_CU(cuModuleGetFunction(&k.ref_conv, module, "ref_conv2d_f64"));
+  TEST_CU(cuModuleGetFunction(&k.count_mismatches, module, "count_mismatches"));
+  TEST_CU(cuModuleGetFunction(&k.fill, module, "fill_uniform"));
+  TEST_CU(cuModuleGetFunction(&k.round_to_type, module, "round_to_type"));
+  TEST_CU(cuModuleGetFunction(&k.to_mode, module, "to_mode"));
+  TEST_CU(cuModuleGetFunction(&k.from_mode, module, "from_mode"));
+  return loaded.emplace(current, k).first->second;
 }
 
 struct RefConvArgs {
-  uint64_t x, w, bias, y;
+  uint64_t x, w, bias, y, y_magnitude;
   int64_t n, c, h, w_in, k, r, s, p, q;
   int64_t stride_h, stride_w, pad_h, pad_w, dil_h, dil_w;
   int32_t relu;
@@ -118,12 +129,14 @@ DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {
   return *this;
 }
 
-void FillRandom(const DeviceBuffer& buffer, int64_t count, float lo, float hi) {
-  const kconv::DriverApi* api = GpuDriver();
-  uint64_t ptr = buffer.get();
+CUresult FillRandomOn(CUstream stream, uint64_t pointer, int64_t count, float lo, float hi) {
   uint64_t seed = FreshSeed();
-  void* args[] = {&ptr, &count, &seed, &lo, &hi};
-  TEST_CU(cuLaunchKernel(Kernels().fill, 1024, 1, 1, 256, 1, 1, 0, nullptr, args, nullptr));
+  void* args[] = {&pointer, &count, &seed, &lo, &hi};
+  return GpuDriver()->cuLaunchKernel(Kernels().fill, 1024, 1, 1, 256, 1, 1, 0, stream, args, nullptr);
+}
+
+void FillRandom(const DeviceBuffer& buffer, int64_t count, float lo, float hi) {
+  REQUIRE(FillRandomOn(nullptr, buffer.get(), count, lo, hi) == CUDA_SUCCESS);
 }
 
 void PoisonNaN(const DeviceBuffer& buffer, int64_t count) {
@@ -150,13 +163,24 @@ void Upload(const DeviceBuffer& buffer, const std::vector<float>& values) {
   TEST_CU(cuMemcpyHtoD(buffer.get(), values.data(), values.size() * sizeof(float)));
 }
 
-void ReferenceConvOnDevice(const Shape& s, uint64_t x, uint64_t w, uint64_t bias, const DeviceBuffer& y_ref) {
-  const kconv::DriverApi* api = GpuDriver();
-  RefConvArgs a{x, w, bias, y_ref.get(), s.n, s.c, s.h, s.w, s.k, s.r, s.s, s.P(), s.Q(),
+CUresult ReferenceConvOn(CUstream stream, const Shape& s, uint64_t x, uint64_t w, uint64_t bias, uint64_t y_ref,
+                         uint64_t y_magnitude) {
+  RefConvArgs a{x, w, bias, y_ref, y_magnitude, s.n, s.c, s.h, s.w, s.k, s.r, s.s, s.P(), s.Q(),
                 s.stride_h, s.stride_w, s.pad_h, s.pad_w, s.dil_h, s.dil_w, s.relu ? 1 : 0};
   void* args[] = {&a};
-  TEST_CU(cuLaunchKernel(Kernels().ref_conv, 132 * 16, 1, 1, 256, 1, 1, 0, nullptr, args, nullptr));
+  return GpuDriver()->cuLaunchKernel(Kernels().ref_conv, 132 * 16, 1, 1, 256, 1, 1, 0, stream, args, nullptr);
+}
+
+void ReferenceConvOnDevice(const Shape& s, uint64_t x, uint64_t w, uint64_t bias, const DeviceBuffer& y_ref) {
+  const kconv::DriverApi* api = GpuDriver();
+  REQUIRE(ReferenceConvOn(nullptr, s, x, w, bias, y_ref.get(), 0) == CUDA_SUCCESS);
   TEST_CU(cuCtxSynchronize());
+}
+
+CUresult CountMismatchesOn(CUstream stream, uint64_t y, uint64_t y_ref, uint64_t y_magnitude, int64_t count,
+                           double tolerance, uint64_t counter) {
+  void* args[] = {&y, &y_ref, &y_magnitude, &count, &tolerance, &counter};
+  return GpuDriver()->cuLaunchKernel(Kernels().count_mismatches, 1024, 1, 1, 256, 1, 1, 0, stream, args, nullptr);
 }
 
 ConvBuffers::ConvBuffers(const Shape& s)

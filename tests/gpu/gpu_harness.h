@@ -33,6 +33,9 @@ class DeviceBuffer {
 
 // Fresh pseudo-random uniform values in [lo, hi) from a new seed on every call.
 void FillRandom(const DeviceBuffer& buffer, int64_t count, float lo = -1.f, float hi = 1.f);
+// The same, enqueued on `stream` of the current context; the launch's result, for threads that must not
+// throw.
+CUresult FillRandomOn(CUstream stream, uint64_t pointer, int64_t count, float lo = -1.f, float hi = 1.f);
 void PoisonNaN(const DeviceBuffer& buffer, int64_t count);
 std::vector<float> Download(const DeviceBuffer& buffer, int64_t count);
 std::vector<double> DownloadDoubles(const DeviceBuffer& buffer, int64_t count);
@@ -40,6 +43,13 @@ void Upload(const DeviceBuffer& buffer, const std::vector<float>& values);
 
 // y_ref = conv(x, w) + bias in float64 on the device; bias may be 0.
 void ReferenceConvOnDevice(const Shape& s, uint64_t x, uint64_t w, uint64_t bias, const DeviceBuffer& y_ref);
+// The same enqueued on `stream`, and, where y_magnitude is not 0, sum |x * w| + |bias| per output (doubles).
+CUresult ReferenceConvOn(CUstream stream, const Shape& s, uint64_t x, uint64_t w, uint64_t bias, uint64_t y_ref,
+                         uint64_t y_magnitude);
+// Adds to the uint64 at `counter` the outputs of y (fp32) with |y - y_ref| > tolerance * y_magnitude, or
+// NaN; enqueued on `stream`.
+CUresult CountMismatchesOn(CUstream stream, uint64_t y, uint64_t y_ref, uint64_t y_magnitude, int64_t count,
+                           double tolerance, uint64_t counter);
 
 // The tensors of one shape on the device, filled with fresh random data, the output poisoned, and the
 // float64 reference computed.

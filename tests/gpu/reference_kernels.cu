@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Test-only kernels, built as compute_80 PTX and embedded in the GPU test binary: a float64 direct
-// convolution (the reference the library's kernels are checked against) and a random fill.
+// convolution (the reference the library's kernels are checked against), a comparison against it on the
+// device, a random fill and layout conversions.
 #include <stdint.h>
 
 struct RefConvArgs {
@@ -8,6 +9,7 @@ struct RefConvArgs {
   const float* w;
   const float* bias;  // null: no bias
   double* y;
+  double* y_magnitude;  // null, or sum |x * w| + |bias| per output: the scale of its rounding error
   int64_t n, c, h, w_in, k, r, s, p, q;
   int64_t stride_h, stride_w, pad_h, pad_w, dil_h, dil_w;
   int32_t relu;
@@ -19,6 +21,7 @@ extern "C" __global__ void ref_conv2d_f64(const RefConvArgs a) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < total; i += int64_t{gridDim.x} * blockDim.x) {
     const int64_t q = i % a.q, p = (i / a.q) % a.p, k = (i / (a.q * a.p)) % a.k, n = i / (a.q * a.p * a.k);
     double acc = a.bias ? static_cast<double>(a.bias[k]) : 0.0;
+    double magnitude = fabs(acc);
     for (int64_t c = 0; c < a.c; ++c)
       for (int64_t r = 0; r < a.r; ++r) {
         const int64_t ih = p * a.stride_h - a.pad_h + r * a.dil_h;
@@ -26,13 +29,29 @@ extern "C" __global__ void ref_conv2d_f64(const RefConvArgs a) {
         for (int64_t t = 0; t < a.s; ++t) {
           const int64_t iw = q * a.stride_w - a.pad_w + t * a.dil_w;
           if (iw < 0 || iw >= a.w_in) continue;
-          acc += static_cast<double>(a.x[((n * a.c + c) * a.h + ih) * a.w_in + iw]) *
-                 static_cast<double>(a.w[((k * a.c + c) * a.r + r) * a.s + t]);
+          const double product = static_cast<double>(a.x[((n * a.c + c) * a.h + ih) * a.w_in + iw]) *
+                                 static_cast<double>(a.w[((k * a.c + c) * a.r + r) * a.s + t]);
+          acc += product;
+          magnitude += fabs(product);
         }
       }
     if (a.relu && acc < 0) acc = 0;
     a.y[i] = acc;
+    if (a.y_magnitude) a.y_magnitude[i] = magnitude;
   }
+}
+
+// Adds to *count the outputs with |y - ref| > tolerance * magnitude, or NaN: a bound on rounding error
+// (tolerance ~ the math mode's unit roundoff times a small factor) that no correct result exceeds and
+// any lost, stale or misplaced value does.
+extern "C" __global__ void count_mismatches(const float* y, const double* ref, const double* magnitude, int64_t n,
+                                            double tolerance, unsigned long long* count) {
+  unsigned long long bad = 0;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    const double error = fabs(static_cast<double>(y[i]) - ref[i]);
+    bad += !(error <= tolerance * magnitude[i]);  // NaN fails the comparison
+  }
+  if (bad != 0) atomicAdd(count, bad);
 }
 
 __device__ __forceinline__ uint64_t SplitMix64(uint64_t z) {

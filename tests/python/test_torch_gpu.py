@@ -92,6 +92,23 @@ def test_runs_on_the_current_stream():
     assert rel_l2(y, ref) < TF32_REL_L2
 
 
+@pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs 2 CUDA devices")
+def test_a_tensor_on_cuda_1_runs_on_device_1():
+    torch.cuda.set_device(0)  # the current device is not the tensors'
+    x, w, b = alexnet(device="cuda:1")
+    with torch.cuda.device(1):
+        ref = F.conv2d(x.double(), w.double(), b.double(), stride=4, padding=2)
+    y = kconv.conv2d(x, w, b, stride=4, padding=2)
+    assert y.device == torch.device("cuda:1")
+    torch.cuda.synchronize(1)
+    assert rel_l2(y, ref) < TF32_REL_L2
+    # The same call on device 0 afterwards gets device 0's context and plan.
+    x0, w0, b0 = x.to("cuda:0"), w.to("cuda:0"), b.to("cuda:0")
+    y0 = kconv.conv2d(x0, w0, b0, stride=4, padding=2)
+    assert y0.device == torch.device("cuda:0")
+    assert rel_l2(y0.to("cuda:1"), ref) < TF32_REL_L2
+
+
 def test_weights_are_never_used_stale():
     x, w, b = alexnet()
     kconv.conv2d(x, w, b, stride=4, padding=2)
