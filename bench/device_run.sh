@@ -13,6 +13,10 @@
 #              on small stride-4 shapes (left padding 2 and 3: both band-copy paths and two shifts)
 #   ab         same-run A/B against .carry/baseline/kconv-bench (the previous build), AlexNet N = 256, 32, 1
 #   compare    kconv against cuDNN and the Triton start on identical tensors (bench/compare_torch.py)
+#   multigpu   (not in the default list; needs CARRY_LIBRARY=1 and, for its point, 2+ GPUs: nvidia-h200-x2)
+#              the gpu.multi_gpu.* cases (10,000 calls), memcheck on a 160-call run of the threaded case, the
+#              Python cuda:1 test and bench/multi_gpu_throughput.py; on one GPU the cases skip, so they also
+#              run over two contexts of device 0 (KCONV_TEST_MULTI_GPU_ON_ONE_DEVICE=1)
 # Logs go to $OUT as one archive; a short table is printed last.
 set -uo pipefail
 out=${OUT:-/tmp/kconv-out}
@@ -78,6 +82,22 @@ if has ab && [ -x .carry/baseline/kconv-bench ]; then
     done
   done
 fi
+if has multigpu; then
+  nvidia-smi -L > "$out/multigpu_devices.txt"
+  timeout 300 .carry/kconv_gpu_tests -tc='gpu.multi_gpu*' > "$out/multigpu_tests.log" 2>&1
+  echo "multi_gpu exit code: $?" >> "$out/multigpu_tests.log"
+  if [ "$(wc -l < "$out/multigpu_devices.txt")" -lt 2 ]; then
+    KCONV_TEST_MULTI_GPU_ON_ONE_DEVICE=1 timeout 300 .carry/kconv_gpu_tests -tc='gpu.multi_gpu*' \
+      > "$out/multigpu_one_device.log" 2>&1
+    echo "multi_gpu on one device exit code: $?" >> "$out/multigpu_one_device.log"
+  fi
+  KCONV_TEST_MULTI_GPU_CALLS=160 KCONV_TEST_MULTI_GPU_ON_ONE_DEVICE=1 timeout 600 compute-sanitizer --tool memcheck \
+    --print-limit 50 .carry/kconv_gpu_tests -tc='gpu.multi_gpu.threads*' > "$out/multigpu_memcheck.log" 2>&1
+  echo "multi_gpu memcheck exit code: $?" >> "$out/multigpu_memcheck.log"
+  (cd tests/python && KCONV_LIBRARY="$PWD/../../.carry/libkconv.so" PYTHONPATH="$PWD/../../python" timeout 300 \
+    python3 -m pytest -q -rs test_torch_gpu.py -k cuda_1) > "$out/multigpu_pytest.log" 2>&1
+  timeout 300 python3 bench/multi_gpu_throughput.py --lib .carry/libkconv.so --out "$out" > "$out/multigpu_throughput.log" 2>&1
+fi
 if has compare; then
   PYTHONUNBUFFERED=1 python3 bench/compare_torch.py --lib .carry/libkconv.so --triton .carry/starting_triton_kernel.py \
     > "$out/compare_torch.log" 2>&1
@@ -91,6 +111,9 @@ for f in "$out"/racecheck_*.log "$out"/sanitize_*.log; do
   [ -f "$f" ] && echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f" | tr '\n' ' ')"
 done
 [ -f "$out/ab.txt" ] && cat "$out/ab.txt"
+for f in "$out"/multigpu_*.log; do
+  [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "multi_gpu:|skipped|test cases|ERROR SUMMARY|exit code|passed|images|against one" "$f"; }
+done
 [ -f "$out/compare_torch.log" ] && tail -6 "$out/compare_torch.log"
 # The device tool returns a few files only: one archive of every log.
 (cd "$out" && tar czf logs.tar.gz --remove-files ./*.log ./*.txt ./*.cache ./*.lock 2>/dev/null)
