@@ -206,6 +206,9 @@ absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& de
   ScopedCuContext scoped(api, device->cu_context());
   KCONV_RETURN_IF_ERROR(scoped.status());
 
+  // The caller's tensors must be this device's before any scratch is made (the scratch is).
+  KCONV_RETURN_IF_ERROR(CheckTensorsReachable(*device, given));
+
   // The buffers: the caller's where given, else scratch; y only when the caller asked for it.
   ScratchBuffers scratch(api);
   TensorPointers t = given;
@@ -222,7 +225,6 @@ absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& de
     KCONV_ASSIGN_OR_RETURN(t.y, scratch.Allocate(shape.y_elements(), "y"));
   }
   KCONV_RETURN_IF_ERROR(CheckTensorPointers(shape, t));
-  KCONV_RETURN_IF_ERROR(CheckTensorsReachable(*device, t));
 
   AutotuneReport report;
   KCONV_ASSIGN_OR_RETURN(const TunedConfigs::Choice choice, tuned.ChooseFor(shape));

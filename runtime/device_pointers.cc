@@ -8,59 +8,49 @@
 namespace kconv {
 namespace {
 
-constexpr int kAccessFlagsDriver = 11010;  // CU_POINTER_ATTRIBUTE_ACCESS_FLAGS came with CUDA 11.1
-
-struct Residency {
-  bool known = false;  // the driver answered
-  uint32_t memory_type = 0;
-  int32_t ordinal = -1;
-  bool managed = false;
-  bool has_access_flags = false;
-  uint32_t access_flags = 0;
-};
-
-// Every attribute is read into a zeroed 8-byte slot and narrowed: the driver writes a bool, an int or an
-// enum, and what it leaves of a slot is zero either way.
-Residency Query(const DriverApi* api, bool ask_access, uint64_t address) {
+// The device memory of another device at `address`, as the driver describes it; ordinal -1 for anything else
+// (host, managed, this device's or unknown memory, or a query that failed).
+int ForeignDevice(const DriverApi* api, CUdevice own, uint64_t address) {
   CUpointer_attribute which[] = {CU_POINTER_ATTRIBUTE_MEMORY_TYPE, CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL,
-                                 CU_POINTER_ATTRIBUTE_IS_MANAGED, CU_POINTER_ATTRIBUTE_ACCESS_FLAGS};
-  uint64_t slots[4] = {};
-  void* data[4] = {&slots[0], &slots[1], &slots[2], &slots[3]};
-  const unsigned count = ask_access ? 4 : 3;
-  Residency r;
-  // For an address the driver does not know, cuPointerGetAttributes succeeds with every value zero.
-  if (api->cuPointerGetAttributes(count, which, data, static_cast<CUdeviceptr>(address)) != CUDA_SUCCESS) return r;
-  r.known = true;
-  r.memory_type = static_cast<uint32_t>(slots[0]);
-  r.ordinal = static_cast<int32_t>(static_cast<uint32_t>(slots[1]));
-  r.managed = static_cast<uint32_t>(slots[2]) != 0;
-  r.has_access_flags = ask_access;
-  r.access_flags = static_cast<uint32_t>(slots[3]);
-  return r;
+                                 CU_POINTER_ATTRIBUTE_IS_MANAGED};
+  // Zeroed 8-byte slots, narrowed after: the driver writes an enum, an int and a bool, and leaves the rest
+  // of a slot zero. For an address it does not know it succeeds with default values.
+  uint64_t slots[3] = {};
+  void* data[3] = {&slots[0], &slots[1], &slots[2]};
+  if (api->cuPointerGetAttributes(3, which, data, static_cast<CUdeviceptr>(address)) != CUDA_SUCCESS) return -1;
+  const uint32_t memory_type = static_cast<uint32_t>(slots[0]);
+  const int32_t ordinal = static_cast<int32_t>(static_cast<uint32_t>(slots[1]));
+  const bool managed = static_cast<uint32_t>(slots[2]) != 0;
+  if (memory_type != CU_MEMORYTYPE_DEVICE || managed || ordinal < 0 || ordinal == own) return -1;
+  return ordinal;
+}
+
+// Whether kernels of the current context can address `address` (peer access, or a mapping opened to it).
+bool ReachableFromCurrentContext(const DriverApi* api, uint64_t address) {
+  CUdeviceptr mapped = 0;
+  return api->cuPointerGetAttribute(&mapped, CU_POINTER_ATTRIBUTE_DEVICE_POINTER,
+                                    static_cast<CUdeviceptr>(address)) == CUDA_SUCCESS;
 }
 
 }  // namespace
 
 absl::Status CheckTensorsReachable(const DeviceContext& device, const TensorPointers& t) {
   const DriverApi* api = device.api();
-  if (device.visible_devices() < 2 || api->cuPointerGetAttributes == nullptr) return absl::OkStatus();
-  const bool ask_access = device.driver_version() >= kAccessFlagsDriver;
+  if (device.visible_devices() < 2 || api->cuPointerGetAttributes == nullptr || api->cuPointerGetAttribute == nullptr) {
+    return absl::OkStatus();
+  }
   struct Tensor {
     const char* name;
     uint64_t address;
-    bool written;
   };
-  for (const Tensor& p : {Tensor{"x", t.x, false}, Tensor{"w", t.w, false}, Tensor{"bias", t.bias, false},
-                          Tensor{"y", t.y, true}}) {
+  for (const Tensor& p : {Tensor{"x", t.x}, Tensor{"w", t.w}, Tensor{"bias", t.bias}, Tensor{"y", t.y}}) {
     if (p.address == 0) continue;
-    const Residency r = Query(api, ask_access, p.address);
-    if (!r.known || r.memory_type != CU_MEMORYTYPE_DEVICE || r.managed || r.ordinal == device.device()) continue;
-    const uint32_t needed = p.written ? CU_POINTER_ATTRIBUTE_ACCESS_FLAG_READWRITE : CU_POINTER_ATTRIBUTE_ACCESS_FLAG_READ;
-    if (r.has_access_flags && (r.access_flags & needed) == needed) continue;  // peer access or cuMemSetAccess
+    const int foreign = ForeignDevice(api, device.device(), p.address);
+    if (foreign < 0 || ReachableFromCurrentContext(api, p.address)) continue;
     return absl::InvalidArgumentError(absl::StrFormat(
-        "%s = 0x%x is memory of CUDA device %d, but this kconv context runs on device %d, which has no %s access "
-        "to it: use a context of device %d (kconv_context_options.device_ordinal), or copy the tensor",
-        p.name, p.address, r.ordinal, static_cast<int>(device.device()), p.written ? "write" : "read", r.ordinal));
+        "%s = 0x%x is memory of CUDA device %d, but this kconv context runs on device %d, which cannot reach it "
+        "(no peer access): use a context of device %d (kconv_context_options.device_ordinal), or copy the tensor",
+        p.name, p.address, foreign, static_cast<int>(device.device()), foreign));
   }
   return absl::OkStatus();
 }

@@ -10,12 +10,14 @@
 
 namespace kconv {
 
-// OK unless one of the non-zero tensors is device memory (not managed) of another device that `device`'s
-// device has no access to (CU_POINTER_ATTRIBUTE_ACCESS_FLAGS: none, or read-only for y; a driver older
-// than CUDA 11.1, which cannot say, counts as no access): then INVALID_ARGUMENT naming the tensor and
-// both devices. Host, managed and unknown memory pass, as do other devices' buffers opened to this device
-// by peer access or cuMemSetAccess. With one visible device, or a driver without cuPointerGetAttributes,
-// nothing is asked of the driver and the call costs nothing. Requires `device`'s context to be current.
+// OK unless one of the non-zero tensors is device memory (not managed) of another device that kernels in
+// `device`'s context cannot reach: then INVALID_ARGUMENT naming the tensor and both devices. Asked of the
+// driver in two steps: cuPointerGetAttributes for the memory type, device ordinal and managed flag, and only
+// for another device's memory cuPointerGetAttribute(CU_POINTER_ATTRIBUTE_DEVICE_POINTER), which fails when
+// the current context has no way to it (so peer access or cuMemSetAccess let a tensor through).
+// Host, managed and unknown memory pass, as does memory of another context on the same device (the device
+// can address it). With one visible device, or a driver without the two functions, nothing is asked and
+// nothing is refused. Requires `device`'s context to be current.
 absl::Status CheckTensorsReachable(const DeviceContext& device, const TensorPointers& tensors);
 
 }  // namespace kconv

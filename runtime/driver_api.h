@@ -67,7 +67,8 @@ namespace kconv {
   X(cuMemHostAlloc, 3020)                  \
   X(cuMemHostGetDevicePointer, 3020)       \
   X(cuMemFreeHost, 2000)                   \
-  X(cuPointerGetAttributes, 7000)
+  X(cuPointerGetAttributes, 7000)          \
+  X(cuPointerGetAttribute, 4000)
 
 struct DriverApi {
 #define KCONV_DECLARE_DRIVER_POINTER(name, version) decltype(&::name) name = nullptr;

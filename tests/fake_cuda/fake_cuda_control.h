@@ -45,8 +45,9 @@ int fake_cuda_set_attribute(int device, int attribute, int value);
 int fake_cuda_set_total_memory(int device, uint64_t bytes); /* cuMemAlloc fails OUT_OF_MEMORY past it */
 void fake_cuda_set_driver_version(int version);
 /* Device `device` may (enabled 1) or may not (0, the default) read and write memory of device `peer`, as
- * peer access would allow: what cuPointerGetAttributes reports as CU_POINTER_ATTRIBUTE_ACCESS_FLAGS. The
- * fake runs no kernels, so nothing else changes. Returns 0, or -1 for a bad device. */
+ * peer access would allow: whether cuPointerGetAttribute(CU_POINTER_ATTRIBUTE_DEVICE_POINTER) answers for
+ * peer's memory in device's context. The fake runs no kernels, so nothing else changes. Returns 0, or -1
+ * for a bad device. */
 int fake_cuda_set_peer_access(int device, int peer, int enabled);
 
 /* How long one launch of kernel `function` takes on the fake clock (NULL: every kernel without a

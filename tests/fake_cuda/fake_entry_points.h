@@ -40,6 +40,7 @@ CUresult cuMemHostAlloc(void** pointer, size_t bytes, unsigned int flags);
 CUresult cuMemHostGetDevicePointer(CUdeviceptr* device_pointer, void* host_pointer, unsigned int flags);
 CUresult cuMemFreeHost(void* pointer);
 CUresult cuPointerGetAttributes(unsigned int count, CUpointer_attribute* attributes, void** data, CUdeviceptr pointer);
+CUresult cuPointerGetAttribute(void* data, CUpointer_attribute attribute, CUdeviceptr pointer);
 
 // fake_module.cc: modules, functions, occupancy, launches, tensor maps.
 CUresult cuModuleLoadData(CUmodule* module, const void* image);

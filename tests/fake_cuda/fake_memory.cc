@@ -22,12 +22,15 @@ std::string Hex(uintptr_t value) {
   return text;
 }
 
-CUresult Allocate(Call& call, CUdeviceptr* pointer, size_t bytes) {
+// `stream` (null for cuMemAlloc): a created stream's allocations come from its own device's pool, as the
+// driver's stream-ordered allocator takes them, whatever context is current.
+CUresult Allocate(Call& call, CUdeviceptr* pointer, size_t bytes, CUstream stream = nullptr) {
   if (pointer == nullptr) return call.Misuse(CUDA_ERROR_INVALID_VALUE, "pointer is NULL");
   if (bytes == 0) return call.Misuse(CUDA_ERROR_INVALID_VALUE, "0 bytes");
   CUresult error = CUDA_SUCCESS;
   CUcontext context = call.RequireContext(&error);
   if (context == nullptr) return error;
+  if (call.s().streams.count(stream) > 0) context = stream->context;
   State& s = call.s();
   if (bytes > s.devices[context->device].total_memory - static_cast<uint64_t>(s.allocated_bytes) ||
       s.allocated_bytes > static_cast<int64_t>(s.devices[context->device].total_memory)) {
@@ -67,6 +70,13 @@ CUresult CheckDeviceRange(Call& call, CUdeviceptr pointer, size_t bytes, const c
   return CUDA_SUCCESS;
 }
 
+// Whether `pointer` lies inside a live cuMemHostAlloc block.
+bool InHostBlock(Call& call, CUdeviceptr pointer) {
+  const auto& blocks = call.s().host_allocations;
+  auto after = blocks.upper_bound(static_cast<uintptr_t>(pointer));
+  return after != blocks.begin() && static_cast<uintptr_t>(pointer) - std::prev(after)->first < std::prev(after)->second.bytes;
+}
+
 CUresult Fill(Call& call, CUdeviceptr destination, unsigned int value, size_t count) {
   if (destination % 4 != 0) return call.Misuse(CUDA_ERROR_INVALID_VALUE, "destination is not 4-byte aligned");
   if (CUresult r = CheckDeviceRange(call, destination, count * 4, "destination"); r != CUDA_SUCCESS) return r;
@@ -93,7 +103,7 @@ CUresult cuMemAllocAsync(CUdeviceptr* pointer, size_t bytes, CUstream stream) {
   Call call("cuMemAllocAsync");
   if (call.fault()) return call.fault();
   if (!call.ValidStream(stream)) return call.Misuse(CUDA_ERROR_INVALID_HANDLE, "unknown stream");
-  return Allocate(call, pointer, bytes);
+  return Allocate(call, pointer, bytes, stream);
 }
 
 CUresult cuMemFreeAsync(CUdeviceptr pointer, CUstream stream) {
@@ -187,10 +197,10 @@ CUresult cuMemFreeHost(void* pointer) {
   return CUDA_SUCCESS;
 }
 
-// What the real driver answers for the attributes kconv asks about: device memory (its device, never
-// managed, and the access the current context's device has to it), mapped host memory, and for an
-// address the driver does not know, success with every value zero (the device ordinal -2, as a
-// recognisable value).
+// The attributes kconv asks cuPointerGetAttributes about, answered as the real driver does: device memory
+// (its device, never managed), mapped host memory, and for an address the driver does not know, success
+// with default values (memory type 0; the fake's device ordinal -2, a recognisable value). Attributes the
+// driver does not list for this function (CU_POINTER_ATTRIBUTE_ACCESS_FLAGS among them) are refused.
 CUresult cuPointerGetAttributes(unsigned int count, CUpointer_attribute* attributes, void** data, CUdeviceptr pointer) {
   Call call("cuPointerGetAttributes");
   if (call.fault()) return call.fault();
@@ -199,17 +209,13 @@ CUresult cuPointerGetAttributes(unsigned int count, CUpointer_attribute* attribu
   CUcontext context = call.RequireContext(&error);
   if (context == nullptr) return error;
   const Allocation* device_block = call.DeviceRange(pointer, 1);
-  const auto& host = call.s().host_allocations;
-  auto after = host.upper_bound(static_cast<uintptr_t>(pointer));
-  const bool host_block = after != host.begin() && static_cast<uintptr_t>(pointer) - std::prev(after)->first <
-                                                       std::prev(after)->second.bytes;
-  const bool reachable = device_block != nullptr && (device_block->device == context->device ||
-                                                     call.s().peer_access.count({context->device, device_block->device}) > 0);
+  const bool host_block = InHostBlock(call, pointer);
   for (unsigned i = 0; i < count; ++i) {
     if (data[i] == nullptr) return call.Misuse(CUDA_ERROR_INVALID_VALUE, "a NULL data slot");
     switch (attributes[i]) {
       case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
-        *static_cast<unsigned*>(data[i]) = device_block ? unsigned{CU_MEMORYTYPE_DEVICE} : host_block ? unsigned{CU_MEMORYTYPE_HOST} : 0u;
+        *static_cast<unsigned*>(data[i]) =
+            device_block ? unsigned{CU_MEMORYTYPE_DEVICE} : host_block ? unsigned{CU_MEMORYTYPE_HOST} : 0u;
         break;
       case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
         *static_cast<int*>(data[i]) = device_block ? device_block->device : host_block ? context->device : -2;
@@ -217,14 +223,33 @@ CUresult cuPointerGetAttributes(unsigned int count, CUpointer_attribute* attribu
       case CU_POINTER_ATTRIBUTE_IS_MANAGED:
         *static_cast<bool*>(data[i]) = false;
         break;
-      case CU_POINTER_ATTRIBUTE_ACCESS_FLAGS:
-        *static_cast<unsigned*>(data[i]) = reachable || host_block ? CU_POINTER_ATTRIBUTE_ACCESS_FLAG_READWRITE
-                                                                  : CU_POINTER_ATTRIBUTE_ACCESS_FLAG_NONE;
-        break;
       default:
-        return call.Misuse(CUDA_ERROR_INVALID_VALUE, "an attribute the fake does not implement");
+        return call.Misuse(CUDA_ERROR_INVALID_VALUE, "an attribute cuPointerGetAttributes does not take");
     }
   }
+  return CUDA_SUCCESS;
+}
+
+// CU_POINTER_ATTRIBUTE_DEVICE_POINTER only: the address through which kernels of the current context reach
+// `pointer` (the same address, with unified addressing), or CUDA_ERROR_INVALID_VALUE when they cannot (another
+// device's memory without peer access, or memory the driver does not know).
+CUresult cuPointerGetAttribute(void* data, CUpointer_attribute attribute, CUdeviceptr pointer) {
+  Call call("cuPointerGetAttribute");
+  if (call.fault()) return call.fault();
+  if (data == nullptr) return call.Misuse(CUDA_ERROR_INVALID_VALUE, "data is NULL");
+  if (attribute != CU_POINTER_ATTRIBUTE_DEVICE_POINTER) {
+    return call.Misuse(CUDA_ERROR_INVALID_VALUE, "an attribute the fake does not implement");
+  }
+  CUresult error = CUDA_SUCCESS;
+  CUcontext context = call.RequireContext(&error);
+  if (context == nullptr) return error;
+  const Allocation* device_block = call.DeviceRange(pointer, 1);
+  const bool reachable =
+      InHostBlock(call, pointer) ||
+      (device_block != nullptr && (device_block->device == context->device ||
+                                   call.s().peer_access.count({context->device, device_block->device}) > 0));
+  if (!reachable) return CUDA_ERROR_INVALID_VALUE;
+  *static_cast<CUdeviceptr*>(data) = pointer;
   return CUDA_SUCCESS;
 }
 

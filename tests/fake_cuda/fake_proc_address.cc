@@ -53,6 +53,7 @@ namespace {
   X(cuMemHostGetDevicePointer, 3020)                   \
   X(cuMemFreeHost, 2000)                               \
   X(cuPointerGetAttributes, 7000)                      \
+  X(cuPointerGetAttribute, 4000)                       \
   X(cuStreamCreate, 2000)                              \
   X(cuStreamDestroy, 4000)                             \
   X(cuStreamSynchronize, 2000)                         \

@@ -79,6 +79,8 @@ uint64_t FreshSeed() {
 
 }  // namespace
 
+void LoadTestKernels() { Kernels(); }
+
 const kconv::DriverApi* GpuDriver(std::string* why) {
   static const kconv::DriverApi* api = nullptr;
   static std::string reason;

@@ -31,6 +31,10 @@ class DeviceBuffer {
   size_t bytes_ = 0;
 };
 
+// Loads the test kernels into the current context (each context needs its own module); the helpers below
+// load them on first use, but threads that must not throw should find them loaded.
+void LoadTestKernels();
+
 // Fresh pseudo-random uniform values in [lo, hi) from a new seed on every call.
 void FillRandom(const DeviceBuffer& buffer, int64_t count, float lo = -1.f, float hi = 1.f);
 // The same, enqueued on `stream` of the current context; the launch's result, for threads that must not

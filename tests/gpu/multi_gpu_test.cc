@@ -1,21 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// Several GPUs in one process: a kconv context per device, threads with their own streams on each, plans
-// and kconv_forward's cache, the caller's context on another device, use_current_context on each device,
-// one tuning cache file for all, and tensors of the wrong device. Skipped, with the reason, when fewer
-// than two devices are visible; KCONV_TEST_MULTI_GPU_ON_ONE_DEVICE=1 then runs it over two contexts of
-// device 0 (the same primary context twice), which exercises everything but the isolation of devices.
-// KCONV_TEST_MULTI_GPU_CALLS shortens the threaded run (10,000 calls by default).
+// Several GPUs in one process, case by case: the driver's answers the pointer check relies on (on any
+// machine), the caller's current context on another device, use_current_context on each device, memory and
+// streams of another device, and one tuning cache file for every device. Devices and skipping:
+// multi_gpu_devices.h; the threaded run: multi_gpu_threads_test.cc.
 #include <doctest/doctest.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -23,195 +17,10 @@
 
 #include "gpu_harness.h"
 #include "kconv/kconv.h"
+#include "multi_gpu_devices.h"
 
 namespace kconv_test {
 namespace {
-
-constexpr int kThreadsPerDevice = 8;
-
-// 10,000, or KCONV_TEST_MULTI_GPU_CALLS (a shorter run under compute-sanitizer).
-int64_t CallsInAll() {
-  const char* calls = getenv("KCONV_TEST_MULTI_GPU_CALLS");
-  const int64_t n = calls != nullptr ? atoll(calls) : 0;
-  return n > 0 ? n : 10000;
-}
-
-struct Devices {
-  std::vector<int> ordinals;  // one slot per kconv context; empty: skip
-  bool distinct = false;      // the slots are different devices
-  std::string why;            // the reason for skipping
-};
-
-const Devices& TestDevices() {
-  static const Devices devices = [] {
-    Devices d;
-    int count = 0;
-    GpuDriver()->cuDeviceGetCount(&count);
-    const char* one = getenv("KCONV_TEST_MULTI_GPU_ON_ONE_DEVICE");
-    if (count >= 2) {
-      for (int i = 0; i < count; ++i) d.ordinals.push_back(i);
-      d.distinct = true;
-    } else if (one != nullptr && strcmp(one, "1") == 0) {
-      d.ordinals = {0, 0};
-    } else {
-      d.why = std::to_string(count) +
-              " CUDA device visible, 2 needed (KCONV_TEST_MULTI_GPU_ON_ONE_DEVICE=1 runs the test on two contexts of "
-              "device 0)";
-    }
-    return d;
-  }();
-  return devices;
-}
-
-#define SKIP_WITHOUT_TWO_DEVICES()                                           \
-  if (TestDevices().ordinals.empty()) {                                      \
-    MESSAGE("multi_gpu skipped: " << TestDevices().why);                     \
-    return;                                                                  \
-  }
-
-// Device `ordinal`'s primary context, retained for the rest of the process: the harness keeps test kernels
-// loaded per context, and a primary context released to nothing would take them with it.
-CUcontext Primary(int ordinal) {
-  static std::mutex mu;
-  static std::map<int, CUcontext> retained;
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = retained.find(ordinal);
-  if (it != retained.end()) return it->second;
-  CUcontext context = nullptr;
-  CUdevice device = 0;
-  REQUIRE(GpuDriver()->cuDeviceGet(&device, ordinal) == CUDA_SUCCESS);
-  REQUIRE(GpuDriver()->cuDevicePrimaryCtxRetain(&context, device) == CUDA_SUCCESS);
-  return retained.emplace(ordinal, context).first->second;
-}
-
-// `context` current on this thread for the scope.
-class Current {
- public:
-  explicit Current(CUcontext context) : ok_(GpuDriver()->cuCtxPushCurrent(context) == CUDA_SUCCESS) {}
-  ~Current() {
-    CUcontext popped;
-    if (ok_) GpuDriver()->cuCtxPopCurrent(&popped);
-  }
-  bool ok() const { return ok_; }
-
- private:
-  bool ok_;
-};
-
-kconv_context* ContextOn(int ordinal, const char* tuning_cache = "") {
-  kconv_context_options o;
-  kconv_context_options_init(&o);
-  o.device_ordinal = ordinal;
-  o.tuning_cache_path = tuning_cache;
-  kconv_context* ctx = nullptr;
-  REQUIRE_MESSAGE(kconv_context_create(&o, &ctx) == KCONV_STATUS_OK, kconv_last_error_message());
-  return ctx;
-}
-
-// A convolution the threads run: a shape in a math mode, and how closely it must match: the bound on
-// |y - ref| relative to sum |x * w| + |bias| (TF32: each product's two operands cut to 10 bits, 2^-9 if
-// truncated, twice over for safety; fp32 and 3xTF32: the fp32 accumulation over up to ~1600 terms).
-struct Job {
-  const char* name;
-  Shape shape;
-  int32_t math;
-  double tolerance;
-};
-
-std::vector<Job> Jobs() {
-  const double tf32 = 0x1p-8, fp32 = 1e-4;
-  return {
-      {"AlexNet N=1", AlexNetConv1(1), KCONV_MATH_TF32, tf32},
-      {"AlexNet N=32", AlexNetConv1(32), KCONV_MATH_TF32, tf32},
-      {"AlexNet N=256", AlexNetConv1(256), KCONV_MATH_TF32, tf32},
-      {"ResNet stem N=4", ResNetStem(4), KCONV_MATH_TF32, tf32},
-      {"ViT-like 16x16/16", Shape{2, 3, 64, 64, 200, 16, 16, 16, 16}, KCONV_MATH_TF32, tf32},
-      {"3x3 layer, 64 channels", Shape{2, 64, 28, 28, 128, 3, 3, 1, 1, 1, 1}, KCONV_MATH_TF32, tf32},
-      {"dilated layer", DilatedLayer(2), KCONV_MATH_TF32, tf32},
-      {"AlexNet N=2 FP32", AlexNetConv1(2), KCONV_MATH_FP32, fp32},
-      {"ConvNeXt 4x4/4 FP32", Shape{2, 3, 64, 64, 96, 4, 4, 4, 4}, KCONV_MATH_FP32, fp32},
-      {"dilated layer FP32", DilatedLayer(2), KCONV_MATH_FP32, fp32},
-      {"AlexNet N=2 3xTF32", AlexNetConv1(2), KCONV_MATH_3XTF32, fp32},
-  };
-}
-
-// Which job call `i` of thread `t` runs: every job in turn, AlexNet N = 256 (the one that takes
-// milliseconds to check) once in 40 calls.
-size_t JobOf(int64_t i, int t, size_t jobs) {
-  if ((i + t) % 40 == 39) return 2;
-  const size_t others[] = {0, 1, 3, 4, 5, 6, 7, 8, 9, 10};
-  return others[static_cast<size_t>(i * 7 + t) % (sizeof(others) / sizeof(others[0]))] % jobs;
-}
-
-// One thread's tensors for one job, in its device's memory.
-struct JobBuffers {
-  JobBuffers(const Shape& s)
-      : x(s.XElements() * 4), w(s.WElements() * 4), bias(s.k * 4), y(s.YElements() * 4), y_ref(s.YElements() * 8),
-        y_magnitude(s.YElements() * 8) {}
-  DeviceBuffer x, w, bias, y, y_ref, y_magnitude;
-  kconv_plan* plan = nullptr;
-};
-
-// What one thread did: its calls, the outputs found wrong, and the first failures it saw.
-struct ThreadOutcome {
-  int64_t calls = 0;
-  uint64_t mismatched_outputs = 0;
-  std::vector<std::string> failures;
-  void Fail(const std::string& what) {
-    if (failures.size() < 5) failures.push_back(what);
-  }
-};
-
-// One worker: its device's context current, its own stream; every call gets fresh inputs, a poisoned
-// output and a fresh float64 reference, and runs through kconv_forward (the context's plan cache), the
-// thread's plan with the weights passed, or the plan with the weights bound first, in turn.
-void RunWorker(kconv_context* ctx, CUcontext primary, int t, int64_t calls, const std::vector<Job>& jobs,
-               std::vector<std::unique_ptr<JobBuffers>>& buffers, uint64_t counter, ThreadOutcome& out) {
-  const kconv::DriverApi* api = GpuDriver();
-  Current current(primary);
-  if (!current.ok()) return out.Fail("cuCtxPushCurrent failed");
-  CUstream stream = nullptr;
-  if (api->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING) != CUDA_SUCCESS) return out.Fail("cuStreamCreate failed");
-  for (int64_t i = 0; i < calls; ++i) {
-    const size_t j = JobOf(i, t, jobs.size());
-    const Job& job = jobs[j];
-    JobBuffers& b = *buffers[j];
-    const Shape& s = job.shape;
-    kconv_conv_desc d = s.Desc();
-    d.math_mode = job.math;
-    const bool prepared = FillRandomOn(stream, b.x.get(), s.XElements()) == CUDA_SUCCESS &&
-                          FillRandomOn(stream, b.w.get(), s.WElements()) == CUDA_SUCCESS &&
-                          FillRandomOn(stream, b.bias.get(), s.k) == CUDA_SUCCESS &&
-                          api->cuMemsetD32Async(b.y.get(), 0x7fc00000u, s.YElements(), stream) == CUDA_SUCCESS &&
-                          ReferenceConvOn(stream, s, b.x.get(), b.w.get(), s.bias ? b.bias.get() : 0, b.y_ref.get(),
-                                          b.y_magnitude.get()) == CUDA_SUCCESS;
-    if (!prepared) return out.Fail(std::string(job.name) + ": a test kernel failed to launch");
-    const uint64_t bias = s.bias ? b.bias.get() : 0;
-    kconv_status status = KCONV_STATUS_OK;
-    switch (i % 3) {
-      case 0:
-        status = kconv_forward(ctx, &d, b.x.get(), b.w.get(), bias, b.y.get(), stream);
-        break;
-      case 1:
-        status = kconv_plan_execute(b.plan, b.x.get(), b.w.get(), bias, b.y.get(), stream);
-        break;
-      default:
-        status = kconv_plan_set_weights(b.plan, b.w.get(), stream);
-        if (status == KCONV_STATUS_OK) status = kconv_plan_execute(b.plan, b.x.get(), 0, bias, b.y.get(), stream);
-    }
-    if (status != KCONV_STATUS_OK) {
-      out.Fail(std::string(job.name) + ": " + kconv_status_string(status) + ": " + kconv_last_error_message());
-      continue;
-    }
-    if (CountMismatchesOn(stream, b.y.get(), b.y_ref.get(), b.y_magnitude.get(), s.YElements(), job.tolerance,
-                          counter) != CUDA_SUCCESS) {
-      return out.Fail("count_mismatches failed to launch");
-    }
-    ++out.calls;
-  }
-  if (api->cuStreamSynchronize(stream) != CUDA_SUCCESS) out.Fail("cuStreamSynchronize failed (a kernel fault?)");
-  api->cuStreamDestroy(stream);
-}
 
 bool AllNaN(const DeviceBuffer& y, int64_t n) {
   for (float v : Download(y, n))
@@ -222,96 +31,63 @@ bool AllNaN(const DeviceBuffer& y, int64_t n) {
 }  // namespace
 
 TEST_SUITE("gpu") {
-  TEST_CASE("gpu.multi_gpu.threads_on_every_device") {
-    SKIP_WITHOUT_TWO_DEVICES();
+  // What runtime/device_pointers.cc asks the driver, answered for this device's memory and for host memory the
+  // driver does not know. Runs with one device too: the check itself only asks with two.
+  TEST_CASE("gpu.multi_gpu.the_driver_describes_pointers_as_the_check_expects") {
     const kconv::DriverApi* api = GpuDriver();
-    const std::vector<int>& ordinals = TestDevices().ordinals;
-    const int slots = static_cast<int>(ordinals.size());
-    const int threads = slots * kThreadsPerDevice;
-    const int64_t calls_in_all = CallsInAll();
-    const int64_t calls_per_thread = (calls_in_all + threads - 1) / threads;
-    const std::vector<Job> jobs = Jobs();
-    std::vector<kconv_context*> contexts;
-    std::vector<std::vector<std::vector<std::unique_ptr<JobBuffers>>>> buffers(slots);  // [slot][thread][job]
-    std::vector<DeviceBuffer> counters;
-    for (int slot = 0; slot < slots; ++slot) {
-      contexts.push_back(ContextOn(ordinals[slot]));
-      Current current(Primary(ordinals[slot]));
-      REQUIRE(current.ok());
-      counters.emplace_back(static_cast<size_t>(kThreadsPerDevice) * 8);
-      REQUIRE(api->cuMemsetD32(counters.back().get(), 0, kThreadsPerDevice * 2) == CUDA_SUCCESS);
-      for (int t = 0; t < kThreadsPerDevice; ++t) {
-        buffers[slot].emplace_back();
-        for (const Job& job : jobs) {
-          auto b = std::make_unique<JobBuffers>(job.shape);
-          kconv_conv_desc d = job.shape.Desc();
-          d.math_mode = job.math;
-          REQUIRE_MESSAGE(kconv_plan_create(contexts[slot], &d, nullptr, &b->plan) == KCONV_STATUS_OK,
-                          job.name << ": " << kconv_last_error_message());
-          buffers[slot][t].push_back(std::move(b));
-        }
+    REQUIRE(reinterpret_cast<void*>(api->cuPointerGetAttributes) != nullptr);
+    REQUIRE(reinterpret_cast<void*>(api->cuPointerGetAttribute) != nullptr);
+    DeviceBuffer own(4096);
+    std::vector<float> host(1024);
+    struct Case {
+      const char* name;
+      uint64_t address;
+      uint32_t memory_type;
+      bool reachable;
+    };
+    for (const Case& c : {Case{"device memory", own.get() + 64, CU_MEMORYTYPE_DEVICE, true},
+                          Case{"malloc'd host memory", reinterpret_cast<uint64_t>(host.data()), 0u, false}}) {
+      CAPTURE(c.name);
+      CUpointer_attribute which[] = {CU_POINTER_ATTRIBUTE_MEMORY_TYPE, CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL,
+                                     CU_POINTER_ATTRIBUTE_IS_MANAGED};
+      uint64_t slots[3] = {~0ull, ~0ull, ~0ull};  // not zeroed here: what the driver writes is the point
+      void* data[3] = {&slots[0], &slots[1], &slots[2]};
+      REQUIRE(api->cuPointerGetAttributes(3, which, data, c.address) == CUDA_SUCCESS);
+      MESSAGE(c.name << ": memory type 0x" << std::hex << slots[0] << ", ordinal 0x" << slots[1] << ", managed 0x"
+                     << slots[2]);
+      CHECK(static_cast<uint32_t>(slots[0]) == c.memory_type);
+      if (c.memory_type == CU_MEMORYTYPE_DEVICE) {
+        CHECK(static_cast<int32_t>(static_cast<uint32_t>(slots[1])) == 0);
+        CHECK((slots[2] & 0xff) == 0);
       }
+      CUdeviceptr mapped = 0;
+      const CUresult r = api->cuPointerGetAttribute(&mapped, CU_POINTER_ATTRIBUTE_DEVICE_POINTER, c.address);
+      CHECK((r == CUDA_SUCCESS) == c.reachable);
+      if (c.reachable) CHECK(mapped == c.address);
     }
-    std::vector<ThreadOutcome> outcomes(threads);
-    std::vector<std::thread> workers;
-    for (int slot = 0; slot < slots; ++slot) {
-      for (int t = 0; t < kThreadsPerDevice; ++t) {
-        workers.emplace_back(RunWorker, contexts[slot], Primary(ordinals[slot]), t, calls_per_thread, std::cref(jobs),
-                             std::ref(buffers[slot][t]), counters[slot].get() + 8 * t,
-                             std::ref(outcomes[slot * kThreadsPerDevice + t]));
-      }
-    }
-    for (std::thread& w : workers) w.join();
-    int64_t calls = 0;
-    uint64_t mismatched = 0;
-    for (int slot = 0; slot < slots; ++slot) {
-      Current current(Primary(ordinals[slot]));
-      std::vector<uint64_t> counts(kThreadsPerDevice);
-      REQUIRE(api->cuMemcpyDtoH(counts.data(), counters[slot].get(), counts.size() * 8) == CUDA_SUCCESS);
-      for (int t = 0; t < kThreadsPerDevice; ++t) {
-        const ThreadOutcome& o = outcomes[slot * kThreadsPerDevice + t];
-        CAPTURE(slot);
-        CAPTURE(t);
-        for (const std::string& f : o.failures) FAIL_CHECK(f);
-        CHECK(o.calls == calls_per_thread);
-        CHECK(counts[t] == 0);
-        calls += o.calls;
-        mismatched += counts[t];
-      }
-      for (auto& thread_buffers : buffers[slot])
-        for (auto& b : thread_buffers) kconv_plan_destroy(b->plan);
-      buffers[slot].clear();  // freed with their device's context current
-      counters[slot] = DeviceBuffer();
-    }
-    for (kconv_context* ctx : contexts) kconv_context_destroy(ctx);
-    const std::string where = std::to_string(slots) + (TestDevices().distinct ? " devices" : " contexts of one device");
-    MESSAGE("multi_gpu: " << calls << " calls on " << where << ", " << threads << " threads: " << mismatched
-                          << " outputs outside the rounding bound");
-    CHECK(calls >= calls_in_all);
-    CHECK(mismatched == 0);
   }
 
   TEST_CASE("gpu.multi_gpu.the_callers_context_on_another_device_is_left_current") {
-    SKIP_WITHOUT_TWO_DEVICES();
+    KCONV_SKIP_WITHOUT_TWO_DEVICES();
     const kconv::DriverApi* api = GpuDriver();
     const std::vector<int>& ordinals = TestDevices().ordinals;
     kconv_context* ctx0 = ContextOn(ordinals[0]);
     const Shape s = AlexNetConv1(4);
     std::unique_ptr<ConvBuffers> b;
     {
-      Current on0(Primary(ordinals[0]));
+      CurrentContext on0(Primary(ordinals[0]));
       b = std::make_unique<ConvBuffers>(s);
       REQUIRE(api->cuCtxSynchronize() == CUDA_SUCCESS);
     }
     {
-      Current on1(Primary(ordinals[1]));
+      CurrentContext on1(Primary(ordinals[1]));
       const kconv_conv_desc d = s.Desc();
       REQUIRE(kconv_forward(ctx0, &d, b->x.get(), b->w.get(), b->bias.get(), b->y.get(), nullptr) == KCONV_STATUS_OK);
       CUcontext now = nullptr;
       REQUIRE(api->cuCtxGetCurrent(&now) == CUDA_SUCCESS);
       CHECK(now == Primary(ordinals[1]));
     }
-    Current on0(Primary(ordinals[0]));
+    CurrentContext on0(Primary(ordinals[0]));
     REQUIRE(api->cuCtxSynchronize() == CUDA_SUCCESS);
     const Comparison c = CompareWithReference(*b);
     CHECK(c.nan_count == 0);
@@ -321,11 +97,11 @@ TEST_SUITE("gpu") {
   }
 
   TEST_CASE("gpu.multi_gpu.use_current_context_on_each_device") {
-    SKIP_WITHOUT_TWO_DEVICES();
+    KCONV_SKIP_WITHOUT_TWO_DEVICES();
     const kconv::DriverApi* api = GpuDriver();
     for (int ordinal : TestDevices().ordinals) {
       CAPTURE(ordinal);
-      Current current(Primary(ordinal));
+      CurrentContext current(Primary(ordinal));
       kconv_context_options o;
       kconv_context_options_init(&o);
       o.use_current_context = 1;
@@ -344,9 +120,9 @@ TEST_SUITE("gpu") {
   }
 
   TEST_CASE("gpu.multi_gpu.memory_and_streams_of_another_device_are_refused") {
-    SKIP_WITHOUT_TWO_DEVICES();
+    KCONV_SKIP_WITHOUT_TWO_DEVICES();
     if (!TestDevices().distinct) {
-      MESSAGE("multi_gpu: another device's memory needs two devices; skipped on two contexts of one");
+      MESSAGE("multi_gpu: another device's memory needs two devices; skipped on two kconv contexts of one");
       return;
     }
     const kconv::DriverApi* api = GpuDriver();
@@ -355,15 +131,33 @@ TEST_SUITE("gpu") {
     const kconv_conv_desc d = s.Desc();
     std::unique_ptr<ConvBuffers> b;
     {
-      Current on0(Primary(0));
+      CurrentContext on0(Primary(0));
       b = std::make_unique<ConvBuffers>(s);
       REQUIRE(api->cuCtxSynchronize() == CUDA_SUCCESS);
     }
     {
-      Current on1(Primary(1));
+      CurrentContext on1(Primary(1));
       DeviceBuffer foreign(s.YElements() * 4);
       CUstream foreign_stream = nullptr;
       REQUIRE(api->cuStreamCreate(&foreign_stream, CU_STREAM_NON_BLOCKING) == CUDA_SUCCESS);
+      bool reachable_from_0 = false;
+      {
+        // If device 0 could reach device 1's memory (peer access left enabled), kconv rightly lets it through;
+        // and if the check were broken, a kernel reading it without access would fault device 0's context for
+        // every later case. Ask the driver first.
+        CurrentContext on0(Primary(0));
+        CUdeviceptr mapped = 0;
+        reachable_from_0 =
+            api->cuPointerGetAttribute(&mapped, CU_POINTER_ATTRIBUTE_DEVICE_POINTER, foreign.get()) == CUDA_SUCCESS;
+      }
+      if (reachable_from_0) {
+        MESSAGE("multi_gpu: device 0 can reach device 1's memory (peer access): the refusal is not tested");
+        api->cuStreamDestroy(foreign_stream);
+        CurrentContext on0(Primary(0));  // b's buffers are device 0's
+        b.reset();
+        kconv_context_destroy(ctx0);
+        return;
+      }
       const kconv_status x_status = kconv_forward(ctx0, &d, foreign.get(), b->w.get(), b->bias.get(), b->y.get(), nullptr);
       const std::string x_message = kconv_last_error_message();
       const kconv_status y_status = kconv_forward(ctx0, &d, b->x.get(), b->w.get(), b->bias.get(), foreign.get(), nullptr);
@@ -380,7 +174,7 @@ TEST_SUITE("gpu") {
       CHECK(stream_status != KCONV_STATUS_OK);  // the driver's refusal, reported, not a fault
       api->cuStreamDestroy(foreign_stream);
     }
-    Current on0(Primary(0));
+    CurrentContext on0(Primary(0));
     REQUIRE(api->cuCtxSynchronize() == CUDA_SUCCESS);  // no fault was left behind
     CHECK(AllNaN(b->y, s.YElements()));
     // The context still works.
@@ -394,7 +188,7 @@ TEST_SUITE("gpu") {
   }
 
   TEST_CASE("gpu.multi_gpu.one_tuning_cache_file_for_every_device") {
-    SKIP_WITHOUT_TWO_DEVICES();
+    KCONV_SKIP_WITHOUT_TWO_DEVICES();
     const std::vector<int>& ordinals = TestDevices().ordinals;
     std::string dir = (std::filesystem::temp_directory_path() / "kconv-multi-gpu-XXXXXX").string();
     REQUIRE(mkdtemp(dir.data()) != nullptr);

@@ -42,8 +42,8 @@ extern "C" __global__ void ref_conv2d_f64(const RefConvArgs a) {
 }
 
 // Adds to *count the outputs with |y - ref| > tolerance * magnitude, or NaN: a bound on rounding error
-// (tolerance ~ the math mode's unit roundoff times a small factor) that no correct result exceeds and
-// any lost, stale or misplaced value does.
+// (tolerance ~ the math mode's unit roundoff times a small factor) that no correct result exceeds, and that
+// an unwritten output always fails and a stale or misplaced one almost always does.
 extern "C" __global__ void count_mismatches(const float* y, const double* ref, const double* magnitude, int64_t n,
                                             double tolerance, unsigned long long* count) {
   unsigned long long bad = 0;
