@@ -112,7 +112,7 @@ for f in "$out"/racecheck_*.log "$out"/sanitize_*.log; do
 done
 [ -f "$out/ab.txt" ] && cat "$out/ab.txt"
 for f in "$out"/multigpu_*.log; do
-  [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "multi_gpu:|skipped|test cases|ERROR SUMMARY|exit code|passed|images|against one" "$f"; }
+  [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "multi_gpu:|skipped|test cases|ERROR SUMMARY|exit code|passed|images|against one|^ +[0-9]+ +[0-9.]+ " "$f"; }
 done
 [ -f "$out/compare_torch.log" ] && tail -6 "$out/compare_torch.log"
 # The device tool returns a few files only: one archive of every log.

@@ -4,6 +4,7 @@
 // streams of another device, and one tuning cache file for every device. Devices and skipping:
 // multi_gpu_devices.h; the threaded run: multi_gpu_threads_test.cc.
 #include <doctest/doctest.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <cmath>
@@ -47,14 +48,18 @@ TEST_SUITE("gpu") {
     };
     for (const Case& c : {Case{"device memory", own.get() + 64, CU_MEMORYTYPE_DEVICE, true},
                           Case{"malloc'd host memory", reinterpret_cast<uint64_t>(host.data()), 0u, false}}) {
-      CAPTURE(c.name);
+      const std::string name = c.name;
+      CAPTURE(name);
       CUpointer_attribute which[] = {CU_POINTER_ATTRIBUTE_MEMORY_TYPE, CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL,
                                      CU_POINTER_ATTRIBUTE_IS_MANAGED};
       uint64_t slots[3] = {~0ull, ~0ull, ~0ull};  // not zeroed here: what the driver writes is the point
       void* data[3] = {&slots[0], &slots[1], &slots[2]};
       REQUIRE(api->cuPointerGetAttributes(3, which, data, c.address) == CUDA_SUCCESS);
-      MESSAGE(c.name << ": memory type 0x" << std::hex << slots[0] << ", ordinal 0x" << slots[1] << ", managed 0x"
-                     << slots[2]);
+      char seen[160];
+      snprintf(seen, sizeof(seen), "%s: memory type slot 0x%llx, ordinal 0x%llx, managed 0x%llx", c.name,
+               static_cast<unsigned long long>(slots[0]), static_cast<unsigned long long>(slots[1]),
+               static_cast<unsigned long long>(slots[2]));
+      MESSAGE(std::string(seen));
       CHECK(static_cast<uint32_t>(slots[0]) == c.memory_type);
       if (c.memory_type == CU_MEMORYTYPE_DEVICE) {
         CHECK(static_cast<int32_t>(static_cast<uint32_t>(slots[1])) == 0);
