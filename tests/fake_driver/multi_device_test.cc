@@ -61,6 +61,14 @@ class DeviceMemory {
   CUdeviceptr address_ = 0;
 };
 
+// A stream created in device `device`'s primary context.
+CUstream StreamOn(int device) {
+  CurrentDevice current(device);
+  CUstream stream = nullptr;
+  REQUIRE(Api()->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING) == CUDA_SUCCESS);
+  return stream;
+}
+
 ContextPtr ContextOn(int device, const char* tuning_cache = "") {
   kconv_context_options options = fake_test::Options();
   options.device_ordinal = device;
@@ -175,11 +183,7 @@ TEST_CASE("fake_driver.multi_device.a_stream_of_another_device_is_an_error_not_a
   PlanPtr plan = fake_test::MakePlan(on0.get(), shape.Desc());
   Tensors t(shape);
   REQUIRE(kconv_plan_set_weights(plan.get(), t.W(), nullptr) == KCONV_STATUS_OK);
-  CUstream stream = nullptr;
-  {
-    CurrentDevice device1(1);
-    REQUIRE(Api()->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING) == CUDA_SUCCESS);
-  }
+  CUstream stream = StreamOn(1);
   CHECK(kconv_plan_execute(plan.get(), t.X(), 0, t.Bias(), t.Y(), stream) != KCONV_STATUS_OK);
   CHECK(LastErrorHas("cuLaunchKernel"));
   CHECK(t.YUntouched());
@@ -196,11 +200,7 @@ TEST_CASE("fake_driver.multi_device.a_stream_of_another_device_with_weights_to_p
   PlanPtr plan = fake_test::MakePlan(on0.get(), shape.Desc());
   REQUIRE(InfoOf(plan.get()).packed_weight_bytes > 0);  // weights passed per call are packed into scratch
   Tensors t(shape);
-  CUstream stream = nullptr;
-  {
-    CurrentDevice device1(1);
-    REQUIRE(Api()->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING) == CUDA_SUCCESS);
-  }
+  CUstream stream = StreamOn(1);
   CHECK(kconv_plan_execute(plan.get(), t.X(), t.W(), t.Bias(), t.Y(), stream) != KCONV_STATUS_OK);
   const kconv_conv_desc desc = shape.Desc();
   CHECK(kconv_forward(on0.get(), &desc, t.X(), t.W(), t.Bias(), t.Y(), stream) != KCONV_STATUS_OK);

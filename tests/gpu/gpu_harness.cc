@@ -214,6 +214,20 @@ Comparison CompareWithReference(const ConvBuffers& b) {
   return c;
 }
 
+void CheckMatchesReference(const ConvBuffers& b, double max_relative_l2) {
+  const kconv::DriverApi* api = GpuDriver();
+  TEST_CU(cuCtxSynchronize());
+  const Comparison c = CompareWithReference(b);
+  CHECK(c.nan_count == 0);
+  CHECK(c.relative_l2 <= max_relative_l2);
+}
+
+bool AllNaN(const DeviceBuffer& y, int64_t n) {
+  for (float v : Download(y, n))
+    if (!std::isnan(v)) return false;
+  return true;
+}
+
 void RoundToType(const DeviceBuffer& buffer, int64_t count, int32_t type) {
   const kconv::DriverApi* api = GpuDriver();
   uint64_t ptr = buffer.get();

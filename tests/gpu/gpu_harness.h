@@ -70,6 +70,11 @@ struct Comparison {
   int64_t outside_elementwise;  // |out - ref| > 1e-2 + 1e-2*|ref|
 };
 Comparison CompareWithReference(const ConvBuffers& b);
+// Waits for the current context's work, then CHECKs that y holds no NaN and is within `max_relative_l2` of the
+// reference.
+void CheckMatchesReference(const ConvBuffers& b, double max_relative_l2 = 1e-3);
+// Whether every one of the first n floats of y is NaN (the poison): y left untouched.
+bool AllNaN(const DeviceBuffer& y, int64_t n);
 
 // An element type and layout (kconv_element_type, kconv_layout) for the precision-mode tests.
 struct TensorMode {

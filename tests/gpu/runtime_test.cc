@@ -26,12 +26,6 @@ kconv_plan* NewPlan(kconv_context* ctx, const Shape& s) {
   return plan;
 }
 
-bool AllNaN(const DeviceBuffer& y, int64_t n) {
-  for (float v : Download(y, n))
-    if (!std::isnan(v)) return false;
-  return true;
-}
-
 }  // namespace
 
 TEST_SUITE("gpu") {
