@@ -207,7 +207,32 @@ struct Kernel {
         }
       }
       TeamSync(team);
-      if (p.channels_last) {
+      if (p.channels_last && kThreadChannels == 8) {
+        // A thread per 4 consecutive channels of a pixel (half a thread's group), consecutive threads on
+        // consecutive quads: 4 shared loads (channel j + i's row is i * staging_groups rows on), the address
+        // worked out once, and one 16-byte store where y allows it. (Blocks of 4-channel threads have more than
+        // 16 warps and spill with it: they keep the loop below.)
+        constexpr int kQuads = kPassChannels / 4;
+        for (int e = tid < kThreads ? tid : kQuads * kPixels; e < kQuads * kPixels; e += kThreads) {
+          const int channel = e % kQuads * 4, at = e / kQuads;
+          const int g = first + channel / kThreadChannels, j = channel % kThreadChannels;
+          const int k = k0 + g * kThreadChannels + j;
+          const int oh = t.p0 + at / kTileQ, ow = t.q0 + at % kTileQ;
+          if (g >= kGroups || k >= p.k || oh >= p.p || ow >= p.q) continue;
+          const float* in = staging + (j * kStagingGroups + channel / kThreadChannels) * L.staging_stride + at;
+          float v[4];
+#pragma unroll
+          for (int i = 0; i < 4; ++i) v[i] = Finish(p, bias, in[i * kStagingGroups * L.staging_stride], k - k0 + i);
+          float* out = y_image + (k * y_channel + oh * y_row + ow * y_pixel);  // NHWC: y_channel is 1
+          if (k + 3 < p.k && (reinterpret_cast<uintptr_t>(out) & 15) == 0) {
+            *reinterpret_cast<float4*>(out) = make_float4(v[0], v[1], v[2], v[3]);
+          } else {
+#pragma unroll
+            for (int i = 0; i < 4; ++i)
+              if (k + i < p.k) out[i] = v[i];
+          }
+        }
+      } else if (p.channels_last) {
         // Consecutive threads on consecutive channels of a pixel.
         for (int e = tid < kThreads ? tid : kPassChannels * kPixels; e < kPassChannels * kPixels; e += kThreads) {
           const int channel = e % kPassChannels, at = e / kPassChannels;
