@@ -177,9 +177,7 @@ CUresult cuMemHostGetDevicePointer(CUdeviceptr* device_pointer, void* host_point
   Call call("cuMemHostGetDevicePointer");
   if (call.fault()) return call.fault();
   if (device_pointer == nullptr || flags != 0) return call.Misuse(CUDA_ERROR_INVALID_VALUE, "NULL output or flags != 0");
-  const auto& blocks = call.s().host_allocations;
-  auto it = blocks.upper_bound(reinterpret_cast<uintptr_t>(host_pointer));
-  if (it == blocks.begin() || reinterpret_cast<uintptr_t>(host_pointer) - std::prev(it)->first >= std::prev(it)->second.bytes) {
+  if (!InHostBlock(call, reinterpret_cast<CUdeviceptr>(host_pointer))) {
     return call.Misuse(CUDA_ERROR_INVALID_VALUE, "not inside a cuMemHostAlloc block");
   }
   *device_pointer = reinterpret_cast<CUdeviceptr>(host_pointer);  // unified addressing: the same address
