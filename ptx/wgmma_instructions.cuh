@@ -127,5 +127,46 @@ __device__ __forceinline__ void WgmmaM64N192K8Tf32(float (&d)[96], uint64_t a_de
       : "l"(a_desc), "l"(b_desc), "r"(1));
 }
 
+
+// d[64xN] += a[64x16] * b[16xN] for one warpgroup (WgmmaM64N{96,64,48,32}K16<kType>), fp16 (kType 1) or bf16
+// (kType 2) operands, fp32 accumulators, both operands K-major in shared memory through descriptors (no
+// transpose): a core matrix row is 8 consecutive K elements of 16 bits, so a k16 step is two core matrices LBO
+// bytes apart, as a TF32 k8 step is. d is laid out as in WgmmaM64N96K8Tf32.
+// The macros: eight accumulator operands from d[i] on; one such wgmma of TYPE with the variadic accumulator
+// operands, REGS their placeholders and A, B, P those of the descriptors and the accumulate flag; the
+// wrapper of N columns.
+#define KCONV_WGMMA_ACC8(d, i)                                                                                \
+  "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), "+f"(d[i + 6]), \
+      "+f"(d[i + 7])
+#define KCONV_WGMMA_K16(N, TYPE, REGS, A, B, P, ...)                                                           \
+  asm volatile("{\n.reg .pred accumulate;\nsetp.ne.b32 accumulate, %" P ", 0;\n"                              \
+               "wgmma.mma_async.sync.aligned.m64n" #N "k16.f32." TYPE "." TYPE " " REGS ", %" A ", %" B        \
+               ", accumulate, 1, 1, 0, 0;\n}\n"                                                                \
+               : __VA_ARGS__                                                                                   \
+               : "l"(a_desc), "l"(b_desc), "r"(1))
+#define KCONV_DEFINE_WGMMA_K16(N, REGS, A, B, P, ...)                                                          \
+  template <int kType>                                                                                         \
+  __device__ __forceinline__ void WgmmaM64N##N##K16(float(&d)[N / 2], uint64_t a_desc, uint64_t b_desc) {      \
+    static_assert(kType == 1 || kType == 2, "fp16 or bf16");                                                   \
+    if constexpr (kType == 1) {                                                                                \
+      KCONV_WGMMA_K16(N, "f16", REGS, A, B, P, __VA_ARGS__);                                                   \
+    } else {                                                                                                   \
+      KCONV_WGMMA_K16(N, "bf16", REGS, A, B, P, __VA_ARGS__);                                                  \
+    }                                                                                                          \
+  }
+
+KCONV_DEFINE_WGMMA_K16(96, "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47}", "48", "49", "50",
+                       KCONV_WGMMA_ACC8(d, 0), KCONV_WGMMA_ACC8(d, 8), KCONV_WGMMA_ACC8(d, 16), KCONV_WGMMA_ACC8(d, 24), KCONV_WGMMA_ACC8(d, 32), KCONV_WGMMA_ACC8(d, 40))
+KCONV_DEFINE_WGMMA_K16(64, "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}", "32", "33", "34",
+                       KCONV_WGMMA_ACC8(d, 0), KCONV_WGMMA_ACC8(d, 8), KCONV_WGMMA_ACC8(d, 16), KCONV_WGMMA_ACC8(d, 24))
+KCONV_DEFINE_WGMMA_K16(48, "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23}", "24", "25", "26",
+                       KCONV_WGMMA_ACC8(d, 0), KCONV_WGMMA_ACC8(d, 8), KCONV_WGMMA_ACC8(d, 16))
+KCONV_DEFINE_WGMMA_K16(32, "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15}", "16", "17", "18",
+                       KCONV_WGMMA_ACC8(d, 0), KCONV_WGMMA_ACC8(d, 8))
+
+#undef KCONV_DEFINE_WGMMA_K16
+#undef KCONV_WGMMA_K16
+#undef KCONV_WGMMA_ACC8
+
 }  // namespace ptx
 }  // namespace kconv

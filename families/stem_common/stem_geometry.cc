@@ -71,6 +71,26 @@ void SetNhwcChunkOffsets(const ConvShape& s, const StemBand& band, const NhwcPla
   }
 }
 
+StemBand PairRowBandOf(const ConvShape& s, const StemConfig& config, int64_t rows_spanned, int64_t columns) {
+  StemBand b{};
+  b.j = CeilDiv(s.s, 4);
+  b.real_chunks = SaturatingProduct({CeilDiv(s.r, 2), s.c, b.j});
+  b.chunks = CeilDiv(b.real_chunks, 2 * config.wsteps) * 2 * config.wsteps;
+  b.row_floats = 4 * (columns + b.j - 1);
+  b.band_rows = (rows_spanned - 1) * s.stride_h + s.r;
+  b.band_bytes = CeilDiv(SaturatingProduct({s.c, CeilDiv(b.band_rows, 2), b.row_floats, 4}), 128) * 128;
+  return b;
+}
+
+void SetPairRowChunkOffsets(const ConvShape& s, const StemBand& band, StemParams* p) {
+  const int64_t kernel_pairs = CeilDiv(s.r, 2), band_pairs = CeilDiv(band.band_rows, 2);
+  for (int64_t chunk = 0; chunk < band.chunks; ++chunk) {
+    const int64_t k = std::min(chunk, band.real_chunks - 1);
+    const int64_t j = k % band.j, i = (k / band.j) % kernel_pairs, c = k / (band.j * kernel_pairs);
+    p->chunk_offset[chunk] = static_cast<int32_t>((c * band_pairs + i) * band.row_floats * 4 + j * 16);
+  }
+}
+
 StemParams MakeStemParams(const ConvShape& s, const StemBand& band) {
   StemParams p{};
   p.c = static_cast<int32_t>(s.c);

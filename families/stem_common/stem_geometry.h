@@ -63,6 +63,16 @@ inline int64_t NhwcPlaneBytes(const StemBand& band) { return CeilDiv(band.band_r
 // its position (16 bytes each), in NhwcChunkAt's order; padding chunks repeat the last real one.
 void SetNhwcChunkOffsets(const ConvShape& shape, const StemBand& band, const NhwcPlanes& planes, StemParams* params);
 
+// The band of a 16-bit NCHW tile in the pair-row layout (pair_rows.h): j = ceil(S / 4) units per kernel pair
+// row, real_chunks = C * ceil(R / 2) * j units, band_rows input rows as BandOf's, in C * ceil(band_rows / 2)
+// pair rows of row_floats * 4 bytes (16-byte units, the same length as BandOf's rows without extra floats).
+// Requires CheckStemShape to be OK and an even stride_h.
+StemBand PairRowBandOf(const ConvShape& shape, const StemConfig& config, int64_t rows_spanned, int64_t columns);
+
+// MakeStemParams's chunk table replaced by the pair-row layout's units: unit (c, i, j) at
+// (c * ceil(band_rows / 2) + i) * row_floats * 4 + 16 j; padding units repeat the last real one.
+void SetPairRowChunkOffsets(const ConvShape& shape, const StemBand& band, StemParams* params);
+
 // The kernel parameters both stem kernels read (tensor pointers and pair_copies left for the launch): sizes,
 // the band's geometry and the chunk table. K order: c, then r, then j, so that offsets increase (wgmma's A
 // descriptors need a step's second chunk at or after its first); padding chunks repeat the last real one.

@@ -8,6 +8,7 @@
 
 #include <type_traits>
 
+#include "families/stem_common/pair_rows.h"
 #include "families/stem_common/stem_params.h"
 #include "ptx/element_types.cuh"
 #include "ptx/fast_divmod.h"
@@ -366,6 +367,26 @@ __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offs
     char* at = reinterpret_cast<char*>(p.packed) + offset(step, n, e);
     *reinterpret_cast<uint32_t*>(at) = bits;
     if constexpr (kSplit) *reinterpret_cast<uint32_t*>(at + p.channels * 32) = ToTf32(v - __uint_as_float(bits));
+  }
+}
+
+// Packs 16-bit w[K][C][R][S] for the pair-row layout (pair_rows.h) in per-k16-step images: for step s,
+// channel n and element e (0-15), unit 2s + e/8 and its element e % 8 (PairRowTapAt); zero for padded
+// channels, phantom taps and padding units. The elements are copied as they are (no rounding: the math is in
+// the type). `offset(step, n, e)` is the element's byte offset in the packed image (p.steps * p.channels * 32
+// bytes, as a TF32 image's).
+template <int kType, class Offset>
+__device__ __forceinline__ void PackPairRowWeights(const StemPackParams& p, Offset offset) {
+  static_assert(kType == 1 || kType == 2, "a 16-bit element type");
+  const int total = p.steps * p.channels * 16;
+  const uint16_t* w = static_cast<const uint16_t*>(static_cast<const void*>(p.w));
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+    const int e = i % 16, n = (i / 16) % p.channels, step = i / (16 * p.channels);
+    PairRowTap tap{};
+    const bool real = PairRowTapAt(p.c, p.r, p.s, p.j, 2 * step + e / 8, e % 8, &tap);
+    const uint16_t bits =
+        n < p.k && real ? w[((static_cast<int64_t>(n) * p.c + tap.c) * p.r + tap.r) * p.s + tap.s] : uint16_t{0};
+    *reinterpret_cast<uint16_t*>(reinterpret_cast<char*>(p.packed) + offset(step, n, e)) = bits;
   }
 }
 

@@ -18,7 +18,9 @@
 //    NHWC band is in the plane layout instead (families/stem_common/nhwc_planes.h): a pixel's channels sit
 //    together, so consecutive output pixels are C 16-byte groups apart, and group i of a band row goes to
 //    plane i % C. A tensor copy delivers each plane as it is (no shift: the packed weights are zero where
-//    a chunk reaches outside a pixel's footprint), and the warps only round it. A
+//    a chunk reaches outside a pixel's footprint), and the warps only round it. A 16-bit NCHW band may stay
+//    in the type instead (kPairRows, experimental): 16-byte units of two input rows' chunks
+//    (families/stem_common/pair_rows.h), read by wgmma k16 in fp16 or bf16. A
 //    fourth producer warp streams the packed weights through `wstages`
 //    slots of `wsteps` k8 steps with bulk copies. Everything completes on mbarriers, and the producers
 //    run ahead: the next tile's band and first weight stages land while this tile computes. Nothing
@@ -82,8 +84,12 @@ __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot
 
 // kType (kconv_element_type) and kNhwc: the tensors' element type and layout. 16-bit inputs are widened
 // exactly as the producers copy them (an fp16 or bf16 value is exact in TF32), so the math is TF32 whatever
-// the type, and the output is rounded to the type once, on store.
-template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages, int kPhases, int kType = 0, bool kNhwc = false>
+// the type, and the output is rounded to the type once, on store. kPairRows (16-bit NCHW at stride 4, even
+// vertical strides): the band stays in the type, in the pair-row layout (families/stem_common/pair_rows.h),
+// and the math is wgmma k16 in the type, with units of 8 taps where TF32's chunks hold 4: half the band's
+// bytes and half the wgmma steps.
+template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages, int kPhases, int kType = 0, bool kNhwc = false,
+          bool kPairRows = false>
 struct Kernel {
   static constexpr int kChannels = kNt * 8;  // wgmma n96, n64, n48 or n32: a block's group of channels
   static constexpr Config C = MakeConfig(kMt, kNt, kWarps, kWsteps, kWstages, kPhases);
@@ -116,11 +122,22 @@ struct Kernel {
   static_assert(kWstages >= 2, "the weight pipeline needs two slots");
   static_assert(kNt == 12 || kNt == 8 || kNt == 6 || kNt == 4, "wgmma n96, n64, n48 or n32");
   static_assert(kPhases == 1 || kPhases == 2 || kPhases == 4, "horizontal strides 4, 2 or 1");
-  static_assert(L.weight_step_bytes == kChannels * 32, "k8 steps of kChannels channels");
+  static_assert(L.weight_step_bytes == kChannels * 32, "k8 (k16) steps of kChannels channels");
+  static_assert(!kPairRows || (kType != 0 && !kNhwc && kPhases == 1), "pair rows: 16-bit NCHW at stride 4");
 
-  // One k8 step of one m64 piece: d += a * b.
+  // One k8 step (k16 with kPairRows) of one m64 piece: d += a * b.
   static __device__ __forceinline__ void Mma(float (&d)[kNt * 4], uint64_t a_desc, uint64_t b_desc) {
-    if constexpr (kNt == 12) {
+    if constexpr (kPairRows) {
+      if constexpr (kNt == 12) {
+        WgmmaM64N96K16<kType>(d, a_desc, b_desc);
+      } else if constexpr (kNt == 8) {
+        WgmmaM64N64K16<kType>(d, a_desc, b_desc);
+      } else if constexpr (kNt == 6) {
+        WgmmaM64N48K16<kType>(d, a_desc, b_desc);
+      } else {
+        WgmmaM64N32K16<kType>(d, a_desc, b_desc);
+      }
+    } else if constexpr (kNt == 12) {
       WgmmaM64N96K8Tf32(d, a_desc, b_desc);
     } else if constexpr (kNt == 8) {
       WgmmaM64N64K8Tf32(d, a_desc, b_desc);
@@ -449,13 +466,90 @@ struct Kernel {
     }
   }
 
+  // Copies a 16-bit NCHW band into the pair-row layout (families/stem_common/pair_rows.h) through registers,
+  // in the type: pair row i of channel c (band rows 2i and 2i + 1, input rows ih0 + 2i ...) is row_floats / 4
+  // units of 16 bytes, unit u the elements start + 4u ... + 3 of the even row, then of the odd one; zeros
+  // outside the image and past the band's rows. A unit is four 32-bit words: with kPairs (the launch's
+  // pair_copies: W and pad_w even, x aligned, so that a word is wholly inside or outside the row) one load
+  // each, else two 16-bit loads each. Pair rows are walked across channels (c * pair rows + i): worker,
+  // worker + workers, ..., kRows of them x kUnits units per lane, every load of a batch issued before any
+  // store (raw: a value used at its load made ptxas wait for each load in turn).
+  template <bool kPairs, int kRows, int kUnits>
+  static __device__ __forceinline__ void CopyPairRows(const StemParams& p, const Tile& tile, unsigned char* band,
+                                                      int worker, int workers, int start) {
+    constexpr int kWords = 4, kLoads = kPairs ? kWords : 2 * kWords;  // per unit
+    using Raw = typename std::conditional<kPairs, uint32_t, uint16_t>::type;
+    const int lane = threadIdx.x % 32;
+    const int band_pairs = (p.band_rows + 1) / 2, total = p.c * band_pairs, units = p.row_floats / 4;
+    const uint16_t* x_image = static_cast<const uint16_t*>(static_cast<const void*>(p.x)) +
+                              static_cast<int64_t>(tile.image) * p.c * p.h * p.w_in;
+    uint4* const band_units = reinterpret_cast<uint4*>(band);
+    for (int i0 = worker; i0 < total; i0 += kRows * workers) {
+      for (int u0 = lane; u0 < units; u0 += 32 * kUnits) {
+        Raw v[kRows][kUnits][kLoads];
+#pragma unroll
+        for (int i = 0; i < kRows; ++i) {
+          const int pair_row = i0 + i * workers, c = pair_row / band_pairs, pair = pair_row - c * band_pairs;
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {  // the even band row, then the odd one
+            const int band_row = 2 * pair + h, ih = tile.ih0 + band_row;
+            const bool row_valid = pair_row < total && band_row < p.band_rows &&
+                                   static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
+            const uint16_t* src =
+                x_image + (static_cast<int64_t>(row_valid ? c : 0) * p.h + (row_valid ? ih : 0)) * p.w_in + start;
+#pragma unroll
+            for (int l = 0; l < kUnits; ++l) {
+              const int pos0 = 4 * (u0 + 32 * l);  // the unit's first element from `start`
+#pragma unroll
+              for (int k = 0; k < kLoads / 2; ++k) {  // this row's loads of the unit
+                const int pos = pos0 + (kPairs ? 2 : 1) * k;
+                const bool valid = row_valid && static_cast<unsigned>(start + pos) < static_cast<unsigned>(p.w_in);
+                if constexpr (kPairs) {
+                  v[i][l][h * kLoads / 2 + k] = valid ? __ldg(reinterpret_cast<const uint32_t*>(src + pos)) : 0u;
+                } else {
+                  v[i][l][h * kLoads / 2 + k] = valid ? __ldg(src + pos) : uint16_t{0};
+                }
+              }
+            }
+          }
+        }
+#pragma unroll
+        for (int i = 0; i < kRows; ++i) {
+          const int pair_row = i0 + i * workers;
+#pragma unroll
+          for (int l = 0; l < kUnits; ++l) {
+            const int u = u0 + 32 * l;
+            if (pair_row >= total || u >= units) continue;
+            uint32_t word[kWords];
+#pragma unroll
+            for (int k = 0; k < kWords; ++k) {  // a word's first element is its low half
+              if constexpr (kPairs) {
+                word[k] = v[i][l][k];
+              } else {
+                word[k] = static_cast<uint32_t>(v[i][l][2 * k]) | static_cast<uint32_t>(v[i][l][2 * k + 1]) << 16;
+              }
+            }
+            band_units[static_cast<int64_t>(pair_row) * units + u] = make_uint4(word[0], word[1], word[2], word[3]);
+          }
+        }
+      }
+    }
+  }
+
   // CopyBandRows into every plane, with pairs of floats where the launch allows (p.pair_copies) and the
   // plane starts at an even column (a pair is then wholly inside or outside the image), else single floats.
   template <bool kAcrossChannels, int kRows>
   static __device__ __forceinline__ void CopyBand(const StemWgmmaParams& P, const Tile& tile, unsigned char* band,
                                                   int worker, int workers) {
     const StemParams& p = P.p;
-    if constexpr (kNhwc) {  // the plane layout (stride 4: one phase), from the band's first group
+    if constexpr (kPairRows) {  // one phase; 2 pair rows x 2 units a lane: 16 words in flight, as CopyBandRows'
+      const int start = PlaneStart(p, 0) + tile.q0 * kStrideW;
+      if (p.pair_copies) {
+        CopyPairRows<true, 2, 2>(p, tile, band, worker, workers, start);
+      } else {
+        CopyPairRows<false, 2, 2>(p, tile, band, worker, workers, start);
+      }
+    } else if constexpr (kNhwc) {  // the plane layout (stride 4: one phase), from the band's first group
       const int start = 4 * p.c * (tile.q0 + P.first_position);
       if (kType != 0 && p.pair_copies) {
         CopyBandRowsNhwc<kType != 0 ? 2 : 1, kRows>(P, tile, band, worker, workers, start);
@@ -572,7 +666,9 @@ struct Kernel {
       const int phase = piece / P.segments % kPhases, x0 = 64 * (piece % P.segments);
       slab[mi] = x0 + (warp % 4) * 16;
       phase_of[mi] = phase;
-      piece_offset[mi] = static_cast<uint32_t>(phase * PlaneBytes(P) + row * p.stride_h * p.row_floats * 4 + x0 * 16);
+      // Output row `row` starts row * stride_h band rows down: pair rows hold two (pair_rows.h).
+      const int band_row_step = kPairRows ? p.stride_h / 2 : p.stride_h;
+      piece_offset[mi] = static_cast<uint32_t>(phase * PlaneBytes(P) + row * band_row_step * p.row_floats * 4 + x0 * 16);
       first[mi] = row * P.tile_columns + slab[mi] * kPhases + phase;
     }
     auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
@@ -733,7 +829,8 @@ struct Kernel {
 
 // The entry points per config (a constexpr stem_wgmma_tf32::Config): per element type (0 fp32, 1 fp16 with the
 // suffix _f16, 2 bf16 with _bf16: the planner's KernelSuffixes), the NCHW convolution, its weight packer and
-// the NHWC convolution (_nhwc). Configs with io = 0 compute fp32 NCHW only: their other entry points are
+// the NHWC convolution (_nhwc); then per 16-bit type the pair-row convolution and packer (_k16,
+// _k16_pack_weights). Configs with io = 0 compute fp32 NCHW only: their other entry points are
 // empty (the planner never launches them), which keeps the library small.
 #define KCONV_STEM_WGMMA_TF32_ONE(NAME, CONFIG, TYPE, NHWC)                                                 \
   extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG), 1)                  \
@@ -751,6 +848,23 @@ struct Kernel {
       });                                                                                                   \
     }                                                                                                       \
   }
+// The pair-row kernels (16-bit NCHW, k16 wgmma in the type) and their packer: io = 1 configs at stride 4 only.
+#define KCONV_STEM_WGMMA_PAIR_ROWS(NAME, CONFIG, TYPE)                                                      \
+  extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG), 1)                  \
+      NAME(const __grid_constant__ kconv::stem_wgmma_tf32::StemWgmmaParams params) {                        \
+    if constexpr (CONFIG.io == 1 && CONFIG.phases == 1) {                                                   \
+      /* phases 1 written out: outside a template, the discarded branch is still checked */                \
+      kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages, 1, TYPE, \
+                                false, true>::Run(params);                                                  \
+    }                                                                                                       \
+  }                                                                                                         \
+  extern "C" __global__ void NAME##_pack_weights(const kconv::StemPackParams params) {                      \
+    if constexpr (CONFIG.io == 1 && CONFIG.phases == 1) {                                                   \
+      kconv::stem::PackPairRowWeights<TYPE>(params, [&](int step, int n, int e) {                           \
+        return kconv::stem_wgmma_tf32::WgmmaWeightOffset16<CONFIG.nt * 8>(params.steps, step, n, e);        \
+      });                                                                                                   \
+    }                                                                                                       \
+  }
 #define KCONV_STEM_WGMMA_TF32_KERNELS(NAME, CONFIG)                 \
   KCONV_STEM_WGMMA_TF32_ONE(NAME, CONFIG, 0, false)                 \
   KCONV_STEM_WGMMA_TF32_PACKER(NAME##_pack_weights, CONFIG, 0)      \
@@ -760,4 +874,6 @@ struct Kernel {
   KCONV_STEM_WGMMA_TF32_ONE(NAME##_f16_nhwc, CONFIG, 1, true)       \
   KCONV_STEM_WGMMA_TF32_ONE(NAME##_bf16, CONFIG, 2, false)          \
   KCONV_STEM_WGMMA_TF32_PACKER(NAME##_bf16_pack_weights, CONFIG, 2) \
-  KCONV_STEM_WGMMA_TF32_ONE(NAME##_bf16_nhwc, CONFIG, 2, true)
+  KCONV_STEM_WGMMA_TF32_ONE(NAME##_bf16_nhwc, CONFIG, 2, true)     \
+  KCONV_STEM_WGMMA_PAIR_ROWS(NAME##_f16_k16, CONFIG, 1)             \
+  KCONV_STEM_WGMMA_PAIR_ROWS(NAME##_bf16_k16, CONFIG, 2)

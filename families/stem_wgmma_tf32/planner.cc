@@ -2,6 +2,8 @@
 #include "families/stem_wgmma_tf32/planner.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -10,6 +12,10 @@ namespace stem_wgmma_tf32 {
 namespace {
 
 constexpr char kFamily[] = "stem_wgmma_tf32";
+
+// KernelSuffixes: per element type the NCHW convolution, its packer and the NHWC convolution, then per 16-bit
+// type the pair-row convolution and its packer.
+constexpr int kKernelsPerType = 3, kPairRowKernels = 3 * kKernelsPerType;
 
 struct Geometry {
   stem::StemBand band;      // one plane; band_bytes: the band buffer, which also holds the staged outputs
@@ -39,9 +45,10 @@ NhwcPlanes PlanesOf(const ConvShape& s) {
 }
 
 // Whether a plane's tensor copy starts left of its chunk layout (then each band row is 4 floats wider). An
-// NHWC band's copy starts at a group, and its weights are zero before the footprint: never.
+// NHWC band's copy starts at a group, and its weights are zero before the footprint: never. A pair-row band
+// has no tensor copy.
 bool Shifted(const ConvShape& s, const Config& config) {
-  if (NhwcBand(s, config)) return false;
+  if (NhwcBand(s, config) || PairRowBand(s, config)) return false;
   bool shifted = false;
   for (int64_t phase = 0; phase < config.phases; ++phase) shifted |= PlaneShift(s, phase) != 0;
   return shifted;
@@ -63,8 +70,13 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
   g.channel_groups = stem::CeilDiv(s.k, int64_t{config.nt} * 8);
   // A plane's tensor copy starts up to 3 floats left of its chunk layout when that is not 16-byte
   // aligned, and the producers shift each row into place: 4 more floats per row keep the shift inside it.
-  g.band = NhwcBand(s, config) ? stem::NhwcBandOf(s, config, PlanesOf(s), span, phase_columns)
-                                : stem::BandOf(s, config, span, Shifted(s, config) ? 4 : 0, phase_columns);
+  if (PairRowBand(s, config)) {
+    g.band = stem::PairRowBandOf(s, config, span, phase_columns);
+  } else if (NhwcBand(s, config)) {
+    g.band = stem::NhwcBandOf(s, config, PlanesOf(s), span, phase_columns);
+  } else {
+    g.band = stem::BandOf(s, config, span, Shifted(s, config) ? 4 : 0, phase_columns);
+  }
   g.plane_bytes = stem::CeilDiv(g.band.band_bytes, 128) * 128;
   // Each band buffer also holds the tile's staged outputs, channel-major (NCHW) or pixel-major (NHWC); the
   // tensor copy's destination stays 128-aligned.
@@ -115,11 +127,13 @@ class StemWgmmaTf32 final : public KernelFamily {
             (uint64_t{1} << KCONV_MATH_TF32) | (uint64_t{1} << KCONV_MATH_3XTF32) | (uint64_t{1} << KCONV_MATH_FP32)};
   }
   // Per element type, in kconv_element_type order: the NCHW convolution, its weight packer, the NHWC
-  // convolution (kernel.cuh).
+  // convolution; then the pair-row convolutions and packers of fp16 and bf16 (kernel.cuh).
   std::span<const std::string> KernelSuffixes() const override {
-    static const std::string kSuffixes[] = {"",      "_pack_weights",      "_nhwc",
-                                            "_f16",  "_f16_pack_weights",  "_f16_nhwc",
-                                            "_bf16", "_bf16_pack_weights", "_bf16_nhwc"};
+    static const std::string kSuffixes[] = {"",         "_pack_weights",          "_nhwc",
+                                            "_f16",     "_f16_pack_weights",      "_f16_nhwc",
+                                            "_bf16",    "_bf16_pack_weights",     "_bf16_nhwc",
+                                            "_f16_k16", "_f16_k16_pack_weights",  "_bf16_k16",
+                                            "_bf16_k16_pack_weights"};
     return kSuffixes;
   }
   absl::Status Accepts(const ConvShape& shape, int config, const DeviceLimits& device) const override {
@@ -139,11 +153,11 @@ class StemWgmmaTf32 final : public KernelFamily {
 
 class Plan final : public FamilyPlan {
  public:
-  Plan(const ConvShape& shape, const PlanData& data)
+  Plan(const ConvShape& shape, const Config& config, const PlanData& data)
       : shape_(shape),
         data_(data),
-        kernel_(3 * static_cast<int>(shape.element_type) + (shape.layout == KCONV_LAYOUT_NHWC ? 2 : 0)),
-        packer_(3 * static_cast<int>(shape.element_type) + 1) {}
+        kernel_(ConvolutionKernel(shape, config)),
+        packer_(PackerKernel(shape, config)) {}
   LaunchGeometry Geometry() const override { return data_.geometry; }
   int64_t PackedWeightBytes() const override { return data_.packed_weight_bytes; }
   absl::Status PackWeights(const KernelLauncher& launcher, uint64_t w, uint64_t packed, CUstream stream) const override {
@@ -170,10 +184,30 @@ class Plan final : public FamilyPlan {
 
 std::unique_ptr<FamilyPlan> StemWgmmaTf32::MakePlan(const ConvShape& shape, int config,
                                                    const DeviceLimits& device) const {
-  return std::make_unique<Plan>(shape, MakePlanData(shape, kConfigs[config], device));
+  return std::make_unique<Plan>(shape, kConfigs[config], MakePlanData(shape, kConfigs[config], device));
 }
 
 }  // namespace
+
+bool PairRowBandsEnabled() {
+  const char* v = std::getenv("KCONV_EXPERIMENTAL_PAIR_ROWS");
+  return v != nullptr && std::strcmp(v, "1") == 0;
+}
+
+bool PairRowBand(const ConvShape& s, const Config& config) {
+  return s.element_type != KCONV_ELEMENT_F32 && s.layout == KCONV_LAYOUT_NCHW && config.io == 1 &&
+         config.phases == 1 && s.stride_h % 2 == 0 && PairRowBandsEnabled();
+}
+
+int ConvolutionKernel(const ConvShape& s, const Config& config) {
+  if (PairRowBand(s, config)) return kPairRowKernels + 2 * (static_cast<int>(s.element_type) - 1);
+  return kKernelsPerType * static_cast<int>(s.element_type) + (s.layout == KCONV_LAYOUT_NHWC ? 2 : 0);
+}
+
+int PackerKernel(const ConvShape& s, const Config& config) {
+  if (PairRowBand(s, config)) return ConvolutionKernel(s, config) + 1;
+  return kKernelsPerType * static_cast<int>(s.element_type) + 1;
+}
 
 const KernelFamily& Family() {
   static const StemWgmmaTf32 family;
@@ -231,6 +265,10 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   if (nhwc) {
     stem::SetNhwcChunkOffsets(s, g.band, PlanesOf(s), &w.p);
     w.first_position = PlanesOf(s).first_position;
+  }
+  if (PairRowBand(s, config)) {  // no tensor copy; the band as the producers lay it out
+    stem::SetPairRowChunkOffsets(s, g.band, &w.p);
+    w.band_box_bytes = static_cast<int32_t>(s.c * stem::CeilDiv(g.band.band_rows, 2) * g.band.row_floats * 4);
   }
   w.tiles_per_image = static_cast<int32_t>(g.tiles);
   w.column_tiles = static_cast<int32_t>(g.column_tiles);

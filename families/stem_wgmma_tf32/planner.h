@@ -27,6 +27,16 @@ extern const Config kConfigs[];
 // into the config's m64 pieces, too many chunks or tiles, or a band larger than shared memory.
 absl::Status Accepts(const ConvShape& shape, const Config& config, const DeviceLimits& device);
 
+// Whether `config` computes `shape` over a pair-row band (families/stem_common/pair_rows.h) with wgmma k16 in
+// the type: 16-bit NCHW at stride 4 with an even vertical stride, io = 1. Experimental until measured on a
+// GPU: only while the environment sets KCONV_EXPERIMENTAL_PAIR_ROWS=1 (read on each call); otherwise 16-bit
+// bands are widened to TF32.
+bool PairRowBand(const ConvShape& shape, const Config& config);
+
+// The kernels a plan of `shape` launches, as indices into the family's KernelSuffixes.
+int ConvolutionKernel(const ConvShape& shape, const Config& config);
+int PackerKernel(const ConvShape& shape, const Config& config);
+
 struct PlanData {
   StemWgmmaParams params;   // tensor pointers, band_map and use_tma left for the launch
   StemPackParams pack;      // pointers left null

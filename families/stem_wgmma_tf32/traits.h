@@ -120,5 +120,15 @@ KCONV_HOST_DEVICE int64_t WgmmaWeightOffset(int steps, int step, int n, int e) {
          channel * 16 + (e % 4) * 4;
 }
 
+// WgmmaWeightOffset for the k16 steps of 16-bit pair-row bands (families/stem_common/pair_rows.h): element e
+// (0..15) of channel n, the step's two units (8 elements each) as the two K halves, in the same 32 bytes per
+// channel and step.
+template <int kBlockChannels>
+KCONV_HOST_DEVICE int64_t WgmmaWeightOffset16(int steps, int step, int n, int e) {
+  const int group = n / kBlockChannels, channel = n % kBlockChannels;
+  return (static_cast<int64_t>(group) * steps + step) * kBlockChannels * 32 + (e / 8) * kBlockChannels * 16 +
+         channel * 16 + (e % 8) * 2;
+}
+
 }  // namespace stem_wgmma_tf32
 }  // namespace kconv

@@ -3,6 +3,7 @@
 // it and kconv's choice (and the forced-PTX path), against the float64 reference of the values the typed
 // tensors hold: fresh random inputs, a NaN-poisoned output, and the bars on the relative L2 error.
 #include <doctest/doctest.h>
+#include <stdlib.h>
 
 #include <memory>
 #include <string>
@@ -132,6 +133,33 @@ TEST_SUITE("gpu") {
       MESSAGE(std::string(mode.name) << ": " << plans << " plans checked");
       CHECK(plans > static_cast<int>(GpuTestShapes().size()));
     }
+  }
+
+  // The Hopper stem family's pair-row kernels (16-bit NCHW bands in the type, wgmma k16; experimental until
+  // measured, so only while KCONV_EXPERIMENTAL_PAIR_ROWS=1): the 16-bit NCHW modes again, every shape and config.
+  // Elsewhere than on Hopper, or for shapes they do not take, this repeats the other kernels' checks.
+  TEST_CASE("gpu.precision_modes.pair_row_kernels_meet_the_16_bit_bars") {
+    setenv("KCONV_EXPERIMENTAL_PAIR_ROWS", "1", 1);
+    auto ctx = MakeContext(false);
+    for (const Mode& mode : kModes) {
+      if (mode.tensors.type == 0 || mode.tensors.layout != 0) continue;
+      for (const Shape& s : GpuTestShapes()) {
+        ModeBuffers buffers(s, mode);
+        for (int i = -1; i < kconv_config_count(); ++i) {
+          const char* config = i < 0 ? nullptr : kconv_config_name(i);
+          auto plan = MakePlan(ctx.get(), s, mode, config);
+          if (plan == nullptr) continue;
+          const std::string mode_name = mode.name, config_name = config ? config : "(kconv's choice)";
+          CAPTURE(mode_name);
+          CAPTURE(s.Name());
+          CAPTURE(config_name);
+          const Comparison c = buffers.Run(plan.get());
+          CHECK(c.nan_count == 0);
+          CHECK(c.relative_l2 <= mode.max_relative_l2);
+        }
+      }
+    }
+    unsetenv("KCONV_EXPERIMENTAL_PAIR_ROWS");
   }
 
   TEST_CASE("gpu.precision_modes.forced_ptx_path_meets_the_bars") {

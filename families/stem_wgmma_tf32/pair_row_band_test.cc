@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Hopper stem family's pair-row band (families/stem_common/pair_rows.h), on the CPU: a band laid out as the
+// producers' copy lays it out, read as wgmma k16 reads its descriptors (the unit table, LBO, SBO = 128 and each
+// output row's piece offset), with the weights where the packer puts them, computes every output row of a
+// tile. This is the whole of the layout's host-side arithmetic, and the address arithmetic the kernel shares
+// with it, before any GPU time.
+#include <doctest/doctest.h>
+
+#include <stdlib.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "families/stem_common/pair_rows.h"
+#include "families/stem_wgmma_tf32/planner.h"
+#include "prelude.h"
+#include "runtime/conv_shape.h"
+
+namespace {
+
+namespace wg = kconv::stem_wgmma_tf32;
+
+constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048, 65536};
+
+// Sets KCONV_EXPERIMENTAL_PAIR_ROWS for the life of the object, then unsets it.
+class PairRowsEnabled {
+ public:
+  PairRowsEnabled() { setenv("KCONV_EXPERIMENTAL_PAIR_ROWS", "1", 1); }
+  ~PairRowsEnabled() { unsetenv("KCONV_EXPERIMENTAL_PAIR_ROWS"); }
+  PairRowsEnabled(const PairRowsEnabled&) = delete;
+  PairRowsEnabled& operator=(const PairRowsEnabled&) = delete;
+};
+
+kconv::ConvShape Validated(const kconv_test::Shape& shape, kconv_element_type type) {
+  kconv_conv_desc d = shape.Desc();
+  d.element_type = type;
+  auto s = kconv::ValidateConvDesc(&d);
+  REQUIRE(s.ok());
+  return *s;
+}
+
+wg::Config IoConfig(int mt, int warps, int wsteps, int wstages) {
+  wg::Config c = wg::MakeConfig(mt, 12, warps, wsteps, wstages, 1);
+  c.io = 1;
+  return c;
+}
+
+// Element e of K unit `unit` in step images of 96 channels, as the packer places it: byte offset / 2.
+int64_t PackedIndex(int steps, int step, int n, int e) { return wg::WgmmaWeightOffset16<96>(steps, step, n, e) / 2; }
+
+// Every output row of tile 0 (image 0), channels 0 ... k - 1, as the kernel's wgmma computes them from the band
+// of that tile, with x and w as floats (the layout is what is tested, not the rounding).
+std::vector<double> TileFromBand(const kconv::ConvShape& s, const wg::PlanData& d, const std::vector<float>& x,
+                                 const std::vector<float>& w) {
+  const kconv::StemParams& p = d.params.p;
+  const int64_t band_pairs = kconv::BandPairRows(p.band_rows), units = p.row_floats / 4;
+  // The producers' copy: unit u of pair row i of channel c holds elements -pad_w + 4u ... + 3 of band rows 2i and
+  // 2i + 1 (input rows -pad_h + ...), zeros outside the image and past the band's rows. Indices in 16-bit
+  // elements; wgmma may read a few units past the band (the buffer, and shared memory, go on).
+  const int64_t band_elements = s.c * band_pairs * units * 8;
+  REQUIRE(band_elements * 2 <= p.band_bytes);
+  std::vector<float> band(static_cast<size_t>(band_elements + 64 * 8 * 8), 0.f);
+  for (int64_t c = 0; c < s.c; ++c)
+    for (int64_t i = 0; i < band_pairs; ++i)
+      for (int64_t u = 0; u < units; ++u)
+        for (int64_t h = 0; h < 2; ++h)
+          for (int64_t e = 0; e < 4; ++e) {
+            const int64_t band_row = 2 * i + h, ih = band_row - s.pad_h, iw = 4 * u + e - s.pad_w;
+            const bool inside = band_row < p.band_rows && ih >= 0 && ih < s.h && iw >= 0 && iw < s.w;
+            band[static_cast<size_t>(((c * band_pairs + i) * units + u) * 8 + 4 * h + e)] =
+                inside ? x[static_cast<size_t>((c * s.h + ih) * s.w + iw)] : 0.f;
+          }
+  // The packer's weights: step images of 96 channels, 16 elements each.
+  std::vector<float> packed(static_cast<size_t>(p.steps) * 96 * 16, 0.f);
+  for (int step = 0; step < p.steps; ++step)
+    for (int n = 0; n < 96; ++n)
+      for (int e = 0; e < 16; ++e) {
+        kconv::PairRowTap tap{};
+        const bool real = kconv::PairRowTapAt(p.c, static_cast<int32_t>(s.r), static_cast<int32_t>(s.s),
+                                              d.pack.j, 2 * step + e / 8, e % 8, &tap);
+        packed[static_cast<size_t>(PackedIndex(p.steps, step, n, e))] =
+            n < s.k && real ? w[static_cast<size_t>(((n * s.c + tap.c) * s.r + tap.r) * s.s + tap.s)] : 0.f;
+      }
+  // wgmma k16 per step: A (pixel m, element k) at the step's first unit + (k / 8) * LBO + (m / 8) * 128 +
+  // (m % 8) * 16 + 2 (k % 8) bytes, from the piece's offset; B (k, channel n) likewise from the step's image,
+  // LBO 96 * 16 bytes.
+  const int64_t rows = d.params.rows_per_tile;
+  std::vector<double> y(static_cast<size_t>(rows * s.k * s.q), 0.0);
+  for (int64_t o = 0; o < rows && o < s.p; ++o) {
+    const int64_t piece = o * (s.stride_h / 2) * p.row_floats * 4;  // the kernel's piece offset, x0 = 0
+    for (int step = 0; step < p.steps; ++step) {
+      const int64_t first = p.chunk_offset[2 * step], lbo = p.chunk_offset[2 * step + 1] - first;
+      REQUIRE(lbo >= 0);
+      REQUIRE(lbo % 16 == 0);
+      REQUIRE(lbo / 16 < (1 << 14));
+      for (int64_t m = 0; m < s.q; ++m)
+        for (int k = 0; k < 16; ++k) {
+          const int64_t a = (piece + first + (k / 8) * lbo + (m / 8) * 128 + (m % 8) * 16 + 2 * (k % 8)) / 2;
+          REQUIRE(a < band_elements);  // a real pixel reads inside the band
+          const double av = band[static_cast<size_t>(a)];
+          for (int64_t n = 0; n < s.k; ++n) {
+            const int64_t b = (step * 96 * 32 + (k / 8) * 96 * 16 + (n / 8) * 128 + (n % 8) * 16 + 2 * (k % 8)) / 2;
+            y[static_cast<size_t>((o * s.k + n) * s.q + m)] += av * packed[static_cast<size_t>(b)];
+          }
+        }
+    }
+  }
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("stem_wgmma_tf32.pair_row_band_through_the_unit_table_computes_the_convolution") {
+  const PairRowsEnabled enabled;
+  struct Case {
+    int64_t c, h, w, r, s, stride_h, pad_h, pad_w;
+  };
+  // AlexNet's 11x11/4 (odd R: the last pair's second row has zero weights; pad 2), a 4x4/4 patchify (even R,
+  // one unit a row), one and four channels, a vertical stride of 2, paddings past a chunk, a row that is not
+  // whole units.
+  for (const Case& k : {Case{3, 31, 224, 11, 11, 4, 2, 2}, Case{3, 20, 64, 4, 4, 4, 0, 0}, Case{1, 17, 96, 5, 5, 2, 1, 1},
+                        Case{4, 23, 100, 7, 7, 4, 3, 3}, Case{2, 15, 61, 3, 3, 2, 5, 5}, Case{3, 25, 221, 6, 9, 4, 1, 6}}) {
+    kconv_test::Shape shape{1, k.c, k.h, k.w, 8, k.r, k.s};
+    shape.stride_h = k.stride_h;
+    shape.stride_w = 4;
+    shape.pad_h = k.pad_h;
+    shape.pad_w = k.pad_w;
+    shape.bias = false;
+    const kconv::ConvShape s = Validated(shape, KCONV_ELEMENT_F16);
+    CAPTURE(kconv::FormatOf(s));
+    for (const wg::Config& config : {IoConfig(1, 12, 5, 5), IoConfig(1, 4, 5, 4), IoConfig(2, 8, 3, 2)}) {
+      CAPTURE(config.warps);
+      REQUIRE(wg::PairRowBand(s, config));
+      REQUIRE(wg::Accepts(s, config, kH100).ok());
+      const wg::PlanData d = wg::MakePlanData(s, config, kH100);
+      REQUIRE(d.params.p.steps * 2 >= kconv::KernelPairRows(static_cast<int32_t>(s.r)) * s.c * d.pack.j);
+      // Every tap of the kernel is in exactly one (unit, element) of the real units, and the table only grows.
+      std::vector<int> seen(static_cast<size_t>(s.c * s.r * s.s), 0);
+      for (int32_t unit = 0; unit < 2 * d.params.p.steps; ++unit) {
+        if (unit > 0) CHECK(d.params.p.chunk_offset[unit] >= d.params.p.chunk_offset[unit - 1]);
+        for (int e = 0; e < 8; ++e) {
+          kconv::PairRowTap tap{};
+          if (kconv::PairRowTapAt(static_cast<int32_t>(s.c), static_cast<int32_t>(s.r), static_cast<int32_t>(s.s),
+                                  d.pack.j, unit, e, &tap)) {
+            ++seen[static_cast<size_t>((tap.c * s.r + tap.r) * s.s + tap.s)];
+          }
+        }
+      }
+      for (int count : seen) CHECK(count == 1);
+
+      std::mt19937_64 rng(static_cast<uint64_t>(k.c * 1000 + k.r * 10 + k.pad_w));
+      const std::vector<float> x = kconv_test::RandomTensor(shape.XElements(), rng);
+      const std::vector<float> w = kconv_test::RandomTensor(shape.WElements(), rng);
+      const std::vector<double> want = kconv_test::ReferenceConv(shape, x, w, {});
+      const std::vector<double> got = TileFromBand(s, d, x, w);
+      int mismatches = 0;
+      for (int64_t o = 0; o < d.params.rows_per_tile && o < s.p; ++o)
+        for (int64_t n = 0; n < s.k; ++n)
+          for (int64_t q = 0; q < s.q; ++q) {
+            const double g = got[static_cast<size_t>((o * s.k + n) * s.q + q)];
+            const double r = want[static_cast<size_t>((n * s.p + o) * s.q + q)];
+            if (!(g == doctest::Approx(r).epsilon(1e-9))) ++mismatches;
+          }
+      CHECK(mismatches == 0);
+    }
+  }
+}
+
+TEST_CASE("stem_wgmma_tf32.pair_row_band_only_where_it_computes") {
+  kconv_test::Shape alexnet = kconv_test::AlexNetConv1(2);
+  const wg::Config io = IoConfig(1, 12, 5, 5);
+  const kconv::ConvShape half = Validated(alexnet, KCONV_ELEMENT_F16);
+  const kconv::ConvShape bf16 = Validated(alexnet, KCONV_ELEMENT_BF16);
+  // Off unless the environment asks for it: the widened kernels, as before.
+  CHECK_FALSE(wg::PairRowBand(half, io));
+  CHECK(wg::ConvolutionKernel(half, io) == 3);
+  CHECK(wg::PackerKernel(half, io) == 4);
+  const auto& suffixes = wg::Family().KernelSuffixes();
+  const PairRowsEnabled enabled;
+  REQUIRE(wg::PairRowBand(half, io));
+  CHECK(suffixes[static_cast<size_t>(wg::ConvolutionKernel(half, io))] == "_f16_k16");
+  CHECK(suffixes[static_cast<size_t>(wg::PackerKernel(half, io))] == "_f16_k16_pack_weights");
+  CHECK(suffixes[static_cast<size_t>(wg::ConvolutionKernel(bf16, io))] == "_bf16_k16");
+  CHECK(suffixes[static_cast<size_t>(wg::PackerKernel(bf16, io))] == "_bf16_k16_pack_weights");
+  // Half the band of the widened layout, half the steps (the weights' bytes per step are the same).
+  unsetenv("KCONV_EXPERIMENTAL_PAIR_ROWS");
+  const wg::PlanData widened = wg::MakePlanData(half, io, kH100);
+  setenv("KCONV_EXPERIMENTAL_PAIR_ROWS", "1", 1);
+  const wg::PlanData pairs = wg::MakePlanData(half, io, kH100);
+  CHECK(pairs.params.band_box_bytes * 2 <= widened.params.band_box_bytes + 2 * 3 * 57 * 16);
+  CHECK(pairs.params.p.steps == 30);  // 3 x 6 x 3 = 54 units, in stages of 5 k16 steps
+  CHECK(widened.params.p.steps == 50);
+  CHECK(pairs.params.use_tma == 0);
+  CHECK(pairs.packed_weight_bytes == 30 * 96 * 32);
+  // Not for fp32, NHWC, an odd vertical stride or an fp32-only config.
+  CHECK_FALSE(wg::PairRowBand(Validated(alexnet, KCONV_ELEMENT_F32), io));
+  kconv_conv_desc nhwc = alexnet.Desc();
+  nhwc.element_type = KCONV_ELEMENT_F16;
+  nhwc.layout = KCONV_LAYOUT_NHWC;
+  auto n = kconv::ValidateConvDesc(&nhwc);
+  REQUIRE(n.ok());
+  CHECK_FALSE(wg::PairRowBand(*n, io));
+  CHECK(suffixes[static_cast<size_t>(wg::ConvolutionKernel(*n, io))] == "_f16_nhwc");
+  kconv_test::Shape odd = alexnet;
+  odd.stride_h = 3;
+  CHECK_FALSE(wg::PairRowBand(Validated(odd, KCONV_ELEMENT_F16), io));
+  wg::Config fp32_only = io;
+  fp32_only.io = 0;
+  CHECK_FALSE(wg::PairRowBand(half, fp32_only));
+}
