@@ -15,8 +15,10 @@
 #   compare    kconv against cuDNN and the Triton start on identical tensors (bench/compare_torch.py)
 #   pairrows   (not in the default list; needs CARRY_LIBRARY=1) the Hopper stem family's experimental pair-row
 #              kernels (16-bit NCHW, wgmma k16; KCONV_EXPERIMENTAL_PAIR_ROWS=1): their GPU-suite case, memcheck and
-#              racecheck of it on AlexNet-like shapes, then compare_torch in fp16 and bf16 NCHW with and without
+#              racecheck of compare_torch at N = 2, then compare_torch in fp16 and bf16 NCHW with and without
 #              them, and the stems at N = 64 with them
+#   wgmma3x    (not in the default list; needs CARRY_LIBRARY=1) the same for the experimental 3xTF32 configs
+#              (KCONV_EXPERIMENTAL_WGMMA_3XTF32=1), in fp32 NCHW 3xTF32
 #   multigpu   (not in the default list; needs CARRY_LIBRARY=1 and, for its point, 2+ GPUs: nvidia-h200-x2)
 #              the gpu.multi_gpu.* cases (10,000 calls), memcheck on a 160-call run of the threaded case, the
 #              Python cuda:1 test and bench/multi_gpu_throughput.py; on one GPU the cases skip, so they also
@@ -86,22 +88,33 @@ if has ab && [ -x .carry/baseline/kconv-bench ]; then
     done
   done
 fi
-if has pairrows; then
-  timeout 300 .carry/kconv_gpu_tests -tc='gpu.precision_modes.pair_row*' > "$out/pairrows_tests.log" 2>&1
-  echo "pair-row tests exit code: $?" >> "$out/pairrows_tests.log"
+# One experimental kernel set behind environment variable $2=1 (stages pairrows, wgmma3x): its GPU-suite case ($3),
+# memcheck and racecheck of compare_torch at N = 2 with it, compare_torch at N = 256, 32, 1 with and without it
+# (same run, same tensors), and the stems at N = 64 with it. $4...: compare_torch's mode flags.
+experiment() {
+  local name=$1 var=$2 cases=$3
+  shift 3
+  timeout 300 env "$var=1" .carry/kconv_gpu_tests -tc="$cases" > "$out/${name}_tests.log" 2>&1
+  echo "$name tests exit code: $?" >> "$out/${name}_tests.log"
   for tool in memcheck racecheck; do
-    KCONV_EXPERIMENTAL_PAIR_ROWS=1 timeout 300 compute-sanitizer --tool "$tool" --print-limit 50 python3 \
-      bench/compare_torch.py --lib .carry/libkconv.so --dtype fp16 --layout nchw --batches 2 --runs 1 \
-      --out "$out/pairrows_$tool" > "$out/pairrows_$tool.log" 2>&1
-    echo "pair-row $tool exit code: $?" >> "$out/pairrows_$tool.log"
+    timeout 300 env "$var=1" compute-sanitizer --tool "$tool" --print-limit 50 python3 bench/compare_torch.py \
+      --lib .carry/libkconv.so "$@" --batches 2 --runs 1 --out "$out/${name}_$tool" > "$out/${name}_$tool.log" 2>&1
+    echo "$name $tool exit code: $?" >> "$out/${name}_$tool.log"
   done
-  for side in widened pairs; do
-    KCONV_EXPERIMENTAL_PAIR_ROWS=$([ "$side" = pairs ] && echo 1 || echo 0) PYTHONUNBUFFERED=1 timeout 400 python3 \
-      bench/compare_torch.py --lib .carry/libkconv.so --dtype fp16 bf16 --layout nchw --batches 256 32 1 --runs 30 \
-      --out "$out/pairrows_compare_$side" > "$out/pairrows_compare_$side.log" 2>&1
+  for side in off on; do
+    PYTHONUNBUFFERED=1 timeout 400 env "$var=$([ "$side" = on ] && echo 1 || echo 0)" python3 bench/compare_torch.py \
+      --lib .carry/libkconv.so "$@" --batches 256 32 1 --runs 30 --out "$out/${name}_compare_$side" \
+      > "$out/${name}_compare_$side.log" 2>&1
   done
-  KCONV_EXPERIMENTAL_PAIR_ROWS=1 PYTHONUNBUFFERED=1 timeout 400 python3 bench/compare_torch.py --lib .carry/libkconv.so \
-    --suite stems --dtype fp16 --layout nchw --runs 30 --out "$out/pairrows_stems" > "$out/pairrows_stems.log" 2>&1
+  PYTHONUNBUFFERED=1 timeout 400 env "$var=1" python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems \
+    "$@" --runs 30 --out "$out/${name}_stems" > "$out/${name}_stems.log" 2>&1
+}
+if has pairrows; then
+  experiment pairrows KCONV_EXPERIMENTAL_PAIR_ROWS 'gpu.precision_modes.pair_row*' --dtype fp16 bf16 --layout nchw
+fi
+if has wgmma3x; then
+  experiment wgmma3x KCONV_EXPERIMENTAL_WGMMA_3XTF32 'gpu.precision_modes.wgmma_3xtf32*' --math 3xtf32 --dtype fp32 \
+    --layout nchw
 fi
 if has multigpu; then
   nvidia-smi -L > "$out/multigpu_devices.txt"
@@ -136,7 +149,7 @@ for f in "$out"/multigpu_*.log; do
   [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "multi_gpu:|skipped|test cases|ERROR SUMMARY|exit code|passed|images|against one|^ +[0-9]+ +[0-9.]+ " "$f"; }
 done
 [ -f "$out/compare_torch.log" ] && tail -6 "$out/compare_torch.log"
-for f in "$out"/pairrows_*.log; do
+for f in "$out"/pairrows_*.log "$out"/wgmma3x_*.log; do
   [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "test cases|assertions|ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f"; tail -8 "$f"; }
 done
 # The device tool returns a few files only: one archive of every log.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "prelude.h"
 
+#include <stdlib.h>
+
 #include <cmath>
 #include <sstream>
 
@@ -34,6 +36,9 @@ std::vector<float> RandomTensor(int64_t elements, std::mt19937_64& rng, float lo
   for (float& e : v) e = dist(rng);
   return v;
 }
+
+ScopedEnvironment::ScopedEnvironment(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
+ScopedEnvironment::~ScopedEnvironment() { unsetenv(name_.c_str()); }
 
 std::vector<double> ReferenceConv(const Shape& s, const std::vector<float>& x, const std::vector<float>& w,
                                   const std::vector<float>& bias) {

@@ -34,6 +34,18 @@ Shape ResNetStem(int64_t n);
 // A later layer no stem family serves (dilation 2, 16 input channels): the implicit GEMM's.
 Shape DilatedLayer(int64_t n);
 
+// Sets an environment variable for the life of the object (a failed REQUIRE included), then unsets it.
+class ScopedEnvironment {
+ public:
+  ScopedEnvironment(const char* name, const char* value);
+  ~ScopedEnvironment();
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+ private:
+  std::string name_;
+};
+
 std::vector<float> RandomTensor(int64_t elements, std::mt19937_64& rng, float lo = -1.f, float hi = 1.f);
 
 // Direct float64 convolution, written as plainly as possible: seven loops, one bounds test per tap.

@@ -16,4 +16,15 @@ inline kconv::ConvShape Validated(const Shape& s) {
   return *shape;
 }
 
+// The same in another element type, layout and math mode.
+inline kconv::ConvShape ValidatedIn(const Shape& s, kconv_element_type type, kconv_layout layout, kconv_math_mode math) {
+  kconv_conv_desc d = s.Desc();
+  d.element_type = type;
+  d.layout = layout;
+  d.math_mode = math;
+  auto shape = kconv::ValidateConvDesc(&d);
+  REQUIRE(shape.ok());
+  return *shape;
+}
+
 }  // namespace kconv_test

@@ -19,13 +19,7 @@ constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048, 65536
 constexpr kconv::DeviceLimits kRtx4090{89, 128, 99 * 1024, 100 * 1024, 1536, 65536};
 
 kconv::ConvShape InMode(kconv_test::Shape shape, kconv_element_type type, kconv_layout layout, kconv_math_mode math) {
-  kconv_conv_desc d = shape.Desc();
-  d.element_type = type;
-  d.layout = layout;
-  d.math_mode = math;
-  auto s = kconv::ValidateConvDesc(&d);
-  REQUIRE(s.ok());
-  return *s;
+  return kconv_test::ValidatedIn(shape, type, layout, math);
 }
 
 }  // namespace

@@ -339,9 +339,9 @@ __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile,
 // (c, r, j) and tap column 4j + e%4 (NHWC bands: NhwcTapAt's tap); zero for padded channels, phantom taps
 // (column >= S, or outside an NHWC footprint) and the padding chunk. Rounded to TF32 (nearest, ties away) once, here. `offset(step, n, e)` is the element's
 // byte offset in the packed image (p.steps * p.channels * 32 bytes). With kSplit (3xTF32), the remainder
-// tf32(v - tf32(v)) goes p.channels * 32 bytes after it (the step's second half).
-template <bool kSplit = false, int kType = 0, class Offset>
-__device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offset) {
+// tf32(v - tf32(v)) goes to `remainder_offset(step, n, e)`.
+template <bool kSplit, int kType, class Offset, class RemainderOffset>
+__device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offset, RemainderOffset remainder_offset) {
   const int total = p.steps * p.channels * 8;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
     const int e = i % 8, n = (i / 8) % p.channels, step = i / (8 * p.channels);
@@ -366,8 +366,17 @@ __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offs
     const uint32_t bits = ToTf32(v);
     char* at = reinterpret_cast<char*>(p.packed) + offset(step, n, e);
     *reinterpret_cast<uint32_t*>(at) = bits;
-    if constexpr (kSplit) *reinterpret_cast<uint32_t*>(at + p.channels * 32) = ToTf32(v - __uint_as_float(bits));
+    if constexpr (kSplit) {
+      *reinterpret_cast<uint32_t*>(reinterpret_cast<char*>(p.packed) + remainder_offset(step, n, e)) =
+          ToTf32(v - __uint_as_float(bits));
+    }
   }
+}
+
+// PackWeights with each remainder p.channels * 32 bytes after its value (the step's second half).
+template <bool kSplit = false, int kType = 0, class Offset>
+__device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offset) {
+  PackWeights<kSplit, kType>(p, offset, [&](int step, int n, int e) { return offset(step, n, e) + p.channels * 32; });
 }
 
 // Packs 16-bit w[K][C][R][S] for the pair-row layout (pair_rows.h) in per-k16-step images: for step s,

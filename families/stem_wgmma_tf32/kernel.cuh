@@ -87,9 +87,12 @@ __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot
 // the type, and the output is rounded to the type once, on store. kPairRows (16-bit NCHW at stride 4, even
 // vertical strides): the band stays in the type, in the pair-row layout (families/stem_common/pair_rows.h),
 // and the math is wgmma k16 in the type, with units of 8 taps where TF32's chunks hold 4: half the band's
-// bytes and half the wgmma steps.
+// bytes and half the wgmma steps. kSplit (3xTF32, fp32 NCHW at stride 4): each band buffer holds the band's
+// TF32 values and, lo_offset bytes on, their TF32 remainders; each weight step image is followed by its
+// remainders' image; a step is three wgmmas, big * big into accumulator set 0 and both cross products into
+// set 1, so that the big products' chain is no longer than TF32's (its truncating sums bound the error).
 template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages, int kPhases, int kType = 0, bool kNhwc = false,
-          bool kPairRows = false>
+          bool kPairRows = false, bool kSplit = false>
 struct Kernel {
   static constexpr int kChannels = kNt * 8;  // wgmma n96, n64, n48 or n32: a block's group of channels
   static constexpr Config C = MakeConfig(kMt, kNt, kWarps, kWsteps, kWstages, kPhases);
@@ -110,7 +113,8 @@ struct Kernel {
   // Accumulator sets per piece: with one piece per warpgroup, consecutive steps go to two sets, so that
   // two independent wgmma chains are in flight instead of one whose every step waits for the last (four
   // sets were no faster than two: NOTES v7); 16 warps have too few registers.
-  static constexpr int kAccSets = kMt == 1 && kWarps <= 8 ? 2 : 1;
+  // kSplit: set 0 takes the big products, set 1 the cross products.
+  static constexpr int kAccSets = kSplit || (kMt == 1 && kWarps <= 8) ? 2 : 1;
   // Band rows per batch of the shift-and-round pass after a tensor copy (fewer where registers are fewer).
   // One-row tiles (N = 1) take one row per batch: each block runs this code once, from a cold instruction
   // cache, where the shorter loop is faster (NOTES v8).
@@ -124,6 +128,10 @@ struct Kernel {
   static_assert(kPhases == 1 || kPhases == 2 || kPhases == 4, "horizontal strides 4, 2 or 1");
   static_assert(L.weight_step_bytes == kChannels * 32, "k8 (k16) steps of kChannels channels");
   static_assert(!kPairRows || (kType != 0 && !kNhwc && kPhases == 1), "pair rows: 16-bit NCHW at stride 4");
+  static_assert(!kSplit || (kType == 0 && !kNhwc && !kPairRows && kPhases == 1), "3xTF32: fp32 NCHW at stride 4");
+  // A packed weight step, and a stage of them: with kSplit, each step's remainders follow it.
+  static constexpr int kStepBytes = L.weight_step_bytes * (kSplit ? 2 : 1);
+  static constexpr int kWeightStageBytes = kWsteps * kStepBytes;
 
   // One k8 step (k16 with kPairRows) of one m64 piece: d += a * b.
   static __device__ __forceinline__ void Mma(float (&d)[kNt * 4], uint64_t a_desc, uint64_t b_desc) {
@@ -172,7 +180,7 @@ struct Kernel {
   };
 
   static __device__ __forceinline__ Shared Layout(unsigned char* smem, const StemParams& p) {
-    const StemWgmmaSmem s = MakeStemWgmmaSmem(p.band_bytes, kWstages, L.weight_stage_bytes, 2 * p.steps, 0);
+    const StemWgmmaSmem s = MakeStemWgmmaSmem(p.band_bytes, kWstages, kWeightStageBytes, 2 * p.steps, 0);
     Shared sh;
     sh.band0 = smem;
     sh.band_bytes = s.band_bytes;
@@ -234,10 +242,11 @@ struct Kernel {
   // lanes without a piece load one of their warp's pieces and store nothing. The shift is a template argument:
   // as a run-time value, ptxas branched per piece and waited for each piece's loads before the next
   // (NOTES v8).
-  // `rows`: the band's rows, all channels (NCHW), or one plane's (NHWC).
+  // `rows`: the band's rows, all channels (NCHW), or one plane's (NHWC). With kSplit, each piece's TF32
+  // remainders go `lo_offset` bytes on.
   template <int kRows, int kShift>
   static __device__ __forceinline__ void ShiftRoundRows(const StemParams& p, unsigned char* band, int worker,
-                                                        int workers, int rows) {
+                                                        int workers, int rows, int lo_offset = 0) {
     const int lane = threadIdx.x % 32, pieces = p.row_floats / 4, out_pieces = kShift != 0 ? pieces - 1 : pieces;
     float4* const band4 = reinterpret_cast<float4*>(band);
     for (int row0 = worker; row0 < rows; row0 += kRows * workers) {
@@ -268,11 +277,17 @@ struct Kernel {
           if constexpr (kShift == 1) g = make_float4(a[i][h].y, a[i][h].z, a[i][h].w, b[i][h].x);
           if constexpr (kShift == 2) g = make_float4(a[i][h].z, a[i][h].w, b[i][h].x, b[i][h].y);
           if constexpr (kShift == 3) g = make_float4(a[i][h].w, b[i][h].x, b[i][h].y, b[i][h].z);
+          const float4 raw = g;
           g.x = __uint_as_float(ToTf32(g.x));
           g.y = __uint_as_float(ToTf32(g.y));
           g.z = __uint_as_float(ToTf32(g.z));
           g.w = __uint_as_float(ToTf32(g.w));
           if (valid[i][h]) *at[i][h] = g;
+          if constexpr (kSplit) {
+            const float4 lo = make_float4(Remainder(raw.x, g.x), Remainder(raw.y, g.y), Remainder(raw.z, g.z),
+                                          Remainder(raw.w, g.w));
+            if (valid[i][h]) *reinterpret_cast<float4*>(reinterpret_cast<unsigned char*>(at[i][h]) + lo_offset) = lo;
+          }
         }
       }
     }
@@ -281,15 +296,18 @@ struct Kernel {
   // ShiftRoundRows for the launch's shift (0-3 floats), chosen once.
   template <int kRows>
   static __device__ __forceinline__ void ShiftRoundBandRows(const StemParams& p, unsigned char* band, int worker,
-                                                            int workers, int shift) {
+                                                            int workers, int shift, int lo_offset) {
     const int rows = p.c * p.band_rows;
     switch (shift) {
-      case 0: ShiftRoundRows<kRows, 0>(p, band, worker, workers, rows); break;
-      case 1: ShiftRoundRows<kRows, 1>(p, band, worker, workers, rows); break;
-      case 2: ShiftRoundRows<kRows, 2>(p, band, worker, workers, rows); break;
-      default: ShiftRoundRows<kRows, 3>(p, band, worker, workers, rows); break;
+      case 0: ShiftRoundRows<kRows, 0>(p, band, worker, workers, rows, lo_offset); break;
+      case 1: ShiftRoundRows<kRows, 1>(p, band, worker, workers, rows, lo_offset); break;
+      case 2: ShiftRoundRows<kRows, 2>(p, band, worker, workers, rows, lo_offset); break;
+      default: ShiftRoundRows<kRows, 3>(p, band, worker, workers, rows, lo_offset); break;
     }
   }
+
+  // The TF32 remainder of `raw` once rounded to `big`: raw - big is exact in fp32.
+  static __device__ __forceinline__ float Remainder(float raw, float big) { return __uint_as_float(ToTf32(raw - big)); }
 
   // How far left of plane `phase`'s chunk layout its tensor copy starts: at the plane's first column
   // rounded down to a multiple of 4.
@@ -310,7 +328,8 @@ struct Kernel {
     } else {
 #pragma unroll
       for (int phase = 0; phase < kPhases; ++phase) {
-        ShiftRoundBandRows<kRows>(P.p, band + phase * PlaneBytes(P), worker, workers, TensorCopyShift(P.p, phase));
+        ShiftRoundBandRows<kRows>(P.p, band + phase * PlaneBytes(P), worker, workers, TensorCopyShift(P.p, phase),
+                                  P.lo_offset);
       }
     }
   }
@@ -324,10 +343,11 @@ struct Kernel {
   // to fill a pass. One-row tiles (N = 1), whose channels have only the kernel's height of rows, copy
   // across channels; taller tiles keep a pass per channel, since across channels was faster for some
   // configs and slower for others (NOTES v4, v5).
-  // `start` is the input column of the band's first float (-pad_w, or a plane's PlaneStart).
+  // `start` is the input column of the band's first float (-pad_w, or a plane's PlaneStart). With kSplit, each
+  // value's TF32 remainder goes `lo_offset` bytes on.
   template <int kElements, bool kAcrossChannels, int kRows>
   static __device__ __forceinline__ void CopyBandRows(const StemParams& p, const Tile& tile, unsigned char* band,
-                                                      int worker, int workers, int start) {
+                                                      int worker, int workers, int start, int lo_offset = 0) {
     // Single 16-bit loads take 8 per row, with fewer rows (Produce): as many in flight as fp32's 4 x 8.
     constexpr int kLoads = kType != 0 && kElements == 1 ? 8 : 4, kSpan = 32 * kElements * kLoads;  // floats per pass
     // As loaded: fp32 floats or pairs; 16-bit elements or pairs of them (one 32-bit word), widened at the store.
@@ -374,13 +394,19 @@ struct Kernel {
               if (r >= group_rows || pos >= p.row_floats) continue;
               float* dst = band_group + static_cast<int64_t>(r) * p.row_floats + pos;
               if constexpr (kElements == 2 && kType == 0) {
-                *reinterpret_cast<float2*>(dst) =
-                    make_float2(__uint_as_float(ToTf32(v[i][j].x)), __uint_as_float(ToTf32(v[i][j].y)));
+                const float2 big = make_float2(__uint_as_float(ToTf32(v[i][j].x)), __uint_as_float(ToTf32(v[i][j].y)));
+                *reinterpret_cast<float2*>(dst) = big;
+                if constexpr (kSplit) {
+                  *reinterpret_cast<float2*>(reinterpret_cast<unsigned char*>(dst) + lo_offset) =
+                      make_float2(Remainder(v[i][j].x, big.x), Remainder(v[i][j].y, big.y));
+                }
               } else if constexpr (kElements == 2) {  // the pair's first element is the word's low half
                 *reinterpret_cast<float2*>(dst) = make_float2(WidenElement<kType>(static_cast<uint16_t>(v[i][j] & 0xffffu)),
                                                               WidenElement<kType>(static_cast<uint16_t>(v[i][j] >> 16)));
               } else {
-                *dst = __uint_as_float(ToTf32(WidenRaw<kType>(v[i][j])));
+                const float value = WidenRaw<kType>(v[i][j]), big = __uint_as_float(ToTf32(value));
+                *dst = big;
+                if constexpr (kSplit) *reinterpret_cast<float*>(reinterpret_cast<unsigned char*>(dst) + lo_offset) = Remainder(value, big);
               }
             }
           }
@@ -542,12 +568,15 @@ struct Kernel {
   static __device__ __forceinline__ void CopyBand(const StemWgmmaParams& P, const Tile& tile, unsigned char* band,
                                                   int worker, int workers) {
     const StemParams& p = P.p;
-    if constexpr (kPairRows) {  // one phase; 2 pair rows x 2 units a lane: 16 words in flight, as CopyBandRows'
+    if constexpr (kPairRows) {
+      // One phase. kRows band rows of CopyBandRows' batch are kRows / 2 pair rows (a quarter with 16-bit loads,
+      // 8 a unit), 2 units a lane: as many loads in flight (one-row tiles copy a band in one batch).
+      constexpr int kPairBatch = kRows / 2 > 0 ? kRows / 2 : 1, kSingleBatch = kRows / 4 > 0 ? kRows / 4 : 1;
       const int start = PlaneStart(p, 0) + tile.q0 * kStrideW;
       if (p.pair_copies) {
-        CopyPairRows<true, 2, 2>(p, tile, band, worker, workers, start);
+        CopyPairRows<true, kPairBatch, 2>(p, tile, band, worker, workers, start);
       } else {
-        CopyPairRows<false, 2, 2>(p, tile, band, worker, workers, start);
+        CopyPairRows<false, kSingleBatch, 2>(p, tile, band, worker, workers, start);
       }
     } else if constexpr (kNhwc) {  // the plane layout (stride 4: one phase), from the band's first group
       const int start = 4 * p.c * (tile.q0 + P.first_position);
@@ -562,9 +591,9 @@ struct Kernel {
         unsigned char* plane = band + phase * PlaneBytes(P);
         const int start = PlaneStart(p, phase) + tile.q0 * kStrideW;  // q0: a multiple of kPhases
         if (p.pair_copies && (kStrideW % 2 == 0 || phase % 2 == 0)) {
-          CopyBandRows<2, kAcrossChannels, kRows>(p, tile, plane, worker, workers, start);
+          CopyBandRows<2, kAcrossChannels, kRows>(p, tile, plane, worker, workers, start, P.lo_offset);
         } else {
-          CopyBandRows<1, kAcrossChannels, kRows>(p, tile, plane, worker, workers, start);
+          CopyBandRows<1, kAcrossChannels, kRows>(p, tile, plane, worker, workers, start, P.lo_offset);
         }
       }
     }
@@ -591,15 +620,14 @@ struct Kernel {
       uint32_t g = 0;  // weight stages issued so far
       Cursor cursor = CursorAt(P, first_tile);
       for (int index = first_tile; index < end_tile; ++index, cursor.Advance(P)) {
-        const unsigned char* w_group = w + static_cast<int64_t>(cursor.group) * p.steps * L.weight_step_bytes;
+        const unsigned char* w_group = w + static_cast<int64_t>(cursor.group) * p.steps * kStepBytes;
         for (int s = 0; s < stages; ++s, ++g) {
           const uint32_t slot = g % kWstages;
           if (g >= kWstages) MbarrierWait(sh.empty + 8 * slot, (g / kWstages - 1) & 1);
           if (lane == 0) {
-            MbarrierArriveExpectTx(sh.full + 8 * slot, L.weight_stage_bytes);
-            BulkCopyToShared(sh.weights + slot * L.weight_stage_bytes,
-                             w_group + static_cast<int64_t>(s) * L.weight_stage_bytes, L.weight_stage_bytes,
-                             sh.full + 8 * slot);
+            MbarrierArriveExpectTx(sh.full + 8 * slot, kWeightStageBytes);
+            BulkCopyToShared(sh.weights + slot * kWeightStageBytes, w_group + static_cast<int64_t>(s) * kWeightStageBytes,
+                             kWeightStageBytes, sh.full + 8 * slot);
             if (g == stages - 1) TimelineStamp(P, 7);
           }
         }
@@ -723,15 +751,22 @@ struct Kernel {
       for (int s = 0; s < stages; ++s, ++g) {
         const uint32_t slot = g % kWstages;
         MbarrierWait(sh.full + 8 * slot, (g / kWstages) & 1);
-        const uint32_t b_low = ((sh.weights + slot * L.weight_stage_bytes) >> 4) | ((kChannels * 16 >> 4) << 16);
+        const uint32_t b_low = ((sh.weights + slot * kWeightStageBytes) >> 4) | ((kChannels * 16 >> 4) << 16);
         WgmmaFence();
 #pragma unroll
         for (int ks = 0; ks < kWsteps; ++ks) {
           const uint32_t step_delta = sh.step_delta[s * kWsteps + ks];
-          const uint64_t b_desc = kDescriptorHigh | (b_low + ks * (L.weight_step_bytes >> 4));
+          const uint64_t b_desc = kDescriptorHigh | (b_low + ks * (kStepBytes >> 4));
 #pragma unroll
           for (int mi = 0; mi < kMt; ++mi) {
-            Mma(acc[ks % kAccSets][mi], kDescriptorHigh | (a_low[mi] + step_delta), b_desc);
+            const uint64_t a_desc = kDescriptorHigh | (a_low[mi] + step_delta);
+            if constexpr (kSplit) {  // the remainders: the band's lo_offset bytes on, the step's image after it
+              Mma(acc[0][mi], a_desc, b_desc);
+              Mma(acc[1][mi], a_desc, b_desc + (L.weight_step_bytes >> 4));
+              Mma(acc[1][mi], a_desc + (static_cast<uint32_t>(P.lo_offset) >> 4), b_desc);
+            } else {
+              Mma(acc[ks % kAccSets][mi], a_desc, b_desc);
+            }
           }
         }
         WgmmaCommitGroup();
@@ -830,19 +865,39 @@ struct Kernel {
 // The entry points per config (a constexpr stem_wgmma_tf32::Config): per element type (0 fp32, 1 fp16 with the
 // suffix _f16, 2 bf16 with _bf16: the planner's KernelSuffixes), the NCHW convolution, its weight packer and
 // the NHWC convolution (_nhwc); then per 16-bit type the pair-row convolution and packer (_k16,
-// _k16_pack_weights). Configs with io = 0 compute fp32 NCHW only: their other entry points are
+// _k16_pack_weights). A config with split = 1 computes fp32 NCHW in 3xTF32 only: its fp32 NCHW convolution and
+// packer are the 3xTF32 ones (values and remainders), and its other entry points are empty. Configs with io = 0 compute fp32 NCHW only: their other entry points are
 // empty (the planner never launches them), which keeps the library small.
 #define KCONV_STEM_WGMMA_TF32_ONE(NAME, CONFIG, TYPE, NHWC)                                                 \
   extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG), 1)                  \
       NAME(const __grid_constant__ kconv::stem_wgmma_tf32::StemWgmmaParams params) {                        \
-    if constexpr (CONFIG.io == 1 || (TYPE == 0 && !NHWC)) {                                                 \
+    if constexpr (CONFIG.split == 1) {                                                                      \
+      if constexpr (TYPE == 0 && !NHWC) {                                                                   \
+        /* phases 1 written out: outside a template, the discarded branch is still checked */              \
+        kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages, 1, 0,  \
+                                  false, false, true>::Run(params);                                         \
+      }                                                                                                     \
+    } else if constexpr (CONFIG.io == 1 || (TYPE == 0 && !NHWC)) {                                          \
       kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages,          \
                                 CONFIG.phases, TYPE, NHWC>::Run(params);                                    \
     }                                                                                                       \
   }
 #define KCONV_STEM_WGMMA_TF32_PACKER(NAME, CONFIG, TYPE)                                                    \
   extern "C" __global__ void NAME(const kconv::StemPackParams params) {                                     \
-    if constexpr (CONFIG.io == 1 || TYPE == 0) {                                                            \
+    if constexpr (CONFIG.split == 1) {                                                                      \
+      if constexpr (TYPE == 0) {                                                                            \
+        kconv::stem::PackWeights<true, 0>(                                                                  \
+            params,                                                                                         \
+            [&](int step, int n, int e) {                                                                   \
+              return kconv::stem_wgmma_tf32::WgmmaSplitWeightOffset<CONFIG.nt * 8>(params.steps, step, n, e, \
+                                                                                    false);                 \
+            },                                                                                              \
+            [&](int step, int n, int e) {                                                                   \
+              return kconv::stem_wgmma_tf32::WgmmaSplitWeightOffset<CONFIG.nt * 8>(params.steps, step, n, e, \
+                                                                                    true);                  \
+            });                                                                                             \
+      }                                                                                                     \
+    } else if constexpr (CONFIG.io == 1 || TYPE == 0) {                                                     \
       kconv::stem::PackWeights<false, TYPE>(params, [&](int step, int n, int e) {                           \
         return kconv::stem_wgmma_tf32::WgmmaWeightOffset<CONFIG.nt * 8>(params.steps, step, n, e);          \
       });                                                                                                   \

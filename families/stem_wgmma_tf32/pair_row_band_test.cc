@@ -6,7 +6,6 @@
 // with it, before any GPU time.
 #include <doctest/doctest.h>
 
-#include <stdlib.h>
 
 #include <random>
 #include <string>
@@ -16,6 +15,7 @@
 #include "families/stem_wgmma_tf32/planner.h"
 #include "prelude.h"
 #include "runtime/conv_shape.h"
+#include "validated_shape.h"
 
 namespace {
 
@@ -23,21 +23,8 @@ namespace wg = kconv::stem_wgmma_tf32;
 
 constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048, 65536};
 
-// Sets KCONV_EXPERIMENTAL_PAIR_ROWS for the life of the object, then unsets it.
-class PairRowsEnabled {
- public:
-  PairRowsEnabled() { setenv("KCONV_EXPERIMENTAL_PAIR_ROWS", "1", 1); }
-  ~PairRowsEnabled() { unsetenv("KCONV_EXPERIMENTAL_PAIR_ROWS"); }
-  PairRowsEnabled(const PairRowsEnabled&) = delete;
-  PairRowsEnabled& operator=(const PairRowsEnabled&) = delete;
-};
-
 kconv::ConvShape Validated(const kconv_test::Shape& shape, kconv_element_type type) {
-  kconv_conv_desc d = shape.Desc();
-  d.element_type = type;
-  auto s = kconv::ValidateConvDesc(&d);
-  REQUIRE(s.ok());
-  return *s;
+  return kconv_test::ValidatedIn(shape, type, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32);
 }
 
 wg::Config IoConfig(int mt, int warps, int wsteps, int wstages) {
@@ -112,7 +99,7 @@ std::vector<double> TileFromBand(const kconv::ConvShape& s, const wg::PlanData& 
 }  // namespace
 
 TEST_CASE("stem_wgmma_tf32.pair_row_band_through_the_unit_table_computes_the_convolution") {
-  const PairRowsEnabled enabled;
+  const kconv_test::ScopedEnvironment enabled("KCONV_EXPERIMENTAL_PAIR_ROWS", "1");
   struct Case {
     int64_t c, h, w, r, s, stride_h, pad_h, pad_w;
   };
@@ -173,20 +160,22 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_only_where_it_computes") {
   const kconv::ConvShape half = Validated(alexnet, KCONV_ELEMENT_F16);
   const kconv::ConvShape bf16 = Validated(alexnet, KCONV_ELEMENT_BF16);
   // Off unless the environment asks for it: the widened kernels, as before.
-  CHECK_FALSE(wg::PairRowBand(half, io));
-  CHECK(wg::ConvolutionKernel(half, io) == 3);
-  CHECK(wg::PackerKernel(half, io) == 4);
   const auto& suffixes = wg::Family().KernelSuffixes();
-  const PairRowsEnabled enabled;
-  REQUIRE(wg::PairRowBand(half, io));
-  CHECK(suffixes[static_cast<size_t>(wg::ConvolutionKernel(half, io))] == "_f16_k16");
-  CHECK(suffixes[static_cast<size_t>(wg::PackerKernel(half, io))] == "_f16_k16_pack_weights");
-  CHECK(suffixes[static_cast<size_t>(wg::ConvolutionKernel(bf16, io))] == "_bf16_k16");
-  CHECK(suffixes[static_cast<size_t>(wg::PackerKernel(bf16, io))] == "_bf16_k16_pack_weights");
-  // Half the band of the widened layout, half the steps (the weights' bytes per step are the same).
-  unsetenv("KCONV_EXPERIMENTAL_PAIR_ROWS");
+  auto kernel = [&](const kconv::ConvShape& s) { return suffixes[static_cast<size_t>(wg::MakePlanData(s, io, kH100).kernel)]; };
+  auto packer = [&](const kconv::ConvShape& s) { return suffixes[static_cast<size_t>(wg::MakePlanData(s, io, kH100).packer)]; };
+  CHECK_FALSE(wg::PairRowBand(half, io));
+  CHECK_FALSE(wg::MakePlanData(half, io, kH100).pair_rows);
+  CHECK(kernel(half) == "_f16");
+  CHECK(packer(half) == "_f16_pack_weights");
   const wg::PlanData widened = wg::MakePlanData(half, io, kH100);
-  setenv("KCONV_EXPERIMENTAL_PAIR_ROWS", "1", 1);
+  const kconv_test::ScopedEnvironment enabled("KCONV_EXPERIMENTAL_PAIR_ROWS", "1");
+  REQUIRE(wg::PairRowBand(half, io));
+  CHECK(wg::MakePlanData(half, io, kH100).pair_rows);
+  CHECK(kernel(half) == "_f16_k16");
+  CHECK(packer(half) == "_f16_k16_pack_weights");
+  CHECK(kernel(bf16) == "_bf16_k16");
+  CHECK(packer(bf16) == "_bf16_k16_pack_weights");
+  // Half the band of the widened layout, half the steps (the weights' bytes per step are the same).
   const wg::PlanData pairs = wg::MakePlanData(half, io, kH100);
   CHECK(pairs.params.band_box_bytes * 2 <= widened.params.band_box_bytes + 2 * 3 * 57 * 16);
   CHECK(pairs.params.p.steps == 30);  // 3 x 6 x 3 = 54 units, in stages of 5 k16 steps
@@ -195,13 +184,9 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_only_where_it_computes") {
   CHECK(pairs.packed_weight_bytes == 30 * 96 * 32);
   // Not for fp32, NHWC, an odd vertical stride or an fp32-only config.
   CHECK_FALSE(wg::PairRowBand(Validated(alexnet, KCONV_ELEMENT_F32), io));
-  kconv_conv_desc nhwc = alexnet.Desc();
-  nhwc.element_type = KCONV_ELEMENT_F16;
-  nhwc.layout = KCONV_LAYOUT_NHWC;
-  auto n = kconv::ValidateConvDesc(&nhwc);
-  REQUIRE(n.ok());
-  CHECK_FALSE(wg::PairRowBand(*n, io));
-  CHECK(suffixes[static_cast<size_t>(wg::ConvolutionKernel(*n, io))] == "_f16_nhwc");
+  const kconv::ConvShape nhwc = kconv_test::ValidatedIn(alexnet, KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32);
+  CHECK_FALSE(wg::PairRowBand(nhwc, io));
+  CHECK(kernel(nhwc) == "_f16_nhwc");
   kconv_test::Shape odd = alexnet;
   odd.stride_h = 3;
   CHECK_FALSE(wg::PairRowBand(Validated(odd, KCONV_ELEMENT_F16), io));

@@ -13,9 +13,14 @@ namespace {
 
 constexpr char kFamily[] = "stem_wgmma_tf32";
 
-// KernelSuffixes: per element type the NCHW convolution, its packer and the NHWC convolution, then per 16-bit
-// type the pair-row convolution and its packer.
+// KernelSuffixes: per element type the NCHW convolution, its packer and the NHWC convolution (a split = 1
+// config's fp32 NCHW convolution and packer are its 3xTF32 ones), then per 16-bit type the pair-row
+// convolution and its packer.
 constexpr int kKernelsPerType = 3, kPairRowKernels = 3 * kKernelsPerType;
+
+// The most k8 steps a 3xTF32 config takes: the big products' chain of truncating fp32 sums grows the error
+// with its length (AlexNet's 50 steps measured 2.5e-6 on the portable family before its fix; the bar is 5e-6).
+constexpr int64_t kMaxSplitSteps = 64;
 
 struct Geometry {
   stem::StemBand band;      // one plane; band_bytes: the band buffer, which also holds the staged outputs
@@ -27,6 +32,7 @@ struct Geometry {
   int64_t tiles;            // row tiles per image
   int64_t channel_groups;   // ceil(K / the config's channels): blocks that share a tile's channels
   int64_t staging_stride;   // floats between staged channel rows
+  int64_t lo_offset;        // 3xTF32: bytes from a band buffer's start to the band's remainders
   int64_t shared_bytes;
 };
 
@@ -47,18 +53,21 @@ NhwcPlanes PlanesOf(const ConvShape& s) {
 // Whether a plane's tensor copy starts left of its chunk layout (then each band row is 4 floats wider). An
 // NHWC band's copy starts at a group, and its weights are zero before the footprint: never. A pair-row band
 // has no tensor copy.
-bool Shifted(const ConvShape& s, const Config& config) {
-  if (NhwcBand(s, config) || PairRowBand(s, config)) return false;
+bool Shifted(const ConvShape& s, const Config& config, bool pair_rows) {
+  if (NhwcBand(s, config) || pair_rows) return false;
   bool shifted = false;
   for (int64_t phase = 0; phase < config.phases; ++phase) shifted |= PlaneShift(s, phase) != 0;
   return shifted;
 }
 
-// The geometry of tiles whose rows are `column_tiles` column tiles of `tile_columns` output columns.
-Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_tiles, int64_t tile_columns) {
+// The geometry of tiles whose rows are `column_tiles` column tiles of `tile_columns` output columns, in the
+// pair-row layout if `pair_rows` (PairRowBand, decided once per plan).
+Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_tiles, int64_t tile_columns,
+                     bool pair_rows) {
   const StemLayout layout = MakeStemLayout(config);
   Geometry g{};
   const int64_t pieces = layout.tile_pixels / 64;
+  const int64_t weight_stage_bytes = layout.weight_stage_bytes * (config.split ? 2 : 1);  // remainders after values
   g.column_tiles = column_tiles;
   g.tile_columns = tile_columns;
   const int64_t phase_columns = stem::CeilDiv(tile_columns, config.phases);  // output columns of the widest phase
@@ -70,12 +79,12 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
   g.channel_groups = stem::CeilDiv(s.k, int64_t{config.nt} * 8);
   // A plane's tensor copy starts up to 3 floats left of its chunk layout when that is not 16-byte
   // aligned, and the producers shift each row into place: 4 more floats per row keep the shift inside it.
-  if (PairRowBand(s, config)) {
+  if (pair_rows) {
     g.band = stem::PairRowBandOf(s, config, span, phase_columns);
   } else if (NhwcBand(s, config)) {
     g.band = stem::NhwcBandOf(s, config, PlanesOf(s), span, phase_columns);
   } else {
-    g.band = stem::BandOf(s, config, span, Shifted(s, config) ? 4 : 0, phase_columns);
+    g.band = stem::BandOf(s, config, span, Shifted(s, config, pair_rows) ? 4 : 0, phase_columns);
   }
   g.plane_bytes = stem::CeilDiv(g.band.band_bytes, 128) * 128;
   // Each band buffer also holds the tile's staged outputs, channel-major (NCHW) or pixel-major (NHWC); the
@@ -83,8 +92,10 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
   const bool nhwc = s.layout == KCONV_LAYOUT_NHWC;
   g.staging_stride = nhwc ? StemWgmmaPixelStride(int64_t{config.nt} * 8) : StemWgmmaStagingStride(span * tile_columns);
   const int64_t staging = (nhwc ? span * tile_columns : int64_t{config.nt} * 8) * g.staging_stride * 4;
-  g.band.band_bytes = stem::CeilDiv(std::max(config.phases * g.plane_bytes, staging), 128) * 128;
-  g.shared_bytes = MakeStemWgmmaSmem(g.band.band_bytes, config.wstages, layout.weight_stage_bytes, g.band.chunks,
+  // 3xTF32: the band's remainders follow its values (lo_offset).
+  g.lo_offset = config.phases * g.plane_bytes;
+  g.band.band_bytes = stem::CeilDiv(std::max(g.lo_offset * (config.split ? 2 : 1), staging), 128) * 128;
+  g.shared_bytes = MakeStemWgmmaSmem(g.band.band_bytes, config.wstages, weight_stage_bytes, g.band.chunks,
                                      g.channel_groups * config.nt * 8)
                        .total;
   return g;
@@ -96,9 +107,9 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
 // preferably narrow enough for the tensor copy's box (rows of at most 256 floats); then as many column
 // tiles as that width needs, the row's columns split evenly between them. Column tiles are for stems (at
 // most stem::kWideRowMaxChannels input channels).
-Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit) {
+Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit, bool pair_rows) {
   const int64_t pieces = MakeStemLayout(config).tile_pixels / 64;
-  const Geometry whole = GeometryFor(s, config, 1, s.q);
+  const Geometry whole = GeometryFor(s, config, 1, s.q, pair_rows);
   if (whole.rows_per_tile > 0 ? whole.shared_bytes <= smem_limit : config.phases * whole.segments <= pieces) {
     return whole;
   }
@@ -106,12 +117,12 @@ Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit
   const int64_t phase_q = stem::CeilDiv(s.q, config.phases);
   // Output columns whose band row a box holds: 256 floats (NCHW) or 256 positions (NHWC).
   const int64_t box_columns = NhwcBand(s, config) ? 256 - NhwcPositionOf(PlanesOf(s), PlanesOf(s).groups - 1)
-                                                  : (256 - (Shifted(s, config) ? 4 : 0)) / 4 - (stem::CeilDiv(s.s, 4) - 1);
+                                                  : (256 - (Shifted(s, config, pair_rows) ? 4 : 0)) / 4 - (stem::CeilDiv(s.s, 4) - 1);
   const int64_t widest = box_columns >= 32 ? std::min<int64_t>(64, box_columns) : 64;
   for (int64_t columns = widest; columns >= 8; --columns) {
     const int64_t column_tiles = stem::CeilDiv(phase_q, columns);
     const int64_t even = stem::CeilDiv(phase_q, column_tiles);  // <= columns
-    const Geometry g = GeometryFor(s, config, column_tiles, even * config.phases);
+    const Geometry g = GeometryFor(s, config, column_tiles, even * config.phases, pair_rows);
     if (g.rows_per_tile > 0 && g.shared_bytes <= smem_limit) return g;
   }
   return whole;  // nothing fits: refused for its size
@@ -119,7 +130,7 @@ Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit
 
 class StemWgmmaTf32 final : public KernelFamily {
  public:
-  // fp32 in TF32 only; 16-bit tensors under every math mode (their values are exact in TF32: one product
+  // fp32 in TF32 (3xTF32 on the split=1 configs); 16-bit tensors under every math mode (exact in TF32: one product
   // each). Accepts refuses the rest of the product.
   FamilySupport Support() const override {
     return {(uint64_t{1} << KCONV_ELEMENT_F32) | (uint64_t{1} << KCONV_ELEMENT_F16) | (uint64_t{1} << KCONV_ELEMENT_BF16),
@@ -146,22 +157,19 @@ class StemWgmmaTf32 final : public KernelFamily {
   double ChoiceMargin() const override { return 0.9; }
   ConfigKnobs Knobs(int config) const override {
     const Config& c = kConfigs[config];
-    return {MakeStemLayout(c).tile_pixels, c.nt * 8, c.wsteps * 8, c.warps, c.wstages, c.phases};
+    // 3xTF32 configs are neighbours of each other only.
+    return {MakeStemLayout(c).tile_pixels, c.nt * 8, c.wsteps * 8, c.warps, c.wstages, c.phases + 8 * c.split};
   }
   std::unique_ptr<FamilyPlan> MakePlan(const ConvShape& shape, int config, const DeviceLimits& device) const override;
 };
 
 class Plan final : public FamilyPlan {
  public:
-  Plan(const ConvShape& shape, const Config& config, const PlanData& data)
-      : shape_(shape),
-        data_(data),
-        kernel_(ConvolutionKernel(shape, config)),
-        packer_(PackerKernel(shape, config)) {}
+  Plan(const ConvShape& shape, const PlanData& data) : shape_(shape), data_(data) {}
   LaunchGeometry Geometry() const override { return data_.geometry; }
   int64_t PackedWeightBytes() const override { return data_.packed_weight_bytes; }
   absl::Status PackWeights(const KernelLauncher& launcher, uint64_t w, uint64_t packed, CUstream stream) const override {
-    return stem::LaunchPackWeights(launcher, packer_, data_.pack, w, packed, stream);
+    return stem::LaunchPackWeights(launcher, data_.packer, data_.pack, w, packed, stream);
   }
   absl::Status Launch(const KernelLauncher& launcher, const TensorPointers& t, CUstream stream) const override {
     StemWgmmaParams params = data_.params;  // about 1 KB: the chunk table travels as a kernel parameter
@@ -172,19 +180,17 @@ class Plan final : public FamilyPlan {
     p.y = reinterpret_cast<float*>(t.y);
     p.pair_copies = shape_.layout == KCONV_LAYOUT_NHWC ? stem::NhwcPairCopies(shape_, t.x) : stem::PairCopies(shape_, t.x);
     params.use_tma = EncodeBandMap(launcher.api(), shape_, p, t.x, params.band_map) ? 1 : 0;
-    return launcher.Launch(kernel_, data_.geometry, &params, stream);
+    return launcher.Launch(data_.kernel, data_.geometry, &params, stream);
   }
 
  private:
   ConvShape shape_;
   PlanData data_;
-  int kernel_;  // the element type's and layout's convolution (KernelSuffixes)
-  int packer_;  // the element type's weight packer
 };
 
 std::unique_ptr<FamilyPlan> StemWgmmaTf32::MakePlan(const ConvShape& shape, int config,
                                                    const DeviceLimits& device) const {
-  return std::make_unique<Plan>(shape, kConfigs[config], MakePlanData(shape, kConfigs[config], device));
+  return std::make_unique<Plan>(shape, MakePlanData(shape, kConfigs[config], device));
 }
 
 }  // namespace
@@ -199,13 +205,18 @@ bool PairRowBand(const ConvShape& s, const Config& config) {
          config.phases == 1 && s.stride_h % 2 == 0 && PairRowBandsEnabled();
 }
 
-int ConvolutionKernel(const ConvShape& s, const Config& config) {
-  if (PairRowBand(s, config)) return kPairRowKernels + 2 * (static_cast<int>(s.element_type) - 1);
+bool WgmmaSplitEnabled() {
+  const char* v = std::getenv("KCONV_EXPERIMENTAL_WGMMA_3XTF32");
+  return v != nullptr && std::strcmp(v, "1") == 0;
+}
+
+int ConvolutionKernel(const ConvShape& s, bool pair_rows) {
+  if (pair_rows) return kPairRowKernels + 2 * (static_cast<int>(s.element_type) - 1);
   return kKernelsPerType * static_cast<int>(s.element_type) + (s.layout == KCONV_LAYOUT_NHWC ? 2 : 0);
 }
 
-int PackerKernel(const ConvShape& s, const Config& config) {
-  if (PairRowBand(s, config)) return ConvolutionKernel(s, config) + 1;
+int PackerKernel(const ConvShape& s, bool pair_rows) {
+  if (pair_rows) return ConvolutionKernel(s, pair_rows) + 1;
   return kKernelsPerType * static_cast<int>(s.element_type) + 1;
 }
 
@@ -219,8 +230,15 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
     return stem::Refuse(kFamily, "needs compute capability 9.0 (sm_90a wgmma); the device has ", device.cc / 10, ".",
                         device.cc % 10);
   }
-  if (s.element_type == KCONV_ELEMENT_F32 && s.math_mode != KCONV_MATH_TF32) {
-    return stem::Refuse(kFamily, "fp32 in TF32 only (3xTF32 is the portable stem family's, strict FP32 FFMA's)");
+  if (config.split) {
+    if (s.element_type != KCONV_ELEMENT_F32 || s.layout != KCONV_LAYOUT_NCHW || s.math_mode != KCONV_MATH_3XTF32) {
+      return stem::Refuse(kFamily, "the config computes fp32 NCHW in 3xTF32 only (split=1)");
+    }
+    if (!WgmmaSplitEnabled()) {
+      return stem::Refuse(kFamily, "3xTF32 on wgmma is experimental: KCONV_EXPERIMENTAL_WGMMA_3XTF32=1 enables it");
+    }
+  } else if (s.element_type == KCONV_ELEMENT_F32 && s.math_mode != KCONV_MATH_TF32) {
+    return stem::Refuse(kFamily, "fp32 in TF32 only with this config (3xTF32: the split=1 configs; strict FP32: FFMA)");
   }
   if (config.io == 0 && (s.element_type != KCONV_ELEMENT_F32 || s.layout != KCONV_LAYOUT_NCHW)) {
     return stem::Refuse(kFamily, "the config computes fp32 NCHW only (io=0)");
@@ -233,13 +251,17 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
     return stem::Refuse(kFamily, "an NHWC footprint of C*S = ", s.c * s.s, " floats, or a padding of C*pad_w = ",
                         s.c * s.pad_w, ", is too wide for the plane layout");
   }
-  const Geometry g = GeometryOf(s, config, device.smem_per_block_optin);
+  const Geometry g = GeometryOf(s, config, device.smem_per_block_optin, PairRowBand(s, config));
   if (g.rows_per_tile == 0) {
     return stem::Refuse(kFamily, "an output row of ", s.q, " pixels is ", config.phases * g.segments,
                         " m64 pieces, which do not divide the config's ", MakeStemLayout(config).tile_pixels / 64);
   }
   const int64_t tiles = g.tiles * s.n * g.column_tiles * g.channel_groups;
   if (tiles > stem::kInt32Max) return stem::Refuse(kFamily, tiles, " tiles exceed the 32-bit tile index");
+  if (config.split && g.band.chunks / 2 > kMaxSplitSteps) {
+    return stem::Refuse(kFamily, "3xTF32 takes at most ", kMaxSplitSteps, " k8 steps (", 2 * kMaxSplitSteps,
+                        " chunks), for its accuracy; the shape has ", g.band.chunks / 2);
+  }
   if (g.band.chunks > kStemMaxChunks) {
     return stem::Refuse(kFamily, g.band.chunks, " chunks (C*R*ceil(S/4), or R*ceil(C*S/4) in NHWC) exceed ",
                         kStemMaxChunks);
@@ -253,7 +275,8 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
 
 PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimits& device) {
   const StemLayout layout = MakeStemLayout(config);
-  const Geometry g = GeometryOf(s, config, device.smem_per_block_optin);
+  const bool pair_rows = PairRowBand(s, config);  // once: the layout and the kernels must agree
+  const Geometry g = GeometryOf(s, config, device.smem_per_block_optin, pair_rows);
   const int32_t groups = static_cast<int32_t>(g.channel_groups);
   PlanData d{};
   StemWgmmaParams& w = d.params;
@@ -266,7 +289,10 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
     stem::SetNhwcChunkOffsets(s, g.band, PlanesOf(s), &w.p);
     w.first_position = PlanesOf(s).first_position;
   }
-  if (PairRowBand(s, config)) {  // no tensor copy; the band as the producers lay it out
+  d.pair_rows = pair_rows;
+  d.kernel = ConvolutionKernel(s, pair_rows);
+  d.packer = PackerKernel(s, pair_rows);
+  if (pair_rows) {  // no tensor copy; the band as the producers lay it out
     stem::SetPairRowChunkOffsets(s, g.band, &w.p);
     w.band_box_bytes = static_cast<int32_t>(s.c * stem::CeilDiv(g.band.band_rows, 2) * g.band.row_floats * 4);
   }
@@ -278,18 +304,19 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   w.rows_per_tile = static_cast<int32_t>(g.rows_per_tile);
   w.segments = static_cast<int32_t>(g.segments);
   w.staging_stride = static_cast<int32_t>(g.staging_stride);
+  w.lo_offset = config.split ? static_cast<int32_t>(g.lo_offset) : 0;
   w.div_tile_columns = FastDivmod::Make(static_cast<uint32_t>(g.tile_columns));
   d.pack = stem::MakeStemPackParams(s, g.band, w.p, groups * config.nt * 8);
   if (nhwc) d.pack.planes = PlanesOf(s);
   d.geometry = LaunchGeometry{static_cast<uint32_t>(std::min<int64_t>(w.total_tiles, std::max(device.sm_count, 1))), 1,
                               static_cast<uint32_t>(Threads(config)), static_cast<uint32_t>(g.shared_bytes)};
-  d.packed_weight_bytes = int64_t{groups} * w.p.steps * layout.weight_step_bytes;
+  d.packed_weight_bytes = int64_t{groups} * w.p.steps * layout.weight_step_bytes * (config.split ? 2 : 1);
   return d;
 }
 
 double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device) {
   const StemLayout layout = MakeStemLayout(config);
-  const Geometry g = GeometryOf(s, config, device.smem_per_block_optin);
+  const Geometry g = GeometryOf(s, config, device.smem_per_block_optin, PairRowBand(s, config));
   const int64_t tiles = g.tiles * s.n * g.column_tiles * g.channel_groups;
   const int64_t per_block = stem::CeilDiv(tiles, std::max(device.sm_count, 1));
   // The math grows with the chunks padded to whole weight stages: a stage too long for a short reduction

@@ -33,15 +33,23 @@ absl::Status Accepts(const ConvShape& shape, const Config& config, const DeviceL
 // bands are widened to TF32.
 bool PairRowBand(const ConvShape& shape, const Config& config);
 
-// The kernels a plan of `shape` launches, as indices into the family's KernelSuffixes.
-int ConvolutionKernel(const ConvShape& shape, const Config& config);
-int PackerKernel(const ConvShape& shape, const Config& config);
+// Whether the environment sets KCONV_EXPERIMENTAL_WGMMA_3XTF32=1 (read on each call): the split = 1 configs
+// (3xTF32 on wgmma) accept shapes only then, until a GPU run has measured them.
+bool WgmmaSplitEnabled();
+
+// The kernels a plan of `shape` launches, as indices into the family's KernelSuffixes, over a pair-row band or
+// not (PlanData::pair_rows).
+int ConvolutionKernel(const ConvShape& shape, bool pair_rows);
+int PackerKernel(const ConvShape& shape, bool pair_rows);
 
 struct PlanData {
   StemWgmmaParams params;   // tensor pointers, band_map and use_tma left for the launch
   StemPackParams pack;      // pointers left null
   LaunchGeometry geometry;  // (min(tiles, SMs), 1)
   int64_t packed_weight_bytes;
+  bool pair_rows;  // PairRowBand, decided once, so that the band's geometry and the kernels agree
+  int kernel;      // the convolution (ConvolutionKernel) and the weight packer (PackerKernel)
+  int packer;
 };
 // Requires Accepts(shape, config, device) to be OK; the device's SM count sizes the persistent grid, and its
 // shared memory decides whether a tile holds whole rows or column tiles.

@@ -18,6 +18,8 @@ struct Config : StemConfig {
   // 1: the config also computes fp16 and bf16 tensors and NHWC (kernel.cuh); 0: fp32 NCHW only, since each
   // more kernel costs the library ~200 KB, so only the configs the planner picks for stems carry them.
   int io;
+  // 1: the config computes fp32 NCHW in 3xTF32 only (each band and weight step with its TF32 remainders).
+  int split;
 };
 
 KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int wsteps, int wstages, int phases) {
@@ -66,6 +68,7 @@ struct alignas(64) StemWgmmaParams {
                            // between its staged pixels (StemWgmmaPixelStride)
   FastDivmod div_tile_columns;  // by tile_columns: a tile pixel's row and column (NHWC epilogue)
   int32_t first_position;  // NHWC: the pixel step of a band's first group from the tile's first (NhwcPlanes)
+  int32_t lo_offset;       // 3xTF32: bytes from a band buffer's start to the band's TF32 remainders
   StemParams p;
 };
 
@@ -118,6 +121,15 @@ KCONV_HOST_DEVICE int64_t WgmmaWeightOffset(int steps, int step, int n, int e) {
   const int group = n / kBlockChannels, channel = n % kBlockChannels;
   return (static_cast<int64_t>(group) * steps + step) * kBlockChannels * 32 + (e / 4) * kBlockChannels * 16 +
          channel * 16 + (e % 4) * 4;
+}
+
+// WgmmaWeightOffset for 3xTF32 configs: each step image of kBlockChannels channels is followed by its TF32
+// remainders' image, so a weight stage holds both; `remainder` selects the second.
+template <int kBlockChannels>
+KCONV_HOST_DEVICE int64_t WgmmaSplitWeightOffset(int steps, int step, int n, int e, bool remainder) {
+  const int group = n / kBlockChannels, channel = n % kBlockChannels;
+  return ((static_cast<int64_t>(group) * steps + step) * 2 + (remainder ? 1 : 0)) * kBlockChannels * 32 +
+         (e / 4) * kBlockChannels * 16 + channel * 16 + (e % 4) * 4;
 }
 
 // WgmmaWeightOffset for the k16 steps of 16-bit pair-row bands (families/stem_common/pair_rows.h): element e

@@ -3,7 +3,6 @@
 // it and kconv's choice (and the forced-PTX path), against the float64 reference of the values the typed
 // tensors hold: fresh random inputs, a NaN-poisoned output, and the bars on the relative L2 error.
 #include <doctest/doctest.h>
-#include <stdlib.h>
 
 #include <memory>
 #include <string>
@@ -106,32 +105,49 @@ std::unique_ptr<kconv_plan, PlanDeleter> MakePlan(kconv_context* ctx, const Shap
   return std::unique_ptr<kconv_plan, PlanDeleter>(plan);
 }
 
+// Every shape of the suite in `mode`, through kconv's choice and every config that accepts it, against the
+// mode's bar on the relative L2 error; the plans checked.
+int CheckEveryShapeAndConfig(kconv_context* ctx, const Mode& mode) {
+  int plans = 0;
+  for (const Shape& s : GpuTestShapes()) {
+    ModeBuffers buffers(s, mode);
+    for (int i = -1; i < kconv_config_count(); ++i) {
+      const char* config = i < 0 ? nullptr : kconv_config_name(i);
+      auto plan = MakePlan(ctx, s, mode, config);
+      if (plan == nullptr) continue;
+      const std::string mode_name = mode.name, config_name = config ? config : "(kconv's choice)";
+      CAPTURE(mode_name);
+      CAPTURE(s.Name());
+      CAPTURE(config_name);
+      const Comparison c = buffers.Run(plan.get());
+      CHECK(c.nan_count == 0);
+      CHECK(c.relative_l2 <= mode.max_relative_l2);
+      ++plans;
+    }
+  }
+  MESSAGE(std::string(mode.name) << ": " << plans << " plans checked");
+  return plans;
+}
+
+// Outputs of kconv's choice for AlexNet conv1 at N = 32 in `mode` outside atol = rtol = 1e-4 of the float64
+// reference (the elementwise bar for the fp32-accurate modes).
+int64_t OutsideFp32BarAtAlexNet32(kconv_context* ctx, const Mode& mode) {
+  const Shape s = AlexNetConv1(32);
+  ModeBuffers buffers(s, mode);
+  auto plan = MakePlan(ctx, s, mode, nullptr);
+  buffers.Run(plan.get());
+  const std::vector<float> out = Download(buffers.fp32.y, s.YElements());
+  const std::vector<double> ref = DownloadDoubles(buffers.fp32.y_ref, s.YElements());
+  return CountOutsideTolerance(out.data(), ref.data(), s.YElements(), 1e-4, 1e-4);
+}
+
 }  // namespace
 
 TEST_SUITE("gpu") {
   TEST_CASE("gpu.precision_modes.every_mode_meets_its_accuracy_bar_on_every_shape_and_config") {
     auto ctx = MakeContext(false);
     for (const Mode& mode : kModes) {
-      int plans = 0;
-      for (const Shape& s : GpuTestShapes()) {
-        ModeBuffers buffers(s, mode);
-        for (int i = -1; i < kconv_config_count(); ++i) {
-          const char* config = i < 0 ? nullptr : kconv_config_name(i);
-          auto plan = MakePlan(ctx.get(), s, mode, config);
-          if (plan == nullptr) continue;
-          const std::string mode_name = mode.name;
-          CAPTURE(mode_name);
-          CAPTURE(s.Name());
-          const std::string config_name = config ? config : "(kconv's choice)";
-          CAPTURE(config_name);
-          const Comparison c = buffers.Run(plan.get());
-          CHECK(c.nan_count == 0);
-          CHECK(c.relative_l2 <= mode.max_relative_l2);
-          ++plans;
-        }
-      }
-      MESSAGE(std::string(mode.name) << ": " << plans << " plans checked");
-      CHECK(plans > static_cast<int>(GpuTestShapes().size()));
+      CHECK(CheckEveryShapeAndConfig(ctx.get(), mode) > static_cast<int>(GpuTestShapes().size()));
     }
   }
 
@@ -139,27 +155,24 @@ TEST_SUITE("gpu") {
   // measured, so only while KCONV_EXPERIMENTAL_PAIR_ROWS=1): the 16-bit NCHW modes again, every shape and config.
   // Elsewhere than on Hopper, or for shapes they do not take, this repeats the other kernels' checks.
   TEST_CASE("gpu.precision_modes.pair_row_kernels_meet_the_16_bit_bars") {
-    setenv("KCONV_EXPERIMENTAL_PAIR_ROWS", "1", 1);
+    const ScopedEnvironment pair_rows("KCONV_EXPERIMENTAL_PAIR_ROWS", "1");
     auto ctx = MakeContext(false);
     for (const Mode& mode : kModes) {
-      if (mode.tensors.type == 0 || mode.tensors.layout != 0) continue;
-      for (const Shape& s : GpuTestShapes()) {
-        ModeBuffers buffers(s, mode);
-        for (int i = -1; i < kconv_config_count(); ++i) {
-          const char* config = i < 0 ? nullptr : kconv_config_name(i);
-          auto plan = MakePlan(ctx.get(), s, mode, config);
-          if (plan == nullptr) continue;
-          const std::string mode_name = mode.name, config_name = config ? config : "(kconv's choice)";
-          CAPTURE(mode_name);
-          CAPTURE(s.Name());
-          CAPTURE(config_name);
-          const Comparison c = buffers.Run(plan.get());
-          CHECK(c.nan_count == 0);
-          CHECK(c.relative_l2 <= mode.max_relative_l2);
-        }
-      }
+      if (mode.tensors.type != 0 && mode.tensors.layout == 0) CheckEveryShapeAndConfig(ctx.get(), mode);
     }
-    unsetenv("KCONV_EXPERIMENTAL_PAIR_ROWS");
+  }
+
+  // The Hopper stem family's 3xTF32 configs (experimental until measured, so only while
+  // KCONV_EXPERIMENTAL_WGMMA_3XTF32=1): fp32 NCHW 3xTF32 on every shape and config, and the 1e-4 elementwise
+  // bar at AlexNet N = 32 through kconv's choice.
+  TEST_CASE("gpu.precision_modes.wgmma_3xtf32_kernels_meet_the_fp32_bars") {
+    const ScopedEnvironment split("KCONV_EXPERIMENTAL_WGMMA_3XTF32", "1");
+    auto ctx = MakeContext(false);
+    const Mode& mode = kModes[0];
+    REQUIRE(mode.math == KCONV_MATH_3XTF32);
+    REQUIRE(mode.tensors.layout == 0);
+    CheckEveryShapeAndConfig(ctx.get(), mode);
+    CHECK(OutsideFp32BarAtAlexNet32(ctx.get(), mode) == 0);
   }
 
   TEST_CASE("gpu.precision_modes.forced_ptx_path_meets_the_bars") {
@@ -180,17 +193,11 @@ TEST_SUITE("gpu") {
 
   TEST_CASE("gpu.precision_modes.fp32_accurate_modes_hold_1e-4_elementwise_at_alexnet_batch_32") {
     auto ctx = MakeContext(false);
-    const Shape s = AlexNetConv1(32);
     for (const Mode& mode : kModes) {
       if (mode.tensors.type != 0 || mode.math == KCONV_MATH_TF32) continue;
       const std::string mode_name = mode.name;
       CAPTURE(mode_name);
-      ModeBuffers buffers(s, mode);
-      auto plan = MakePlan(ctx.get(), s, mode, nullptr);
-      buffers.Run(plan.get());
-      const std::vector<float> out = Download(buffers.fp32.y, s.YElements());
-      const std::vector<double> ref = DownloadDoubles(buffers.fp32.y_ref, s.YElements());
-      CHECK(CountOutsideTolerance(out.data(), ref.data(), s.YElements(), 1e-4, 1e-4) == 0);
+      CHECK(OutsideFp32BarAtAlexNet32(ctx.get(), mode) == 0);
     }
   }
 }
