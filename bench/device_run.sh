@@ -89,16 +89,21 @@ if has ab && [ -x .carry/baseline/kconv-bench ]; then
   done
 fi
 # One experimental kernel set behind environment variable $2=1 (stages pairrows, wgmma3x): its GPU-suite case ($3),
-# memcheck and racecheck of compare_torch at N = 2 with it, compare_torch at N = 256, 32, 1 with and without it
-# (same run, same tensors), and the stems at N = 64 with it. $4...: compare_torch's mode flags.
+# kconv-bench in its mode ($4: kconv-bench's mode flags) at N = 256 with and without it, memcheck and racecheck
+# of kconv-bench at N = 2 with it (the stem family's configs), compare_torch at N = 256, 32, 1 with and without
+# it (same run, same tensors), and the stems at N = 64 with it. $5...: compare_torch's mode flags.
 experiment() {
-  local name=$1 var=$2 cases=$3
-  shift 3
+  local name=$1 var=$2 cases=$3 modes=$4
+  shift 4
   timeout 300 env "$var=1" .carry/kconv_gpu_tests -tc="$cases" > "$out/${name}_tests.log" 2>&1
   echo "$name tests exit code: $?" >> "$out/${name}_tests.log"
+  for side in 0 1; do
+    timeout 120 env "$var=$side" .carry/kconv-bench $modes --config stem_wgmma --flush --runs 50 \
+      > "$out/${name}_bench_$side.log" 2>&1
+  done
   for tool in memcheck racecheck; do
-    timeout 300 env "$var=1" compute-sanitizer --tool "$tool" --print-limit 50 python3 bench/compare_torch.py \
-      --lib .carry/libkconv.so "$@" --batches 2 --runs 1 --out "$out/${name}_$tool" > "$out/${name}_$tool.log" 2>&1
+    timeout 200 env "$var=1" compute-sanitizer --tool "$tool" --print-limit 50 .carry/kconv-bench $modes --n 2 \
+      --config stem_wgmma --runs 1 --warmup 0 > "$out/${name}_$tool.log" 2>&1
     echo "$name $tool exit code: $?" >> "$out/${name}_$tool.log"
   done
   for side in off on; do
@@ -110,11 +115,12 @@ experiment() {
     "$@" --runs 30 --out "$out/${name}_stems" > "$out/${name}_stems.log" 2>&1
 }
 if has pairrows; then
-  experiment pairrows KCONV_EXPERIMENTAL_PAIR_ROWS 'gpu.precision_modes.pair_row*' --dtype fp16 bf16 --layout nchw
+  experiment pairrows KCONV_EXPERIMENTAL_PAIR_ROWS 'gpu.precision_modes.pair_row*' '--dtype fp16' --dtype fp16 bf16 \
+    --layout nchw
 fi
 if has wgmma3x; then
-  experiment wgmma3x KCONV_EXPERIMENTAL_WGMMA_3XTF32 'gpu.precision_modes.wgmma_3xtf32*' --math 3xtf32 --dtype fp32 \
-    --layout nchw
+  experiment wgmma3x KCONV_EXPERIMENTAL_WGMMA_3XTF32 'gpu.precision_modes.wgmma_3xtf32*' '--math 3xtf32' --math 3xtf32 \
+    --dtype fp32 --layout nchw
 fi
 if has multigpu; then
   nvidia-smi -L > "$out/multigpu_devices.txt"
@@ -150,7 +156,7 @@ for f in "$out"/multigpu_*.log; do
 done
 [ -f "$out/compare_torch.log" ] && tail -6 "$out/compare_torch.log"
 for f in "$out"/pairrows_*.log "$out"/wgmma3x_*.log; do
-  [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "test cases|assertions|ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f"; tail -8 "$f"; }
+  [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "test cases|assertions|ERROR SUMMARY|RACECHECK SUMMARY|exit code|choice|fastest|MISMATCH" "$f"; [[ "$f" == *compare* || "$f" == *stems* ]] && tail -8 "$f"; }
 done
 # The device tool returns a few files only: one archive of every log.
 (cd "$out" && tar czf logs.tar.gz --remove-files ./*.log ./*.txt ./*.cache ./*.lock 2>/dev/null)

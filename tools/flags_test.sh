@@ -35,13 +35,19 @@ for tool in "$bench" "$tune"; do
   expect nonzero "unexpected argument 'extra'" "$tool" --n 2 extra
   expect nonzero "Illegal value '0' specified for flag 'runs'" "$tool" --runs 0
   expect nonzero "Illegal value '-1' specified for flag 'warmup'" "$tool" --warmup=-1
+  expect nonzero "Illegal value 'fp64' specified for flag 'dtype'; expected one of fp32 fp16 bf16" "$tool" --dtype fp64
+  expect nonzero "Illegal value 'chw' specified for flag 'layout'; expected one of nchw nhwc" "$tool" --layout chw
+  expect nonzero "Illegal value 'fp16' specified for flag 'math'; expected one of tf32 3xtf32 fp32" "$tool" --math fp16
 done
 expect nonzero "Unknown command line flag 'min-gain'" "$tune" --min-gain abc
 expect nonzero "Illegal value 'abc' specified for flag 'min_gain'" "$tune" --min_gain abc
 expect nonzero "Illegal value '1.5' specified for flag 'min_gain'" "$tune" --min_gain 1.5
 expect nonzero "Illegal value 'fast' specified for flag 'mode'" "$tune" --mode fast
 expect nonzero "stride" "$bench" --stride 0 --host
-expect 0 "shape: N=2 C=3 H=224 W=224 -> K=96 11x11 stride 4 pad 2 dil 1 bias -> 55x55" "$bench" --n 2 --host
+expect 0 "shape: N=2 C=3 H=224 W=224 -> K=96 11x11 stride 4 pad 2 dil 1 bias -> 55x55; fp32 nchw tf32" "$bench" --n 2 --host
+expect 0 "55x55; fp32 nchw 3xtf32.*0 outside" "$bench" --n 1 --host --math 3xtf32
+expect nonzero "the host path computes fp32 NCHW only, not bf16 NHWC" \
+  "$bench" --n 1 --host --dtype bf16 --layout nhwc --math fp32
 expect 0 "shape: N=1 C=3 H=32 W=32 -> K=8 7x7 stride 2x1 pad 3 dil 1 relu -> 16x32" \
   "$bench" --relu --w=32 --preset resnet_stem --stride_w 1 --h 32 --k 8 --n 1 --host
 

@@ -4,8 +4,9 @@
 // Default: AlexNet conv1 at N = 256. Per config: the median of --runs timed runs (driver-API events
 // around each launch, after warm-up; --flush writes 256 MB before each, for a cold L2), its spread,
 // TFLOP/s (useful work), GB/s (x + w + y once each), and a sampled check against a float64 reference.
-// Inputs alternate between two random sets and the output is poisoned with NaN before every run.
-// Without a GPU it runs the host path on a small batch.
+// Inputs alternate between two random sets and the output is poisoned with NaN before every run. --dtype,
+// --layout and --math choose the mode; the reference takes the values as the typed tensors hold them.
+// Without a GPU it runs the host path on a small batch (fp32 NCHW only).
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "kconv/kconv.h"
 #include "runtime/driver_api.h"
 #include "tools/shape_flags.h"
+#include "tools/tensor_modes.h"
 #include "tools/tool_flags.h"
 
 ABSL_FLAG(int32_t, runs, 100, "timed runs per config, after the warm-up (at least 1)");
@@ -154,22 +156,29 @@ int RunGpu(const Options& o, const kconv::DriverApi* api) {
 
   std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<float> u(-1.f, 1.f);
+  // The values as tensors of the element type hold them: the reference is computed from these.
+  const auto type = static_cast<kconv_element_type>(d.element_type);
+  const auto layout = static_cast<kconv_layout>(d.layout);
+  const int64_t element = kconv_tools::ElementBytes(type);
   std::vector<float> hx[2], hw(dims.w), hb(d.k);
   for (auto& set : hx) {
     set.resize(dims.x);
-    for (float& v : set) v = u(rng);
+    for (float& v : set) v = kconv_tools::RoundedTo(u(rng), type);
   }
-  for (float& v : hw) v = u(rng);
-  for (float& v : hb) v = u(rng);
+  for (float& v : hw) v = kconv_tools::RoundedTo(u(rng), type);
+  for (float& v : hb) v = u(rng);  // fp32 in every mode
   CUdeviceptr x[2], w, b, y;
   for (int i = 0; i < 2; ++i) {
-    BENCH_CU(cuMemAlloc(&x[i], dims.x * 4));
-    BENCH_CU(cuMemcpyHtoD(x[i], hx[i].data(), dims.x * 4));
+    const std::vector<uint8_t> bytes = kconv_tools::ToDevice(hx[i], d.n, d.c, d.h, d.w, type, layout);
+    BENCH_CU(cuMemAlloc(&x[i], bytes.size()));
+    BENCH_CU(cuMemcpyHtoD(x[i], bytes.data(), bytes.size()));
   }
-  BENCH_CU(cuMemAlloc(&w, dims.w * 4));
+  const std::vector<uint8_t> w_bytes = kconv_tools::ToDevice(hw, d.k, d.c, d.r, d.s, type, KCONV_LAYOUT_NCHW);
+  BENCH_CU(cuMemAlloc(&w, w_bytes.size()));
   BENCH_CU(cuMemAlloc(&b, d.k * 4));
-  BENCH_CU(cuMemAlloc(&y, dims.y * 4));
-  BENCH_CU(cuMemcpyHtoD(w, hw.data(), dims.w * 4));
+  const int64_t y_words = (dims.y * element + 3) / 4;  // whole words, for the poisoning
+  BENCH_CU(cuMemAlloc(&y, y_words * 4));
+  BENCH_CU(cuMemcpyHtoD(w, w_bytes.data(), w_bytes.size()));
   BENCH_CU(cuMemcpyHtoD(b, hb.data(), d.k * 4));
   std::vector<int64_t> samples(512);
   for (int64_t& s : samples) s = static_cast<int64_t>(rng() % static_cast<uint64_t>(dims.y));
@@ -211,7 +220,7 @@ int RunGpu(const Options& o, const kconv::DriverApi* api) {
     int last_set = 0;
     for (int run = 0; run < o.warmup + o.runs; ++run) {
       last_set = run % 2;
-      BENCH_CU(cuMemsetD32Async(y, 0x7fc00000u, dims.y, nullptr));  // poison, outside the timed region
+      BENCH_CU(cuMemsetD32Async(y, 0xffffffffu, y_words, nullptr));  // NaN in every type, outside the timed region
       // With --flush, a 256 MB write evicts x, w and y from L2, and the GPU is still busy with it when the
       // launch is queued, so the events time the device's work from a cold cache (triton's do_bench).
       if (flush_bytes > 0) BENCH_CU(cuMemsetD32Async(flush, 0, flush_bytes / 4, nullptr));
@@ -231,8 +240,9 @@ int RunGpu(const Options& o, const kconv::DriverApi* api) {
             chosen_config == config};
     row.tflops = kconv_tools::UsefulFlops(d, dims) / (row.median_us * 1e-6) / 1e12;
     row.gbps = kconv_tools::CompulsoryBytes(d, dims) / (row.median_us * 1e-6) / 1e9;
-    std::vector<float> hy(dims.y);
-    BENCH_CU(cuMemcpyDtoH(hy.data(), y, dims.y * 4));
+    std::vector<uint8_t> y_bytes(static_cast<size_t>(dims.y * element));
+    BENCH_CU(cuMemcpyDtoH(y_bytes.data(), y, y_bytes.size()));
+    const std::vector<float> hy = kconv_tools::FromDevice(y_bytes, d.n, d.k, dims.p, dims.q, type, layout);
     for (int64_t s : samples) {
       const double ref = ReferenceAt(d, dims, hx[last_set], hw, hb, s);
       const double err = std::fabs(hy[s] - ref);

@@ -27,6 +27,48 @@ std::string AbslUnparseFlag(ShapePreset preset) {
   return preset == ShapePreset::kAlexNet ? "alexnet" : "resnet_stem";
 }
 
+// --dtype, --layout and --math: kconv's enums by the names bench/compare_torch.py uses.
+struct ElementTypeFlag {
+  kconv_element_type value;
+};
+struct LayoutFlag {
+  kconv_layout value;
+};
+struct MathFlag {
+  kconv_math_mode value;
+};
+
+// Parses `text` as one of `names` (indexed by the enum's values) into *value.
+template <class Enum, size_t kCount>
+bool ParseNamed(absl::string_view text, const char* const (&names)[kCount], Enum* value, std::string* error) {
+  for (size_t i = 0; i < kCount; ++i) {
+    if (text == names[i]) return *value = static_cast<Enum>(i), true;
+  }
+  *error = "expected one of";
+  for (const char* name : names) absl::StrAppend(error, " ", name);
+  return false;
+}
+
+constexpr const char* kTypeNames[] = {"fp32", "fp16", "bf16"};  // kconv_element_type order
+constexpr const char* kLayoutNames[] = {"nchw", "nhwc"};        // kconv_layout order
+constexpr const char* kMathNames[] = {"tf32", "3xtf32", "fp32"};  // kconv_math_mode order
+static_assert(KCONV_ELEMENT_F32 == 0 && KCONV_ELEMENT_F16 == 1 && KCONV_ELEMENT_BF16 == 2);
+static_assert(KCONV_LAYOUT_NCHW == 0 && KCONV_LAYOUT_NHWC == 1);
+static_assert(KCONV_MATH_TF32 == 0 && KCONV_MATH_3XTF32 == 1 && KCONV_MATH_FP32 == 2);
+
+bool AbslParseFlag(absl::string_view text, ElementTypeFlag* f, std::string* error) {
+  return ParseNamed(text, kTypeNames, &f->value, error);
+}
+std::string AbslUnparseFlag(ElementTypeFlag f) { return kTypeNames[f.value]; }
+bool AbslParseFlag(absl::string_view text, LayoutFlag* f, std::string* error) {
+  return ParseNamed(text, kLayoutNames, &f->value, error);
+}
+std::string AbslUnparseFlag(LayoutFlag f) { return kLayoutNames[f.value]; }
+bool AbslParseFlag(absl::string_view text, MathFlag* f, std::string* error) {
+  return ParseNamed(text, kMathNames, &f->value, error);
+}
+std::string AbslUnparseFlag(MathFlag f) { return kMathNames[f.value]; }
+
 }  // namespace kconv_tools
 
 // The fields are optional so that a value given on the command line can be told from none: an absl::Flag
@@ -35,6 +77,10 @@ std::string AbslUnparseFlag(ShapePreset preset) {
 ABSL_FLAG(kconv_tools::ShapePreset, preset, kconv_tools::ShapePreset::kAlexNet,
           "the shape the other shape flags change: alexnet (AlexNet conv1: 3x224x224 -> 96, 11x11, stride 4, "
           "pad 2, bias) or resnet_stem (3x224x224 -> 64, 7x7, stride 2, pad 3, no bias); both at N = 256");
+ABSL_FLAG(kconv_tools::ElementTypeFlag, dtype, {KCONV_ELEMENT_F32},
+          "element type of x, w and y: fp32, fp16 or bf16 (bias stays fp32; GPU only for 16-bit types)");
+ABSL_FLAG(kconv_tools::LayoutFlag, layout, {KCONV_LAYOUT_NCHW}, "layout of x and y: nchw or nhwc (w stays KCRS)");
+ABSL_FLAG(kconv_tools::MathFlag, math, {KCONV_MATH_TF32}, "math mode: tf32, 3xtf32 or fp32");
 ABSL_FLAG(std::optional<int64_t>, n, std::nullopt,
           "batch size (default: the preset's; kconv-bench's host path: 2)");
 ABSL_FLAG(std::optional<int64_t>, c, std::nullopt, "input channels (default: the preset's)");
@@ -114,6 +160,9 @@ ShapeChoice ShapeFromFlags() {
   TakeIfGiven(FLAGS_dil_w, &d.dil_w);
   if (const std::optional<bool> bias = absl::GetFlag(FLAGS_bias)) d.has_bias = *bias ? 1 : 0;
   d.relu = absl::GetFlag(FLAGS_relu) ? 1 : 0;
+  d.element_type = absl::GetFlag(FLAGS_dtype).value;
+  d.layout = absl::GetFlag(FLAGS_layout).value;
+  d.math_mode = absl::GetFlag(FLAGS_math).value;
   return choice;
 }
 
@@ -128,15 +177,16 @@ double UsefulFlops(const kconv_conv_desc& d, const ShapeDims& dims) {
 }
 
 double CompulsoryBytes(const kconv_conv_desc& d, const ShapeDims& dims) {
-  return 4.0 * static_cast<double>(dims.x + dims.w + dims.y + (d.has_bias ? d.k : 0));
+  const double element = d.element_type == KCONV_ELEMENT_F32 ? 4.0 : 2.0;  // the bias stays fp32
+  return element * static_cast<double>(dims.x + dims.w + dims.y) + 4.0 * static_cast<double>(d.has_bias ? d.k : 0);
 }
 
 void PrintShape(const kconv_conv_desc& d, const ShapeDims& dims) {
-  printf("shape: N=%lld C=%lld H=%lld W=%lld -> K=%lld %lldx%lld stride %s pad %s dil %s%s%s -> %lldx%lld\n",
+  printf("shape: N=%lld C=%lld H=%lld W=%lld -> K=%lld %lldx%lld stride %s pad %s dil %s%s%s -> %lldx%lld; %s %s %s\n",
          (long long)d.n, (long long)d.c, (long long)d.h, (long long)d.w, (long long)d.k, (long long)d.r, (long long)d.s,
          HeightByWidth(d.stride_h, d.stride_w).c_str(), HeightByWidth(d.pad_h, d.pad_w).c_str(),
          HeightByWidth(d.dil_h, d.dil_w).c_str(), d.has_bias ? " bias" : "", d.relu ? " relu" : "", (long long)dims.p,
-         (long long)dims.q);
+         (long long)dims.q, kTypeNames[d.element_type], kLayoutNames[d.layout], kMathNames[d.math_mode]);
 }
 
 }  // namespace kconv_tools
