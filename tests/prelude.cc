@@ -37,8 +37,17 @@ std::vector<float> RandomTensor(int64_t elements, std::mt19937_64& rng, float lo
   return v;
 }
 
-ScopedEnvironment::ScopedEnvironment(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
-ScopedEnvironment::~ScopedEnvironment() { unsetenv(name_.c_str()); }
+ScopedEnvironment::ScopedEnvironment(const char* name, const char* value) : name_(name) {
+  if (const char* before = getenv(name)) before_ = before;
+  setenv(name, value, 1);
+}
+ScopedEnvironment::~ScopedEnvironment() {
+  if (before_) {
+    setenv(name_.c_str(), before_->c_str(), 1);
+  } else {
+    unsetenv(name_.c_str());
+  }
+}
 
 std::vector<double> ReferenceConv(const Shape& s, const std::vector<float>& x, const std::vector<float>& w,
                                   const std::vector<float>& bias) {

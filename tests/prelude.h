@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -34,7 +35,8 @@ Shape ResNetStem(int64_t n);
 // A later layer no stem family serves (dilation 2, 16 input channels): the implicit GEMM's.
 Shape DilatedLayer(int64_t n);
 
-// Sets an environment variable for the life of the object (a failed REQUIRE included), then unsets it.
+// Sets an environment variable for the life of the object (a failed REQUIRE included), then restores what it
+// was (unset, if it was).
 class ScopedEnvironment {
  public:
   ScopedEnvironment(const char* name, const char* value);
@@ -44,6 +46,7 @@ class ScopedEnvironment {
 
  private:
   std::string name_;
+  std::optional<std::string> before_;
 };
 
 std::vector<float> RandomTensor(int64_t elements, std::mt19937_64& rng, float lo = -1.f, float hi = 1.f);

@@ -366,9 +366,10 @@ __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offs
     const uint32_t bits = ToTf32(v);
     char* at = reinterpret_cast<char*>(p.packed) + offset(step, n, e);
     *reinterpret_cast<uint32_t*>(at) = bits;
-    if constexpr (kSplit) {
+    if constexpr (kSplit) {  // zero past a non-finite value: its products keep IEEE's Inf or NaN, not Inf - Inf
+      const float big = __uint_as_float(bits);
       *reinterpret_cast<uint32_t*>(reinterpret_cast<char*>(p.packed) + remainder_offset(step, n, e)) =
-          ToTf32(v - __uint_as_float(bits));
+          isfinite(big) ? ToTf32(v - big) : 0u;
     }
   }
 }

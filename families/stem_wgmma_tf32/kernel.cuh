@@ -89,8 +89,9 @@ __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot
 // and the math is wgmma k16 in the type, with units of 8 taps where TF32's chunks hold 4: half the band's
 // bytes and half the wgmma steps. kSplit (3xTF32, fp32 NCHW at stride 4): each band buffer holds the band's
 // TF32 values and, lo_offset bytes on, their TF32 remainders; each weight step image is followed by its
-// remainders' image; a step is three wgmmas, big * big into accumulator set 0 and both cross products into
-// set 1, so that the big products' chain is no longer than TF32's (its truncating sums bound the error).
+// remainders' image; a step is three wgmmas, big * big into its own accumulator sets (kBigSets) and both cross
+// products into another, so that the cross products do not lengthen the big products' chains of truncating
+// sums, which bound the error.
 template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages, int kPhases, int kType = 0, bool kNhwc = false,
           bool kPairRows = false, bool kSplit = false>
 struct Kernel {
@@ -113,8 +114,11 @@ struct Kernel {
   // Accumulator sets per piece: with one piece per warpgroup, consecutive steps go to two sets, so that
   // two independent wgmma chains are in flight instead of one whose every step waits for the last (four
   // sets were no faster than two: NOTES v7); 16 warps have too few registers.
-  // kSplit: set 0 takes the big products, set 1 the cross products.
-  static constexpr int kAccSets = kSplit || (kMt == 1 && kWarps <= 8) ? 2 : 1;
+  // kSplit: the big products alternate over kBigSets sets (two where the registers allow: 4 consumer warps),
+  // and the last set takes the cross products. The big products' chains of truncating sums are what bound
+  // 3xTF32's error, and two halve their length.
+  static constexpr int kBigSets = kSplit && kMt == 1 && kWarps == 4 ? 2 : 1;
+  static constexpr int kAccSets = kSplit ? kBigSets + 1 : kMt == 1 && kWarps <= 8 ? 2 : 1;
   // Band rows per batch of the shift-and-round pass after a tensor copy (fewer where registers are fewer).
   // One-row tiles (N = 1) take one row per batch: each block runs this code once, from a cold instruction
   // cache, where the shorter loop is faster (NOTES v8).
@@ -306,8 +310,12 @@ struct Kernel {
     }
   }
 
-  // The TF32 remainder of `raw` once rounded to `big`: raw - big is exact in fp32.
-  static __device__ __forceinline__ float Remainder(float raw, float big) { return __uint_as_float(ToTf32(raw - big)); }
+  // The TF32 remainder of `raw` once rounded to `big`: raw - big is exact in fp32. Zero where big is not finite
+  // (an Inf or NaN input, or one that rounded up to Inf), so that the products keep IEEE's Inf or NaN instead of
+  // Inf - Inf.
+  static __device__ __forceinline__ float Remainder(float raw, float big) {
+    return isfinite(big) ? __uint_as_float(ToTf32(raw - big)) : 0.f;
+  }
 
   // How far left of plane `phase`'s chunk layout its tensor copy starts: at the plane's first column
   // rounded down to a multiple of 4.
@@ -761,9 +769,9 @@ struct Kernel {
           for (int mi = 0; mi < kMt; ++mi) {
             const uint64_t a_desc = kDescriptorHigh | (a_low[mi] + step_delta);
             if constexpr (kSplit) {  // the remainders: the band's lo_offset bytes on, the step's image after it
-              Mma(acc[0][mi], a_desc, b_desc);
-              Mma(acc[1][mi], a_desc, b_desc + (L.weight_step_bytes >> 4));
-              Mma(acc[1][mi], a_desc + (static_cast<uint32_t>(P.lo_offset) >> 4), b_desc);
+              Mma(acc[ks % kBigSets][mi], a_desc, b_desc);
+              Mma(acc[kBigSets][mi], a_desc, b_desc + (L.weight_step_bytes >> 4));
+              Mma(acc[kBigSets][mi], a_desc + (static_cast<uint32_t>(P.lo_offset) >> 4), b_desc);
             } else {
               Mma(acc[ks % kAccSets][mi], a_desc, b_desc);
             }

@@ -18,8 +18,9 @@ constexpr char kFamily[] = "stem_wgmma_tf32";
 // convolution and its packer.
 constexpr int kKernelsPerType = 3, kPairRowKernels = 3 * kKernelsPerType;
 
-// The most k8 steps a 3xTF32 config takes: the big products' chain of truncating fp32 sums grows the error
-// with its length (AlexNet's 50 steps measured 2.5e-6 on the portable family before its fix; the bar is 5e-6).
+// The most k8 steps a 3xTF32 config takes: the big products' chains of truncating fp32 sums grow the error
+// with their length (AlexNet's 50 steps, 150 chained products, measured 2.5e-6 on the portable family before
+// its fix; the bar is 5e-6; here the big products chain alone, over one or two accumulator sets).
 constexpr int64_t kMaxSplitSteps = 64;
 
 struct Geometry {
@@ -92,9 +93,11 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
   const bool nhwc = s.layout == KCONV_LAYOUT_NHWC;
   g.staging_stride = nhwc ? StemWgmmaPixelStride(int64_t{config.nt} * 8) : StemWgmmaStagingStride(span * tile_columns);
   const int64_t staging = (nhwc ? span * tile_columns : int64_t{config.nt} * 8) * g.staging_stride * 4;
-  // 3xTF32: the band's remainders follow its values (lo_offset).
+  // 3xTF32: the band's remainders follow its values (lo_offset), with 64 chunks to spare after them, so that
+  // wgmma's reads for the pixels past a row (dropped) stay in this buffer, not the one the producers fill.
   g.lo_offset = config.phases * g.plane_bytes;
-  g.band.band_bytes = stem::CeilDiv(std::max(g.lo_offset * (config.split ? 2 : 1), staging), 128) * 128;
+  const int64_t band_values = config.split ? 2 * g.lo_offset + 64 * 16 : g.lo_offset;
+  g.band.band_bytes = stem::CeilDiv(std::max(band_values, staging), 128) * 128;
   g.shared_bytes = MakeStemWgmmaSmem(g.band.band_bytes, config.wstages, weight_stage_bytes, g.band.chunks,
                                      g.channel_groups * config.nt * 8)
                        .total;
