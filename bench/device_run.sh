@@ -88,39 +88,41 @@ if has ab && [ -x .carry/baseline/kconv-bench ]; then
     done
   done
 fi
-# One experimental kernel set behind environment variable $2=1 (stages pairrows, wgmma3x): its GPU-suite case ($3),
-# kconv-bench in its mode ($4: kconv-bench's mode flags) at N = 256 with and without it, memcheck and racecheck
-# of kconv-bench at N = 2 with it (the stem family's configs), compare_torch at N = 256, 32, 1 with and without
-# it (same run, same tensors), and the stems at N = 64 with it. $5...: compare_torch's mode flags.
+# One experimental kernel set behind environment variable $2 (stages pairrows, wgmma3x), whose values $4 (0: off,
+# then each way on) are compared: its GPU-suite case ($3, which sets the variable itself), kconv-bench in its mode ($5:
+# kconv-bench's mode flags) at N = 256 with every value, memcheck and racecheck of kconv-bench at N = 2 with each
+# value on (the stem family's configs), compare_torch at N = 256, 32, 1 with every value (same tensors), and the
+# stems at N = 64 with the last value. $6...: compare_torch's mode flags.
 experiment() {
-  local name=$1 var=$2 cases=$3 modes=$4
-  shift 4
-  timeout 300 env "$var=1" .carry/kconv_gpu_tests -tc="$cases" > "$out/${name}_tests.log" 2>&1
+  local name=$1 var=$2 cases=$3 values=$4 modes=$5 value last
+  shift 5
+  timeout 300 .carry/kconv_gpu_tests -tc="$cases" > "$out/${name}_tests.log" 2>&1  # the case sets $var itself
   echo "$name tests exit code: $?" >> "$out/${name}_tests.log"
-  for side in 0 1; do
-    timeout 120 env "$var=$side" .carry/kconv-bench $modes --config stem_wgmma --flush --runs 50 \
-      > "$out/${name}_bench_$side.log" 2>&1
+  for value in $values; do
+    last=$value
+    [ "$value" = 0 ] && continue
+    for tool in memcheck racecheck; do
+      timeout 200 env "$var=$value" compute-sanitizer --tool "$tool" --print-limit 50 .carry/kconv-bench $modes --n 2 \
+        --config stem_wgmma --runs 1 --warmup 0 > "$out/${name}_${tool}_$value.log" 2>&1
+      echo "$name $tool ($var=$value) exit code: $?" >> "$out/${name}_${tool}_$value.log"
+    done
   done
-  for tool in memcheck racecheck; do
-    timeout 200 env "$var=1" compute-sanitizer --tool "$tool" --print-limit 50 .carry/kconv-bench $modes --n 2 \
-      --config stem_wgmma --runs 1 --warmup 0 > "$out/${name}_$tool.log" 2>&1
-    echo "$name $tool exit code: $?" >> "$out/${name}_$tool.log"
+  for value in $values; do
+    timeout 120 env "$var=$value" .carry/kconv-bench $modes --config stem_wgmma --flush --runs 50 \
+      > "$out/${name}_bench_$value.log" 2>&1
+    PYTHONUNBUFFERED=1 timeout 300 env "$var=$value" python3 bench/compare_torch.py --lib .carry/libkconv.so "$@" \
+      --batches 256 32 1 --runs 30 --out "$out/${name}_compare_$value" > "$out/${name}_compare_$value.log" 2>&1
   done
-  for side in off on; do
-    PYTHONUNBUFFERED=1 timeout 400 env "$var=$([ "$side" = on ] && echo 1 || echo 0)" python3 bench/compare_torch.py \
-      --lib .carry/libkconv.so "$@" --batches 256 32 1 --runs 30 --out "$out/${name}_compare_$side" \
-      > "$out/${name}_compare_$side.log" 2>&1
-  done
-  PYTHONUNBUFFERED=1 timeout 400 env "$var=1" python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems \
+  PYTHONUNBUFFERED=1 timeout 400 env "$var=$last" python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems \
     "$@" --runs 30 --out "$out/${name}_stems" > "$out/${name}_stems.log" 2>&1
 }
-if has pairrows; then
-  experiment pairrows KCONV_EXPERIMENTAL_PAIR_ROWS 'gpu.precision_modes.pair_row*' '--dtype fp16' --dtype fp16 bf16 \
-    --layout nchw
+if has pairrows; then  # 1: the producers copy the band; 2: a tensor copy of raw rows, which they pair
+  experiment pairrows KCONV_EXPERIMENTAL_PAIR_ROWS 'gpu.precision_modes.pair_row*' '0 1 2' '--dtype fp16' \
+    --dtype fp16 bf16 --layout nchw
 fi
 if has wgmma3x; then
-  experiment wgmma3x KCONV_EXPERIMENTAL_WGMMA_3XTF32 'gpu.precision_modes.wgmma_3xtf32*' '--math 3xtf32' --math 3xtf32 \
-    --dtype fp32 --layout nchw
+  experiment wgmma3x KCONV_EXPERIMENTAL_WGMMA_3XTF32 'gpu.precision_modes.wgmma_3xtf32*' '0 1' '--math 3xtf32' \
+    --math 3xtf32 --dtype fp32 --layout nchw
 fi
 if has multigpu; then
   nvidia-smi -L > "$out/multigpu_devices.txt"

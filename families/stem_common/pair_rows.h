@@ -41,4 +41,20 @@ KCONV_HOST_DEVICE bool PairRowTapAt(int32_t c, int32_t r, int32_t s, int32_t j, 
   return tap->c < c && tap->r < r && tap->s < s;
 }
 
+// A pair-row band by tensor copy: the copy delivers each band row raw, `raw_row` elements (a multiple of 8: 16
+// bytes) from the chunk layout's first column rounded down to a multiple of 8 (a box's innermost start must be
+// 16-byte aligned), `shift` elements before it; the producers then pair the rows into units. The shift of a
+// layout starting at column `start` (-pad_w for whole rows).
+KCONV_HOST_DEVICE int32_t PairRowRawShift(int32_t start) { return ((start % 8) + 8) % 8; }
+
+// Elements a raw row holds: the shift and `units` units of 4, rounded up to 16 bytes.
+KCONV_HOST_DEVICE int32_t PairRowRawRow(int32_t shift, int32_t units) { return (shift + 4 * units + 7) / 8 * 8; }
+
+// Index, in the raw box ([C][band_rows][raw_row] 16-bit elements), of element e (0-3) of unit u of band row
+// `row` of channel c.
+KCONV_HOST_DEVICE int32_t PairRowRawIndex(int32_t band_rows, int32_t raw_row, int32_t shift, int32_t c, int32_t row,
+                                          int32_t u, int32_t e) {
+  return (c * band_rows + row) * raw_row + shift + 4 * u + e;
+}
+
 }  // namespace kconv

@@ -103,9 +103,9 @@ struct Kernel {
   static constexpr int kConsumers = kWarps * 32;
   static constexpr int kBandWarps = kProducerWarps - 1;
   static constexpr int kConsumerBarrier = 1;  // named barrier over the consumer warps only
-  // The tensor-copy engine delivers fp32 bands as they are (NCHW rows, NHWC planes); 16-bit inputs are widened
-  // through registers.
-  static constexpr bool kMayCopyTensor = kType == 0;
+  // The tensor-copy engine delivers fp32 bands as they are (NCHW rows, NHWC planes), and pair-row bands as raw
+  // rows that the producers pair; other 16-bit inputs are widened through registers.
+  static constexpr bool kMayCopyTensor = kType == 0 || kPairRows;
   static constexpr bool kOneRowTiles = kMt * kWarps == 4;  // one m64 piece per tile: band copies across channels
   // Whether the consumer warps help copy the block's first band when the warps copy it (not a tensor
   // copy): nothing overlaps that band (band_full then counts the producers' part only). Not for one-row
@@ -324,12 +324,72 @@ struct Kernel {
     return PlaneShift(p, phase);
   }
 
+  // After a pair-row band's tensor copy: pairs its raw rows (P.raw_row elements each, from the chunk layout's
+  // first column rounded down to a multiple of 8) into units (families/stem_common/pair_rows.h), zeros past the
+  // band's rows (the copy wrote zeros outside the image). Pair rows worker, worker + workers, ... across
+  // channels, kRows of them a batch with every load before any store; a lane takes units lane and lane + 32 (a
+  // raw row holds at most 256 elements). kWords: 32-bit loads (an even shift: raw rows are 16-byte aligned).
+  template <int kRows, bool kWords>
+  static __device__ __forceinline__ void PairRawRowsAs(const StemWgmmaParams& P, unsigned char* band, int worker,
+                                                       int workers, int shift) {
+    const StemParams& p = P.p;
+    const int lane = threadIdx.x % 32;
+    const int band_pairs = (p.band_rows + 1) / 2, total = p.c * band_pairs, units = p.row_floats / 4;
+    const uint16_t* raw = reinterpret_cast<const uint16_t*>(band + P.raw_offset);
+    uint4* const band_units = reinterpret_cast<uint4*>(band);
+    for (int i0 = worker; i0 < total; i0 += kRows * workers) {
+      uint32_t word[kRows][2][4];
+#pragma unroll
+      for (int i = 0; i < kRows; ++i) {
+        const int pair_row = i0 + i * workers, c = pair_row / band_pairs, pair = pair_row - c * band_pairs;
+#pragma unroll
+        for (int l = 0; l < 2; ++l) {
+          const int u = lane + 32 * l;
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {  // the even band row, then the odd one
+            const int row = 2 * pair + h;
+            const bool valid = pair_row < total && u < units && row < p.band_rows;
+            const uint16_t* src =
+                raw + PairRowRawIndex(p.band_rows, P.raw_row, shift, valid ? c : 0, valid ? row : 0, valid ? u : 0, 0);
+            if constexpr (kWords) {
+              word[i][l][2 * h] = valid ? *reinterpret_cast<const uint32_t*>(src) : 0u;
+              word[i][l][2 * h + 1] = valid ? *reinterpret_cast<const uint32_t*>(src + 2) : 0u;
+            } else {
+              word[i][l][2 * h] = valid ? src[0] | static_cast<uint32_t>(src[1]) << 16 : 0u;
+              word[i][l][2 * h + 1] = valid ? src[2] | static_cast<uint32_t>(src[3]) << 16 : 0u;
+            }
+          }
+        }
+      }
+#pragma unroll
+      for (int i = 0; i < kRows; ++i) {
+        const int pair_row = i0 + i * workers;
+#pragma unroll
+        for (int l = 0; l < 2; ++l) {
+          const int u = lane + 32 * l;
+          if (pair_row < total && u < units) {
+            band_units[static_cast<int64_t>(pair_row) * units + u] =
+                make_uint4(word[i][l][0], word[i][l][1], word[i][l][2], word[i][l][3]);
+          }
+        }
+      }
+    }
+  }
+
   // ShiftRoundBandRows over every plane of a band: its phases, or an NHWC band's C planes, which need no shift
-  // (their copies start at a group, and the weights are zero before the footprint).
+  // (their copies start at a group, and the weights are zero before the footprint); a pair-row band's raw rows
+  // are paired instead (PairRawRowsAs).
   template <int kRows>
   static __device__ __forceinline__ void ShiftRoundBandPlanes(const StemWgmmaParams& P, unsigned char* band, int worker,
                                                               int workers) {
-    if constexpr (kNhwc) {
+    if constexpr (kPairRows) {
+      const int shift = PairRowRawShift(PlaneStart(P.p, 0));
+      if (shift % 2 == 0) {
+        PairRawRowsAs<kRows, true>(P, band, worker, workers, shift);
+      } else {
+        PairRawRowsAs<kRows, false>(P, band, worker, workers, shift);
+      }
+    } else if constexpr (kNhwc) {
       for (int plane = 0; plane < P.p.c; ++plane) {
         ShiftRoundRows<kRows, 0>(P.p, band + plane * PlaneBytes(P), worker, workers, P.p.band_rows);
       }
@@ -654,7 +714,12 @@ struct Kernel {
           // One tensor copy per plane, each from its chunk layout's first column rounded down to a multiple
           // of 4 (an innermost start that is not 16-byte aligned faults), all completing on one barrier.
           // An NHWC band is one copy per plane (nhwc_planes.h), each at the band's first pixel step.
-          if constexpr (kNhwc) {
+          if constexpr (kPairRows) {  // raw rows, after the units' room; whole rows only (q0 = 0)
+            MbarrierArriveExpectTx(sh.band_landed + 8 * b, P.band_box_bytes);
+            const int start = PlaneStart(p, 0);
+            TensorCopyToShared4D(SharedAddress(band + P.raw_offset), P.band_map, start - PairRowRawShift(start),
+                                 tile.ih0, 0, tile.image, sh.band_landed + 8 * b);
+          } else if constexpr (kNhwc) {
             MbarrierArriveExpectTx(sh.band_landed + 8 * b, p.c * P.band_box_bytes);
             for (int plane = 0; plane < p.c; ++plane) {
               TensorCopyToShared5D(SharedAddress(band + plane * PlaneBytes(P)), P.band_map, 0, plane,

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -36,15 +37,12 @@ wg::Config IoConfig(int mt, int warps, int wsteps, int wstages) {
 // Element e of K unit `unit` in step images of 96 channels, as the packer places it: byte offset / 2.
 int64_t PackedIndex(int steps, int step, int n, int e) { return wg::WgmmaWeightOffset16<96>(steps, step, n, e) / 2; }
 
-// Every output row of tile 0 (image 0), channels 0 ... k - 1, as the kernel's wgmma computes them from the band
-// of that tile, with x and w as floats (the layout is what is tested, not the rounding).
-std::vector<double> TileFromBand(const kconv::ConvShape& s, const wg::PlanData& d, const std::vector<float>& x,
-                                 const std::vector<float>& w) {
-  const kconv::StemParams& p = d.params.p;
+// Tile 0's band (image 0) as the producers' copy lays it out: unit u of pair row i of channel c holds elements
+// -pad_w + 4u ... + 3 of band rows 2i and 2i + 1 (input rows -pad_h + ...), zeros outside the image and past the
+// band's rows. Indices in 16-bit elements; then room for wgmma's reads past the band (the buffer, and shared
+// memory, go on).
+std::vector<float> ProducersBand(const kconv::ConvShape& s, const kconv::StemParams& p, const std::vector<float>& x) {
   const int64_t band_pairs = kconv::BandPairRows(p.band_rows), units = p.row_floats / 4;
-  // The producers' copy: unit u of pair row i of channel c holds elements -pad_w + 4u ... + 3 of band rows 2i and
-  // 2i + 1 (input rows -pad_h + ...), zeros outside the image and past the band's rows. Indices in 16-bit
-  // elements; wgmma may read a few units past the band (the buffer, and shared memory, go on).
   const int64_t band_elements = s.c * band_pairs * units * 8;
   REQUIRE(band_elements * 2 <= p.band_bytes);
   std::vector<float> band(static_cast<size_t>(band_elements + 64 * 8 * 8), 0.f);
@@ -58,6 +56,16 @@ std::vector<double> TileFromBand(const kconv::ConvShape& s, const wg::PlanData& 
             band[static_cast<size_t>(((c * band_pairs + i) * units + u) * 8 + 4 * h + e)] =
                 inside ? x[static_cast<size_t>((c * s.h + ih) * s.w + iw)] : 0.f;
           }
+  return band;
+}
+
+// Every output row of tile 0 (image 0), channels 0 ... k - 1, as the kernel's wgmma computes them from the band
+// of that tile, with x and w as floats (the layout is what is tested, not the rounding).
+std::vector<double> TileFromBand(const kconv::ConvShape& s, const wg::PlanData& d, const std::vector<float>& x,
+                                 const std::vector<float>& w) {
+  const kconv::StemParams& p = d.params.p;
+  const std::vector<float> band = ProducersBand(s, p, x);
+  const int64_t band_elements = s.c * kconv::BandPairRows(p.band_rows) * (p.row_floats / 4) * 8;
   // The packer's weights: step images of 96 channels, 16 elements each.
   std::vector<float> packed(static_cast<size_t>(p.steps) * 96 * 16, 0.f);
   for (int step = 0; step < p.steps; ++step)
@@ -193,4 +201,109 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_only_where_it_computes") {
   wg::Config fp32_only = io;
   fp32_only.io = 0;
   CHECK_FALSE(wg::PairRowBand(half, fp32_only));
+}
+
+TEST_CASE("stem_wgmma_tf32.pair_row_tensor_copy_pairs_its_raw_rows_into_the_same_band") {
+  // KCONV_EXPERIMENTAL_PAIR_ROWS=2: the tensor copy delivers raw rows from the chunk layout's first column
+  // rounded down to a multiple of 8 (zeros outside the image), and the producers pair them by PairRowRawIndex.
+  const kconv_test::ScopedEnvironment enabled("KCONV_EXPERIMENTAL_PAIR_ROWS", "2");
+  CHECK(wg::PairRowTensorCopyEnabled());
+  struct Case {
+    int64_t c, h, w, r, s, stride_h, pad;
+  };
+  for (const Case& k : {Case{3, 31, 224, 11, 11, 4, 2}, Case{3, 20, 64, 4, 4, 4, 0}, Case{1, 17, 96, 5, 5, 2, 1},
+                        Case{4, 23, 104, 7, 7, 4, 3}, Case{2, 15, 64, 3, 3, 2, 9}}) {
+    kconv_test::Shape shape{1, k.c, k.h, k.w, 8, k.r, k.s};
+    shape.stride_h = k.stride_h;
+    shape.stride_w = 4;
+    shape.pad_h = shape.pad_w = k.pad;
+    const kconv::ConvShape s = Validated(shape, KCONV_ELEMENT_BF16);
+    CAPTURE(kconv::FormatOf(s));
+    for (const wg::Config& config : {IoConfig(1, 12, 5, 5), IoConfig(1, 4, 5, 10), IoConfig(2, 8, 3, 2)}) {
+      CAPTURE(config.warps);
+      REQUIRE(wg::Accepts(s, config, kH100).ok());
+      const wg::PlanData d = wg::MakePlanData(s, config, kH100);
+      const kconv::StemParams& p = d.params.p;
+      const int32_t units = p.row_floats / 4, shift = kconv::PairRowRawShift(static_cast<int32_t>(-s.pad_w));
+      // The raw rows: after the units, inside the buffer, each row whole 16-byte groups long enough for every unit.
+      CHECK(d.params.raw_offset % 128 == 0);
+      CHECK(d.params.raw_offset >= s.c * kconv::BandPairRows(p.band_rows) * p.row_floats * 4);
+      CHECK(d.params.raw_offset + s.c * p.band_rows * d.params.raw_row * 2 <= p.band_bytes);
+      CHECK(d.params.band_box_bytes == s.c * p.band_rows * d.params.raw_row * 2);
+      CHECK(d.params.raw_row % 8 == 0);
+      CHECK(d.params.raw_row >= shift + 4 * units);
+      // The copy's box: row ih0 + r of channel c, columns -pad_w - shift ... (zeros outside the image).
+      std::vector<float> raw(static_cast<size_t>(s.c * p.band_rows * d.params.raw_row), 0.f);
+      for (int64_t c = 0; c < s.c; ++c)
+        for (int64_t r = 0; r < p.band_rows; ++r)
+          for (int64_t e = 0; e < d.params.raw_row; ++e) {
+            const int64_t ih = r - s.pad_h, iw = e - s.pad_w - shift;
+            if (ih >= 0 && ih < s.h && iw >= 0 && iw < s.w) {
+              raw[static_cast<size_t>((c * p.band_rows + r) * d.params.raw_row + e)] =
+                  static_cast<float>((c * s.h + ih) * s.w + iw + 1);
+            }
+          }
+      std::vector<float> x(static_cast<size_t>(s.c * s.h * s.w));
+      for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i + 1);
+      const std::vector<float> want = ProducersBand(s, p, x);
+      // The producers' pairing pass.
+      const int32_t band_pairs = kconv::BandPairRows(p.band_rows);
+      int mismatches = 0;
+      for (int32_t c = 0; c < s.c; ++c)
+        for (int32_t i = 0; i < band_pairs; ++i)
+          for (int32_t u = 0; u < units; ++u)
+            for (int32_t h = 0; h < 2; ++h)
+              for (int32_t e = 0; e < 4; ++e) {
+                const int32_t row = 2 * i + h;
+                const float got =
+                    row < p.band_rows
+                        ? raw[static_cast<size_t>(kconv::PairRowRawIndex(p.band_rows, d.params.raw_row, shift, c, row, u, e))]
+                        : 0.f;
+                if (got != want[static_cast<size_t>(((c * band_pairs + i) * units + u) * 8 + 4 * h + e)]) ++mismatches;
+              }
+      CHECK(mismatches == 0);
+    }
+  }
+}
+
+TEST_CASE("stem_wgmma_tf32.pair_row_band_map_copies_raw_16_bit_rows") {
+  static int calls;
+  static CUtensorMapDataType type;
+  static cuuint32_t rank;
+  static cuuint64_t dims[4], strides[3];
+  static cuuint32_t box[4];
+  calls = 0;
+  kconv::DriverApi api{};
+  api.cuTensorMapEncodeTiled = [](CUtensorMap*, CUtensorMapDataType t, cuuint32_t r, void*, const cuuint64_t* d,
+                                  const cuuint64_t* st, const cuuint32_t* b, const cuuint32_t*, CUtensorMapInterleave,
+                                  CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill) -> CUresult {
+    ++calls;
+    type = t;
+    rank = r;
+    std::memcpy(dims, d, sizeof(dims));
+    std::memcpy(strides, st, sizeof(strides));
+    std::memcpy(box, b, sizeof(box));
+    return CUDA_SUCCESS;
+  };
+  const kconv_test::ScopedEnvironment enabled("KCONV_EXPERIMENTAL_PAIR_ROWS", "2");
+  const wg::Config io = IoConfig(1, 12, 5, 5);
+  const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(2), KCONV_ELEMENT_F16);
+  const wg::PlanData d = wg::MakePlanData(s, io, kH100);
+  uint64_t map[16];
+  REQUIRE(wg::EncodePairRowBandMap(&api, s, d.params, 4096, map));
+  CHECK(calls == 1);
+  CHECK(type == CU_TENSOR_MAP_DATA_TYPE_UINT16);
+  CHECK(rank == 4);
+  CHECK(dims[0] == 224);
+  CHECK(strides[0] == 448);
+  CHECK(strides[1] == 224 * 448);
+  CHECK(box[0] == 240);  // shift 6 (column -8 for -2) + 57 units of 4, to 16 bytes
+  CHECK(box[1] == static_cast<cuuint32_t>(d.params.p.band_rows));
+  CHECK(box[2] == 3);
+  CHECK_FALSE(wg::EncodePairRowBandMap(&api, s, d.params, 4100, map));  // x not 16-byte aligned
+  kconv_test::Shape narrow = kconv_test::AlexNetConv1(2);
+  narrow.w = 220;  // rows of 440 bytes: not whole 16-byte groups
+  const kconv::ConvShape n = Validated(narrow, KCONV_ELEMENT_F16);
+  CHECK_FALSE(wg::EncodePairRowBandMap(&api, n, wg::MakePlanData(n, io, kH100).params, 4096, map));
+  CHECK(calls == 1);
 }

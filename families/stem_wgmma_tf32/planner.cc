@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "families/stem_common/pair_rows.h"
+
 namespace kconv {
 namespace stem_wgmma_tf32 {
 namespace {
@@ -34,6 +36,9 @@ struct Geometry {
   int64_t channel_groups;   // ceil(K / the config's channels): blocks that share a tile's channels
   int64_t staging_stride;   // floats between staged channel rows
   int64_t lo_offset;        // 3xTF32: bytes from a band buffer's start to the band's remainders
+  int64_t raw_offset;       // pair rows: bytes from a band buffer's start to a tensor copy's raw rows,
+  int64_t raw_row;          // the elements of one raw row (PairRowRawRow),
+  int64_t raw_bytes;        // and of them all: C * band_rows * raw_row * 2
   int64_t shared_bytes;
 };
 
@@ -96,7 +101,14 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
   // 3xTF32: the band's remainders follow its values (lo_offset), with 64 chunks to spare after them, so that
   // wgmma's reads for the pixels past a row (dropped) stay in this buffer, not the one the producers fill.
   g.lo_offset = config.phases * g.plane_bytes;
-  const int64_t band_values = config.split ? 2 * g.lo_offset + 64 * 16 : g.lo_offset;
+  int64_t band_values = config.split ? 2 * g.lo_offset + 64 * 16 : g.lo_offset;
+  if (pair_rows) {  // room for a tensor copy's raw rows after the units (used when the launch allows one)
+    const int64_t shift = PairRowRawShift(static_cast<int32_t>(-s.pad_w));
+    g.raw_row = PairRowRawRow(static_cast<int32_t>(shift), static_cast<int32_t>(g.band.row_floats / 4));
+    g.raw_offset = g.plane_bytes;
+    g.raw_bytes = s.c * g.band.band_rows * g.raw_row * 2;
+    band_values = g.raw_offset + g.raw_bytes;
+  }
   g.band.band_bytes = stem::CeilDiv(std::max(band_values, staging), 128) * 128;
   g.shared_bytes = MakeStemWgmmaSmem(g.band.band_bytes, config.wstages, weight_stage_bytes, g.band.chunks,
                                      g.channel_groups * config.nt * 8)
@@ -182,7 +194,10 @@ class Plan final : public FamilyPlan {
     p.bias = reinterpret_cast<const float*>(t.bias);
     p.y = reinterpret_cast<float*>(t.y);
     p.pair_copies = shape_.layout == KCONV_LAYOUT_NHWC ? stem::NhwcPairCopies(shape_, t.x) : stem::PairCopies(shape_, t.x);
-    params.use_tma = EncodeBandMap(launcher.api(), shape_, p, t.x, params.band_map) ? 1 : 0;
+    const bool tensor_copy = data_.pair_rows ? PairRowTensorCopyEnabled() && params.column_tiles == 1 &&
+                                                   EncodePairRowBandMap(launcher.api(), shape_, params, t.x, params.band_map)
+                                             : EncodeBandMap(launcher.api(), shape_, p, t.x, params.band_map);
+    params.use_tma = tensor_copy ? 1 : 0;
     return launcher.Launch(data_.kernel, data_.geometry, &params, stream);
   }
 
@@ -200,7 +215,12 @@ std::unique_ptr<FamilyPlan> StemWgmmaTf32::MakePlan(const ConvShape& shape, int 
 
 bool PairRowBandsEnabled() {
   const char* v = std::getenv("KCONV_EXPERIMENTAL_PAIR_ROWS");
-  return v != nullptr && std::strcmp(v, "1") == 0;
+  return v != nullptr && (std::strcmp(v, "1") == 0 || std::strcmp(v, "2") == 0);
+}
+
+bool PairRowTensorCopyEnabled() {
+  const char* v = std::getenv("KCONV_EXPERIMENTAL_PAIR_ROWS");
+  return v != nullptr && std::strcmp(v, "2") == 0;
 }
 
 bool PairRowBand(const ConvShape& s, const Config& config) {
@@ -295,9 +315,11 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   d.pair_rows = pair_rows;
   d.kernel = ConvolutionKernel(s, pair_rows);
   d.packer = PackerKernel(s, pair_rows);
-  if (pair_rows) {  // no tensor copy; the band as the producers lay it out
+  if (pair_rows) {  // the units as the producers lay them out; a tensor copy's raw rows after them
     stem::SetPairRowChunkOffsets(s, g.band, &w.p);
-    w.band_box_bytes = static_cast<int32_t>(s.c * stem::CeilDiv(g.band.band_rows, 2) * g.band.row_floats * 4);
+    w.band_box_bytes = static_cast<int32_t>(g.raw_bytes);
+    w.raw_offset = static_cast<int32_t>(g.raw_offset);
+    w.raw_row = static_cast<int32_t>(g.raw_row);
   }
   w.tiles_per_image = static_cast<int32_t>(g.tiles);
   w.column_tiles = static_cast<int32_t>(g.column_tiles);
@@ -341,6 +363,27 @@ bool EncodeNhwcBandMap(const DriverApi* api, const ConvShape& s, const StemParam
   const cuuint32_t box[5] = {4, 1, static_cast<cuuint32_t>(p.row_floats / 4), static_cast<cuuint32_t>(p.band_rows), 1};
   const cuuint32_t element_strides[5] = {1, 1, 1, 1, 1};
   return api->cuTensorMapEncodeTiled(reinterpret_cast<CUtensorMap*>(map), CU_TENSOR_MAP_DATA_TYPE_FLOAT32, 5,
+                                     reinterpret_cast<void*>(x), dims, strides, box, element_strides,
+                                     CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
+                                     CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                                     CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+}
+
+bool EncodePairRowBandMap(const DriverApi* api, const ConvShape& s, const StemWgmmaParams& params, uint64_t x,
+                          uint64_t* map) {
+  // x as 16-bit [N][C][H][W]; a box of C x band_rows raw rows of raw_row elements, from the chunk layout's first
+  // column rounded down to a multiple of 8 (kernel.cuh). Row pitches must be multiples of 16 bytes (W % 8 == 0).
+  const StemParams& p = params.p;
+  if (api->cuTensorMapEncodeTiled == nullptr || x % 16 != 0 || (s.w * 2) % 16 != 0) return false;
+  if (params.raw_row > 256 || p.band_rows > 256 || s.c > 256) return false;
+  const cuuint64_t dims[4] = {static_cast<cuuint64_t>(s.w), static_cast<cuuint64_t>(s.h),
+                              static_cast<cuuint64_t>(s.c), static_cast<cuuint64_t>(s.n)};
+  const cuuint64_t strides[3] = {static_cast<cuuint64_t>(s.w * 2), static_cast<cuuint64_t>(s.h * s.w * 2),
+                                 static_cast<cuuint64_t>(s.c * s.h * s.w * 2)};
+  const cuuint32_t box[4] = {static_cast<cuuint32_t>(params.raw_row), static_cast<cuuint32_t>(p.band_rows),
+                             static_cast<cuuint32_t>(s.c), 1};
+  const cuuint32_t element_strides[4] = {1, 1, 1, 1};
+  return api->cuTensorMapEncodeTiled(reinterpret_cast<CUtensorMap*>(map), CU_TENSOR_MAP_DATA_TYPE_UINT16, 4,
                                      reinterpret_cast<void*>(x), dims, strides, box, element_strides,
                                      CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
                                      CU_TENSOR_MAP_L2_PROMOTION_L2_256B,

@@ -29,9 +29,13 @@ absl::Status Accepts(const ConvShape& shape, const Config& config, const DeviceL
 
 // Whether `config` computes `shape` over a pair-row band (families/stem_common/pair_rows.h) with wgmma k16 in
 // the type: 16-bit NCHW at stride 4 with an even vertical stride, io = 1. Experimental until measured on a
-// GPU: only while the environment sets KCONV_EXPERIMENTAL_PAIR_ROWS=1 (read on each call); otherwise 16-bit
-// bands are widened to TF32.
+// GPU: only while the environment sets KCONV_EXPERIMENTAL_PAIR_ROWS to 1 or 2 (read on each call); otherwise
+// 16-bit bands are widened to TF32.
 bool PairRowBand(const ConvShape& shape, const Config& config);
+
+// Whether a pair-row band may come by tensor copy (raw rows the producers pair): KCONV_EXPERIMENTAL_PAIR_ROWS=2
+// (1: the producers copy it through registers), read at each launch.
+bool PairRowTensorCopyEnabled();
 
 // Whether the environment sets KCONV_EXPERIMENTAL_WGMMA_3XTF32=1 (read on each call): the split = 1 configs
 // (3xTF32 on wgmma) accept shapes only then, until a GPU run has measured them.
@@ -68,6 +72,10 @@ double Cost(const ConvShape& shape, const Config& config, const DeviceLimits& de
 bool EncodeBandMap(const DriverApi* api, const ConvShape& shape, const StemParams& params, uint64_t x, uint64_t* map);
 // EncodeBandMap for fp32 NHWC: x as [N][H][W / 4][C][4 floats], whose box one group wide in C is one plane of
 // the band (families/stem_common/nhwc_planes.h); false unless W % 4 == 0 (whole pixel steps).
+// EncodeBandMap for a pair-row band (16-bit NCHW): x as [N][C][H][W] 16-bit elements and a box of the band's
+// raw rows (params.raw_row elements); false unless x is 16-byte aligned and W % 8 == 0.
+bool EncodePairRowBandMap(const DriverApi* api, const ConvShape& shape, const StemWgmmaParams& params, uint64_t x,
+                          uint64_t* map);
 bool EncodeNhwcBandMap(const DriverApi* api, const ConvShape& shape, const StemParams& params, uint64_t x,
                        uint64_t* map);
 

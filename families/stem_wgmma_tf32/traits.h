@@ -69,6 +69,8 @@ struct alignas(64) StemWgmmaParams {
   FastDivmod div_tile_columns;  // by tile_columns: a tile pixel's row and column (NHWC epilogue)
   int32_t first_position;  // NHWC: the pixel step of a band's first group from the tile's first (NhwcPlanes)
   int32_t lo_offset;       // 3xTF32: bytes from a band buffer's start to the band's TF32 remainders
+  int32_t raw_offset;      // pair rows by tensor copy: bytes from a band buffer's start to the raw rows
+  int32_t raw_row;         // ... and the elements of one raw row (PairRowRawRow)
   StemParams p;
 };
 

@@ -152,13 +152,18 @@ TEST_SUITE("gpu") {
   }
 
   // The Hopper stem family's pair-row kernels (16-bit NCHW bands in the type, wgmma k16; experimental until
-  // measured, so only while KCONV_EXPERIMENTAL_PAIR_ROWS=1): the 16-bit NCHW modes again, every shape and config.
+  // measured, so only while KCONV_EXPERIMENTAL_PAIR_ROWS is 1, the producers copying the band, or 2, a tensor
+  // copy of raw rows where the launch allows): the 16-bit NCHW modes again, every shape and config, both ways.
   // Elsewhere than on Hopper, or for shapes they do not take, this repeats the other kernels' checks.
   TEST_CASE("gpu.precision_modes.pair_row_kernels_meet_the_16_bit_bars") {
-    const ScopedEnvironment pair_rows("KCONV_EXPERIMENTAL_PAIR_ROWS", "1");
-    auto ctx = MakeContext(false);
-    for (const Mode& mode : kModes) {
-      if (mode.tensors.type != 0 && mode.tensors.layout == 0) CheckEveryShapeAndConfig(ctx.get(), mode);
+    for (const char* value : {"1", "2"}) {
+      const ScopedEnvironment pair_rows("KCONV_EXPERIMENTAL_PAIR_ROWS", value);
+      const std::string variable = std::string("KCONV_EXPERIMENTAL_PAIR_ROWS=") + value;
+      CAPTURE(variable);
+      auto ctx = MakeContext(false);
+      for (const Mode& mode : kModes) {
+        if (mode.tensors.type != 0 && mode.tensors.layout == 0) CheckEveryShapeAndConfig(ctx.get(), mode);
+      }
     }
   }
 
