@@ -5,13 +5,13 @@
 // the chunk order, the taps and the band's row length.
 #include <doctest/doctest.h>
 
-#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "families/stem_common/nhwc_planes.h"
 #include "families/stem_wgmma_tf32/planner.h"
+#include "families/stem_wgmma_tf32/tensor_map_recorder.h"
 #include "prelude.h"
 #include "runtime/conv_shape.h"
 #include "validated_shape.h"
@@ -136,39 +136,25 @@ TEST_CASE("stem_wgmma_tf32.nhwc_tensor_copy_needs_whole_pixel_steps_and_fp32") {
   // The NHWC band map views a row as W / 4 pixel steps of C groups: a partial last step would copy the next
   // row's floats where the chunks need zeros, so W % 4 != 0 keeps the producers' copy. A fake driver records
   // the map the planner asks for.
-  static int calls;
-  static cuuint32_t rank;
-  static cuuint64_t dims[5], strides[4];
-  static cuuint32_t box[5];
-  calls = 0;
-  kconv::DriverApi api{};
-  api.cuTensorMapEncodeTiled = [](CUtensorMap*, CUtensorMapDataType, cuuint32_t r, void*, const cuuint64_t* d,
-                                  const cuuint64_t* st, const cuuint32_t* b, const cuuint32_t*, CUtensorMapInterleave,
-                                  CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill) -> CUresult {
-    ++calls;
-    rank = r;
-    std::memcpy(dims, d, sizeof(dims));
-    std::memcpy(strides, st, sizeof(strides));
-    std::memcpy(box, b, sizeof(box));
-    return CUDA_SUCCESS;
-  };
+  kconv::DriverApi api = kconv_test::RecordingTensorMapApi();
+  const kconv_test::TensorMapRecord& map_call = kconv_test::LastTensorMap();
   wg::Config io = wg::MakeConfig(1, 12, 12, 5, 5, 1);  // m192n96_w12_k5x5
   io.io = 1;
   const kconv::ConvShape s = NhwcShape(kconv_test::AlexNetConv1(2));
   const wg::PlanData d = wg::MakePlanData(s, io, kH100);
   uint64_t map[16];
   REQUIRE(wg::EncodeBandMap(&api, s, d.params.p, 4096, map));
-  CHECK(calls == 1);
-  CHECK(rank == 5);
-  CHECK(dims[0] == 4);
-  CHECK(dims[1] == 3);    // C groups per pixel step
-  CHECK(dims[2] == 56);   // 224 / 4 pixel steps
-  CHECK(strides[0] == 16);
-  CHECK(strides[1] == 48);
-  CHECK(strides[2] == 224 * 3 * 4);
-  CHECK(box[1] == 1);     // one plane per copy
-  CHECK(box[2] * 16 == static_cast<cuuint32_t>(d.params.p.row_floats * 4));
-  CHECK(box[3] == static_cast<cuuint32_t>(d.params.p.band_rows));
+  CHECK(map_call.calls == 1);
+  CHECK(map_call.rank == 5);
+  CHECK(map_call.dims[0] == 4);
+  CHECK(map_call.dims[1] == 3);    // C groups per pixel step
+  CHECK(map_call.dims[2] == 56);   // 224 / 4 pixel steps
+  CHECK(map_call.strides[0] == 16);
+  CHECK(map_call.strides[1] == 48);
+  CHECK(map_call.strides[2] == 224 * 3 * 4);
+  CHECK(map_call.box[1] == 1);     // one plane per copy
+  CHECK(map_call.box[2] * 16 == static_cast<cuuint32_t>(d.params.p.row_floats * 4));
+  CHECK(map_call.box[3] == static_cast<cuuint32_t>(d.params.p.band_rows));
   CHECK_FALSE(wg::EncodeBandMap(&api, s, d.params.p, 4100, map));  // x not 16-byte aligned
 
   kconv_test::Shape odd = kconv_test::AlexNetConv1(2);
@@ -181,5 +167,5 @@ TEST_CASE("stem_wgmma_tf32.nhwc_tensor_copy_needs_whole_pixel_steps_and_fp32") {
   auto h = kconv::ValidateConvDesc(&half);
   REQUIRE(h.ok());
   CHECK_FALSE(wg::EncodeBandMap(&api, *h, wg::MakePlanData(*h, io, kH100).params.p, 4096, map));  // widened
-  CHECK(calls == 1);
+  CHECK(map_call.calls == 1);
 }

@@ -7,13 +7,13 @@
 #include <doctest/doctest.h>
 
 
-#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "families/stem_common/pair_rows.h"
 #include "families/stem_wgmma_tf32/planner.h"
+#include "families/stem_wgmma_tf32/tensor_map_recorder.h"
 #include "prelude.h"
 #include "runtime/conv_shape.h"
 #include "validated_shape.h"
@@ -267,43 +267,27 @@ TEST_CASE("stem_wgmma_tf32.pair_row_tensor_copy_pairs_its_raw_rows_into_the_same
 }
 
 TEST_CASE("stem_wgmma_tf32.pair_row_band_map_copies_raw_16_bit_rows") {
-  static int calls;
-  static CUtensorMapDataType type;
-  static cuuint32_t rank;
-  static cuuint64_t dims[4], strides[3];
-  static cuuint32_t box[4];
-  calls = 0;
-  kconv::DriverApi api{};
-  api.cuTensorMapEncodeTiled = [](CUtensorMap*, CUtensorMapDataType t, cuuint32_t r, void*, const cuuint64_t* d,
-                                  const cuuint64_t* st, const cuuint32_t* b, const cuuint32_t*, CUtensorMapInterleave,
-                                  CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill) -> CUresult {
-    ++calls;
-    type = t;
-    rank = r;
-    std::memcpy(dims, d, sizeof(dims));
-    std::memcpy(strides, st, sizeof(strides));
-    std::memcpy(box, b, sizeof(box));
-    return CUDA_SUCCESS;
-  };
+  kconv::DriverApi api = kconv_test::RecordingTensorMapApi();
+  const kconv_test::TensorMapRecord& map_call = kconv_test::LastTensorMap();
   const kconv_test::ScopedEnvironment enabled("KCONV_EXPERIMENTAL_PAIR_ROWS", "2");
   const wg::Config io = IoConfig(1, 12, 5, 5);
   const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(2), KCONV_ELEMENT_F16);
   const wg::PlanData d = wg::MakePlanData(s, io, kH100);
   uint64_t map[16];
   REQUIRE(wg::EncodePairRowBandMap(&api, s, d.params, 4096, map));
-  CHECK(calls == 1);
-  CHECK(type == CU_TENSOR_MAP_DATA_TYPE_UINT16);
-  CHECK(rank == 4);
-  CHECK(dims[0] == 224);
-  CHECK(strides[0] == 448);
-  CHECK(strides[1] == 224 * 448);
-  CHECK(box[0] == 240);  // shift 6 (column -8 for -2) + 57 units of 4, to 16 bytes
-  CHECK(box[1] == static_cast<cuuint32_t>(d.params.p.band_rows));
-  CHECK(box[2] == 3);
+  CHECK(map_call.calls == 1);
+  CHECK(map_call.type == CU_TENSOR_MAP_DATA_TYPE_UINT16);
+  CHECK(map_call.rank == 4);
+  CHECK(map_call.dims[0] == 224);
+  CHECK(map_call.strides[0] == 448);
+  CHECK(map_call.strides[1] == 224 * 448);
+  CHECK(map_call.box[0] == 240);  // shift 6 (column -8 for -2) + 57 units of 4, to 16 bytes
+  CHECK(map_call.box[1] == static_cast<cuuint32_t>(d.params.p.band_rows));
+  CHECK(map_call.box[2] == 3);
   CHECK_FALSE(wg::EncodePairRowBandMap(&api, s, d.params, 4100, map));  // x not 16-byte aligned
   kconv_test::Shape narrow = kconv_test::AlexNetConv1(2);
   narrow.w = 220;  // rows of 440 bytes: not whole 16-byte groups
   const kconv::ConvShape n = Validated(narrow, KCONV_ELEMENT_F16);
   CHECK_FALSE(wg::EncodePairRowBandMap(&api, n, wg::MakePlanData(n, io, kH100).params, 4096, map));
-  CHECK(calls == 1);
+  CHECK(map_call.calls == 1);
 }

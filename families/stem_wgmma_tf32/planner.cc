@@ -369,50 +369,46 @@ bool EncodeNhwcBandMap(const DriverApi* api, const ConvShape& s, const StemParam
                                      CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
 }
 
-bool EncodePairRowBandMap(const DriverApi* api, const ConvShape& s, const StemWgmmaParams& params, uint64_t x,
-                          uint64_t* map) {
-  // x as 16-bit [N][C][H][W]; a box of C x band_rows raw rows of raw_row elements, from the chunk layout's first
-  // column rounded down to a multiple of 8 (kernel.cuh). Row pitches must be multiples of 16 bytes (W % 8 == 0).
-  const StemParams& p = params.p;
-  if (api->cuTensorMapEncodeTiled == nullptr || x % 16 != 0 || (s.w * 2) % 16 != 0) return false;
-  if (params.raw_row > 256 || p.band_rows > 256 || s.c > 256) return false;
-  const cuuint64_t dims[4] = {static_cast<cuuint64_t>(s.w), static_cast<cuuint64_t>(s.h),
-                              static_cast<cuuint64_t>(s.c), static_cast<cuuint64_t>(s.n)};
-  const cuuint64_t strides[3] = {static_cast<cuuint64_t>(s.w * 2), static_cast<cuuint64_t>(s.h * s.w * 2),
-                                 static_cast<cuuint64_t>(s.c * s.h * s.w * 2)};
-  const cuuint32_t box[4] = {static_cast<cuuint32_t>(params.raw_row), static_cast<cuuint32_t>(p.band_rows),
-                             static_cast<cuuint32_t>(s.c), 1};
-  const cuuint32_t element_strides[4] = {1, 1, 1, 1};
-  return api->cuTensorMapEncodeTiled(reinterpret_cast<CUtensorMap*>(map), CU_TENSOR_MAP_DATA_TYPE_UINT16, 4,
-                                     reinterpret_cast<void*>(x), dims, strides, box, element_strides,
-                                     CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
-                                     CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
-                                     CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
-}
+namespace {
 
-bool EncodeBandMap(const DriverApi* api, const ConvShape& s, const StemParams& p, uint64_t x, uint64_t* map) {
-  // The tensor-copy engine needs a 16-byte aligned base, row pitches that are multiples of 16 bytes and
-  // boxes of at most 256 elements per dimension; otherwise the kernel's producer warps copy the band.
-  // The box starts at column -pad_w rounded down to a multiple of 4 (an innermost start that is not
-  // 16-byte aligned faults), and the kernel shifts each row into place when the two differ.
-  // 16-bit types are widened on the way: the producer warps copy them.
-  if (s.element_type != KCONV_ELEMENT_F32) return false;
-  if (s.layout == KCONV_LAYOUT_NHWC) return EncodeNhwcBandMap(api, s, p, x, map);
-  if (api->cuTensorMapEncodeTiled == nullptr || x % 16 != 0 || (s.w * 4) % 16 != 0) return false;
-  if (p.row_floats > 256 || p.band_rows > 256 || s.c > 256) return false;
+// x as [N][C][H][W] elements of `element_bytes` and a box of C x `box_rows` rows of `box_row` elements: the
+// tensor-copy engine needs a 16-byte aligned base, row pitches that are multiples of 16 bytes and boxes of at
+// most 256 elements per dimension; false otherwise (the kernel's producer warps then copy the band).
+bool EncodeNchwBandMap(const DriverApi* api, const ConvShape& s, CUtensorMapDataType type, int64_t element_bytes,
+                       int64_t box_row, int64_t box_rows, uint64_t x, uint64_t* map) {
+  if (api->cuTensorMapEncodeTiled == nullptr || x % 16 != 0 || (s.w * element_bytes) % 16 != 0) return false;
+  if (box_row > 256 || box_rows > 256 || s.c > 256) return false;
   const cuuint64_t dims[4] = {static_cast<cuuint64_t>(s.w), static_cast<cuuint64_t>(s.h),
                               static_cast<cuuint64_t>(s.c), static_cast<cuuint64_t>(s.n)};
-  const cuuint64_t strides[3] = {static_cast<cuuint64_t>(s.w * 4), static_cast<cuuint64_t>(s.h * s.w * 4),
-                                 static_cast<cuuint64_t>(s.c * s.h * s.w * 4)};
-  const cuuint32_t box[4] = {static_cast<cuuint32_t>(p.row_floats), static_cast<cuuint32_t>(p.band_rows),
+  const cuuint64_t strides[3] = {static_cast<cuuint64_t>(s.w * element_bytes),
+                                 static_cast<cuuint64_t>(s.h * s.w * element_bytes),
+                                 static_cast<cuuint64_t>(s.c * s.h * s.w * element_bytes)};
+  const cuuint32_t box[4] = {static_cast<cuuint32_t>(box_row), static_cast<cuuint32_t>(box_rows),
                              static_cast<cuuint32_t>(s.c), 1};
   const cuuint32_t element_strides[4] = {1, 1, 1, 1};
   static_assert(sizeof(CUtensorMap) == 16 * sizeof(uint64_t), "StemWgmmaParams::band_map holds one CUtensorMap");
-  return api->cuTensorMapEncodeTiled(reinterpret_cast<CUtensorMap*>(map), CU_TENSOR_MAP_DATA_TYPE_FLOAT32, 4,
-                                     reinterpret_cast<void*>(x), dims, strides, box, element_strides,
-                                     CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
-                                     CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+  return api->cuTensorMapEncodeTiled(reinterpret_cast<CUtensorMap*>(map), type, 4, reinterpret_cast<void*>(x), dims,
+                                     strides, box, element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                                     CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
                                      CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+}
+
+}  // namespace
+
+bool EncodePairRowBandMap(const DriverApi* api, const ConvShape& s, const StemWgmmaParams& params, uint64_t x,
+                          uint64_t* map) {
+  // Raw 16-bit rows of raw_row elements, from the chunk layout's first column rounded down to a multiple of 8
+  // (kernel.cuh pairs them): W % 8 == 0 for whole 16-byte row pitches.
+  return EncodeNchwBandMap(api, s, CU_TENSOR_MAP_DATA_TYPE_UINT16, 2, params.raw_row, params.p.band_rows, x, map);
+}
+
+bool EncodeBandMap(const DriverApi* api, const ConvShape& s, const StemParams& p, uint64_t x, uint64_t* map) {
+  // The box starts at column -pad_w rounded down to a multiple of 4 (an innermost start that is not 16-byte
+  // aligned faults), and the kernel shifts each row into place when the two differ. 16-bit types are widened
+  // on the way: the producer warps copy them (pair-row bands: EncodePairRowBandMap).
+  if (s.element_type != KCONV_ELEMENT_F32) return false;
+  if (s.layout == KCONV_LAYOUT_NHWC) return EncodeNhwcBandMap(api, s, p, x, map);
+  return EncodeNchwBandMap(api, s, CU_TENSOR_MAP_DATA_TYPE_FLOAT32, 4, p.row_floats, p.band_rows, x, map);
 }
 
 }  // namespace stem_wgmma_tf32
