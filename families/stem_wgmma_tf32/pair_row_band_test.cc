@@ -186,6 +186,7 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_only_where_it_computes") {
   // Half the band of the widened layout, half the steps (the weights' bytes per step are the same).
   const wg::PlanData pairs = wg::MakePlanData(half, io, kH100);
   CHECK(pairs.params.band_box_bytes * 2 <= widened.params.band_box_bytes + 2 * 3 * 57 * 16);
+  CHECK(pairs.params.raw_row == 0);  // no room for a tensor copy's raw rows unless it is asked for (=2)
   CHECK(pairs.params.p.steps == 30);  // 3 x 6 x 3 = 54 units, in stages of 5 k16 steps
   CHECK(widened.params.p.steps == 50);
   CHECK(pairs.params.use_tma == 0);
@@ -275,6 +276,7 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_map_copies_raw_16_bit_rows") {
   const wg::PlanData d = wg::MakePlanData(s, io, kH100);
   uint64_t map[16];
   REQUIRE(wg::EncodePairRowBandMap(&api, s, d.params, 4096, map));
+  REQUIRE(d.params.raw_row > 0);
   CHECK(map_call.calls == 1);
   CHECK(map_call.type == CU_TENSOR_MAP_DATA_TYPE_UINT16);
   CHECK(map_call.rank == 4);
@@ -288,6 +290,7 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_map_copies_raw_16_bit_rows") {
   kconv_test::Shape narrow = kconv_test::AlexNetConv1(2);
   narrow.w = 220;  // rows of 440 bytes: not whole 16-byte groups
   const kconv::ConvShape n = Validated(narrow, KCONV_ELEMENT_F16);
+  CHECK(wg::MakePlanData(n, io, kH100).params.raw_row == 0);  // no room where no copy can run
   CHECK_FALSE(wg::EncodePairRowBandMap(&api, n, wg::MakePlanData(n, io, kH100).params, 4096, map));
   CHECK(map_call.calls == 1);
 }

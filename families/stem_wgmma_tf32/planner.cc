@@ -67,9 +67,11 @@ bool Shifted(const ConvShape& s, const Config& config, bool pair_rows) {
 }
 
 // The geometry of tiles whose rows are `column_tiles` column tiles of `tile_columns` output columns, in the
-// pair-row layout if `pair_rows` (PairRowBand, decided once per plan).
+// pair-row layout if `pair_rows` (PairRowBand, decided once per plan), with room for a tensor copy's raw rows
+// if `raw_room` and the copy can deliver them (whole rows, boxes of at most 256 elements, whole 16-byte row
+// pitches: raw_row = 0 otherwise).
 Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_tiles, int64_t tile_columns,
-                     bool pair_rows) {
+                     bool pair_rows, bool raw_room = false) {
   const StemLayout layout = MakeStemLayout(config);
   Geometry g{};
   const int64_t pieces = layout.tile_pixels / 64;
@@ -102,12 +104,15 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
   // wgmma's reads for the pixels past a row (dropped) stay in this buffer, not the one the producers fill.
   g.lo_offset = config.phases * g.plane_bytes;
   int64_t band_values = config.split ? 2 * g.lo_offset + 64 * 16 : g.lo_offset;
-  if (pair_rows) {  // room for a tensor copy's raw rows after the units (used when the launch allows one)
+  if (pair_rows && raw_room && column_tiles == 1) {  // the raw rows after the units (if the launch allows a copy)
     const int64_t shift = PairRowRawShift(static_cast<int32_t>(-s.pad_w));
-    g.raw_row = PairRowRawRow(static_cast<int32_t>(shift), static_cast<int32_t>(g.band.row_floats / 4));
-    g.raw_offset = g.plane_bytes;
-    g.raw_bytes = s.c * g.band.band_rows * g.raw_row * 2;
-    band_values = g.raw_offset + g.raw_bytes;
+    const int64_t raw_row = PairRowRawRow(static_cast<int32_t>(shift), static_cast<int32_t>(g.band.row_floats / 4));
+    if (raw_row <= 256 && g.band.band_rows <= 256 && s.c <= 256 && (s.w * 2) % 16 == 0) {
+      g.raw_row = raw_row;
+      g.raw_offset = g.plane_bytes;
+      g.raw_bytes = s.c * g.band.band_rows * g.raw_row * 2;
+      band_values = g.raw_offset + g.raw_bytes;
+    }
   }
   g.band.band_bytes = stem::CeilDiv(std::max(band_values, staging), 128) * 128;
   g.shared_bytes = MakeStemWgmmaSmem(g.band.band_bytes, config.wstages, weight_stage_bytes, g.band.chunks,
@@ -122,9 +127,12 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
 // preferably narrow enough for the tensor copy's box (rows of at most 256 floats); then as many column
 // tiles as that width needs, the row's columns split evenly between them. Column tiles are for stems (at
 // most stem::kWideRowMaxChannels input channels).
+// A pair-row band gets room for a tensor copy's raw rows where the environment asks for the copy
+// (PairRowTensorCopyEnabled) and whole rows fit with it; without it otherwise.
 Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit, bool pair_rows) {
   const int64_t pieces = MakeStemLayout(config).tile_pixels / 64;
-  const Geometry whole = GeometryFor(s, config, 1, s.q, pair_rows);
+  Geometry whole = GeometryFor(s, config, 1, s.q, pair_rows, pair_rows && PairRowTensorCopyEnabled());
+  if (whole.raw_row > 0 && whole.shared_bytes > smem_limit) whole = GeometryFor(s, config, 1, s.q, pair_rows);
   if (whole.rows_per_tile > 0 ? whole.shared_bytes <= smem_limit : config.phases * whole.segments <= pieces) {
     return whole;
   }
@@ -194,7 +202,8 @@ class Plan final : public FamilyPlan {
     p.bias = reinterpret_cast<const float*>(t.bias);
     p.y = reinterpret_cast<float*>(t.y);
     p.pair_copies = shape_.layout == KCONV_LAYOUT_NHWC ? stem::NhwcPairCopies(shape_, t.x) : stem::PairCopies(shape_, t.x);
-    const bool tensor_copy = data_.pair_rows ? PairRowTensorCopyEnabled() && params.column_tiles == 1 &&
+    // A pair-row band comes by tensor copy only into the room the plan made for its raw rows (raw_row > 0).
+    const bool tensor_copy = data_.pair_rows ? PairRowTensorCopyEnabled() && params.raw_row > 0 &&
                                                    EncodePairRowBandMap(launcher.api(), shape_, params, t.x, params.band_map)
                                              : EncodeBandMap(launcher.api(), shape_, p, t.x, params.band_map);
     params.use_tma = tensor_copy ? 1 : 0;
@@ -317,7 +326,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   d.packer = PackerKernel(s, pair_rows);
   if (pair_rows) {  // the units as the producers lay them out; a tensor copy's raw rows after them
     stem::SetPairRowChunkOffsets(s, g.band, &w.p);
-    w.band_box_bytes = static_cast<int32_t>(g.raw_bytes);
+    w.band_box_bytes = static_cast<int32_t>(g.raw_row > 0 ? g.raw_bytes : g.plane_bytes);
     w.raw_offset = static_cast<int32_t>(g.raw_offset);
     w.raw_row = static_cast<int32_t>(g.raw_row);
   }
@@ -398,7 +407,8 @@ bool EncodeNchwBandMap(const DriverApi* api, const ConvShape& s, CUtensorMapData
 bool EncodePairRowBandMap(const DriverApi* api, const ConvShape& s, const StemWgmmaParams& params, uint64_t x,
                           uint64_t* map) {
   // Raw 16-bit rows of raw_row elements, from the chunk layout's first column rounded down to a multiple of 8
-  // (kernel.cuh pairs them): W % 8 == 0 for whole 16-byte row pitches.
+  // (kernel.cuh pairs them): W % 8 == 0 for whole 16-byte row pitches; only into a plan's room for them.
+  if (params.raw_row <= 0) return false;
   return EncodeNchwBandMap(api, s, CU_TENSOR_MAP_DATA_TYPE_UINT16, 2, params.raw_row, params.p.band_rows, x, map);
 }
 

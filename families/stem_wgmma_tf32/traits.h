@@ -56,7 +56,8 @@ struct alignas(64) StemWgmmaParams {
   uint64_t band_map[16];   // CUtensorMap of x whose box is one band (NHWC: one plane); used if use_tma
   int32_t use_tma;         // 0: the producer warps copy bands through registers (x not 16-byte aligned, ...)
   int32_t band_box_bytes;  // the bytes one band copy delivers: c * band_rows * row_floats * 4 (per phase), or
-                           // band_rows * row_floats * 4 per plane of an NHWC band (c planes)
+                           // band_rows * row_floats * 4 per plane of an NHWC band (c planes); a pair-row band's
+                           // raw rows, c * band_rows * raw_row * 2 (its units' bytes where raw_row is 0)
   int32_t tiles_per_image;  // row tiles per image
   int32_t column_tiles;     // column tiles per row tile: 1 when the config's tile holds whole rows
   int32_t tile_columns;     // output columns per column tile (Q when whole rows), a multiple of the phases
@@ -70,7 +71,7 @@ struct alignas(64) StemWgmmaParams {
   int32_t first_position;  // NHWC: the pixel step of a band's first group from the tile's first (NhwcPlanes)
   int32_t lo_offset;       // 3xTF32: bytes from a band buffer's start to the band's TF32 remainders
   int32_t raw_offset;      // pair rows by tensor copy: bytes from a band buffer's start to the raw rows
-  int32_t raw_row;         // ... and the elements of one raw row (PairRowRawRow)
+  int32_t raw_row;         // ... and the elements of one raw row (PairRowRawRow); 0: no room, no tensor copy
   StemParams p;
 };
 
