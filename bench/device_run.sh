@@ -92,15 +92,18 @@ fi
 # then each way on) are compared: its GPU-suite case ($3, which sets the variable itself), kconv-bench in its mode ($5:
 # kconv-bench's mode flags) at N = 256 with every value, memcheck and racecheck of kconv-bench at N = 2 with each
 # value on (the stem family's configs), compare_torch at N = 256, 32, 1 with every value (same tensors), and the
-# stems at N = 64 with the last value. $6...: compare_torch's mode flags.
+# stems at N = 64 with the last value. $6...: compare_torch's mode flags. EXPERIMENT_STEPS picks the steps
+# (default: tests sanitize bench compare stems), so that one device call stays inside its 10 minutes.
 experiment() {
-  local name=$1 var=$2 cases=$3 values=$4 modes=$5 value last
+  local name=$1 var=$2 cases=$3 values=$4 modes=$5 value last steps=" ${EXPERIMENT_STEPS:-tests sanitize bench compare stems} "
   shift 5
-  timeout 300 .carry/kconv_gpu_tests -tc="$cases" > "$out/${name}_tests.log" 2>&1  # the case sets $var itself
-  echo "$name tests exit code: $?" >> "$out/${name}_tests.log"
+  if [[ "$steps" == *" tests "* ]]; then
+    timeout 300 .carry/kconv_gpu_tests -tc="$cases" > "$out/${name}_tests.log" 2>&1  # the case sets $var itself
+    echo "$name tests exit code: $?" >> "$out/${name}_tests.log"
+  fi
   for value in $values; do
     last=$value
-    [ "$value" = 0 ] && continue
+    [ "$value" = 0 ] || [[ "$steps" != *" sanitize "* ]] && continue
     for tool in memcheck racecheck; do
       timeout 200 env "$var=$value" compute-sanitizer --tool "$tool" --print-limit 50 .carry/kconv-bench $modes --n 2 \
         --config stem_wgmma --runs 1 --warmup 0 > "$out/${name}_${tool}_$value.log" 2>&1
@@ -108,13 +111,19 @@ experiment() {
     done
   done
   for value in $values; do
-    timeout 120 env "$var=$value" .carry/kconv-bench $modes --config stem_wgmma --flush --runs 50 \
-      > "$out/${name}_bench_$value.log" 2>&1
-    PYTHONUNBUFFERED=1 timeout 300 env "$var=$value" python3 bench/compare_torch.py --lib .carry/libkconv.so "$@" \
-      --batches 256 32 1 --runs 30 --out "$out/${name}_compare_$value" > "$out/${name}_compare_$value.log" 2>&1
+    if [[ "$steps" == *" bench "* ]]; then
+      timeout 120 env "$var=$value" .carry/kconv-bench $modes --config stem_wgmma --flush --runs 50 \
+        > "$out/${name}_bench_$value.log" 2>&1
+    fi
+    if [[ "$steps" == *" compare "* ]]; then
+      PYTHONUNBUFFERED=1 timeout 300 env "$var=$value" python3 bench/compare_torch.py --lib .carry/libkconv.so "$@" \
+        --batches 256 32 1 --runs 30 --out "$out/${name}_compare_$value" > "$out/${name}_compare_$value.log" 2>&1
+    fi
   done
-  PYTHONUNBUFFERED=1 timeout 400 env "$var=$last" python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems \
-    "$@" --runs 30 --out "$out/${name}_stems" > "$out/${name}_stems.log" 2>&1
+  if [[ "$steps" == *" stems "* ]]; then
+    PYTHONUNBUFFERED=1 timeout 400 env "$var=$last" python3 bench/compare_torch.py --lib .carry/libkconv.so \
+      --suite stems "$@" --runs 30 --out "$out/${name}_stems" > "$out/${name}_stems.log" 2>&1
+  fi
 }
 if has pairrows; then  # 1: the producers copy the band; 2: a tensor copy of raw rows, which they pair
   experiment pairrows KCONV_EXPERIMENTAL_PAIR_ROWS 'gpu.precision_modes.pair_row*' '0 1 2' '--dtype fp16' \
