@@ -4,6 +4,7 @@
 // tensors hold: fresh random inputs, a NaN-poisoned output, and the bars on the relative L2 error.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,6 +67,10 @@ struct ModeBuffers {
   void Refresh() {
     fp32.Refresh();
     const Shape& s = fp32.shape;
+    if (nan_at >= 0) {  // one NaN in x, carried into the type and layout (the reference is not used then)
+      const float nan = NAN;
+      REQUIRE(GpuDriver()->cuMemcpyHtoD(fp32.x.get() + static_cast<CUdeviceptr>(nan_at) * 4, &nan, 4) == CUDA_SUCCESS);
+    }
     if (mode.tensors.type != 0) {
       RoundToType(fp32.x, s.XElements(), mode.tensors.type);
       RoundToType(fp32.w, s.WElements(), mode.tensors.type);
@@ -89,6 +94,7 @@ struct ModeBuffers {
   ConvBuffers fp32;
   DeviceBuffer x, w, y;
   Mode mode;
+  int64_t nan_at = -1;  // NCHW index of x that Refresh sets to NaN; -1: none
 };
 
 // Plans `config` (nullptr: kconv's choice) for `s` in `mode`; null if the config refuses it.
@@ -129,6 +135,51 @@ int CheckEveryShapeAndConfig(kconv_context* ctx, const Mode& mode) {
   return plans;
 }
 
+// A NaN at x[0][1][nan_h][nan_w] through `plan` in `mode`: the outputs left wrong. Every output whose window
+// holds the NaN must be NaN (it is not lost: a 3xTF32 split, a zero fill or a rounding must keep it), and
+// every output of another image, or farther from the NaN than the chunk layouts' zero-weighted reach (their
+// 4-column chunks, up to 4 columns either side in NHWC groups, and one row below a pair-row band's window
+// of odd R: README, "Behaviour"), must stay finite.
+int64_t MisplacedNaNs(ModeBuffers& buffers, const kconv_plan* plan) {
+  const Shape& s = buffers.fp32.shape;
+  const int64_t nan_h = s.h / 2, nan_w = s.w / 2 + 1, P = s.P(), Q = s.Q();
+  buffers.nan_at = (1 % s.c * s.h + nan_h) * s.w + nan_w;
+  buffers.Run(plan);
+  buffers.nan_at = -1;
+  const std::vector<float> y = Download(buffers.fp32.y, s.YElements());
+  int64_t wrong = 0;
+  for (int64_t img = 0; img < s.n; ++img)
+    for (int64_t k = 0; k < s.k; ++k)
+      for (int64_t p = 0; p < P; ++p)
+        for (int64_t q = 0; q < Q; ++q) {
+          const float v = y[static_cast<size_t>(((img * s.k + k) * P + p) * Q + q)];
+          const int64_t dh = nan_h - (p * s.stride_h - s.pad_h), dw = nan_w - (q * s.stride_w - s.pad_w);
+          const bool in_field = img == 0 && dh >= 0 && dh < s.r && dw >= 0 && dw < s.s;
+          const bool in_reach = img == 0 && dh >= 0 && dh <= s.r && dw >= -4 && dw < 4 * ((s.s + 3) / 4) + 4;
+          if (in_field && !std::isnan(v)) ++wrong;
+          if (!in_reach && !std::isfinite(v)) ++wrong;
+        }
+  return wrong;
+}
+
+// MisplacedNaNs for `mode` through kconv's choice and every config that accepts each shape: AlexNet conv1 (odd
+// R, stride 4) and a 3x3 at vertical stride 2, horizontal 4.
+void CheckNaNPlacement(kconv_context* ctx, const Mode& mode) {
+  for (const Shape& s : {AlexNetConv1(2), Shape{2, 3, 64, 64, 33, 3, 3, 2, 4, 1, 1}}) {
+    ModeBuffers buffers(s, mode);
+    for (int i = -1; i < kconv_config_count(); ++i) {
+      const char* config = i < 0 ? nullptr : kconv_config_name(i);
+      auto plan = MakePlan(ctx, s, mode, config);
+      if (plan == nullptr) continue;
+      const std::string mode_name = mode.name, config_name = config ? config : "(kconv's choice)";
+      CAPTURE(mode_name);
+      CAPTURE(s.Name());
+      CAPTURE(config_name);
+      CHECK(MisplacedNaNs(buffers, plan.get()) == 0);
+    }
+  }
+}
+
 // Outputs of kconv's choice for AlexNet conv1 at N = 32 in `mode` outside atol = rtol = 1e-4 of the float64
 // reference (the elementwise bar for the fp32-accurate modes).
 int64_t OutsideFp32BarAtAlexNet32(kconv_context* ctx, const Mode& mode) {
@@ -144,6 +195,11 @@ int64_t OutsideFp32BarAtAlexNet32(kconv_context* ctx, const Mode& mode) {
 }  // namespace
 
 TEST_SUITE("gpu") {
+  TEST_CASE("gpu.precision_modes.a_nan_input_reaches_its_outputs_and_no_others_in_every_mode") {
+    auto ctx = MakeContext(false);
+    for (const Mode& mode : kModes) CheckNaNPlacement(ctx.get(), mode);
+  }
+
   TEST_CASE("gpu.precision_modes.every_mode_meets_its_accuracy_bar_on_every_shape_and_config") {
     auto ctx = MakeContext(false);
     for (const Mode& mode : kModes) {
@@ -162,7 +218,9 @@ TEST_SUITE("gpu") {
       CAPTURE(variable);
       auto ctx = MakeContext(false);
       for (const Mode& mode : kModes) {
-        if (mode.tensors.type != 0 && mode.tensors.layout == 0) CheckEveryShapeAndConfig(ctx.get(), mode);
+        if (mode.tensors.type == 0 || mode.tensors.layout != 0) continue;
+        CheckEveryShapeAndConfig(ctx.get(), mode);
+        CheckNaNPlacement(ctx.get(), mode);
       }
     }
   }
@@ -177,6 +235,7 @@ TEST_SUITE("gpu") {
     REQUIRE(mode.math == KCONV_MATH_3XTF32);
     REQUIRE(mode.tensors.layout == 0);
     CheckEveryShapeAndConfig(ctx.get(), mode);
+    CheckNaNPlacement(ctx.get(), mode);
     CHECK(OutsideFp32BarAtAlexNet32(ctx.get(), mode) == 0);
   }
 
