@@ -111,11 +111,12 @@ std::unique_ptr<kconv_plan, PlanDeleter> MakePlan(kconv_context* ctx, const Shap
   return std::unique_ptr<kconv_plan, PlanDeleter>(plan);
 }
 
-// Every shape of the suite in `mode`, through kconv's choice and every config that accepts it, against the
-// mode's bar on the relative L2 error; the plans checked.
-int CheckEveryShapeAndConfig(kconv_context* ctx, const Mode& mode) {
+// Calls check(buffers, plan) for each of `shapes` in `mode`, through kconv's choice and every config that
+// accepts the shape, with the mode, shape and config captured for its failures; the plans checked.
+template <class Check>
+int ForEachPlan(kconv_context* ctx, const std::vector<Shape>& shapes, const Mode& mode, Check check) {
   int plans = 0;
-  for (const Shape& s : GpuTestShapes()) {
+  for (const Shape& s : shapes) {
     ModeBuffers buffers(s, mode);
     for (int i = -1; i < kconv_config_count(); ++i) {
       const char* config = i < 0 ? nullptr : kconv_config_name(i);
@@ -125,12 +126,21 @@ int CheckEveryShapeAndConfig(kconv_context* ctx, const Mode& mode) {
       CAPTURE(mode_name);
       CAPTURE(s.Name());
       CAPTURE(config_name);
-      const Comparison c = buffers.Run(plan.get());
-      CHECK(c.nan_count == 0);
-      CHECK(c.relative_l2 <= mode.max_relative_l2);
+      check(buffers, plan.get());
       ++plans;
     }
   }
+  return plans;
+}
+
+// Every shape of the suite in `mode`, through kconv's choice and every config that accepts it, against the
+// mode's bar on the relative L2 error; the plans checked.
+int CheckEveryShapeAndConfig(kconv_context* ctx, const Mode& mode) {
+  const int plans = ForEachPlan(ctx, GpuTestShapes(), mode, [&](ModeBuffers& buffers, const kconv_plan* plan) {
+    const Comparison c = buffers.Run(plan);
+    CHECK(c.nan_count == 0);
+    CHECK(c.relative_l2 <= mode.max_relative_l2);
+  });
   MESSAGE(std::string(mode.name) << ": " << plans << " plans checked");
   return plans;
 }
@@ -165,19 +175,9 @@ int64_t MisplacedNaNs(ModeBuffers& buffers, const kconv_plan* plan) {
 // MisplacedNaNs for `mode` through kconv's choice and every config that accepts each shape: AlexNet conv1 (odd
 // R, stride 4) and a 3x3 at vertical stride 2, horizontal 4.
 void CheckNaNPlacement(kconv_context* ctx, const Mode& mode) {
-  for (const Shape& s : {AlexNetConv1(2), Shape{2, 3, 64, 64, 33, 3, 3, 2, 4, 1, 1}}) {
-    ModeBuffers buffers(s, mode);
-    for (int i = -1; i < kconv_config_count(); ++i) {
-      const char* config = i < 0 ? nullptr : kconv_config_name(i);
-      auto plan = MakePlan(ctx, s, mode, config);
-      if (plan == nullptr) continue;
-      const std::string mode_name = mode.name, config_name = config ? config : "(kconv's choice)";
-      CAPTURE(mode_name);
-      CAPTURE(s.Name());
-      CAPTURE(config_name);
-      CHECK(MisplacedNaNs(buffers, plan.get()) == 0);
-    }
-  }
+  const std::vector<Shape> shapes = {AlexNetConv1(2), Shape{2, 3, 64, 64, 33, 3, 3, 2, 4, 1, 1}};
+  ForEachPlan(ctx, shapes, mode,
+              [](ModeBuffers& buffers, const kconv_plan* plan) { CHECK(MisplacedNaNs(buffers, plan) == 0); });
 }
 
 // Outputs of kconv's choice for AlexNet conv1 at N = 32 in `mode` outside atol = rtol = 1e-4 of the float64
