@@ -9,6 +9,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "tools/tensor_modes.h"
 
 namespace kconv_tools {
 
@@ -177,8 +178,8 @@ double UsefulFlops(const kconv_conv_desc& d, const ShapeDims& dims) {
 }
 
 double CompulsoryBytes(const kconv_conv_desc& d, const ShapeDims& dims) {
-  const double element = d.element_type == KCONV_ELEMENT_F32 ? 4.0 : 2.0;  // the bias stays fp32
-  return element * static_cast<double>(dims.x + dims.w + dims.y) + 4.0 * static_cast<double>(d.has_bias ? d.k : 0);
+  const int64_t element = ElementBytes(static_cast<kconv_element_type>(d.element_type));  // the bias stays fp32
+  return static_cast<double>(element * (dims.x + dims.w + dims.y) + 4 * (d.has_bias ? d.k : 0));
 }
 
 void PrintShape(const kconv_conv_desc& d, const ShapeDims& dims) {

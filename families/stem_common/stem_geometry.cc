@@ -33,6 +33,23 @@ int64_t SaturatingProduct(std::initializer_list<int64_t> factors) {
   return product;
 }
 
+// Chunks padded to whole weight stages of the config (2 * wsteps chunks a stage).
+int64_t WholeStages(int64_t real_chunks, const StemConfig& config) {
+  return CeilDiv(real_chunks, 2 * config.wsteps) * 2 * config.wsteps;
+}
+
+// The chunk table for K listed as (c, kernel row, j), `kernel_rows` a channel, over a band of `band_rows` rows
+// a channel, each band.row_floats floats: chunk (c, r, j) at (c * band_rows + r) * row_floats * 4 + 16 j.
+// Padding chunks repeat the last real one. MakeStemParams's rows are input rows, SetPairRowChunkOffsets's pair
+// rows.
+void SetRowChunkOffsets(int64_t kernel_rows, int64_t band_rows, const StemBand& band, StemParams* p) {
+  for (int64_t chunk = 0; chunk < band.chunks; ++chunk) {
+    const int64_t k = std::min(chunk, band.real_chunks - 1);
+    const int64_t j = k % band.j, r = (k / band.j) % kernel_rows, c = k / (band.j * kernel_rows);
+    p->chunk_offset[chunk] = static_cast<int32_t>((c * band_rows + r) * band.row_floats * 4 + j * 16);
+  }
+}
+
 }  // namespace
 
 StemBand BandOf(const ConvShape& s, const StemConfig& config, int64_t rows_spanned, int64_t extra_row_floats,
@@ -42,7 +59,7 @@ StemBand BandOf(const ConvShape& s, const StemConfig& config, int64_t rows_spann
   StemBand b{};
   b.j = CeilDiv(s.s, 4);
   b.real_chunks = SaturatingProduct({s.r, s.c, b.j});
-  b.chunks = CeilDiv(b.real_chunks, 2 * config.wsteps) * 2 * config.wsteps;
+  b.chunks = WholeStages(b.real_chunks, config);
   b.row_floats = 4 * (columns + b.j - 1) + extra_row_floats;
   b.band_rows = (rows_spanned - 1) * s.stride_h + s.r;
   b.band_bytes = CeilDiv(SaturatingProduct({s.c, b.band_rows, b.row_floats, 4}), 128) * 128;
@@ -54,7 +71,7 @@ StemBand NhwcBandOf(const ConvShape& s, const StemConfig& config, const NhwcPlan
   StemBand b{};
   b.j = planes.groups;
   b.real_chunks = SaturatingProduct({s.r, b.j});
-  b.chunks = CeilDiv(b.real_chunks, 2 * config.wsteps) * 2 * config.wsteps;
+  b.chunks = WholeStages(b.real_chunks, config);
   b.row_floats = 4 * (columns + NhwcPositionOf(planes, planes.groups - 1));  // the last chunk of the last pixel
   b.band_rows = (rows_spanned - 1) * s.stride_h + s.r;
   b.band_bytes = SaturatingProduct({s.c, CeilDiv(SaturatingProduct({b.band_rows, b.row_floats, 4}), 128), 128});
@@ -72,23 +89,16 @@ void SetNhwcChunkOffsets(const ConvShape& s, const StemBand& band, const NhwcPla
 }
 
 StemBand PairRowBandOf(const ConvShape& s, const StemConfig& config, int64_t rows_spanned, int64_t columns) {
-  StemBand b{};
-  b.j = CeilDiv(s.s, 4);
+  // BandOf's rows and columns, with K over kernel pair rows and the band's rows held in pairs.
+  StemBand b = BandOf(s, config, rows_spanned, 0, columns);
   b.real_chunks = SaturatingProduct({CeilDiv(s.r, 2), s.c, b.j});
-  b.chunks = CeilDiv(b.real_chunks, 2 * config.wsteps) * 2 * config.wsteps;
-  b.row_floats = 4 * (columns + b.j - 1);
-  b.band_rows = (rows_spanned - 1) * s.stride_h + s.r;
+  b.chunks = WholeStages(b.real_chunks, config);
   b.band_bytes = CeilDiv(SaturatingProduct({s.c, CeilDiv(b.band_rows, 2), b.row_floats, 4}), 128) * 128;
   return b;
 }
 
 void SetPairRowChunkOffsets(const ConvShape& s, const StemBand& band, StemParams* p) {
-  const int64_t kernel_pairs = CeilDiv(s.r, 2), band_pairs = CeilDiv(band.band_rows, 2);
-  for (int64_t chunk = 0; chunk < band.chunks; ++chunk) {
-    const int64_t k = std::min(chunk, band.real_chunks - 1);
-    const int64_t j = k % band.j, i = (k / band.j) % kernel_pairs, c = k / (band.j * kernel_pairs);
-    p->chunk_offset[chunk] = static_cast<int32_t>((c * band_pairs + i) * band.row_floats * 4 + j * 16);
-  }
+  SetRowChunkOffsets(CeilDiv(s.r, 2), CeilDiv(band.band_rows, 2), band, p);
 }
 
 StemParams MakeStemParams(const ConvShape& s, const StemBand& band) {
@@ -113,11 +123,7 @@ StemParams MakeStemParams(const ConvShape& s, const StemBand& band) {
   p.strip_columns = p.q;
   p.strip_pixels = p.pq;
   p.div_strip = p.div_q;
-  for (int64_t chunk = 0; chunk < band.chunks; ++chunk) {
-    const int64_t k = std::min(chunk, band.real_chunks - 1);
-    const int64_t j = k % band.j, r = (k / band.j) % s.r, c = k / (band.j * s.r);
-    p.chunk_offset[chunk] = static_cast<int32_t>((c * band.band_rows + r) * band.row_floats * 4 + j * 16);
-  }
+  SetRowChunkOffsets(s.r, band.band_rows, band, &p);
   return p;
 }
 

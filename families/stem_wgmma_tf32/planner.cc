@@ -202,8 +202,9 @@ class Plan final : public FamilyPlan {
     p.bias = reinterpret_cast<const float*>(t.bias);
     p.y = reinterpret_cast<float*>(t.y);
     p.pair_copies = shape_.layout == KCONV_LAYOUT_NHWC ? stem::NhwcPairCopies(shape_, t.x) : stem::PairCopies(shape_, t.x);
-    // A pair-row band comes by tensor copy only into the room the plan made for its raw rows (raw_row > 0).
-    const bool tensor_copy = data_.pair_rows ? PairRowTensorCopyEnabled() && params.raw_row > 0 &&
+    // A pair-row band comes by tensor copy only into the room the plan made for its raw rows (the encoder
+    // refuses a plan without it).
+    const bool tensor_copy = data_.pair_rows ? PairRowTensorCopyEnabled() &&
                                                    EncodePairRowBandMap(launcher.api(), shape_, params, t.x, params.band_map)
                                              : EncodeBandMap(launcher.api(), shape_, p, t.x, params.band_map);
     params.use_tma = tensor_copy ? 1 : 0;
@@ -222,25 +223,28 @@ std::unique_ptr<FamilyPlan> StemWgmmaTf32::MakePlan(const ConvShape& shape, int 
 
 }  // namespace
 
-bool PairRowBandsEnabled() {
-  const char* v = std::getenv("KCONV_EXPERIMENTAL_PAIR_ROWS");
-  return v != nullptr && (std::strcmp(v, "1") == 0 || std::strcmp(v, "2") == 0);
+namespace {
+
+// Whether environment variable `name` is set to `value`.
+bool EnvironmentIs(const char* name, const char* value) {
+  const char* v = std::getenv(name);
+  return v != nullptr && std::strcmp(v, value) == 0;
 }
 
-bool PairRowTensorCopyEnabled() {
-  const char* v = std::getenv("KCONV_EXPERIMENTAL_PAIR_ROWS");
-  return v != nullptr && std::strcmp(v, "2") == 0;
+bool PairRowBandsEnabled() {
+  return EnvironmentIs("KCONV_EXPERIMENTAL_PAIR_ROWS", "1") || EnvironmentIs("KCONV_EXPERIMENTAL_PAIR_ROWS", "2");
 }
+
+}  // namespace
+
+bool PairRowTensorCopyEnabled() { return EnvironmentIs("KCONV_EXPERIMENTAL_PAIR_ROWS", "2"); }
 
 bool PairRowBand(const ConvShape& s, const Config& config) {
   return s.element_type != KCONV_ELEMENT_F32 && s.layout == KCONV_LAYOUT_NCHW && config.io == 1 &&
          config.phases == 1 && s.stride_h % 2 == 0 && PairRowBandsEnabled();
 }
 
-bool WgmmaSplitEnabled() {
-  const char* v = std::getenv("KCONV_EXPERIMENTAL_WGMMA_3XTF32");
-  return v != nullptr && std::strcmp(v, "1") == 0;
-}
+bool WgmmaSplitEnabled() { return EnvironmentIs("KCONV_EXPERIMENTAL_WGMMA_3XTF32", "1"); }
 
 int ConvolutionKernel(const ConvShape& s, bool pair_rows) {
   if (pair_rows) return kPairRowKernels + 2 * (static_cast<int>(s.element_type) - 1);
