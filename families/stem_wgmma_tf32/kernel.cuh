@@ -317,6 +317,12 @@ struct Kernel {
     return isfinite(big) ? __uint_as_float(ToTf32(raw - big)) : 0.f;
   }
 
+  // The cross products' sums (small * big + big * small), made finite. They are Inf or NaN only where an
+  // operand is (Inf * small is Inf or NaN with small's sign, whatever the remainders), and then the big
+  // products' sum is Inf or NaN too and carries IEEE's result, Inf * w = +-Inf: added as they were, they would
+  // turn it into Inf - Inf = NaN.
+  static __device__ __forceinline__ float FiniteCrossProducts(float cross) { return isfinite(cross) ? cross : 0.f; }
+
   // How far left of plane `phase`'s chunk layout its tensor copy starts: at the plane's first column
   // rounded down to a multiple of 4.
   static __device__ __forceinline__ int TensorCopyShift(const StemParams& p, int phase) {
@@ -857,8 +863,10 @@ struct Kernel {
         for (int i = 0; i < kNt * 4; ++i) {
 #pragma unroll
           for (int set = 0; set < kAccSets; ++set) FenceOperand(acc[set][mi][i]);
+          constexpr int kSummed = kSplit ? kBigSets : kAccSets;
 #pragma unroll
-          for (int set = 1; set < kAccSets; ++set) acc[0][mi][i] += acc[set][mi][i];
+          for (int set = 1; set < kSummed; ++set) acc[0][mi][i] += acc[set][mi][i];
+          if constexpr (kSplit) acc[0][mi][i] += FiniteCrossProducts(acc[kBigSets][mi][i]);
         }
 
       // The epilogue over the finished band, which holds the tile's kChannels staged channels.

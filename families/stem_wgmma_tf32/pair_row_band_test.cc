@@ -287,6 +287,16 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_map_copies_raw_16_bit_rows") {
   CHECK(map_call.box[1] == static_cast<cuuint32_t>(d.params.p.band_rows));
   CHECK(map_call.box[2] == 3);
   CHECK_FALSE(wg::EncodePairRowBandMap(&api, s, d.params, 4100, map));  // x not 16-byte aligned
+  // A plan made under =1 has no room for raw rows, so its launches copy through registers whatever the
+  // environment says by then (Plan::Launch reads the plan, not the environment).
+  wg::PlanData register_copy;
+  {
+    const kconv_test::ScopedEnvironment registers("KCONV_EXPERIMENTAL_PAIR_ROWS", "1");
+    register_copy = wg::MakePlanData(s, io, kH100);
+  }
+  REQUIRE(register_copy.pair_rows);
+  CHECK(register_copy.params.raw_row == 0);
+  CHECK_FALSE(wg::EncodePairRowBandMap(&api, s, register_copy.params, 4096, map));
   kconv_test::Shape narrow = kconv_test::AlexNetConv1(2);
   narrow.w = 220;  // rows of 440 bytes: not whole 16-byte groups
   const kconv::ConvShape n = Validated(narrow, KCONV_ELEMENT_F16);

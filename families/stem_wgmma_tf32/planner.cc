@@ -202,10 +202,10 @@ class Plan final : public FamilyPlan {
     p.bias = reinterpret_cast<const float*>(t.bias);
     p.y = reinterpret_cast<float*>(t.y);
     p.pair_copies = shape_.layout == KCONV_LAYOUT_NHWC ? stem::NhwcPairCopies(shape_, t.x) : stem::PairCopies(shape_, t.x);
-    // A pair-row band comes by tensor copy only into the room the plan made for its raw rows (the encoder
-    // refuses a plan without it).
-    const bool tensor_copy = data_.pair_rows ? PairRowTensorCopyEnabled() &&
-                                                   EncodePairRowBandMap(launcher.api(), shape_, params, t.x, params.band_map)
+    // A pair-row band comes by tensor copy only into the room the plan made for its raw rows, which it made
+    // only under KCONV_EXPERIMENTAL_PAIR_ROWS=2 (the encoder refuses a plan without it): the environment is
+    // read when the plan is made, not on each launch.
+    const bool tensor_copy = data_.pair_rows ? EncodePairRowBandMap(launcher.api(), shape_, params, t.x, params.band_map)
                                              : EncodeBandMap(launcher.api(), shape_, p, t.x, params.band_map);
     params.use_tma = tensor_copy ? 1 : 0;
     return launcher.Launch(data_.kernel, data_.geometry, &params, stream);

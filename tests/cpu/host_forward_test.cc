@@ -109,3 +109,45 @@ TEST_CASE("conv2d.host.nan_input_propagates_through_relu") {
   REQUIRE(kconv_forward_host(&d, x.data(), w.data(), nullptr, y.data()) == KCONV_STATUS_OK);
   CHECK(std::isnan(y[0]));
 }
+
+TEST_CASE("conv2d.host.an_inf_input_gives_signed_infs_in_its_window_only") {
+  // +Inf at x[0][1][4][4] under a 3x3 kernel, padding 1: outputs (k, p, q) with p, q in 3..5 hold it at tap
+  // (4 - p + 1, 4 - q + 1), and IEEE gives Inf with that weight's sign, or NaN where the weight is 0 (one is
+  // set to 0). Every other output stays finite. The fast path and the float64 reference path alike.
+  const Shape s{1, 2, 8, 8, 4, 3, 3, 1, 1, 1, 1};
+  std::mt19937_64 rng(7);
+  std::vector<float> x = kconv_test::RandomTensor(s.XElements(), rng);
+  std::vector<float> w = kconv_test::RandomTensor(s.WElements(), rng);
+  const std::vector<float> b = kconv_test::RandomTensor(s.k, rng);
+  x[(1 * 8 + 4) * 8 + 4] = INFINITY;
+  w[((2 * 2 + 1) * 3 + 1) * 3 + 1] = 0.f;  // k 2, c 1, the centre tap: output (2, 4, 4) is NaN
+  const kconv_conv_desc d = s.Desc();
+  for (const int reference : {0, 1}) {
+    CAPTURE(reference);
+    kconv_host_options options;
+    kconv_host_options_init(&options);
+    options.reference = reference;
+    std::vector<float> y(s.YElements(), 0.f);
+    REQUIRE(kconv_forward_host_with_options(&d, x.data(), w.data(), b.data(), y.data(), &options, nullptr) ==
+            KCONV_STATUS_OK);
+    int specials = 0;
+    for (int k = 0; k < 4; ++k)
+      for (int p = 0; p < 8; ++p)
+        for (int q = 0; q < 8; ++q) {
+          const float v = y[(k * 8 + p) * 8 + q];
+          const int dh = 4 - (p - 1), dw = 4 - (q - 1);
+          if (dh < 0 || dh >= 3 || dw < 0 || dw >= 3) {
+            CHECK(std::isfinite(v));
+            continue;
+          }
+          ++specials;
+          const float weight = w[((k * 2 + 1) * 3 + dh) * 3 + dw];
+          if (weight == 0.f) {
+            CHECK(std::isnan(v));
+          } else {
+            CHECK(v == std::copysign(INFINITY, weight));
+          }
+        }
+    CHECK(specials == 4 * 9);
+  }
+}

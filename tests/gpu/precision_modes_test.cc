@@ -67,9 +67,9 @@ struct ModeBuffers {
   void Refresh() {
     fp32.Refresh();
     const Shape& s = fp32.shape;
-    if (nan_at >= 0) {  // one NaN in x, carried into the type and layout (the reference is not used then)
-      const float nan = NAN;
-      REQUIRE(GpuDriver()->cuMemcpyHtoD(fp32.x.get() + static_cast<CUdeviceptr>(nan_at) * 4, &nan, 4) == CUDA_SUCCESS);
+    if (special_at >= 0) {  // one NaN or Inf in x, carried into the type and layout (the reference is not used)
+      REQUIRE(GpuDriver()->cuMemcpyHtoD(fp32.x.get() + static_cast<CUdeviceptr>(special_at) * 4, &special, 4) ==
+              CUDA_SUCCESS);
     }
     if (mode.tensors.type != 0) {
       RoundToType(fp32.x, s.XElements(), mode.tensors.type);
@@ -94,7 +94,8 @@ struct ModeBuffers {
   ConvBuffers fp32;
   DeviceBuffer x, w, y;
   Mode mode;
-  int64_t nan_at = -1;  // NCHW index of x that Refresh sets to NaN; -1: none
+  int64_t special_at = -1;  // NCHW index of x that Refresh sets to `special`; -1: none
+  float special = NAN;
 };
 
 // Plans `config` (nullptr: kconv's choice) for `s` in `mode`; null if the config refuses it.
@@ -145,39 +146,68 @@ int CheckEveryShapeAndConfig(kconv_context* ctx, const Mode& mode) {
   return plans;
 }
 
-// A NaN at x[0][1][nan_h][nan_w] through `plan` in `mode`: the outputs left wrong. Every output whose window
-// holds the NaN must be NaN (it is not lost: a 3xTF32 split, a zero fill or a rounding must keep it), and
-// every output of another image, or farther from the NaN than the chunk layouts' zero-weighted reach (their
-// 4-column chunks, up to 4 columns either side in NHWC groups, and one row below a pair-row band's window
-// of odd R: README, "Behaviour"), must stay finite.
-int64_t MisplacedNaNs(ModeBuffers& buffers, const kconv_plan* plan) {
+// What IEEE arithmetic makes of an output whose window holds `special` (NaN or +Inf) at weight w, the other
+// terms finite: NaN, or Inf with w's sign (NaN where w is 0), through the ReLU if any.
+float SpecialOutput(float special, float w, bool relu) {
+  const float v = std::isnan(special) || w == 0.f ? NAN : std::copysign(INFINITY, w);
+  return relu && v < 0.f ? 0.f : v;
+}
+
+// The mma.sync 3xTF32 kernels (families stem_tf32 and implicit_gemm_tf32) turn an Inf operand's outputs into
+// NaN: their cross products of an Inf are Inf or NaN with the remainder's sign, and they are summed with the
+// big product at every step (README, "Behaviour"). The wgmma kernels keep IEEE's Inf.
+bool InfMayBecomeNaN(const kconv_plan* plan, const Mode& mode) {
+  kconv_plan_info info;
+  info.struct_size = sizeof(info);
+  REQUIRE(kconv_plan_get_info(plan, &info) == KCONV_STATUS_OK);
+  const std::string family = info.family;
+  return mode.math == KCONV_MATH_3XTF32 && (family == "stem_tf32" || family == "implicit_gemm_tf32");
+}
+
+// `special` (NaN or +Inf) at x[0][1][h / 2][w / 2 + 1] through `plan` in `mode`: the outputs left wrong. Every
+// output whose window holds it must be what IEEE arithmetic gives (SpecialOutput: it is not lost, and a zero
+// fill or a rounding must not turn Inf into NaN; InfMayBecomeNaN's exception), and every output of another image, or farther
+// from it than the chunk layouts' zero-weighted reach (their 4-column chunks, up to 4 columns either side in
+// NHWC groups, and one row below a pair-row band's window of odd R: README, "Behaviour"), must stay finite.
+int64_t MisplacedSpecials(ModeBuffers& buffers, const kconv_plan* plan, float special) {
   const Shape& s = buffers.fp32.shape;
-  const int64_t nan_h = s.h / 2, nan_w = s.w / 2 + 1, P = s.P(), Q = s.Q();
-  buffers.nan_at = (1 % s.c * s.h + nan_h) * s.w + nan_w;
+  const int64_t at_h = s.h / 2, at_w = s.w / 2 + 1, channel = 1 % s.c, P = s.P(), Q = s.Q();
+  buffers.special_at = (channel * s.h + at_h) * s.w + at_w;
+  buffers.special = special;
   buffers.Run(plan);
-  buffers.nan_at = -1;
+  buffers.special_at = -1;
   const std::vector<float> y = Download(buffers.fp32.y, s.YElements());
+  const std::vector<float> w = Download(buffers.fp32.w, s.WElements());  // the values the typed weights hold
+  const bool inf_may_become_nan = InfMayBecomeNaN(plan, buffers.mode);
   int64_t wrong = 0;
   for (int64_t img = 0; img < s.n; ++img)
     for (int64_t k = 0; k < s.k; ++k)
       for (int64_t p = 0; p < P; ++p)
         for (int64_t q = 0; q < Q; ++q) {
           const float v = y[static_cast<size_t>(((img * s.k + k) * P + p) * Q + q)];
-          const int64_t dh = nan_h - (p * s.stride_h - s.pad_h), dw = nan_w - (q * s.stride_w - s.pad_w);
+          const int64_t dh = at_h - (p * s.stride_h - s.pad_h), dw = at_w - (q * s.stride_w - s.pad_w);
           const bool in_field = img == 0 && dh >= 0 && dh < s.r && dw >= 0 && dw < s.s;
           const bool in_reach = img == 0 && dh >= 0 && dh <= s.r && dw >= -4 && dw < 4 * ((s.s + 3) / 4) + 4;
-          if (in_field && !std::isnan(v)) ++wrong;
+          if (in_field) {
+            const float expected =
+                SpecialOutput(special, w[static_cast<size_t>(((k * s.c + channel) * s.r + dh) * s.s + dw)], s.relu);
+            const bool nan_allowed = std::isnan(expected) || (std::isinf(special) && inf_may_become_nan);
+            if (nan_allowed && std::isnan(v)) continue;
+            if (v != expected) ++wrong;
+          }
           if (!in_reach && !std::isfinite(v)) ++wrong;
         }
   return wrong;
 }
 
-// MisplacedNaNs for `mode` through kconv's choice and every config that accepts each shape: AlexNet conv1 (odd
-// R, stride 4) and a 3x3 at vertical stride 2, horizontal 4.
-void CheckNaNPlacement(kconv_context* ctx, const Mode& mode) {
+// MisplacedSpecials of a NaN and of an Inf for `mode`, through kconv's choice and every config that accepts
+// each shape: AlexNet conv1 (odd R, stride 4) and a 3x3 at vertical stride 2, horizontal 4.
+void CheckSpecialPlacement(kconv_context* ctx, const Mode& mode) {
   const std::vector<Shape> shapes = {AlexNetConv1(2), Shape{2, 3, 64, 64, 33, 3, 3, 2, 4, 1, 1}};
-  ForEachPlan(ctx, shapes, mode,
-              [](ModeBuffers& buffers, const kconv_plan* plan) { CHECK(MisplacedNaNs(buffers, plan) == 0); });
+  ForEachPlan(ctx, shapes, mode, [](ModeBuffers& buffers, const kconv_plan* plan) {
+    CHECK(MisplacedSpecials(buffers, plan, NAN) == 0);
+    CHECK(MisplacedSpecials(buffers, plan, INFINITY) == 0);
+  });
 }
 
 // Outputs of kconv's choice for AlexNet conv1 at N = 32 in `mode` outside atol = rtol = 1e-4 of the float64
@@ -195,9 +225,11 @@ int64_t OutsideFp32BarAtAlexNet32(kconv_context* ctx, const Mode& mode) {
 }  // namespace
 
 TEST_SUITE("gpu") {
-  TEST_CASE("gpu.precision_modes.a_nan_input_reaches_its_outputs_and_no_others_in_every_mode") {
+  TEST_CASE("gpu.precision_modes.a_nan_or_inf_input_reaches_its_outputs_and_no_others_in_every_mode") {
     auto ctx = MakeContext(false);
-    for (const Mode& mode : kModes) CheckNaNPlacement(ctx.get(), mode);
+    constexpr Mode kDefault = {"fp32 NCHW TF32", {0, 0}, KCONV_MATH_TF32, 1e-3};
+    CheckSpecialPlacement(ctx.get(), kDefault);
+    for (const Mode& mode : kModes) CheckSpecialPlacement(ctx.get(), mode);
   }
 
   TEST_CASE("gpu.precision_modes.every_mode_meets_its_accuracy_bar_on_every_shape_and_config") {
@@ -220,7 +252,7 @@ TEST_SUITE("gpu") {
       for (const Mode& mode : kModes) {
         if (mode.tensors.type == 0 || mode.tensors.layout != 0) continue;
         CheckEveryShapeAndConfig(ctx.get(), mode);
-        CheckNaNPlacement(ctx.get(), mode);
+        CheckSpecialPlacement(ctx.get(), mode);
       }
     }
   }
@@ -235,7 +267,7 @@ TEST_SUITE("gpu") {
     REQUIRE(mode.math == KCONV_MATH_3XTF32);
     REQUIRE(mode.tensors.layout == 0);
     CheckEveryShapeAndConfig(ctx.get(), mode);
-    CheckNaNPlacement(ctx.get(), mode);
+    CheckSpecialPlacement(ctx.get(), mode);
     CHECK(OutsideFp32BarAtAlexNet32(ctx.get(), mode) == 0);
   }
 
