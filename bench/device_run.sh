@@ -19,6 +19,9 @@
 #              them, and the stems at N = 64 with them
 #   wgmma3x    (not in the default list; needs CARRY_LIBRARY=1) the same for the experimental 3xTF32 configs
 #              (KCONV_EXPERIMENTAL_WGMMA_3XTF32=1), in fp32 NCHW 3xTF32
+#   ffma3x3    (not in the default list; needs CARRY_LIBRARY=1) the FFMA stem family's 3x3 candidates (tuning only
+#              until timed): bench/time_configs.py of every FP32 config for MobileNet's 3x3/2 and VGG's 3x3/1 at
+#              N = 64 in NCHW and NHWC, and compare_torch's stems run of the two (kconv's choice against cuDNN FP32)
 #   multigpu   (not in the default list; needs CARRY_LIBRARY=1 and, for its point, 2+ GPUs: nvidia-h200-x2)
 #              the gpu.multi_gpu.* cases (10,000 calls), memcheck on a 160-call run of the threaded case, the
 #              Python cuda:1 test and bench/multi_gpu_throughput.py; on one GPU the cases skip, so they also
@@ -133,6 +136,15 @@ if has wgmma3x; then
   experiment wgmma3x KCONV_EXPERIMENTAL_WGMMA_3XTF32 'gpu.precision_modes.wgmma_3xtf32*' '0 1' '--math 3xtf32' \
     --math 3xtf32 --dtype fp32 --layout nchw
 fi
+if has ffma3x3; then
+  for layout in nchw nhwc; do
+    PYTHONUNBUFFERED=1 timeout 300 python3 bench/time_configs.py --lib .carry/libkconv.so --math fp32 \
+      --layout "$layout" --stem mobilenet_3x3s2 vgg_3x3s1 --n 64 > "$out/ffma3x3_configs_$layout.log" 2>&1
+  done
+  PYTHONUNBUFFERED=1 timeout 300 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems \
+    --only mobilenet_3x3s2 vgg_3x3s1 --math fp32 --dtype fp32 --layout nchw nhwc --runs 30 \
+    --out "$out/ffma3x3_stems" > "$out/ffma3x3_stems.log" 2>&1
+fi
 if has multigpu; then
   nvidia-smi -L > "$out/multigpu_devices.txt"
   timeout 300 .carry/kconv_gpu_tests -tc='gpu.multi_gpu*' > "$out/multigpu_tests.log" 2>&1
@@ -169,5 +181,6 @@ done
 for f in "$out"/pairrows_*.log "$out"/wgmma3x_*.log; do
   [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "test cases|assertions|ERROR SUMMARY|RACECHECK SUMMARY|exit code|choice|fastest|MISMATCH" "$f"; [[ "$f" == *compare* || "$f" == *stems* ]] && tail -8 "$f"; }
 done
+for f in "$out"/ffma3x3_*.log; do [ -f "$f" ] && { echo "== $(basename "$f")"; tail -14 "$f"; }; done
 # The device tool returns a few files only: one archive of every log.
 (cd "$out" && tar czf logs.tar.gz --remove-files ./*.log ./*.txt ./*.cache ./*.lock 2>/dev/null)

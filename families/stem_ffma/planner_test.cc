@@ -254,6 +254,12 @@ TEST_CASE("stem_ffma.the_kernels_index_arithmetic_computes_the_convolution") {
       {"s11u4_k96_r3_q56_t4", kconv_test::Shape{2, 3, 47, 51, 40, 11, 11, 4, 4, 2, 2}},
       {"s7u2_k64_r4_q56_t4", kconv_test::Shape{1, 3, 30, 131, 70, 7, 7, 2, 2, 3, 3}},
       {"s4u4_k128_r3_q56", kconv_test::Shape{1, 3, 28, 100, 128, 4, 4, 4, 4, 0, 0}},
+      // The 3x3 candidates: stride 2 with a partial row tile and column tiles, stride 1 (one plane) with a
+      // channel block cut short.
+      {"s3u2_k32_r8_q56", kconv_test::Shape{2, 3, 37, 130, 32, 3, 3, 2, 2, 1, 1}},
+      {"s3u2_k32_r4_q112_t4", kconv_test::Shape{1, 3, 20, 250, 40, 3, 3, 2, 2, 1, 1}},
+      {"s3u1_k64_r4_q56", kconv_test::Shape{1, 3, 13, 61, 50, 3, 3, 1, 1, 1, 1}},
+      {"s3u1_k64_r4_q56_t4", kconv_test::Shape{2, 3, 9, 120, 64, 3, 3, 1, 1, 0, 1}},
   };
   for (const Case& c : cases) {
     CAPTURE(c.config);
