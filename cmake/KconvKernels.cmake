@@ -7,8 +7,10 @@
 #                               KCONV_FAMILY_HOST_SOURCES (its planner, relative to families/) and
 #                               optionally KCONV_FAMILY_ARCH_SPECIFIC (e.g. 90a: cubins for that target only,
 #                               when KCONV_CUDA_ARCHS holds its number, and no PTX);
-#   families/<f>/configs        one config per line: `name field=value ... [tuning]`, each field named
-#                               exactly once ("tuning": a neighbour only the autotuner tries).
+#   families/<f>/configs        one config per line: `name field=value ... [tuning|candidate]`, each field
+#                               named exactly once ("tuning": a neighbour only the autotuner tries;
+#                               "candidate": a config for shapes no chosen config serves yet, which only the
+#                               autotuner's full search and the tools try until a measurement ranks it).
 # It parses every config line once, here, and writes the parsed fields twice from the same text: into one
 # translation unit per config (from families/<f>/instance.cu.in, compiled by one nvcc invocation per
 # architecture into a cubin, plus one PTX for KCONV_PTX_ARCH) and into the family's host table of configs
@@ -58,7 +60,8 @@ function(kconv_add_image out cu mode arch)
   set_property(GLOBAL APPEND PROPERTY KCONV_IMAGE_FILES "${out}")
 endfunction()
 
-# Parses one config line of <config_file> into <prefix>_NAME, <prefix>_TUNING and <prefix>_ASSIGNMENTS
+# Parses one config line of <config_file> into <prefix>_NAME, <prefix>_TUNING, <prefix>_CANDIDATE and
+# <prefix>_ASSIGNMENTS
 # (`c.<field> = <value>;` for every field, in the order of <fields>), or stops the configure naming the line.
 function(kconv_parse_config_line config_file line fields prefix)
   string(REGEX REPLACE "[ \t]+" ";" tokens "${line}")
@@ -67,9 +70,13 @@ function(kconv_parse_config_line config_file line fields prefix)
     message(FATAL_ERROR "${config_file}: config name '${name}' is not [a-z0-9_]+ (line '${line}')")
   endif()
   set(tuning false)
+  set(candidate false)
   list(GET tokens -1 last)
-  if(last STREQUAL "tuning")
-    set(tuning true)
+  if(last STREQUAL "tuning" OR last STREQUAL "candidate")
+    set(tuning true)  # neither is chosen by the heuristic
+    if(last STREQUAL "candidate")
+      set(candidate true)
+    endif()
     list(POP_BACK tokens)
   endif()
   foreach(token IN LISTS tokens)
@@ -95,6 +102,7 @@ function(kconv_parse_config_line config_file line fields prefix)
   string(STRIP "${assignments}" assignments)
   set(${prefix}_NAME "${name}" PARENT_SCOPE)
   set(${prefix}_TUNING ${tuning} PARENT_SCOPE)
+  set(${prefix}_CANDIDATE ${candidate} PARENT_SCOPE)
   set(${prefix}_ASSIGNMENTS "${assignments}" PARENT_SCOPE)
 endfunction()
 
@@ -150,7 +158,7 @@ function(kconv_add_kernel_family family)
     configure_file("${dir}/instance.cu.in" "${cu}" @ONLY)
     string(APPEND family_rows "    [] { Config c{}; ${parsed_ASSIGNMENTS} return c; }(),  // ${config}\n")
     set_property(GLOBAL APPEND_STRING PROPERTY KCONV_CONFIG_ROWS
-      "    {\"${family}\", &${family}::Family, \"${config}\", \"${family}/${config}\", ${row_in_family}, ${parsed_TUNING}},\n")
+      "    {\"${family}\", &${family}::Family, \"${config}\", \"${family}/${config}\", ${row_in_family}, ${parsed_TUNING}, ${parsed_CANDIDATE}},\n")
     foreach(arch IN LISTS archs)
       set(image "${KCONV_KERNEL_DIR}/${KCONV_SYMBOL}.sm_${arch}.cubin")
       kconv_add_image("${image}" "${cu}" cubin ${arch})

@@ -30,6 +30,9 @@ struct KernelConfig {
   int family_index;                  // the config's row in its family's own table (families/<name>/configs)
   bool tuning_only;                  // a neighbour for the autotuner ("tuning" in the configs file): the
                                      // heuristic never chooses it, since no measurement ranks it yet
+  bool candidate;                    // tuning_only, and no micro-tuning neighbour of a chosen config
+                                     // ("candidate"): a config for shapes no chosen config serves yet, tried
+                                     // by the full search and the tools until a measurement ranks it
 
   const KernelFamily& family() const { return planner(); }
 };
