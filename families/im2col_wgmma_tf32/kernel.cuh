@@ -4,8 +4,9 @@
 // BlockChannels output channels, warp-specialised, with warpgroup MMAs.
 //
 //  - Two producer warpgroups take turns on the pipeline's stages: each gathers every second stage's A
-//    tile, its chunks x its pixels, from global memory into shared memory, rounding to TF32 on the way
-//    (wgmma would truncate), and its thread 0 bulk-copies the stage's packed weights. While one group
+//    tile, its chunks x its pixels (gather.h), from global memory into shared memory, rounding fp32 to TF32
+//    on the way (wgmma would truncate; fp16 and bf16 values widen to TF32 exactly), and its thread 0
+//    bulk-copies the stage's packed weights. While one group
 //    waits on its loads the other stores its own, so that two stages of loads are in flight. (Copies
 //    through cp.async, two stages in flight per group and a rounding pass in place, were 10-28% slower:
 //    NOTES v12.) A lane owns one chunk of each group of four and pixels lane/4 + 8 * warp + 32 i: the
@@ -15,15 +16,20 @@
 //  - Each consumer warpgroup owns mt m64 pieces of the tile and issues wgmma with both operands in shared
 //    memory: the A tile is [chunk][pixel] in 16-byte pieces, so that eight consecutive pixels of one chunk
 //    are a 128-byte core matrix (SBO 128) and a k8 step's two chunks are ChunkPitch pieces apart (LBO).
-//  - The epilogue writes the accumulators straight to NCHW: for one channel, the eight pixels of a store
-//    are 32 contiguous bytes, a whole sector, unless the tile crosses an image there.
+//  - The epilogue writes the accumulators straight to y, rounded to its type: in NCHW, for one channel,
+//    the eight pixels of an fp32 store are 32 contiguous bytes, a whole sector, unless the tile crosses an
+//    image there; in NHWC a lane's two channels of a pixel are adjacent.
 #pragma once
 
 #include <stdint.h>
 
+#include <type_traits>
+
+#include "families/im2col_wgmma_tf32/gather.h"
 #include "families/im2col_wgmma_tf32/traits.h"
 #include "families/stem_common/stem_tile.cuh"
 #include "ptx/async_copy_instructions.cuh"
+#include "ptx/element_types.cuh"
 #include "ptx/ptx_instructions.cuh"
 #include "ptx/wgmma_instructions.cuh"
 
@@ -35,16 +41,12 @@ namespace im2col_wgmma {
 using namespace ::kconv::ptx;
 using namespace ::kconv::im2col_wgmma_tf32;
 
-// One chunk of the reduction as the gather reads it: offset c * H * W + r * W + s0 from a pixel's window,
-// kernel row r and first kernel column s0 = 4j; a padding chunk has s0 = kNoColumn, past every kernel.
-struct alignas(16) Chunk {
-  int32_t offset, r, s0, unused;
-};
-inline constexpr int32_t kNoColumn = 1 << 20;
-
-template <int kMt, int kNt, int kWarps, int kKsteps, int kStages>
+// kType: the tensors' element type (0 fp32, 1 fp16, 2 bf16); kNhwc: x and y channels-last.
+template <int kMt, int kNt, int kWarps, int kKsteps, int kStages, int kType, bool kNhwc>
 struct Kernel {
   static constexpr Config C = MakeConfig(kMt, kNt, kWarps, kKsteps, kStages);
+  // A chunk's four elements as loaded, widened only once a stage's loads are all issued.
+  using RawChunk = typename std::conditional<kType == 0, float4, uint2>::type;
   static constexpr int kPixels = BlockPixels(C);
   static constexpr int kChannels = BlockChannels(C);
   static constexpr int kPitch = ChunkPitch(C);  // 16-byte pieces between chunks of an A tile
@@ -75,13 +77,6 @@ struct Kernel {
     }
   }
 
-  // Where one of a producer lane's pixels reads: its image's first float, and the input row and column of
-  // its window's top-left tap (a pixel past the last one gets a row no chunk reaches).
-  struct PixelWindow {
-    int64_t image_offset;
-    int32_t ih0, iw0;
-  };
-
   static __device__ __forceinline__ PixelWindow WindowOf(const Im2colParams& p, int pixel) {
     PixelWindow w{0, -(1 << 30), 0};
     if (pixel < p.pixels) {
@@ -90,44 +85,72 @@ struct Kernel {
       p.div_q.DivMod(pq, row, column);
       w.image_offset = static_cast<int64_t>(image) * p.c * p.h * p.w;
       w.ih0 = static_cast<int32_t>(row) * p.stride_h - p.pad_h;
-      w.iw0 = static_cast<int32_t>(column) * p.stride_w - p.pad_w;
+      w.ic0 = (static_cast<int32_t>(column) * p.stride_w - p.pad_w) * p.column_scale;
     }
     return w;
   }
 
-  // The 4 floats of `chunk` for the pixel at `window`, kWidth per load, zero outside the image and past
-  // the kernel's columns. kWidth = 4 or 2 only where a load is then wholly inside or outside (LoadWidth).
+  // The 4 elements of `chunk` for the pixel at `window` (gather.h's ChunkElement), kWidth per load, zero
+  // outside the image and past the kernel row. kWidth = 4 or 2 only where a load is then wholly inside or
+  // outside (LoadWidth). 16-bit elements stay raw: two to a 32-bit word, the first in the low half.
   template <int kWidth>
-  static __device__ __forceinline__ float4 Gather(const Im2colParams& p, const PixelWindow& window, const Chunk& chunk) {
-    const int ih = window.ih0 + chunk.r, iw = window.iw0 + chunk.s0;
-    const bool row_inside = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
-    const float* src = p.x + window.image_offset + chunk.offset + (static_cast<int64_t>(window.ih0) * p.w + window.iw0);
-    float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
-    if constexpr (kWidth == 4) {
-      if (row_inside && static_cast<unsigned>(iw) < static_cast<unsigned>(p.w) && chunk.s0 < p.s) {
-        v = __ldg(reinterpret_cast<const float4*>(src));
-      }
-    } else if constexpr (kWidth == 2) {
-      float2 lo = make_float2(0.f, 0.f), hi = make_float2(0.f, 0.f);
-      if (row_inside && static_cast<unsigned>(iw) < static_cast<unsigned>(p.w) && chunk.s0 < p.s) {
-        lo = __ldg(reinterpret_cast<const float2*>(src));
-      }
-      if (row_inside && static_cast<unsigned>(iw + 2) < static_cast<unsigned>(p.w) && chunk.s0 + 2 < p.s) {
-        hi = __ldg(reinterpret_cast<const float2*>(src + 2));
-      }
-      // A pair's second float may be past the kernel (odd S): its weight is zero, but an infinite input
-      // there would still make a NaN.
-      v = make_float4(lo.x, chunk.s0 + 1 < p.s ? lo.y : 0.f, hi.x, chunk.s0 + 3 < p.s ? hi.y : 0.f);
-    } else {
-      float e[4];
+  static __device__ __forceinline__ RawChunk Gather(const Im2colParams& p, const PixelWindow& window,
+                                                    const Chunk& chunk) {
+    int64_t index;
+    const bool first_inside = ChunkElement(p, window, chunk, 0, &index);
+    if constexpr (kType == 0) {
+      const float* src = p.x + index;
+      float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+      if constexpr (kWidth == 4) {
+        if (first_inside) v = __ldg(reinterpret_cast<const float4*>(src));
+      } else if constexpr (kWidth == 2) {
+        float2 lo = make_float2(0.f, 0.f), hi = make_float2(0.f, 0.f);
+        if (first_inside) lo = __ldg(reinterpret_cast<const float2*>(src));
+        if (ChunkElement(p, window, chunk, 2, &index)) hi = __ldg(reinterpret_cast<const float2*>(src + 2));
+        // A pair's second element may be past the kernel row (odd S): its weight is zero, but an infinite
+        // input there would still make a NaN.
+        v = make_float4(lo.x, chunk.first + 1 < p.row_taps ? lo.y : 0.f, hi.x, chunk.first + 3 < p.row_taps ? hi.y : 0.f);
+      } else {
+        float e[4];
 #pragma unroll
-      for (int i = 0; i < 4; ++i) {
-        const bool inside = row_inside && static_cast<unsigned>(iw + i) < static_cast<unsigned>(p.w) && chunk.s0 + i < p.s;
-        e[i] = inside ? __ldg(src + i) : 0.f;
+        for (int i = 0; i < 4; ++i) e[i] = ChunkElement(p, window, chunk, i, &index) ? __ldg(p.x + index) : 0.f;
+        v = make_float4(e[0], e[1], e[2], e[3]);
       }
-      v = make_float4(e[0], e[1], e[2], e[3]);
+      return v;
+    } else {
+      const uint16_t* src = reinterpret_cast<const uint16_t*>(p.x) + index;
+      uint2 v = make_uint2(0u, 0u);
+      if constexpr (kWidth == 4) {
+        if (first_inside) v = __ldg(reinterpret_cast<const uint2*>(src));
+      } else if constexpr (kWidth == 2) {
+        if (first_inside) v.x = __ldg(reinterpret_cast<const uint32_t*>(src));
+        if (ChunkElement(p, window, chunk, 2, &index)) v.y = __ldg(reinterpret_cast<const uint32_t*>(src + 2));
+        if (chunk.first + 1 >= p.row_taps) v.x &= 0xffffu;  // past the kernel row (odd S): zero, as above
+        if (chunk.first + 3 >= p.row_taps) v.y &= 0xffffu;
+      } else {
+        uint32_t e[4];
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+          e[i] = ChunkElement(p, window, chunk, i, &index) ? __ldg(reinterpret_cast<const uint16_t*>(p.x) + index) : 0u;
+        }
+        v = make_uint2(e[0] | e[1] << 16, e[2] | e[3] << 16);
+      }
+      return v;
     }
-    return v;
+  }
+
+  // A gathered chunk as wgmma reads it: fp32 rounded to TF32 (nearest, ties away), 16-bit values widened
+  // (exact, and already TF32).
+  static __device__ __forceinline__ float4 ToOperand(const RawChunk& raw) {
+    if constexpr (kType == 0) {
+      return make_float4(__uint_as_float(ToTf32(raw.x)), __uint_as_float(ToTf32(raw.y)),
+                         __uint_as_float(ToTf32(raw.z)), __uint_as_float(ToTf32(raw.w)));
+    } else {
+      return make_float4(WidenElement<kType>(static_cast<uint16_t>(raw.x & 0xffffu)),
+                         WidenElement<kType>(static_cast<uint16_t>(raw.x >> 16)),
+                         WidenElement<kType>(static_cast<uint16_t>(raw.y & 0xffffu)),
+                         WidenElement<kType>(static_cast<uint16_t>(raw.y >> 16)));
+    }
   }
 
   // Gathers stage `stage` of the tile into A tile `a`: all loads first, then the rounded stores. A lane's
@@ -136,7 +159,7 @@ struct Kernel {
   static __device__ __forceinline__ void GatherStage(const Im2colParams& p, const Chunk* chunks,
                                                      const PixelWindow (&windows)[kPixelsPerLane], int stage,
                                                      float4* a, int t) {
-    float4 v[kChunksPerLane][kPixelsPerLane];
+    RawChunk v[kChunksPerLane][kPixelsPerLane];
 #pragma unroll
     for (int ci = 0; ci < kChunksPerLane; ++ci) {
       const Chunk chunk = chunks[stage * kStageChunks + t % 4 + 4 * ci];
@@ -146,14 +169,7 @@ struct Kernel {
 #pragma unroll
     for (int ci = 0; ci < kChunksPerLane; ++ci)
 #pragma unroll
-      for (int i = 0; i < kPixelsPerLane; ++i) {
-        float4 g = v[ci][i];
-        g.x = __uint_as_float(ToTf32(g.x));
-        g.y = __uint_as_float(ToTf32(g.y));
-        g.z = __uint_as_float(ToTf32(g.z));
-        g.w = __uint_as_float(ToTf32(g.w));
-        a[(t % 4 + 4 * ci) * kPitch + t / 4 + 32 * i] = g;
-      }
+      for (int i = 0; i < kPixelsPerLane; ++i) a[(t % 4 + 4 * ci) * kPitch + t / 4 + 32 * i] = ToOperand(v[ci][i]);
   }
 
   // Producer group `group` (0 or 1) fills stages group, group + 2, ...: waits for the slot to be free,
@@ -239,9 +255,18 @@ struct Kernel {
       for (int half = 0; half < 2; ++half) {
         const int pixel = pixel0 + ((warp / 4) * kMt + mi) * 64 + 16 * (warp % 4) + lane / 4 + 8 * half;
         if (pixel >= p.pixels) continue;
-        uint32_t image, pq;
-        p.div_pq.DivMod(static_cast<uint32_t>(pixel), image, pq);
-        float* y = p.y + static_cast<int64_t>(image) * p.k * p.pq + pq;
+        // The pixel's channel 0, and the distance between its channels.
+        int64_t base;
+        int64_t channel_stride;
+        if constexpr (kNhwc) {
+          base = static_cast<int64_t>(pixel) * p.k;
+          channel_stride = 1;
+        } else {
+          uint32_t image, pq;
+          p.div_pq.DivMod(static_cast<uint32_t>(pixel), image, pq);
+          base = static_cast<int64_t>(image) * p.k * p.pq + pq;
+          channel_stride = p.pq;
+        }
 #pragma unroll
         for (int ni = 0; ni < kNt; ++ni) {
 #pragma unroll
@@ -250,8 +275,8 @@ struct Kernel {
             if (channel >= p.k) continue;
             float out = acc[mi][4 * ni + 2 * half + v];
             if (p.bias != nullptr) out += __ldg(p.bias + channel);
-            if (p.relu) out = fmaxf(out, 0.f);
-            y[static_cast<int64_t>(channel) * p.pq] = out;
+            if (p.relu) out = out < 0.f ? 0.f : out;  // NaN stays NaN, as in PyTorch
+            StoreElement<kType>(p.y, base + channel * channel_stride, out);
           }
         }
       }
@@ -272,15 +297,8 @@ struct Kernel {
       }
       FenceMbarrierInit();
     }
-    // The chunk table, K order c, then r, then j (the packed weights' order).
-    for (int i = threadIdx.x; i < 2 * p.steps; i += blockDim.x) {
-      Chunk chunk{0, 0, kNoColumn, 0};
-      if (i < p.real_chunks) {
-        const int j = i % p.j, r = i / p.j % p.r, c = i / (p.j * p.r);
-        chunk = Chunk{c * p.h * p.w + r * p.w + 4 * j, r, 4 * j, 0};
-      }
-      chunks[i] = chunk;
-    }
+    // The chunk table, in the packed weights' order.
+    for (int i = threadIdx.x; i < 2 * p.steps; i += blockDim.x) chunks[i] = ChunkAt(p, i);
     __syncthreads();  // the barriers and the chunk table
     if (threadIdx.x >= kConsumers) {
       Produce(p, smem, chunks, full, empty, pixel0, channel_group);
@@ -293,16 +311,32 @@ struct Kernel {
 }  // namespace im2col_wgmma
 }  // namespace kconv
 
-// Two stable extern "C" entry points per config (a constexpr im2col_wgmma_tf32::Config): the convolution
-// and its weight packer.
-#define KCONV_IM2COL_WGMMA_TF32_KERNELS(NAME, CONFIG)                                                   \
-  extern "C" __global__ void __launch_bounds__(kconv::im2col_wgmma_tf32::Threads(CONFIG), 1)            \
-      NAME(const __grid_constant__ kconv::im2col_wgmma_tf32::Im2colParams params) {                     \
-    kconv::im2col_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.ksteps, CONFIG.stages>::Run( \
-        params);                                                                                        \
-  }                                                                                                     \
-  extern "C" __global__ void NAME##_pack_weights(const kconv::StemPackParams params) {                 \
-    kconv::stem::PackWeights(params, [&](int step, int n, int e) {                                     \
-      return kconv::im2col_wgmma_tf32::PackedWeightOffset<CONFIG.nt * 8>(params.steps, step, n, e);     \
-    });                                                                                                 \
+// The stable extern "C" entry points of a config (a constexpr im2col_wgmma_tf32::Config), per element type
+// TYPE (0 fp32, 1 fp16, 2 bf16): the NCHW convolution, the weight packer (which packs NHWC's order too, by its
+// parameters) and the NHWC convolution. An io = 0 config's are empty but fp32 NCHW's.
+#define KCONV_IM2COL_WGMMA_ONE(NAME, CONFIG, TYPE, NHWC)                                                            \
+  extern "C" __global__ void __launch_bounds__(kconv::im2col_wgmma_tf32::Threads(CONFIG), 1)                        \
+      NAME(const __grid_constant__ kconv::im2col_wgmma_tf32::Im2colParams params) {                                 \
+    if constexpr (CONFIG.io == 1 || (TYPE == 0 && !NHWC)) {                                                         \
+      kconv::im2col_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.ksteps, CONFIG.stages, TYPE, NHWC>::Run( \
+          params);                                                                                                  \
+    }                                                                                                               \
   }
+#define KCONV_IM2COL_WGMMA_PACKER(NAME, CONFIG, TYPE)                                                  \
+  extern "C" __global__ void NAME(const kconv::StemPackParams params) {                               \
+    if constexpr (CONFIG.io == 1 || TYPE == 0) {                                                      \
+      kconv::stem::PackWeights<false, TYPE>(params, [&](int step, int n, int e) {                     \
+        return kconv::im2col_wgmma_tf32::PackedWeightOffset<CONFIG.nt * 8>(params.steps, step, n, e); \
+      });                                                                                             \
+    }                                                                                                 \
+  }
+#define KCONV_IM2COL_WGMMA_TF32_KERNELS(NAME, CONFIG)            \
+  KCONV_IM2COL_WGMMA_ONE(NAME, CONFIG, 0, false)                 \
+  KCONV_IM2COL_WGMMA_PACKER(NAME##_pack_weights, CONFIG, 0)      \
+  KCONV_IM2COL_WGMMA_ONE(NAME##_nhwc, CONFIG, 0, true)           \
+  KCONV_IM2COL_WGMMA_ONE(NAME##_f16, CONFIG, 1, false)           \
+  KCONV_IM2COL_WGMMA_PACKER(NAME##_f16_pack_weights, CONFIG, 1)  \
+  KCONV_IM2COL_WGMMA_ONE(NAME##_f16_nhwc, CONFIG, 1, true)       \
+  KCONV_IM2COL_WGMMA_ONE(NAME##_bf16, CONFIG, 2, false)          \
+  KCONV_IM2COL_WGMMA_PACKER(NAME##_bf16_pack_weights, CONFIG, 2) \
+  KCONV_IM2COL_WGMMA_ONE(NAME##_bf16_nhwc, CONFIG, 2, true)

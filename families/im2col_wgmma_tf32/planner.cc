@@ -14,9 +14,12 @@ namespace {
 
 constexpr char kFamily[] = "im2col_wgmma_tf32";
 
+// The element type's kernels: the NCHW convolution, its packer and the NHWC convolution (KernelSuffixes).
+constexpr int kKernelsPerType = 3;
+
 struct Geometry {
-  int64_t j;               // chunks per kernel row: ceil(S / 4)
-  int64_t real_chunks;     // C * R * J
+  int64_t j;               // chunks per kernel row: ceil(S / 4), NHWC ceil(S * C / 4) (gather.h)
+  int64_t real_chunks;     // C * R * J, NHWC R * J
   int64_t chunks;          // padded to whole stages
   int64_t pixel_tiles;     // ceil(N * P * Q / BlockPixels)
   int64_t channel_groups;  // ceil(K / BlockChannels)
@@ -26,8 +29,9 @@ struct Geometry {
 // Requires C, R and S to be small (Accepts checks them first), so that nothing here overflows.
 Geometry GeometryOf(const ConvShape& s, const Config& config) {
   Geometry g{};
-  g.j = stem::CeilDiv(s.s, 4);
-  g.real_chunks = s.c * s.r * g.j;
+  const bool nhwc = s.layout == KCONV_LAYOUT_NHWC;
+  g.j = stem::CeilDiv(nhwc ? s.s * s.c : s.s, 4);
+  g.real_chunks = (nhwc ? 1 : s.c) * s.r * g.j;
   const int64_t stage_chunks = 2 * config.ksteps;
   g.chunks = stem::CeilDiv(g.real_chunks, stage_chunks) * stage_chunks;
   g.pixel_tiles = stem::CeilDiv(s.gemm_m(), BlockPixels(config));
@@ -38,11 +42,15 @@ Geometry GeometryOf(const ConvShape& s, const Config& config) {
 
 class Im2colWgmmaTf32 final : public KernelFamily {
  public:
+  // fp16 and bf16 products are exact in TF32's fp32 sums, so 16-bit tensors take every math mode.
   FamilySupport Support() const override {
-    return {uint64_t{1} << KCONV_ELEMENT_F32, uint64_t{1} << KCONV_LAYOUT_NCHW, uint64_t{1} << KCONV_MATH_TF32};
+    return {(uint64_t{1} << KCONV_ELEMENT_F32) | (uint64_t{1} << KCONV_ELEMENT_F16) | (uint64_t{1} << KCONV_ELEMENT_BF16),
+            (uint64_t{1} << KCONV_LAYOUT_NCHW) | (uint64_t{1} << KCONV_LAYOUT_NHWC),
+            (uint64_t{1} << KCONV_MATH_TF32) | (uint64_t{1} << KCONV_MATH_3XTF32) | (uint64_t{1} << KCONV_MATH_FP32)};
   }
   std::span<const std::string> KernelSuffixes() const override {
-    static const std::string kSuffixes[] = {"", "_pack_weights"};
+    static const std::string kSuffixes[] = {"",     "_pack_weights",      "_nhwc",      "_f16",     "_f16_pack_weights",
+                                            "_f16_nhwc", "_bf16", "_bf16_pack_weights", "_bf16_nhwc"};
     return kSuffixes;
   }
   absl::Status Accepts(const ConvShape& shape, int config, const DeviceLimits& device) const override {
@@ -65,7 +73,7 @@ class Plan final : public FamilyPlan {
   LaunchGeometry Geometry() const override { return data_.geometry; }
   int64_t PackedWeightBytes() const override { return data_.packed_weight_bytes; }
   absl::Status PackWeights(const KernelLauncher& launcher, uint64_t w, uint64_t packed, CUstream stream) const override {
-    return stem::LaunchPackWeights(launcher, 1, data_.pack, w, packed, stream);
+    return stem::LaunchPackWeights(launcher, data_.packer, data_.pack, w, packed, stream);
   }
   absl::Status Launch(const KernelLauncher& launcher, const TensorPointers& t, CUstream stream) const override {
     Im2colParams params = data_.params;
@@ -74,7 +82,7 @@ class Plan final : public FamilyPlan {
     params.bias = reinterpret_cast<const float*>(t.bias);
     params.y = reinterpret_cast<float*>(t.y);
     params.load_width = LoadWidth(shape_, t.x);
-    return launcher.Launch(0, data_.geometry, &params, stream);
+    return launcher.Launch(data_.kernel, data_.geometry, &params, stream);
   }
 
  private:
@@ -98,19 +106,29 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
     return stem::Refuse(kFamily, "needs compute capability 9.0 (sm_90a wgmma); the device has ", device.cc / 10, ".",
                         device.cc % 10);
   }
+  if (s.element_type == KCONV_ELEMENT_F32 && s.math_mode != KCONV_MATH_TF32) {
+    return stem::Refuse(kFamily, "fp32 in TF32 only");
+  }
+  if (config.io == 0 && (s.element_type != KCONV_ELEMENT_F32 || s.layout != KCONV_LAYOUT_NCHW)) {
+    return stem::Refuse(kFamily, "the config computes fp32 NCHW only (io=0)");
+  }
   if (s.dil_h != 1 || s.dil_w != 1) return stem::Refuse(kFamily, "needs dilation 1");
   if (s.c > kMaxInputChannels) {
     return stem::Refuse(kFamily, s.c, " input channels exceed the ", kMaxInputChannels, " of a stem");
   }
-  // C <= 4 here, and R and S at most 2^40 (ValidateConvDesc): the product cannot overflow.
-  const int64_t real_chunks = s.c * s.r * stem::CeilDiv(s.s, 4);
+  // C <= 4 here, and R and S at most 2^40 (ValidateConvDesc): the products cannot overflow.
+  const bool nhwc = s.layout == KCONV_LAYOUT_NHWC;
+  const int64_t real_chunks = nhwc ? s.r * stem::CeilDiv(s.s * s.c, 4) : s.c * s.r * stem::CeilDiv(s.s, 4);
   if (real_chunks > kMaxChunks - 2 * config.ksteps) {
-    return stem::Refuse(kFamily, "C*R*ceil(S/4) = ", real_chunks, " chunks exceed ", kMaxChunks - 2 * config.ksteps);
+    return stem::Refuse(kFamily, nhwc ? "R*ceil(S*C/4) = " : "C*R*ceil(S/4) = ", real_chunks, " chunks exceed ",
+                        kMaxChunks - 2 * config.ksteps);
   }
   // The kernel indexes pixels, an image's floats and input coordinates with int32. Each extent is at most
   // 2^40 (ValidateConvDesc), so these sums and products cannot overflow int64.
+  // In NHWC a row's elements and columns are C times more (C <= 4).
   for (int64_t extent : {s.gemm_m() + BlockPixels(config), s.c * s.h * s.w, s.k * s.p * s.q, s.h + 2 * s.pad_h,
-                         s.w + 2 * s.pad_w, s.p * s.stride_h, s.q * s.stride_w, s.k + BlockChannels(config)}) {
+                         s.c * (s.w + 2 * s.pad_w), s.p * s.stride_h, s.c * s.q * s.stride_w,
+                         s.k + BlockChannels(config)}) {
     if (extent > stem::kInt32Max / 2) {
       return stem::Refuse(kFamily, "an extent (", extent, ") exceeds the 32-bit index range");
     }
@@ -147,12 +165,19 @@ PlanData MakePlanData(const ConvShape& s, const Config& config) {
   p.real_chunks = static_cast<int32_t>(g.real_chunks);
   p.j = static_cast<int32_t>(g.j);
   p.r = static_cast<int32_t>(s.r);
+  const bool nhwc = s.layout == KCONV_LAYOUT_NHWC;
+  p.column_scale = nhwc ? p.c : 1;
+  p.row_elements = p.w * p.column_scale;
+  p.row_taps = p.s * p.column_scale;
   p.relu = s.relu ? 1 : 0;
   p.load_width = 1;
   p.div_pq = FastDivmod::Make(static_cast<uint32_t>(s.p * s.q));
   p.div_q = FastDivmod::Make(static_cast<uint32_t>(s.q));
   const int32_t channels = static_cast<int32_t>(g.channel_groups * BlockChannels(config));
-  d.pack = StemPackParams{nullptr, nullptr, p.k, p.c, p.r, p.s, p.j, channels, p.steps};
+  d.pack = StemPackParams{nullptr, nullptr, p.k, p.c, p.r, p.s, p.j, channels, p.steps, NhwcPlanes{}, nhwc ? 1 : 0};
+  const int type = static_cast<int>(s.element_type);
+  d.kernel = kKernelsPerType * type + (nhwc ? 2 : 0);
+  d.packer = kKernelsPerType * type + 1;
   d.geometry = LaunchGeometry{static_cast<uint32_t>(g.pixel_tiles * g.channel_groups), 1,
                               static_cast<uint32_t>(Threads(config)), static_cast<uint32_t>(g.shared_bytes)};
   d.packed_weight_bytes = int64_t{channels} * p.steps * 32;
@@ -160,8 +185,11 @@ PlanData MakePlanData(const ConvShape& s, const Config& config) {
 }
 
 int32_t LoadWidth(const ConvShape& s, uint64_t x) {
-  if (x % 16 == 0 && s.w % 4 == 0 && s.pad_w % 4 == 0 && s.stride_w % 4 == 0 && s.s % 4 == 0) return 4;
-  if (x % 8 == 0 && s.w % 2 == 0 && s.pad_w % 2 == 0 && s.stride_w % 2 == 0) return 2;
+  // In elements of a row (gather.h): NHWC's rows, pads, strides and kernel rows are C elements a column.
+  const int64_t scale = s.layout == KCONV_LAYOUT_NHWC ? s.c : 1, bytes = s.element_type == KCONV_ELEMENT_F32 ? 4 : 2;
+  const int64_t row = s.w * scale, pad = s.pad_w * scale, stride = s.stride_w * scale, taps = s.s * scale;
+  if (x % (4 * bytes) == 0 && row % 4 == 0 && pad % 4 == 0 && stride % 4 == 0 && taps % 4 == 0) return 4;
+  if (x % (2 * bytes) == 0 && row % 2 == 0 && pad % 2 == 0 && stride % 2 == 0) return 2;
   return 1;
 }
 

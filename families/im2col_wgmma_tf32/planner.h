@@ -24,7 +24,7 @@ extern const Config kConfigs[];
 inline constexpr int64_t kMaxInputChannels = 4;
 
 // OK, or UNIMPLEMENTED saying why `config` cannot run `shape` on `device`: a device other than compute
-// capability 9.0, dilation, more than kMaxInputChannels input channels, more reduction chunks than
+// capability 9.0, fp32 in a math mode other than TF32, 16-bit or NHWC tensors on an io = 0 config, dilation, more than kMaxInputChannels input channels, more reduction chunks than
 // kMaxChunks, an extent past the kernel's 32-bit indices, or more shared memory than the device allows.
 absl::Status Accepts(const ConvShape& shape, const Config& config, const DeviceLimits& device);
 
@@ -33,13 +33,14 @@ struct PlanData {
   StemPackParams pack;      // pointers left null
   LaunchGeometry geometry;  // (pixel tiles * channel groups, 1)
   int64_t packed_weight_bytes;
+  int kernel, packer;       // indices into the family's KernelSuffixes: the shape's type and layout
 };
 // Requires Accepts(shape, config, ...) to be OK.
 PlanData MakePlanData(const ConvShape& shape, const Config& config);
 
-// Floats per gather load for a launch with the input at device address x: 4 when every chunk is one
-// aligned 16-byte load wholly inside or outside the image (x 16-byte aligned; W, pad_w, stride_w and S
-// multiples of 4), else 2 for the same with pairs, else 1.
+// Elements per gather load for a launch with the input at device address x: 4 when every chunk is one
+// aligned load wholly inside or outside the image (x aligned to it; W, pad_w, stride_w and S multiples of 4,
+// each times C in NHWC), else 2 for the same with pairs, else 1.
 int32_t LoadWidth(const ConvShape& shape, uint64_t x);
 
 // Relative cost: whole waves of blocks (one per SM), each its pixels times its channels plus 64 (the

@@ -21,22 +21,24 @@ namespace im2col_wgmma_tf32 {
 // One line of families/im2col_wgmma_tf32/configs: mt m64 pieces per consumer warpgroup, nt n8 tiles (the
 // block's 8 * nt output channels: wgmma n192, n128, n96 or n64), warps the consumer warps, ksteps k8 steps
 // per pipeline stage (even: a producer lane owns a chunk of every group of four) and stages the pipeline
-// depth.
+// depth; io 1 gives the config kernels for fp16 and bf16 tensors and for NHWC too (0: fp32 NCHW only).
 struct Config {
   int mt;
   int nt;
   int warps;
   int ksteps;
   int stages;
+  int io;
 };
 
-KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int ksteps, int stages) {
+KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int ksteps, int stages, int io = 0) {
   Config c{};
   c.mt = mt;
   c.nt = nt;
   c.warps = warps;
   c.ksteps = ksteps;
   c.stages = stages;
+  c.io = io;
   return c;
 }
 
@@ -77,22 +79,26 @@ KCONV_HOST_DEVICE constexpr Im2colSmem MakeIm2colSmem(Config c, int64_t chunks) 
 
 // Parameters of the kernel (families/im2col_wgmma_tf32/kernel.cuh). Block b computes channel group
 // b % channel_groups of pixels (b / channel_groups) * BlockPixels ... of the N * P * Q output pixels,
-// in NCHW order: pixel m is image m / PQ, row (m % PQ) / Q, column m % Q.
+// in the order of an image's pixels: pixel m is image m / PQ, row (m % PQ) / Q, column m % Q. x and y hold
+// elements of the plan's type (fp32, fp16 or bf16) in NCHW or NHWC; the bias is fp32.
 struct Im2colParams {
   const float* x;
   const float* w_packed;  // [channel group][steps] step images (stem_wgmma_tf32::WgmmaWeightOffset layout)
   const float* bias;      // null: no bias
   float* y;
   int32_t c, h, w, k, q, pq, s;
+  int32_t row_elements;   // an input row's elements: W (NCHW), W * C (NHWC) (gather.h)
+  int32_t row_taps;       // a kernel row's elements: S (NCHW), S * C (NHWC)
+  int32_t column_scale;   // elements per input column within a row: 1 (NCHW), C (NHWC)
   int32_t stride_h, stride_w, pad_h, pad_w;
   int32_t pixels;          // N * P * Q, below 2^31
   int32_t channel_groups;  // ceil(K / BlockChannels)
   int32_t steps;           // k8 steps, a multiple of the config's ksteps
-  int32_t real_chunks;     // C * R * ceil(S / 4)
-  int32_t j;               // chunks per kernel row: ceil(S / 4)
+  int32_t real_chunks;     // C * R * j (NCHW), R * j (NHWC)
+  int32_t j;               // chunks per kernel row: ceil(row_taps / 4)
   int32_t r;
   int32_t relu;
-  int32_t load_width;      // set per launch: floats per gather load, 4, 2 or 1 (LoadWidth in planner.h)
+  int32_t load_width;      // set per launch: elements per gather load, 4, 2 or 1 (LoadWidth in planner.h)
   FastDivmod div_pq, div_q;
 };
 

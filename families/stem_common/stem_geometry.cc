@@ -129,7 +129,7 @@ StemParams MakeStemParams(const ConvShape& s, const StemBand& band) {
 
 StemPackParams MakeStemPackParams(const ConvShape& s, const StemBand& band, const StemParams& p, int32_t channels) {
   return StemPackParams{nullptr, nullptr, p.k, p.c, static_cast<int32_t>(s.r), static_cast<int32_t>(s.s),
-                        static_cast<int32_t>(band.j), channels, p.steps};
+                        static_cast<int32_t>(band.j), channels, p.steps, NhwcPlanes{}, 0};
 }
 
 absl::Status LaunchPackWeights(const KernelLauncher& launcher, int kernel, StemPackParams pack, uint64_t w,

@@ -91,6 +91,20 @@ struct StemPackParams {
   int32_t channels;       // nt * 8
   int32_t steps;
   NhwcPlanes planes;      // NHWC bands (nhwc_planes.h): K in its chunk order; planes = 0: K is (c, r, j)
+  int32_t flat_rows;      // 1: K is (r, j) over each kernel row's S * C (s, c) pairs (FlatRowTapAt; the
+                          // im2col family's NHWC gather), with j = ceil(S * C / 4)
 };
+
+// The (c, r, s) of the weight that element e of chunk `chunk` multiplies where K is (r, j) over flat kernel
+// rows: kernel row chunk / j, and element 4 * (chunk % j) + e of its (s, c) pairs, c fastest. False past the
+// kernel (a zero weight).
+KCONV_HOST_DEVICE bool FlatRowTapAt(int32_t channels, int32_t kernel_rows, int32_t kernel_columns, int32_t j,
+                                    int32_t chunk, int32_t e, int32_t* c, int32_t* r, int32_t* s) {
+  const int32_t element = 4 * (chunk % j) + e;
+  *r = chunk / j;
+  *s = element / channels;
+  *c = element % channels;
+  return *r < kernel_rows && *s < kernel_columns;
+}
 
 }  // namespace kconv

@@ -336,7 +336,7 @@ __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile,
 }
 
 // Packs w[K][C][R][S] into per-k8-step images: for step s, channel n and element e, chunk 2s + e/4 =
-// (c, r, j) and tap column 4j + e%4 (NHWC bands: NhwcTapAt's tap); zero for padded channels, phantom taps
+// (c, r, j) and tap column 4j + e%4 (NHWC bands: NhwcTapAt's tap; flat rows: FlatRowTapAt's); zero for padded channels, phantom taps
 // (column >= S, or outside an NHWC footprint) and the padding chunk. Rounded to TF32 (nearest, ties away) once, here. `offset(step, n, e)` is the element's
 // byte offset in the packed image (p.steps * p.channels * 32 bytes). With kSplit (3xTF32), the remainder
 // tf32(v - tf32(v)) goes to `remainder_offset(step, n, e)`.
@@ -354,6 +354,8 @@ __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offs
       r = at.r;
       s = at.s;
       c = at.c;
+    } else if (p.flat_rows) {  // NHWC gathers: (s, c) pairs of whole kernel rows
+      tap = FlatRowTapAt(p.c, p.r, p.s, p.j, chunk, e % 4, &c, &r, &s);
     } else {
       const int j = chunk % p.j;
       r = (chunk / p.j) % p.r;
