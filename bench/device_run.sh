@@ -25,7 +25,9 @@
 #   im2colio   (not in the default list; needs CARRY_LIBRARY=1) the im2col family's io=1 candidates (fp16/bf16
 #              and NHWC on wgmma over gathered patches): the mode tests (every config, every mode), memcheck of
 #              kconv-bench over them in the six type and layout modes (ViT-B/16 at N = 2), bench/time_configs.py
-#              at ViT N = 64 in each mode, and compare_torch's ViT run in the same modes (cuDNN's side)
+#              of the family's configs in each mode on ViT, ResNet, MobileNet and VGG at N = 64 (strides 2 and 1
+#              in 16 bits and NHWC run on portable families now), and compare_torch's run of those stems in the
+#              same modes (cuDNN's side); EXPERIMENT_STEPS splits it (e.g. "tests bench", then "sanitize compare")
 #   multigpu   (not in the default list; needs CARRY_LIBRARY=1 and, for its point, 2+ GPUs: nvidia-h200-x2)
 #              the gpu.multi_gpu.* cases (10,000 calls), memcheck on a 160-call run of the threaded case, the
 #              Python cuda:1 test and bench/multi_gpu_throughput.py; on one GPU the cases skip, so they also
@@ -149,23 +151,33 @@ if has ffma3x3; then
     --only mobilenet_3x3s2 vgg_3x3s1 --math fp32 --dtype fp32 --layout nchw nhwc --runs 30 \
     --out "$out/ffma3x3_stems" > "$out/ffma3x3_stems.log" 2>&1
 fi
-if has im2colio; then
-  timeout 400 .carry/kconv_gpu_tests -tc='gpu.precision_modes.every_mode*' > "$out/im2colio_tests.log" 2>&1
-  echo "mode tests exit code: $?" >> "$out/im2colio_tests.log"
+if has im2colio; then  # EXPERIMENT_STEPS as for the experiments: tests, sanitize, bench (time_configs), compare
+  steps=" ${EXPERIMENT_STEPS:-tests sanitize bench compare} "
+  if [[ "$steps" == *" tests "* ]]; then
+    timeout 400 .carry/kconv_gpu_tests -tc='gpu.precision_modes.every_mode*' > "$out/im2colio_tests.log" 2>&1
+    echo "mode tests exit code: $?" >> "$out/im2colio_tests.log"
+  fi
   vit=(--c 3 --h 224 --w 224 --k 768 --r 16 --s 16 --stride 16 --pad 0)
   for dtype in fp32 fp16 bf16; do
     for layout in nchw nhwc; do
-      timeout 120 compute-sanitizer --tool memcheck --print-limit 20 .carry/kconv-bench "${vit[@]}" --n 2 \
-        --config _io --dtype "$dtype" --layout "$layout" --runs 2 --warmup 0 \
-        > "$out/im2colio_memcheck_${dtype}_$layout.log" 2>&1
-      echo "exit code: $?" >> "$out/im2colio_memcheck_${dtype}_$layout.log"
-      PYTHONUNBUFFERED=1 timeout 120 python3 bench/time_configs.py --lib .carry/libkconv.so --stem vit_b16 --n 64 \
-        --dtype "$dtype" --layout "$layout" --only im2col > "$out/im2colio_configs_${dtype}_$layout.log" 2>&1
+      if [[ "$steps" == *" sanitize "* ]]; then
+        timeout 90 compute-sanitizer --tool memcheck --print-limit 20 .carry/kconv-bench "${vit[@]}" --n 2 \
+          --config _io --dtype "$dtype" --layout "$layout" --runs 2 --warmup 0 \
+          > "$out/im2colio_memcheck_${dtype}_$layout.log" 2>&1
+        echo "exit code: $?" >> "$out/im2colio_memcheck_${dtype}_$layout.log"
+      fi
+      if [[ "$steps" == *" bench "* ]]; then
+        PYTHONUNBUFFERED=1 timeout 200 python3 bench/time_configs.py --lib .carry/libkconv.so --n 64 --dtype "$dtype" \
+          --layout "$layout" --only im2col --stem vit_b16 resnet_7x7s2 mobilenet_3x3s2 vgg_3x3s1 \
+          > "$out/im2colio_configs_${dtype}_$layout.log" 2>&1
+      fi
     done
   done
-  PYTHONUNBUFFERED=1 timeout 300 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems \
-    --only vit_b16 --dtype fp32 fp16 bf16 --layout nchw nhwc --runs 30 --out "$out/im2colio_stems" \
-    > "$out/im2colio_stems.log" 2>&1
+  if [[ "$steps" == *" compare "* ]]; then
+    PYTHONUNBUFFERED=1 timeout 400 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems \
+      --only vit_b16 resnet_7x7s2 mobilenet_3x3s2 vgg_3x3s1 --dtype fp32 fp16 bf16 --layout nchw nhwc --runs 20 \
+      --out "$out/im2colio_stems" > "$out/im2colio_stems.log" 2>&1
+  fi
 fi
 if has multigpu; then
   nvidia-smi -L > "$out/multigpu_devices.txt"
