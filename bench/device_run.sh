@@ -19,9 +19,10 @@
 #              them, and the stems at N = 64 with them
 #   wgmma3x    (not in the default list; needs CARRY_LIBRARY=1) the same for the experimental 3xTF32 configs
 #              (KCONV_EXPERIMENTAL_WGMMA_3XTF32=1), in fp32 NCHW 3xTF32
-#   ffma3x3    (not in the default list; needs CARRY_LIBRARY=1) the FFMA stem family's 3x3 candidates (tuning only
-#              until timed): bench/time_configs.py of every FP32 config for MobileNet's 3x3/2 and VGG's 3x3/1 at
-#              N = 64 in NCHW and NHWC, and compare_torch's stems run of the two (kconv's choice against cuDNN FP32)
+#   ffma3x3    (not in the default list; needs CARRY_LIBRARY=1) the FFMA stem family's candidates (never chosen
+#              until timed): bench/time_configs.py of its configs for MobileNet's 3x3/2, VGG's 3x3/1 and the 4x4/4
+#              patchifies at N = 64 in NCHW and NHWC, beside kconv's choice, and compare_torch's stems run of the
+#              four (kconv's choice against cuDNN FP32)
 #   im2colio   (not in the default list; needs CARRY_LIBRARY=1) the im2col family's io=1 candidates (fp16/bf16
 #              and NHWC on wgmma over gathered patches): the mode tests (every config, every mode), memcheck of
 #              kconv-bench over them in the six type and layout modes (ViT-B/16 at N = 2), bench/time_configs.py
@@ -145,10 +146,11 @@ fi
 if has ffma3x3; then
   for layout in nchw nhwc; do
     PYTHONUNBUFFERED=1 timeout 300 python3 bench/time_configs.py --lib .carry/libkconv.so --math fp32 \
-      --layout "$layout" --stem mobilenet_3x3s2 vgg_3x3s1 --n 64 > "$out/ffma3x3_configs_$layout.log" 2>&1
+      --layout "$layout" --stem mobilenet_3x3s2 vgg_3x3s1 convnext_4x4s4 swin_4x4s4 --n 64 --only stem_ffma \
+      > "$out/ffma3x3_configs_$layout.log" 2>&1
   done
   PYTHONUNBUFFERED=1 timeout 300 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems \
-    --only mobilenet_3x3s2 vgg_3x3s1 --math fp32 --dtype fp32 --layout nchw nhwc --runs 30 \
+    --only mobilenet_3x3s2 vgg_3x3s1 convnext_4x4s4 swin_4x4s4 --math fp32 --dtype fp32 --layout nchw nhwc --runs 30 \
     --out "$out/ffma3x3_stems" > "$out/ffma3x3_stems.log" 2>&1
 fi
 if has im2colio; then  # EXPERIMENT_STEPS as for the experiments: tests, sanitize, bench (time_configs), compare

@@ -9,8 +9,8 @@
 #                               when KCONV_CUDA_ARCHS holds its number, and no PTX);
 #   families/<f>/configs        one config per line: `name field=value ... [tuning|candidate]`, each field
 #                               named exactly once ("tuning": a neighbour only the autotuner tries;
-#                               "candidate": a config for shapes no chosen config serves yet, which only the
-#                               autotuner's full search and the tools try until a measurement ranks it).
+#                               "candidate": new kernels not yet checked and timed on a GPU, which run
+#                               only when named, as the tools and the GPU suite name them).
 # It parses every config line once, here, and writes the parsed fields twice from the same text: into one
 # translation unit per config (from families/<f>/instance.cu.in, compiled by one nvcc invocation per
 # architecture into a cubin, plus one PTX for KCONV_PTX_ARCH) and into the family's host table of configs

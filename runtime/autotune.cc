@@ -247,8 +247,11 @@ absl::StatusOr<AutotuneReport> Autotune(const std::shared_ptr<DeviceContext>& de
   KCONV_RETURN_IF_ERROR(prepare(report.original));
   std::vector<int> others;
   if (options.full_search) {
+    // Not the candidates: nothing has checked their outputs on a GPU yet, and the search compares times only.
     for (int i = 0; i < static_cast<int>(configs.size()); ++i) {
-      if (i != report.original && Runnable(i, shape, device->limits(), device->force_ptx())) others.push_back(i);
+      if (i != report.original && !configs[i].candidate && Runnable(i, shape, device->limits(), device->force_ptx())) {
+        others.push_back(i);
+      }
     }
   } else {
     const bool occupancy_limited = 2 * report.candidates[0].occupancy <= 1.0;

@@ -31,8 +31,9 @@ struct KernelConfig {
   bool tuning_only;                  // a neighbour for the autotuner ("tuning" in the configs file): the
                                      // heuristic never chooses it, since no measurement ranks it yet
   bool candidate;                    // tuning_only, and no micro-tuning neighbour of a chosen config
-                                     // ("candidate"): a config for shapes no chosen config serves yet, tried
-                                     // by the full search and the tools until a measurement ranks it
+                                     // ("candidate"): new kernels not yet checked and timed on a GPU, which
+                                     // run only when named (config_name: the tools, the GPU suite), never
+                                     // by the heuristic or the autotuner
 
   const KernelFamily& family() const { return planner(); }
 };

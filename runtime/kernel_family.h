@@ -104,7 +104,8 @@ class FamilyPlan {
 class KernelFamily {
  public:
   virtual ~KernelFamily() = default;
-  // The element types, layouts and math modes every config of the family computes.
+  // The element types, layouts and math modes the family's configs compute: each is computed by some config
+  // (a config may still refuse one in Accepts, as an io = 0 config refuses 16-bit tensors, or for a shape).
   virtual FamilySupport Support() const = 0;
   // The kernels in each config's image, by their symbol's suffix after kconv_<family>_<config>: the first
   // is the convolution, "" (others, such as a weight packer or the convolution of another element type,

@@ -185,6 +185,12 @@ TEST_CASE("im2col_wgmma_tf32.io_configs_take_16_bit_and_nhwc_and_the_others_refu
       CHECK(d.params.real_chunks == (layout == KCONV_LAYOUT_NHWC ? 16 * 12 : 3 * 16 * 4));
     }
   }
+  // A chunk's offset reaches R input rows down: refused where that passes the kernel's 32-bit offsets (a
+  // review's example: 81 rows of 2^24 RGBA pixels).
+  const kconv_test::Shape tall{1, 4, 1, 1 << 24, 8, 81, 1, 1, 1, 40, 0};
+  const absl::Status far = ic::Accepts(In(tall, KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC), kIo, kH100);
+  CHECK_FALSE(far.ok());
+  CHECK(std::string(far.message()).find("32-bit") != std::string::npos);
   // fp32 in TF32 only; 16-bit tensors in every math mode (their products are exact).
   CHECK_FALSE(ic::Accepts(kconv_test::ValidatedIn(vit, KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32), kIo,
                           kH100).ok());

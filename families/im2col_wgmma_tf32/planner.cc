@@ -125,10 +125,11 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
   }
   // The kernel indexes pixels, an image's floats and input coordinates with int32. Each extent is at most
   // 2^40 (ValidateConvDesc), so these sums and products cannot overflow int64.
-  // In NHWC a row's elements and columns are C times more (C <= 4).
+  // In NHWC a row's elements and columns are C times more (C <= 4); a chunk's offset reaches R rows down.
+  const int64_t scale = nhwc ? s.c : 1;
   for (int64_t extent : {s.gemm_m() + BlockPixels(config), s.c * s.h * s.w, s.k * s.p * s.q, s.h + 2 * s.pad_h,
-                         s.c * (s.w + 2 * s.pad_w), s.p * s.stride_h, s.c * s.q * s.stride_w,
-                         s.k + BlockChannels(config)}) {
+                         scale * (s.w + 2 * s.pad_w), s.p * s.stride_h, scale * s.q * s.stride_w,
+                         s.k + BlockChannels(config), s.r * scale * s.w}) {
     if (extent > stem::kInt32Max / 2) {
       return stem::Refuse(kFamily, "an extent (", extent, ") exceeds the 32-bit index range");
     }

@@ -260,6 +260,8 @@ TEST_CASE("stem_ffma.the_kernels_index_arithmetic_computes_the_convolution") {
       {"s3u2_k32_r4_q112_t4", kconv_test::Shape{1, 3, 20, 250, 40, 3, 3, 2, 2, 1, 1}},
       {"s3u1_k64_r4_q56", kconv_test::Shape{1, 3, 13, 61, 50, 3, 3, 1, 1, 1, 1}},
       {"s3u1_k64_r4_q56_t4", kconv_test::Shape{2, 3, 9, 120, 64, 3, 3, 1, 1, 0, 1}},
+      // The two-team patchify candidate (the simulation runs the tiles in order; the teams only share them).
+      {"s4u4_k96_r2_q56_x2", kconv_test::Shape{1, 3, 20, 236, 70, 4, 4, 4, 4, 0, 0}},
   };
   for (const Case& c : cases) {
     CAPTURE(c.config);
