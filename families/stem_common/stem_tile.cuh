@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "families/stem_common/pair_rows.h"
+#include "families/stem_common/paired_stores.h"
 #include "families/stem_common/stem_params.h"
 #include "ptx/element_types.cuh"
 #include "ptx/fast_divmod.h"
@@ -180,7 +181,9 @@ __device__ __forceinline__ void StageTile(float* staged, int stride, const int (
 // from rows staged at their run's phase, and (channel, chunk) items were all slower; NOTES v6). kChannels
 // channels are read before any is written (kChannels * kChunks loads in flight); callers take 1, since
 // this code runs once per block from a cold instruction cache at N = 1, where 4 was slower (NOTES v8).
-template <int kChunks, int kChannels = 1, int kType = 0>
+// kPairedStores (16-bit types; experimental, with the pair-row kernels): each channel's run goes out two
+// elements to a 32-bit store (WritePairedRun), where y is 4-byte aligned.
+template <int kChunks, int kChannels = 1, int kType = 0, bool kPairedStores = false>
 __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile, const float* staged, int stride,
                                           int tile_pixels, int n_begin, int n_end, int worker, int workers,
                                           const float* bias) {
@@ -188,6 +191,26 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
   const int pixels = min(tile_pixels, p.pq - tile.m0);
   n_end = min(n_end, p.k);
   const int64_t y_image = static_cast<int64_t>(tile.image) * p.k * p.pq + tile.m0;  // elements
+  if constexpr (kPairedStores && kType != 0) {
+    if ((reinterpret_cast<uintptr_t>(p.y) & 3) == 0) {
+      uint16_t* y = reinterpret_cast<uint16_t*>(p.y);
+      for (int n = n_begin + worker; n < n_end; n += workers) {
+        const float b = bias != nullptr ? bias[n] : 0.f;
+        const float* row = staged + (n - n_begin) * stride;
+        const int64_t start = y_image + static_cast<int64_t>(n) * p.pq;
+        const bool relu = p.relu != 0;
+        auto finish = [&](float v) { return relu && v < 0.f ? 0.f : v; };  // NaN stays NaN
+        WritePairedRun<(kChunks + 1) / 2>(
+            start, pixels, lane, [&](int e) { return row[e] + b; },
+            [&](int e, float v0, float v1) {
+              *reinterpret_cast<uint32_t*>(y + start + e) =
+                  NarrowElement<kType>(finish(v0)) | static_cast<uint32_t>(NarrowElement<kType>(finish(v1))) << 16;
+            },
+            [&](int e, float v) { y[start + e] = NarrowElement<kType>(finish(v)); });
+      }
+      return;
+    }
+  }
   // One loop per ReLU setting, so that a pixel without ReLU costs no compare and select.
   auto write = [&](auto relu) {
     for (int span = 0; span < pixels; span += 32 * kChunks) {

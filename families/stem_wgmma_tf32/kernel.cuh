@@ -894,8 +894,8 @@ struct Kernel {
                                                    sh.bias);
         }
       } else if (P.column_tiles == 1) {
-        WriteTile<kChunks, 1, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
-                                     channel0 + kChannels, warp, kWarps, sh.bias);
+        WriteTile<kChunks, 1, kType, kPairRows>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
+                                                channel0 + kChannels, warp, kWarps, sh.bias);
       } else {  // a column tile's rows: runs of at most 64 * kPhases pixels, one per piece and phase
         WriteColumnTile<2 * kPhases, kColumnTileRows, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile,
                                                              P.tile_columns, channel0, channel0 + kChannels, warp,
