@@ -126,7 +126,8 @@ bool Runnable(int index, const ConvShape& shape, const DeviceLimits& device, boo
 std::optional<int> TunedConfig(const TuningResult& result, const ConvShape& shape, const DeviceLimits& device,
                                bool force_ptx) {
   const absl::StatusOr<int> index = FindConfig(result.config);
-  if (!index.ok() || !Runnable(*index, shape, device, force_ptx)) return std::nullopt;
+  // A candidate is run only when named by the caller, never from a tuning result (a hand-edited cache file).
+  if (!index.ok() || Configs()[*index].candidate || !Runnable(*index, shape, device, force_ptx)) return std::nullopt;
   return *index;
 }
 

@@ -21,6 +21,7 @@ std::vector<int> MicroTuneNeighbours(std::span<const KernelConfig> configs, int 
   for (int pass = 0; pass < 2; ++pass) {
     for (int i = 0; i < static_cast<int>(configs.size()); ++i) {
       if (i == original || static_cast<int>(out.size()) >= kMaxMicroTuneCandidates) continue;
+      if (configs[i].candidate) continue;  // unchecked on a GPU: run only when named
       const ConfigKnobs c = KnobsOf(configs[i]);
       if (!same_block(configs[i], c)) continue;
       const bool stage_step = c.warps == o.warps && std::abs(c.stages - o.stages) == 1;

@@ -139,6 +139,13 @@ struct Kernel {
     }
   }
 
+  // max(v, 0) with NaN kept NaN, as in PyTorch (fmaxf would make it 0), in one instruction.
+  static __device__ __forceinline__ float ReluKeepingNaN(float v) {
+    float r;
+    asm("max.NaN.f32 %0, %1, 0f00000000;\n" : "=f"(r) : "f"(v));
+    return r;
+  }
+
   // A gathered chunk as wgmma reads it: fp32 rounded to TF32 (nearest, ties away), 16-bit values widened
   // (exact, and already TF32).
   static __device__ __forceinline__ float4 ToOperand(const RawChunk& raw) {
@@ -275,7 +282,7 @@ struct Kernel {
             if (channel >= p.k) continue;
             float out = acc[mi][4 * ni + 2 * half + v];
             if (p.bias != nullptr) out += __ldg(p.bias + channel);
-            if (p.relu) out = out < 0.f ? 0.f : out;  // NaN stays NaN, as in PyTorch
+            if (p.relu) out = ReluKeepingNaN(out);
             StoreElement<kType>(p.y, base + channel * channel_stride, out);
           }
         }

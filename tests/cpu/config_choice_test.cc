@@ -173,6 +173,15 @@ TEST_CASE("config_choice.a_tuned_entry_overrides_the_heuristic_only_where_it_sti
       CHECK_FALSE(kconv::TunedConfig(file, ada, alexnet, kRtx4090, false).has_value());
     }
   }
+  SUBCASE("a candidate config, which accepts the shape, is not taken from a tuning file") {
+    if (kconv::FindConfig("im2col_wgmma_tf32/m128n96_w8_k4x5_io").ok()) {
+      const int candidate = index("im2col_wgmma_tf32/m128n96_w8_k4x5_io");
+      REQUIRE(kconv::Configs()[candidate].candidate);
+      REQUIRE(kconv::Runnable(candidate, alexnet, kH100, false));
+      file.entries[0].result.config = "im2col_wgmma_tf32/m128n96_w8_k4x5_io";
+      CHECK_FALSE(kconv::TunedConfig(file, key, alexnet, kH100, false).has_value());
+    }
+  }
 }
 
 TEST_CASE("config_choice.the_heuristic_follows_the_occupancy_it_is_given_and_leaves_tuning_configs_alone") {

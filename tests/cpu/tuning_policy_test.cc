@@ -87,6 +87,24 @@ TEST_CASE("tuning_policy.micro_tuning_tries_the_stage_neighbours_the_registry_ho
   CHECK(n == std::vector<int>{index("implicit_gemm_tf32/m64n32k32_w4_s1"), index("implicit_gemm_tf32/m64n32k32_w4_s2")});
 }
 
+TEST_CASE("tuning_policy.no_config_has_a_candidate_for_a_neighbour") {
+  // Candidates hold kernels no GPU has checked yet: micro-tuning never times them, from any starting config
+  // (a tuning config becomes one once it has won and is remembered or read from a cache file).
+  const auto configs = kconv::Configs();
+  int candidates = 0;
+  for (int i = 0; i < static_cast<int>(configs.size()); ++i) {
+    candidates += configs[i].candidate ? 1 : 0;
+    for (const bool occupancy_limited : {false, true}) {
+      for (int j : kconv::MicroTuneNeighbours(configs, i, occupancy_limited)) {
+        CAPTURE(configs[i].full_name);
+        CAPTURE(configs[j].full_name);
+        CHECK((j == i || !configs[j].candidate));
+      }
+    }
+  }
+  CHECK(candidates > 0);
+}
+
 TEST_CASE("tuning_policy.every_tuning_config_is_a_neighbour_of_a_config_the_heuristic_may_choose") {
   // The configs marked "tuning" exist for the micro-tuner: each must be reachable from one the heuristic
   // chooses among, and each of those must have a neighbour to try (stages or, when occupancy-limited, warps).
