@@ -32,20 +32,33 @@ KCONV_HOST_DEVICE Chunk ChunkAt(const Im2colParams& p, int i) {
   return Chunk{c * p.h * p.w + r * p.row_elements + 4 * j, r, 4 * j, 0};
 }
 
-// Where a pixel's window starts: its image's first element, its first input row, and its first element
-// within that row (the window's first column times column_scale); a pixel past the last gets a row no chunk
-// reaches.
+// Where a pixel's window starts: the index in x of its first element (its image, first input row and first
+// column, channel 0; outside the image where the window starts in the padding), that row, and the column's
+// first element within the row (the window's first column times column_scale). A pixel past the last gets a
+// row no chunk reaches.
 struct PixelWindow {
-  int64_t image_offset;
+  int64_t origin;
   int32_t ih0, ic0;
 };
 
-// Element e (0-3) of `chunk` for the pixel at `window`: whether it is a real input element (inside the
-// image and the kernel row; else it counts as zero), and its index in x.
-KCONV_HOST_DEVICE bool ChunkElement(const Im2colParams& p, const PixelWindow& window, const Chunk& chunk, int e,
-                                    int64_t* index) {
+// The window of the pixel at output row `row` and column `column` of image `image`.
+KCONV_HOST_DEVICE PixelWindow MakePixelWindow(const Im2colParams& p, int64_t image, int32_t row, int32_t column) {
+  PixelWindow w;
+  w.ih0 = row * p.stride_h - p.pad_h;
+  w.ic0 = (column * p.stride_w - p.pad_w) * p.column_scale;
+  w.origin = image * p.c * p.h * p.w + static_cast<int64_t>(w.ih0) * p.row_elements + w.ic0;
+  return w;
+}
+
+// The index in x of element 0 of `chunk` for the pixel at `window`; element e is e further on.
+KCONV_HOST_DEVICE int64_t ChunkIndex(const PixelWindow& window, const Chunk& chunk) {
+  return window.origin + chunk.offset;
+}
+
+// Whether element e (0-3) of `chunk` for the pixel at `window` is a real input element: inside the image and
+// the kernel row (else it counts as zero).
+KCONV_HOST_DEVICE bool ChunkElementInside(const Im2colParams& p, const PixelWindow& window, const Chunk& chunk, int e) {
   const int ih = window.ih0 + chunk.r, ic = window.ic0 + chunk.first + e;
-  *index = window.image_offset + chunk.offset + (static_cast<int64_t>(window.ih0) * p.row_elements + window.ic0) + e;
   return static_cast<unsigned>(ih) < static_cast<unsigned>(p.h) &&
          static_cast<unsigned>(ic) < static_cast<unsigned>(p.row_elements) && chunk.first + e < p.row_taps;
 }

@@ -39,10 +39,8 @@ std::vector<float> Laid(const std::vector<float>& nchw, const kconv_test::Shape&
   return nhwc;
 }
 
-kconv::im2col_wgmma_tf32::PixelWindow WindowOf(const ic::Im2colParams& p, int64_t pixel) {
-  const int64_t image = pixel / p.pq, row = pixel % p.pq / p.q, column = pixel % p.q;
-  return {image * p.c * p.h * p.w, static_cast<int32_t>(row * p.stride_h - p.pad_h),
-          static_cast<int32_t>((column * p.stride_w - p.pad_w) * p.column_scale)};
+ic::PixelWindow WindowOf(const ic::Im2colParams& p, int64_t pixel) {
+  return ic::MakePixelWindow(p, pixel / p.pq, static_cast<int32_t>(pixel % p.pq / p.q), static_cast<int32_t>(pixel % p.q));
 }
 
 // The weight the packer puts at element e of chunk `chunk` for channel n (stem_tile.cuh's PackWeights).
@@ -94,8 +92,8 @@ TEST_CASE("im2col_wgmma_tf32.gather_and_packed_weights_compute_the_convolution_i
           for (int i = 0; i < 2 * p.steps; ++i) {
             const ic::Chunk chunk = ic::ChunkAt(p, i);
             for (int e = 0; e < 4; ++e) {
-              int64_t index;
-              if (!ic::ChunkElement(p, window, chunk, e, &index)) continue;
+              if (!ic::ChunkElementInside(p, window, chunk, e)) continue;
+              const int64_t index = ic::ChunkIndex(window, chunk) + e;
               REQUIRE(index >= 0);
               REQUIRE(index < static_cast<int64_t>(laid.size()));
               sum += static_cast<double>(laid[static_cast<size_t>(index)]) * PackedWeight(d, w, n, i, e);
@@ -143,13 +141,11 @@ TEST_CASE("im2col_wgmma_tf32.a_load_the_width_allows_is_wholly_inside_or_outside
       for (int i = 0; i < p.real_chunks; ++i) {
         const ic::Chunk chunk = ic::ChunkAt(p, i);
         for (int first = 0; first < 4; first += k.width) {
-          int64_t index;
-          const bool inside = ic::ChunkElement(p, window, chunk, first, &index);
-          if (inside && index % k.width != 0) ++misaligned;
+          const bool inside = ic::ChunkElementInside(p, window, chunk, first);
+          if (inside && (ic::ChunkIndex(window, chunk) + first) % k.width != 0) ++misaligned;
           for (int e = first + 1; e < first + k.width; ++e) {
-            int64_t unused;
             const bool past_row = chunk.first + e >= p.row_taps;
-            if (!past_row && ic::ChunkElement(p, window, chunk, e, &unused) != inside) ++split;
+            if (!past_row && ic::ChunkElementInside(p, window, chunk, e) != inside) ++split;
           }
         }
       }

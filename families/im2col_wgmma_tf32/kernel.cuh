@@ -78,26 +78,22 @@ struct Kernel {
   }
 
   static __device__ __forceinline__ PixelWindow WindowOf(const Im2colParams& p, int pixel) {
-    PixelWindow w{0, -(1 << 30), 0};
-    if (pixel < p.pixels) {
-      uint32_t image, pq, row, column;
-      p.div_pq.DivMod(static_cast<uint32_t>(pixel), image, pq);
-      p.div_q.DivMod(pq, row, column);
-      w.image_offset = static_cast<int64_t>(image) * p.c * p.h * p.w;
-      w.ih0 = static_cast<int32_t>(row) * p.stride_h - p.pad_h;
-      w.ic0 = (static_cast<int32_t>(column) * p.stride_w - p.pad_w) * p.column_scale;
-    }
-    return w;
+    if (pixel >= p.pixels) return PixelWindow{0, -(1 << 30), 0};
+    uint32_t image, pq, row, column;
+    p.div_pq.DivMod(static_cast<uint32_t>(pixel), image, pq);
+    p.div_q.DivMod(pq, row, column);
+    return MakePixelWindow(p, image, static_cast<int32_t>(row), static_cast<int32_t>(column));
   }
 
-  // The 4 elements of `chunk` for the pixel at `window` (gather.h's ChunkElement), kWidth per load, zero
-  // outside the image and past the kernel row. kWidth = 4 or 2 only where a load is then wholly inside or
-  // outside (LoadWidth). 16-bit elements stay raw: two to a 32-bit word, the first in the low half.
+  // The 4 elements of `chunk` for the pixel at `window` (gather.h), kWidth per load, zero outside the image and
+  // past the kernel row. kWidth = 4 or 2 only where a load is then wholly inside or outside (LoadWidth).
+  // 16-bit elements stay raw: two to a 32-bit word, the first in the low half. Addresses are the chunk's
+  // first element plus a constant, which the loads take as an immediate offset.
   template <int kWidth>
   static __device__ __forceinline__ RawChunk Gather(const Im2colParams& p, const PixelWindow& window,
                                                     const Chunk& chunk) {
-    int64_t index;
-    const bool first_inside = ChunkElement(p, window, chunk, 0, &index);
+    const int64_t index = ChunkIndex(window, chunk);
+    const bool first_inside = ChunkElementInside(p, window, chunk, 0);
     if constexpr (kType == 0) {
       const float* src = p.x + index;
       float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
@@ -106,14 +102,14 @@ struct Kernel {
       } else if constexpr (kWidth == 2) {
         float2 lo = make_float2(0.f, 0.f), hi = make_float2(0.f, 0.f);
         if (first_inside) lo = __ldg(reinterpret_cast<const float2*>(src));
-        if (ChunkElement(p, window, chunk, 2, &index)) hi = __ldg(reinterpret_cast<const float2*>(src + 2));
+        if (ChunkElementInside(p, window, chunk, 2)) hi = __ldg(reinterpret_cast<const float2*>(src + 2));
         // A pair's second element may be past the kernel row (odd S): its weight is zero, but an infinite
         // input there would still make a NaN.
         v = make_float4(lo.x, chunk.first + 1 < p.row_taps ? lo.y : 0.f, hi.x, chunk.first + 3 < p.row_taps ? hi.y : 0.f);
       } else {
         float e[4];
 #pragma unroll
-        for (int i = 0; i < 4; ++i) e[i] = ChunkElement(p, window, chunk, i, &index) ? __ldg(p.x + index) : 0.f;
+        for (int i = 0; i < 4; ++i) e[i] = ChunkElementInside(p, window, chunk, i) ? __ldg(src + i) : 0.f;
         v = make_float4(e[0], e[1], e[2], e[3]);
       }
       return v;
@@ -124,15 +120,13 @@ struct Kernel {
         if (first_inside) v = __ldg(reinterpret_cast<const uint2*>(src));
       } else if constexpr (kWidth == 2) {
         if (first_inside) v.x = __ldg(reinterpret_cast<const uint32_t*>(src));
-        if (ChunkElement(p, window, chunk, 2, &index)) v.y = __ldg(reinterpret_cast<const uint32_t*>(src + 2));
+        if (ChunkElementInside(p, window, chunk, 2)) v.y = __ldg(reinterpret_cast<const uint32_t*>(src + 2));
         if (chunk.first + 1 >= p.row_taps) v.x &= 0xffffu;  // past the kernel row (odd S): zero, as above
         if (chunk.first + 3 >= p.row_taps) v.y &= 0xffffu;
       } else {
         uint32_t e[4];
 #pragma unroll
-        for (int i = 0; i < 4; ++i) {
-          e[i] = ChunkElement(p, window, chunk, i, &index) ? __ldg(reinterpret_cast<const uint16_t*>(p.x) + index) : 0u;
-        }
+        for (int i = 0; i < 4; ++i) e[i] = ChunkElementInside(p, window, chunk, i) ? __ldg(src + i) : 0u;
         v = make_uint2(e[0] | e[1] << 16, e[2] | e[3] << 16);
       }
       return v;

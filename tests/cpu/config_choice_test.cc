@@ -174,13 +174,14 @@ TEST_CASE("config_choice.a_tuned_entry_overrides_the_heuristic_only_where_it_sti
     }
   }
   SUBCASE("a candidate config, which accepts the shape, is not taken from a tuning file") {
-    if (kconv::FindConfig("im2col_wgmma_tf32/m128n96_w8_k4x5_io").ok()) {
-      const int candidate = index("im2col_wgmma_tf32/m128n96_w8_k4x5_io");
-      REQUIRE(kconv::Configs()[candidate].candidate);
-      REQUIRE(kconv::Runnable(candidate, alexnet, kH100, false));
-      file.entries[0].result.config = "im2col_wgmma_tf32/m128n96_w8_k4x5_io";
-      CHECK_FALSE(kconv::TunedConfig(file, key, alexnet, kH100, false).has_value());
+    const int candidate = index("im2col_wgmma_tf32/m128n96_w8_k4x5_io");
+    REQUIRE(kconv::Configs()[candidate].candidate);
+    if (!kconv::Runnable(candidate, alexnet, kH100, false)) {
+      MESSAGE("skipped: this build has no sm_90a images");
+      return;
     }
+    file.entries[0].result.config = "im2col_wgmma_tf32/m128n96_w8_k4x5_io";
+    CHECK_FALSE(kconv::TunedConfig(file, key, alexnet, kH100, false).has_value());
   }
 }
 
