@@ -59,6 +59,20 @@ __device__ __forceinline__ uint16_t NarrowElement(float v) {
   return bits;
 }
 
+// The fp32 values of the two 16-bit elements of type kType in `word`, as loaded from memory: the first
+// element (x) is the low half.
+template <int kType>
+__device__ __forceinline__ float2 WidenPair(uint32_t word) {
+  return make_float2(WidenElement<kType>(static_cast<uint16_t>(word & 0xffffu)),
+                     WidenElement<kType>(static_cast<uint16_t>(word >> 16)));
+}
+
+// v0 and v1 rounded to kType (1 fp16, 2 bf16), to nearest even, packed in memory order: v0 in the low half.
+template <int kType>
+__device__ __forceinline__ uint32_t NarrowPair(float v0, float v1) {
+  return NarrowElement<kType>(v0) | static_cast<uint32_t>(NarrowElement<kType>(v1)) << 16;
+}
+
 template <int kType>
 __device__ __forceinline__ void StoreElement(void* base, int64_t index, float v) {
   if constexpr (kType == 0) {
@@ -75,9 +89,8 @@ __device__ __forceinline__ void StoreElements4(void* base, int64_t index, const 
   if constexpr (kType == 0) {
     *reinterpret_cast<float4*>(static_cast<float*>(base) + index) = make_float4(v[0], v[1], v[2], v[3]);
   } else {
-    const uint32_t low = NarrowElement<kType>(v[0]) | static_cast<uint32_t>(NarrowElement<kType>(v[1])) << 16;
-    const uint32_t high = NarrowElement<kType>(v[2]) | static_cast<uint32_t>(NarrowElement<kType>(v[3])) << 16;
-    *reinterpret_cast<uint2*>(static_cast<uint16_t*>(base) + index) = make_uint2(low, high);
+    *reinterpret_cast<uint2*>(static_cast<uint16_t*>(base) + index) =
+        make_uint2(NarrowPair<kType>(v[0], v[1]), NarrowPair<kType>(v[2], v[3]));
   }
 }
 

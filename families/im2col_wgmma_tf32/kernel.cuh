@@ -147,10 +147,8 @@ struct Kernel {
       return make_float4(__uint_as_float(ToTf32(raw.x)), __uint_as_float(ToTf32(raw.y)),
                          __uint_as_float(ToTf32(raw.z)), __uint_as_float(ToTf32(raw.w)));
     } else {
-      return make_float4(WidenElement<kType>(static_cast<uint16_t>(raw.x & 0xffffu)),
-                         WidenElement<kType>(static_cast<uint16_t>(raw.x >> 16)),
-                         WidenElement<kType>(static_cast<uint16_t>(raw.y & 0xffffu)),
-                         WidenElement<kType>(static_cast<uint16_t>(raw.y >> 16)));
+      const float2 low = WidenPair<kType>(raw.x), high = WidenPair<kType>(raw.y);
+      return make_float4(low.x, low.y, high.x, high.y);
     }
   }
 

@@ -17,9 +17,19 @@ constexpr char kFamily[] = "im2col_wgmma_tf32";
 // The element type's kernels: the NCHW convolution, its packer and the NHWC convolution (KernelSuffixes).
 constexpr int kKernelsPerType = 3;
 
+// The gather's row (gather.h) counts elements: NHWC's rows, pads, strides and kernel rows are C elements a
+// column, NCHW's one.
+int64_t ColumnScale(const ConvShape& s) { return s.layout == KCONV_LAYOUT_NHWC ? s.c : 1; }
+
+// Chunks of four taps along a kernel row: ceil(S / 4), NHWC ceil(S * C / 4).
+int64_t ChunksPerKernelRow(const ConvShape& s) { return stem::CeilDiv(s.s * ColumnScale(s), 4); }
+
+// Chunks that hold real taps: C * R * J over NCHW's C planes, R * J over NHWC's one interleaved plane.
+int64_t RealChunks(const ConvShape& s) {
+  return (s.layout == KCONV_LAYOUT_NHWC ? 1 : s.c) * s.r * ChunksPerKernelRow(s);
+}
+
 struct Geometry {
-  int64_t j;               // chunks per kernel row: ceil(S / 4), NHWC ceil(S * C / 4) (gather.h)
-  int64_t real_chunks;     // C * R * J, NHWC R * J
   int64_t chunks;          // padded to whole stages
   int64_t pixel_tiles;     // ceil(N * P * Q / BlockPixels)
   int64_t channel_groups;  // ceil(K / BlockChannels)
@@ -29,11 +39,8 @@ struct Geometry {
 // Requires C, R and S to be small (Accepts checks them first), so that nothing here overflows.
 Geometry GeometryOf(const ConvShape& s, const Config& config) {
   Geometry g{};
-  const bool nhwc = s.layout == KCONV_LAYOUT_NHWC;
-  g.j = stem::CeilDiv(nhwc ? s.s * s.c : s.s, 4);
-  g.real_chunks = (nhwc ? 1 : s.c) * s.r * g.j;
   const int64_t stage_chunks = 2 * config.ksteps;
-  g.chunks = stem::CeilDiv(g.real_chunks, stage_chunks) * stage_chunks;
+  g.chunks = stem::CeilDiv(RealChunks(s), stage_chunks) * stage_chunks;
   g.pixel_tiles = stem::CeilDiv(s.gemm_m(), BlockPixels(config));
   g.channel_groups = stem::CeilDiv(s.k, BlockChannels(config));
   g.shared_bytes = MakeIm2colSmem(config, g.chunks).total;
@@ -117,16 +124,15 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
     return stem::Refuse(kFamily, s.c, " input channels exceed the ", kMaxInputChannels, " of a stem");
   }
   // C <= 4 here, and R and S at most 2^40 (ValidateConvDesc): the products cannot overflow.
-  const bool nhwc = s.layout == KCONV_LAYOUT_NHWC;
-  const int64_t real_chunks = nhwc ? s.r * stem::CeilDiv(s.s * s.c, 4) : s.c * s.r * stem::CeilDiv(s.s, 4);
+  const int64_t real_chunks = RealChunks(s);
   if (real_chunks > kMaxChunks - 2 * config.ksteps) {
-    return stem::Refuse(kFamily, nhwc ? "R*ceil(S*C/4) = " : "C*R*ceil(S/4) = ", real_chunks, " chunks exceed ",
-                        kMaxChunks - 2 * config.ksteps);
+    return stem::Refuse(kFamily, s.layout == KCONV_LAYOUT_NHWC ? "R*ceil(S*C/4) = " : "C*R*ceil(S/4) = ", real_chunks,
+                        " chunks exceed ", kMaxChunks - 2 * config.ksteps);
   }
   // The kernel indexes pixels, an image's floats and input coordinates with int32. Each extent is at most
   // 2^40 (ValidateConvDesc), so these sums and products cannot overflow int64.
   // In NHWC a row's elements and columns are C times more (C <= 4); a chunk's offset reaches R rows down.
-  const int64_t scale = nhwc ? s.c : 1;
+  const int64_t scale = ColumnScale(s);
   for (int64_t extent : {s.gemm_m() + BlockPixels(config), s.c * s.h * s.w, s.k * s.p * s.q, s.h + 2 * s.pad_h,
                          scale * (s.w + 2 * s.pad_w), s.p * s.stride_h, scale * s.q * s.stride_w,
                          s.k + BlockChannels(config), s.r * scale * s.w}) {
@@ -163,11 +169,11 @@ PlanData MakePlanData(const ConvShape& s, const Config& config) {
   p.pixels = static_cast<int32_t>(s.gemm_m());
   p.channel_groups = static_cast<int32_t>(g.channel_groups);
   p.steps = static_cast<int32_t>(g.chunks / 2);
-  p.real_chunks = static_cast<int32_t>(g.real_chunks);
-  p.j = static_cast<int32_t>(g.j);
+  p.real_chunks = static_cast<int32_t>(RealChunks(s));
+  p.j = static_cast<int32_t>(ChunksPerKernelRow(s));
   p.r = static_cast<int32_t>(s.r);
   const bool nhwc = s.layout == KCONV_LAYOUT_NHWC;
-  p.column_scale = nhwc ? p.c : 1;
+  p.column_scale = static_cast<int32_t>(ColumnScale(s));
   p.row_elements = p.w * p.column_scale;
   p.row_taps = p.s * p.column_scale;
   p.relu = s.relu ? 1 : 0;
@@ -186,8 +192,8 @@ PlanData MakePlanData(const ConvShape& s, const Config& config) {
 }
 
 int32_t LoadWidth(const ConvShape& s, uint64_t x) {
-  // In elements of a row (gather.h): NHWC's rows, pads, strides and kernel rows are C elements a column.
-  const int64_t scale = s.layout == KCONV_LAYOUT_NHWC ? s.c : 1, bytes = s.element_type == KCONV_ELEMENT_F32 ? 4 : 2;
+  // In elements of a row (gather.h).
+  const int64_t scale = ColumnScale(s), bytes = s.element_type == KCONV_ELEMENT_F32 ? 4 : 2;
   const int64_t row = s.w * scale, pad = s.pad_w * scale, stride = s.stride_w * scale, taps = s.s * scale;
   if (x % (4 * bytes) == 0 && row % 4 == 0 && pad % 4 == 0 && stride % 4 == 0 && taps % 4 == 0) return 4;
   if (x % (2 * bytes) == 0 && row % 2 == 0 && pad % 2 == 0 && stride % 2 == 0) return 2;

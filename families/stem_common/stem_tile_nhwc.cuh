@@ -88,10 +88,8 @@ __device__ __forceinline__ void WriteTileNhwcPixels(const StemParams& p, const T
 #pragma unroll
       for (int i = 0; i < kItems; ++i) {
         if (!valid[i]) continue;
-        if (decltype(relu)::value) {
 #pragma unroll
-          for (int k = 0; k < kWidth; ++k) v[i][k] = v[i][k] < 0.f ? 0.f : v[i][k];  // NaN stays NaN
-        }
+        for (int k = 0; k < kWidth; ++k) v[i][k] = ReluIf(decltype(relu)::value, v[i][k]);
         if constexpr (kWidth == 4) {
           StoreElements4<kType>(p.y, out[i], v[i]);
         } else {

@@ -475,8 +475,7 @@ struct Kernel {
                       make_float2(Remainder(v[i][j].x, big.x), Remainder(v[i][j].y, big.y));
                 }
               } else if constexpr (kElements == 2) {  // the pair's first element is the word's low half
-                *reinterpret_cast<float2*>(dst) = make_float2(WidenElement<kType>(static_cast<uint16_t>(v[i][j] & 0xffffu)),
-                                                              WidenElement<kType>(static_cast<uint16_t>(v[i][j] >> 16)));
+                *reinterpret_cast<float2*>(dst) = WidenPair<kType>(v[i][j]);
               } else {
                 const float value = WidenRaw<kType>(v[i][j]), big = __uint_as_float(ToTf32(value));
                 *dst = big;
@@ -554,9 +553,7 @@ struct Kernel {
           for (int j = 0; j < kLoads; ++j) {
             if (offset[j] < 0) continue;
             if constexpr (kElements == 2) {  // exact in TF32: no rounding; the pair's first element is the low half
-              *reinterpret_cast<float2*>(row + offset[j]) =
-                  make_float2(WidenElement<kType>(static_cast<uint16_t>(v[i][j] & 0xffffu)),
-                              WidenElement<kType>(static_cast<uint16_t>(v[i][j] >> 16)));
+              *reinterpret_cast<float2*>(row + offset[j]) = WidenPair<kType>(v[i][j]);
             } else {
               row[offset[j]] = __uint_as_float(ToTf32(WidenRaw<kType>(v[i][j])));
             }
