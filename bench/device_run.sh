@@ -13,10 +13,10 @@
 #              on small stride-4 shapes (left padding 2 and 3: both band-copy paths and two shifts)
 #   ab         same-run A/B against .carry/baseline/kconv-bench (the previous build), AlexNet N = 256, 32, 1
 #   compare    kconv against cuDNN and the Triton start on identical tensors (bench/compare_torch.py)
-#   pairrows   (not in the default list; needs CARRY_LIBRARY=1) the Hopper stem family's experimental pair-row
-#              kernels (16-bit NCHW, wgmma k16; KCONV_EXPERIMENTAL_PAIR_ROWS=1): their GPU-suite case, memcheck and
-#              racecheck of compare_torch at N = 2, then compare_torch in fp16 and bf16 NCHW with and without
-#              them, and the stems at N = 64 with them
+#   pairrows   (not in the default list; needs CARRY_LIBRARY=1) the Hopper stem family's pair-row kernels
+#              (16-bit NCHW, wgmma k16; KCONV_PAIR_ROWS: 0 off, 1 producers copy, 2 tensor copy, the default):
+#              their GPU-suite case, memcheck and racecheck of compare_torch at N = 2, then compare_torch in
+#              fp16 and bf16 NCHW each way in one run, and the stems at N = 64 with the default
 #   wgmma3x    (not in the default list; needs CARRY_LIBRARY=1) the same for the experimental 3xTF32 configs
 #              (KCONV_EXPERIMENTAL_WGMMA_3XTF32=1), in fp32 NCHW 3xTF32
 #   ffma3x3    (not in the default list; needs CARRY_LIBRARY=1) the FFMA stem family's candidates (never chosen
@@ -29,6 +29,9 @@
 #              of the family's configs in each mode on ViT, ResNet, MobileNet and VGG at N = 64 (strides 2 and 1
 #              in 16 bits and NHWC run on portable families now), and compare_torch's run of those stems in the
 #              same modes (cuDNN's side); EXPERIMENT_STEPS splits it (e.g. "tests bench", then "sanitize compare")
+#   modes      (not in the default list; needs CARRY_LIBRARY=1) the defaults in every mode: memcheck of the FFMA
+#              stem family's 3x3 and patchify defaults in FP32 at N = 2, then compare_torch in every type, layout
+#              and math mode on the stems (N = 64) and on AlexNet (N = 256, 32, 1)
 #   multigpu   (not in the default list; needs CARRY_LIBRARY=1 and, for its point, 2+ GPUs: nvidia-h200-x2)
 #              the gpu.multi_gpu.* cases (10,000 calls), memcheck on a 160-call run of the threaded case, the
 #              Python cuda:1 test and bench/multi_gpu_throughput.py; on one GPU the cases skip, so they also
@@ -136,7 +139,7 @@ experiment() {
   fi
 }
 if has pairrows; then  # 1: the producers copy the band; 2: a tensor copy of raw rows, which they pair
-  experiment pairrows KCONV_EXPERIMENTAL_PAIR_ROWS 'gpu.precision_modes.pair_row*' '0 1 2' '--dtype fp16' \
+  experiment pairrows KCONV_PAIR_ROWS 'gpu.precision_modes.pair_row*' '0 1 2' '--dtype fp16' \
     --dtype fp16 bf16 --layout nchw
 fi
 if has wgmma3x; then
@@ -180,6 +183,26 @@ if has im2colio; then  # EXPERIMENT_STEPS as for the experiments: tests, sanitiz
       --only vit_b16 resnet_7x7s2 mobilenet_3x3s2 vgg_3x3s1 --dtype fp32 fp16 bf16 --layout nchw nhwc --runs 20 \
       --out "$out/im2colio_stems" > "$out/im2colio_stems.log" 2>&1
   fi
+fi
+if has modes; then  # the defaults in every mode: what the heuristic chooses for the stems and AlexNet
+  # memcheck of the FFMA stem configs that became defaults in the twenty-first session, at N = 2, both layouts
+  for stem in "mobilenet s3u2_k32_r8_q56 --c 3 --h 224 --w 224 --k 32 --r 3 --s 3 --stride 2 --pad 1" \
+              "vgg s3u1_k64_r4_q56 --c 3 --h 64 --w 64 --k 64 --r 3 --s 3 --stride 1 --pad 1" \
+              "convnext s4u4_k96_r4_q56 --c 3 --h 224 --w 224 --k 96 --r 4 --s 4 --stride 4 --pad 0"; do
+    read -r name config shape <<<"$stem"
+    for layout in nchw nhwc; do
+      # shellcheck disable=SC2086  # $shape is the flags' words
+      timeout 120 compute-sanitizer --tool memcheck --print-limit 20 .carry/kconv-bench $shape --n 2 --math fp32 \
+        --layout "$layout" --config "$config" --runs 2 --warmup 0 > "$out/modes_memcheck_${name}_$layout.log" 2>&1
+      echo "exit code: $?" >> "$out/modes_memcheck_${name}_$layout.log"
+    done
+  done
+  PYTHONUNBUFFERED=1 timeout 240 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems \
+    --math tf32 3xtf32 fp32 --dtype fp32 fp16 bf16 --layout nchw nhwc --runs 30 --out "$out/modes_stems" \
+    > "$out/modes_stems.log" 2>&1
+  PYTHONUNBUFFERED=1 timeout 200 python3 bench/compare_torch.py --lib .carry/libkconv.so --math tf32 3xtf32 fp32 \
+    --dtype fp32 fp16 bf16 --layout nchw nhwc --batches 256 32 1 --runs 30 --out "$out/modes_alexnet" \
+    > "$out/modes_alexnet.log" 2>&1
 fi
 if has multigpu; then
   nvidia-smi -L > "$out/multigpu_devices.txt"

@@ -184,9 +184,19 @@ TEST_CASE("im2col_wgmma_tf32.io_configs_take_16_bit_and_nhwc_and_the_others_refu
   // A chunk's offset reaches R input rows down: refused where that passes the kernel's 32-bit offsets (a
   // review's example: 81 rows of 2^24 RGBA pixels).
   const kconv_test::Shape tall{1, 4, 1, 1 << 24, 8, 81, 1, 1, 1, 40, 0};
-  const absl::Status far = ic::Accepts(In(tall, KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC), kIo, kH100);
+  const absl::Status far = ic::Accepts(In(tall, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC), kIo, kH100);
   CHECK_FALSE(far.ok());
   CHECK(std::string(far.message()).find("32-bit") != std::string::npos);
+  // 16-bit NHWC at stride 1 is left to the FFMA implicit GEMM (measured faster); fp32 NHWC and 16-bit NCHW
+  // at stride 1, and 16-bit NHWC at stride 2, stay here.
+  const kconv_test::Shape vgg{2, 3, 32, 32, 64, 3, 3, 1, 1, 1, 1};
+  const absl::Status sixteen = ic::Accepts(In(vgg, KCONV_ELEMENT_BF16, KCONV_LAYOUT_NHWC), kIo, kH100);
+  CHECK_FALSE(sixteen.ok());
+  CHECK(std::string(sixteen.message()).find("stride 1") != std::string::npos);
+  CHECK(ic::Accepts(In(vgg, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC), kIo, kH100).ok());
+  CHECK(ic::Accepts(In(vgg, KCONV_ELEMENT_F16, KCONV_LAYOUT_NCHW), kIo, kH100).ok());
+  const kconv_test::Shape mobilenet{2, 3, 32, 32, 32, 3, 3, 2, 2, 1, 1};
+  CHECK(ic::Accepts(In(mobilenet, KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC), kIo, kH100).ok());
   // fp32 in TF32 only; 16-bit tensors in every math mode (their products are exact).
   CHECK_FALSE(ic::Accepts(kconv_test::ValidatedIn(vit, KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32), kIo,
                           kH100).ok());

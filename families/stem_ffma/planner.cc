@@ -14,6 +14,7 @@ namespace stem_ffma {
 namespace {
 
 constexpr char kFamily[] = "stem_ffma";
+constexpr int64_t kMaxThreeByThreeChannels = 4;
 constexpr int64_t kMaxExtent = int64_t{1} << 30;  // input extents, pads and tiles: int32 with room to add
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -90,6 +91,12 @@ absl::Status Accepts(const ConvShape& s, const Config& c, const DeviceLimits& de
                                                  s.stride_w));
   }
   if (s.dil_h != 1 || s.dil_w != 1) return absl::UnimplementedError(absl::StrCat(kFamily, ": no dilation"));
+  // A 3x3 kernel over more channels is an ordinary layer, which the implicit GEMM computes: the 3x3 configs
+  // were measured on image stems (3 channels) only.
+  if (c.kernel == 3 && s.c > kMaxThreeByThreeChannels) {
+    return absl::UnimplementedError(absl::StrCat(kFamily, ": 3x3 kernels over at most ", kMaxThreeByThreeChannels,
+                                                 " input channels (a stem), not ", s.c));
+  }
   if (s.h >= kMaxExtent || s.w >= kMaxExtent || s.pad_h >= kMaxExtent || s.pad_w >= kMaxExtent ||
       TilesOf(s, c) >= kMaxExtent || CeilDiv(s.k, c.block_k) > 65535 || s.c * s.h * s.w > INT32_MAX ||
       s.k * s.p * s.q > INT32_MAX) {

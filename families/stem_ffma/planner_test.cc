@@ -212,6 +212,12 @@ TEST_CASE("stem_ffma.refuses_what_it_cannot_hold_and_says_why") {
   refused(kconv_test::Shape{1, 16, 64, 64, 96, 11, 11, 4, 4, 2, 2}, kH100, "16 input channels");
   refused(kconv_test::Shape{1, 3, 27000, 27000, 96, 11, 11, 4, 4, 2, 2}, kH100, "32-bit");  // 2^31 input elements
   CHECK(sf::Accepts(InFp32(kconv_test::AlexNetConv1(2)), alexnet, kH100).ok());
+  // A 3x3 config takes image stems, not the ordinary 3x3 layers whose weights would also fit.
+  const sf::Config vgg = sf::kConfigs[ConfigNamed("s3u1_k64_r4_q56")];
+  const absl::Status layer = sf::Accepts(InFp32(kconv_test::Shape{2, 64, 56, 56, 128, 3, 3, 1, 1, 1, 1}), vgg, kH100);
+  CHECK(absl::IsUnimplemented(layer));
+  CHECK_MESSAGE(layer.message().find("at most 4 input channels") != std::string::npos, layer.message());
+  CHECK(sf::Accepts(InFp32(kconv_test::Shape{2, 4, 56, 56, 64, 3, 3, 1, 1, 1, 1}), vgg, kH100).ok());
 }
 
 TEST_CASE("stem_ffma.grid_is_persistent_and_params_carry_the_layout") {

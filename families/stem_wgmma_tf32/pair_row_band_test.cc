@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -107,7 +108,7 @@ std::vector<double> TileFromBand(const kconv::ConvShape& s, const wg::PlanData& 
 }  // namespace
 
 TEST_CASE("stem_wgmma_tf32.pair_row_band_through_the_unit_table_computes_the_convolution") {
-  const kconv_test::ScopedEnvironment enabled("KCONV_EXPERIMENTAL_PAIR_ROWS", "1");
+  const kconv_test::ScopedEnvironment enabled("KCONV_PAIR_ROWS", "1");
   struct Case {
     int64_t c, h, w, r, s, stride_h, pad_h, pad_w;
   };
@@ -167,7 +168,11 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_only_where_it_computes") {
   const wg::Config io = IoConfig(1, 12, 5, 5);
   const kconv::ConvShape half = Validated(alexnet, KCONV_ELEMENT_F16);
   const kconv::ConvShape bf16 = Validated(alexnet, KCONV_ELEMENT_BF16);
-  // Off unless the environment asks for it: the widened kernels, as before.
+  // On by default; KCONV_PAIR_ROWS=0 turns it off: the widened kernels, as before pair rows.
+  CHECK(wg::PairRowBand(half, io));
+  CHECK(wg::PairRowTensorCopyEnabled());
+  std::optional<kconv_test::ScopedEnvironment> off;
+  off.emplace("KCONV_PAIR_ROWS", "0");
   const auto& suffixes = wg::Family().KernelSuffixes();
   auto kernel = [&](const kconv::ConvShape& s) { return suffixes[static_cast<size_t>(wg::MakePlanData(s, io, kH100).kernel)]; };
   auto packer = [&](const kconv::ConvShape& s) { return suffixes[static_cast<size_t>(wg::MakePlanData(s, io, kH100).packer)]; };
@@ -176,7 +181,9 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_only_where_it_computes") {
   CHECK(kernel(half) == "_f16");
   CHECK(packer(half) == "_f16_pack_weights");
   const wg::PlanData widened = wg::MakePlanData(half, io, kH100);
-  const kconv_test::ScopedEnvironment enabled("KCONV_EXPERIMENTAL_PAIR_ROWS", "1");
+  off.reset();
+  const kconv_test::ScopedEnvironment enabled("KCONV_PAIR_ROWS", "1");
+  CHECK_FALSE(wg::PairRowTensorCopyEnabled());
   REQUIRE(wg::PairRowBand(half, io));
   CHECK(wg::MakePlanData(half, io, kH100).pair_rows);
   CHECK(kernel(half) == "_f16_k16");
@@ -205,9 +212,9 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_only_where_it_computes") {
 }
 
 TEST_CASE("stem_wgmma_tf32.pair_row_tensor_copy_pairs_its_raw_rows_into_the_same_band") {
-  // KCONV_EXPERIMENTAL_PAIR_ROWS=2: the tensor copy delivers raw rows from the chunk layout's first column
+  // KCONV_PAIR_ROWS=2: the tensor copy delivers raw rows from the chunk layout's first column
   // rounded down to a multiple of 8 (zeros outside the image), and the producers pair them by PairRowRawIndex.
-  const kconv_test::ScopedEnvironment enabled("KCONV_EXPERIMENTAL_PAIR_ROWS", "2");
+  const kconv_test::ScopedEnvironment enabled("KCONV_PAIR_ROWS", "2");
   CHECK(wg::PairRowTensorCopyEnabled());
   struct Case {
     int64_t c, h, w, r, s, stride_h, pad;
@@ -270,7 +277,7 @@ TEST_CASE("stem_wgmma_tf32.pair_row_tensor_copy_pairs_its_raw_rows_into_the_same
 TEST_CASE("stem_wgmma_tf32.pair_row_band_map_copies_raw_16_bit_rows") {
   kconv::DriverApi api = kconv_test::RecordingTensorMapApi();
   const kconv_test::TensorMapRecord& map_call = kconv_test::LastTensorMap();
-  const kconv_test::ScopedEnvironment enabled("KCONV_EXPERIMENTAL_PAIR_ROWS", "2");
+  const kconv_test::ScopedEnvironment enabled("KCONV_PAIR_ROWS", "2");
   const wg::Config io = IoConfig(1, 12, 5, 5);
   const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(2), KCONV_ELEMENT_F16);
   const wg::PlanData d = wg::MakePlanData(s, io, kH100);
@@ -291,7 +298,7 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_map_copies_raw_16_bit_rows") {
   // environment says by then (Plan::Launch reads the plan, not the environment).
   wg::PlanData register_copy;
   {
-    const kconv_test::ScopedEnvironment registers("KCONV_EXPERIMENTAL_PAIR_ROWS", "1");
+    const kconv_test::ScopedEnvironment registers("KCONV_PAIR_ROWS", "1");
     register_copy = wg::MakePlanData(s, io, kH100);
   }
   REQUIRE(register_copy.pair_rows);

@@ -203,7 +203,7 @@ class Plan final : public FamilyPlan {
     p.y = reinterpret_cast<float*>(t.y);
     p.pair_copies = shape_.layout == KCONV_LAYOUT_NHWC ? stem::NhwcPairCopies(shape_, t.x) : stem::PairCopies(shape_, t.x);
     // A pair-row band comes by tensor copy only into the room the plan made for its raw rows, which it made
-    // only under KCONV_EXPERIMENTAL_PAIR_ROWS=2 (the encoder refuses a plan without it): the environment is
+    // only under KCONV_PAIR_ROWS=2, the default (the encoder refuses a plan without it): the environment is
     // read when the plan is made, not on each launch.
     const bool tensor_copy = data_.pair_rows ? EncodePairRowBandMap(launcher.api(), shape_, params, t.x, params.band_map)
                                              : EncodeBandMap(launcher.api(), shape_, p, t.x, params.band_map);
@@ -231,13 +231,18 @@ bool EnvironmentIs(const char* name, const char* value) {
   return v != nullptr && std::strcmp(v, value) == 0;
 }
 
-bool PairRowBandsEnabled() {
-  return EnvironmentIs("KCONV_EXPERIMENTAL_PAIR_ROWS", "1") || EnvironmentIs("KCONV_EXPERIMENTAL_PAIR_ROWS", "2");
+// KCONV_PAIR_ROWS: 0 widens 16-bit bands to TF32 (as before pair rows), 1 has the producers copy pair-row
+// bands, and 2 (the default: unset or any other value) lets a tensor copy bring their raw rows.
+int PairRowMode() {
+  if (EnvironmentIs("KCONV_PAIR_ROWS", "0")) return 0;
+  return EnvironmentIs("KCONV_PAIR_ROWS", "1") ? 1 : 2;
 }
+
+bool PairRowBandsEnabled() { return PairRowMode() != 0; }
 
 }  // namespace
 
-bool PairRowTensorCopyEnabled() { return EnvironmentIs("KCONV_EXPERIMENTAL_PAIR_ROWS", "2"); }
+bool PairRowTensorCopyEnabled() { return PairRowMode() == 2; }
 
 bool PairRowBand(const ConvShape& s, const Config& config) {
   return s.element_type != KCONV_ELEMENT_F32 && s.layout == KCONV_LAYOUT_NCHW && config.io == 1 &&

@@ -221,6 +221,8 @@ TEST_CASE("stem_wgmma_tf32.the_heuristic_picks_the_measured_fastest_tiles") {
 }
 
 TEST_CASE("stem_wgmma_tf32.io_configs_take_16_bit_tensors_and_nhwc_the_others_fp32_nchw_only") {
+  // 16-bit NCHW bands widened to TF32 (pair-row bands, the default, are pair_row_band_test's).
+  const kconv_test::ScopedEnvironment widened("KCONV_PAIR_ROWS", "0");
   wg::Config io = kRows3;
   io.io = 1;
   struct Case {

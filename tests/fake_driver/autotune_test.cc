@@ -38,8 +38,8 @@ kconv_autotune_options Quick(int32_t mode) {
 }
 
 // Tunes AlexNet conv1 at N = 1 with scratch tensors; REQUIREs success.
-ReportPtr Tune(kconv_context* context, const kconv_autotune_options& options) {
-  const kconv_conv_desc desc = kconv_test::AlexNetConv1(1).Desc();
+ReportPtr Tune(kconv_context* context, const kconv_autotune_options& options,
+               const kconv_conv_desc& desc = kconv_test::AlexNetConv1(1).Desc()) {
   kconv_autotune_report* report = nullptr;
   const kconv_status status = kconv_autotune(context, &desc, &options, 0, 0, 0, 0, nullptr, &report);
   REQUIRE_MESSAGE(status == KCONV_STATUS_OK, std::string(kconv_status_string(status)) << ": " << LastError());
@@ -133,7 +133,9 @@ TEST_CASE("fake_driver.autotune.micro_takes_a_neighbour_faster_by_more_than_min_
 TEST_CASE("fake_driver.autotune.full_times_every_runnable_config_and_applies_min_gain") {
   FakeDriver fake;
   ContextPtr context = fake_test::MakeContext();
-  const kconv_conv_desc desc = kconv_test::AlexNetConv1(1).Desc();
+  // ConvNeXt's patchify in strict FP32, which the FFMA stem family's candidate computes.
+  kconv_conv_desc desc = kconv_test::Shape{1, 3, 224, 224, 96, 4, 4, 4, 4, 0, 0}.Desc();
+  desc.math_mode = KCONV_MATH_FP32;
   // The configs a plan can be made of for this shape on this device, but the registry's candidates: no GPU
   // has checked their outputs yet, and the search compares times only.
   int32_t runnable = 0, candidates = 0;
@@ -153,10 +155,10 @@ TEST_CASE("fake_driver.autotune.full_times_every_runnable_config_and_applies_min
       last_runnable = po.config_name;
     }
   }
-  CHECK(candidates > 0);  // the im2col family's _io configs take AlexNet too
+  CHECK(candidates > 0);  // stem_ffma/s4u4_k96_r2_q56_x2
   kconv_autotune_options options = Quick(KCONV_AUTOTUNE_FULL);
   options.store = 0;
-  const ReportPtr ties = Tune(context.get(), options);
+  const ReportPtr ties = Tune(context.get(), options, desc);
   CHECK(kconv_autotune_report_candidate_count(ties.get()) == runnable);
   for (int32_t i = 0; i < kconv_autotune_report_candidate_count(ties.get()); ++i) {
     CHECK_FALSE(kconv::Configs()[*kconv::FindConfig(CandidateOf(ties.get(), i).config)].candidate);
@@ -166,7 +168,7 @@ TEST_CASE("fake_driver.autotune.full_times_every_runnable_config_and_applies_min
   // 8 us against 10: 20% faster, which a 2% threshold lets through and a 25% one does not.
   fake_cuda_set_kernel_duration_us(KernelOf(last_runnable).c_str(), 8.0);
   SUBCASE("above min_gain") {
-    const ReportPtr report = Tune(context.get(), options);
+    const ReportPtr report = Tune(context.get(), options, desc);
     CHECK(std::string(kconv_autotune_report_winner(report.get())) == last_runnable);
     const kconv_autotune_candidate winner = CandidateOf(report.get(), kconv_autotune_report_candidate_count(report.get()) - 1);
     CHECK(std::string(winner.config) == last_runnable);
@@ -175,7 +177,7 @@ TEST_CASE("fake_driver.autotune.full_times_every_runnable_config_and_applies_min
   }
   SUBCASE("below min_gain") {
     options.min_gain = 0.25;
-    const ReportPtr report = Tune(context.get(), options);
+    const ReportPtr report = Tune(context.get(), options, desc);
     CHECK(std::string(kconv_autotune_report_winner(report.get())) == original);
     CHECK(std::string(kconv_autotune_report_reason(report.get())).find("not above the 25.0% threshold") != std::string::npos);
   }
