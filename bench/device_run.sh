@@ -17,8 +17,8 @@
 #              (16-bit NCHW, wgmma k16; KCONV_PAIR_ROWS: 0 off, 1 producers copy, 2 tensor copy, the default):
 #              their GPU-suite case, memcheck and racecheck of compare_torch at N = 2, then compare_torch in
 #              fp16 and bf16 NCHW each way in one run, and the stems at N = 64 with the default
-#   wgmma3x    (not in the default list; needs CARRY_LIBRARY=1) the same for the experimental 3xTF32 configs
-#              (KCONV_EXPERIMENTAL_WGMMA_3XTF32=1), in fp32 NCHW 3xTF32
+#   wgmma3x    (not in the default list; needs CARRY_LIBRARY=1) the same for the split (wgmma) 3xTF32 configs
+#              (KCONV_WGMMA_3XTF32: 0 off, 1 the default), in fp32 NCHW 3xTF32
 #   ffma3x3    (not in the default list; needs CARRY_LIBRARY=1) the FFMA stem family's candidates (never chosen
 #              until timed): bench/time_configs.py of its configs for MobileNet's 3x3/2, VGG's 3x3/1 and the 4x4/4
 #              patchifies at N = 64 in NCHW and NHWC, beside kconv's choice, and compare_torch's stems run of the
@@ -143,7 +143,7 @@ if has pairrows; then  # 1: the producers copy the band; 2: a tensor copy of raw
     --dtype fp16 bf16 --layout nchw
 fi
 if has wgmma3x; then
-  experiment wgmma3x KCONV_EXPERIMENTAL_WGMMA_3XTF32 'gpu.precision_modes.wgmma_3xtf32*' '0 1' '--math 3xtf32' \
+  experiment wgmma3x KCONV_WGMMA_3XTF32 'gpu.precision_modes.wgmma_3xtf32*' '0 1' '--math 3xtf32' \
     --math 3xtf32 --dtype fp32 --layout nchw
 fi
 if has ffma3x3; then

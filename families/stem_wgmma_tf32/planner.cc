@@ -249,7 +249,7 @@ bool PairRowBand(const ConvShape& s, const Config& config) {
          config.phases == 1 && s.stride_h % 2 == 0 && PairRowBandsEnabled();
 }
 
-bool WgmmaSplitEnabled() { return EnvironmentIs("KCONV_EXPERIMENTAL_WGMMA_3XTF32", "1"); }
+bool WgmmaSplitEnabled() { return !EnvironmentIs("KCONV_WGMMA_3XTF32", "0"); }
 
 int ConvolutionKernel(const ConvShape& s, bool pair_rows) {
   if (pair_rows) return kPairRowKernels + 2 * (static_cast<int>(s.element_type) - 1);
@@ -276,7 +276,7 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
       return stem::Refuse(kFamily, "the config computes fp32 NCHW in 3xTF32 only (split=1)");
     }
     if (!WgmmaSplitEnabled()) {
-      return stem::Refuse(kFamily, "3xTF32 on wgmma is experimental: KCONV_EXPERIMENTAL_WGMMA_3XTF32=1 enables it");
+      return stem::Refuse(kFamily, "3xTF32 on wgmma is off (KCONV_WGMMA_3XTF32=0)");
     }
   } else if (s.element_type == KCONV_ELEMENT_F32 && s.math_mode != KCONV_MATH_TF32) {
     return stem::Refuse(kFamily, "fp32 in TF32 only with this config (3xTF32: the split=1 configs; strict FP32: FFMA)");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Hopper stem family's 3xTF32 configs (split = 1), on the CPU: what they accept, and only while
-// KCONV_EXPERIMENTAL_WGMMA_3XTF32=1; where a plan puts the band's remainders and the weights' remainders;
+// on unless KCONV_WGMMA_3XTF32=0; where a plan puts the band's remainders and the weights' remainders;
 // that they fit shared memory; and that the choice goes to them only when enabled.
 #include <doctest/doctest.h>
 
@@ -53,10 +53,13 @@ TEST_CASE("stem_wgmma_tf32.split_configs_take_3xtf32_fp32_nchw_only_and_only_whe
     CAPTURE(name);
     const wg::Config& config = ConfigNamed(name);
     REQUIRE(config.split == 1);
-    const absl::Status off = wg::Accepts(In(alexnet, KCONV_MATH_3XTF32), config, kH100);
-    CHECK(off.code() == absl::StatusCode::kUnimplemented);
-    CHECK(std::string(off.message()).find("KCONV_EXPERIMENTAL_WGMMA_3XTF32") != std::string::npos);
-    const kconv_test::ScopedEnvironment enabled("KCONV_EXPERIMENTAL_WGMMA_3XTF32", "1");
+    CHECK(wg::Accepts(In(alexnet, KCONV_MATH_3XTF32), config, kH100).ok());  // on by default
+    {
+      const kconv_test::ScopedEnvironment off_switch("KCONV_WGMMA_3XTF32", "0");
+      const absl::Status off = wg::Accepts(In(alexnet, KCONV_MATH_3XTF32), config, kH100);
+      CHECK(off.code() == absl::StatusCode::kUnimplemented);
+      CHECK(std::string(off.message()).find("KCONV_WGMMA_3XTF32=0") != std::string::npos);
+    }
     CHECK(wg::Accepts(In(alexnet, KCONV_MATH_3XTF32), config, kH100).ok());
     // Nothing else: TF32, strict FP32, 16-bit tensors, NHWC.
     CHECK_FALSE(wg::Accepts(In(alexnet, KCONV_MATH_TF32), config, kH100).ok());
@@ -71,7 +74,6 @@ TEST_CASE("stem_wgmma_tf32.split_configs_take_3xtf32_fp32_nchw_only_and_only_whe
 }
 
 TEST_CASE("stem_wgmma_tf32.split_plans_hold_the_remainders_after_the_values") {
-  const kconv_test::ScopedEnvironment enabled("KCONV_EXPERIMENTAL_WGMMA_3XTF32", "1");
   for (const std::string& name : SplitConfigs()) {
     CAPTURE(name);
     const wg::Config& config = ConfigNamed(name);
@@ -112,17 +114,17 @@ TEST_CASE("stem_wgmma_tf32.split_plans_hold_the_remainders_after_the_values") {
   for (int count : owner) CHECK(count == 1);
 }
 
-TEST_CASE("stem_wgmma_tf32.the_3xtf32_choice_goes_to_the_split_configs_only_when_enabled") {
+TEST_CASE("stem_wgmma_tf32.the_3xtf32_choice_goes_to_the_split_configs_unless_turned_off") {
   if (!kconv::SelectBlob(*kconv::FindConfig(SplitConfigs().front().c_str()), 90, false).ok()) {
     MESSAGE("SKIPPED: the build has no sm_90a cubins (KCONV_CUDA_ARCHS without 90)");
     return;
   }
   const kconv::ConvShape s = In(kconv_test::AlexNetConv1(256), KCONV_MATH_3XTF32);
-  auto before = kconv::ChooseConfig(s, kH100, false);
-  REQUIRE(before.ok());
-  CHECK(std::string(kconv::Configs()[*before].family_name) != "stem_wgmma_tf32");
-  const kconv_test::ScopedEnvironment enabled("KCONV_EXPERIMENTAL_WGMMA_3XTF32", "1");
-  auto after = kconv::ChooseConfig(s, kH100, false);
-  REQUIRE(after.ok());
-  CHECK(std::string(kconv::Configs()[*after].full_name) == "stem_wgmma_tf32/m128n96_w8_k3x3_x3");
+  auto on = kconv::ChooseConfig(s, kH100, false);
+  REQUIRE(on.ok());
+  CHECK(std::string(kconv::Configs()[*on].full_name) == "stem_wgmma_tf32/m128n96_w8_k3x3_x3");
+  const kconv_test::ScopedEnvironment off_switch("KCONV_WGMMA_3XTF32", "0");
+  auto off = kconv::ChooseConfig(s, kH100, false);
+  REQUIRE(off.ok());
+  CHECK(std::string(kconv::Configs()[*off].family_name) == "stem_tf32");
 }

@@ -8,6 +8,7 @@
 
 #include "families/implicit_gemm_tf32/planner.h"
 #include "families/stem_tf32/planner.h"
+#include "families/stem_wgmma_tf32/planner.h"
 #include "prelude.h"
 #include "runtime/blob_registry.h"
 #include "runtime/config_choice.h"
@@ -86,7 +87,7 @@ TEST_CASE("config_choice.every_element_type_layout_and_math_mode_has_a_family") 
     int split;           // stem_tf32 and implicit_gemm_tf32 configs: 3xTF32 or not
     bool hopper;         // whether the Hopper stem family computes it on sm_90
   };
-  for (const Case& c : {Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32, "stem_tf32", 1, false},
+  for (const Case& c : {Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32, "stem_tf32", 1, true},
                         Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, "implicit_gemm_tf32", 0, true},
                         Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_3XTF32, "implicit_gemm_tf32", 1, false},
                         Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32, "stem_ffma", 0, false},
@@ -114,9 +115,12 @@ TEST_CASE("config_choice.every_element_type_layout_and_math_mode_has_a_family") 
         CHECK(kconv::implicit_gemm_tf32::kConfigs[config.family_index].split == c.split);
       }
       if (expected == "stem_tf32") CHECK(kconv::stem_tf32::kConfigs[config.family_index].split == c.split);
-      // Otherwise the Hopper stem family's first config declines it, naming what it computes.
+      // Otherwise the Hopper stem family's first config declines it, naming what it computes (3xTF32 goes to
+      // its split configs).
       const absl::Status hopper_first = kconv::ConfigAccepts(*shape, kconv::Configs()[0], device);
-      CHECK(hopper ? hopper_first.ok() : absl::IsUnimplemented(hopper_first));
+      const bool split = c.type == KCONV_ELEMENT_F32 && c.math == KCONV_MATH_3XTF32;
+      CHECK((hopper && !split) ? hopper_first.ok() : absl::IsUnimplemented(hopper_first));
+      if (hopper) CHECK(kconv::stem_wgmma_tf32::kConfigs[config.family_index].split == c.split);
     }
   }
 }
