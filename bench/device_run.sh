@@ -19,15 +19,15 @@
 #              fp16 and bf16 NCHW each way in one run, and the stems at N = 64 with the default
 #   wgmma3x    (not in the default list; needs CARRY_LIBRARY=1) the same for the split (wgmma) 3xTF32 configs
 #              (KCONV_WGMMA_3XTF32: 0 off, 1 the default), in fp32 NCHW 3xTF32
-#   ffma3x3    (not in the default list; needs CARRY_LIBRARY=1) the FFMA stem family's candidates (never chosen
-#              until timed): bench/time_configs.py of its configs for MobileNet's 3x3/2, VGG's 3x3/1 and the 4x4/4
+#   ffma3x3    (not in the default list; needs CARRY_LIBRARY=1) the FFMA stem family's 3x3 and patchify configs,
+#              its candidate included: bench/time_configs.py of its configs for MobileNet's 3x3/2, VGG's 3x3/1 and the 4x4/4
 #              patchifies at N = 64 in NCHW and NHWC, beside kconv's choice, and compare_torch's stems run of the
 #              four (kconv's choice against cuDNN FP32)
-#   im2colio   (not in the default list; needs CARRY_LIBRARY=1) the im2col family's io=1 candidates (fp16/bf16
+#   im2colio   (not in the default list; needs CARRY_LIBRARY=1) the im2col family's io=1 configs (fp16/bf16
 #              and NHWC on wgmma over gathered patches): the mode tests (every config, every mode), memcheck of
 #              kconv-bench over them in the six type and layout modes (ViT-B/16 at N = 2), bench/time_configs.py
-#              of the family's configs in each mode on ViT, ResNet, MobileNet and VGG at N = 64 (strides 2 and 1
-#              in 16 bits and NHWC run on portable families now), and compare_torch's run of those stems in the
+#              of the family's configs in each mode on ViT, ResNet, MobileNet and VGG at N = 64 beside kconv's
+#              choice, and compare_torch's run of those stems in the
 #              same modes (cuDNN's side); EXPERIMENT_STEPS splits it (e.g. "tests bench", then "sanitize compare")
 #   modes      (not in the default list; needs CARRY_LIBRARY=1) the defaults in every mode: memcheck of the FFMA
 #              stem family's 3x3 and patchify defaults in FP32 at N = 2, then compare_torch in every type, layout
@@ -186,9 +186,9 @@ if has im2colio; then  # EXPERIMENT_STEPS as for the experiments: tests, sanitiz
 fi
 if has modes; then  # the defaults in every mode: what the heuristic chooses for the stems and AlexNet
   # memcheck of the FFMA stem configs that became defaults in the twenty-first session, at N = 2, both layouts
-  for stem in "mobilenet s3u2_k32_r8_q56 --c 3 --h 224 --w 224 --k 32 --r 3 --s 3 --stride 2 --pad 1" \
-              "vgg s3u1_k64_r4_q56 --c 3 --h 64 --w 64 --k 64 --r 3 --s 3 --stride 1 --pad 1" \
-              "convnext s4u4_k96_r4_q56 --c 3 --h 224 --w 224 --k 96 --r 4 --s 4 --stride 4 --pad 0"; do
+  for stem in "mobilenet stem_ffma/s3u2_k32_r8_q56 --c 3 --h 224 --w 224 --k 32 --r 3 --s 3 --stride 2 --pad 1" \
+              "vgg stem_ffma/s3u1_k64_r4_q56 --c 3 --h 64 --w 64 --k 64 --r 3 --s 3 --stride 1 --pad 1" \
+              "convnext stem_ffma/s4u4_k96_r4_q56 --c 3 --h 224 --w 224 --k 96 --r 4 --s 4 --stride 4 --pad 0"; do
     read -r name config shape <<<"$stem"
     for layout in nchw nhwc; do
       # shellcheck disable=SC2086  # $shape is the flags' words

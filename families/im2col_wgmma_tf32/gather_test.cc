@@ -188,7 +188,7 @@ TEST_CASE("im2col_wgmma_tf32.io_configs_take_16_bit_and_nhwc_and_the_others_refu
   CHECK_FALSE(far.ok());
   CHECK(std::string(far.message()).find("32-bit") != std::string::npos);
   // 16-bit NHWC at stride 1 is left to the FFMA implicit GEMM (measured faster); fp32 NHWC and 16-bit NCHW
-  // at stride 1, and 16-bit NHWC at stride 2, stay here.
+  // at stride 1, and 16-bit NHWC at stride 2, are accepted (16-bit NCHW goes to stem_tf32 first where it fits).
   const kconv_test::Shape vgg{2, 3, 32, 32, 64, 3, 3, 1, 1, 1, 1};
   const absl::Status sixteen = ic::Accepts(In(vgg, KCONV_ELEMENT_BF16, KCONV_LAYOUT_NHWC), kIo, kH100);
   CHECK_FALSE(sixteen.ok());

@@ -184,7 +184,7 @@ __device__ __forceinline__ float ReluIf(bool relu, float v) { return relu && v <
 // from rows staged at their run's phase, and (channel, chunk) items were all slower; NOTES v6). kChannels
 // channels are read before any is written (kChannels * kChunks loads in flight); callers take 1, since
 // this code runs once per block from a cold instruction cache at N = 1, where 4 was slower (NOTES v8).
-// kPairedStores (16-bit types; experimental, with the pair-row kernels): each channel's run goes out two
+// kPairedStores (16-bit types, with the pair-row kernels): each channel's run goes out two
 // elements to a 32-bit store (WritePairedRun), where y is 4-byte aligned.
 template <int kChunks, int kChannels = 1, int kType = 0, bool kPairedStores = false>
 __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile, const float* staged, int stride,

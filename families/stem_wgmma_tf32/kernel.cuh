@@ -19,7 +19,7 @@
 //    together, so consecutive output pixels are C 16-byte groups apart, and group i of a band row goes to
 //    plane i % C. A tensor copy delivers each plane as it is (no shift: the packed weights are zero where
 //    a chunk reaches outside a pixel's footprint), and the warps only round it. A 16-bit NCHW band may stay
-//    in the type instead (kPairRows, experimental): 16-byte units of two input rows' chunks
+//    in the type instead (kPairRows, the default for it): 16-byte units of two input rows' chunks
 //    (families/stem_common/pair_rows.h), read by wgmma k16 in fp16 or bf16. A
 //    fourth producer warp streams the packed weights through `wstages`
 //    slots of `wsteps` k8 steps with bulk copies. Everything completes on mbarriers, and the producers

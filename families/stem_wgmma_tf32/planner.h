@@ -34,7 +34,7 @@ absl::Status Accepts(const ConvShape& shape, const Config& config, const DeviceL
 bool PairRowBand(const ConvShape& shape, const Config& config);
 
 // Whether a pair-row band may come by tensor copy (raw rows the producers pair): KCONV_PAIR_ROWS unset or 2
-// (1: the producers copy it through registers), read when a plan is made.
+// (1: the producers copy it through registers), read on each call (Accepts and Cost too).
 bool PairRowTensorCopyEnabled();
 
 // Whether the split = 1 configs (3xTF32 on wgmma) accept shapes: unless the environment sets
