@@ -218,6 +218,19 @@ TEST_CASE("stem_ffma.refuses_what_it_cannot_hold_and_says_why") {
   CHECK(absl::IsUnimplemented(layer));
   CHECK_MESSAGE(layer.message().find("at most 4 input channels") != std::string::npos, layer.message());
   CHECK(sf::Accepts(InFp32(kconv_test::Shape{2, 4, 56, 56, 64, 3, 3, 1, 1, 1, 1}), vgg, kH100).ok());
+  // 3xTF32 (computed in strict FP32) in NHWC only.
+  kconv_conv_desc d = kconv_test::AlexNetConv1(2).Desc();
+  d.math_mode = KCONV_MATH_3XTF32;
+  const auto nchw = kconv::ValidateConvDesc(&d);
+  d.layout = KCONV_LAYOUT_NHWC;
+  const auto nhwc = kconv::ValidateConvDesc(&d);
+  REQUIRE(nchw.ok());
+  REQUIRE(nhwc.ok());
+  const absl::Status split = sf::Accepts(*nchw, alexnet, kH100);
+  CHECK(absl::IsUnimplemented(split));
+  CHECK_MESSAGE(split.message().find("3xTF32 in NHWC only") != std::string::npos, split.message());
+  CHECK(sf::Accepts(*nhwc, alexnet, kH100).ok());
+  CHECK(sf::Family().Support().Covers(*nhwc));
 }
 
 TEST_CASE("stem_ffma.grid_is_persistent_and_params_carry_the_layout") {
