@@ -29,11 +29,11 @@ int64_t SharedBytesOf(const ConvShape& s, const Config& c) { return SharedBytes(
 
 class StemFfma final : public KernelFamily {
  public:
-  // 3xTF32 too, in NHWC only (Accepts): strict FP32 is at least as accurate, and beat the implicit GEMM's
-  // 3xTF32 on every NHWC stem this family takes.
+  // 3xTF32 in NHWC, and TF32 for 3x3 stems in NHWC (Accepts), computed in strict FP32: at least as
+  // accurate, and measured faster than the tensor-core paths there.
   FamilySupport Support() const override {
     return {Bit(KCONV_ELEMENT_F32), Bit(KCONV_LAYOUT_NCHW) | Bit(KCONV_LAYOUT_NHWC),
-            Bit(KCONV_MATH_FP32) | Bit(KCONV_MATH_3XTF32)};
+            Bit(KCONV_MATH_FP32) | Bit(KCONV_MATH_3XTF32) | Bit(KCONV_MATH_TF32)};
   }
   std::span<const std::string> KernelSuffixes() const override {
     static const std::string kSuffixes[] = {""};
@@ -99,6 +99,13 @@ absl::Status Accepts(const ConvShape& s, const Config& c, const DeviceLimits& de
   // MobileNet 102 against 397); in NCHW the stem families' 3xTF32 was faster.
   if (s.math_mode == KCONV_MATH_3XTF32 && s.layout != KCONV_LAYOUT_NHWC) {
     return absl::UnimplementedError(absl::StrCat(kFamily, ": 3xTF32 in NHWC only (computed in strict FP32)"));
+  }
+  // TF32 allows less accuracy than FFMA gives. For 3x3 stems in NHWC the FFMA was the fastest path measured
+  // (N = 64 on an H200, against im2col_wgmma_tf32's TF32: MobileNet 102 against 194 us, VGG 596 against 1124);
+  // elsewhere the tensor-core families were faster.
+  if (s.math_mode == KCONV_MATH_TF32 && (c.kernel != 3 || s.layout != KCONV_LAYOUT_NHWC)) {
+    return absl::UnimplementedError(
+        absl::StrCat(kFamily, ": TF32 only for 3x3 stems in NHWC (computed in strict FP32)"));
   }
   // A 3x3 kernel over more channels is an ordinary layer, which the implicit GEMM computes: the 3x3 configs
   // were measured on image stems (3 channels) only.

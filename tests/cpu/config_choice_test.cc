@@ -266,10 +266,12 @@ TEST_CASE("config_choice.the_stems_go_where_an_h200_measured_them_fastest") {
            Case{&resnet, KCONV_ELEMENT_F16, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32, "stem_tf32/m256n64_w8_k7x2_p2"},  // 284 (im2col 323)
            Case{&resnet, KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, "im2col_wgmma_tf32/m128n64_w8_k4x6_io"},  // 342 (851)
            Case{&mobilenet, KCONV_ELEMENT_BF16, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32, "stem_tf32/m256n32_w8_k5x2_p2"},  // 108 (im2col 186)
-           Case{&mobilenet, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, "im2col_wgmma_tf32/m128n32_w8_k4x6_io"},  // 192 (388)
+           // TF32 in NHWC as strict FP32 on the FFMA stem family: 102 (im2col 194; the implicit GEMM 388)
+           Case{&mobilenet, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, "stem_ffma/s3u2_k32_r8_q56"},
            Case{&mobilenet, KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32, "stem_ffma/s3u2_k32_r8_q56"},  // 160 (214)
            Case{&vgg, KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, "implicit_gemm_ffma/m64n64k16_t4x4"},  // 992 (im2col 1193)
-           Case{&vgg, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, "im2col_wgmma_tf32/m128n64_w8_k4x6_io"},  // 1114 (2916)
+           Case{&vgg, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, "stem_ffma/s3u1_k64_r4_q56"},  // 596 (im2col 1124)
+           Case{&resnet, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, "im2col_wgmma_tf32/m128n64_w8_k4x6_io"},  // 358 (FFMA 482)
            Case{&vgg, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_FP32, "stem_ffma/s3u1_k64_r4_q56"},  // 595 (871)
            // 3xTF32 in NHWC as strict FP32: 596 (implicit_gemm_tf32's 3xTF32: 2950)
            Case{&vgg, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_3XTF32, "stem_ffma/s3u1_k64_r4_q56"},
