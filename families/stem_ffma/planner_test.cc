@@ -219,34 +219,22 @@ TEST_CASE("stem_ffma.refuses_what_it_cannot_hold_and_says_why") {
   CHECK_MESSAGE(layer.message().find("at most 4 input channels") != std::string::npos, layer.message());
   CHECK(sf::Accepts(InFp32(kconv_test::Shape{2, 4, 56, 56, 64, 3, 3, 1, 1, 1, 1}), vgg, kH100).ok());
   // 3xTF32 (computed in strict FP32) in NHWC only.
-  kconv_conv_desc d = kconv_test::AlexNetConv1(2).Desc();
-  d.math_mode = KCONV_MATH_3XTF32;
-  const auto nchw = kconv::ValidateConvDesc(&d);
-  d.layout = KCONV_LAYOUT_NHWC;
-  const auto nhwc = kconv::ValidateConvDesc(&d);
-  REQUIRE(nchw.ok());
-  REQUIRE(nhwc.ok());
-  const absl::Status split = sf::Accepts(*nchw, alexnet, kH100);
+  const kconv_test::Shape alexnet_shape = kconv_test::AlexNetConv1(2);
+  const absl::Status split = sf::Accepts(InFp32(alexnet_shape, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32), alexnet, kH100);
   CHECK(absl::IsUnimplemented(split));
   CHECK_MESSAGE(split.message().find("3xTF32 in NHWC only") != std::string::npos, split.message());
-  CHECK(sf::Accepts(*nhwc, alexnet, kH100).ok());
-  CHECK(sf::Family().Support().Covers(*nhwc));
+  const kconv::ConvShape nhwc = InFp32(alexnet_shape, KCONV_LAYOUT_NHWC, KCONV_MATH_3XTF32);
+  CHECK(sf::Accepts(nhwc, alexnet, kH100).ok());
+  CHECK(sf::Family().Support().Covers(nhwc));
   // TF32 (computed in strict FP32) for 3x3 stems in NHWC only.
-  kconv_conv_desc m = kconv_test::Shape{2, 3, 64, 64, 64, 3, 3, 1, 1, 1, 1}.Desc();
-  m.math_mode = KCONV_MATH_TF32;
-  m.layout = KCONV_LAYOUT_NHWC;
-  const auto tf32_nhwc = kconv::ValidateConvDesc(&m);
-  m.layout = KCONV_LAYOUT_NCHW;
-  const auto tf32_nchw = kconv::ValidateConvDesc(&m);
-  REQUIRE(tf32_nhwc.ok());
-  REQUIRE(tf32_nchw.ok());
-  CHECK(sf::Accepts(*tf32_nhwc, vgg, kH100).ok());
-  const absl::Status tf32_planes = sf::Accepts(*tf32_nchw, vgg, kH100);
+  const kconv_test::Shape stem{2, 3, 64, 64, 64, 3, 3, 1, 1, 1, 1};
+  CHECK(sf::Accepts(InFp32(stem, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32), vgg, kH100).ok());
+  const absl::Status tf32_planes = sf::Accepts(InFp32(stem, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32), vgg, kH100);
   CHECK(absl::IsUnimplemented(tf32_planes));
   CHECK_MESSAGE(tf32_planes.message().find("TF32 only for 3x3 stems in NHWC") != std::string::npos,
                 tf32_planes.message());
-  d.math_mode = KCONV_MATH_TF32;  // AlexNet's 11x11 in NHWC: the tensor-core families'
-  CHECK(absl::IsUnimplemented(sf::Accepts(*kconv::ValidateConvDesc(&d), alexnet, kH100)));
+  // AlexNet's 11x11 in NHWC TF32: the tensor-core families'.
+  CHECK(absl::IsUnimplemented(sf::Accepts(InFp32(alexnet_shape, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32), alexnet, kH100)));
 }
 
 TEST_CASE("stem_ffma.grid_is_persistent_and_params_carry_the_layout") {

@@ -184,18 +184,16 @@ TEST_CASE("config_choice.a_tuned_entry_overrides_the_heuristic_only_where_it_sti
     const int candidate = index(name);
     REQUIRE(kconv::Configs()[candidate].candidate);
     // ConvNeXt's patchify in strict FP32, which the candidate computes.
-    kconv_conv_desc d = kconv_test::Shape{64, 3, 224, 224, 96, 4, 4, 4, 4, 0, 0}.Desc();
-    d.math_mode = KCONV_MATH_FP32;
-    const auto convnext = kconv::ValidateConvDesc(&d);
-    REQUIRE(convnext.ok());
-    REQUIRE(kconv::Runnable(candidate, *convnext, kH100, false));
+    const kconv::ConvShape convnext = kconv_test::ValidatedIn(kconv_test::Shape{64, 3, 224, 224, 96, 4, 4, 4, 4, 0, 0},
+                                                              KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32);
+    REQUIRE(kconv::Runnable(candidate, convnext, kH100, false));
     kconv::TuningKey patchify = key;
-    patchify.shape = kconv::KeyOf(*convnext);
+    patchify.shape = kconv::KeyOf(convnext);
     file.entries[0] = {patchify, {name, 100.0, 99.0, 101.0}};
-    CHECK_FALSE(kconv::TunedConfig(file, patchify, *convnext, kH100, false).has_value());
+    CHECK_FALSE(kconv::TunedConfig(file, patchify, convnext, kH100, false).has_value());
     // The same entry naming the default config is followed.
     file.entries[0].result.config = "stem_ffma/s4u4_k96_r4_q56";
-    CHECK(kconv::TunedConfig(file, patchify, *convnext, kH100, false) == index("stem_ffma/s4u4_k96_r4_q56"));
+    CHECK(kconv::TunedConfig(file, patchify, convnext, kH100, false) == index("stem_ffma/s4u4_k96_r4_q56"));
   }
 }
 
@@ -278,15 +276,10 @@ TEST_CASE("config_choice.the_stems_go_where_an_h200_measured_them_fastest") {
            Case{&vgg, KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32, "stem_tf32/m128n64_w8_k3x2_p4_x3"},  // 790
            Case{&convnext, KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32, "stem_ffma/s4u4_k96_r4_q56"},  // 145 (156)
        }) {
-    kconv_conv_desc d = c.shape->Desc();
-    d.element_type = c.type;
-    d.layout = c.layout;
-    d.math_mode = c.math;
-    const auto shape = kconv::ValidateConvDesc(&d);
-    REQUIRE(shape.ok());
-    CAPTURE(kconv::FormatOf(*shape));
+    const kconv::ConvShape shape = kconv_test::ValidatedIn(*c.shape, c.type, c.layout, c.math);
+    CAPTURE(kconv::FormatOf(shape));
     CAPTURE(c.shape->Name());
-    const auto choice = kconv::ChooseConfig(*shape, kH100, false);
+    const auto choice = kconv::ChooseConfig(shape, kH100, false);
     REQUIRE_MESSAGE(choice.ok(), choice.status().message());
     CHECK(std::string(kconv::Configs()[*choice].full_name) == c.config);
   }

@@ -133,7 +133,7 @@ TEST_SUITE("gpu") {
     ContextPtr ctx = MakeContext(false);
     // Every config serves AlexNet's horizontal stride of 4 in TF32 but the stem families' phase configs
     // (strides 2 and 1), the 3xTF32 configs (both stem families' split ones) and the FFMA stem family's
-    // (strict FP32 only), and the default choice.
+    // (strict FP32; TF32 only for 3x3 stems in NHWC), and the default choice.
     int stride_4 = 0;
     for (const kconv::KernelConfig& c : kconv::Configs()) {
       if (&c.family() == &kconv::stem_wgmma_tf32::Family()) {
