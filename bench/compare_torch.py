@@ -99,6 +99,8 @@ def main():
     ap.add_argument("--dtype", nargs="+", choices=list(mode_suite.DTYPES), help="element types")
     ap.add_argument("--layout", nargs="+", choices=list(mode_suite.LAYOUTS), help="layouts")
     ap.add_argument("--stem-batch", type=int, default=64, help="the stems' batch with --suite stems and modes")
+    ap.add_argument("--config", help="with modes: kconv runs this config (a candidate, say) where it accepts the "
+                    "shape and mode, kconv's choice elsewhere; each row's plan says which ran")
     args = ap.parse_args()
     torch.backends.cudnn.allow_tf32 = True
     torch.backends.cudnn.benchmark = True
@@ -228,7 +230,7 @@ def modes_main(args):
     for stem, n in cases:
         for math, dtype, layout in mode_suite.combinations(maths, dtypes, layouts):
             rows.append(mode_suite.measure(stem, n, math, dtype, layout, library, context, kconv, median_us, rel_l2,
-                                           args.runs))
+                                           args.runs, args.config))
             torch.cuda.empty_cache()
     print(f"{gpu}; torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}, kconv {library.version}")
     mode_suite.print_table(rows)

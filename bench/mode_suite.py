@@ -25,7 +25,7 @@ def combinations(maths, dtypes, layouts):
             yield math, dtype, layout
 
 
-def measure(stem, n, math, dtype, layout, library, context, kconv, median_us, rel_l2, runs):
+def measure(stem, n, math, dtype, layout, library, context, kconv, median_us, rel_l2, runs, config=None):
     type_id, torch_dtype = DTYPES[dtype]
     fmt = torch.channels_last if layout == "nhwc" else torch.contiguous_format
     x = (torch.rand(n, stem.c, stem.h, stem.w, device="cuda") * 2 - 1).to(torch_dtype).to(memory_format=fmt)
@@ -44,7 +44,10 @@ def measure(stem, n, math, dtype, layout, library, context, kconv, median_us, re
     desc = kconv.make_desc(library, n, stem.c, stem.h, stem.w, stem.k, stem.r, stem.s, stride=stem.stride,
                            padding=stem.padding, bias=stem.bias, math_mode=MATH[math], element_type=type_id,
                            layout=LAYOUTS[layout])
-    plan = kconv.Plan(context, desc)
+    try:
+        plan = kconv.Plan(context, desc, config)
+    except kconv.Error:  # the named config refuses the shape or the mode: kconv's choice
+        plan = kconv.Plan(context, desc)
     stream = torch.cuda.current_stream().cuda_stream
     w_kcrs = w.contiguous()  # kconv's weights are [K][C][R][S] in every layout
     plan.set_weights(w_kcrs.data_ptr(), stream)

@@ -20,7 +20,9 @@
 //    plane i % C. A tensor copy delivers each plane as it is (no shift: the packed weights are zero where
 //    a chunk reaches outside a pixel's footprint), and the warps only round it. A 16-bit NCHW band may stay
 //    in the type instead (kPairRows, the default for it): 16-byte units of two input rows' chunks
-//    (families/stem_common/pair_rows.h), read by wgmma k16 in fp16 or bf16. A
+//    (families/stem_common/pair_rows.h), read by wgmma k16 in fp16 or bf16. At horizontal strides 2 and 1 a
+//    16-bit NCHW band's raw rows come by one tensor copy, and the warps widen them into each phase's plane
+//    (kWidenRaw: families/stem_common/widened_raw_rows.h). A
 //    fourth producer warp streams the packed weights through `wstages`
 //    slots of `wsteps` k8 steps with bulk copies. Everything completes on mbarriers, and the producers
 //    run ahead: the next tile's band and first weight stages land while this tile computes. Nothing
@@ -49,6 +51,7 @@
 
 #include "families/stem_common/stem_tile.cuh"
 #include "families/stem_common/stem_tile_nhwc.cuh"
+#include "families/stem_common/widened_raw_rows.h"
 #include "families/stem_wgmma_tf32/traits.h"
 #include "ptx/async_copy_instructions.cuh"
 #include "ptx/wgmma_instructions.cuh"
@@ -103,9 +106,13 @@ struct Kernel {
   static constexpr int kConsumers = kWarps * 32;
   static constexpr int kBandWarps = kProducerWarps - 1;
   static constexpr int kConsumerBarrier = 1;  // named barrier over the consumer warps only
-  // The tensor-copy engine delivers fp32 bands as they are (NCHW rows, NHWC planes), and pair-row bands as raw
-  // rows that the producers pair; other 16-bit inputs are widened through registers.
-  static constexpr bool kMayCopyTensor = kType == 0 || kPairRows;
+  // kWidenRaw: a 16-bit NCHW band at horizontal stride 2 or 1, which comes (where the launch allows) by one
+  // tensor copy of its raw rows that the producers widen into each phase's plane
+  // (families/stem_common/widened_raw_rows.h).
+  static constexpr bool kWidenRaw = kType != 0 && !kNhwc && !kPairRows && kPhases > 1;
+  // The tensor-copy engine delivers fp32 bands as they are (NCHW rows, NHWC planes), and pair-row and kWidenRaw
+  // bands as raw rows that the producers pair or widen; other 16-bit inputs are widened through registers.
+  static constexpr bool kMayCopyTensor = kType == 0 || kPairRows || kWidenRaw;
   static constexpr bool kOneRowTiles = kMt * kWarps == 4;  // one m64 piece per tile: band copies across channels
   // Whether the consumer warps help copy the block's first band when the warps copy it (not a tensor
   // copy): nothing overlaps that band (band_full then counts the producers' part only). Not for one-row
@@ -164,7 +171,11 @@ struct Kernel {
   // the input rows in the chunk layout shifted by phase * kStrideW floats: within a plane, consecutive
   // output pixels of the phase are 16 bytes apart, as the chunk layout needs. Planes start 128-aligned
   // (tensor-copy destinations).
-  static __device__ __forceinline__ int PlaneBytes(const StemWgmmaParams& P) { return (P.band_box_bytes + 127) & ~127; }
+  // (A kWidenRaw band's copy delivers raw rows, not a plane: its planes are sized from the band's geometry.)
+  static __device__ __forceinline__ int PlaneBytes(const StemWgmmaParams& P) {
+    if constexpr (kWidenRaw) return (P.p.c * P.p.band_rows * P.p.row_floats * 4 + 127) & ~127;
+    return (P.band_box_bytes + 127) & ~127;
+  }
   // Where plane `phase`'s chunk layout starts, in input columns, and how far right of the 16-byte aligned
   // column a tensor copy may start at (the shift-and-round pass moves each row by it).
   static __device__ __forceinline__ int PlaneStart(const StemParams& p, int phase) { return phase * kStrideW - p.pad_w; }
@@ -382,13 +393,83 @@ struct Kernel {
     }
   }
 
+  // After a kWidenRaw band's tensor copy: widens its raw rows (P.raw_row elements each, raw_offset bytes into the
+  // buffer) into the plane at `plane`, whose rows begin `offset` elements into them (widened_raw_rows.h). Piece i
+  // (16 bytes) of a plane row is elements offset + 4i ... + 3 of its raw row: the aligned 8-byte groups offset / 4
+  // + i and the next (when kShift = offset % 4 is not 0), funnel-shifted by kShift elements. Rows worker, worker +
+  // workers, ... across channels, kRows of them a batch with every load before any store; a lane takes pieces
+  // lane and lane + 32 (rows of at most 256 floats: the host's condition for the copy). A lane without a piece
+  // loads the raw rows' first groups and stores nothing. The source is not the destination: no __syncwarp.
+  template <int kRows, int kShift>
+  static __device__ __forceinline__ void WidenRawRows(const StemWgmmaParams& P, unsigned char* band,
+                                                      unsigned char* plane, int offset, int worker, int workers) {
+    const StemParams& p = P.p;
+    const int lane = threadIdx.x % 32, pieces = p.row_floats / 4, rows = p.c * p.band_rows;
+    const int row_groups = P.raw_row / 4, first_group = offset / 4;
+    const uint2* const raw = reinterpret_cast<const uint2*>(band + P.raw_offset);
+    float4* const out = reinterpret_cast<float4*>(plane);
+    for (int row0 = worker; row0 < rows; row0 += kRows * workers) {
+      uint2 lo[kRows][2], hi[kRows][2];
+#pragma unroll
+      for (int i = 0; i < kRows; ++i) {
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int row = row0 + i * workers, piece = lane + 32 * h;
+          const uint2* at = raw + (row < rows && piece < pieces ? row * row_groups + first_group + piece : 0);
+          lo[i][h] = at[0];
+          if constexpr (kShift != 0) hi[i][h] = at[1];
+        }
+      }
+#pragma unroll
+      for (int i = 0; i < kRows; ++i) {
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int row = row0 + i * workers, piece = lane + 32 * h;
+          if (row >= rows || piece >= pieces) continue;
+          uint32_t first = lo[i][h].x, second = lo[i][h].y;  // elements 0-1 and 2-3 of the piece, low halves first
+          if constexpr (kShift == 1) {
+            first = __funnelshift_r(lo[i][h].x, lo[i][h].y, 16);
+            second = __funnelshift_r(lo[i][h].y, hi[i][h].x, 16);
+          } else if constexpr (kShift == 2) {
+            first = lo[i][h].y;
+            second = hi[i][h].x;
+          } else if constexpr (kShift == 3) {
+            first = __funnelshift_r(lo[i][h].y, hi[i][h].x, 16);
+            second = __funnelshift_r(hi[i][h].x, hi[i][h].y, 16);
+          }
+          const float2 a = WidenPair<kType>(first), b = WidenPair<kType>(second);
+          out[row * pieces + piece] = make_float4(a.x, a.y, b.x, b.y);
+        }
+      }
+    }
+  }
+
+  // WidenRawRows into every phase's plane, each with its offset's shift (chosen once per plane).
+  template <int kRows>
+  static __device__ __forceinline__ void WidenRawPlanes(const StemWgmmaParams& P, unsigned char* band, int worker,
+                                                        int workers) {
+#pragma unroll
+    for (int phase = 0; phase < kPhases; ++phase) {
+      const int offset = WidenedRawOffset(PlaneStart(P.p, 0), PlaneStart(P.p, phase));
+      unsigned char* const plane = band + phase * PlaneBytes(P);
+      switch (offset % 4) {
+        case 0: WidenRawRows<kRows, 0>(P, band, plane, offset, worker, workers); break;
+        case 1: WidenRawRows<kRows, 1>(P, band, plane, offset, worker, workers); break;
+        case 2: WidenRawRows<kRows, 2>(P, band, plane, offset, worker, workers); break;
+        default: WidenRawRows<kRows, 3>(P, band, plane, offset, worker, workers); break;
+      }
+    }
+  }
+
   // ShiftRoundBandRows over every plane of a band: its phases, or an NHWC band's C planes, which need no shift
   // (their copies start at a group, and the weights are zero before the footprint); a pair-row band's raw rows
-  // are paired instead (PairRawRowsAs).
+  // are paired instead (PairRawRowsAs), and a kWidenRaw band's widened into its planes (WidenRawPlanes).
   template <int kRows>
   static __device__ __forceinline__ void ShiftRoundBandPlanes(const StemWgmmaParams& P, unsigned char* band, int worker,
                                                               int workers) {
-    if constexpr (kPairRows) {
+    if constexpr (kWidenRaw) {
+      WidenRawPlanes<kRows>(P, band, worker, workers);
+    } else if constexpr (kPairRows) {
       const int shift = PairRowRawShift(PlaneStart(P.p, 0));
       if (shift % 2 == 0) {
         PairRawRowsAs<kRows, true>(P, band, worker, workers, shift);
@@ -717,7 +798,7 @@ struct Kernel {
           // One tensor copy per plane, each from its chunk layout's first column rounded down to a multiple
           // of 4 (an innermost start that is not 16-byte aligned faults), all completing on one barrier.
           // An NHWC band is one copy per plane (nhwc_planes.h), each at the band's first pixel step.
-          if constexpr (kPairRows) {  // raw rows, after the units' room; whole rows only (q0 = 0)
+          if constexpr (kPairRows || kWidenRaw) {  // raw rows, after the units' (planes') room; whole rows (q0 = 0)
             MbarrierArriveExpectTx(sh.band_landed + 8 * b, P.band_box_bytes);
             const int start = PlaneStart(p, 0);
             TensorCopyToShared4D(SharedAddress(band + P.raw_offset), P.band_map, start - PairRowRawShift(start),
@@ -944,8 +1025,10 @@ struct Kernel {
 // suffix _f16, 2 bf16 with _bf16: the planner's KernelSuffixes), the NCHW convolution, its weight packer and
 // the NHWC convolution (_nhwc); then per 16-bit type the pair-row convolution and packer (_k16,
 // _k16_pack_weights). A config with split = 1 computes fp32 NCHW in 3xTF32 only: its fp32 NCHW convolution and
-// packer are the 3xTF32 ones (values and remainders), and its other entry points are empty. Configs with io = 0 compute fp32 NCHW only: their other entry points are
-// empty (the planner never launches them), which keeps the library small.
+// packer are the 3xTF32 ones (values and remainders), and its other entry points are empty. Configs with io = 0
+// compute fp32 NCHW only: their other entry points are empty (the planner never launches them), which keeps the
+// library small. At horizontal strides 2 and 1 (phases 2, 4) io = 1 adds the 16-bit NCHW kernels only: an NHWC
+// band is the plane layout, which is stride 4's.
 #define KCONV_STEM_WGMMA_TF32_ONE(NAME, CONFIG, TYPE, NHWC)                                                 \
   extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG), 1)                  \
       NAME(const __grid_constant__ kconv::stem_wgmma_tf32::StemWgmmaParams params) {                        \
@@ -955,7 +1038,7 @@ struct Kernel {
         kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages, 1, 0,  \
                                   false, false, true>::Run(params);                                         \
       }                                                                                                     \
-    } else if constexpr (CONFIG.io == 1 || (TYPE == 0 && !NHWC)) {                                          \
+    } else if constexpr ((CONFIG.io == 1 && (!NHWC || CONFIG.phases == 1)) || (TYPE == 0 && !NHWC)) {       \
       kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages,          \
                                 CONFIG.phases, TYPE, NHWC>::Run(params);                                    \
     }                                                                                                       \

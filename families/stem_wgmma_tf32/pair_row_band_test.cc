@@ -282,7 +282,7 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_map_copies_raw_16_bit_rows") {
   const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(2), KCONV_ELEMENT_F16);
   const wg::PlanData d = wg::MakePlanData(s, io, kH100);
   uint64_t map[16];
-  REQUIRE(wg::EncodePairRowBandMap(&api, s, d.params, 4096, map));
+  REQUIRE(wg::EncodeRawRowBandMap(&api, s, d.params, 4096, map));
   REQUIRE(d.params.raw_row > 0);
   CHECK(map_call.calls == 1);
   CHECK(map_call.type == CU_TENSOR_MAP_DATA_TYPE_UINT16);
@@ -293,7 +293,7 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_map_copies_raw_16_bit_rows") {
   CHECK(map_call.box[0] == 240);  // shift 6 (column -8 for -2) + 57 units of 4, to 16 bytes
   CHECK(map_call.box[1] == static_cast<cuuint32_t>(d.params.p.band_rows));
   CHECK(map_call.box[2] == 3);
-  CHECK_FALSE(wg::EncodePairRowBandMap(&api, s, d.params, 4100, map));  // x not 16-byte aligned
+  CHECK_FALSE(wg::EncodeRawRowBandMap(&api, s, d.params, 4100, map));  // x not 16-byte aligned
   // A plan made under =1 has no room for raw rows, so its launches copy through registers whatever the
   // environment says by then (Plan::Launch reads the plan, not the environment).
   wg::PlanData register_copy;
@@ -303,11 +303,11 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_map_copies_raw_16_bit_rows") {
   }
   REQUIRE(register_copy.pair_rows);
   CHECK(register_copy.params.raw_row == 0);
-  CHECK_FALSE(wg::EncodePairRowBandMap(&api, s, register_copy.params, 4096, map));
+  CHECK_FALSE(wg::EncodeRawRowBandMap(&api, s, register_copy.params, 4096, map));
   kconv_test::Shape narrow = kconv_test::AlexNetConv1(2);
   narrow.w = 220;  // rows of 440 bytes: not whole 16-byte groups
   const kconv::ConvShape n = Validated(narrow, KCONV_ELEMENT_F16);
   CHECK(wg::MakePlanData(n, io, kH100).params.raw_row == 0);  // no room where no copy can run
-  CHECK_FALSE(wg::EncodePairRowBandMap(&api, n, wg::MakePlanData(n, io, kH100).params, 4096, map));
+  CHECK_FALSE(wg::EncodeRawRowBandMap(&api, n, wg::MakePlanData(n, io, kH100).params, 4096, map));
   CHECK(map_call.calls == 1);
 }

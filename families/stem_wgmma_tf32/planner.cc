@@ -8,6 +8,7 @@
 #include <string>
 
 #include "families/stem_common/pair_rows.h"
+#include "families/stem_common/widened_raw_rows.h"
 
 namespace kconv {
 namespace stem_wgmma_tf32 {
@@ -36,8 +37,9 @@ struct Geometry {
   int64_t channel_groups;   // ceil(K / the config's channels): blocks that share a tile's channels
   int64_t staging_stride;   // floats between staged channel rows
   int64_t lo_offset;        // 3xTF32: bytes from a band buffer's start to the band's remainders
-  int64_t raw_offset;       // pair rows: bytes from a band buffer's start to a tensor copy's raw rows,
-  int64_t raw_row;          // the elements of one raw row (PairRowRawRow),
+  int64_t raw_offset;       // pair rows and widened raw rows: bytes from a band buffer's start to a tensor
+                            // copy's raw rows,
+  int64_t raw_row;          // the elements of one raw row (PairRowRawRow, WidenedRawRow),
   int64_t raw_bytes;        // and of them all: C * band_rows * raw_row * 2
   int64_t shared_bytes;
 };
@@ -56,11 +58,18 @@ NhwcPlanes PlanesOf(const ConvShape& s) {
   return MakeNhwcPlanes(static_cast<int32_t>(s.c), static_cast<int32_t>(s.s), static_cast<int32_t>(s.pad_w));
 }
 
+// Whether a 16-bit NCHW band at horizontal stride 2 or 1 may come by a tensor copy of its raw rows, which the
+// producers widen into the phase planes (widened_raw_rows.h): io = 1 configs, whose kernels at these strides
+// are 16-bit NCHW only.
+bool WidenedRawBand(const ConvShape& s, const Config& config) {
+  return s.element_type != KCONV_ELEMENT_F32 && s.layout == KCONV_LAYOUT_NCHW && config.io == 1 && config.phases > 1;
+}
+
 // Whether a plane's tensor copy starts left of its chunk layout (then each band row is 4 floats wider). An
-// NHWC band's copy starts at a group, and its weights are zero before the footprint: never. A pair-row band
-// has no tensor copy.
+// NHWC band's copy starts at a group, and its weights are zero before the footprint: never. Pair-row and
+// widened raw bands are copied raw and laid out by the producers, and no other 16-bit band has a tensor copy.
 bool Shifted(const ConvShape& s, const Config& config, bool pair_rows) {
-  if (NhwcBand(s, config) || pair_rows) return false;
+  if (NhwcBand(s, config) || pair_rows || WidenedRawBand(s, config)) return false;
   bool shifted = false;
   for (int64_t phase = 0; phase < config.phases; ++phase) shifted |= PlaneShift(s, phase) != 0;
   return shifted;
@@ -68,8 +77,8 @@ bool Shifted(const ConvShape& s, const Config& config, bool pair_rows) {
 
 // The geometry of tiles whose rows are `column_tiles` column tiles of `tile_columns` output columns, in the
 // pair-row layout if `pair_rows` (PairRowBand, decided once per plan), with room for a tensor copy's raw rows
-// if `raw_room` and the copy can deliver them (whole rows, boxes of at most 256 elements, whole 16-byte row
-// pitches: raw_row = 0 otherwise).
+// if `raw_room` (pair rows, or a WidenedRawBand) and the copy can deliver them (whole rows, boxes of at most
+// 256 elements, whole 16-byte row pitches: raw_row = 0 otherwise).
 Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_tiles, int64_t tile_columns,
                      bool pair_rows, bool raw_room = false) {
   const StemLayout layout = MakeStemLayout(config);
@@ -104,12 +113,18 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
   // wgmma's reads for the pixels past a row (dropped) stay in this buffer, not the one the producers fill.
   g.lo_offset = config.phases * g.plane_bytes;
   int64_t band_values = config.split ? 2 * g.lo_offset + 64 * 16 : g.lo_offset;
-  if (pair_rows && raw_room && column_tiles == 1) {  // the raw rows after the units (if the launch allows a copy)
-    const int64_t shift = PairRowRawShift(static_cast<int32_t>(-s.pad_w));
-    const int64_t raw_row = PairRowRawRow(static_cast<int32_t>(shift), static_cast<int32_t>(g.band.row_floats / 4));
+  if (raw_room && column_tiles == 1) {  // the raw rows after the units or planes (if the launch allows a copy)
+    // Both start at the first plane's column rounded down to 16 bytes; widened planes start up to 3 columns
+    // apart. The int32 arithmetic holds: CheckStemShape bounds pad_w, and a row of a fitting band is short.
+    const int32_t first = static_cast<int32_t>(-s.pad_w), last_offset = WidenedRawOffset(
+        first, static_cast<int32_t>((config.phases - 1) * s.stride_w - s.pad_w));
+    const int64_t row_floats = std::min<int64_t>(g.band.row_floats, 1 << 20);  // a longer row gets no room
+    const int64_t raw_row =
+        pair_rows ? PairRowRawRow(PairRowRawShift(first), static_cast<int32_t>(row_floats / 4))
+                  : WidenedRawRow(last_offset, static_cast<int32_t>(row_floats));
     if (raw_row <= 256 && g.band.band_rows <= 256 && s.c <= 256 && (s.w * 2) % 16 == 0) {
       g.raw_row = raw_row;
-      g.raw_offset = g.plane_bytes;
+      g.raw_offset = config.phases * g.plane_bytes;  // after every plane (a pair-row band has one)
       g.raw_bytes = s.c * g.band.band_rows * g.raw_row * 2;
       band_values = g.raw_offset + g.raw_bytes;
     }
@@ -128,10 +143,12 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
 // tiles as that width needs, the row's columns split evenly between them. Column tiles are for stems (at
 // most stem::kWideRowMaxChannels input channels).
 // A pair-row band gets room for a tensor copy's raw rows where the environment asks for the copy
-// (PairRowTensorCopyEnabled) and whole rows fit with it; without it otherwise.
+// (PairRowTensorCopyEnabled) and whole rows fit with it, a WidenedRawBand where whole rows fit with it; without
+// it otherwise.
 Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit, bool pair_rows) {
   const int64_t pieces = MakeStemLayout(config).tile_pixels / 64;
-  Geometry whole = GeometryFor(s, config, 1, s.q, pair_rows, pair_rows && PairRowTensorCopyEnabled());
+  const bool raw_room = pair_rows ? PairRowTensorCopyEnabled() : WidenedRawBand(s, config);
+  Geometry whole = GeometryFor(s, config, 1, s.q, pair_rows, raw_room);
   if (whole.raw_row > 0 && whole.shared_bytes > smem_limit) whole = GeometryFor(s, config, 1, s.q, pair_rows);
   if (whole.rows_per_tile > 0 ? whole.shared_bytes <= smem_limit : config.phases * whole.segments <= pieces) {
     return whole;
@@ -205,8 +222,8 @@ class Plan final : public FamilyPlan {
     // A pair-row band comes by tensor copy only into the room the plan made for its raw rows, which it made
     // only under KCONV_PAIR_ROWS=2, the default (the encoder refuses a plan without it): the environment is
     // read when the plan is made, not on each launch.
-    const bool tensor_copy = data_.pair_rows ? EncodePairRowBandMap(launcher.api(), shape_, params, t.x, params.band_map)
-                                             : EncodeBandMap(launcher.api(), shape_, p, t.x, params.band_map);
+    const bool tensor_copy = params.raw_row > 0 ? EncodeRawRowBandMap(launcher.api(), shape_, params, t.x, params.band_map)
+                                                : EncodeBandMap(launcher.api(), shape_, p, t.x, params.band_map);
     params.use_tma = tensor_copy ? 1 : 0;
     return launcher.Launch(data_.kernel, data_.geometry, &params, stream);
   }
@@ -284,6 +301,10 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
   if (config.io == 0 && (s.element_type != KCONV_ELEMENT_F32 || s.layout != KCONV_LAYOUT_NCHW)) {
     return stem::Refuse(kFamily, "the config computes fp32 NCHW only (io=0)");
   }
+  if (config.phases > 1 && s.layout != KCONV_LAYOUT_NCHW) {
+    return stem::Refuse(kFamily, "NHWC at horizontal stride ", 4 / config.phases,
+                        " (its band's plane layout is stride 4's)");
+  }
   // Channel groups split more channels than one config computes over blocks, up to the bias table's.
   if (absl::Status shape = stem::CheckStemShape(kFamily, s, kMaxChannels, 4 / config.phases); !shape.ok()) {
     return shape;
@@ -336,9 +357,11 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   if (pair_rows) {  // the units as the producers lay them out; a tensor copy's raw rows after them
     stem::SetPairRowChunkOffsets(s, g.band, &w.p);
     w.band_box_bytes = static_cast<int32_t>(g.raw_row > 0 ? g.raw_bytes : g.plane_bytes);
-    w.raw_offset = static_cast<int32_t>(g.raw_offset);
-    w.raw_row = static_cast<int32_t>(g.raw_row);
+  } else if (g.raw_row > 0) {  // a widened raw band: its planes as fp32's, a tensor copy's raw rows after them
+    w.band_box_bytes = static_cast<int32_t>(g.raw_bytes);
   }
+  w.raw_offset = static_cast<int32_t>(g.raw_offset);
+  w.raw_row = static_cast<int32_t>(g.raw_row);
   w.tiles_per_image = static_cast<int32_t>(g.tiles);
   w.column_tiles = static_cast<int32_t>(g.column_tiles);
   w.tile_columns = static_cast<int32_t>(g.tile_columns);
@@ -413,10 +436,10 @@ bool EncodeNchwBandMap(const DriverApi* api, const ConvShape& s, CUtensorMapData
 
 }  // namespace
 
-bool EncodePairRowBandMap(const DriverApi* api, const ConvShape& s, const StemWgmmaParams& params, uint64_t x,
-                          uint64_t* map) {
+bool EncodeRawRowBandMap(const DriverApi* api, const ConvShape& s, const StemWgmmaParams& params, uint64_t x,
+                         uint64_t* map) {
   // Raw 16-bit rows of raw_row elements, from the chunk layout's first column rounded down to a multiple of 8
-  // (kernel.cuh pairs them): W % 8 == 0 for whole 16-byte row pitches; only into a plan's room for them.
+  // (kernel.cuh pairs or widens them): W % 8 == 0 for whole 16-byte row pitches; only into a plan's room for them.
   if (params.raw_row <= 0) return false;
   return EncodeNchwBandMap(api, s, CU_TENSOR_MAP_DATA_TYPE_UINT16, 2, params.raw_row, params.p.band_rows, x, map);
 }
@@ -424,7 +447,7 @@ bool EncodePairRowBandMap(const DriverApi* api, const ConvShape& s, const StemWg
 bool EncodeBandMap(const DriverApi* api, const ConvShape& s, const StemParams& p, uint64_t x, uint64_t* map) {
   // The box starts at column -pad_w rounded down to a multiple of 4 (an innermost start that is not 16-byte
   // aligned faults), and the kernel shifts each row into place when the two differ. 16-bit types are widened
-  // on the way: the producer warps copy them (pair-row bands: EncodePairRowBandMap).
+  // on the way: the producer warps copy them (pair-row and widened raw bands: EncodeRawRowBandMap).
   if (s.element_type != KCONV_ELEMENT_F32) return false;
   if (s.layout == KCONV_LAYOUT_NHWC) return EncodeNhwcBandMap(api, s, p, x, map);
   return EncodeNchwBandMap(api, s, CU_TENSOR_MAP_DATA_TYPE_FLOAT32, 4, p.row_floats, p.band_rows, x, map);

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Hopper stem family's widened raw bands (families/stem_common/widened_raw_rows.h), on the CPU: 16-bit NCHW at
+// horizontal strides 2 and 1, where one tensor copy brings a band's raw rows and the producers widen them into
+// each phase's plane. The plan's room and box, and the widening pass's reads as the kernel makes them (two
+// aligned 8-byte groups a piece, funnel-shifted), give every plane exactly what the fp32 copies give it.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "families/stem_common/widened_raw_rows.h"
+#include "families/stem_wgmma_tf32/planner.h"
+#include "families/stem_wgmma_tf32/tensor_map_recorder.h"
+#include "prelude.h"
+#include "runtime/conv_shape.h"
+#include "validated_shape.h"
+
+namespace {
+
+namespace wg = kconv::stem_wgmma_tf32;
+
+constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048, 65536};
+
+// A config of the family at `phases` with io = 1 (the candidates' fields: families/stem_wgmma_tf32/configs).
+wg::Config PhaseConfig(int mt, int nt, int wsteps, int wstages, int phases) {
+  wg::Config c = wg::MakeConfig(mt, nt, 8, wsteps, wstages, phases);
+  c.io = 1;
+  return c;
+}
+
+const wg::Config kResNet = PhaseConfig(2, 8, 7, 3, 2), kMobileNet = PhaseConfig(4, 4, 5, 2, 2),
+                 kVgg = PhaseConfig(2, 8, 5, 2, 4);
+
+struct Case {
+  int64_t c, h, w, k, r, s, stride_h, stride_w, pad;
+  wg::Config config;
+};
+
+// ResNet's 7x7/2, MobileNet's 3x3/2 and VGG's 3x3/1 at small heights, every left padding 0..3 (each plane's
+// offset % 4), 1 and 4 channels, a vertical stride other than the horizontal one, rows of two and four pieces.
+const Case kCases[] = {
+    {3, 20, 224, 64, 7, 7, 2, 2, 3, kResNet},   {3, 17, 224, 32, 3, 3, 2, 2, 1, kMobileNet},
+    {3, 9, 224, 64, 3, 3, 1, 1, 1, kVgg},       {1, 21, 96, 64, 7, 7, 2, 2, 0, kResNet},
+    {4, 12, 64, 64, 5, 5, 3, 2, 2, kResNet},    {2, 11, 120, 64, 3, 3, 1, 1, 0, kVgg},
+    {3, 10, 200, 64, 3, 3, 1, 1, 2, kVgg},      {3, 10, 112, 32, 3, 3, 2, 2, 3, kMobileNet},
+};
+
+kconv::ConvShape ShapeOf(const Case& k, kconv_element_type type, kconv_layout layout = KCONV_LAYOUT_NCHW) {
+  kconv_test::Shape shape{1, k.c, k.h, k.w, k.k, k.r, k.s};
+  shape.stride_h = k.stride_h;
+  shape.stride_w = k.stride_w;
+  shape.pad_h = shape.pad_w = k.pad;
+  return kconv_test::ValidatedIn(shape, type, layout, KCONV_MATH_TF32);
+}
+
+}  // namespace
+
+TEST_CASE("stem_wgmma_tf32.widened_raw_band_fills_every_phase_plane_as_the_fp32_copies_do") {
+  for (const Case& k : kCases) {
+    const kconv::ConvShape s = ShapeOf(k, KCONV_ELEMENT_BF16);
+    CAPTURE(kconv::FormatOf(s));
+    REQUIRE(wg::Accepts(s, k.config, kH100).ok());
+    const wg::PlanData d = wg::MakePlanData(s, k.config, kH100);
+    const kconv::StemParams& p = d.params.p;
+    const int phases = k.config.phases, stride_w = 4 / phases;
+    CHECK_FALSE(d.pair_rows);
+    CHECK(wg::Family().KernelSuffixes()[static_cast<size_t>(d.kernel)] == "_bf16");
+    // The planes as fp32's (no wider rows: nothing is shifted in place), then the raw rows after every plane,
+    // inside the buffer, whole 16-byte groups, a box the copy engine takes.
+    const int64_t plane_bytes = (int64_t{p.c} * p.band_rows * p.row_floats * 4 + 127) / 128 * 128;
+    CHECK(p.row_floats == 4 * ((s.q + phases - 1) / phases + (s.s + 3) / 4 - 1));
+    CHECK(d.params.raw_offset == phases * plane_bytes);
+    CHECK(d.params.raw_row % 8 == 0);
+    CHECK(d.params.raw_row <= 256);
+    CHECK(d.params.band_box_bytes == s.c * p.band_rows * d.params.raw_row * 2);
+    CHECK(d.params.raw_offset + d.params.band_box_bytes <= p.band_bytes);
+
+    // The copy's box: row ih0 + r of channel c (tile 0: ih0 = -pad_h) from column WidenedRawStart(-pad_w), zeros
+    // outside the image; values that name their element.
+    const int32_t first = static_cast<int32_t>(-s.pad_w), raw_start = kconv::WidenedRawStart(first);
+    CHECK(raw_start % 8 == 0);
+    CHECK(raw_start <= first);
+    const int64_t rows = s.c * p.band_rows, raw_row = d.params.raw_row;
+    auto input = [&](int64_t c, int64_t r, int64_t col) -> float {
+      const int64_t ih = r - s.pad_h;
+      return ih >= 0 && ih < s.h && col >= 0 && col < s.w ? static_cast<float>((c * s.h + ih) * s.w + col + 1) : 0.f;
+    };
+    std::vector<float> raw(static_cast<size_t>(rows * raw_row));
+    for (int64_t row = 0; row < rows; ++row)
+      for (int64_t e = 0; e < raw_row; ++e) raw[static_cast<size_t>(row * raw_row + e)] = input(row / p.band_rows, row % p.band_rows, raw_start + e);
+
+    // The widening pass (kernel.cuh, WidenRawRows): piece i of plane `phase` reads the 8-byte groups offset / 4 + i
+    // and the next, and keeps elements offset % 4 ... + 3 of the eight.
+    int mismatches = 0, reads_past_row = 0;
+    const int pieces = p.row_floats / 4;
+    for (int phase = 0; phase < phases; ++phase) {
+      const int32_t plane_start = phase * stride_w - static_cast<int32_t>(s.pad_w);
+      const int32_t offset = kconv::WidenedRawOffset(first, plane_start);
+      REQUIRE(offset >= 0);
+      for (int64_t row = 0; row < rows; ++row)
+        for (int i = 0; i < pieces; ++i) {
+          const int64_t group = offset / 4 + i, last = offset % 4 != 0 ? 4 * group + 7 : 4 * group + 3;
+          if (last >= raw_row) ++reads_past_row;
+          for (int e = 0; e < 4; ++e) {
+            const float got = raw[static_cast<size_t>(row * raw_row + 4 * group + offset % 4 + e)];
+            if (got != input(row / p.band_rows, row % p.band_rows, plane_start + 4 * i + e)) ++mismatches;
+          }
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(reads_past_row == 0);
+  }
+}
+
+TEST_CASE("stem_wgmma_tf32.widened_raw_band_only_for_16_bit_nchw_at_strides_2_and_1") {
+  const Case& resnet = kCases[0];
+  // fp32 keeps its tensor copy per plane (shifted rows, no raw room); an io = 0 config refuses 16 bits; NHWC is
+  // refused at these strides (its band is the stride-4 plane layout).
+  const wg::PlanData fp32 = wg::MakePlanData(ShapeOf(resnet, KCONV_ELEMENT_F32), resnet.config, kH100);
+  CHECK(fp32.params.raw_row == 0);
+  CHECK(fp32.params.raw_offset == 0);
+  CHECK(wg::Family().KernelSuffixes()[static_cast<size_t>(fp32.kernel)].empty());
+  wg::Config fp32_only = resnet.config;
+  fp32_only.io = 0;
+  CHECK_FALSE(wg::Accepts(ShapeOf(resnet, KCONV_ELEMENT_F16), fp32_only, kH100).ok());
+  const absl::Status nhwc = wg::Accepts(ShapeOf(resnet, KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC), resnet.config, kH100);
+  CHECK(nhwc.code() == absl::StatusCode::kUnimplemented);
+  CHECK(std::string(nhwc.message()).find("NHWC at horizontal stride 2") != std::string::npos);
+  // No room where no copy can run (rows that are not whole 16-byte groups): the producers copy through registers.
+  Case narrow = resnet;
+  narrow.w = 220;
+  CHECK(wg::MakePlanData(ShapeOf(narrow, KCONV_ELEMENT_F16), resnet.config, kH100).params.raw_row == 0);
+  // Rows too wide for the tile (VGG's stride 1 at W = 600: 150 columns a phase, three pieces) are column tiles,
+  // whose bands come through registers: no room either.
+  Case wide = kCases[2];
+  wide.w = 600;
+  const kconv::ConvShape w600 = ShapeOf(wide, KCONV_ELEMENT_F16);
+  REQUIRE(wg::Accepts(w600, wide.config, kH100).ok());
+  const wg::PlanData columns = wg::MakePlanData(w600, wide.config, kH100);
+  CHECK(columns.params.column_tiles > 1);
+  CHECK(columns.params.raw_row == 0);
+}
+
+TEST_CASE("stem_wgmma_tf32.widened_raw_band_map_copies_raw_16_bit_rows") {
+  kconv::DriverApi api = kconv_test::RecordingTensorMapApi();
+  const kconv_test::TensorMapRecord& map_call = kconv_test::LastTensorMap();
+  const Case& resnet = kCases[0];
+  const kconv::ConvShape s = ShapeOf(resnet, KCONV_ELEMENT_F16);
+  const wg::PlanData d = wg::MakePlanData(s, resnet.config, kH100);
+  REQUIRE(d.params.raw_row > 0);
+  uint64_t map[16];
+  REQUIRE(wg::EncodeRawRowBandMap(&api, s, d.params, 4096, map));
+  CHECK(map_call.calls == 1);
+  CHECK(map_call.type == CU_TENSOR_MAP_DATA_TYPE_UINT16);
+  CHECK(map_call.rank == 4);
+  CHECK(map_call.dims[0] == 224);
+  CHECK(map_call.strides[0] == 448);
+  // Plane 1 starts at column -1, 7 elements into raw rows from -8: its 228 floats and the 3 read past them, to 16
+  // bytes.
+  CHECK(map_call.box[0] == 240);
+  CHECK(map_call.box[1] == static_cast<cuuint32_t>(d.params.p.band_rows));
+  CHECK(map_call.box[2] == 3);
+  CHECK_FALSE(wg::EncodeRawRowBandMap(&api, s, d.params, 4104, map));  // x not 16-byte aligned
+  CHECK(map_call.calls == 1);
+}
