@@ -33,11 +33,11 @@
 #              stem family's 3x3 and patchify defaults in FP32 at N = 2, then compare_torch in every type, layout
 #              and math mode on the stems (N = 64) and on AlexNet (N = 256, 32, 1)
 #   widenraw   (not in the default list; needs CARRY_LIBRARY=1) the Hopper stem family's `_io` candidates at
-#              strides 2 and 1 (16-bit NCHW bands by a tensor copy of raw rows, widened by the producers): the
-#              16-bit NCHW mode cases (every config, the candidates included), memcheck and racecheck of each
-#              candidate in fp16 and bf16 at N = 2, bench/time_configs.py of them beside kconv's choice (ResNet,
-#              MobileNet, VGG at N = 64), and compare_torch of each stem on its candidate against cuDNN in the same
-#              modes; EXPERIMENT_STEPS splits it (tests sanitize bench compare)
+#              strides 2 and 1 (16-bit NCHW and NHWC bands by a tensor copy of raw rows, widened by the producers):
+#              the every-mode case (every config, the candidates included), memcheck of each candidate in the
+#              five 16-bit and NHWC modes and racecheck in fp16 NCHW and NHWC at N = 2, bench/time_configs.py of them
+#              beside kconv's choice (ResNet, MobileNet, VGG at N = 64), and compare_torch of each stem on its
+#              candidate against cuDNN in the same modes; EXPERIMENT_STEPS splits it (tests sanitize bench compare)
 #   multigpu   (not in the default list; needs CARRY_LIBRARY=1 and, for its point, 2+ GPUs: nvidia-h200-x2)
 #              the gpu.multi_gpu.* cases (10,000 calls), memcheck on a 160-call run of the threaded case, the
 #              Python cuda:1 test and bench/multi_gpu_throughput.py; on one GPU the cases skip, so they also
@@ -212,30 +212,32 @@ if has modes; then  # the defaults in every mode: what the heuristic chooses for
 fi
 if has widenraw; then  # EXPERIMENT_STEPS as for the experiments: tests, sanitize, bench (time_configs), compare
   steps=" ${EXPERIMENT_STEPS:-tests sanitize bench compare} "
-  if [[ "$steps" == *" tests "* ]]; then  # the 16-bit NCHW modes, every shape and config, KCONV_PAIR_ROWS=1 and 0
-    timeout 400 .carry/kconv_gpu_tests -tc='gpu.precision_modes.pair_row*' > "$out/widenraw_tests.log" 2>&1
-    echo "16-bit NCHW mode tests exit code: $?" >> "$out/widenraw_tests.log"
+  if [[ "$steps" == *" tests "* ]]; then  # every mode, shape and config
+    timeout 450 .carry/kconv_gpu_tests -tc='gpu.precision_modes.every_mode*' > "$out/widenraw_tests.log" 2>&1
+    echo "mode tests exit code: $?" >> "$out/widenraw_tests.log"
   fi
   for stem in "resnet_7x7s2 stem_wgmma_tf32/m256n64_w8_k7x3_p2_io --c 3 --h 64 --w 224 --k 64 --r 7 --s 7 --stride 2 --pad 3" \
               "mobilenet_3x3s2 stem_wgmma_tf32/m512n32_w8_k5x2_p2_io --c 3 --h 64 --w 224 --k 32 --r 3 --s 3 --stride 2 --pad 1" \
               "vgg_3x3s1 stem_wgmma_tf32/m256n64_w8_k5x2_p4_io --c 3 --h 32 --w 224 --k 64 --r 3 --s 3 --stride 1 --pad 1"; do
     read -r name config shape <<<"$stem"
-    for dtype in fp16 bf16; do
+    for mode in "fp16 nchw" "bf16 nchw" "fp16 nhwc" "bf16 nhwc" "fp32 nhwc"; do
+      read -r dtype layout <<<"$mode"
       for tool in memcheck racecheck; do
         [[ "$steps" == *" sanitize "* ]] || continue
+        [ "$tool" = racecheck ] && [ "$dtype" != fp16 ] && continue
         # shellcheck disable=SC2086  # $shape is the flags' words
         timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench $shape --n 2 --dtype "$dtype" \
-          --config "$config" --runs 2 --warmup 0 > "$out/widenraw_${tool}_${name}_$dtype.log" 2>&1
-        echo "exit code: $?" >> "$out/widenraw_${tool}_${name}_$dtype.log"
+          --layout "$layout" --config "$config" --runs 2 --warmup 0 > "$out/widenraw_${tool}_${name}_${dtype}_$layout.log" 2>&1
+        echo "exit code: $?" >> "$out/widenraw_${tool}_${name}_${dtype}_$layout.log"
       done
       if [[ "$steps" == *" bench "* ]]; then
         PYTHONUNBUFFERED=1 timeout 120 python3 bench/time_configs.py --lib .carry/libkconv.so --n 64 --dtype "$dtype" \
-          --stem "$name" --only _io > "$out/widenraw_configs_${name}_$dtype.log" 2>&1
+          --layout "$layout" --stem "$name" --only _io > "$out/widenraw_configs_${name}_${dtype}_$layout.log" 2>&1
       fi
     done
     if [[ "$steps" == *" compare "* ]]; then
-      PYTHONUNBUFFERED=1 timeout 200 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems --only "$name" \
-        --config "$config" --dtype fp16 bf16 --layout nchw --runs 30 --out "$out/widenraw_stems_$name" \
+      PYTHONUNBUFFERED=1 timeout 300 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems --only "$name" \
+        --config "$config" --dtype fp32 fp16 bf16 --layout nchw nhwc --runs 30 --out "$out/widenraw_stems_$name" \
         > "$out/widenraw_stems_$name.log" 2>&1
     fi
   done

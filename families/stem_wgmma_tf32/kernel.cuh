@@ -21,8 +21,8 @@
 //    a chunk reaches outside a pixel's footprint), and the warps only round it. A 16-bit NCHW band may stay
 //    in the type instead (kPairRows, the default for it): 16-byte units of two input rows' chunks
 //    (families/stem_common/pair_rows.h), read by wgmma k16 in fp16 or bf16. At horizontal strides 2 and 1 a
-//    16-bit NCHW band's raw rows come by one tensor copy, and the warps widen them into each phase's plane
-//    (kWidenRaw: families/stem_common/widened_raw_rows.h). A
+//    16-bit NCHW or an NHWC band's raw rows come by one tensor copy, and the warps widen (gather, round) them
+//    into each phase's plane (kWidenRaw: families/stem_common/widened_raw_rows.h). A
 //    fourth producer warp streams the packed weights through `wstages`
 //    slots of `wsteps` k8 steps with bulk copies. Everything completes on mbarriers, and the producers
 //    run ahead: the next tile's band and first weight stages land while this tile computes. Nothing
@@ -106,10 +106,13 @@ struct Kernel {
   static constexpr int kConsumers = kWarps * 32;
   static constexpr int kBandWarps = kProducerWarps - 1;
   static constexpr int kConsumerBarrier = 1;  // named barrier over the consumer warps only
-  // kWidenRaw: a 16-bit NCHW band at horizontal stride 2 or 1, which comes (where the launch allows) by one
-  // tensor copy of its raw rows that the producers widen into each phase's plane
-  // (families/stem_common/widened_raw_rows.h).
-  static constexpr bool kWidenRaw = kType != 0 && !kNhwc && !kPairRows && kPhases > 1;
+  // kNhwcPlanes: an NHWC band at stride 4 is the plane layout (nhwc_planes.h); at strides 2 and 1 an NHWC band is
+  // NCHW's phase planes, gathered.
+  static constexpr bool kNhwcPlanes = kNhwc && kPhases == 1;
+  // kWidenRaw: a band at horizontal stride 2 or 1 in 16-bit NCHW or in NHWC, which comes (where the launch
+  // allows) by one tensor copy of its raw rows that the producers widen (and gather, and round) into each phase's
+  // plane (families/stem_common/widened_raw_rows.h).
+  static constexpr bool kWidenRaw = !kPairRows && kPhases > 1 && (kType != 0 || kNhwc);
   // The tensor-copy engine delivers fp32 bands as they are (NCHW rows, NHWC planes), and pair-row and kWidenRaw
   // bands as raw rows that the producers pair or widen; other 16-bit inputs are widened through registers.
   static constexpr bool kMayCopyTensor = kType == 0 || kPairRows || kWidenRaw;
@@ -393,6 +396,51 @@ struct Kernel {
     }
   }
 
+  // A raw input element as the band holds it: TF32 (fp32, rounded: wgmma would truncate), or a 16-bit value
+  // widened (exact in TF32).
+  static __device__ __forceinline__ float AsBand(RawElement<kType> raw) {
+    if constexpr (kType == 0) return __uint_as_float(ToTf32(raw));
+    return WidenRaw<kType>(raw);
+  }
+
+  // WidenRawRows for an NHWC band: a raw row is an input row's pixels from the raw rows' first column,
+  // P.raw_row columns of C elements, and float f of plane row (c, r) is element (offset + f) * C + c of raw row
+  // r, so a piece is 4 loads C elements apart. Rows (c, r) worker, worker + workers, ... across channels, kRows
+  // a batch with every load before any store; a lane takes pieces lane and lane + 32.
+  template <int kRows>
+  static __device__ __forceinline__ void WidenRawRowsNhwc(const StemWgmmaParams& P, unsigned char* band,
+                                                          unsigned char* plane, int offset, int worker, int workers) {
+    const StemParams& p = P.p;
+    const int lane = threadIdx.x % 32, pieces = p.row_floats / 4, rows = p.c * p.band_rows;
+    const int row_elements = P.raw_row * p.c;
+    const RawElement<kType>* const raw = reinterpret_cast<const RawElement<kType>*>(band + P.raw_offset);
+    float4* const out = reinterpret_cast<float4*>(plane);
+    for (int row0 = worker; row0 < rows; row0 += kRows * workers) {
+      RawElement<kType> v[kRows][2][4];
+#pragma unroll
+      for (int i = 0; i < kRows; ++i) {
+        const int row = row0 + i * workers, c = row < rows ? row / p.band_rows : 0, r = row < rows ? row - c * p.band_rows : 0;
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int piece = lane + 32 * h;
+          const RawElement<kType>* at = raw + r * row_elements + (offset + 4 * (piece < pieces ? piece : 0)) * p.c + c;
+#pragma unroll
+          for (int e = 0; e < 4; ++e) v[i][h][e] = at[e * p.c];
+        }
+      }
+#pragma unroll
+      for (int i = 0; i < kRows; ++i) {
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int row = row0 + i * workers, piece = lane + 32 * h;
+          if (row >= rows || piece >= pieces) continue;
+          out[row * pieces + piece] =
+              make_float4(AsBand(v[i][h][0]), AsBand(v[i][h][1]), AsBand(v[i][h][2]), AsBand(v[i][h][3]));
+        }
+      }
+    }
+  }
+
   // After a kWidenRaw band's tensor copy: widens its raw rows (P.raw_row elements each, raw_offset bytes into the
   // buffer) into the plane at `plane`, whose rows begin `offset` elements into them (widened_raw_rows.h). Piece i
   // (16 bytes) of a plane row is elements offset + 4i ... + 3 of its raw row: the aligned 8-byte groups offset / 4
@@ -444,7 +492,8 @@ struct Kernel {
     }
   }
 
-  // WidenRawRows into every phase's plane, each with its offset's shift (chosen once per plane).
+  // WidenRawRows (NCHW, each plane with its offset's shift, chosen once per plane) or WidenRawRowsNhwc into every
+  // phase's plane.
   template <int kRows>
   static __device__ __forceinline__ void WidenRawPlanes(const StemWgmmaParams& P, unsigned char* band, int worker,
                                                         int workers) {
@@ -452,11 +501,15 @@ struct Kernel {
     for (int phase = 0; phase < kPhases; ++phase) {
       const int offset = WidenedRawOffset(PlaneStart(P.p, 0), PlaneStart(P.p, phase));
       unsigned char* const plane = band + phase * PlaneBytes(P);
-      switch (offset % 4) {
-        case 0: WidenRawRows<kRows, 0>(P, band, plane, offset, worker, workers); break;
-        case 1: WidenRawRows<kRows, 1>(P, band, plane, offset, worker, workers); break;
-        case 2: WidenRawRows<kRows, 2>(P, band, plane, offset, worker, workers); break;
-        default: WidenRawRows<kRows, 3>(P, band, plane, offset, worker, workers); break;
+      if constexpr (kNhwc) {
+        WidenRawRowsNhwc<kRows>(P, band, plane, offset, worker, workers);
+      } else {
+        switch (offset % 4) {
+          case 0: WidenRawRows<kRows, 0>(P, band, plane, offset, worker, workers); break;
+          case 1: WidenRawRows<kRows, 1>(P, band, plane, offset, worker, workers); break;
+          case 2: WidenRawRows<kRows, 2>(P, band, plane, offset, worker, workers); break;
+          default: WidenRawRows<kRows, 3>(P, band, plane, offset, worker, workers); break;
+        }
       }
     }
   }
@@ -476,7 +529,7 @@ struct Kernel {
       } else {
         PairRawRowsAs<kRows, false>(P, band, worker, workers, shift);
       }
-    } else if constexpr (kNhwc) {
+    } else if constexpr (kNhwcPlanes) {
       for (int plane = 0; plane < P.p.c; ++plane) {
         ShiftRoundRows<kRows, 0>(P.p, band + plane * PlaneBytes(P), worker, workers, P.p.band_rows);
       }
@@ -644,6 +697,49 @@ struct Kernel {
     }
   }
 
+  // The band of an NHWC tile at horizontal stride 2 or 1 through registers, into the plane at `plane` (where no
+  // tensor copy runs: x not 16-byte aligned, rows not whole 16-byte groups, column tiles): float f of plane row
+  // (c, r) is channel c of input column start + f of row ih0 + r, zeros outside the image. Rows (c, r) worker,
+  // worker + workers, ... across channels; lanes on consecutive floats (loads C elements apart), kRows rows x 4
+  // loads per lane in flight.
+  template <int kRows>
+  static __device__ __forceinline__ void CopyBandRowsGathered(const StemParams& p, const Tile& tile, unsigned char* plane,
+                                                              int worker, int workers, int start) {
+    constexpr int kLoads = 4;
+    using Element = RawElement<kType>;
+    const int lane = threadIdx.x % 32, rows = p.c * p.band_rows;
+    const Element* const x_image = static_cast<const Element*>(static_cast<const void*>(p.x)) +
+                                   static_cast<int64_t>(tile.image) * p.h * p.w_in * p.c;
+    float* const out = reinterpret_cast<float*>(plane);
+    for (int row0 = worker; row0 < rows; row0 += kRows * workers) {
+      for (int pos0 = lane; pos0 < p.row_floats; pos0 += 32 * kLoads) {
+        Element v[kRows][kLoads];
+#pragma unroll
+        for (int i = 0; i < kRows; ++i) {
+          const int row = row0 + i * workers, c = row < rows ? row / p.band_rows : 0;
+          const int ih = tile.ih0 + (row < rows ? row - c * p.band_rows : 0);
+          const bool row_valid = row < rows && static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
+          const Element* const src = x_image + static_cast<int64_t>(row_valid ? ih : 0) * p.w_in * p.c + c;
+#pragma unroll
+          for (int j = 0; j < kLoads; ++j) {
+            const int pos = pos0 + 32 * j, col = start + pos;
+            const bool valid = row_valid && pos < p.row_floats && static_cast<unsigned>(col) < static_cast<unsigned>(p.w_in);
+            v[i][j] = valid ? __ldg(src + static_cast<int64_t>(valid ? col : 0) * p.c) : Element{};
+          }
+        }
+#pragma unroll
+        for (int i = 0; i < kRows; ++i) {
+          const int row = row0 + i * workers;
+#pragma unroll
+          for (int j = 0; j < kLoads; ++j) {
+            const int pos = pos0 + 32 * j;
+            if (row < rows && pos < p.row_floats) out[static_cast<int64_t>(row) * p.row_floats + pos] = AsBand(v[i][j]);
+          }
+        }
+      }
+    }
+  }
+
   // Copies a 16-bit NCHW band into the pair-row layout (families/stem_common/pair_rows.h) through registers,
   // in the type: pair row i of channel c (band rows 2i and 2i + 1, input rows ih0 + 2i ...) is row_floats / 4
   // units of 16 bytes, unit u the elements start + 4u ... + 3 of the even row, then of the odd one; zeros
@@ -730,6 +826,12 @@ struct Kernel {
       } else {
         CopyPairRows<false, kSingleBatch, 2>(p, tile, band, worker, workers, start);
       }
+    } else if constexpr (kNhwc && !kNhwcPlanes) {  // strides 2 and 1: each phase's plane gathered
+#pragma unroll
+      for (int phase = 0; phase < kPhases; ++phase) {
+        CopyBandRowsGathered<kRows>(p, tile, band + phase * PlaneBytes(P), worker, workers,
+                                    PlaneStart(p, phase) + tile.q0 * kStrideW);
+      }
     } else if constexpr (kNhwc) {  // the plane layout (stride 4: one phase), from the band's first group
       const int start = 4 * p.c * (tile.q0 + P.first_position);
       if (kType != 0 && p.pair_copies) {
@@ -800,9 +902,15 @@ struct Kernel {
           // An NHWC band is one copy per plane (nhwc_planes.h), each at the band's first pixel step.
           if constexpr (kPairRows || kWidenRaw) {  // raw rows, after the units' (planes') room; whole rows (q0 = 0)
             MbarrierArriveExpectTx(sh.band_landed + 8 * b, P.band_box_bytes);
-            const int start = PlaneStart(p, 0);
-            TensorCopyToShared4D(SharedAddress(band + P.raw_offset), P.band_map, start - PairRowRawShift(start),
-                                 tile.ih0, 0, tile.image, sh.band_landed + 8 * b);
+            const int start = WidenedRawStart(PlaneStart(p, 0));
+            if constexpr (kNhwc) {  // rows as 16-byte groups of elements: start * C elements is whole groups
+              constexpr int kGroup = kType == 0 ? 4 : 8;
+              TensorCopyToShared4D(SharedAddress(band + P.raw_offset), P.band_map, 0, start * p.c / kGroup, tile.ih0,
+                                   tile.image, sh.band_landed + 8 * b);
+            } else {
+              TensorCopyToShared4D(SharedAddress(band + P.raw_offset), P.band_map, start, tile.ih0, 0, tile.image,
+                                   sh.band_landed + 8 * b);
+            }
           } else if constexpr (kNhwc) {
             MbarrierArriveExpectTx(sh.band_landed + 8 * b, p.c * P.band_box_bytes);
             for (int plane = 0; plane < p.c; ++plane) {
@@ -1027,8 +1135,7 @@ struct Kernel {
 // _k16_pack_weights). A config with split = 1 computes fp32 NCHW in 3xTF32 only: its fp32 NCHW convolution and
 // packer are the 3xTF32 ones (values and remainders), and its other entry points are empty. Configs with io = 0
 // compute fp32 NCHW only: their other entry points are empty (the planner never launches them), which keeps the
-// library small. At horizontal strides 2 and 1 (phases 2, 4) io = 1 adds the 16-bit NCHW kernels only: an NHWC
-// band is the plane layout, which is stride 4's.
+// library small.
 #define KCONV_STEM_WGMMA_TF32_ONE(NAME, CONFIG, TYPE, NHWC)                                                 \
   extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG), 1)                  \
       NAME(const __grid_constant__ kconv::stem_wgmma_tf32::StemWgmmaParams params) {                        \
@@ -1038,7 +1145,7 @@ struct Kernel {
         kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages, 1, 0,  \
                                   false, false, true>::Run(params);                                         \
       }                                                                                                     \
-    } else if constexpr ((CONFIG.io == 1 && (!NHWC || CONFIG.phases == 1)) || (TYPE == 0 && !NHWC)) {       \
+    } else if constexpr (CONFIG.io == 1 || (TYPE == 0 && !NHWC)) {                                          \
       kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages,          \
                                 CONFIG.phases, TYPE, NHWC>::Run(params);                                    \
     }                                                                                                       \

@@ -58,12 +58,15 @@ NhwcPlanes PlanesOf(const ConvShape& s) {
   return MakeNhwcPlanes(static_cast<int32_t>(s.c), static_cast<int32_t>(s.s), static_cast<int32_t>(s.pad_w));
 }
 
-// Whether a 16-bit NCHW band at horizontal stride 2 or 1 may come by a tensor copy of its raw rows, which the
-// producers widen into the phase planes (widened_raw_rows.h): io = 1 configs, whose kernels at these strides
-// are 16-bit NCHW only.
+// Whether a band at horizontal stride 2 or 1 in 16-bit NCHW or in NHWC (io = 1) may come by a tensor copy of its
+// raw rows, which the producers widen (gather, round) into the phase planes (widened_raw_rows.h). fp32 NCHW
+// keeps a tensor copy per plane.
 bool WidenedRawBand(const ConvShape& s, const Config& config) {
-  return s.element_type != KCONV_ELEMENT_F32 && s.layout == KCONV_LAYOUT_NCHW && config.io == 1 && config.phases > 1;
+  return (s.element_type != KCONV_ELEMENT_F32 || s.layout == KCONV_LAYOUT_NHWC) && config.io == 1 && config.phases > 1;
 }
+
+// The bytes of one element of the shape's tensors.
+int64_t ElementBytes(const ConvShape& s) { return s.element_type == KCONV_ELEMENT_F32 ? 4 : 2; }
 
 // Whether a plane's tensor copy starts left of its chunk layout (then each band row is 4 floats wider). An
 // NHWC band's copy starts at a group, and its weights are zero before the footprint: never. Pair-row and
@@ -122,10 +125,15 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
     const int64_t raw_row =
         pair_rows ? PairRowRawRow(PairRowRawShift(first), static_cast<int32_t>(row_floats / 4))
                   : WidenedRawRow(last_offset, static_cast<int32_t>(row_floats));
-    if (raw_row <= 256 && g.band.band_rows <= 256 && s.c <= 256 && (s.w * 2) % 16 == 0) {
+    // NCHW: a box of raw_row elements per row and channel; NHWC: rows of raw_row * C elements in 16-byte groups
+    // (EncodeRawRowBandMap), up to 256 of them. Whole 16-byte row pitches either way.
+    const int64_t group = 16 / ElementBytes(s);
+    const bool fits = s.layout == KCONV_LAYOUT_NHWC ? raw_row * s.c <= 256 * group && (s.w * s.c) % group == 0
+                                                    : raw_row <= 256 && s.c <= 256 && (s.w * 2) % 16 == 0;
+    if (fits && g.band.band_rows <= 256) {
       g.raw_row = raw_row;
       g.raw_offset = config.phases * g.plane_bytes;  // after every plane (a pair-row band has one)
-      g.raw_bytes = s.c * g.band.band_rows * g.raw_row * 2;
+      g.raw_bytes = s.c * g.band.band_rows * g.raw_row * ElementBytes(s);
       band_values = g.raw_offset + g.raw_bytes;
     }
   }
@@ -301,10 +309,6 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
   if (config.io == 0 && (s.element_type != KCONV_ELEMENT_F32 || s.layout != KCONV_LAYOUT_NCHW)) {
     return stem::Refuse(kFamily, "the config computes fp32 NCHW only (io=0)");
   }
-  if (config.phases > 1 && s.layout != KCONV_LAYOUT_NCHW) {
-    return stem::Refuse(kFamily, "NHWC at horizontal stride ", 4 / config.phases,
-                        " (its band's plane layout is stride 4's)");
-  }
   // Channel groups split more channels than one config computes over blocks, up to the bias table's.
   if (absl::Status shape = stem::CheckStemShape(kFamily, s, kMaxChannels, 4 / config.phases); !shape.ok()) {
     return shape;
@@ -438,10 +442,30 @@ bool EncodeNchwBandMap(const DriverApi* api, const ConvShape& s, CUtensorMapData
 
 bool EncodeRawRowBandMap(const DriverApi* api, const ConvShape& s, const StemWgmmaParams& params, uint64_t x,
                          uint64_t* map) {
-  // Raw 16-bit rows of raw_row elements, from the chunk layout's first column rounded down to a multiple of 8
-  // (kernel.cuh pairs or widens them): W % 8 == 0 for whole 16-byte row pitches; only into a plan's room for them.
+  // Raw rows of raw_row columns, from the chunk layout's first column rounded down to a multiple of 8 (kernel.cuh
+  // pairs or widens them); only into a plan's room for them (which the plan made only where the box fits).
   if (params.raw_row <= 0) return false;
-  return EncodeNchwBandMap(api, s, CU_TENSOR_MAP_DATA_TYPE_UINT16, 2, params.raw_row, params.p.band_rows, x, map);
+  if (s.layout == KCONV_LAYOUT_NCHW) {  // 16-bit: W % 8 == 0 for whole 16-byte row pitches
+    return EncodeNchwBandMap(api, s, CU_TENSOR_MAP_DATA_TYPE_UINT16, 2, params.raw_row, params.p.band_rows, x, map);
+  }
+  // NHWC: x as [N][H][W * C / G][G elements], G of them 16 bytes, and a box of the band's rows, raw_row * C / G
+  // groups each: every element of a raw row, contiguous. The first column is a multiple of 8, so its first
+  // element starts a group.
+  const int64_t bytes = ElementBytes(s), group = 16 / bytes, row_elements = s.w * s.c;
+  if (api->cuTensorMapEncodeTiled == nullptr || x % 16 != 0 || row_elements % group != 0) return false;
+  const cuuint64_t dims[4] = {static_cast<cuuint64_t>(group), static_cast<cuuint64_t>(row_elements / group),
+                              static_cast<cuuint64_t>(s.h), static_cast<cuuint64_t>(s.n)};
+  const cuuint64_t strides[3] = {16, static_cast<cuuint64_t>(row_elements * bytes),
+                                 static_cast<cuuint64_t>(s.h * row_elements * bytes)};
+  const cuuint32_t box[4] = {static_cast<cuuint32_t>(group), static_cast<cuuint32_t>(params.raw_row * s.c / group),
+                             static_cast<cuuint32_t>(params.p.band_rows), 1};
+  const cuuint32_t element_strides[4] = {1, 1, 1, 1};
+  return api->cuTensorMapEncodeTiled(reinterpret_cast<CUtensorMap*>(map),
+                                     bytes == 4 ? CU_TENSOR_MAP_DATA_TYPE_FLOAT32 : CU_TENSOR_MAP_DATA_TYPE_UINT16, 4,
+                                     reinterpret_cast<void*>(x), dims, strides, box, element_strides,
+                                     CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
+                                     CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                                     CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
 }
 
 bool EncodeBandMap(const DriverApi* api, const ConvShape& s, const StemParams& p, uint64_t x, uint64_t* map) {

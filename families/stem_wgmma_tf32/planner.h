@@ -73,9 +73,11 @@ double Cost(const ConvShape& shape, const Config& config, const DeviceLimits& de
 bool EncodeBandMap(const DriverApi* api, const ConvShape& shape, const StemParams& params, uint64_t x, uint64_t* map);
 // EncodeBandMap for fp32 NHWC: x as [N][H][W / 4][C][4 floats], whose box one group wide in C is one plane of
 // the band (families/stem_common/nhwc_planes.h); false unless W % 4 == 0 (whole pixel steps).
-// EncodeBandMap for a band of raw 16-bit rows (a pair-row band, or a widened one at horizontal stride 2 or 1):
-// x as [N][C][H][W] 16-bit elements and a box of the band's raw rows (params.raw_row elements); false unless the
-// plan made room for them (raw_row > 0), x is 16-byte aligned and W % 8 == 0.
+// EncodeBandMap for a band of raw rows (a pair-row band, or a widened one at horizontal stride 2 or 1): in NCHW,
+// x as [N][C][H][W] 16-bit elements and a box of the band's raw rows (params.raw_row elements); in NHWC, x as
+// [N][H][W * C / G][G] (G elements of 16 bytes) and a box of every group of the raw rows (raw_row * C elements
+// each). False unless the plan made room for them (raw_row > 0), x is 16-byte aligned and rows are whole 16-byte
+// groups.
 bool EncodeRawRowBandMap(const DriverApi* api, const ConvShape& shape, const StemWgmmaParams& params, uint64_t x,
                          uint64_t* map);
 bool EncodeNhwcBandMap(const DriverApi* api, const ConvShape& shape, const StemParams& params, uint64_t x,

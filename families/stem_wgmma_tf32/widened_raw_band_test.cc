@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The Hopper stem family's widened raw bands (families/stem_common/widened_raw_rows.h), on the CPU: 16-bit NCHW at
-// horizontal strides 2 and 1, where one tensor copy brings a band's raw rows and the producers widen them into
-// each phase's plane. The plan's room and box, and the widening pass's reads as the kernel makes them (two
-// aligned 8-byte groups a piece, funnel-shifted), give every plane exactly what the fp32 copies give it.
+// The Hopper stem family's widened raw bands (families/stem_common/widened_raw_rows.h), on the CPU: 16-bit NCHW and
+// NHWC in every type at horizontal strides 2 and 1, where one tensor copy brings a band's raw rows and the
+// producers widen (and gather) them into each phase's plane. The plan's room and box, and the widening pass's
+// reads as the kernel makes them (NCHW: two aligned 8-byte groups a piece, funnel-shifted; NHWC: a piece's 4
+// elements C apart), give every plane exactly what fp32 NCHW's copies give it.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -55,16 +56,26 @@ kconv::ConvShape ShapeOf(const Case& k, kconv_element_type type, kconv_layout la
 
 }  // namespace
 
+struct Mode {
+  kconv_element_type type;
+  kconv_layout layout;
+  const char* kernel;  // the convolution's suffix (KernelSuffixes)
+};
+
 TEST_CASE("stem_wgmma_tf32.widened_raw_band_fills_every_phase_plane_as_the_fp32_copies_do") {
-  for (const Case& k : kCases) {
-    const kconv::ConvShape s = ShapeOf(k, KCONV_ELEMENT_BF16);
+  for (const Case& k : kCases)
+    for (const Mode& mode : {Mode{KCONV_ELEMENT_BF16, KCONV_LAYOUT_NCHW, "_bf16"}, Mode{KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC, "_f16_nhwc"},
+                             Mode{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, "_nhwc"}}) {
+    const kconv::ConvShape s = ShapeOf(k, mode.type, mode.layout);
     CAPTURE(kconv::FormatOf(s));
     REQUIRE(wg::Accepts(s, k.config, kH100).ok());
     const wg::PlanData d = wg::MakePlanData(s, k.config, kH100);
     const kconv::StemParams& p = d.params.p;
     const int phases = k.config.phases, stride_w = 4 / phases;
+    const bool nhwc = mode.layout == KCONV_LAYOUT_NHWC;
+    const int64_t element_bytes = mode.type == KCONV_ELEMENT_F32 ? 4 : 2;
     CHECK_FALSE(d.pair_rows);
-    CHECK(wg::Family().KernelSuffixes()[static_cast<size_t>(d.kernel)] == "_bf16");
+    CHECK(wg::Family().KernelSuffixes()[static_cast<size_t>(d.kernel)] == mode.kernel);
     // The planes as fp32's (no wider rows: nothing is shifted in place), then the raw rows after every plane,
     // inside the buffer, whole 16-byte groups, a box the copy engine takes.
     const int64_t plane_bytes = (int64_t{p.c} * p.band_rows * p.row_floats * 4 + 127) / 128 * 128;
@@ -72,7 +83,7 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_fills_every_phase_plane_as_the_fp32_
     CHECK(d.params.raw_offset == phases * plane_bytes);
     CHECK(d.params.raw_row % 8 == 0);
     CHECK(d.params.raw_row <= 256);
-    CHECK(d.params.band_box_bytes == s.c * p.band_rows * d.params.raw_row * 2);
+    CHECK(d.params.band_box_bytes == s.c * p.band_rows * d.params.raw_row * element_bytes);
     CHECK(d.params.raw_offset + d.params.band_box_bytes <= p.band_bytes);
 
     // The copy's box: row ih0 + r of channel c (tile 0: ih0 = -pad_h) from column WidenedRawStart(-pad_w), zeros
@@ -85,12 +96,18 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_fills_every_phase_plane_as_the_fp32_
       const int64_t ih = r - s.pad_h;
       return ih >= 0 && ih < s.h && col >= 0 && col < s.w ? static_cast<float>((c * s.h + ih) * s.w + col + 1) : 0.f;
     };
+    // NCHW: [C][band_rows][raw_row]; NHWC: [band_rows][raw_row][C], every element of a raw row contiguous.
+    auto raw_index = [&](int64_t c, int64_t r, int64_t e) {
+      return nhwc ? (r * raw_row + e) * s.c + c : (c * p.band_rows + r) * raw_row + e;
+    };
     std::vector<float> raw(static_cast<size_t>(rows * raw_row));
-    for (int64_t row = 0; row < rows; ++row)
-      for (int64_t e = 0; e < raw_row; ++e) raw[static_cast<size_t>(row * raw_row + e)] = input(row / p.band_rows, row % p.band_rows, raw_start + e);
+    for (int64_t c = 0; c < s.c; ++c)
+      for (int64_t r = 0; r < p.band_rows; ++r)
+        for (int64_t e = 0; e < raw_row; ++e) raw[static_cast<size_t>(raw_index(c, r, e))] = input(c, r, raw_start + e);
 
-    // The widening pass (kernel.cuh, WidenRawRows): piece i of plane `phase` reads the 8-byte groups offset / 4 + i
-    // and the next, and keeps elements offset % 4 ... + 3 of the eight.
+    // The widening pass (kernel.cuh): NCHW (WidenRawRows), piece i of plane `phase` reads the 8-byte groups
+    // offset / 4 + i and the next and keeps elements offset % 4 ... + 3 of the eight; NHWC (WidenRawRowsNhwc), it
+    // reads elements offset + 4i ... + 3 of the raw row, C apart. Either must stay inside its raw row.
     int mismatches = 0, reads_past_row = 0;
     const int pieces = p.row_floats / 4;
     for (int phase = 0; phase < phases; ++phase) {
@@ -99,11 +116,12 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_fills_every_phase_plane_as_the_fp32_
       REQUIRE(offset >= 0);
       for (int64_t row = 0; row < rows; ++row)
         for (int i = 0; i < pieces; ++i) {
-          const int64_t group = offset / 4 + i, last = offset % 4 != 0 ? 4 * group + 7 : 4 * group + 3;
+          const int64_t c = row / p.band_rows, r = row % p.band_rows, group = offset / 4 + i;
+          const int64_t last = nhwc ? offset + 4 * i + 3 : offset % 4 != 0 ? 4 * group + 7 : 4 * group + 3;
           if (last >= raw_row) ++reads_past_row;
           for (int e = 0; e < 4; ++e) {
-            const float got = raw[static_cast<size_t>(row * raw_row + 4 * group + offset % 4 + e)];
-            if (got != input(row / p.band_rows, row % p.band_rows, plane_start + 4 * i + e)) ++mismatches;
+            const int64_t at = nhwc ? raw_index(c, r, offset + 4 * i + e) : row * raw_row + 4 * group + offset % 4 + e;
+            if (raw[static_cast<size_t>(at)] != input(c, r, plane_start + 4 * i + e)) ++mismatches;
           }
         }
     }
@@ -112,10 +130,10 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_fills_every_phase_plane_as_the_fp32_
   }
 }
 
-TEST_CASE("stem_wgmma_tf32.widened_raw_band_only_for_16_bit_nchw_at_strides_2_and_1") {
+TEST_CASE("stem_wgmma_tf32.widened_raw_band_for_16_bit_nchw_and_nhwc_at_strides_2_and_1") {
   const Case& resnet = kCases[0];
-  // fp32 keeps its tensor copy per plane (shifted rows, no raw room); an io = 0 config refuses 16 bits; NHWC is
-  // refused at these strides (its band is the stride-4 plane layout).
+  // fp32 NCHW keeps its tensor copy per plane (shifted rows, no raw room); an io = 0 config refuses 16 bits and
+  // NHWC.
   const wg::PlanData fp32 = wg::MakePlanData(ShapeOf(resnet, KCONV_ELEMENT_F32), resnet.config, kH100);
   CHECK(fp32.params.raw_row == 0);
   CHECK(fp32.params.raw_offset == 0);
@@ -123,13 +141,24 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_only_for_16_bit_nchw_at_strides_2_an
   wg::Config fp32_only = resnet.config;
   fp32_only.io = 0;
   CHECK_FALSE(wg::Accepts(ShapeOf(resnet, KCONV_ELEMENT_F16), fp32_only, kH100).ok());
-  const absl::Status nhwc = wg::Accepts(ShapeOf(resnet, KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC), resnet.config, kH100);
-  CHECK(nhwc.code() == absl::StatusCode::kUnimplemented);
-  CHECK(std::string(nhwc.message()).find("NHWC at horizontal stride 2") != std::string::npos);
+  CHECK_FALSE(wg::Accepts(ShapeOf(resnet, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC), fp32_only, kH100).ok());
   // No room where no copy can run (rows that are not whole 16-byte groups): the producers copy through registers.
   Case narrow = resnet;
   narrow.w = 220;
   CHECK(wg::MakePlanData(ShapeOf(narrow, KCONV_ELEMENT_F16), resnet.config, kH100).params.raw_row == 0);
+  narrow.w = 221;  // NHWC rows of 663 elements: not whole 16-byte groups in either type
+  CHECK(wg::MakePlanData(ShapeOf(narrow, KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC), resnet.config, kH100).params.raw_row == 0);
+  CHECK(wg::MakePlanData(ShapeOf(narrow, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC), resnet.config, kH100).params.raw_row == 0);
+  // An NHWC raw row of 240 columns of 4 fp32 channels is 240 groups: room where shared memory has it
+  // (MobileNet's 3x3), none where it has not (ResNet's 7x7 with its 43 KB of weight stages).
+  Case rgba = kCases[1];
+  rgba.c = 4;
+  CHECK(wg::MakePlanData(ShapeOf(rgba, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC), rgba.config, kH100).params.raw_row == 240);
+  rgba = resnet;
+  rgba.c = 4;
+  const kconv::ConvShape resnet_rgba = ShapeOf(rgba, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC);
+  REQUIRE(wg::Accepts(resnet_rgba, rgba.config, kH100).ok());
+  CHECK(wg::MakePlanData(resnet_rgba, rgba.config, kH100).params.raw_row == 0);
   // Rows too wide for the tile (VGG's stride 1 at W = 600: 150 columns a phase, three pieces) are column tiles,
   // whose bands come through registers: no room either.
   Case wide = kCases[2];
@@ -162,4 +191,26 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_map_copies_raw_16_bit_rows") {
   CHECK(map_call.box[2] == 3);
   CHECK_FALSE(wg::EncodeRawRowBandMap(&api, s, d.params, 4104, map));  // x not 16-byte aligned
   CHECK(map_call.calls == 1);
+  // NHWC: rows as 16-byte groups (8 fp16 elements), a box of every group of the band's raw rows.
+  const kconv::ConvShape nhwc = ShapeOf(resnet, KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC);
+  const wg::PlanData dn = wg::MakePlanData(nhwc, resnet.config, kH100);
+  REQUIRE(dn.params.raw_row == 240);
+  REQUIRE(wg::EncodeRawRowBandMap(&api, nhwc, dn.params, 4096, map));
+  CHECK(map_call.calls == 2);
+  CHECK(map_call.type == CU_TENSOR_MAP_DATA_TYPE_UINT16);
+  CHECK(map_call.rank == 4);
+  CHECK(map_call.dims[0] == 8);
+  CHECK(map_call.dims[1] == 224 * 3 / 8);
+  CHECK(map_call.strides[0] == 16);
+  CHECK(map_call.strides[1] == 224 * 3 * 2);
+  CHECK(map_call.box[0] == 8);
+  CHECK(map_call.box[1] == 240 * 3 / 8);
+  CHECK(map_call.box[2] == static_cast<cuuint32_t>(dn.params.p.band_rows));
+  CHECK(map_call.box[3] == 1);
+  CHECK(dn.params.band_box_bytes == 240 * 3 * 2 * dn.params.p.band_rows);
+  const kconv::ConvShape nhwc32 = ShapeOf(resnet, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC);
+  REQUIRE(wg::EncodeRawRowBandMap(&api, nhwc32, wg::MakePlanData(nhwc32, resnet.config, kH100).params, 4096, map));
+  CHECK(map_call.type == CU_TENSOR_MAP_DATA_TYPE_FLOAT32);
+  CHECK(map_call.dims[0] == 4);
+  CHECK(map_call.box[1] == 240 * 3 / 4);
 }
