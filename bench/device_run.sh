@@ -38,6 +38,10 @@
 #              five 16-bit and NHWC modes and racecheck in fp16 NCHW and NHWC at N = 2, bench/time_configs.py of them
 #              beside kconv's choice (ResNet, MobileNet, VGG at N = 64), and compare_torch of each stem on its
 #              candidate against cuDNN in the same modes; EXPERIMENT_STEPS splits it (tests sanitize bench compare)
+#   deepring   (not in the default list; needs CARRY_LIBRARY=1) the Hopper stem family's deep-weight-ring
+#              candidates for pair-row bands (m256n96_w8_k3x5, m192n96_w12_k3x8): memcheck and racecheck in fp16
+#              NCHW at N = 2, then bench/time_configs.py of the family's configs on AlexNet fp16 and bf16 NCHW at
+#              N = 256 and 32 beside kconv's choice (the every-mode case of widenraw checks them)
 #   multigpu   (not in the default list; needs CARRY_LIBRARY=1 and, for its point, 2+ GPUs: nvidia-h200-x2)
 #              the gpu.multi_gpu.* cases (10,000 calls), memcheck on a 160-call run of the threaded case, the
 #              Python cuda:1 test and bench/multi_gpu_throughput.py; on one GPU the cases skip, so they also
@@ -242,6 +246,20 @@ if has widenraw; then  # EXPERIMENT_STEPS as for the experiments: tests, sanitiz
     fi
   done
 fi
+if has deepring; then
+  alexnet=(--c 3 --h 224 --w 224 --k 96 --r 11 --s 11 --stride 4 --pad 2)
+  for config in stem_wgmma_tf32/m256n96_w8_k3x5 stem_wgmma_tf32/m192n96_w12_k3x8; do
+    for tool in memcheck racecheck; do
+      timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench "${alexnet[@]}" --n 2 \
+        --dtype fp16 --config "$config" --runs 2 --warmup 0 > "$out/deepring_${tool}_${config#*/}.log" 2>&1
+      echo "exit code: $?" >> "$out/deepring_${tool}_${config#*/}.log"
+    done
+  done
+  for dtype in fp16 bf16; do
+    PYTHONUNBUFFERED=1 timeout 200 python3 bench/time_configs.py --lib .carry/libkconv.so --n 256 32 --dtype "$dtype" \
+      --only stem_wgmma --runs 30 > "$out/deepring_configs_$dtype.log" 2>&1
+  done
+fi
 if has multigpu; then
   nvidia-smi -L > "$out/multigpu_devices.txt"
   timeout 300 .carry/kconv_gpu_tests -tc='gpu.multi_gpu*' > "$out/multigpu_tests.log" 2>&1
@@ -280,6 +298,12 @@ for f in "$out"/pairrows_*.log "$out"/wgmma3x_*.log; do
 done
 for f in "$out"/ffma3x3_*.log "$out"/im2colio_configs_*.log "$out"/im2colio_stems.log; do
   [ -f "$f" ] && { echo "== $(basename "$f")"; tail -14 "$f"; }
+done
+for f in "$out"/deepring_configs_*.log; do
+  [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "k3x|k5x5|choice" "$f"; }
+done
+for f in "$out"/deepring_memcheck_*.log "$out"/deepring_racecheck_*.log; do
+  [ -f "$f" ] && echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f" | tr '\n' ' ')"
 done
 for f in "$out"/widenraw_configs_*.log "$out"/widenraw_stems_*.log; do
   [ -f "$f" ] && { echo "== $(basename "$f")"; tail -8 "$f"; }

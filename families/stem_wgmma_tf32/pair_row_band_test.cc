@@ -311,3 +311,19 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_map_copies_raw_16_bit_rows") {
   CHECK_FALSE(wg::EncodeRawRowBandMap(&api, n, wg::MakePlanData(n, io, kH100).params, 4096, map));
   CHECK(map_call.calls == 1);
 }
+
+TEST_CASE("stem_wgmma_tf32.deep_weight_ring_candidates_take_alexnet_pair_rows_with_their_tensor_copy") {
+  // The candidates m256n96_w8_k3x5 and m192n96_w12_k3x8 (configs): AlexNet fp16's 27 k16 steps in whole 3-step
+  // stages, with room for the raw rows' tensor copy on a device of 227 KB.
+  const kconv_test::ScopedEnvironment enabled("KCONV_PAIR_ROWS", "2");
+  const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(256), KCONV_ELEMENT_F16);
+  for (const wg::Config& config : {IoConfig(2, 8, 3, 5), IoConfig(1, 12, 3, 8)}) {
+    CAPTURE(config.warps);
+    REQUIRE(wg::Accepts(s, config, kH100).ok());
+    const wg::PlanData d = wg::MakePlanData(s, config, kH100);
+    CHECK(d.pair_rows);
+    CHECK(d.params.p.steps == 27);
+    CHECK(d.params.raw_row > 0);
+    CHECK(d.geometry.shared_bytes <= kH100.smem_per_block_optin);
+  }
+}
