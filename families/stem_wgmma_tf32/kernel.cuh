@@ -116,6 +116,11 @@ struct Kernel {
   // The tensor-copy engine delivers fp32 bands as they are (NCHW rows, NHWC planes), and pair-row and kWidenRaw
   // bands as raw rows that the producers pair or widen; other 16-bit inputs are widened through registers.
   static constexpr bool kMayCopyTensor = kType == 0 || kPairRows || kWidenRaw;
+  // Whether this launch's band comes by tensor copy: a kWidenRaw band only into the room the plan made for its
+  // raw rows (the host encodes no other map for it; this keeps a wrong launch from reading one as raw rows).
+  static __device__ __forceinline__ bool CopiesTensor(const StemWgmmaParams& P) {
+    return kMayCopyTensor && P.use_tma && (!kWidenRaw || P.raw_row > 0);
+  }
   static constexpr bool kOneRowTiles = kMt * kWarps == 4;  // one m64 piece per tile: band copies across channels
   // Whether the consumer warps help copy the block's first band when the warps copy it (not a tensor
   // copy): nothing overlaps that band (band_full then counts the producers' part only). Not for one-row
@@ -895,7 +900,7 @@ struct Kernel {
       unsigned char* band = sh.Band(b);
       if (local >= 2) MbarrierWait(sh.band_empty + 8 * b, ((local >> 1) - 1) & 1);
       const Tile tile = TileOf(P, cursor);
-      if (kMayCopyTensor && P.use_tma) {
+      if (CopiesTensor(P)) {
         if (worker == 0 && lane == 0) {
           // One tensor copy per plane, each from its chunk layout's first column rounded down to a multiple
           // of 4 (an innermost start that is not 16-byte aligned faults), all completing on one barrier.
@@ -975,7 +980,7 @@ struct Kernel {
       sh.step_delta[step] =
           (static_cast<uint32_t>(first_chunk) >> 4) | (static_cast<uint32_t>(second_chunk - first_chunk) >> 4 << 16);
     }
-    if (kMayCopyTensor && P.use_tma && first_tile < end_tile) {
+    if (CopiesTensor(P) && first_tile < end_tile) {
       MbarrierWait(sh.band_landed, 0);
       ShiftRoundBandPlanes<kRoundRows>(P, sh.Band(0), kBandWarps + warp, kBandWarps + kWarps);
       FenceProxyAsyncShared();  // wgmma reads the band through the async proxy

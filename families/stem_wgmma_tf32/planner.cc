@@ -40,7 +40,7 @@ struct Geometry {
   int64_t raw_offset;       // pair rows and widened raw rows: bytes from a band buffer's start to a tensor
                             // copy's raw rows,
   int64_t raw_row;          // the elements of one raw row (PairRowRawRow, WidenedRawRow),
-  int64_t raw_bytes;        // and of them all: C * band_rows * raw_row * 2
+  int64_t raw_bytes;        // and of them all: C * band_rows * raw_row elements
   int64_t shared_bytes;
 };
 
@@ -128,9 +128,10 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
     // NCHW: a box of raw_row elements per row and channel; NHWC: rows of raw_row * C elements in 16-byte groups
     // (EncodeRawRowBandMap), up to 256 of them. Whole 16-byte row pitches either way.
     const int64_t group = 16 / ElementBytes(s);
+    // The kernel's producers take rows of at most 64 pieces (256 floats) a lane pair.
     const bool fits = s.layout == KCONV_LAYOUT_NHWC ? raw_row * s.c <= 256 * group && (s.w * s.c) % group == 0
                                                     : raw_row <= 256 && s.c <= 256 && (s.w * 2) % 16 == 0;
-    if (fits && g.band.band_rows <= 256) {
+    if (fits && g.band.band_rows <= 256 && g.band.row_floats <= 256) {
       g.raw_row = raw_row;
       g.raw_offset = config.phases * g.plane_bytes;  // after every plane (a pair-row band has one)
       g.raw_bytes = s.c * g.band.band_rows * g.raw_row * ElementBytes(s);
@@ -230,9 +231,7 @@ class Plan final : public FamilyPlan {
     // A pair-row band comes by tensor copy only into the room the plan made for its raw rows, which it made
     // only under KCONV_PAIR_ROWS=2, the default (the encoder refuses a plan without it): the environment is
     // read when the plan is made, not on each launch.
-    const bool tensor_copy = params.raw_row > 0 ? EncodeRawRowBandMap(launcher.api(), shape_, params, t.x, params.band_map)
-                                                : EncodeBandMap(launcher.api(), shape_, p, t.x, params.band_map);
-    params.use_tma = tensor_copy ? 1 : 0;
+    params.use_tma = EncodeLaunchBandMap(launcher.api(), shape_, data_, t.x, &params) ? 1 : 0;
     return launcher.Launch(data_.kernel, data_.geometry, &params, stream);
   }
 
@@ -356,6 +355,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
     w.first_position = PlanesOf(s).first_position;
   }
   d.pair_rows = pair_rows;
+  d.raw_rows = pair_rows || WidenedRawBand(s, config);
   d.kernel = ConvolutionKernel(s, pair_rows);
   d.packer = PackerKernel(s, pair_rows);
   if (pair_rows) {  // the units as the producers lay them out; a tensor copy's raw rows after them
@@ -466,6 +466,14 @@ bool EncodeRawRowBandMap(const DriverApi* api, const ConvShape& s, const StemWgm
                                      CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
                                      CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
                                      CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+}
+
+bool EncodeLaunchBandMap(const DriverApi* api, const ConvShape& s, const PlanData& data, uint64_t x,
+                         StemWgmmaParams* params) {
+  // A band of raw rows comes by their copy or through registers, never by another layout's map (its kernel
+  // would read that copy as raw rows).
+  if (data.raw_rows) return EncodeRawRowBandMap(api, s, *params, x, params->band_map);
+  return EncodeBandMap(api, s, params->p, x, params->band_map);
 }
 
 bool EncodeBandMap(const DriverApi* api, const ConvShape& s, const StemParams& p, uint64_t x, uint64_t* map) {

@@ -53,6 +53,7 @@ struct PlanData {
   LaunchGeometry geometry;  // (min(tiles, SMs), 1)
   int64_t packed_weight_bytes;
   bool pair_rows;  // PairRowBand, decided once, so that the band's geometry and the kernels agree
+  bool raw_rows;   // the band comes as raw rows (pair rows, or widened at strides 2 and 1) or not at all by copy
   int kernel;      // the convolution (ConvolutionKernel) and the weight packer (PackerKernel)
   int packer;
 };
@@ -68,6 +69,11 @@ PlanData MakePlanData(const ConvShape& shape, const Config& config, const Device
 // each other: ChoiceMargin() asks a later-listed config to be 10% cheaper.
 double Cost(const ConvShape& shape, const Config& config, const DeviceLimits& device);
 
+// The tensor map a launch of `data` over x uses, into params->band_map: EncodeRawRowBandMap for a band of raw
+// rows (which is false where the plan made no room for them), else EncodeBandMap. True: the band comes by tensor
+// copy (params->use_tma).
+bool EncodeLaunchBandMap(const DriverApi* api, const ConvShape& shape, const PlanData& data, uint64_t x,
+                         StemWgmmaParams* params);
 // Fills `map` (a CUtensorMap) with x as [N][C][H][W] and a box of one band (NHWC: EncodeNhwcBandMap); false when the tensor-copy
 // engine cannot describe it (the kernel's producer warps then copy the bands themselves).
 bool EncodeBandMap(const DriverApi* api, const ConvShape& shape, const StemParams& params, uint64_t x, uint64_t* map);

@@ -57,7 +57,8 @@ struct alignas(64) StemWgmmaParams {
   int32_t use_tma;         // 0: the producer warps copy bands through registers (x not 16-byte aligned, ...)
   int32_t band_box_bytes;  // the bytes one band copy delivers: c * band_rows * row_floats * 4 (per phase), or
                            // band_rows * row_floats * 4 per plane of an NHWC band (c planes); a pair-row band's
-                           // raw rows, c * band_rows * raw_row * 2 (its units' bytes where raw_row is 0)
+                           // raw rows, c * band_rows * raw_row * 2 (its units' bytes where raw_row is 0); a
+                           // widened band's raw rows, c * band_rows * raw_row elements
   int32_t tiles_per_image;  // row tiles per image
   int32_t column_tiles;     // column tiles per row tile: 1 when the config's tile holds whole rows
   int32_t tile_columns;     // output columns per column tile (Q when whole rows), a multiple of the phases
@@ -70,8 +71,10 @@ struct alignas(64) StemWgmmaParams {
   FastDivmod div_tile_columns;  // by tile_columns: a tile pixel's row and column (NHWC epilogue)
   int32_t first_position;  // NHWC: the pixel step of a band's first group from the tile's first (NhwcPlanes)
   int32_t lo_offset;       // 3xTF32: bytes from a band buffer's start to the band's TF32 remainders
-  int32_t raw_offset;      // pair rows by tensor copy: bytes from a band buffer's start to the raw rows
-  int32_t raw_row;         // ... and the elements of one raw row (PairRowRawRow); 0: no room, no tensor copy
+  int32_t raw_offset;      // raw rows by tensor copy (pair rows, widened bands): bytes from a band buffer's start
+                           // to them
+  int32_t raw_row;         // ... and the columns of one raw row (PairRowRawRow, WidenedRawRow); 0: no room, no
+                           // tensor copy
   StemParams p;
 };
 

@@ -214,3 +214,52 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_map_copies_raw_16_bit_rows") {
   CHECK(map_call.dims[0] == 4);
   CHECK(map_call.box[1] == 240 * 3 / 4);
 }
+
+TEST_CASE("stem_wgmma_tf32.widened_raw_band_launch_uses_its_raw_rows_copy_or_none") {
+  kconv::DriverApi api = kconv_test::RecordingTensorMapApi();
+  const kconv_test::TensorMapRecord& map_call = kconv_test::LastTensorMap();
+  auto copies = [&](const kconv::ConvShape& s, const wg::Config& config) {
+    REQUIRE(wg::Accepts(s, config, kH100).ok());
+    const wg::PlanData d = wg::MakePlanData(s, config, kH100);
+    wg::StemWgmmaParams params = d.params;
+    return wg::EncodeLaunchBandMap(&api, s, d, 4096, &params);
+  };
+  // With room for the raw rows: their copy.
+  CHECK(copies(ShapeOf(kCases[0], KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC), kResNet));
+  CHECK(map_call.calls == 1);
+  CHECK(map_call.rank == 4);
+  // Without (fp32 NHWC RGBA ResNet: the weight stages leave none; column tiles), no copy at all: fp32 NHWC's
+  // stride-4 plane map would be read as raw rows.
+  Case rgba = kCases[0];
+  rgba.c = 4;
+  CHECK_FALSE(copies(ShapeOf(rgba, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC), kResNet));
+  Case wide = kCases[2];
+  wide.w = 600;
+  CHECK_FALSE(copies(ShapeOf(wide, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC), kVgg));
+  CHECK_FALSE(copies(ShapeOf(wide, KCONV_ELEMENT_F16, KCONV_LAYOUT_NCHW), kVgg));
+  CHECK(map_call.calls == 1);
+  // fp32 NHWC at stride 4 keeps its plane map.
+  wg::Config stride4 = wg::MakeConfig(1, 12, 12, 5, 5, 1);
+  stride4.io = 1;
+  CHECK(copies(kconv_test::ValidatedIn(kconv_test::AlexNetConv1(2), KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC,
+                                       KCONV_MATH_TF32),
+               stride4));
+  CHECK(map_call.calls == 2);
+  CHECK(map_call.rank == 5);
+}
+
+TEST_CASE("stem_wgmma_tf32.widened_raw_band_rows_stay_within_the_producers_64_pieces") {
+  // A lane widens pieces lane and lane + 32 of a row: rows of more than 256 floats get no room (through
+  // registers instead). MobileNet's 3x3/2 on SSD's 300x300 input: 150 columns, two phases of 75 (300 floats).
+  Case ssd = kCases[1];
+  ssd.w = 300;
+  for (const Mode& mode : {Mode{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, "_nhwc"}, Mode{KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC, "_f16_nhwc"},
+                           Mode{KCONV_ELEMENT_F16, KCONV_LAYOUT_NCHW, "_f16"}}) {
+    const kconv::ConvShape s = ShapeOf(ssd, mode.type, mode.layout);
+    CAPTURE(kconv::FormatOf(s));
+    REQUIRE(wg::Accepts(s, ssd.config, kH100).ok());
+    const wg::PlanData d = wg::MakePlanData(s, ssd.config, kH100);
+    CHECK(d.params.p.row_floats > 256);
+    CHECK(d.params.raw_row == 0);
+  }
+}
