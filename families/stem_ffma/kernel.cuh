@@ -245,7 +245,9 @@ struct Kernel {
         }
       } else {
         // Consecutive threads on consecutive runs of 4 pixels of a channel (a run stays in one row: tile_q is
-        // a multiple of 8), one 16-byte shared load and the address worked out once per run.
+        // a multiple of 8), one 16-byte shared load and the address worked out once per run, and one 16-byte
+        // store where the run is whole and y allows it (Q a multiple of 4: every run): four 4-byte stores of a
+        // warp each wrote a quarter of every 16 bytes it touched (NOTES, twenty-second session).
         for (int e = tid < kThreads ? tid : kPassChannels * kPixels; e < kPassChannels * kPixels / 4; e += kThreads) {
           const int channel = e / (kPixels / 4), at = e % (kPixels / 4) * 4;
           const int g = first + channel / kThreadChannels, j = channel % kThreadChannels;
@@ -255,10 +257,16 @@ struct Kernel {
           const float4 v = *reinterpret_cast<const float4*>(
               staging + (j * kStagingGroups + channel / kThreadChannels) * L.staging_stride + at);
           float* out = y_image + (k * y_channel + oh * y_row + ow);  // NCHW: y_pixel is 1
-          out[0] = Finish(p, bias, v.x, k - k0);
-          if (ow + 1 < p.q) out[1] = Finish(p, bias, v.y, k - k0);
-          if (ow + 2 < p.q) out[2] = Finish(p, bias, v.z, k - k0);
-          if (ow + 3 < p.q) out[3] = Finish(p, bias, v.w, k - k0);
+          const float4 o = make_float4(Finish(p, bias, v.x, k - k0), Finish(p, bias, v.y, k - k0),
+                                       Finish(p, bias, v.z, k - k0), Finish(p, bias, v.w, k - k0));
+          if (ow + 3 < p.q && (reinterpret_cast<uintptr_t>(out) & 15) == 0) {
+            *reinterpret_cast<float4*>(out) = o;
+          } else {
+            out[0] = o.x;
+            if (ow + 1 < p.q) out[1] = o.y;
+            if (ow + 2 < p.q) out[2] = o.z;
+            if (ow + 3 < p.q) out[3] = o.w;
+          }
         }
       }
       TeamSync(team);
