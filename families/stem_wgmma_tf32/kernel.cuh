@@ -87,8 +87,8 @@ __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot
 
 // kType (kconv_element_type) and kNhwc: the tensors' element type and layout. 16-bit inputs are widened
 // exactly as the producers copy them (an fp16 or bf16 value is exact in TF32), so the math is TF32 whatever
-// the type, and the output is rounded to the type once, on store. kPairRows (16-bit NCHW at stride 4, even
-// vertical strides): the band stays in the type, in the pair-row layout (families/stem_common/pair_rows.h),
+// the type, and the output is rounded to the type once, on store. kPairRows (16-bit NCHW, even vertical
+// strides): the band stays in the type, each phase's plane in the pair-row layout (families/stem_common/pair_rows.h),
 // and the math is wgmma k16 in the type, with units of 8 taps where TF32's chunks hold 4: half the band's
 // bytes and half the wgmma steps. kSplit (3xTF32, fp32 NCHW at stride 4): each band buffer holds the band's
 // TF32 values and, lo_offset bytes on, their TF32 remainders; each weight step image is followed by its
@@ -146,7 +146,7 @@ struct Kernel {
   static_assert(kNt == 12 || kNt == 8 || kNt == 6 || kNt == 4, "wgmma n96, n64, n48 or n32");
   static_assert(kPhases == 1 || kPhases == 2 || kPhases == 4, "horizontal strides 4, 2 or 1");
   static_assert(L.weight_step_bytes == kChannels * 32, "k8 (k16) steps of kChannels channels");
-  static_assert(!kPairRows || (kType != 0 && !kNhwc && kPhases == 1), "pair rows: 16-bit NCHW at stride 4");
+  static_assert(!kPairRows || (kType != 0 && !kNhwc), "pair rows: 16-bit NCHW");
   static_assert(!kSplit || (kType == 0 && !kNhwc && !kPairRows && kPhases == 1), "3xTF32: fp32 NCHW at stride 4");
   // A packed weight step, and a stage of them: with kSplit, each step's remainders follow it.
   static constexpr int kStepBytes = L.weight_step_bytes * (kSplit ? 2 : 1);
@@ -179,9 +179,11 @@ struct Kernel {
   // the input rows in the chunk layout shifted by phase * kStrideW floats: within a plane, consecutive
   // output pixels of the phase are 16 bytes apart, as the chunk layout needs. Planes start 128-aligned
   // (tensor-copy destinations).
-  // (A kWidenRaw band's copy delivers raw rows, not a plane: its planes are sized from the band's geometry.)
+  // (A kWidenRaw band's copy, and a pair-row band's at strides 2 and 1, deliver raw rows, not a plane: their
+  // planes are sized from the band's geometry.)
   static __device__ __forceinline__ int PlaneBytes(const StemWgmmaParams& P) {
     if constexpr (kWidenRaw) return (P.p.c * P.p.band_rows * P.p.row_floats * 4 + 127) & ~127;
+    if constexpr (kPairRows && kPhases > 1) return (P.p.c * ((P.p.band_rows + 1) / 2) * P.p.row_floats * 4 + 127) & ~127;
     return (P.band_box_bytes + 127) & ~127;
   }
   // Where plane `phase`'s chunk layout starts, in input columns, and how far right of the 16-byte aligned
@@ -349,19 +351,20 @@ struct Kernel {
     return PlaneShift(p, phase);
   }
 
-  // After a pair-row band's tensor copy: pairs its raw rows (P.raw_row elements each, from the chunk layout's
-  // first column rounded down to a multiple of 8) into units (families/stem_common/pair_rows.h), zeros past the
+  // After a pair-row band's tensor copy: pairs its raw rows (P.raw_row elements each, from the first plane's
+  // first column rounded down to a multiple of 8, at band + raw_offset) into the units of the plane at `plane`
+  // (families/stem_common/pair_rows.h), whose rows begin `shift` elements into the raw rows; zeros past the
   // band's rows (the copy wrote zeros outside the image). Pair rows worker, worker + workers, ... across
   // channels, kRows of them a batch with every load before any store; a lane takes units lane and lane + 32 (a
   // raw row holds at most 256 elements). kWords: 32-bit loads (an even shift: raw rows are 16-byte aligned).
   template <int kRows, bool kWords>
-  static __device__ __forceinline__ void PairRawRowsAs(const StemWgmmaParams& P, unsigned char* band, int worker,
-                                                       int workers, int shift) {
+  static __device__ __forceinline__ void PairRawRowsAs(const StemWgmmaParams& P, unsigned char* band,
+                                                       unsigned char* plane, int worker, int workers, int shift) {
     const StemParams& p = P.p;
     const int lane = threadIdx.x % 32;
     const int band_pairs = (p.band_rows + 1) / 2, total = p.c * band_pairs, units = p.row_floats / 4;
     const uint16_t* raw = reinterpret_cast<const uint16_t*>(band + P.raw_offset);
-    uint4* const band_units = reinterpret_cast<uint4*>(band);
+    uint4* const band_units = reinterpret_cast<uint4*>(plane);
     for (int i0 = worker; i0 < total; i0 += kRows * workers) {
       uint32_t word[kRows][2][4];
 #pragma unroll
@@ -528,11 +531,16 @@ struct Kernel {
     if constexpr (kWidenRaw) {
       WidenRawPlanes<kRows>(P, band, worker, workers);
     } else if constexpr (kPairRows) {
-      const int shift = PairRowRawShift(PlaneStart(P.p, 0));
-      if (shift % 2 == 0) {
-        PairRawRowsAs<kRows, true>(P, band, worker, workers, shift);
-      } else {
-        PairRawRowsAs<kRows, false>(P, band, worker, workers, shift);
+#pragma unroll
+      for (int phase = 0; phase < kPhases; ++phase) {  // each phase's plane from the same raw rows
+        const int shift = kPhases == 1 ? PairRowRawShift(PlaneStart(P.p, 0))
+                                       : WidenedRawOffset(PlaneStart(P.p, 0), PlaneStart(P.p, phase));
+        unsigned char* const plane = kPhases == 1 ? band : band + phase * PlaneBytes(P);
+        if (shift % 2 == 0) {
+          PairRawRowsAs<kRows, true>(P, band, plane, worker, workers, shift);
+        } else {
+          PairRawRowsAs<kRows, false>(P, band, plane, worker, workers, shift);
+        }
       }
     } else if constexpr (kNhwcPlanes) {
       for (int plane = 0; plane < P.p.c; ++plane) {
@@ -822,14 +830,19 @@ struct Kernel {
                                                   int worker, int workers) {
     const StemParams& p = P.p;
     if constexpr (kPairRows) {
-      // One phase. kRows band rows of CopyBandRows' batch are kRows / 2 pair rows (a quarter with 16-bit loads,
-      // 8 a unit), 2 units a lane: as many loads in flight (one-row tiles copy a band in one batch).
+      // kRows band rows of CopyBandRows' batch are kRows / 2 pair rows (a quarter with 16-bit loads, 8 a unit),
+      // 2 units a lane: as many loads in flight (one-row tiles copy a band in one batch). In 32-bit words where
+      // the launch allows (p.pair_copies) and the plane starts at an even column.
       constexpr int kPairBatch = kRows / 2 > 0 ? kRows / 2 : 1, kSingleBatch = kRows / 4 > 0 ? kRows / 4 : 1;
-      const int start = PlaneStart(p, 0) + tile.q0 * kStrideW;
-      if (p.pair_copies) {
-        CopyPairRows<true, kPairBatch, 2>(p, tile, band, worker, workers, start);
-      } else {
-        CopyPairRows<false, kSingleBatch, 2>(p, tile, band, worker, workers, start);
+#pragma unroll
+      for (int phase = 0; phase < kPhases; ++phase) {
+        unsigned char* const plane = kPhases == 1 ? band : band + phase * PlaneBytes(P);
+        const int start = PlaneStart(p, phase) + tile.q0 * kStrideW;
+        if (p.pair_copies && (kStrideW % 2 == 0 || phase % 2 == 0)) {
+          CopyPairRows<true, kPairBatch, 2>(p, tile, plane, worker, workers, start);
+        } else {
+          CopyPairRows<false, kSingleBatch, 2>(p, tile, plane, worker, workers, start);
+        }
       }
     } else if constexpr (kNhwc && !kNhwcPlanes) {  // strides 2 and 1: each phase's plane gathered
 #pragma unroll
@@ -1176,18 +1189,17 @@ struct Kernel {
       });                                                                                                   \
     }                                                                                                       \
   }
-// The pair-row kernels (16-bit NCHW, k16 wgmma in the type) and their packer: io = 1 configs at stride 4 only.
+// The pair-row kernels (16-bit NCHW, k16 wgmma in the type) and their packer: io = 1 configs.
 #define KCONV_STEM_WGMMA_PAIR_ROWS(NAME, CONFIG, TYPE)                                                      \
   extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG), 1)                  \
       NAME(const __grid_constant__ kconv::stem_wgmma_tf32::StemWgmmaParams params) {                        \
-    if constexpr (CONFIG.io == 1 && CONFIG.phases == 1) {                                                   \
-      /* phases 1 written out: outside a template, the discarded branch is still checked */                \
-      kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages, 1, TYPE, \
-                                false, true>::Run(params);                                                  \
+    if constexpr (CONFIG.io == 1) {                                                                         \
+      kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages,          \
+                                CONFIG.phases, TYPE, false, true>::Run(params);                             \
     }                                                                                                       \
   }                                                                                                         \
   extern "C" __global__ void NAME##_pack_weights(const kconv::StemPackParams params) {                      \
-    if constexpr (CONFIG.io == 1 && CONFIG.phases == 1) {                                                   \
+    if constexpr (CONFIG.io == 1) {                                                                         \
       kconv::stem::PackPairRowWeights<TYPE>(params, [&](int step, int n, int e) {                           \
         return kconv::stem_wgmma_tf32::WgmmaWeightOffset16<CONFIG.nt * 8>(params.steps, step, n, e);        \
       });                                                                                                   \

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "families/stem_common/pair_rows.h"
+#include "families/stem_common/widened_raw_rows.h"
 #include "families/stem_wgmma_tf32/planner.h"
 #include "families/stem_wgmma_tf32/tensor_map_recorder.h"
 #include "prelude.h"
@@ -39,10 +40,12 @@ wg::Config IoConfig(int mt, int warps, int wsteps, int wstages) {
 int64_t PackedIndex(int steps, int step, int n, int e) { return wg::WgmmaWeightOffset16<96>(steps, step, n, e) / 2; }
 
 // Tile 0's band (image 0) as the producers' copy lays it out: unit u of pair row i of channel c holds elements
-// -pad_w + 4u ... + 3 of band rows 2i and 2i + 1 (input rows -pad_h + ...), zeros outside the image and past the
-// band's rows. Indices in 16-bit elements; then room for wgmma's reads past the band (the buffer, and shared
-// memory, go on).
-std::vector<float> ProducersBand(const kconv::ConvShape& s, const kconv::StemParams& p, const std::vector<float>& x) {
+// first + 4u ... + 3 of band rows 2i and 2i + 1 (input rows -pad_h + ...), zeros outside the image and past the
+// band's rows; `first` is -pad_w, or a phase plane's first column. Indices in 16-bit elements; then room for
+// wgmma's reads past the band (the buffer, and shared memory, go on).
+std::vector<float> ProducersBand(const kconv::ConvShape& s, const kconv::StemParams& p, const std::vector<float>& x,
+                                 std::optional<int64_t> first = std::nullopt) {
+  const int64_t first_column = first.value_or(-s.pad_w);
   const int64_t band_pairs = kconv::BandPairRows(p.band_rows), units = p.row_floats / 4;
   const int64_t band_elements = s.c * band_pairs * units * 8;
   REQUIRE(band_elements * 2 <= p.band_bytes);
@@ -52,7 +55,7 @@ std::vector<float> ProducersBand(const kconv::ConvShape& s, const kconv::StemPar
       for (int64_t u = 0; u < units; ++u)
         for (int64_t h = 0; h < 2; ++h)
           for (int64_t e = 0; e < 4; ++e) {
-            const int64_t band_row = 2 * i + h, ih = band_row - s.pad_h, iw = 4 * u + e - s.pad_w;
+            const int64_t band_row = 2 * i + h, ih = band_row - s.pad_h, iw = 4 * u + e + first_column;
             const bool inside = band_row < p.band_rows && ih >= 0 && ih < s.h && iw >= 0 && iw < s.w;
             band[static_cast<size_t>(((c * band_pairs + i) * units + u) * 8 + 4 * h + e)] =
                 inside ? x[static_cast<size_t>((c * s.h + ih) * s.w + iw)] : 0.f;
@@ -61,11 +64,12 @@ std::vector<float> ProducersBand(const kconv::ConvShape& s, const kconv::StemPar
 }
 
 // Every output row of tile 0 (image 0), channels 0 ... k - 1, as the kernel's wgmma computes them from the band
-// of that tile, with x and w as floats (the layout is what is tested, not the rounding).
+// of that tile, with x and w as floats (the layout is what is tested, not the rounding). With `phases` planes
+// (horizontal strides 2 and 1), output column phase + phases * m reads plane `phase` (its first column
+// phase * stride_w - pad_w) at pixel m.
 std::vector<double> TileFromBand(const kconv::ConvShape& s, const wg::PlanData& d, const std::vector<float>& x,
-                                 const std::vector<float>& w) {
+                                 const std::vector<float>& w, int phases = 1) {
   const kconv::StemParams& p = d.params.p;
-  const std::vector<float> band = ProducersBand(s, p, x);
   const int64_t band_elements = s.c * kconv::BandPairRows(p.band_rows) * (p.row_floats / 4) * 8;
   // The packer's weights: step images of 96 channels, 16 elements each.
   std::vector<float> packed(static_cast<size_t>(p.steps) * 96 * 16, 0.f);
@@ -83,23 +87,26 @@ std::vector<double> TileFromBand(const kconv::ConvShape& s, const wg::PlanData& 
   // LBO 96 * 16 bytes.
   const int64_t rows = d.params.rows_per_tile;
   std::vector<double> y(static_cast<size_t>(rows * s.k * s.q), 0.0);
-  for (int64_t o = 0; o < rows && o < s.p; ++o) {
-    const int64_t piece = o * (s.stride_h / 2) * p.row_floats * 4;  // the kernel's piece offset, x0 = 0
-    for (int step = 0; step < p.steps; ++step) {
-      const int64_t first = p.chunk_offset[2 * step], lbo = p.chunk_offset[2 * step + 1] - first;
-      REQUIRE(lbo >= 0);
-      REQUIRE(lbo % 16 == 0);
-      REQUIRE(lbo / 16 < (1 << 14));
-      for (int64_t m = 0; m < s.q; ++m)
-        for (int k = 0; k < 16; ++k) {
-          const int64_t a = (piece + first + (k / 8) * lbo + (m / 8) * 128 + (m % 8) * 16 + 2 * (k % 8)) / 2;
-          REQUIRE(a < band_elements);  // a real pixel reads inside the band
-          const double av = band[static_cast<size_t>(a)];
-          for (int64_t n = 0; n < s.k; ++n) {
-            const int64_t b = (step * 96 * 32 + (k / 8) * 96 * 16 + (n / 8) * 128 + (n % 8) * 16 + 2 * (k % 8)) / 2;
-            y[static_cast<size_t>((o * s.k + n) * s.q + m)] += av * packed[static_cast<size_t>(b)];
+  for (int phase = 0; phase < phases; ++phase) {
+    const std::vector<float> band = ProducersBand(s, p, x, phase * s.stride_w - s.pad_w);
+    for (int64_t o = 0; o < rows && o < s.p; ++o) {
+      const int64_t piece = o * (s.stride_h / 2) * p.row_floats * 4;  // the kernel's piece offset, x0 = 0
+      for (int step = 0; step < p.steps; ++step) {
+        const int64_t first = p.chunk_offset[2 * step], lbo = p.chunk_offset[2 * step + 1] - first;
+        REQUIRE(lbo >= 0);
+        REQUIRE(lbo % 16 == 0);
+        REQUIRE(lbo / 16 < (1 << 14));
+        for (int64_t m = 0; phase + phases * m < s.q; ++m)
+          for (int k = 0; k < 16; ++k) {
+            const int64_t a = (piece + first + (k / 8) * lbo + (m / 8) * 128 + (m % 8) * 16 + 2 * (k % 8)) / 2;
+            REQUIRE(a < band_elements);  // a real pixel reads inside the band
+            const double av = band[static_cast<size_t>(a)];
+            for (int64_t n = 0; n < s.k; ++n) {
+              const int64_t b = (step * 96 * 32 + (k / 8) * 96 * 16 + (n / 8) * 128 + (n % 8) * 16 + 2 * (k % 8)) / 2;
+              y[static_cast<size_t>((o * s.k + n) * s.q + phase + phases * m)] += av * packed[static_cast<size_t>(b)];
+            }
           }
-        }
+      }
     }
   }
   return y;
@@ -325,5 +332,89 @@ TEST_CASE("stem_wgmma_tf32.deep_weight_ring_candidates_take_alexnet_pair_rows_wi
     CHECK(d.params.p.steps == 27);
     CHECK(d.params.raw_row > 0);
     CHECK(d.geometry.shared_bytes <= kH100.smem_per_block_optin);
+  }
+}
+
+TEST_CASE("stem_wgmma_tf32.pair_row_planes_at_strides_2_and_1_compute_the_convolution") {
+  // 16-bit NCHW at horizontal stride 2 or 1 with an even vertical stride: a pair-row plane per phase, each from
+  // its own first column, read as the stride-4 kernels read theirs. ResNet's 7x7/2 and MobileNet's 3x3/2 with
+  // every left padding, one and four channels, stride (2, 1) over four phases, rows of two pieces.
+  struct Case {
+    int64_t c, h, w, r, s, stride_h, stride_w, pad;
+  };
+  for (const Case& k : {Case{3, 20, 64, 7, 7, 2, 2, 3}, Case{3, 17, 56, 3, 3, 2, 2, 1}, Case{1, 15, 48, 5, 5, 2, 2, 0},
+                        Case{4, 13, 40, 3, 3, 2, 1, 2}, Case{3, 11, 150, 3, 3, 2, 2, 1}}) {
+    kconv_test::Shape shape{1, k.c, k.h, k.w, 16, k.r, k.s};
+    shape.stride_h = k.stride_h;
+    shape.stride_w = k.stride_w;
+    shape.pad_h = shape.pad_w = k.pad;
+    shape.bias = false;
+    const kconv::ConvShape s = Validated(shape, KCONV_ELEMENT_F16);
+    CAPTURE(kconv::FormatOf(s));
+    const int phases = static_cast<int>(4 / k.stride_w);
+    wg::Config config = wg::MakeConfig(2, 12, 8, 3, 2, phases);
+    config.io = 1;
+    std::mt19937_64 rng(static_cast<uint64_t>(k.c * 100 + k.w + k.pad));
+    const std::vector<float> x = kconv_test::RandomTensor(shape.XElements(), rng);
+    const std::vector<float> w = kconv_test::RandomTensor(shape.WElements(), rng);
+    const std::vector<double> want = kconv_test::ReferenceConv(shape, x, w, {});
+    for (const char* mode : {"1", "2"}) {  // the producers' copy, then the tensor copy's raw rows (the same planes)
+      const kconv_test::ScopedEnvironment pair_rows("KCONV_PAIR_ROWS", mode);
+      REQUIRE(wg::PairRowBand(s, config));
+      REQUIRE(wg::Accepts(s, config, kH100).ok());
+      const wg::PlanData d = wg::MakePlanData(s, config, kH100);
+      CHECK(wg::Family().KernelSuffixes()[static_cast<size_t>(d.kernel)] == "_f16_k16");
+      const std::vector<double> got = TileFromBand(s, d, x, w, phases);
+      int mismatches = 0;
+      for (int64_t o = 0; o < d.params.rows_per_tile && o < s.p; ++o)
+        for (int64_t n = 0; n < s.k; ++n)
+          for (int64_t q = 0; q < s.q; ++q) {
+            const double g = got[static_cast<size_t>((o * s.k + n) * s.q + q)];
+            const double r = want[static_cast<size_t>((n * s.p + o) * s.q + q)];
+            if (!(g == doctest::Approx(r).epsilon(1e-9))) ++mismatches;
+          }
+      CHECK(mismatches == 0);
+      const kconv::StemParams& p = d.params.p;
+      const int64_t plane_bytes = (s.c * kconv::BandPairRows(p.band_rows) * p.row_floats * 4 + 127) / 128 * 128;
+      if (std::string(mode) == "1" || d.params.raw_row == 0) continue;
+      // The raw rows after every plane, long enough for the last plane's units from its offset; pairing plane
+      // `phase` from offset WidenedRawOffset(-pad_w, its first column) gives ProducersBand's plane.
+      CHECK(d.params.raw_offset == phases * plane_bytes);
+      CHECK(d.params.raw_offset + s.c * p.band_rows * d.params.raw_row * 2 <= p.band_bytes);
+      const int32_t first = static_cast<int32_t>(-s.pad_w), raw_start = kconv::WidenedRawStart(first);
+      const int32_t band_pairs = kconv::BandPairRows(p.band_rows), units = p.row_floats / 4;
+      std::vector<float> raw(static_cast<size_t>(s.c * p.band_rows * d.params.raw_row), 0.f);
+      for (int64_t c = 0; c < s.c; ++c)
+        for (int64_t r = 0; r < p.band_rows; ++r)
+          for (int64_t e = 0; e < d.params.raw_row; ++e) {
+            const int64_t ih = r - s.pad_h, iw = raw_start + e;
+            if (ih >= 0 && ih < s.h && iw >= 0 && iw < s.w) {
+              raw[static_cast<size_t>((c * p.band_rows + r) * d.params.raw_row + e)] =
+                  x[static_cast<size_t>((c * s.h + ih) * s.w + iw)];
+            }
+          }
+      int pairing_mismatches = 0;
+      for (int phase = 0; phase < phases; ++phase) {
+        const int32_t plane_start = static_cast<int32_t>(phase * s.stride_w - s.pad_w);
+        const int32_t shift = kconv::WidenedRawOffset(first, plane_start);
+        CHECK(shift + 4 * units <= d.params.raw_row);
+        const std::vector<float> plane = ProducersBand(s, p, x, plane_start);
+        for (int32_t c = 0; c < s.c; ++c)
+          for (int32_t i = 0; i < band_pairs; ++i)
+            for (int32_t u = 0; u < units; ++u)
+              for (int32_t h = 0; h < 2; ++h)
+                for (int32_t e = 0; e < 4; ++e) {
+                  const int32_t row = 2 * i + h;
+                  const float paired =
+                      row < p.band_rows
+                          ? raw[static_cast<size_t>(kconv::PairRowRawIndex(p.band_rows, d.params.raw_row, shift, c, row, u, e))]
+                          : 0.f;
+                  if (paired != plane[static_cast<size_t>(((c * band_pairs + i) * units + u) * 8 + 4 * h + e)]) {
+                    ++pairing_mismatches;
+                  }
+                }
+      }
+      CHECK(pairing_mismatches == 0);
+    }
   }
 }

@@ -122,9 +122,9 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
     const int32_t first = static_cast<int32_t>(-s.pad_w), last_offset = WidenedRawOffset(
         first, static_cast<int32_t>((config.phases - 1) * s.stride_w - s.pad_w));
     const int64_t row_floats = std::min<int64_t>(g.band.row_floats, 1 << 20);  // a longer row gets no room
-    const int64_t raw_row =
-        pair_rows ? PairRowRawRow(PairRowRawShift(first), static_cast<int32_t>(row_floats / 4))
-                  : WidenedRawRow(last_offset, static_cast<int32_t>(row_floats));
+    const int64_t raw_row = pair_rows && config.phases == 1
+                                ? PairRowRawRow(PairRowRawShift(first), static_cast<int32_t>(row_floats / 4))
+                                : WidenedRawRow(last_offset, static_cast<int32_t>(row_floats));
     // NCHW: a box of raw_row elements per row and channel; NHWC: rows of raw_row * C elements in 16-byte groups
     // (EncodeRawRowBandMap), up to 256 of them. Whole 16-byte row pitches either way.
     const int64_t group = 16 / ElementBytes(s);
@@ -270,7 +270,7 @@ bool PairRowTensorCopyEnabled() { return PairRowMode() == 2; }
 
 bool PairRowBand(const ConvShape& s, const Config& config) {
   return s.element_type != KCONV_ELEMENT_F32 && s.layout == KCONV_LAYOUT_NCHW && config.io == 1 &&
-         config.phases == 1 && s.stride_h % 2 == 0 && PairRowBandsEnabled();
+         s.stride_h % 2 == 0 && PairRowBandsEnabled();
 }
 
 bool WgmmaSplitEnabled() { return !EnvironmentIs("KCONV_WGMMA_3XTF32", "0"); }

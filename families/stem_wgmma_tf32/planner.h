@@ -28,7 +28,7 @@ extern const Config kConfigs[];
 absl::Status Accepts(const ConvShape& shape, const Config& config, const DeviceLimits& device);
 
 // Whether `config` computes `shape` over a pair-row band (families/stem_common/pair_rows.h) with wgmma k16 in
-// the type: 16-bit NCHW at stride 4 with an even vertical stride, io = 1. On by default (AlexNet fp16 NCHW on
+// the type: 16-bit NCHW with an even vertical stride, io = 1 (at strides 2 and 1, a pair-row plane per phase). On by default (AlexNet fp16 NCHW on
 // an H200: 1080p 2762 against 3645 us with widened bands); KCONV_PAIR_ROWS=0 widens 16-bit bands to TF32
 // instead (read on each call).
 bool PairRowBand(const ConvShape& shape, const Config& config);

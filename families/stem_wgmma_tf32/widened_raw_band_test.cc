@@ -63,6 +63,9 @@ struct Mode {
 };
 
 TEST_CASE("stem_wgmma_tf32.widened_raw_band_fills_every_phase_plane_as_the_fp32_copies_do") {
+  // 16-bit NCHW at an even vertical stride is a pair-row band by default (pair_row_band_test.cc): widened with
+  // KCONV_PAIR_ROWS=0, as at odd vertical strides.
+  const kconv_test::ScopedEnvironment widened("KCONV_PAIR_ROWS", "0");
   for (const Case& k : kCases)
     for (const Mode& mode : {Mode{KCONV_ELEMENT_BF16, KCONV_LAYOUT_NCHW, "_bf16"}, Mode{KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC, "_f16_nhwc"},
                              Mode{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, "_nhwc"}}) {
@@ -131,6 +134,7 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_fills_every_phase_plane_as_the_fp32_
 }
 
 TEST_CASE("stem_wgmma_tf32.widened_raw_band_for_16_bit_nchw_and_nhwc_at_strides_2_and_1") {
+  const kconv_test::ScopedEnvironment widened("KCONV_PAIR_ROWS", "0");
   const Case& resnet = kCases[0];
   // fp32 NCHW keeps its tensor copy per plane (shifted rows, no raw room); an io = 0 config refuses 16 bits and
   // NHWC.
@@ -171,6 +175,7 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_for_16_bit_nchw_and_nhwc_at_strides_
 }
 
 TEST_CASE("stem_wgmma_tf32.widened_raw_band_map_copies_raw_16_bit_rows") {
+  const kconv_test::ScopedEnvironment widened("KCONV_PAIR_ROWS", "0");
   kconv::DriverApi api = kconv_test::RecordingTensorMapApi();
   const kconv_test::TensorMapRecord& map_call = kconv_test::LastTensorMap();
   const Case& resnet = kCases[0];
