@@ -201,11 +201,13 @@ int64_t MisplacedSpecials(ModeBuffers& buffers, const kconv_plan* plan, float sp
 }
 
 // MisplacedSpecials of a NaN and of an Inf for `mode`, through kconv's choice and every config that accepts
-// each shape: AlexNet conv1 (odd R, stride 4), a 3x3 at vertical stride 2, horizontal 4, and a patchify with
-// ReLU (which must keep NaN).
+// each shape: AlexNet conv1 (odd R, stride 4), a 3x3 at vertical stride 2, horizontal 4, a patchify with
+// ReLU (which must keep NaN), and ResNet's 7x7/2 and VGG's 3x3/1 (the Hopper family's phase planes: odd R
+// over pair-row planes, widened and gathered planes).
 void CheckSpecialPlacement(kconv_context* ctx, const Mode& mode) {
   const std::vector<Shape> shapes = {AlexNetConv1(2), Shape{2, 3, 64, 64, 33, 3, 3, 2, 4, 1, 1},
-                                     Shape{2, 3, 64, 64, 40, 8, 8, 8, 8, 0, 0, 1, 1, true, true}};
+                                     Shape{2, 3, 64, 64, 40, 8, 8, 8, 8, 0, 0, 1, 1, true, true},
+                                     Shape{2, 3, 48, 64, 64, 7, 7, 2, 2, 3, 3}, Shape{1, 3, 24, 64, 32, 3, 3, 1, 1, 1, 1}};
   ForEachPlan(ctx, shapes, mode, [](ModeBuffers& buffers, const kconv_plan* plan) {
     CHECK(MisplacedSpecials(buffers, plan, NAN) == 0);
     CHECK(MisplacedSpecials(buffers, plan, INFINITY) == 0);
