@@ -112,6 +112,28 @@ std::vector<double> TileFromBand(const kconv::ConvShape& s, const wg::PlanData& 
   return y;
 }
 
+// Elements of `want` (a pair-row plane as ProducersBand lays it out) that the producers' pairing pass gets wrong
+// from `raw` (the tensor copy's raw rows, raw_row elements each) with its rows `shift` elements in (kernel.cuh:
+// PairRawRowsAs reads them by PairRowRawIndex, zeros past the band's rows).
+int PairingMismatches(const kconv::ConvShape& s, const kconv::StemParams& p, const std::vector<float>& raw,
+                      int32_t raw_row, int32_t shift, const std::vector<float>& want) {
+  const int32_t band_pairs = kconv::BandPairRows(p.band_rows), units = p.row_floats / 4;
+  int mismatches = 0;
+  for (int32_t c = 0; c < s.c; ++c)
+    for (int32_t i = 0; i < band_pairs; ++i)
+      for (int32_t u = 0; u < units; ++u)
+        for (int32_t h = 0; h < 2; ++h)
+          for (int32_t e = 0; e < 4; ++e) {
+            const int32_t row = 2 * i + h;
+            const float got =
+                row < p.band_rows
+                    ? raw[static_cast<size_t>(kconv::PairRowRawIndex(p.band_rows, raw_row, shift, c, row, u, e))]
+                    : 0.f;
+            if (got != want[static_cast<size_t>(((c * band_pairs + i) * units + u) * 8 + 4 * h + e)]) ++mismatches;
+          }
+  return mismatches;
+}
+
 }  // namespace
 
 TEST_CASE("stem_wgmma_tf32.pair_row_band_through_the_unit_table_computes_the_convolution") {
@@ -260,23 +282,8 @@ TEST_CASE("stem_wgmma_tf32.pair_row_tensor_copy_pairs_its_raw_rows_into_the_same
           }
       std::vector<float> x(static_cast<size_t>(s.c * s.h * s.w));
       for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i + 1);
-      const std::vector<float> want = ProducersBand(s, p, x);
       // The producers' pairing pass.
-      const int32_t band_pairs = kconv::BandPairRows(p.band_rows);
-      int mismatches = 0;
-      for (int32_t c = 0; c < s.c; ++c)
-        for (int32_t i = 0; i < band_pairs; ++i)
-          for (int32_t u = 0; u < units; ++u)
-            for (int32_t h = 0; h < 2; ++h)
-              for (int32_t e = 0; e < 4; ++e) {
-                const int32_t row = 2 * i + h;
-                const float got =
-                    row < p.band_rows
-                        ? raw[static_cast<size_t>(kconv::PairRowRawIndex(p.band_rows, d.params.raw_row, shift, c, row, u, e))]
-                        : 0.f;
-                if (got != want[static_cast<size_t>(((c * band_pairs + i) * units + u) * 8 + 4 * h + e)]) ++mismatches;
-              }
-      CHECK(mismatches == 0);
+      CHECK(PairingMismatches(s, p, raw, d.params.raw_row, shift, ProducersBand(s, p, x)) == 0);
     }
   }
 }
@@ -382,7 +389,7 @@ TEST_CASE("stem_wgmma_tf32.pair_row_planes_at_strides_2_and_1_compute_the_convol
       CHECK(d.params.raw_offset == phases * plane_bytes);
       CHECK(d.params.raw_offset + s.c * p.band_rows * d.params.raw_row * 2 <= p.band_bytes);
       const int32_t first = static_cast<int32_t>(-s.pad_w), raw_start = kconv::WidenedRawStart(first);
-      const int32_t band_pairs = kconv::BandPairRows(p.band_rows), units = p.row_floats / 4;
+      const int32_t units = p.row_floats / 4;
       std::vector<float> raw(static_cast<size_t>(s.c * p.band_rows * d.params.raw_row), 0.f);
       for (int64_t c = 0; c < s.c; ++c)
         for (int64_t r = 0; r < p.band_rows; ++r)
@@ -393,28 +400,13 @@ TEST_CASE("stem_wgmma_tf32.pair_row_planes_at_strides_2_and_1_compute_the_convol
                   x[static_cast<size_t>((c * s.h + ih) * s.w + iw)];
             }
           }
-      int pairing_mismatches = 0;
       for (int phase = 0; phase < phases; ++phase) {
         const int32_t plane_start = static_cast<int32_t>(phase * s.stride_w - s.pad_w);
         const int32_t shift = kconv::WidenedRawOffset(first, plane_start);
+        CAPTURE(phase);
         CHECK(shift + 4 * units <= d.params.raw_row);
-        const std::vector<float> plane = ProducersBand(s, p, x, plane_start);
-        for (int32_t c = 0; c < s.c; ++c)
-          for (int32_t i = 0; i < band_pairs; ++i)
-            for (int32_t u = 0; u < units; ++u)
-              for (int32_t h = 0; h < 2; ++h)
-                for (int32_t e = 0; e < 4; ++e) {
-                  const int32_t row = 2 * i + h;
-                  const float paired =
-                      row < p.band_rows
-                          ? raw[static_cast<size_t>(kconv::PairRowRawIndex(p.band_rows, d.params.raw_row, shift, c, row, u, e))]
-                          : 0.f;
-                  if (paired != plane[static_cast<size_t>(((c * band_pairs + i) * units + u) * 8 + 4 * h + e)]) {
-                    ++pairing_mismatches;
-                  }
-                }
+        CHECK(PairingMismatches(s, p, raw, d.params.raw_row, shift, ProducersBand(s, p, x, plane_start)) == 0);
       }
-      CHECK(pairing_mismatches == 0);
     }
   }
 }

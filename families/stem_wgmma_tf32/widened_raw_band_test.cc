@@ -66,70 +66,73 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_fills_every_phase_plane_as_the_fp32_
   // 16-bit NCHW at an even vertical stride is a pair-row band by default (pair_row_band_test.cc): widened with
   // KCONV_PAIR_ROWS=0, as at odd vertical strides.
   const kconv_test::ScopedEnvironment widened("KCONV_PAIR_ROWS", "0");
-  for (const Case& k : kCases)
-    for (const Mode& mode : {Mode{KCONV_ELEMENT_BF16, KCONV_LAYOUT_NCHW, "_bf16"}, Mode{KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC, "_f16_nhwc"},
-                             Mode{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, "_nhwc"}}) {
-    const kconv::ConvShape s = ShapeOf(k, mode.type, mode.layout);
-    CAPTURE(kconv::FormatOf(s));
-    REQUIRE(wg::Accepts(s, k.config, kH100).ok());
-    const wg::PlanData d = wg::MakePlanData(s, k.config, kH100);
-    const kconv::StemParams& p = d.params.p;
-    const int phases = k.config.phases, stride_w = 4 / phases;
-    const bool nhwc = mode.layout == KCONV_LAYOUT_NHWC;
-    const int64_t element_bytes = mode.type == KCONV_ELEMENT_F32 ? 4 : 2;
-    CHECK_FALSE(d.pair_rows);
-    CHECK(wg::Family().KernelSuffixes()[static_cast<size_t>(d.kernel)] == mode.kernel);
-    // The planes as fp32's (no wider rows: nothing is shifted in place), then the raw rows after every plane,
-    // inside the buffer, whole 16-byte groups, a box the copy engine takes.
-    const int64_t plane_bytes = (int64_t{p.c} * p.band_rows * p.row_floats * 4 + 127) / 128 * 128;
-    CHECK(p.row_floats == 4 * ((s.q + phases - 1) / phases + (s.s + 3) / 4 - 1));
-    CHECK(d.params.raw_offset == phases * plane_bytes);
-    CHECK(d.params.raw_row % 8 == 0);
-    CHECK(d.params.raw_row <= 256);
-    CHECK(d.params.band_box_bytes == s.c * p.band_rows * d.params.raw_row * element_bytes);
-    CHECK(d.params.raw_offset + d.params.band_box_bytes <= p.band_bytes);
+  const Mode modes[] = {Mode{KCONV_ELEMENT_BF16, KCONV_LAYOUT_NCHW, "_bf16"},
+                        Mode{KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC, "_f16_nhwc"},
+                        Mode{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, "_nhwc"}};
+  for (const Case& k : kCases) {
+    for (const Mode& mode : modes) {
+      const kconv::ConvShape s = ShapeOf(k, mode.type, mode.layout);
+      CAPTURE(kconv::FormatOf(s));
+      REQUIRE(wg::Accepts(s, k.config, kH100).ok());
+      const wg::PlanData d = wg::MakePlanData(s, k.config, kH100);
+      const kconv::StemParams& p = d.params.p;
+      const int phases = k.config.phases, stride_w = 4 / phases;
+      const bool nhwc = mode.layout == KCONV_LAYOUT_NHWC;
+      const int64_t element_bytes = mode.type == KCONV_ELEMENT_F32 ? 4 : 2;
+      CHECK_FALSE(d.pair_rows);
+      CHECK(wg::Family().KernelSuffixes()[static_cast<size_t>(d.kernel)] == mode.kernel);
+      // The planes as fp32's (no wider rows: nothing is shifted in place), then the raw rows after every plane,
+      // inside the buffer, whole 16-byte groups, a box the copy engine takes.
+      const int64_t plane_bytes = (int64_t{p.c} * p.band_rows * p.row_floats * 4 + 127) / 128 * 128;
+      CHECK(p.row_floats == 4 * ((s.q + phases - 1) / phases + (s.s + 3) / 4 - 1));
+      CHECK(d.params.raw_offset == phases * plane_bytes);
+      CHECK(d.params.raw_row % 8 == 0);
+      CHECK(d.params.raw_row <= 256);
+      CHECK(d.params.band_box_bytes == s.c * p.band_rows * d.params.raw_row * element_bytes);
+      CHECK(d.params.raw_offset + d.params.band_box_bytes <= p.band_bytes);
 
-    // The copy's box: row ih0 + r of channel c (tile 0: ih0 = -pad_h) from column WidenedRawStart(-pad_w), zeros
-    // outside the image; values that name their element.
-    const int32_t first = static_cast<int32_t>(-s.pad_w), raw_start = kconv::WidenedRawStart(first);
-    CHECK(raw_start % 8 == 0);
-    CHECK(raw_start <= first);
-    const int64_t rows = s.c * p.band_rows, raw_row = d.params.raw_row;
-    auto input = [&](int64_t c, int64_t r, int64_t col) -> float {
-      const int64_t ih = r - s.pad_h;
-      return ih >= 0 && ih < s.h && col >= 0 && col < s.w ? static_cast<float>((c * s.h + ih) * s.w + col + 1) : 0.f;
-    };
-    // NCHW: [C][band_rows][raw_row]; NHWC: [band_rows][raw_row][C], every element of a raw row contiguous.
-    auto raw_index = [&](int64_t c, int64_t r, int64_t e) {
-      return nhwc ? (r * raw_row + e) * s.c + c : (c * p.band_rows + r) * raw_row + e;
-    };
-    std::vector<float> raw(static_cast<size_t>(rows * raw_row));
-    for (int64_t c = 0; c < s.c; ++c)
-      for (int64_t r = 0; r < p.band_rows; ++r)
-        for (int64_t e = 0; e < raw_row; ++e) raw[static_cast<size_t>(raw_index(c, r, e))] = input(c, r, raw_start + e);
+      // The copy's box: row ih0 + r of channel c (tile 0: ih0 = -pad_h) from column WidenedRawStart(-pad_w), zeros
+      // outside the image; values that name their element.
+      const int32_t first = static_cast<int32_t>(-s.pad_w), raw_start = kconv::WidenedRawStart(first);
+      CHECK(raw_start % 8 == 0);
+      CHECK(raw_start <= first);
+      const int64_t rows = s.c * p.band_rows, raw_row = d.params.raw_row;
+      auto input = [&](int64_t c, int64_t r, int64_t col) -> float {
+        const int64_t ih = r - s.pad_h;
+        return ih >= 0 && ih < s.h && col >= 0 && col < s.w ? static_cast<float>((c * s.h + ih) * s.w + col + 1) : 0.f;
+      };
+      // NCHW: [C][band_rows][raw_row]; NHWC: [band_rows][raw_row][C], every element of a raw row contiguous.
+      auto raw_index = [&](int64_t c, int64_t r, int64_t e) {
+        return nhwc ? (r * raw_row + e) * s.c + c : (c * p.band_rows + r) * raw_row + e;
+      };
+      std::vector<float> raw(static_cast<size_t>(rows * raw_row));
+      for (int64_t c = 0; c < s.c; ++c)
+        for (int64_t r = 0; r < p.band_rows; ++r)
+          for (int64_t e = 0; e < raw_row; ++e) raw[static_cast<size_t>(raw_index(c, r, e))] = input(c, r, raw_start + e);
 
-    // The widening pass (kernel.cuh): NCHW (WidenRawRows), piece i of plane `phase` reads the 8-byte groups
-    // offset / 4 + i and the next and keeps elements offset % 4 ... + 3 of the eight; NHWC (WidenRawRowsNhwc), it
-    // reads elements offset + 4i ... + 3 of the raw row, C apart. Either must stay inside its raw row.
-    int mismatches = 0, reads_past_row = 0;
-    const int pieces = p.row_floats / 4;
-    for (int phase = 0; phase < phases; ++phase) {
-      const int32_t plane_start = phase * stride_w - static_cast<int32_t>(s.pad_w);
-      const int32_t offset = kconv::WidenedRawOffset(first, plane_start);
-      REQUIRE(offset >= 0);
-      for (int64_t row = 0; row < rows; ++row)
-        for (int i = 0; i < pieces; ++i) {
-          const int64_t c = row / p.band_rows, r = row % p.band_rows, group = offset / 4 + i;
-          const int64_t last = nhwc ? offset + 4 * i + 3 : offset % 4 != 0 ? 4 * group + 7 : 4 * group + 3;
-          if (last >= raw_row) ++reads_past_row;
-          for (int e = 0; e < 4; ++e) {
-            const int64_t at = nhwc ? raw_index(c, r, offset + 4 * i + e) : row * raw_row + 4 * group + offset % 4 + e;
-            if (raw[static_cast<size_t>(at)] != input(c, r, plane_start + 4 * i + e)) ++mismatches;
+      // The widening pass (kernel.cuh): NCHW (WidenRawRows), piece i of plane `phase` reads the 8-byte groups
+      // offset / 4 + i and the next and keeps elements offset % 4 ... + 3 of the eight; NHWC (WidenRawRowsNhwc), it
+      // reads elements offset + 4i ... + 3 of the raw row, C apart. Either must stay inside its raw row.
+      int mismatches = 0, reads_past_row = 0;
+      const int pieces = p.row_floats / 4;
+      for (int phase = 0; phase < phases; ++phase) {
+        const int32_t plane_start = phase * stride_w - static_cast<int32_t>(s.pad_w);
+        const int32_t offset = kconv::WidenedRawOffset(first, plane_start);
+        REQUIRE(offset >= 0);
+        for (int64_t row = 0; row < rows; ++row)
+          for (int i = 0; i < pieces; ++i) {
+            const int64_t c = row / p.band_rows, r = row % p.band_rows, group = offset / 4 + i;
+            const int64_t last = nhwc ? offset + 4 * i + 3 : offset % 4 != 0 ? 4 * group + 7 : 4 * group + 3;
+            if (last >= raw_row) ++reads_past_row;
+            for (int e = 0; e < 4; ++e) {
+              const int64_t at = nhwc ? raw_index(c, r, offset + 4 * i + e) : row * raw_row + 4 * group + offset % 4 + e;
+              if (raw[static_cast<size_t>(at)] != input(c, r, plane_start + 4 * i + e)) ++mismatches;
+            }
           }
-        }
+      }
+      CHECK(mismatches == 0);
+      CHECK(reads_past_row == 0);
     }
-    CHECK(mismatches == 0);
-    CHECK(reads_past_row == 0);
   }
 }
 
