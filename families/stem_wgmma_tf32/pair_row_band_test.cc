@@ -112,6 +112,20 @@ std::vector<double> TileFromBand(const kconv::ConvShape& s, const wg::PlanData& 
   return y;
 }
 
+// Outputs of tile 0 (TileFromBand's rows) that differ from the reference convolution's `want` (NCHW, image 0).
+int TileMismatches(const kconv::ConvShape& s, const wg::PlanData& d, const std::vector<double>& got,
+                   const std::vector<double>& want) {
+  int mismatches = 0;
+  for (int64_t o = 0; o < d.params.rows_per_tile && o < s.p; ++o)
+    for (int64_t n = 0; n < s.k; ++n)
+      for (int64_t q = 0; q < s.q; ++q) {
+        const double g = got[static_cast<size_t>((o * s.k + n) * s.q + q)];
+        const double r = want[static_cast<size_t>((n * s.p + o) * s.q + q)];
+        if (!(g == doctest::Approx(r).epsilon(1e-9))) ++mismatches;
+      }
+  return mismatches;
+}
+
 // Elements of `want` (a pair-row plane as ProducersBand lays it out) that the producers' pairing pass gets wrong
 // from `raw` (the tensor copy's raw rows, raw_row elements each) with its rows `shift` elements in (kernel.cuh:
 // PairRawRowsAs reads them by PairRowRawIndex, zeros past the band's rows).
@@ -178,16 +192,7 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_through_the_unit_table_computes_the_con
       const std::vector<float> x = kconv_test::RandomTensor(shape.XElements(), rng);
       const std::vector<float> w = kconv_test::RandomTensor(shape.WElements(), rng);
       const std::vector<double> want = kconv_test::ReferenceConv(shape, x, w, {});
-      const std::vector<double> got = TileFromBand(s, d, x, w);
-      int mismatches = 0;
-      for (int64_t o = 0; o < d.params.rows_per_tile && o < s.p; ++o)
-        for (int64_t n = 0; n < s.k; ++n)
-          for (int64_t q = 0; q < s.q; ++q) {
-            const double g = got[static_cast<size_t>((o * s.k + n) * s.q + q)];
-            const double r = want[static_cast<size_t>((n * s.p + o) * s.q + q)];
-            if (!(g == doctest::Approx(r).epsilon(1e-9))) ++mismatches;
-          }
-      CHECK(mismatches == 0);
+      CHECK(TileMismatches(s, d, TileFromBand(s, d, x, w), want) == 0);
     }
   }
 }
@@ -371,16 +376,7 @@ TEST_CASE("stem_wgmma_tf32.pair_row_planes_at_strides_2_and_1_compute_the_convol
       REQUIRE(wg::Accepts(s, config, kH100).ok());
       const wg::PlanData d = wg::MakePlanData(s, config, kH100);
       CHECK(wg::Family().KernelSuffixes()[static_cast<size_t>(d.kernel)] == "_f16_k16");
-      const std::vector<double> got = TileFromBand(s, d, x, w, phases);
-      int mismatches = 0;
-      for (int64_t o = 0; o < d.params.rows_per_tile && o < s.p; ++o)
-        for (int64_t n = 0; n < s.k; ++n)
-          for (int64_t q = 0; q < s.q; ++q) {
-            const double g = got[static_cast<size_t>((o * s.k + n) * s.q + q)];
-            const double r = want[static_cast<size_t>((n * s.p + o) * s.q + q)];
-            if (!(g == doctest::Approx(r).epsilon(1e-9))) ++mismatches;
-          }
-      CHECK(mismatches == 0);
+      CHECK(TileMismatches(s, d, TileFromBand(s, d, x, w, phases), want) == 0);
       const kconv::StemParams& p = d.params.p;
       const int64_t plane_bytes = (s.c * kconv::BandPairRows(p.band_rows) * p.row_floats * 4 + 127) / 128 * 128;
       if (std::string(mode) == "1" || d.params.raw_row == 0) continue;
