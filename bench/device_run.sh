@@ -240,6 +240,14 @@ if has widenraw; then  # EXPERIMENT_STEPS as for the experiments: tests, sanitiz
           --layout "$layout" --config "$config" --runs 2 --warmup 0 > "$out/widenraw_${tool}_${name}_${dtype}_$layout.log" 2>&1
         echo "exit code: $?" >> "$out/widenraw_${tool}_${name}_${dtype}_$layout.log"
       done
+      if [[ "$steps" == *" sanitize "* ]] && [ "$dtype/$layout" = fp16/nchw ]; then  # the other band copies
+        for ways in 1 0; do  # pair rows through registers; widened planes
+          # shellcheck disable=SC2086  # $shape is the flags' words
+          KCONV_PAIR_ROWS=$ways timeout 120 compute-sanitizer --tool memcheck --print-limit 20 .carry/kconv-bench $shape \
+            --n 2 --dtype fp16 --config "$config" --runs 2 --warmup 0 > "$out/widenraw_memcheck_${name}_fp16_nchw_$ways.log" 2>&1
+          echo "exit code: $?" >> "$out/widenraw_memcheck_${name}_fp16_nchw_$ways.log"
+        done
+      fi
       if [[ "$steps" == *" bench "* ]]; then
         PYTHONUNBUFFERED=1 timeout 120 python3 bench/time_configs.py --lib .carry/libkconv.so --n 64 --dtype "$dtype" \
           --layout "$layout" --stem "$name" --only _io > "$out/widenraw_configs_${name}_${dtype}_$layout.log" 2>&1

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The pair-row layout of a 16-bit NCHW band at stride 4 (the Hopper stem family's k16 kernels), host and device.
+// The pair-row layout of a 16-bit NCHW band (the Hopper stem family's k16 kernels), host and device: at stride
+// 4, or at strides 2 and 1 one plane per phase, each a stride-4 layout from its own first column.
 //
 // wgmma in fp16 or bf16 reads K in core-matrix rows of 8 elements (16 bytes), where TF32 reads 4. At a
 // horizontal stride of 4 an output pixel's chunk of one input row is 4 elements (8 bytes), so one 16-byte
@@ -44,10 +45,11 @@ KCONV_HOST_DEVICE bool PairRowTapAt(int32_t c, int32_t r, int32_t s, int32_t j, 
 // A pair-row band by tensor copy: the copy delivers each band row raw, `raw_row` elements (a multiple of 8: 16
 // bytes) from the chunk layout's first column rounded down to a multiple of 8 (a box's innermost start must be
 // 16-byte aligned), `shift` elements before it; the producers then pair the rows into units. The shift of a
-// layout starting at column `start` (-pad_w for whole rows).
+// layout starting at column `start` (-pad_w for whole rows). At strides 2 and 1 each phase's plane reads from
+// its own offset into the same raw rows (WidenedRawOffset, families/stem_common/widened_raw_rows.h).
 KCONV_HOST_DEVICE int32_t PairRowRawShift(int32_t start) { return ((start % 8) + 8) % 8; }
 
-// Elements a raw row holds: the shift and `units` units of 4, rounded up to 16 bytes.
+// Elements a raw row holds: the (last plane's) offset `shift` and `units` units of 4, rounded up to 16 bytes.
 KCONV_HOST_DEVICE int32_t PairRowRawRow(int32_t shift, int32_t units) { return (shift + 4 * units + 7) / 8 * 8; }
 
 // Index, in the raw box ([C][band_rows][raw_row] 16-bit elements), of element e (0-3) of unit u of band row

@@ -179,11 +179,11 @@ struct Kernel {
   // the input rows in the chunk layout shifted by phase * kStrideW floats: within a plane, consecutive
   // output pixels of the phase are 16 bytes apart, as the chunk layout needs. Planes start 128-aligned
   // (tensor-copy destinations).
-  // (A kWidenRaw band's copy, and a pair-row band's at strides 2 and 1, deliver raw rows, not a plane: their
-  // planes are sized from the band's geometry.)
+  // (A kWidenRaw or pair-row band's copy delivers raw rows, not a plane: their planes are sized from the band's
+  // geometry.)
   static __device__ __forceinline__ int PlaneBytes(const StemWgmmaParams& P) {
     if constexpr (kWidenRaw) return (P.p.c * P.p.band_rows * P.p.row_floats * 4 + 127) & ~127;
-    if constexpr (kPairRows && kPhases > 1) return (P.p.c * ((P.p.band_rows + 1) / 2) * P.p.row_floats * 4 + 127) & ~127;
+    if constexpr (kPairRows) return (P.p.c * ((P.p.band_rows + 1) / 2) * P.p.row_floats * 4 + 127) & ~127;
     return (P.band_box_bytes + 127) & ~127;
   }
   // Where plane `phase`'s chunk layout starts, in input columns, and how far right of the 16-byte aligned

@@ -28,7 +28,8 @@ constexpr int64_t kMaxSplitSteps = 64;
 
 struct Geometry {
   stem::StemBand band;      // one plane; band_bytes: the band buffer, which also holds the staged outputs
-  int64_t plane_bytes;      // a plane's stride in the band buffer: C * band_rows * row_floats * 4, rounded to 128
+  int64_t plane_bytes;      // a plane's stride in the band buffer: C * band_rows * row_floats * 4 (pair rows:
+                            // C * ceil(band_rows / 2) * row_floats * 4), rounded to 128
   int64_t column_tiles;     // per row tile: 1 for whole rows
   int64_t tile_columns;     // output columns per column tile: Q for whole rows
   int64_t segments;         // m64 pieces per output row and phase of a column tile
@@ -117,14 +118,15 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
   g.lo_offset = config.phases * g.plane_bytes;
   int64_t band_values = config.split ? 2 * g.lo_offset + 64 * 16 : g.lo_offset;
   if (raw_room && column_tiles == 1) {  // the raw rows after the units or planes (if the launch allows a copy)
-    // Both start at the first plane's column rounded down to 16 bytes; widened planes start up to 3 columns
-    // apart. The int32 arithmetic holds: CheckStemShape bounds pad_w, and a row of a fitting band is short.
+    // Both start at the first plane's column rounded down to 16 bytes; the last plane starts up to 3 columns
+    // after the first (strides 2 and 1). Pair rows read each plane's units from its offset; widening reads up to
+    // 3 elements past a plane's row. The int32 arithmetic holds: CheckStemShape bounds pad_w, and a row of a
+    // fitting band is short.
     const int32_t first = static_cast<int32_t>(-s.pad_w), last_offset = WidenedRawOffset(
         first, static_cast<int32_t>((config.phases - 1) * s.stride_w - s.pad_w));
     const int64_t row_floats = std::min<int64_t>(g.band.row_floats, 1 << 20);  // a longer row gets no room
-    const int64_t raw_row = pair_rows && config.phases == 1
-                                ? PairRowRawRow(PairRowRawShift(first), static_cast<int32_t>(row_floats / 4))
-                                : WidenedRawRow(last_offset, static_cast<int32_t>(row_floats));
+    const int64_t raw_row = pair_rows ? PairRowRawRow(last_offset, static_cast<int32_t>(row_floats / 4))
+                                      : WidenedRawRow(last_offset, static_cast<int32_t>(row_floats));
     // NCHW: a box of raw_row elements per row and channel; NHWC: rows of raw_row * C elements in 16-byte groups
     // (EncodeRawRowBandMap), up to 256 of them. Whole 16-byte row pitches either way.
     const int64_t group = 16 / ElementBytes(s);
@@ -133,7 +135,7 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
                                                     : raw_row <= 256 && s.c <= 256 && (s.w * 2) % 16 == 0;
     if (fits && g.band.band_rows <= 256 && g.band.row_floats <= 256) {
       g.raw_row = raw_row;
-      g.raw_offset = config.phases * g.plane_bytes;  // after every plane (a pair-row band has one)
+      g.raw_offset = config.phases * g.plane_bytes;  // after every plane
       g.raw_bytes = s.c * g.band.band_rows * g.raw_row * ElementBytes(s);
       band_values = g.raw_offset + g.raw_bytes;
     }
