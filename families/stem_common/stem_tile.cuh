@@ -344,7 +344,8 @@ __device__ __forceinline__ void WriteStripTile(const StemParams& p, const Tile& 
 }
 
 // The block-wide epilogue for n8 tiles [kNiBegin, kNiEnd): StageTile over memory every thread must be done
-// reading, `sync()` (a barrier over the `warps` storing warps), then WriteTile by those warps.
+// reading, `sync()` (a barrier over the `warps` storing warps), then WriteTile by those warps, 16-bit outputs
+// two to a 32-bit store (as the Hopper family's pair-row kernels write them: half the store instructions).
 template <int kMt, int kNiBegin, int kNiEnd, int kChunks, int kType = 0, class Acc, class Sync>
 __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile, float* staged, int staging_stride,
                                           int tile_pixels, int warps, const int (&first)[kMt], const int (&rows)[kMt],
@@ -352,8 +353,8 @@ __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile,
   StageTile<kMt, kNiBegin, kNiEnd>(staged, staging_stride, first, rows, acc);
   sync();
   if (p.strips == 1) {
-    WriteTile<kChunks, 1, kType>(p, tile, staged, staging_stride, tile_pixels, kNiBegin * 8, kNiEnd * 8,
-                                 threadIdx.x / 32 % warps, warps, bias);
+    WriteTile<kChunks, 1, kType, kType != 0>(p, tile, staged, staging_stride, tile_pixels, kNiBegin * 8, kNiEnd * 8,
+                                             threadIdx.x / 32 % warps, warps, bias);
   } else {
     WriteStripTile<kChunks, kType>(p, tile, staged, staging_stride, tile_pixels, kNiBegin * 8, kNiEnd * 8,
                                    threadIdx.x / 32 % warps, warps, bias);

@@ -1098,8 +1098,11 @@ struct Kernel {
                                                    sh.bias);
         }
       } else if (P.column_tiles == 1) {
-        WriteTile<kChunks, 1, kType, kPairRows>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
-                                                channel0 + kChannels, warp, kWarps, sh.bias);
+        // 16-bit runs two elements to a store: the pair-row kernels, and every 16-bit kernel at strides 2 and 1
+        // (the stride-4 widened kernels keep single stores: measured as the pair rows' baseline).
+        constexpr bool kPairedStores = kPairRows || (kType != 0 && kPhases > 1);
+        WriteTile<kChunks, 1, kType, kPairedStores>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
+                                                    channel0 + kChannels, warp, kWarps, sh.bias);
       } else {  // a column tile's rows: runs of at most 64 * kPhases pixels, one per piece and phase
         WriteColumnTile<2 * kPhases, kColumnTileRows, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile,
                                                              P.tile_columns, channel0, channel0 + kChannels, warp,
