@@ -43,7 +43,8 @@
 #   deepring   (not in the default list; needs CARRY_LIBRARY=1) the Hopper stem family's deep-weight-ring
 #              candidates for pair-row bands (m256n96_w8_k3x5, m192n96_w12_k3x8): memcheck and racecheck in fp16
 #              NCHW at N = 2, then bench/time_configs.py of the family's configs on AlexNet fp16 and bf16 NCHW, fp16
-#              and fp32 NHWC at N = 256 and 32 beside kconv's choice (the every-mode case of widenraw checks them)
+#              and fp32 NHWC, fp32 NCHW at N = 256 and 32 beside kconv's choice (widenraw's every-mode case checks
+#              them)
 #   multigpu   (not in the default list; needs CARRY_LIBRARY=1 and, for its point, 2+ GPUs: nvidia-h200-x2)
 #              the gpu.multi_gpu.* cases (10,000 calls), memcheck on a 160-call run of the threaded case, the
 #              Python cuda:1 test and bench/multi_gpu_throughput.py; on one GPU the cases skip, so they also
@@ -273,8 +274,9 @@ if has deepring; then
       echo "exit code: $?" >> "$out/deepring_${tool}_${config#*/}.log"
     done
   done
-  # The 16-bit NCHW pair-row modes, and the NHWC ones the issue's table holds (fp32 TF32 at 314.8 against <= 300).
-  for mode in "fp16 nchw" "bf16 nchw" "fp16 nhwc" "fp32 nhwc"; do
+  # The 16-bit NCHW pair-row modes, the NHWC ones the issue's table holds (fp32 TF32 at 314.8 against <= 300), and
+  # fp32 NCHW TF32 (the 3-row kernel without padded steps).
+  for mode in "fp16 nchw" "bf16 nchw" "fp16 nhwc" "fp32 nhwc" "fp32 nchw"; do
     read -r dtype layout <<<"$mode"
     PYTHONUNBUFFERED=1 timeout 200 python3 bench/time_configs.py --lib .carry/libkconv.so --n 256 32 --dtype "$dtype" \
       --layout "$layout" --only stem_wgmma --runs 30 > "$out/deepring_configs_${dtype}_$layout.log" 2>&1
