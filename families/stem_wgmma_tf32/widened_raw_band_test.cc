@@ -6,6 +6,7 @@
 // elements C apart), give every plane exactly what fp32 NCHW's copies give it.
 #include <doctest/doctest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "families/stem_wgmma_tf32/planner.h"
 #include "families/stem_wgmma_tf32/tensor_map_recorder.h"
 #include "prelude.h"
+#include "runtime/blob_registry.h"
 #include "runtime/conv_shape.h"
 #include "validated_shape.h"
 
@@ -270,4 +272,72 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_rows_stay_within_the_producers_64_pi
     CHECK(d.params.p.row_floats > 256);
     CHECK(d.params.raw_row == 0);
   }
+}
+
+TEST_CASE("stem_wgmma_tf32.raw_row_plans_keep_their_invariants_over_random_stems") {
+  // Random stems at strides 4, 2 and 1 in every type and layout, through every config of the family that accepts
+  // them, under each KCONV_PAIR_ROWS way: wherever a plan makes room for raw rows, the room, the rows and the box
+  // are what the kernels assume (inside the band buffer after every plane, rows of at most 64 pieces for a lane
+  // pair, a box the copy engine takes), and the launch's map is the raw rows' or none.
+  std::vector<wg::Config> configs;
+  for (const kconv::KernelConfig& c : kconv::Configs()) {
+    if (&c.family() == &wg::Family()) configs.push_back(wg::kConfigs[c.family_index]);
+  }
+  REQUIRE(configs.size() > 40);
+  std::mt19937_64 rng(20261205);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  kconv::DriverApi api = kconv_test::RecordingTensorMapApi();
+  int plans = 0, with_room = 0;
+  for (const char* ways : {"2", "1", "0"}) {
+    const kconv_test::ScopedEnvironment pair_rows("KCONV_PAIR_ROWS", ways);
+    for (int trial = 0; trial < 1000; ++trial) {
+      // Widths of whole 16-byte groups half the time (the tensor copies' condition), any width otherwise.
+      const int64_t w = trial % 2 == 0 ? 8 * pick(1, 80) : pick(8, 700);
+      kconv_test::Shape shape{pick(1, 3), pick(1, 4), pick(8, 64), w, pick(1, 130), pick(1, 11), pick(1, 11)};
+      shape.stride_w = std::vector<int64_t>{1, 2, 4}[static_cast<size_t>(pick(0, 2))];
+      shape.stride_h = pick(1, 4);
+      shape.pad_h = pick(0, 3);
+      shape.pad_w = pick(0, 3);
+      if (shape.r > shape.h + 2 * shape.pad_h || shape.s > shape.w + 2 * shape.pad_w) continue;
+      const kconv_element_type type = static_cast<kconv_element_type>(pick(0, 2));
+      const kconv_layout layout = static_cast<kconv_layout>(pick(0, 1));
+      const kconv::ConvShape s = kconv_test::ValidatedIn(shape, type, layout, KCONV_MATH_TF32);
+      CAPTURE(kconv::FormatOf(s));
+      for (const wg::Config& config : configs) {
+        if (!wg::Accepts(s, config, kH100).ok()) continue;
+        ++plans;
+        const wg::PlanData d = wg::MakePlanData(s, config, kH100);
+        const kconv::StemParams& p = d.params.p;
+        CHECK(d.geometry.shared_bytes <= static_cast<uint32_t>(kH100.smem_per_block_optin));
+        wg::StemWgmmaParams params = d.params;
+        const int calls = kconv_test::LastTensorMap().calls;
+        const bool copies = wg::EncodeLaunchBandMap(&api, s, d, 4096, &params);
+        if (d.params.raw_row == 0) {
+          if (d.raw_rows) CHECK_FALSE(copies);
+          continue;
+        }
+        ++with_room;
+        CHECK(d.raw_rows);
+        CHECK(d.params.column_tiles == 1);
+        CHECK(p.row_floats <= 256);
+        CHECK(p.band_rows <= 256);
+        CHECK(d.params.raw_row % 8 == 0);
+        const int64_t element_bytes = type == KCONV_ELEMENT_F32 ? 4 : 2;
+        CHECK(d.params.band_box_bytes == s.c * p.band_rows * d.params.raw_row * element_bytes);
+        CHECK(d.params.raw_offset % 128 == 0);
+        CHECK(d.params.raw_offset + d.params.band_box_bytes <= p.band_bytes);
+        // Every plane's reads stay inside a raw row: from its offset, row_floats elements and (widening) 3 more.
+        const int32_t first = static_cast<int32_t>(-s.pad_w);
+        const int32_t last = kconv::WidenedRawOffset(first, static_cast<int32_t>((config.phases - 1) * s.stride_w - s.pad_w));
+        CHECK(last + p.row_floats <= d.params.raw_row);
+        if (copies) {
+          CHECK(kconv_test::LastTensorMap().calls == calls + 1);
+          CHECK(kconv_test::LastTensorMap().rank == 4);
+          for (cuuint32_t i = 0; i < 4; ++i) CHECK(kconv_test::LastTensorMap().box[i] <= 256);
+        }
+      }
+    }
+  }
+  MESSAGE(plans << " plans, " << with_room << " with room for raw rows");
+  CHECK(with_room > 0);
 }
