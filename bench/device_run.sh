@@ -337,4 +337,5 @@ for f in "$out"/im2colio_tests.log "$out"/im2colio_memcheck_*.log; do
   [ -f "$f" ] && echo "== $(basename "$f"): $(grep -hE "test cases|ERROR SUMMARY|exit code|outside" "$f" | tr '\n' ' ')"
 done
 # The device tool returns a few files only: one archive of every log.
-(cd "$out" && tar czf logs.tar.gz --remove-files ./*.log ./*.txt ./*.cache ./*.lock 2>/dev/null)
+# A stage that wrote no *.cache or *.lock leaves tar a pattern to miss: not a failure of the run.
+(cd "$out" && tar czf logs.tar.gz --remove-files ./*.log ./*.txt ./*.cache ./*.lock 2>/dev/null) || true
