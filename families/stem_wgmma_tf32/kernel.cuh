@@ -411,29 +411,24 @@ struct Kernel {
     return WidenRaw<kType>(raw);
   }
 
-  // WidenRawRows for an NHWC band: a raw row is an input row's pixels from the raw rows' first column,
-  // P.raw_row columns of C elements, and float f of plane row (c, r) is element (offset + f) * C + c of raw row
-  // r, so a piece is 4 loads C elements apart. Rows (c, r) worker, worker + workers, ... across channels, kRows
-  // a batch with every load before any store; a lane takes pieces lane and lane + 32.
-  template <int kRows>
-  static __device__ __forceinline__ void WidenRawRowsNhwc(const StemWgmmaParams& P, unsigned char* band,
-                                                          unsigned char* plane, int offset, int worker, int workers) {
-    const StemParams& p = P.p;
-    const int lane = threadIdx.x % 32, pieces = p.row_floats / 4, rows = p.c * p.band_rows;
-    const int row_elements = P.raw_row * p.c;
-    const RawElement<kType>* const raw = reinterpret_cast<const RawElement<kType>*>(band + P.raw_offset);
-    float4* const out = reinterpret_cast<float4*>(plane);
+  // Plane rows worker, worker + workers, ... of `rows` (all channels), kRows of them a batch, a lane taking pieces
+  // lane and lane + 32 of a row's `pieces` (rows of at most 256 floats: the host's condition for the copy):
+  // load(row, piece) for the whole batch before store(row, piece, loaded) for the real pieces, so that a batch's
+  // shared-memory latencies overlap. A lane without a piece loads row 0's piece 0 and stores nothing. For the
+  // widening passes below, whose sources are not their destinations (no __syncwarp).
+  template <int kRows, class Load, class Store>
+  static __device__ __forceinline__ void ForEachPieceBatched(int rows, int pieces, int worker, int workers, Load load,
+                                                             Store store) {
+    const int lane = threadIdx.x % 32;
     for (int row0 = worker; row0 < rows; row0 += kRows * workers) {
-      RawElement<kType> v[kRows][2][4];
+      decltype(load(0, 0)) loaded[kRows][2];
 #pragma unroll
       for (int i = 0; i < kRows; ++i) {
-        const int row = row0 + i * workers, c = row < rows ? row / p.band_rows : 0, r = row < rows ? row - c * p.band_rows : 0;
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
-          const int piece = lane + 32 * h;
-          const RawElement<kType>* at = raw + r * row_elements + (offset + 4 * (piece < pieces ? piece : 0)) * p.c + c;
-#pragma unroll
-          for (int e = 0; e < 4; ++e) v[i][h][e] = at[e * p.c];
+          const int row = row0 + i * workers, piece = lane + 32 * h;
+          const bool real = row < rows && piece < pieces;
+          loaded[i][h] = load(real ? row : 0, real ? piece : 0);
         }
       }
 #pragma unroll
@@ -441,63 +436,82 @@ struct Kernel {
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
           const int row = row0 + i * workers, piece = lane + 32 * h;
-          if (row >= rows || piece >= pieces) continue;
-          out[row * pieces + piece] =
-              make_float4(AsBand(v[i][h][0]), AsBand(v[i][h][1]), AsBand(v[i][h][2]), AsBand(v[i][h][3]));
+          if (row < rows && piece < pieces) store(row, piece, loaded[i][h]);
         }
       }
     }
   }
 
+  // A widening pass's piece as loaded: NCHW's two aligned 8-byte groups, NHWC's 4 elements.
+  struct RawGroups {
+    uint2 lo, hi;
+  };
+  struct RawElements {
+    RawElement<kType> e[4];
+  };
+
+  // WidenRawRows for an NHWC band: a raw row is an input row's pixels from the raw rows' first column,
+  // P.raw_row columns of C elements, and float f of plane row (c, r) is element (offset + f) * C + c of raw row
+  // r, so a piece is 4 loads C elements apart (ForEachPieceBatched over the plane's rows).
+  template <int kRows>
+  static __device__ __forceinline__ void WidenRawRowsNhwc(const StemWgmmaParams& P, unsigned char* band,
+                                                          unsigned char* plane, int offset, int worker, int workers) {
+    const StemParams& p = P.p;
+    const int row_elements = P.raw_row * p.c;
+    const RawElement<kType>* const raw = reinterpret_cast<const RawElement<kType>*>(band + P.raw_offset);
+    float4* const out = reinterpret_cast<float4*>(plane);
+    const int pieces = p.row_floats / 4;
+    ForEachPieceBatched<kRows>(
+        p.c * p.band_rows, pieces, worker, workers,
+        [&](int row, int piece) {
+          const int c = row / p.band_rows, r = row - c * p.band_rows;
+          const RawElement<kType>* at = raw + r * row_elements + (offset + 4 * piece) * p.c + c;
+          RawElements v;
+#pragma unroll
+          for (int e = 0; e < 4; ++e) v.e[e] = at[e * p.c];
+          return v;
+        },
+        [&](int row, int piece, const RawElements& v) {
+          out[row * pieces + piece] = make_float4(AsBand(v.e[0]), AsBand(v.e[1]), AsBand(v.e[2]), AsBand(v.e[3]));
+        });
+  }
+
   // After a kWidenRaw band's tensor copy: widens its raw rows (P.raw_row elements each, raw_offset bytes into the
   // buffer) into the plane at `plane`, whose rows begin `offset` elements into them (widened_raw_rows.h). Piece i
   // (16 bytes) of a plane row is elements offset + 4i ... + 3 of its raw row: the aligned 8-byte groups offset / 4
-  // + i and the next (when kShift = offset % 4 is not 0), funnel-shifted by kShift elements. Rows worker, worker +
-  // workers, ... across channels, kRows of them a batch with every load before any store; a lane takes pieces
-  // lane and lane + 32 (rows of at most 256 floats: the host's condition for the copy). A lane without a piece
-  // loads the raw rows' first groups and stores nothing. The source is not the destination: no __syncwarp.
+  // + i and the next (when kShift = offset % 4 is not 0), funnel-shifted by kShift elements (ForEachPieceBatched
+  // over the plane's rows).
   template <int kRows, int kShift>
   static __device__ __forceinline__ void WidenRawRows(const StemWgmmaParams& P, unsigned char* band,
                                                       unsigned char* plane, int offset, int worker, int workers) {
     const StemParams& p = P.p;
-    const int lane = threadIdx.x % 32, pieces = p.row_floats / 4, rows = p.c * p.band_rows;
-    const int row_groups = P.raw_row / 4, first_group = offset / 4;
+    const int row_groups = P.raw_row / 4, first_group = offset / 4, pieces = p.row_floats / 4;
     const uint2* const raw = reinterpret_cast<const uint2*>(band + P.raw_offset);
     float4* const out = reinterpret_cast<float4*>(plane);
-    for (int row0 = worker; row0 < rows; row0 += kRows * workers) {
-      uint2 lo[kRows][2], hi[kRows][2];
-#pragma unroll
-      for (int i = 0; i < kRows; ++i) {
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const int row = row0 + i * workers, piece = lane + 32 * h;
-          const uint2* at = raw + (row < rows && piece < pieces ? row * row_groups + first_group + piece : 0);
-          lo[i][h] = at[0];
-          if constexpr (kShift != 0) hi[i][h] = at[1];
-        }
-      }
-#pragma unroll
-      for (int i = 0; i < kRows; ++i) {
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const int row = row0 + i * workers, piece = lane + 32 * h;
-          if (row >= rows || piece >= pieces) continue;
-          uint32_t first = lo[i][h].x, second = lo[i][h].y;  // elements 0-1 and 2-3 of the piece, low halves first
+    ForEachPieceBatched<kRows>(
+        p.c * p.band_rows, pieces, worker, workers,
+        [&](int row, int piece) {
+          const uint2* at = raw + row * row_groups + first_group + piece;
+          RawGroups g;
+          g.lo = at[0];
+          if constexpr (kShift != 0) g.hi = at[1];
+          return g;
+        },
+        [&](int row, int piece, const RawGroups& g) {
+          uint32_t first = g.lo.x, second = g.lo.y;  // elements 0-1 and 2-3 of the piece, low halves first
           if constexpr (kShift == 1) {
-            first = __funnelshift_r(lo[i][h].x, lo[i][h].y, 16);
-            second = __funnelshift_r(lo[i][h].y, hi[i][h].x, 16);
+            first = __funnelshift_r(g.lo.x, g.lo.y, 16);
+            second = __funnelshift_r(g.lo.y, g.hi.x, 16);
           } else if constexpr (kShift == 2) {
-            first = lo[i][h].y;
-            second = hi[i][h].x;
+            first = g.lo.y;
+            second = g.hi.x;
           } else if constexpr (kShift == 3) {
-            first = __funnelshift_r(lo[i][h].y, hi[i][h].x, 16);
-            second = __funnelshift_r(hi[i][h].x, hi[i][h].y, 16);
+            first = __funnelshift_r(g.lo.y, g.hi.x, 16);
+            second = __funnelshift_r(g.hi.x, g.hi.y, 16);
           }
           const float2 a = WidenPair<kType>(first), b = WidenPair<kType>(second);
           out[row * pieces + piece] = make_float4(a.x, a.y, b.x, b.y);
-        }
-      }
-    }
+        });
   }
 
   // WidenRawRows (NCHW, each plane with its offset's shift, chosen once per plane) or WidenRawRowsNhwc into every

@@ -66,8 +66,6 @@ bool WidenedRawBand(const ConvShape& s, const Config& config) {
   return (s.element_type != KCONV_ELEMENT_F32 || s.layout == KCONV_LAYOUT_NHWC) && config.io == 1 && config.phases > 1;
 }
 
-// The bytes of one element of the shape's tensors.
-int64_t ElementBytes(const ConvShape& s) { return s.element_type == KCONV_ELEMENT_F32 ? 4 : 2; }
 
 // Whether a plane's tensor copy starts left of its chunk layout (then each band row is 4 floats wider). An
 // NHWC band's copy starts at a group, and its weights are zero before the footprint: never. Pair-row and
@@ -129,14 +127,14 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
                                       : WidenedRawRow(last_offset, static_cast<int32_t>(row_floats));
     // NCHW: a box of raw_row elements per row and channel; NHWC: rows of raw_row * C elements in 16-byte groups
     // (EncodeRawRowBandMap), up to 256 of them. Whole 16-byte row pitches either way.
-    const int64_t group = 16 / ElementBytes(s);
+    const int64_t group = 16 / s.element_bytes();
     // The kernel's producers take rows of at most 64 pieces (256 floats) a lane pair.
     const bool fits = s.layout == KCONV_LAYOUT_NHWC ? raw_row * s.c <= 256 * group && (s.w * s.c) % group == 0
                                                     : raw_row <= 256 && s.c <= 256 && (s.w * 2) % 16 == 0;
     if (fits && g.band.band_rows <= 256 && g.band.row_floats <= 256) {
       g.raw_row = raw_row;
       g.raw_offset = config.phases * g.plane_bytes;  // after every plane
-      g.raw_bytes = s.c * g.band.band_rows * g.raw_row * ElementBytes(s);
+      g.raw_bytes = s.c * g.band.band_rows * g.raw_row * s.element_bytes();
       band_values = g.raw_offset + g.raw_bytes;
     }
   }
@@ -453,7 +451,7 @@ bool EncodeRawRowBandMap(const DriverApi* api, const ConvShape& s, const StemWgm
   // NHWC: x as [N][H][W * C / G][G elements], G of them 16 bytes, and a box of the band's rows, raw_row * C / G
   // groups each: every element of a raw row, contiguous. The first column is a multiple of 8, so its first
   // element starts a group.
-  const int64_t bytes = ElementBytes(s), group = 16 / bytes, row_elements = s.w * s.c;
+  const int64_t bytes = s.element_bytes(), group = 16 / bytes, row_elements = s.w * s.c;
   if (api->cuTensorMapEncodeTiled == nullptr || x % 16 != 0 || row_elements % group != 0) return false;
   const cuuint64_t dims[4] = {static_cast<cuuint64_t>(group), static_cast<cuuint64_t>(row_elements / group),
                               static_cast<cuuint64_t>(s.h), static_cast<cuuint64_t>(s.n)};
