@@ -330,7 +330,7 @@ done
 for f in "$out"/widenraw_configs_*.log "$out"/widenraw_stems_*.log; do
   [ -f "$f" ] && { echo "== $(basename "$f")"; tail -8 "$f"; }
 done
-for f in "$out"/widenraw_tests.log "$out"/widenraw_memcheck_*.log "$out"/widenraw_racecheck_*.log; do
+for f in "$out"/widenraw_tests.log "$out"/widenraw_tests16.log "$out"/widenraw_memcheck_*.log "$out"/widenraw_racecheck_*.log; do
   [ -f "$f" ] && echo "== $(basename "$f"): $(grep -hE "test cases|ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f" | tr '\n' ' ')"
 done
 for f in "$out"/im2colio_tests.log "$out"/im2colio_memcheck_*.log; do

@@ -66,7 +66,6 @@ bool WidenedRawBand(const ConvShape& s, const Config& config) {
   return (s.element_type != KCONV_ELEMENT_F32 || s.layout == KCONV_LAYOUT_NHWC) && config.io == 1 && config.phases > 1;
 }
 
-
 // Whether a plane's tensor copy starts left of its chunk layout (then each band row is 4 floats wider). An
 // NHWC band's copy starts at a group, and its weights are zero before the footprint: never. Pair-row and
 // widened raw bands are copied raw and laid out by the producers, and no other 16-bit band has a tensor copy.
