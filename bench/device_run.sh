@@ -42,9 +42,9 @@
 #              (default: tests sanitize bench compare)
 #   deepring   (not in the default list; needs CARRY_LIBRARY=1) the Hopper stem family's deep-weight-ring
 #              candidates for pair-row bands (m256n96_w8_k3x5, m192n96_w12_k3x8): memcheck and racecheck in fp16
-#              NCHW at N = 2, then bench/time_configs.py of the family's configs on AlexNet fp16 and bf16 NCHW, fp16
-#              and fp32 NHWC, fp32 NCHW at N = 256 and 32 beside kconv's choice (widenraw's every-mode case checks
-#              them)
+#              NCHW at N = 2, ncu (throughputs, warp stalls) of k3x2 and k3x5 in fp16 at N = 256, then
+#              bench/time_configs.py of the family's configs on AlexNet fp16 and bf16 NCHW, fp16 and fp32 NHWC, fp32
+#              NCHW at N = 256 and 32 beside kconv's choice (widenraw's every-mode case checks them)
 #   multigpu   (not in the default list; needs CARRY_LIBRARY=1 and, for its point, 2+ GPUs: nvidia-h200-x2)
 #              the gpu.multi_gpu.* cases (10,000 calls), memcheck on a 160-call run of the threaded case, the
 #              Python cuda:1 test and bench/multi_gpu_throughput.py; on one GPU the cases skip, so they also
@@ -274,6 +274,15 @@ if has deepring; then
       echo "exit code: $?" >> "$out/deepring_${tool}_${config#*/}.log"
     done
   done
+  # Where the pair-row kernel's time goes at N = 256: tensor and shared-memory throughput, and the warps' stalls
+  # (all warps together: the producers' and the consumers'), for the default's two-slot ring and the deep one.
+  for config in stem_wgmma_tf32/m256n96_w8_k3x2 stem_wgmma_tf32/m256n96_w8_k3x5; do
+    timeout 150 ncu --clock-control none -k regex:'k16$' -c 1 --section SpeedOfLight --section WarpStateStats \
+      --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis_Tables --section SchedulerStats \
+      .carry/kconv-bench "${alexnet[@]}" --n 256 --dtype fp16 --config "$config" --runs 1 --warmup 0 \
+      > "$out/deepring_ncu_${config#*/}.log" 2>&1
+    echo "exit code: $?" >> "$out/deepring_ncu_${config#*/}.log"
+  done
   # The 16-bit NCHW pair-row modes, the NHWC ones the issue's table holds (fp32 TF32 at 314.8 against <= 300), and
   # fp32 NCHW TF32 (the 3-row kernel without padded steps).
   for mode in "fp16 nchw" "bf16 nchw" "fp16 nhwc" "fp32 nhwc" "fp32 nchw"; do
@@ -323,6 +332,9 @@ for f in "$out"/ffma3x3_*.log "$out"/im2colio_configs_*.log "$out"/im2colio_stem
 done
 for f in "$out"/deepring_configs_*.log; do
   [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "k3x|k5x5|choice" "$f"; }
+done
+for f in "$out"/deepring_ncu_*.log; do
+  [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "Duration|Throughput|Warp Cycles Per Issued|Issue Slots Busy|Shared|exit code" "$f" | head -14; }
 done
 for f in "$out"/deepring_memcheck_*.log "$out"/deepring_racecheck_*.log; do
   [ -f "$f" ] && echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f" | tr '\n' ' ')"
