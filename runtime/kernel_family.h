@@ -115,7 +115,8 @@ class KernelFamily {
   // else UNIMPLEMENTED saying why.
   virtual absl::Status Accepts(const ConvShape& shape, int config, const DeviceLimits& device) const = 0;
   // The relative cost of running an accepted shape with `config`, comparable among this family's configs
-  // only; smaller is better, negative means the config cannot run it.
+  // only; smaller is better, negative means the heuristic must not choose it (it cannot run the shape, or
+  // another family is measured faster there; named, an accepted config still runs).
   virtual double Cost(const ConvShape& shape, int config, const DeviceLimits& device,
                       const ResidencyFn& resident) const = 0;
   // A config listed later replaces the cheapest so far only if its cost is below that cost times this

@@ -26,6 +26,14 @@ constexpr int kKernelsPerType = 3, kPairRowKernels = 3 * kKernelsPerType;
 // its fix; the bar is 5e-6; here the big products chain alone, over one or two accumulator sets).
 constexpr int64_t kMaxSplitSteps = 64;
 
+// The input channels up to which stem_ffma takes 3x3 stems at strides 2 and 1 (its kMaxThreeByThreeChannels):
+// the heuristic leaves fp32 NHWC there to it (Cost).
+constexpr int64_t kFfmaThreeByThreeChannels = 4;
+
+// Cycles from a weight slot's release to its next stage landing (the bulk copy from L2, with the producer's wake-up):
+// AlexNet at N = 256 on an H100 put it at ~1000 (fp16) to ~1450 (TF32) from m256n96_w8_k3x2 against k3x5 (Cost).
+constexpr double kWeightStageLatencyCycles = 1200;
+
 struct Geometry {
   stem::StemBand band;      // one plane; band_bytes: the band buffer, which also holds the staged outputs
   int64_t plane_bytes;      // a plane's stride in the band buffer: C * band_rows * row_floats * 4 (pair rows:
@@ -268,8 +276,12 @@ bool PairRowBandsEnabled() { return PairRowMode() != 0; }
 bool PairRowTensorCopyEnabled() { return PairRowMode() == 2; }
 
 bool PairRowBand(const ConvShape& s, const Config& config) {
+  // At strides 2 and 1, an odd kernel height pads each plane's pair rows by a row: MobileNet's 3x3/2 (a quarter
+  // of its rows) ran slower paired than widened (N = 64 on an H100: 76 against 65 us), ResNet's 7x7/2 (an
+  // eighth) faster (157 against 163).
+  const bool rows_pair_well = config.phases == 1 || s.r % 2 == 0 || s.r >= 7;
   return s.element_type != KCONV_ELEMENT_F32 && s.layout == KCONV_LAYOUT_NCHW && config.io == 1 &&
-         s.stride_h % 2 == 0 && PairRowBandsEnabled();
+         s.stride_h % 2 == 0 && rows_pair_well && PairRowBandsEnabled();
 }
 
 bool WgmmaSplitEnabled() { return !EnvironmentIs("KCONV_WGMMA_3XTF32", "0"); }
@@ -384,6 +396,12 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
 }
 
 double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device) {
+  // fp32 NHWC 3x3 stems: stem_ffma's strict FP32 (which TF32 allows) measured faster, N = 64 on an H100: MobileNet
+  // 103 against 114 us, VGG 580 against 654. Not chosen here, so the heuristic goes on to it; named, it runs.
+  if (s.element_type == KCONV_ELEMENT_F32 && s.layout == KCONV_LAYOUT_NHWC && s.r == 3 && s.s == 3 &&
+      config.phases > 1 && s.c <= kFfmaThreeByThreeChannels) {
+    return -1;
+  }
   const StemLayout layout = MakeStemLayout(config);
   const Geometry g = GeometryOf(s, config, device.smem_per_block_optin, PairRowBand(s, config));
   const int64_t tiles = g.tiles * s.n * g.column_tiles * g.channel_groups;
@@ -391,7 +409,18 @@ double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device
   // The math grows with the chunks padded to whole weight stages: a stage too long for a short reduction
   // (a 4x4 kernel's 12 chunks in stages of 10) computes zeros.
   const double padding = static_cast<double>(g.band.chunks) / static_cast<double>(g.band.real_chunks);
-  return static_cast<double>(per_block) * (layout.tile_pixels * config.nt / 12.0 * padding + 64);
+  const double math = layout.tile_pixels * config.nt / 12.0 * padding;
+  // The weight ring: a tile's stages past the first wstages wait for their slot's refill wherever the other
+  // slots hold less math than the refill's latency. A step of one m64 piece is ~48 tensor cycles at n96 (m64n96k8
+  // in TF32, m64n96k16 in 16 bits; three wgmmas with split), so the math's cost is `math` per tile_pixels / 64 *
+  // steps * 48 * nt / 12 cycles.
+  const double steps = static_cast<double>(g.band.chunks / 2), stages = steps / config.wsteps;
+  const double piece_step_cycles = 48.0 * config.nt / 12.0 * (config.split ? 3 : 1);
+  const double stage_cycles = config.wsteps * (layout.tile_pixels / 64.0) * piece_step_cycles;
+  const double wait = std::max(0.0, kWeightStageLatencyCycles - (config.wstages - 1) * stage_cycles);
+  const double waits = std::max(0.0, stages - config.wstages) * wait;
+  const double cost_per_cycle = math / ((layout.tile_pixels / 64.0) * steps * piece_step_cycles);
+  return static_cast<double>(per_block) * (math + 64 + waits * cost_per_cycle);
 }
 
 bool EncodeNhwcBandMap(const DriverApi* api, const ConvShape& s, const StemParams& p, uint64_t x, uint64_t* map) {

@@ -28,9 +28,9 @@ extern const Config kConfigs[];
 absl::Status Accepts(const ConvShape& shape, const Config& config, const DeviceLimits& device);
 
 // Whether `config` computes `shape` over a pair-row band (families/stem_common/pair_rows.h) with wgmma k16 in
-// the type: 16-bit NCHW with an even vertical stride, io = 1 (at strides 2 and 1, a pair-row plane per phase). On by default (AlexNet fp16 NCHW on
-// an H200: 1080p 2762 against 3645 us with widened bands); KCONV_PAIR_ROWS=0 widens 16-bit bands to TF32
-// instead (read on each call).
+// the type: 16-bit NCHW with an even vertical stride, io = 1 (at strides 2 and 1, a pair-row plane per phase,
+// for kernel heights that are even or at least 7). On by default (AlexNet fp16 NCHW on an H200: 1080p 2762
+// against 3645 us with widened bands); KCONV_PAIR_ROWS=0 widens 16-bit bands to TF32 instead (read on each call).
 bool PairRowBand(const ConvShape& shape, const Config& config);
 
 // Whether a pair-row band may come by tensor copy (raw rows the producers pair): KCONV_PAIR_ROWS unset or 2
@@ -66,7 +66,11 @@ PlanData MakePlanData(const ConvShape& shape, const Config& config, const Device
 // 64-pixel equivalent of per-tile overhead (the band copy and
 // the latency chain, which do not scale with the tile; the H200's AlexNet timings put it at 50-90 pixels).
 // It picks the measured fastest tile size at N = 1, 32 and 256, but cannot rank configs within ~10% of
-// each other: ChoiceMargin() asks a later-listed config to be 10% cheaper.
+// each other: ChoiceMargin() asks a later-listed config to be 10% cheaper. A weight ring too shallow for its
+// reduction adds each stage's wait for its slot's refill (a bulk copy's latency less the math of the other
+// slots), which made m256n96_w8_k3x2 1.2x (fp16) to 1.6x (TF32) slower than k3x5 on AlexNet. Negative (not
+// chosen: the heuristic goes on to the next family) for fp32 NHWC 3x3 stems of up to 4 channels at strides 2
+// and 1, which stem_ffma computes faster.
 double Cost(const ConvShape& shape, const Config& config, const DeviceLimits& device);
 
 // The tensor map a launch of `data` over x uses, into params->band_map: EncodeRawRowBandMap for a band of raw
