@@ -32,14 +32,14 @@
 #   modes      (not in the default list; needs CARRY_LIBRARY=1) the defaults in every mode: memcheck of the FFMA
 #              stem family's 3x3 and patchify defaults in FP32 at N = 2, then compare_torch in every type, layout
 #              and math mode on the stems (N = 64) and on AlexNet (N = 256, 32, 1)
-#   widenraw   (not in the default list; needs CARRY_LIBRARY=1) the Hopper stem family's `_io` candidates at
-#              strides 2 and 1 (16-bit NCHW and NHWC bands by a tensor copy of raw rows, widened by the producers):
-#              the every-mode case (every config, the candidates included; step tests), the 16-bit NCHW case with
-#              KCONV_PAIR_ROWS=1 and 0 (tests16), memcheck of each candidate in the five 16-bit and NHWC modes and
-#              racecheck in fp16 NCHW and NHWC at N = 2 (sanitize), bench/time_configs.py of them beside kconv's
-#              choice, fp16 NCHW also widened (bench; ResNet, MobileNet, VGG at N = 64), and compare_torch of each
-#              stem on its candidate against cuDNN in the same modes (compare); EXPERIMENT_STEPS picks the steps
-#              (default: tests sanitize bench compare)
+#   widenraw   (not in the default list; needs CARRY_LIBRARY=1) the Hopper stem family's stride-2 and stride-1
+#              defaults in 16 bits and NHWC (bands by a tensor copy of raw rows, widened or paired by the producers):
+#              the every-mode case (every config; step tests), the 16-bit NCHW case with KCONV_PAIR_ROWS=1 and 0
+#              (tests16), memcheck of each in the five 16-bit and NHWC modes and racecheck in fp16 NCHW and NHWC at
+#              N = 2 (sanitize), bench/time_configs.py of the family's configs beside kconv's choice, fp16 NCHW also
+#              widened (bench; ResNet, MobileNet, VGG at N = 64), and compare_torch of each stem on its config
+#              against cuDNN in the same modes (compare); EXPERIMENT_STEPS picks the steps (default: tests sanitize
+#              bench compare)
 #   deepring   (not in the default list; needs CARRY_LIBRARY=1) the Hopper stem family's deep-weight-ring
 #              candidates for pair-row bands (m256n96_w8_k3x5, m192n96_w12_k3x8): memcheck and racecheck in fp16
 #              NCHW at N = 2, ncu (throughputs, warp stalls) of k3x2 and k3x5 in fp16 at N = 256, then
@@ -227,9 +227,9 @@ if has widenraw; then  # EXPERIMENT_STEPS as for the experiments: tests, sanitiz
     timeout 450 .carry/kconv_gpu_tests -tc='gpu.precision_modes.pair_row*' > "$out/widenraw_tests16.log" 2>&1
     echo "16-bit NCHW mode tests exit code: $?" >> "$out/widenraw_tests16.log"
   fi
-  for stem in "resnet_7x7s2 stem_wgmma_tf32/m256n64_w8_k7x3_p2_io --c 3 --h 64 --w 224 --k 64 --r 7 --s 7 --stride 2 --pad 3" \
-              "mobilenet_3x3s2 stem_wgmma_tf32/m512n32_w8_k5x2_p2_io --c 3 --h 64 --w 224 --k 32 --r 3 --s 3 --stride 2 --pad 1" \
-              "vgg_3x3s1 stem_wgmma_tf32/m256n64_w8_k5x2_p4_io --c 3 --h 32 --w 224 --k 64 --r 3 --s 3 --stride 1 --pad 1"; do
+  for stem in "resnet_7x7s2 stem_wgmma_tf32/m256n64_w8_k7x3_p2 --c 3 --h 64 --w 224 --k 64 --r 7 --s 7 --stride 2 --pad 3" \
+              "mobilenet_3x3s2 stem_wgmma_tf32/m512n32_w8_k5x2_p2 --c 3 --h 64 --w 224 --k 32 --r 3 --s 3 --stride 2 --pad 1" \
+              "vgg_3x3s1 stem_wgmma_tf32/m256n64_w8_k5x2_p4 --c 3 --h 32 --w 224 --k 64 --r 3 --s 3 --stride 1 --pad 1"; do
     read -r name config shape <<<"$stem"
     for mode in "fp16 nchw" "bf16 nchw" "fp16 nhwc" "bf16 nhwc" "fp32 nhwc"; do
       read -r dtype layout <<<"$mode"
@@ -251,10 +251,10 @@ if has widenraw; then  # EXPERIMENT_STEPS as for the experiments: tests, sanitiz
       fi
       if [[ "$steps" == *" bench "* ]]; then
         PYTHONUNBUFFERED=1 timeout 120 python3 bench/time_configs.py --lib .carry/libkconv.so --n 64 --dtype "$dtype" \
-          --layout "$layout" --stem "$name" --only _io > "$out/widenraw_configs_${name}_${dtype}_$layout.log" 2>&1
+          --layout "$layout" --stem "$name" --only stem_wgmma > "$out/widenraw_configs_${name}_${dtype}_$layout.log" 2>&1
         if [ "$layout" = nchw ] && [ "$dtype" = fp16 ]; then  # pair-row planes (even vertical strides) against widened
           PYTHONUNBUFFERED=1 KCONV_PAIR_ROWS=0 timeout 120 python3 bench/time_configs.py --lib .carry/libkconv.so \
-            --n 64 --dtype fp16 --stem "$name" --only _io > "$out/widenraw_configs_${name}_fp16_nchw_widened.log" 2>&1
+            --n 64 --dtype fp16 --stem "$name" --only stem_wgmma > "$out/widenraw_configs_${name}_fp16_nchw_widened.log" 2>&1
         fi
       fi
     done
