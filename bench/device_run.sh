@@ -40,8 +40,8 @@
 #              widened (bench; ResNet, MobileNet, VGG at N = 64), and compare_torch of each stem on its config
 #              against cuDNN in the same modes (compare); EXPERIMENT_STEPS picks the steps (default: tests sanitize
 #              bench compare)
-#   deepring   (not in the default list; needs CARRY_LIBRARY=1) the Hopper stem family's deep-weight-ring
-#              candidates for pair-row bands (m256n96_w8_k3x5, m192n96_w12_k3x8): memcheck and racecheck in fp16
+#   deepring   (not in the default list; needs CARRY_LIBRARY=1) the Hopper stem family's deep weight rings
+#              for pair-row bands (m256n96_w8_k3x5, m192n96_w12_k3x8): memcheck and racecheck in fp16
 #              NCHW at N = 2, ncu (throughputs, warp stalls) of k3x2 and k3x5 in fp16 at N = 256, then
 #              bench/time_configs.py of the family's configs on AlexNet fp16 and bf16 NCHW, fp16 and fp32 NHWC, fp32
 #              NCHW at N = 256 and 32 beside kconv's choice (widenraw's every-mode case checks them)

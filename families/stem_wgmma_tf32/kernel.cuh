@@ -19,8 +19,8 @@
 //    together, so consecutive output pixels are C 16-byte groups apart, and group i of a band row goes to
 //    plane i % C. A tensor copy delivers each plane as it is (no shift: the packed weights are zero where
 //    a chunk reaches outside a pixel's footprint), and the warps only round it. A 16-bit NCHW band may stay
-//    in the type instead (kPairRows, the default for it): 16-byte units of two input rows' chunks
-//    (families/stem_common/pair_rows.h), read by wgmma k16 in fp16 or bf16. At horizontal strides 2 and 1 a
+//    in the type instead (kPairRows, where the planner's PairRowBand says): 16-byte units of two input rows'
+//    chunks (families/stem_common/pair_rows.h), read by wgmma k16 in fp16 or bf16. At horizontal strides 2 and 1 a
 //    16-bit NCHW or an NHWC band's raw rows come by one tensor copy, and the warps widen (gather, round) them
 //    into each phase's plane (kWidenRaw: families/stem_common/widened_raw_rows.h). A
 //    fourth producer warp streams the packed weights through `wstages`

@@ -341,8 +341,8 @@ TEST_CASE("stem_wgmma_tf32.pair_row_band_map_copies_raw_16_bit_rows") {
   CHECK(map_call.calls == 1);
 }
 
-TEST_CASE("stem_wgmma_tf32.deep_weight_ring_candidates_take_alexnet_pair_rows_with_their_tensor_copy") {
-  // The candidates m256n96_w8_k3x5 and m192n96_w12_k3x8 (configs): AlexNet fp16's 27 k16 steps in whole 3-step
+TEST_CASE("stem_wgmma_tf32.deep_weight_rings_take_alexnet_pair_rows_with_their_tensor_copy") {
+  // The deep rings m256n96_w8_k3x5 and m192n96_w12_k3x8 (configs): AlexNet fp16's 27 k16 steps in whole 3-step
   // stages, with room for the raw rows' tensor copy on a device of 227 KB.
   const kconv_test::ScopedEnvironment enabled("KCONV_PAIR_ROWS", "2");
   const kconv::ConvShape s = Validated(kconv_test::AlexNetConv1(256), KCONV_ELEMENT_F16);

@@ -33,6 +33,10 @@ constexpr int64_t kFfmaThreeByThreeChannels = 4;
 // Cycles from a weight slot's release to its next stage landing (the bulk copy from L2, with the producer's wake-up):
 // AlexNet at N = 256 on an H100 put it at ~1000 (fp16) to ~1450 (TF32) from m256n96_w8_k3x2 against k3x5 (Cost).
 constexpr double kWeightStageLatencyCycles = 1200;
+// Cycles of a block's time per unit of Cost, to add waits measured in cycles: AlexNet's tiles on an H100 took
+// ~54 (fp16 NCHW, k3x5: 247 us over 28 tiles of 320 units at ~1.9 GHz) to ~60 (TF32, k5x5). The kernel is
+// latency-bound, so this is ~3x the wgmma cycles per unit.
+constexpr double kCyclesPerCostUnit = 55;
 
 struct Geometry {
   stem::StemBand band;      // one plane; band_bytes: the band buffer, which also holds the staged outputs
@@ -399,7 +403,7 @@ double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device
   // fp32 NHWC 3x3 stems: stem_ffma's strict FP32 (which TF32 allows) measured faster, N = 64 on an H100: MobileNet
   // 103 against 114 us, VGG 580 against 654. Not chosen here, so the heuristic goes on to it; named, it runs.
   if (s.element_type == KCONV_ELEMENT_F32 && s.layout == KCONV_LAYOUT_NHWC && s.r == 3 && s.s == 3 &&
-      config.phases > 1 && s.c <= kFfmaThreeByThreeChannels) {
+      s.stride_h == s.stride_w && config.phases > 1 && s.c <= kFfmaThreeByThreeChannels) {
     return -1;
   }
   const StemLayout layout = MakeStemLayout(config);
@@ -412,15 +416,14 @@ double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device
   const double math = layout.tile_pixels * config.nt / 12.0 * padding;
   // The weight ring: a tile's stages past the first wstages wait for their slot's refill wherever the other
   // slots hold less math than the refill's latency. A step of one m64 piece is ~48 tensor cycles at n96 (m64n96k8
-  // in TF32, m64n96k16 in 16 bits; three wgmmas with split), so the math's cost is `math` per tile_pixels / 64 *
-  // steps * 48 * nt / 12 cycles.
+  // in TF32, m64n96k16 in 16 bits; three wgmmas with split). `chunks` is padded to whole stages: k8 (k16) steps
+  // are chunks (units) / 2, at least wsteps.
   const double steps = static_cast<double>(g.band.chunks / 2), stages = steps / config.wsteps;
   const double piece_step_cycles = 48.0 * config.nt / 12.0 * (config.split ? 3 : 1);
   const double stage_cycles = config.wsteps * (layout.tile_pixels / 64.0) * piece_step_cycles;
   const double wait = std::max(0.0, kWeightStageLatencyCycles - (config.wstages - 1) * stage_cycles);
   const double waits = std::max(0.0, stages - config.wstages) * wait;
-  const double cost_per_cycle = math / ((layout.tile_pixels / 64.0) * steps * piece_step_cycles);
-  return static_cast<double>(per_block) * (math + 64 + waits * cost_per_cycle);
+  return static_cast<double>(per_block) * (math + 64 + waits / kCyclesPerCostUnit);
 }
 
 bool EncodeNhwcBandMap(const DriverApi* api, const ConvShape& s, const StemParams& p, uint64_t x, uint64_t* map) {

@@ -68,9 +68,9 @@ PlanData MakePlanData(const ConvShape& shape, const Config& config, const Device
 // It picks the measured fastest tile size at N = 1, 32 and 256, but cannot rank configs within ~10% of
 // each other: ChoiceMargin() asks a later-listed config to be 10% cheaper. A weight ring too shallow for its
 // reduction adds each stage's wait for its slot's refill (a bulk copy's latency less the math of the other
-// slots), which made m256n96_w8_k3x2 1.2x (fp16) to 1.6x (TF32) slower than k3x5 on AlexNet. Negative (not
-// chosen: the heuristic goes on to the next family) for fp32 NHWC 3x3 stems of up to 4 channels at strides 2
-// and 1, which stem_ffma computes faster.
+// slots, in cycles of a latency-bound block), which made m256n96_w8_k3x2 1.2x (fp16) to 1.6x (TF32) slower than
+// k3x5 on AlexNet (the term puts it at 1.25x and 1.5x). Negative (not chosen: the heuristic goes on to the next
+// family) for fp32 NHWC 3x3 stems of up to 4 channels at equal strides 2 or 1, which stem_ffma computes faster.
 double Cost(const ConvShape& shape, const Config& config, const DeviceLimits& device);
 
 // The tensor map a launch of `data` over x uses, into params->band_map: EncodeRawRowBandMap for a band of raw

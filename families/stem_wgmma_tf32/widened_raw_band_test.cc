@@ -24,7 +24,7 @@ namespace wg = kconv::stem_wgmma_tf32;
 
 constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048, 65536};
 
-// A config of the family at `phases` with io = 1 (the candidates' fields: families/stem_wgmma_tf32/configs).
+// A config of the family at `phases` with io = 1 (the stride-2 and stride-1 defaults' fields: families/stem_wgmma_tf32/configs).
 wg::Config PhaseConfig(int mt, int nt, int wsteps, int wstages, int phases) {
   wg::Config c = wg::MakeConfig(mt, nt, 8, wsteps, wstages, phases);
   c.io = 1;
