@@ -90,8 +90,8 @@ __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot
 // the type, and the output is rounded to the type once, on store. kPairRows (16-bit NCHW, even vertical
 // strides): the band stays in the type, each phase's plane in the pair-row layout (families/stem_common/pair_rows.h),
 // and the math is wgmma k16 in the type, with units of 8 taps where TF32's chunks hold 4: half the band's
-// bytes and half the wgmma steps. kSplit (3xTF32, fp32 NCHW at stride 4): each band buffer holds the band's
-// TF32 values and, lo_offset bytes on, their TF32 remainders; each weight step image is followed by its
+// bytes and half the wgmma steps. kSplit (3xTF32, fp32 at stride 4; NHWC an experiment): each band buffer holds
+// the band's TF32 values (NCHW rows or NHWC planes) and, lo_offset bytes on, their TF32 remainders; each weight step image is followed by its
 // remainders' image; a step is three wgmmas, big * big into its own accumulator sets (kBigSets) and both cross
 // products into another, so that the cross products do not lengthen the big products' chains of truncating
 // sums, which bound the error.
@@ -147,7 +147,7 @@ struct Kernel {
   static_assert(kPhases == 1 || kPhases == 2 || kPhases == 4, "horizontal strides 4, 2 or 1");
   static_assert(L.weight_step_bytes == kChannels * 32, "k8 (k16) steps of kChannels channels");
   static_assert(!kPairRows || (kType != 0 && !kNhwc), "pair rows: 16-bit NCHW");
-  static_assert(!kSplit || (kType == 0 && !kNhwc && !kPairRows && kPhases == 1), "3xTF32: fp32 NCHW at stride 4");
+  static_assert(!kSplit || (kType == 0 && !kPairRows && kPhases == 1), "3xTF32: fp32 at stride 4");
   // A packed weight step, and a stage of them: with kSplit, each step's remainders follow it.
   static constexpr int kStepBytes = L.weight_step_bytes * (kSplit ? 2 : 1);
   static constexpr int kWeightStageBytes = kWsteps * kStepBytes;
@@ -558,7 +558,7 @@ struct Kernel {
       }
     } else if constexpr (kNhwcPlanes) {
       for (int plane = 0; plane < P.p.c; ++plane) {
-        ShiftRoundRows<kRows, 0>(P.p, band + plane * PlaneBytes(P), worker, workers, P.p.band_rows);
+        ShiftRoundRows<kRows, 0>(P.p, band + plane * PlaneBytes(P), worker, workers, P.p.band_rows, P.lo_offset);
       }
     } else {
 #pragma unroll
@@ -716,7 +716,12 @@ struct Kernel {
             if constexpr (kElements == 2) {  // exact in TF32: no rounding; the pair's first element is the low half
               *reinterpret_cast<float2*>(row + offset[j]) = WidenPair<kType>(v[i][j]);
             } else {
-              row[offset[j]] = __uint_as_float(ToTf32(WidenRaw<kType>(v[i][j])));
+              const float value = WidenRaw<kType>(v[i][j]), big = __uint_as_float(ToTf32(value));
+              row[offset[j]] = big;
+              if constexpr (kSplit) {  // the remainder, P.lo_offset bytes on
+                *reinterpret_cast<float*>(reinterpret_cast<unsigned char*>(row + offset[j]) + P.lo_offset) =
+                    Remainder(value, big);
+              }
             }
           }
         }
@@ -1167,18 +1172,18 @@ struct Kernel {
 // The entry points per config (a constexpr stem_wgmma_tf32::Config): per element type (0 fp32, 1 fp16 with the
 // suffix _f16, 2 bf16 with _bf16: the planner's KernelSuffixes), the NCHW convolution, its weight packer and
 // the NHWC convolution (_nhwc); then per 16-bit type the pair-row convolution and packer (_k16,
-// _k16_pack_weights). A config with split = 1 computes fp32 NCHW in 3xTF32 only: its fp32 NCHW convolution and
-// packer are the 3xTF32 ones (values and remainders), and its other entry points are empty. Configs with io = 0
+// _k16_pack_weights). A config with split = 1 computes fp32 in 3xTF32 only: its fp32 NCHW and NHWC convolutions
+// and its packer are the 3xTF32 ones (values and remainders), and its other entry points are empty. Configs with io = 0
 // compute fp32 NCHW only: their other entry points are empty (the planner never launches them), which keeps the
 // library small.
 #define KCONV_STEM_WGMMA_TF32_ONE(NAME, CONFIG, TYPE, NHWC)                                                 \
   extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG), 1)                  \
       NAME(const __grid_constant__ kconv::stem_wgmma_tf32::StemWgmmaParams params) {                        \
     if constexpr (CONFIG.split == 1) {                                                                      \
-      if constexpr (TYPE == 0 && !NHWC) {                                                                   \
+      if constexpr (TYPE == 0) {                                                                            \
         /* phases 1 written out: outside a template, the discarded branch is still checked */              \
         kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages, 1, 0,  \
-                                  false, false, true>::Run(params);                                         \
+                                  NHWC, false, true>::Run(params);                                          \
       }                                                                                                     \
     } else if constexpr (CONFIG.io == 1 || (TYPE == 0 && !NHWC)) {                                          \
       kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages,          \

@@ -290,6 +290,8 @@ bool PairRowBand(const ConvShape& s, const Config& config) {
 
 bool WgmmaSplitEnabled() { return !EnvironmentIs("KCONV_WGMMA_3XTF32", "0"); }
 
+bool WgmmaSplitNhwcEnabled() { return EnvironmentIs("KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC", "1"); }
+
 int ConvolutionKernel(const ConvShape& s, bool pair_rows) {
   if (pair_rows) return kPairRowKernels + 2 * (static_cast<int>(s.element_type) - 1);
   return kKernelsPerType * static_cast<int>(s.element_type) + (s.layout == KCONV_LAYOUT_NHWC ? 2 : 0);
@@ -311,8 +313,12 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
                         device.cc % 10);
   }
   if (config.split) {
-    if (s.element_type != KCONV_ELEMENT_F32 || s.layout != KCONV_LAYOUT_NCHW || s.math_mode != KCONV_MATH_3XTF32) {
-      return stem::Refuse(kFamily, "the config computes fp32 NCHW in 3xTF32 only (split=1)");
+    if (s.element_type != KCONV_ELEMENT_F32 || s.math_mode != KCONV_MATH_3XTF32) {
+      return stem::Refuse(kFamily, "the config computes fp32 in 3xTF32 only (split=1)");
+    }
+    if (s.layout == KCONV_LAYOUT_NHWC && !WgmmaSplitNhwcEnabled()) {
+      return stem::Refuse(kFamily, "3xTF32 in NHWC on wgmma is an experiment not yet run on a GPU "
+                          "(KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC=1; stem_ffma computes it in strict FP32)");
     }
     if (!WgmmaSplitEnabled()) {
       return stem::Refuse(kFamily, "3xTF32 on wgmma is off (KCONV_WGMMA_3XTF32=0)");
@@ -320,7 +326,8 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
   } else if (s.element_type == KCONV_ELEMENT_F32 && s.math_mode != KCONV_MATH_TF32) {
     return stem::Refuse(kFamily, "fp32 in TF32 only with this config (3xTF32: the split=1 configs; strict FP32: FFMA)");
   }
-  if (config.io == 0 && (s.element_type != KCONV_ELEMENT_F32 || s.layout != KCONV_LAYOUT_NCHW)) {
+  // (A split config's NHWC kernel is its 3xTF32 one, gated above.)
+  if (config.io == 0 && (s.element_type != KCONV_ELEMENT_F32 || (s.layout != KCONV_LAYOUT_NCHW && !config.split))) {
     return stem::Refuse(kFamily, "the config computes fp32 NCHW only (io=0)");
   }
   // Channel groups split more channels than one config computes over blocks, up to the bias table's.

@@ -61,11 +61,13 @@ TEST_CASE("stem_wgmma_tf32.split_configs_take_3xtf32_fp32_nchw_only_and_only_whe
       CHECK(std::string(off.message()).find("KCONV_WGMMA_3XTF32=0") != std::string::npos);
     }
     CHECK(wg::Accepts(In(alexnet, KCONV_MATH_3XTF32), config, kH100).ok());
-    // Nothing else: TF32, strict FP32, 16-bit tensors, NHWC.
+    // Nothing else: TF32, strict FP32, 16-bit tensors, and NHWC unless its experiment is asked for.
     CHECK_FALSE(wg::Accepts(In(alexnet, KCONV_MATH_TF32), config, kH100).ok());
     CHECK_FALSE(wg::Accepts(In(alexnet, KCONV_MATH_FP32), config, kH100).ok());
     CHECK_FALSE(wg::Accepts(In(alexnet, KCONV_MATH_3XTF32, KCONV_ELEMENT_F16), config, kH100).ok());
-    CHECK_FALSE(wg::Accepts(In(alexnet, KCONV_MATH_3XTF32, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC), config, kH100).ok());
+    const absl::Status nhwc = wg::Accepts(In(alexnet, KCONV_MATH_3XTF32, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC),
+                                          config, kH100);
+    CHECK(std::string(nhwc.message()).find("KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC=1") != std::string::npos);
     // A reduction longer than the accuracy allows: 4 x 16 x 4 chunks, 128 k8 steps.
     const absl::Status long_k = wg::Accepts(In(kconv_test::Shape{1, 4, 64, 64, 96, 16, 16, 4, 4}, KCONV_MATH_3XTF32),
                                             config, kH100);
@@ -127,4 +129,35 @@ TEST_CASE("stem_wgmma_tf32.the_3xtf32_choice_goes_to_the_split_configs_unless_tu
   auto off = kconv::ChooseConfig(s, kH100, false);
   REQUIRE(off.ok());
   CHECK(std::string(kconv::Configs()[*off].family_name) == "stem_tf32");
+}
+
+TEST_CASE("stem_wgmma_tf32.split_nhwc_plans_hold_each_planes_remainders_after_the_planes") {
+  // The experiment (KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC=1): an NHWC band is C planes (nhwc_planes.h), and the
+  // shift-and-round pass writes each plane's remainders lo_offset bytes on, so the remainders must follow every
+  // plane, inside the buffer, and the launch is the NHWC convolution with the split packer.
+  const kconv_test::ScopedEnvironment experiment("KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC", "1");
+  const kconv_test::Shape convnext{64, 3, 224, 224, 96, 4, 4, 4, 4}, swin{64, 3, 224, 224, 128, 4, 4, 4, 4};
+  int planned = 0;
+  for (const std::string& name : SplitConfigs()) {
+    CAPTURE(name);
+    const wg::Config& config = ConfigNamed(name);
+    for (const kconv_test::Shape& shape : {convnext, swin, kconv_test::AlexNetConv1(1)}) {
+      CAPTURE(shape.Name());
+      const kconv::ConvShape s = In(shape, KCONV_MATH_3XTF32, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC);
+      if (!wg::Accepts(s, config, kH100).ok()) continue;  // AlexNet's doubled planes fit the one-row configs only
+      ++planned;
+      const wg::PlanData d = wg::MakePlanData(s, config, kH100);
+      const kconv::StemParams& p = d.params.p;
+      // Every plane (one per input channel), 128-aligned, before the remainders.
+      const int64_t plane_bytes = (int64_t{p.band_rows} * p.row_floats * 4 + 127) / 128 * 128;
+      CHECK(d.params.lo_offset >= s.c * plane_bytes);
+      CHECK(d.params.lo_offset % 128 == 0);
+      CHECK(2 * static_cast<int64_t>(d.params.lo_offset) <= p.band_bytes);
+      CHECK(d.geometry.shared_bytes <= static_cast<uint32_t>(kH100.smem_per_block_optin));
+      CHECK(wg::Family().KernelSuffixes()[static_cast<size_t>(d.kernel)] == "_nhwc");
+      CHECK(wg::Family().KernelSuffixes()[static_cast<size_t>(d.packer)] == "_pack_weights");
+      CHECK(d.packed_weight_bytes == 2 * int64_t{d.params.channel_groups} * p.steps * config.nt * 8 * 32);
+    }
+  }
+  CHECK(planned >= 4);  // ConvNeXt and Swin on every split config
 }

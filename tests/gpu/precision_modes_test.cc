@@ -276,6 +276,20 @@ TEST_SUITE("gpu") {
     CHECK(OutsideFp32BarAtAlexNet32(ctx.get(), mode) == 0);
   }
 
+  // The experiment KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC=1: the split configs also take fp32 NHWC (each plane's
+  // remainders after the planes). fp32 NHWC 3xTF32 on every shape and config, and the 1e-4 elementwise bar at
+  // AlexNet N = 32 through kconv's choice.
+  TEST_CASE("gpu.precision_modes.wgmma_3xtf32_nhwc_experiment_meets_the_fp32_bars") {
+    const ScopedEnvironment experiment("KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC", "1");
+    auto ctx = MakeContext(false);
+    const Mode& mode = kModes[3];
+    REQUIRE(mode.math == KCONV_MATH_3XTF32);
+    REQUIRE(mode.tensors.layout == 1);
+    CheckEveryShapeAndConfig(ctx.get(), mode);
+    CheckSpecialPlacement(ctx.get(), mode);
+    CHECK(OutsideFp32BarAtAlexNet32(ctx.get(), mode) == 0);
+  }
+
   TEST_CASE("gpu.precision_modes.forced_ptx_path_meets_the_bars") {
     auto ctx = MakeContext(true);
     for (const Mode& mode : kModes) {
