@@ -226,6 +226,19 @@ int64_t OutsideFp32BarAtAlexNet32(kconv_context* ctx, const Mode& mode) {
   return CountOutsideTolerance(out.data(), ref.data(), s.YElements(), 1e-4, 1e-4);
 }
 
+// fp32 3xTF32 in `layout` (0 NCHW, 1 NHWC) under whatever the caller's environment switches: every shape and
+// config within the bar, special values in place, and the 1e-4 elementwise bar at AlexNet N = 32 through kconv's
+// choice.
+void Check3xTf32Everywhere(int32_t layout) {
+  auto ctx = MakeContext(false);
+  const Mode& mode = kModes[layout == 0 ? 0 : 3];
+  REQUIRE(mode.math == KCONV_MATH_3XTF32);
+  REQUIRE(mode.tensors.layout == layout);
+  CheckEveryShapeAndConfig(ctx.get(), mode);
+  CheckSpecialPlacement(ctx.get(), mode);
+  CHECK(OutsideFp32BarAtAlexNet32(ctx.get(), mode) == 0);
+}
+
 }  // namespace
 
 TEST_SUITE("gpu") {
@@ -267,13 +280,7 @@ TEST_SUITE("gpu") {
   // choice, the portable family's mma.sync (the suite's other cases run the split configs, the default).
   TEST_CASE("gpu.precision_modes.wgmma_3xtf32_off_meets_the_fp32_bars") {
     const ScopedEnvironment split("KCONV_WGMMA_3XTF32", "0");
-    auto ctx = MakeContext(false);
-    const Mode& mode = kModes[0];
-    REQUIRE(mode.math == KCONV_MATH_3XTF32);
-    REQUIRE(mode.tensors.layout == 0);
-    CheckEveryShapeAndConfig(ctx.get(), mode);
-    CheckSpecialPlacement(ctx.get(), mode);
-    CHECK(OutsideFp32BarAtAlexNet32(ctx.get(), mode) == 0);
+    Check3xTf32Everywhere(0);
   }
 
   // The experiment KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC=1: the split configs also take fp32 NHWC (each plane's
@@ -281,13 +288,7 @@ TEST_SUITE("gpu") {
   // AlexNet N = 32 through kconv's choice.
   TEST_CASE("gpu.precision_modes.wgmma_3xtf32_nhwc_experiment_meets_the_fp32_bars") {
     const ScopedEnvironment experiment("KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC", "1");
-    auto ctx = MakeContext(false);
-    const Mode& mode = kModes[3];
-    REQUIRE(mode.math == KCONV_MATH_3XTF32);
-    REQUIRE(mode.tensors.layout == 1);
-    CheckEveryShapeAndConfig(ctx.get(), mode);
-    CheckSpecialPlacement(ctx.get(), mode);
-    CHECK(OutsideFp32BarAtAlexNet32(ctx.get(), mode) == 0);
+    Check3xTf32Everywhere(1);
   }
 
   TEST_CASE("gpu.precision_modes.forced_ptx_path_meets_the_bars") {
