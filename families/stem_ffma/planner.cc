@@ -14,7 +14,6 @@ namespace stem_ffma {
 namespace {
 
 constexpr char kFamily[] = "stem_ffma";
-constexpr int64_t kMaxThreeByThreeChannels = 4;
 constexpr int64_t kMaxExtent = int64_t{1} << 30;  // input extents, pads and tiles: int32 with room to add
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }

@@ -14,6 +14,10 @@
 namespace kconv {
 namespace stem_ffma {
 
+// The most input channels a 3x3 config takes (a stem; wider 3x3 layers go to the implicit GEMM). The Hopper stem
+// family leaves fp32 NHWC 3x3 stems within it to this family (its Cost).
+inline constexpr int64_t kMaxThreeByThreeChannels = 4;
+
 const KernelFamily& Family();
 
 // The family's configs, in the order of its `configs` file (generated: generated/stem_ffma_configs.cc).

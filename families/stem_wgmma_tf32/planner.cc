@@ -9,6 +9,7 @@
 
 #include "families/stem_common/pair_rows.h"
 #include "families/stem_common/widened_raw_rows.h"
+#include "families/stem_ffma/planner.h"
 
 namespace kconv {
 namespace stem_wgmma_tf32 {
@@ -25,10 +26,6 @@ constexpr int kKernelsPerType = 3, kPairRowKernels = 3 * kKernelsPerType;
 // with their length (AlexNet's 50 steps, 150 chained products, measured 2.5e-6 on the portable family before
 // its fix; the bar is 5e-6; here the big products chain alone, over one or two accumulator sets).
 constexpr int64_t kMaxSplitSteps = 64;
-
-// The input channels up to which stem_ffma takes 3x3 stems at strides 2 and 1 (its kMaxThreeByThreeChannels):
-// the heuristic leaves fp32 NHWC there to it (Cost).
-constexpr int64_t kFfmaThreeByThreeChannels = 4;
 
 // Cycles from a weight slot's release to its next stage landing (the bulk copy from L2, with the producer's wake-up):
 // AlexNet at N = 256 on an H100 put it at ~1000 (fp16) to ~1450 (TF32) from m256n96_w8_k3x2 against k3x5 (Cost).
@@ -410,7 +407,7 @@ double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device
   // fp32 NHWC 3x3 stems: stem_ffma's strict FP32 (which TF32 allows) measured faster, N = 64 on an H100: MobileNet
   // 103 against 114 us, VGG 580 against 654. Not chosen here, so the heuristic goes on to it; named, it runs.
   if (s.element_type == KCONV_ELEMENT_F32 && s.layout == KCONV_LAYOUT_NHWC && s.r == 3 && s.s == 3 &&
-      s.stride_h == s.stride_w && config.phases > 1 && s.c <= kFfmaThreeByThreeChannels) {
+      s.stride_h == s.stride_w && config.phases > 1 && s.c <= stem_ffma::kMaxThreeByThreeChannels) {
     return -1;
   }
   const StemLayout layout = MakeStemLayout(config);
