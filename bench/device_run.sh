@@ -19,8 +19,9 @@
 #              fp16 and bf16 NCHW each way in one run, and the stems at N = 64 with the default
 #   wgmma3x    (not in the default list; needs CARRY_LIBRARY=1) the same for the split (wgmma) 3xTF32 configs
 #              (KCONV_WGMMA_3XTF32: 0 off, 1 the default), in fp32 NCHW 3xTF32
-#   nhwc3x     (not in the default list; needs CARRY_LIBRARY=1) the experiment KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC
-#              (0 off, 1 the split configs take fp32 NHWC 3xTF32), as wgmma3x, on ConvNeXt's 4x4/4 for kconv-bench
+#   nhwc3x     (not in the default list; needs CARRY_LIBRARY=1) the split configs in fp32 NHWC 3xTF32
+#              (KCONV_WGMMA_3XTF32: 0 off, which sends it to stem_ffma; 1 the default), as wgmma3x, on ConvNeXt's
+#              4x4/4 for kconv-bench
 #   ffma3x3    (not in the default list; needs CARRY_LIBRARY=1) the FFMA stem family's 3x3 and patchify configs,
 #              its candidate included: bench/time_configs.py of its configs for MobileNet's 3x3/2, VGG's 3x3/1 and the 4x4/4
 #              patchifies at N = 64 in NCHW and NHWC, beside kconv's choice, and compare_torch's stems run of the
@@ -161,8 +162,8 @@ if has wgmma3x; then
   experiment wgmma3x KCONV_WGMMA_3XTF32 'gpu.precision_modes.wgmma_3xtf32*' '0 1' '--math 3xtf32' \
     --math 3xtf32 --dtype fp32 --layout nchw
 fi
-if has nhwc3x; then  # 1: the split configs take fp32 NHWC 3xTF32 too
-  experiment nhwc3x KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC 'gpu.precision_modes.wgmma_3xtf32_nhwc*' '0 1' \
+if has nhwc3x; then  # 0: fp32 NHWC 3xTF32 on stem_ffma (strict FP32); 1: on the split configs
+  experiment nhwc3x KCONV_WGMMA_3XTF32 'gpu.precision_modes.wgmma_3xtf32_nhwc*' '0 1' \
     '--math 3xtf32 --layout nhwc --c 3 --h 224 --w 224 --k 96 --r 4 --s 4 --stride 4 --pad 0' \
     --math 3xtf32 --dtype fp32 --layout nhwc
 fi

@@ -268,50 +268,57 @@ struct Kernel {
   // as a run-time value, ptxas branched per piece and waited for each piece's loads before the next
   // (NOTES v8).
   // `rows`: the band's rows, all channels (NCHW), or one plane's (NHWC). With kSplit, each piece's TF32
-  // remainders go `lo_offset` bytes on.
-  template <int kRows, int kShift>
+  // remainders go `lo_offset` bytes on. kWideRows (NHWC planes, whose tensor copy takes rows of up to 256
+  // pieces): the lanes go over a row's pieces 64 at a time; without it, a row's pieces past 64 would keep the
+  // copy's unrounded floats and, with kSplit, no remainders (garbage, seen on a GPU at W = 300).
+  template <int kRows, int kShift, bool kWideRows = false>
   static __device__ __forceinline__ void ShiftRoundRows(const StemParams& p, unsigned char* band, int worker,
                                                         int workers, int rows, int lo_offset = 0) {
+    static_assert(!kWideRows || kShift == 0, "wide rows: NHWC planes, which need no shift");
     const int lane = threadIdx.x % 32, pieces = p.row_floats / 4, out_pieces = kShift != 0 ? pieces - 1 : pieces;
     float4* const band4 = reinterpret_cast<float4*>(band);
-    for (int row0 = worker; row0 < rows; row0 += kRows * workers) {
-      float4 a[kRows][2], b[kRows][2];
-      bool valid[kRows][2];
-      float4* at[kRows][2];
-#pragma unroll
-      for (int i = 0; i < kRows; ++i) {
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const int row = row0 + i * workers, piece = lane + 32 * h;
-          valid[i][h] = row < rows && piece < out_pieces;
-          // A lane without a piece reads one its own warp writes, after the __syncwarp below: the batch's
-          // first row (always real) and the row's last stored piece. Another warp's row would race with
-          // that warp's stores (compute-sanitizer racecheck; NOTES v10).
-          const int source_row = row < rows ? row : row0, source_piece = piece < out_pieces ? piece : out_pieces - 1;
-          at[i][h] = band4 + static_cast<int64_t>(source_row) * pieces + source_piece;
-          a[i][h] = at[i][h][0];
-          if constexpr (kShift != 0) b[i][h] = at[i][h][1];
+    for (int piece0 = 0; piece0 < (kWideRows ? out_pieces : 1); piece0 += 64) {
+      for (int row0 = worker; row0 < rows; row0 += kRows * workers) {
+        float4 a[kRows][2], b[kRows][2];
+        bool valid[kRows][2];
+        float4* at[kRows][2];
+  #pragma unroll
+        for (int i = 0; i < kRows; ++i) {
+  #pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const int row = row0 + i * workers, piece = piece0 + lane + 32 * h;
+            valid[i][h] = row < rows && piece < out_pieces;
+            // A lane without a piece reads one its own warp writes, after the __syncwarp below: the batch's
+            // first row (always real) and the row's last stored piece. Another warp's row would race with
+            // that warp's stores (compute-sanitizer racecheck; NOTES v10).
+            const int source_row = row < rows ? row : row0, source_piece = piece < out_pieces ? piece : out_pieces - 1;
+            at[i][h] = band4 + static_cast<int64_t>(source_row) * pieces + source_piece;
+            a[i][h] = at[i][h][0];
+            if constexpr (kShift != 0) b[i][h] = at[i][h][1];
+          }
         }
-      }
-      __syncwarp();
-#pragma unroll
-      for (int i = 0; i < kRows; ++i) {
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          float4 g = a[i][h];
-          if constexpr (kShift == 1) g = make_float4(a[i][h].y, a[i][h].z, a[i][h].w, b[i][h].x);
-          if constexpr (kShift == 2) g = make_float4(a[i][h].z, a[i][h].w, b[i][h].x, b[i][h].y);
-          if constexpr (kShift == 3) g = make_float4(a[i][h].w, b[i][h].x, b[i][h].y, b[i][h].z);
-          const float4 raw = g;
-          g.x = __uint_as_float(ToTf32(g.x));
-          g.y = __uint_as_float(ToTf32(g.y));
-          g.z = __uint_as_float(ToTf32(g.z));
-          g.w = __uint_as_float(ToTf32(g.w));
-          if (valid[i][h]) *at[i][h] = g;
-          if constexpr (kSplit) {
-            const float4 lo = make_float4(Remainder(raw.x, g.x), Remainder(raw.y, g.y), Remainder(raw.z, g.z),
-                                          Remainder(raw.w, g.w));
-            if (valid[i][h]) *reinterpret_cast<float4*>(reinterpret_cast<unsigned char*>(at[i][h]) + lo_offset) = lo;
+        __syncwarp();
+  #pragma unroll
+        for (int i = 0; i < kRows; ++i) {
+  #pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            float4 g = a[i][h];
+            if constexpr (kShift == 1) g = make_float4(a[i][h].y, a[i][h].z, a[i][h].w, b[i][h].x);
+            if constexpr (kShift == 2) g = make_float4(a[i][h].z, a[i][h].w, b[i][h].x, b[i][h].y);
+            if constexpr (kShift == 3) g = make_float4(a[i][h].w, b[i][h].x, b[i][h].y, b[i][h].z);
+            const float4 raw = g;
+            g.x = __uint_as_float(ToTf32(g.x));
+            g.y = __uint_as_float(ToTf32(g.y));
+            g.z = __uint_as_float(ToTf32(g.z));
+            g.w = __uint_as_float(ToTf32(g.w));
+            if (valid[i][h]) *at[i][h] = g;
+            if constexpr (kSplit) {
+              const float4 lo = make_float4(Remainder(raw.x, g.x), Remainder(raw.y, g.y), Remainder(raw.z, g.z),
+                                            Remainder(raw.w, g.w));
+              if (valid[i][h]) {
+                *reinterpret_cast<float4*>(reinterpret_cast<unsigned char*>(at[i][h]) + lo_offset) = lo;
+              }
+            }
           }
         }
       }
@@ -558,7 +565,8 @@ struct Kernel {
       }
     } else if constexpr (kNhwcPlanes) {
       for (int plane = 0; plane < P.p.c; ++plane) {
-        ShiftRoundRows<kRows, 0>(P.p, band + plane * PlaneBytes(P), worker, workers, P.p.band_rows, P.lo_offset);
+        ShiftRoundRows<kRows, 0, true>(P.p, band + plane * PlaneBytes(P), worker, workers, P.p.band_rows,
+                                       P.lo_offset);
       }
     } else {
 #pragma unroll

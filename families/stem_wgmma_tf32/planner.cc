@@ -287,8 +287,6 @@ bool PairRowBand(const ConvShape& s, const Config& config) {
 
 bool WgmmaSplitEnabled() { return !EnvironmentIs("KCONV_WGMMA_3XTF32", "0"); }
 
-bool WgmmaSplitNhwcEnabled() { return EnvironmentIs("KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC", "1"); }
-
 int ConvolutionKernel(const ConvShape& s, bool pair_rows) {
   if (pair_rows) return kPairRowKernels + 2 * (static_cast<int>(s.element_type) - 1);
   return kKernelsPerType * static_cast<int>(s.element_type) + (s.layout == KCONV_LAYOUT_NHWC ? 2 : 0);
@@ -312,10 +310,6 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
   if (config.split) {
     if (s.element_type != KCONV_ELEMENT_F32 || s.math_mode != KCONV_MATH_3XTF32) {
       return stem::Refuse(kFamily, "the config computes fp32 in 3xTF32 only (split=1)");
-    }
-    if (s.layout == KCONV_LAYOUT_NHWC && !WgmmaSplitNhwcEnabled()) {
-      return stem::Refuse(kFamily, "3xTF32 in NHWC on wgmma is an experiment not yet run on a GPU "
-                          "(KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC=1; stem_ffma computes it in strict FP32)");
     }
     if (!WgmmaSplitEnabled()) {
       return stem::Refuse(kFamily, "3xTF32 on wgmma is off (KCONV_WGMMA_3XTF32=0)");

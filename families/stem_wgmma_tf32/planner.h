@@ -42,11 +42,6 @@ bool PairRowTensorCopyEnabled();
 // accurate, slower: AlexNet N = 256 on an H200, 1149 against 673 us, relative L2 1.5e-7 against 9.7e-7).
 bool WgmmaSplitEnabled();
 
-// Whether the split configs also take fp32 NHWC (the band's planes with their remainders; an experiment the
-// kernels compile but no GPU has run yet): only under KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC=1, read on each call.
-// Otherwise 3xTF32 in NHWC goes to stem_ffma (strict FP32) or the implicit GEMM.
-bool WgmmaSplitNhwcEnabled();
-
 // The kernels a plan of `shape` launches, as indices into the family's KernelSuffixes, over a pair-row band or
 // not (PlanData::pair_rows).
 int ConvolutionKernel(const ConvShape& shape, bool pair_rows);

@@ -45,7 +45,7 @@ const wg::Config& ConfigNamed(const std::string& full_name) {
 
 }  // namespace
 
-TEST_CASE("stem_wgmma_tf32.split_configs_take_3xtf32_fp32_nchw_only_and_only_when_enabled") {
+TEST_CASE("stem_wgmma_tf32.split_configs_take_fp32_in_3xtf32_only_and_only_when_enabled") {
   const std::vector<std::string> names = SplitConfigs();
   REQUIRE(names.size() == 4);  // two the heuristic may choose, and one neighbour of each
   const kconv_test::Shape alexnet = kconv_test::AlexNetConv1(256);
@@ -61,13 +61,15 @@ TEST_CASE("stem_wgmma_tf32.split_configs_take_3xtf32_fp32_nchw_only_and_only_whe
       CHECK(std::string(off.message()).find("KCONV_WGMMA_3XTF32=0") != std::string::npos);
     }
     CHECK(wg::Accepts(In(alexnet, KCONV_MATH_3XTF32), config, kH100).ok());
-    // Nothing else: TF32, strict FP32, 16-bit tensors, and NHWC unless its experiment is asked for.
+    // fp32 NHWC too (ConvNeXt's stem: AlexNet's NHWC planes fit the one-row configs only), and nothing else:
+    // TF32, strict FP32, 16-bit tensors.
+    CHECK(wg::Accepts(In(kconv_test::Shape{1, 3, 224, 224, 96, 4, 4, 4, 4}, KCONV_MATH_3XTF32, KCONV_ELEMENT_F32,
+                         KCONV_LAYOUT_NHWC),
+                      config, kH100)
+              .ok());
     CHECK_FALSE(wg::Accepts(In(alexnet, KCONV_MATH_TF32), config, kH100).ok());
     CHECK_FALSE(wg::Accepts(In(alexnet, KCONV_MATH_FP32), config, kH100).ok());
     CHECK_FALSE(wg::Accepts(In(alexnet, KCONV_MATH_3XTF32, KCONV_ELEMENT_F16), config, kH100).ok());
-    const absl::Status nhwc = wg::Accepts(In(alexnet, KCONV_MATH_3XTF32, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC),
-                                          config, kH100);
-    CHECK(std::string(nhwc.message()).find("KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC=1") != std::string::npos);
     // A reduction longer than the accuracy allows: 4 x 16 x 4 chunks, 128 k8 steps.
     const absl::Status long_k = wg::Accepts(In(kconv_test::Shape{1, 4, 64, 64, 96, 16, 16, 4, 4}, KCONV_MATH_3XTF32),
                                             config, kH100);
@@ -132,10 +134,9 @@ TEST_CASE("stem_wgmma_tf32.the_3xtf32_choice_goes_to_the_split_configs_unless_tu
 }
 
 TEST_CASE("stem_wgmma_tf32.split_nhwc_plans_hold_each_planes_remainders_after_the_planes") {
-  // The experiment (KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC=1): an NHWC band is C planes (nhwc_planes.h), and the
-  // shift-and-round pass writes each plane's remainders lo_offset bytes on, so the remainders must follow every
-  // plane, inside the buffer, and the launch is the NHWC convolution with the split packer.
-  const kconv_test::ScopedEnvironment experiment("KCONV_EXPERIMENTAL_WGMMA_3XTF32_NHWC", "1");
+  // fp32 NHWC: an NHWC band is C planes (nhwc_planes.h), and the shift-and-round pass writes each plane's
+  // remainders lo_offset bytes on, so the remainders must follow every plane, inside the buffer, and the launch
+  // is the NHWC convolution with the split packer.
   const kconv_test::Shape convnext{64, 3, 224, 224, 96, 4, 4, 4, 4}, swin{64, 3, 224, 224, 128, 4, 4, 4, 4};
   int planned = 0;
   for (const std::string& name : SplitConfigs()) {

@@ -84,12 +84,12 @@ TEST_CASE("config_choice.every_element_type_layout_and_math_mode_has_a_family") 
     kconv_layout layout;
     kconv_math_mode math;
     const char* family;  // the family that computes AlexNet conv1 in this mode before Hopper
-    int split;           // stem_tf32 and implicit_gemm_tf32 configs: 3xTF32 or not
+    int split;           // stem_tf32, implicit_gemm_tf32 and (on sm_90) stem_wgmma_tf32 configs: 3xTF32 or not
     bool hopper;         // whether the Hopper stem family computes it on sm_90
   };
   for (const Case& c : {Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32, "stem_tf32", 1, true},
                         Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32, "implicit_gemm_tf32", 0, true},
-                        Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_3XTF32, "stem_ffma", 0, false},
+                        Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_3XTF32, "stem_ffma", 1, true},
                         Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32, "stem_ffma", 0, false},
                         Case{KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_FP32, "stem_ffma", 0, false},
                         Case{KCONV_ELEMENT_F16, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32, "stem_tf32", 0, true},
