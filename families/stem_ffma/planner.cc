@@ -93,11 +93,13 @@ absl::Status Accepts(const ConvShape& s, const Config& c, const DeviceLimits& de
                                                  s.stride_w));
   }
   if (s.dil_h != 1 || s.dil_w != 1) return absl::UnimplementedError(absl::StrCat(kFamily, ": no dilation"));
-  // 3xTF32 asks for fp32 accuracy, which FFMA gives exactly. In NHWC the only tensor-core path is the implicit
-  // GEMM, which this family beat 1.6-5x (N = 64 on an H200: AlexNet 388 against 919 us, VGG 596 against 2950,
-  // MobileNet 102 against 397); in NCHW the stem families' 3xTF32 was faster.
-  if (s.math_mode == KCONV_MATH_3XTF32 && s.layout != KCONV_LAYOUT_NHWC) {
-    return absl::UnimplementedError(absl::StrCat(kFamily, ": 3xTF32 in NHWC only (computed in strict FP32)"));
+  // 3xTF32 asks for fp32 accuracy, which FFMA gives exactly. In NHWC the other paths were the implicit GEMM, which
+  // this family beat 1.6-5x (N = 64 on an H200: AlexNet 388 against 919 us, VGG 596 against 2950, MobileNet 102
+  // against 397), and on Hopper the split configs at stride 4 (faster: they decline nothing to this family). In
+  // NCHW the stem families' 3xTF32 was faster, except on 3x3 stems (FasterInStrictFp32).
+  if (s.math_mode == KCONV_MATH_3XTF32 && s.layout != KCONV_LAYOUT_NHWC && c.kernel != 3) {
+    return absl::UnimplementedError(
+        absl::StrCat(kFamily, ": 3xTF32 in NHWC, or for 3x3 stems in NCHW, only (computed in strict FP32)"));
   }
   // TF32 allows less accuracy than FFMA gives. For 3x3 stems in NHWC the FFMA was the fastest path measured
   // (N = 64 on an H200, against im2col_wgmma_tf32's TF32: MobileNet 102 against 194 us, VGG 596 against 1124);

@@ -14,9 +14,19 @@
 namespace kconv {
 namespace stem_ffma {
 
-// The most input channels a 3x3 config takes (a stem; wider 3x3 layers go to the implicit GEMM). The Hopper stem
-// family leaves fp32 NHWC 3x3 stems within it to this family (its Cost).
+// The most input channels a 3x3 config takes (a stem; wider 3x3 layers go to the implicit GEMM).
 inline constexpr int64_t kMaxThreeByThreeChannels = 4;
+
+// fp32 3x3 stems (at most kMaxThreeByThreeChannels input channels, equal strides of 2 or 1) that this family's
+// strict FP32, which the request allows, computed faster than the tensor-core families in the mode asked for,
+// N = 64 on an H100: NHWC in TF32 against stem_wgmma_tf32 (MobileNet 103 against 114 us, VGG 580 against 654),
+// NCHW in 3xTF32 against stem_tf32's split configs (MobileNet 98.6 against 111.7, VGG 582.2 against 775.7).
+// Those families' Costs decline them (-1), so that the choice goes on to this family; named, their configs run.
+inline bool FasterInStrictFp32(const ConvShape& s) {
+  const bool mode = s.layout == KCONV_LAYOUT_NHWC ? s.math_mode == KCONV_MATH_TF32 : s.math_mode == KCONV_MATH_3XTF32;
+  return s.element_type == KCONV_ELEMENT_F32 && mode && s.r == 3 && s.s == 3 && s.stride_h == s.stride_w &&
+         s.stride_h <= 2 && s.dil_h == 1 && s.dil_w == 1 && s.c <= kMaxThreeByThreeChannels;
+}
 
 const KernelFamily& Family();
 

@@ -218,11 +218,15 @@ TEST_CASE("stem_ffma.refuses_what_it_cannot_hold_and_says_why") {
   CHECK(absl::IsUnimplemented(layer));
   CHECK_MESSAGE(layer.message().find("at most 4 input channels") != std::string::npos, layer.message());
   CHECK(sf::Accepts(InFp32(kconv_test::Shape{2, 4, 56, 56, 64, 3, 3, 1, 1, 1, 1}), vgg, kH100).ok());
-  // 3xTF32 (computed in strict FP32) in NHWC only.
+  // 3xTF32 (computed in strict FP32) in NHWC, and for 3x3 stems in NCHW.
   const kconv_test::Shape alexnet_shape = kconv_test::AlexNetConv1(2);
   const absl::Status split = sf::Accepts(InFp32(alexnet_shape, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32), alexnet, kH100);
   CHECK(absl::IsUnimplemented(split));
-  CHECK_MESSAGE(split.message().find("3xTF32 in NHWC only") != std::string::npos, split.message());
+  CHECK_MESSAGE(split.message().find("3xTF32 in NHWC, or for 3x3 stems in NCHW, only") != std::string::npos,
+                split.message());
+  CHECK(sf::Accepts(InFp32(kconv_test::Shape{2, 3, 64, 64, 64, 3, 3, 1, 1, 1, 1}, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32),
+                    vgg, kH100)
+            .ok());
   const kconv::ConvShape nhwc = InFp32(alexnet_shape, KCONV_LAYOUT_NHWC, KCONV_MATH_3XTF32);
   CHECK(sf::Accepts(nhwc, alexnet, kH100).ok());
   CHECK(sf::Family().Support().Covers(nhwc));

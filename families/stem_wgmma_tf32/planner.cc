@@ -398,12 +398,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
 }
 
 double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device) {
-  // fp32 NHWC 3x3 stems: stem_ffma's strict FP32 (which TF32 allows) measured faster, N = 64 on an H100: MobileNet
-  // 103 against 114 us, VGG 580 against 654. Not chosen here, so the heuristic goes on to it; named, it runs.
-  if (s.element_type == KCONV_ELEMENT_F32 && s.layout == KCONV_LAYOUT_NHWC && s.r == 3 && s.s == 3 &&
-      s.stride_h == s.stride_w && config.phases > 1 && s.c <= stem_ffma::kMaxThreeByThreeChannels) {
-    return -1;
-  }
+  if (stem_ffma::FasterInStrictFp32(s)) return -1;  // fp32 NHWC 3x3 stems in TF32: stem_ffma measured faster
   const StemLayout layout = MakeStemLayout(config);
   const Geometry g = GeometryOf(s, config, device.smem_per_block_optin, PairRowBand(s, config));
   const int64_t tiles = g.tiles * s.n * g.column_tiles * g.channel_groups;
