@@ -198,6 +198,7 @@ namespace @KCONV_FAMILY@ {
 
 extern const Config kConfigs[@KCONV_FAMILY_CONFIG_COUNT@] = {
 @KCONV_FAMILY_ROWS@};
+extern const int kConfigCount = @KCONV_FAMILY_CONFIG_COUNT@;
 
 }  // namespace @KCONV_FAMILY@
 }  // namespace kconv

@@ -28,8 +28,8 @@ int64_t SharedBytesOf(const ConvShape& s, const Config& c) { return SharedBytes(
 
 class StemFfma final : public KernelFamily {
  public:
-  // 3xTF32 in NHWC, and TF32 for 3x3 stems in NHWC (Accepts), computed in strict FP32: at least as
-  // accurate, and measured faster than the tensor-core paths there.
+  // 3xTF32 in NHWC and, for 3x3 stems, in NCHW, and TF32 for 3x3 stems in NHWC (Accepts), computed in strict
+  // FP32: at least as accurate, and measured faster than the tensor-core paths there.
   FamilySupport Support() const override {
     return {Bit(KCONV_ELEMENT_F32), Bit(KCONV_LAYOUT_NCHW) | Bit(KCONV_LAYOUT_NHWC),
             Bit(KCONV_MATH_FP32) | Bit(KCONV_MATH_3XTF32) | Bit(KCONV_MATH_TF32)};
@@ -83,6 +83,14 @@ std::unique_ptr<FamilyPlan> StemFfma::MakePlan(const ConvShape& shape, int confi
 const KernelFamily& Family() {
   static const StemFfma family;
   return family;
+}
+
+bool LeftToStrictFp32(const ConvShape& shape, const DeviceLimits& device) {
+  if (!FasterInStrictFp32(shape)) return false;
+  for (int i = 0; i < kConfigCount; ++i) {
+    if (Accepts(shape, kConfigs[i], device).ok()) return true;
+  }
+  return false;
 }
 
 absl::Status Accepts(const ConvShape& s, const Config& c, const DeviceLimits& device) {

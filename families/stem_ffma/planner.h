@@ -21,7 +21,6 @@ inline constexpr int64_t kMaxThreeByThreeChannels = 4;
 // strict FP32, which the request allows, computed faster than the tensor-core families in the mode asked for,
 // N = 64 on an H100: NHWC in TF32 against stem_wgmma_tf32 (MobileNet 103 against 114 us, VGG 580 against 654),
 // NCHW in 3xTF32 against stem_tf32's split configs (MobileNet 98.6 against 111.7, VGG 582.2 against 775.7).
-// Those families' Costs decline them (-1), so that the choice goes on to this family; named, their configs run.
 inline bool FasterInStrictFp32(const ConvShape& s) {
   const bool mode = s.layout == KCONV_LAYOUT_NHWC ? s.math_mode == KCONV_MATH_TF32 : s.math_mode == KCONV_MATH_3XTF32;
   return s.element_type == KCONV_ELEMENT_F32 && mode && s.r == 3 && s.s == 3 && s.stride_h == s.stride_w &&
@@ -32,6 +31,13 @@ const KernelFamily& Family();
 
 // The family's configs, in the order of its `configs` file (generated: generated/stem_ffma_configs.cc).
 extern const Config kConfigs[];
+extern const int kConfigCount;
+
+// Whether the tensor-core families should leave `shape` to this family: FasterInStrictFp32, and a config here
+// accepts it on `device` (else declining would leave a shape that fits no stem_ffma config, such as one of 2^30
+// tiles, to the slower general families or to none). Their Costs decline such shapes (-1), so that the choice
+// goes on to this family; named, their configs run.
+bool LeftToStrictFp32(const ConvShape& shape, const DeviceLimits& device);
 
 // OK, or UNIMPLEMENTED saying why: another kernel size or stride, a non-square kernel or stride, dilation,
 // more shared memory than the device allows (too many input channels), or extents beyond the kernel's

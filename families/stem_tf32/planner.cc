@@ -91,7 +91,7 @@ class StemTf32 final : public KernelFamily {
   }
   double Cost(const ConvShape& shape, int config, const DeviceLimits& device,
               const ResidencyFn& resident) const override {
-    if (stem_ffma::FasterInStrictFp32(shape)) return -1;  // fp32 NCHW 3x3 stems in 3xTF32: stem_ffma measured faster
+    if (stem_ffma::LeftToStrictFp32(shape, device)) return -1;  // NCHW 3x3 stems in 3xTF32: stem_ffma measured faster
     const Config& c = kConfigs[config];
     const LaunchGeometry g = MakePlanData(shape, c, device).geometry;
     return stem_tf32::Cost(c, g, resident(static_cast<int>(g.threads), static_cast<int>(g.shared_bytes)), device);

@@ -262,7 +262,7 @@ struct Kernel {
   // bytes) of a row takes floats 4i + kShift ... of the copy, from its pieces i and i + 1; the row's last
   // piece, past the chunk layout's row (the host widened the pitch by 4 floats), keeps the copy's data,
   // which no real pixel reads. A lane owns pieces lane and lane + 32 (rows of at most 256 floats: the
-  // host's condition for the tensor copy). kRows rows per batch, all loads before any store (__syncwarp:
+  // host's condition for NCHW's tensor copy; NHWC planes' rows, of up to 256 pieces, go 64 at a time). kRows rows per batch, all loads before any store (__syncwarp:
   // lanes read their neighbours' pieces), so that the batch's shared-memory latencies overlap. Branch-free:
   // lanes without a piece load one of their warp's pieces and store nothing. The shift is a template argument:
   // as a run-time value, ptxas branched per piece and waited for each piece's loads before the next

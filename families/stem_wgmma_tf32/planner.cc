@@ -317,7 +317,7 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
   } else if (s.element_type == KCONV_ELEMENT_F32 && s.math_mode != KCONV_MATH_TF32) {
     return stem::Refuse(kFamily, "fp32 in TF32 only with this config (3xTF32: the split=1 configs; strict FP32: FFMA)");
   }
-  // (A split config's NHWC kernel is its 3xTF32 one, gated above.)
+  // (A split config's NHWC kernel is its 3xTF32 one: fp32 NHWC passes here.)
   if (config.io == 0 && (s.element_type != KCONV_ELEMENT_F32 || (s.layout != KCONV_LAYOUT_NCHW && !config.split))) {
     return stem::Refuse(kFamily, "the config computes fp32 NCHW only (io=0)");
   }
@@ -398,7 +398,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
 }
 
 double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device) {
-  if (stem_ffma::FasterInStrictFp32(s)) return -1;  // fp32 NHWC 3x3 stems in TF32: stem_ffma measured faster
+  if (stem_ffma::LeftToStrictFp32(s, device)) return -1;  // fp32 NHWC 3x3 stems in TF32: stem_ffma measured faster
   const StemLayout layout = MakeStemLayout(config);
   const Geometry g = GeometryOf(s, config, device.smem_per_block_optin, PairRowBand(s, config));
   const int64_t tiles = g.tiles * s.n * g.column_tiles * g.channel_groups;

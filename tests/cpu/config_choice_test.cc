@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "families/implicit_gemm_tf32/planner.h"
+#include "families/stem_ffma/planner.h"
 #include "families/stem_tf32/planner.h"
 #include "families/stem_wgmma_tf32/planner.h"
 #include "prelude.h"
@@ -125,6 +126,25 @@ TEST_CASE("config_choice.every_element_type_layout_and_math_mode_has_a_family") 
       }
     }
   }
+}
+
+TEST_CASE("config_choice.a_3x3_stem_stem_ffma_cannot_take_stays_with_the_tensor_core_families") {
+  // 3xTF32 NCHW 3x3 stems are left to stem_ffma (stem_ffma::LeftToStrictFp32) only where one of its configs
+  // accepts them: this one has 2^30 tiles or more (65535 images of 32772 rows), beyond stem_ffma's indices, so
+  // stem_tf32's split configs keep it rather than decline it to no family at all.
+  const kconv::ConvShape huge =
+      kconv_test::ValidatedIn(kconv_test::Shape{65535, 3, 32772, 57, 64, 3, 3, 1, 1, 1, 1}, KCONV_ELEMENT_F32,
+                              KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32);
+  CHECK(kconv::stem_ffma::FasterInStrictFp32(huge));
+  CHECK_FALSE(kconv::stem_ffma::LeftToStrictFp32(huge, kH100));
+  const auto choice = kconv::ChooseConfig(huge, kH100, false);
+  REQUIRE_MESSAGE(choice.ok(), choice.status().message());
+  CHECK(std::string(kconv::Configs()[*choice].family_name) == "stem_tf32");
+  // The same stem at an ordinary size goes to stem_ffma.
+  const kconv::ConvShape vgg = kconv_test::ValidatedIn(kconv_test::Shape{8, 3, 224, 224, 64, 3, 3, 1, 1, 1, 1},
+                                                       KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32);
+  CHECK(kconv::stem_ffma::LeftToStrictFp32(vgg, kH100));
+  CHECK(kconv::stem_ffma::LeftToStrictFp32(vgg, kRtx4090));
 }
 
 TEST_CASE("config_choice.refuses_gemm_extents_beyond_32_bits_with_every_config_named") {
