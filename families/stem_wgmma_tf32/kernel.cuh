@@ -262,8 +262,9 @@ struct Kernel {
   // bytes) of a row takes floats 4i + kShift ... of the copy, from its pieces i and i + 1; the row's last
   // piece, past the chunk layout's row (the host widened the pitch by 4 floats), keeps the copy's data,
   // which no real pixel reads. A lane owns pieces lane and lane + 32 (rows of at most 256 floats: the
-  // host's condition for NCHW's tensor copy; NHWC planes' rows, of up to 256 pieces, go 64 at a time). kRows rows per batch, all loads before any store (__syncwarp:
-  // lanes read their neighbours' pieces), so that the batch's shared-memory latencies overlap. Branch-free:
+  // host's condition for NCHW's tensor copy; NHWC planes' rows, of up to 256 pieces, go 64 at a time). kRows
+  // rows per batch, all loads before any store (__syncwarp: lanes read their neighbours' pieces), so that the
+  // batch's shared-memory latencies overlap. Branch-free:
   // lanes without a piece load one of their warp's pieces and store nothing. The shift is a template argument:
   // as a run-time value, ptxas branched per piece and waited for each piece's loads before the next
   // (NOTES v8).
@@ -282,9 +283,9 @@ struct Kernel {
         float4 a[kRows][2], b[kRows][2];
         bool valid[kRows][2];
         float4* at[kRows][2];
-  #pragma unroll
+#pragma unroll
         for (int i = 0; i < kRows; ++i) {
-  #pragma unroll
+#pragma unroll
           for (int h = 0; h < 2; ++h) {
             const int row = row0 + i * workers, piece = piece0 + lane + 32 * h;
             valid[i][h] = row < rows && piece < out_pieces;
@@ -298,9 +299,9 @@ struct Kernel {
           }
         }
         __syncwarp();
-  #pragma unroll
+#pragma unroll
         for (int i = 0; i < kRows; ++i) {
-  #pragma unroll
+#pragma unroll
           for (int h = 0; h < 2; ++h) {
             float4 g = a[i][h];
             if constexpr (kShift == 1) g = make_float4(a[i][h].y, a[i][h].z, a[i][h].w, b[i][h].x);
