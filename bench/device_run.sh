@@ -52,6 +52,11 @@
 #              the gpu.multi_gpu.* cases (10,000 calls), memcheck on a 160-call run of the threaded case, the
 #              Python cuda:1 test and bench/multi_gpu_throughput.py; on one GPU the cases skip, so they also
 #              run over two contexts of device 0 (KCONV_TEST_MULTI_GPU_ON_ONE_DEVICE=1)
+#   nhwcprof   (not in the default list) fp32 NHWC bands at stride 4 by asynchronous copies (the default) and
+#              by tensor copies (KCONV_NHWC_BAND_COPY=tensor): memcheck and racecheck on rows past 64 16-byte pieces
+#              (40x300 and 24x600, N = 2; 3xTF32 on the split configs, TF32 on k5x5), kconv-bench of every Hopper
+#              stem config in NHWC each way (TF32 and 3xTF32) and in NCHW at N = 256 and 32, then ncu (--set full)
+#              of k5x5 at N = 256 in NCHW and in NHWC each way
 # Logs go to $OUT as one archive; a short table is printed last.
 set -uo pipefail
 out=${OUT:-/tmp/kconv-out}
@@ -315,6 +320,44 @@ if has multigpu; then
     python3 -m pytest -q -rs test_torch_gpu.py -k cuda_1) > "$out/multigpu_pytest.log" 2>&1
   timeout 300 python3 bench/multi_gpu_throughput.py --lib .carry/libkconv.so --out "$out" > "$out/multigpu_throughput.log" 2>&1
 fi
+if has nhwcprof; then
+  # fp32 NHWC bands at stride 4 by asynchronous copies (the default) or tensor copies (KCONV_NHWC_BAND_COPY=tensor),
+  # on rows past 64 16-byte pieces (40x300: 77; 24x600: 152), where the rounding pass's second 64 pieces run.
+  for shape in "40 300 24" "24 600 96"; do
+    read -r h w k <<<"$shape"
+    for run in "3xtf32 _x3" "tf32 m192n96_w12_k5x5"; do
+      read -r math config <<<"$run"
+      for copy in async tensor; do
+        for tool in memcheck racecheck; do
+          log="$out/nhwcprof_${tool}_${h}x${w}_${math}_${config}_$copy.log"
+          KCONV_NHWC_BAND_COPY=$copy timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench \
+            --n 2 --c 3 --h "$h" --w "$w" --k "$k" --r 11 --s 11 --stride 4 --pad 2 --layout nhwc --math "$math" \
+            --config "$config" --runs 2 --warmup 0 > "$log" 2>&1
+          echo "exit code: $?" >> "$log"
+        done
+      done
+    done
+  done
+  # The two copies against each other on every Hopper stem config in NHWC (cold L2), NCHW beside them.
+  for n in 256 32; do
+    for copy in tensor async; do
+      KCONV_NHWC_BAND_COPY=$copy .carry/kconv-bench --n "$n" --layout nhwc --flush --config stem_wgmma --runs 50 \
+        > "$out/nhwcprof_bench_tf32_n${n}_$copy.log" 2>&1
+      KCONV_NHWC_BAND_COPY=$copy .carry/kconv-bench --n "$n" --layout nhwc --math 3xtf32 --flush --config _x3 --runs 50 \
+        > "$out/nhwcprof_bench_3xtf32_n${n}_$copy.log" 2>&1
+    done
+    .carry/kconv-bench --n "$n" --flush --config stem_wgmma --runs 50 > "$out/nhwcprof_bench_tf32_n${n}_nchw.log" 2>&1
+  done
+  # Where NHWC's time goes against NCHW's on one config: ncu of each copy way and of NCHW, AlexNet N = 256.
+  for run in "nchw tensor" "nhwc tensor" "nhwc async"; do
+    read -r layout copy <<<"$run"
+    suffix=$([ "$layout" = nhwc ] && echo _nhwc)
+    KCONV_NHWC_BAND_COPY=$copy timeout 150 ncu --clock-control none -k "regex:m192n96_w12_k5x5${suffix}\$" -c 1 \
+      --set full .carry/kconv-bench --n 256 --layout "$layout" --config m192n96_w12_k5x5 --runs 1 --warmup 0 \
+      > "$out/nhwcprof_ncu_${layout}_$copy.log" 2>&1
+    echo "exit code: $?" >> "$out/nhwcprof_ncu_${layout}_$copy.log"
+  done
+fi
 if has compare; then
   PYTHONUNBUFFERED=1 python3 bench/compare_torch.py --lib .carry/libkconv.so --triton .carry/starting_triton_kernel.py \
     > "$out/compare_torch.log" 2>&1
@@ -355,6 +398,13 @@ for f in "$out"/widenraw_tests.log "$out"/widenraw_tests16.log "$out"/widenraw_m
 done
 for f in "$out"/im2colio_tests.log "$out"/im2colio_memcheck_*.log; do
   [ -f "$f" ] && echo "== $(basename "$f"): $(grep -hE "test cases|ERROR SUMMARY|exit code|outside" "$f" | tr '\n' ' ')"
+done
+for f in "$out"/nhwcprof_memcheck_*.log "$out"/nhwcprof_racecheck_*.log; do
+  [ -f "$f" ] && echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code|fastest|choice" "$f" | tr '\n' ' ')"
+done
+for f in "$out"/nhwcprof_bench_*.log; do [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "k5x5 |k3x8 |k5x3 |k3x3_x3 |k5x3_x3 |choice|fastest" "$f"; }; done
+for f in "$out"/nhwcprof_ncu_*.log; do
+  [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "^ +(Duration|Memory Throughput|Compute \(SM\) Throughput|Issue Slots Busy|Warp Cycles Per Issued|Executed Instructions |L2 Hit Rate|L1/TEX Hit Rate|Mem Busy|Max Bandwidth|DRAM Throughput|Registers Per|Stall)" "$f" | head -16; }
 done
 # The device tool returns a few files only: one archive of every log.
 # A stage that wrote no *.cache or *.lock leaves tar a pattern to miss: not a failure of the run.

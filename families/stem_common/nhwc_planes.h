@@ -50,6 +50,24 @@ KCONV_HOST_DEVICE int32_t NhwcPositionOf(const NhwcPlanes& n, int32_t g) {
   return FloorDiv(n.first_group + g, n.planes) - n.first_position;
 }
 
+// Group i of a band row (from the band's first, a whole pixel step) lies in plane i % C at position i / C. A
+// copy's lanes walk a row `step` groups at a time; this keeps (plane, position) without a division per group.
+struct NhwcGroupWalk {
+  int32_t plane, position;      // of the current group
+  int32_t plane_step, position_step;
+  KCONV_HOST_DEVICE static NhwcGroupWalk Start(int32_t c, int32_t first, int32_t step) {
+    return NhwcGroupWalk{first % c, first / c, step % c, step / c};
+  }
+  KCONV_HOST_DEVICE void Advance(int32_t c) {
+    position += position_step;
+    plane += plane_step;
+    if (plane >= c) {
+      plane -= c;
+      ++position;
+    }
+  }
+};
+
 // Chunk k of K (0 ... kernel_rows * groups - 1) as kernel row r and group g; r = -1 past the real chunks.
 struct NhwcChunk {
   int32_t r, g;

@@ -121,6 +121,13 @@ struct Kernel {
   static __device__ __forceinline__ bool CopiesTensor(const StemWgmmaParams& P) {
     return kMayCopyTensor && P.use_tma && (!kWidenRaw || P.raw_row > 0);
   }
+  // An fp32 NHWC band at stride 4 may come by the band warps' 16-byte asynchronous copies instead
+  // (CopyBandNhwcAsync, where the launch sets async_band); it lands on band_landed as a tensor copy does, and
+  // the same rounding pass follows.
+  static constexpr bool kMayCopyAsync = kNhwcPlanes && kType == 0;
+  static __device__ __forceinline__ bool CopiesAsync(const StemWgmmaParams& P) { return kMayCopyAsync && P.async_band; }
+  // Whether the band lands by itself (a tensor copy, or asynchronous copies) before the rounding pass.
+  static __device__ __forceinline__ bool BandLands(const StemWgmmaParams& P) { return CopiesTensor(P) || CopiesAsync(P); }
   static constexpr bool kOneRowTiles = kMt * kWarps == 4;  // one m64 piece per tile: band copies across channels
   // Whether the consumer warps help copy the block's first band when the warps copy it (not a tensor
   // copy): nothing overlaps that band (band_full then counts the producers' part only). Not for one-row
@@ -899,6 +906,38 @@ struct Kernel {
     }
   }
 
+  // The band of an fp32 NHWC tile at stride 4 by 16-byte asynchronous copies from the band warps' threads, laid
+  // out as the tensor copy lays it (nhwc_planes.h): band row r's group i (input row ih0 + r, its group
+  // (q0 + first_position) * C + i) goes to plane i % C, position i / C, and groups outside the row, or rows
+  // outside the image, are zeros. The tensor copy's box is one group wide (a plane's groups are C groups apart),
+  // so it asks for every 16 bytes on their own; here consecutive lanes copy consecutive groups of a row, and a
+  // warp's copy reads 512 contiguous bytes. Each thread arrives on `landed` once its copies have landed (its
+  // count: the band warps' threads). Requires W * C % 4 == 0 (no group straddles two rows) and x 16-byte aligned.
+  static __device__ __forceinline__ void CopyBandNhwcAsync(const StemWgmmaParams& P, const Tile& tile,
+                                                           unsigned char* band, int worker, int workers,
+                                                           uint32_t landed) {
+    const StemParams& p = P.p;
+    const int lane = threadIdx.x % 32;
+    const int groups = p.row_floats / 4 * p.c;  // per band row: row_floats / 4 positions in each of C planes
+    const int row_groups = p.w_in * p.c / 4, first = (tile.q0 + P.first_position) * p.c;
+    const int plane_bytes = PlaneBytes(P), row_bytes = p.row_floats * 4;
+    const float* const x_image = p.x + static_cast<int64_t>(tile.image) * p.h * p.w_in * p.c;
+    const uint32_t band_address = SharedAddress(band);
+    for (int r = worker; r < p.band_rows; r += workers) {
+      const int ih = tile.ih0 + r;
+      const bool row_valid = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
+      const float* const x_row = x_image + static_cast<int64_t>(row_valid ? ih : 0) * p.w_in * p.c;
+      const uint32_t row_address = band_address + r * row_bytes;
+      NhwcGroupWalk at = NhwcGroupWalk::Start(p.c, lane, 32);  // first is a multiple of C
+      for (int i = lane; i < groups; i += 32, at.Advance(p.c)) {
+        const int g = first + i;
+        const bool valid = row_valid && static_cast<unsigned>(g) < static_cast<unsigned>(row_groups);
+        CopyAsync16(row_address + at.plane * plane_bytes + at.position * 16, x_row + (valid ? 4 * g : 0), valid);
+      }
+    }
+    MbarrierArriveOnAsyncCopies(landed);
+  }
+
   // The first band, copied by the band warps and the idle consumer warps together, `worker` of
   // kBandWarps + kWarps, in one pass across channels where the rows allow (the consumer warps'
   // accumulators are not live yet; smaller passes for configs with fewer registers).
@@ -941,8 +980,10 @@ struct Kernel {
       unsigned char* band = sh.Band(b);
       if (local >= 2) MbarrierWait(sh.band_empty + 8 * b, ((local >> 1) - 1) & 1);
       const Tile tile = TileOf(P, cursor);
-      if (CopiesTensor(P)) {
-        if (worker == 0 && lane == 0) {
+      if (BandLands(P)) {
+        if (CopiesAsync(P)) {
+          CopyBandNhwcAsync(P, tile, band, worker, kBandWarps, sh.band_landed + 8 * b);
+        } else if (worker == 0 && lane == 0) {
           // One tensor copy per plane, each from its chunk layout's first column rounded down to a multiple
           // of 4 (an innermost start that is not 16-byte aligned faults), all completing on one barrier.
           // An NHWC band is one copy per plane (nhwc_planes.h), each at the band's first pixel step.
@@ -1021,7 +1062,7 @@ struct Kernel {
       sh.step_delta[step] =
           (static_cast<uint32_t>(first_chunk) >> 4) | (static_cast<uint32_t>(second_chunk - first_chunk) >> 4 << 16);
     }
-    if (CopiesTensor(P) && first_tile < end_tile) {
+    if (BandLands(P) && first_tile < end_tile) {
       MbarrierWait(sh.band_landed, 0);
       ShiftRoundBandPlanes<kRoundRows>(P, sh.Band(0), kBandWarps + warp, kBandWarps + kWarps);
       FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
@@ -1159,7 +1200,7 @@ struct Kernel {
         MbarrierInit(sh.empty + 8 * s, kConsumers);
       }
       for (int b = 0; b < 2; ++b) {
-        MbarrierInit(sh.band_landed + 8 * b, 1);
+        MbarrierInit(sh.band_landed + 8 * b, CopiesAsync(P) ? 32 * kBandWarps : 1);
         MbarrierInit(sh.band_full + 8 * b, 32 * kBandWarps);
         MbarrierInit(sh.band_empty + 8 * b, kConsumers);
       }

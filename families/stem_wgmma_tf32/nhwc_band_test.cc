@@ -30,13 +30,13 @@ kconv::ConvShape NhwcShape(const kconv_test::Shape& shape) {
   return *s;
 }
 
-// Output row 0 of image 0, channel 0 ... k - 1, as the kernel's wgmma computes it from tile 0's band.
-std::vector<double> RowFromBand(const kconv::ConvShape& s, const wg::PlanData& d, const std::vector<float>& x,
-                                const std::vector<float>& w) {
+int64_t PlaneFloats(const wg::PlanData& d) { return (d.params.band_box_bytes + 127) / 128 * 32; }
+
+// Tile 0's band as the tensor copies (and the producers' register copy) lay it out: band row r is input row
+// r - pad_h from element 4 * C * first_position on; element f goes to plane (f / 4) % C, position (f / 4) / C.
+std::vector<float> TensorCopyBand(const kconv::ConvShape& s, const wg::PlanData& d, const std::vector<float>& x) {
   const kconv::StemParams& p = d.params.p;
-  const int64_t plane_floats = (d.params.band_box_bytes + 127) / 128 * 32;
-  // The band as the producers' copy lays it out: band row r is input row r - pad_h from element
-  // 4 * C * first_position on; element f goes to plane (f / 4) % C, position (f / 4) / C.
+  const int64_t plane_floats = PlaneFloats(d);
   std::vector<float> band(static_cast<size_t>(p.band_bytes / 4 + 64 * 4), 0.f);  // wgmma may read past the band
   const int64_t start = 4 * s.c * d.params.first_position;
   for (int64_t r = 0; r < p.band_rows; ++r) {
@@ -48,6 +48,14 @@ std::vector<double> RowFromBand(const kconv::ConvShape& s, const wg::PlanData& d
           inside ? x[static_cast<size_t>(ih * s.w * s.c + e)] : 0.f;
     }
   }
+  return band;
+}
+
+// Output row 0 of image 0, channel 0 ... k - 1, as the kernel's wgmma computes it from tile 0's band.
+std::vector<double> RowFromBand(const kconv::ConvShape& s, const wg::PlanData& d, const std::vector<float>& band,
+                                const std::vector<float>& w) {
+  const kconv::StemParams& p = d.params.p;
+  const int64_t plane_floats = PlaneFloats(d);
   std::vector<double> y(static_cast<size_t>(s.k * s.q), 0.0);
   for (int64_t chunk = 0; chunk < 2 * p.steps; ++chunk) {
     for (int e = 0; e < 4; ++e) {
@@ -70,6 +78,35 @@ std::vector<double> RowFromBand(const kconv::ConvShape& s, const wg::PlanData& d
     }
   }
   return y;
+}
+
+// Tile 0's band as the kernel's CopyBandNhwcAsync lays it out: band warp `worker` of 3 takes rows worker,
+// worker + 3, ...; lane l copies the row's groups l, l + 32, ... (16 bytes each, zeros where not valid) to the
+// plane and position NhwcGroupWalk keeps.
+std::vector<float> AsyncCopyBand(const kconv::ConvShape& s, const wg::PlanData& d, const std::vector<float>& x) {
+  const kconv::StemParams& p = d.params.p;
+  const int64_t plane_floats = PlaneFloats(d);
+  std::vector<float> band(static_cast<size_t>(p.band_bytes / 4 + 64 * 4), 0.f);
+  const int32_t groups = p.row_floats / 4 * p.c, row_groups = p.w_in * p.c / 4, first = d.params.first_position * p.c;
+  const int32_t ih0 = -static_cast<int32_t>(s.pad_h);  // tile 0
+  for (int worker = 0; worker < 3; ++worker) {
+    for (int32_t r = worker; r < p.band_rows; r += 3) {
+      const int32_t ih = ih0 + r;
+      const bool row_valid = ih >= 0 && ih < p.h;
+      for (int32_t lane = 0; lane < 32; ++lane) {
+        kconv::NhwcGroupWalk at = kconv::NhwcGroupWalk::Start(p.c, lane, 32);
+        for (int32_t i = lane; i < groups; i += 32, at.Advance(p.c)) {
+          const int32_t g = first + i;
+          const bool valid = row_valid && g >= 0 && g < row_groups;
+          for (int e = 0; e < 4; ++e) {
+            band[static_cast<size_t>(at.plane * plane_floats + r * p.row_floats + at.position * 4 + e)] =
+                valid ? x[static_cast<size_t>((static_cast<int64_t>(ih) * p.w_in * p.c) + 4 * g + e)] : 0.f;
+          }
+        }
+      }
+    }
+  }
+  return band;
 }
 
 }  // namespace
@@ -112,7 +149,10 @@ TEST_CASE("stem_wgmma_tf32.nhwc_band_through_the_chunk_table_computes_the_convol
     std::vector<float> x(static_cast<size_t>(s.h * s.w * s.c)), w(static_cast<size_t>(s.k * s.c * s.r * s.s));
     for (float& v : x) v = u(rng);
     for (float& v : w) v = u(rng);
-    const std::vector<double> y = RowFromBand(s, d, x, w);
+    // Where rows are whole 16-byte groups, the band warps' asynchronous copies lay it out as the tensor copies.
+    if (d.async_nhwc_band) CHECK(AsyncCopyBand(s, d, x) == TensorCopyBand(s, d, x));
+    const std::vector<float> band = TensorCopyBand(s, d, x);
+    const std::vector<double> y = RowFromBand(s, d, band, w);
     for (int64_t n = 0; n < s.k; ++n) {
       for (int64_t q = 0; q < s.q; ++q) {
         double want = 0.0;  // output row 0: input rows -pad_h ..., columns 4 q - pad_w ...
@@ -168,4 +208,53 @@ TEST_CASE("stem_wgmma_tf32.nhwc_tensor_copy_needs_whole_pixel_steps_and_fp32") {
   REQUIRE(h.ok());
   CHECK_FALSE(wg::EncodeBandMap(&api, *h, wg::MakePlanData(*h, io, kH100).params.p, 4096, map));  // widened
   CHECK(map_call.calls == 1);
+}
+
+TEST_CASE("stem_wgmma_tf32.nhwc_group_walk_keeps_each_groups_plane_and_position") {
+  for (int32_t c : {1, 2, 3, 4, 5, 7, 31, 32, 33, 64, 100, 256}) {
+    for (int32_t lane = 0; lane < 32; ++lane) {
+      kconv::NhwcGroupWalk at = kconv::NhwcGroupWalk::Start(c, lane, 32);
+      for (int32_t i = lane; i < 4096; i += 32, at.Advance(c)) {
+        CAPTURE(c);
+        CAPTURE(i);
+        REQUIRE(at.plane == i % c);
+        REQUIRE(at.position == i / c);
+      }
+    }
+  }
+}
+
+TEST_CASE("stem_wgmma_tf32.nhwc_fp32_bands_come_by_async_copies_where_rows_are_whole_groups") {
+  wg::Config k5x5 = wg::MakeConfig(1, 12, 12, 5, 5, 1);  // m192n96_w12_k5x5
+  k5x5.io = 1;
+  wg::Config phases = wg::MakeConfig(2, 8, 8, 7, 3, 2);  // m256n64_w8_k7x3_p2
+  phases.io = 1;
+  const kconv::ConvShape alexnet = NhwcShape(kconv_test::AlexNetConv1(2));
+  CHECK(wg::NhwcBandByAsyncCopies(alexnet, k5x5));
+  CHECK(wg::MakePlanData(alexnet, k5x5, kH100).async_nhwc_band);
+
+  kconv_test::Shape odd = kconv_test::AlexNetConv1(2);
+  odd.w = 223;  // 669 floats a row: a group would straddle two rows
+  CHECK_FALSE(wg::NhwcBandByAsyncCopies(NhwcShape(odd), k5x5));
+  odd.c = 2;
+  odd.w = 226;  // 452 floats: whole groups, though not whole pixel steps (which the tensor copy needs)
+  CHECK(wg::NhwcBandByAsyncCopies(NhwcShape(odd), k5x5));
+  const kconv_conv_desc nchw = kconv_test::AlexNetConv1(2).Desc();
+  auto n = kconv::ValidateConvDesc(&nchw);
+  REQUIRE(n.ok());
+  CHECK_FALSE(wg::NhwcBandByAsyncCopies(*n, k5x5));
+  kconv_conv_desc half = kconv_test::AlexNetConv1(2).Desc();
+  half.layout = KCONV_LAYOUT_NHWC;
+  half.element_type = KCONV_ELEMENT_F16;
+  auto h = kconv::ValidateConvDesc(&half);
+  REQUIRE(h.ok());
+  CHECK_FALSE(wg::NhwcBandByAsyncCopies(*h, k5x5));  // 16-bit NHWC: widened through registers
+  kconv_test::Shape resnet{2, 3, 224, 224, 64, 7, 7};
+  resnet.stride_h = resnet.stride_w = 2;
+  resnet.pad_h = resnet.pad_w = 3;
+  CHECK_FALSE(wg::NhwcBandByAsyncCopies(NhwcShape(resnet), phases));  // strides 2 and 1: raw rows, widened
+
+  const kconv_test::ScopedEnvironment tensor_copies("KCONV_NHWC_BAND_COPY", "tensor");
+  CHECK_FALSE(wg::NhwcBandByAsyncCopies(alexnet, k5x5));
+  CHECK_FALSE(wg::MakePlanData(alexnet, k5x5, kH100).async_nhwc_band);
 }

@@ -239,7 +239,8 @@ class Plan final : public FamilyPlan {
     // A pair-row band comes by tensor copy only into the room the plan made for its raw rows, which it made
     // only under KCONV_PAIR_ROWS=2, the default (the encoder refuses a plan without it): the environment is
     // read when the plan is made, not on each launch.
-    params.use_tma = EncodeLaunchBandMap(launcher.api(), shape_, data_, t.x, &params) ? 1 : 0;
+    params.async_band = data_.async_nhwc_band && t.x % 16 == 0 ? 1 : 0;
+    params.use_tma = !params.async_band && EncodeLaunchBandMap(launcher.api(), shape_, data_, t.x, &params) ? 1 : 0;
     return launcher.Launch(data_.kernel, data_.geometry, &params, stream);
   }
 
@@ -283,6 +284,11 @@ bool PairRowBand(const ConvShape& s, const Config& config) {
   const bool rows_pair_well = config.phases == 1 || s.r % 2 == 0 || s.r >= 7;
   return s.element_type != KCONV_ELEMENT_F32 && s.layout == KCONV_LAYOUT_NCHW && config.io == 1 &&
          s.stride_h % 2 == 0 && rows_pair_well && PairRowBandsEnabled();
+}
+
+bool NhwcBandByAsyncCopies(const ConvShape& s, const Config& config) {
+  return NhwcBand(s, config) && s.element_type == KCONV_ELEMENT_F32 && (s.w * s.c) % 4 == 0 &&
+         !EnvironmentIs("KCONV_NHWC_BAND_COPY", "tensor");
 }
 
 bool WgmmaSplitEnabled() { return !EnvironmentIs("KCONV_WGMMA_3XTF32", "0"); }
@@ -369,6 +375,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   }
   d.pair_rows = pair_rows;
   d.raw_rows = pair_rows || WidenedRawBand(s, config);
+  d.async_nhwc_band = NhwcBandByAsyncCopies(s, config);
   d.kernel = ConvolutionKernel(s, pair_rows);
   d.packer = PackerKernel(s, pair_rows);
   if (pair_rows) {  // the units as the producers lay them out; a tensor copy's raw rows after them

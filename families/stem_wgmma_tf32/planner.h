@@ -54,6 +54,7 @@ struct PlanData {
   int64_t packed_weight_bytes;
   bool pair_rows;  // PairRowBand, decided once, so that the band's geometry and the kernels agree
   bool raw_rows;   // the band comes as raw rows (pair rows, or widened at strides 2 and 1) or not at all by copy
+  bool async_nhwc_band;  // an fp32 NHWC band at stride 4 by asynchronous copies (NhwcBandByAsyncCopies)
   int kernel;      // the convolution (ConvolutionKernel) and the weight packer (PackerKernel)
   int packer;
 };
@@ -72,6 +73,14 @@ PlanData MakePlanData(const ConvShape& shape, const Config& config, const Device
 // k3x5 on AlexNet (the term puts it at 1.25x and 1.5x). Negative (not chosen: the heuristic goes on to the next
 // family) for fp32 NHWC 3x3 stems of up to 4 channels at equal strides 2 or 1, which stem_ffma computes faster.
 double Cost(const ConvShape& shape, const Config& config, const DeviceLimits& device);
+
+// Whether a plan of `shape` on `config` brings its fp32 NHWC stride-4 bands by the band warps' 16-byte
+// asynchronous copies (cp.async, a warp's copy 512 contiguous bytes) rather than by tensor copies, whose box is
+// one 16-byte group wide (a plane's groups are C apart), so that the engine fetches every group on its own:
+// rows must be whole 16-byte groups (W * C % 4 == 0). KCONV_NHWC_BAND_COPY=tensor keeps the tensor copies
+// (read when the plan is made); a launch also needs x 16-byte aligned (params.async_band), else the warps copy
+// through registers.
+bool NhwcBandByAsyncCopies(const ConvShape& shape, const Config& config);
 
 // The tensor map a launch of `data` over x uses, into params->band_map: EncodeRawRowBandMap for a band of raw
 // rows (which is false where the plan made no room for them), else EncodeBandMap. True: the band comes by tensor

@@ -76,6 +76,8 @@ struct alignas(64) StemWgmmaParams {
   int32_t raw_row;         // ... and the columns of one raw row (PairRowRawRow, WidenedRawRow); 0: no room, no
                            // tensor copy
   StemParams p;
+  int32_t async_band;  // 1: an fp32 NHWC band at stride 4 comes by the band warps' 16-byte asynchronous copies
+                       // (use_tma 0; NhwcBandByAsyncCopies). Last, so that no other field moves.
 };
 
 // Shared-memory layout of the persistent Hopper kernel: two bands (the next tile's loads while this one
