@@ -52,6 +52,9 @@
 #              the gpu.multi_gpu.* cases (10,000 calls), memcheck on a 160-call run of the threaded case, the
 #              Python cuda:1 test and bench/multi_gpu_throughput.py; on one GPU the cases skip, so they also
 #              run over two contexts of device 0 (KCONV_TEST_MULTI_GPU_ON_ONE_DEVICE=1)
+#   nhwccheck  (not in the default list; needs CARRY_LIBRARY=1) the mode cases of the GPU suite with the default
+#              band copies, then compare_torch in fp32 NHWC (TF32, 3xTF32) with KCONV_NHWC_BAND_COPY=tensor and
+#              async: AlexNet at N = 256, 32, 1 and the stride-4 stems at N = 64
 #   nhwcprof   (not in the default list) fp32 NHWC bands at stride 4 by asynchronous copies (the default) and
 #              by tensor copies (KCONV_NHWC_BAND_COPY=tensor): memcheck and racecheck on rows past 64 16-byte pieces
 #              (40x300 and 24x600, N = 2; 3xTF32 on the split configs, TF32 on k5x5), kconv-bench of every Hopper
@@ -358,6 +361,20 @@ if has nhwcprof; then
     echo "exit code: $?" >> "$out/nhwcprof_ncu_${layout}_$copy.log"
   done
 fi
+if has nhwccheck; then  # needs CARRY_LIBRARY=1
+  # Every mode, shape and config with the default copies (async in fp32 NHWC at stride 4), then against cuDNN
+  # in fp32 NHWC each copy way in one run: AlexNet (TF32, 3xTF32) and the stride-4 patchifies.
+  timeout 450 .carry/kconv_gpu_tests -tc='gpu.precision_modes*' > "$out/nhwccheck_tests.log" 2>&1
+  echo "mode tests exit code: $?" >> "$out/nhwccheck_tests.log"
+  for copy in tensor async; do
+    KCONV_NHWC_BAND_COPY=$copy PYTHONUNBUFFERED=1 timeout 150 python3 bench/compare_torch.py \
+      --lib .carry/libkconv.so --math tf32 3xtf32 --dtype fp32 --layout nhwc --batches 256 32 1 --runs 30 \
+      --out "$out/nhwccheck_alexnet_$copy" > "$out/nhwccheck_alexnet_$copy.log" 2>&1
+    KCONV_NHWC_BAND_COPY=$copy PYTHONUNBUFFERED=1 timeout 120 python3 bench/compare_torch.py \
+      --lib .carry/libkconv.so --suite stems --only convnext_4x4s4 swin_4x4s4 alexnet_224 --math tf32 3xtf32 \
+      --dtype fp32 --layout nhwc --runs 30 --out "$out/nhwccheck_stems_$copy" > "$out/nhwccheck_stems_$copy.log" 2>&1
+  done
+fi
 if has compare; then
   PYTHONUNBUFFERED=1 python3 bench/compare_torch.py --lib .carry/libkconv.so --triton .carry/starting_triton_kernel.py \
     > "$out/compare_torch.log" 2>&1
@@ -402,6 +419,8 @@ done
 for f in "$out"/nhwcprof_memcheck_*.log "$out"/nhwcprof_racecheck_*.log; do
   [ -f "$f" ] && echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code|fastest|choice" "$f" | tr '\n' ' ')"
 done
+[ -f "$out/nhwccheck_tests.log" ] && grep -E "test cases|assertions|exit code" "$out/nhwccheck_tests.log"
+for f in "$out"/nhwccheck_*_*.log; do [ -f "$f" ] && { echo "== $(basename "$f")"; tail -12 "$f"; }; done
 for f in "$out"/nhwcprof_bench_*.log; do [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "k5x5 |k3x8 |k5x3 |k3x3_x3 |k5x3_x3 |choice|fastest" "$f"; }; done
 for f in "$out"/nhwcprof_ncu_*.log; do
   [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "^ +(Duration|Memory Throughput|Compute \(SM\) Throughput|Issue Slots Busy|Warp Cycles Per Issued|Executed Instructions |L2 Hit Rate|L1/TEX Hit Rate|Mem Busy|Max Bandwidth|DRAM Throughput|Registers Per|Stall)" "$f" | head -16; }
