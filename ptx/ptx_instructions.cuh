@@ -29,7 +29,8 @@ __device__ __forceinline__ void CopyAsync16(uint32_t dst, const void* src) {
 // 16-byte asynchronous copy (both addresses 16-byte aligned), through L2 only; valid = false writes zeros
 // without reading.
 __device__ __forceinline__ void CopyAsync16(uint32_t dst, const void* src, bool valid) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 16 : 0));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 16 : 0)
+               : "memory");
 }
 
 __device__ __forceinline__ void CommitGroup() { asm volatile("cp.async.commit_group;\n" ::); }

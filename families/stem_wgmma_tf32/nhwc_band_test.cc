@@ -118,9 +118,11 @@ TEST_CASE("stem_wgmma_tf32.nhwc_band_through_the_chunk_table_computes_the_convol
     int64_t c, w, s, pad;
   };
   // AlexNet's footprint (misaligned by 2 floats), a patchify (aligned), one and four channels, a padding past
-  // the kernel, and a row that is not whole pixel steps.
+  // the kernel, and rows that are not whole pixel steps (the last two whole 16-byte groups).
+  // The async copies' layout is checked where rows are whole 16-byte groups (whole pixel steps or not).
+  const kconv_test::ScopedEnvironment async_copies("KCONV_NHWC_BAND_COPY", "async");
   for (const Case& k : {Case{3, 224, 11, 2}, Case{3, 64, 4, 0}, Case{1, 96, 5, 1}, Case{4, 100, 7, 3},
-                        Case{2, 37, 3, 5}, Case{3, 61, 11, 2}}) {
+                        Case{2, 37, 3, 5}, Case{3, 61, 11, 2}, Case{2, 38, 3, 5}, Case{4, 101, 7, 3}}) {
     kconv_test::Shape shape{1, k.c, k.s + 2, k.w, 8, k.s, k.s};
     shape.stride_h = 4;
     shape.stride_w = 4;
@@ -150,6 +152,7 @@ TEST_CASE("stem_wgmma_tf32.nhwc_band_through_the_chunk_table_computes_the_convol
     for (float& v : x) v = u(rng);
     for (float& v : w) v = u(rng);
     // Where rows are whole 16-byte groups, the band warps' asynchronous copies lay it out as the tensor copies.
+    CHECK(d.async_nhwc_band == ((k.w * k.c) % 4 == 0));
     if (d.async_nhwc_band) CHECK(AsyncCopyBand(s, d, x) == TensorCopyBand(s, d, x));
     const std::vector<float> band = TensorCopyBand(s, d, x);
     const std::vector<double> y = RowFromBand(s, d, band, w);
