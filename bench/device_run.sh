@@ -55,11 +55,12 @@
 #   nhwccheck  (not in the default list; needs CARRY_LIBRARY=1) the mode cases of the GPU suite with the default
 #              band copies, then compare_torch in fp32 NHWC (TF32, 3xTF32) with KCONV_NHWC_BAND_COPY=tensor and
 #              async: AlexNet at N = 256, 32, 1 and the stride-4 stems at N = 64
-#   nhwcprof   (not in the default list) fp32 NHWC bands at stride 4 by asynchronous copies (the default) and
-#              by tensor copies (KCONV_NHWC_BAND_COPY=tensor): memcheck and racecheck on rows past 64 16-byte pieces
-#              (40x300 and 24x600, N = 2; 3xTF32 on the split configs, TF32 on k5x5), kconv-bench of every Hopper
-#              stem config in NHWC each way (TF32 and 3xTF32) and in NCHW at N = 256 and 32, then ncu (--set full)
-#              of k5x5 at N = 256 in NCHW and in NHWC each way
+#   nhwcsan    (not in the default list) fp32 NHWC bands at stride 4 by asynchronous copies (the default) and by
+#              tensor copies (KCONV_NHWC_BAND_COPY=tensor): memcheck and racecheck on rows past 64 16-byte pieces
+#              (40x300 and 24x600, N = 2; 3xTF32 on the split configs, TF32 on k5x5)
+#   nhwcprof   (not in the default list) kconv-bench of every Hopper stem config in fp32 NHWC each copy way and in
+#              NCHW (TF32 and 3xTF32) at N = 256 and 32, then ncu (--set full) at N = 256 of TF32 k5x5 in NCHW
+#              and in NHWC each way, and of 3xTF32 k3x3_x3 in NCHW and NHWC
 # Logs go to $OUT as one archive; a short table is printed last.
 set -uo pipefail
 out=${OUT:-/tmp/kconv-out}
@@ -323,7 +324,7 @@ if has multigpu; then
     python3 -m pytest -q -rs test_torch_gpu.py -k cuda_1) > "$out/multigpu_pytest.log" 2>&1
   timeout 300 python3 bench/multi_gpu_throughput.py --lib .carry/libkconv.so --out "$out" > "$out/multigpu_throughput.log" 2>&1
 fi
-if has nhwcprof; then
+if has nhwcsan; then
   # fp32 NHWC bands at stride 4 by asynchronous copies (the default) or tensor copies (KCONV_NHWC_BAND_COPY=tensor),
   # on rows past 64 16-byte pieces (40x300: 77; 24x600: 152), where the rounding pass's second 64 pieces run.
   for shape in "40 300 24" "24 600 96"; do
@@ -332,8 +333,8 @@ if has nhwcprof; then
       read -r math config <<<"$run"
       for copy in async tensor; do
         for tool in memcheck racecheck; do
-          log="$out/nhwcprof_${tool}_${h}x${w}_${math}_${config}_$copy.log"
-          KCONV_NHWC_BAND_COPY=$copy timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench \
+          log="$out/nhwcsan_${tool}_${h}x${w}_${math}_${config}_$copy.log"
+          KCONV_NHWC_BAND_COPY=$copy timeout 90 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench \
             --n 2 --c 3 --h "$h" --w "$w" --k "$k" --r 11 --s 11 --stride 4 --pad 2 --layout nhwc --math "$math" \
             --config "$config" --runs 2 --warmup 0 > "$log" 2>&1
           echo "exit code: $?" >> "$log"
@@ -341,6 +342,8 @@ if has nhwcprof; then
       done
     done
   done
+fi
+if has nhwcprof; then
   # The two copies against each other on every Hopper stem config in NHWC (cold L2), NCHW beside them.
   for n in 256 32; do
     for copy in tensor async; do
@@ -350,29 +353,18 @@ if has nhwcprof; then
         > "$out/nhwcprof_bench_3xtf32_n${n}_$copy.log" 2>&1
     done
     .carry/kconv-bench --n "$n" --flush --config stem_wgmma --runs 50 > "$out/nhwcprof_bench_tf32_n${n}_nchw.log" 2>&1
+    .carry/kconv-bench --n "$n" --math 3xtf32 --flush --config _x3 --runs 50 > "$out/nhwcprof_bench_3xtf32_n${n}_nchw.log" 2>&1
   done
-  # Where NHWC's time goes against NCHW's on one config: ncu of each copy way and of NCHW, AlexNet N = 256.
-  for run in "nchw tensor" "nhwc tensor" "nhwc async"; do
-    read -r layout copy <<<"$run"
+  # Where each kernel's time goes, AlexNet N = 256: TF32 k5x5 in NCHW and in NHWC each copy way; 3xTF32 k3x3_x3
+  # in NCHW and in NHWC (async).
+  for run in "tf32 m192n96_w12_k5x5 nchw tensor" "tf32 m192n96_w12_k5x5 nhwc tensor" "tf32 m192n96_w12_k5x5 nhwc async" \
+             "3xtf32 m128n96_w8_k3x3_x3 nchw tensor" "3xtf32 m128n96_w8_k3x3_x3 nhwc async"; do
+    read -r math config layout copy <<<"$run"
     suffix=$([ "$layout" = nhwc ] && echo _nhwc)
-    KCONV_NHWC_BAND_COPY=$copy timeout 150 ncu --clock-control none -k "regex:m192n96_w12_k5x5${suffix}\$" -c 1 \
-      --set full .carry/kconv-bench --n 256 --layout "$layout" --config m192n96_w12_k5x5 --runs 1 --warmup 0 \
-      > "$out/nhwcprof_ncu_${layout}_$copy.log" 2>&1
-    echo "exit code: $?" >> "$out/nhwcprof_ncu_${layout}_$copy.log"
-  done
-fi
-if has nhwccheck; then  # needs CARRY_LIBRARY=1
-  # Every mode, shape and config with the default copies (async in fp32 NHWC at stride 4), then against cuDNN
-  # in fp32 NHWC each copy way in one run: AlexNet (TF32, 3xTF32) and the stride-4 patchifies.
-  timeout 450 .carry/kconv_gpu_tests -tc='gpu.precision_modes*' > "$out/nhwccheck_tests.log" 2>&1
-  echo "mode tests exit code: $?" >> "$out/nhwccheck_tests.log"
-  for copy in tensor async; do
-    KCONV_NHWC_BAND_COPY=$copy PYTHONUNBUFFERED=1 timeout 150 python3 bench/compare_torch.py \
-      --lib .carry/libkconv.so --math tf32 3xtf32 --dtype fp32 --layout nhwc --batches 256 32 1 --runs 30 \
-      --out "$out/nhwccheck_alexnet_$copy" > "$out/nhwccheck_alexnet_$copy.log" 2>&1
-    KCONV_NHWC_BAND_COPY=$copy PYTHONUNBUFFERED=1 timeout 120 python3 bench/compare_torch.py \
-      --lib .carry/libkconv.so --suite stems --only convnext_4x4s4 swin_4x4s4 alexnet_224 --math tf32 3xtf32 \
-      --dtype fp32 --layout nhwc --runs 30 --out "$out/nhwccheck_stems_$copy" > "$out/nhwccheck_stems_$copy.log" 2>&1
+    log="$out/nhwcprof_ncu_${math}_${layout}_$copy.log"
+    KCONV_NHWC_BAND_COPY=$copy timeout 100 ncu --clock-control none -k "regex:${config}${suffix}\$" -c 1 --set full \
+      .carry/kconv-bench --n 256 --layout "$layout" --math "$math" --config "$config" --runs 1 --warmup 0 > "$log" 2>&1
+    echo "exit code: $?" >> "$log"
   done
 fi
 if has compare; then
@@ -416,7 +408,7 @@ done
 for f in "$out"/im2colio_tests.log "$out"/im2colio_memcheck_*.log; do
   [ -f "$f" ] && echo "== $(basename "$f"): $(grep -hE "test cases|ERROR SUMMARY|exit code|outside" "$f" | tr '\n' ' ')"
 done
-for f in "$out"/nhwcprof_memcheck_*.log "$out"/nhwcprof_racecheck_*.log; do
+for f in "$out"/nhwcsan_*.log; do
   [ -f "$f" ] && echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code|fastest|choice" "$f" | tr '\n' ' ')"
 done
 [ -f "$out/nhwccheck_tests.log" ] && grep -E "test cases|assertions|exit code" "$out/nhwccheck_tests.log"
