@@ -52,11 +52,11 @@
 #              the gpu.multi_gpu.* cases (10,000 calls), memcheck on a 160-call run of the threaded case, the
 #              Python cuda:1 test and bench/multi_gpu_throughput.py; on one GPU the cases skip, so they also
 #              run over two contexts of device 0 (KCONV_TEST_MULTI_GPU_ON_ONE_DEVICE=1)
-#   nhwccheck  (not in the default list; needs CARRY_LIBRARY=1) the mode cases of the GPU suite with the default
-#              band copies, then compare_torch in fp32 NHWC (TF32, 3xTF32) with KCONV_NHWC_BAND_COPY=tensor and
+#   nhwccheck  (not in the default list; needs CARRY_LIBRARY=1) the mode cases of the GPU suite with the async
+#              band copies (KCONV_NHWC_BAND_COPY=async), then compare_torch in fp32 NHWC (TF32, 3xTF32) with KCONV_NHWC_BAND_COPY=tensor and
 #              async: AlexNet at N = 256, 32, 1 and the stride-4 stems at N = 64
-#   nhwcsan    (not in the default list) fp32 NHWC bands at stride 4 by asynchronous copies (the default) and by
-#              tensor copies (KCONV_NHWC_BAND_COPY=tensor): memcheck and racecheck on rows past 64 16-byte pieces
+#   nhwcsan    (not in the default list) fp32 NHWC bands at stride 4 by asynchronous copies (KCONV_NHWC_BAND_COPY=
+#              async, an experiment) and by tensor copies (the default): memcheck and racecheck on rows past 64 16-byte pieces
 #              (40x300 and 24x600, N = 2; 3xTF32 on the split configs, TF32 on k5x5)
 #   nhwcprof   (not in the default list) kconv-bench of every Hopper stem config in fp32 NHWC each copy way and in
 #              NCHW (TF32 and 3xTF32) at N = 256 and 32, then ncu (--set full) at N = 256 of TF32 k5x5 in NCHW
@@ -325,7 +325,7 @@ if has multigpu; then
   timeout 300 python3 bench/multi_gpu_throughput.py --lib .carry/libkconv.so --out "$out" > "$out/multigpu_throughput.log" 2>&1
 fi
 if has nhwcsan; then
-  # fp32 NHWC bands at stride 4 by asynchronous copies (the default) or tensor copies (KCONV_NHWC_BAND_COPY=tensor),
+  # fp32 NHWC bands at stride 4 by asynchronous copies (KCONV_NHWC_BAND_COPY=async) or tensor copies (the default),
   # on rows past 64 16-byte pieces (40x300: 77; 24x600: 152), where the rounding pass's second 64 pieces run.
   for shape in "40 300 24" "24 600 96"; do
     read -r h w k <<<"$shape"
@@ -365,6 +365,21 @@ if has nhwcprof; then
     KCONV_NHWC_BAND_COPY=$copy timeout 100 ncu --clock-control none -k "regex:${config}${suffix}\$" -c 1 --set full \
       .carry/kconv-bench --n 256 --layout "$layout" --math "$math" --config "$config" --runs 1 --warmup 0 > "$log" 2>&1
     echo "exit code: $?" >> "$log"
+  done
+fi
+if has nhwccheck; then  # needs CARRY_LIBRARY=1
+  # Every mode, shape and config with the async copies in fp32 NHWC at stride 4, then against cuDNN in fp32 NHWC
+  # each copy way in one run: AlexNet (TF32, 3xTF32) and the stride-4 stems.
+  KCONV_NHWC_BAND_COPY=async timeout 450 .carry/kconv_gpu_tests -tc='gpu.precision_modes*' \
+    > "$out/nhwccheck_tests.log" 2>&1
+  echo "mode tests exit code: $?" >> "$out/nhwccheck_tests.log"
+  for copy in tensor async; do
+    KCONV_NHWC_BAND_COPY=$copy PYTHONUNBUFFERED=1 timeout 150 python3 bench/compare_torch.py \
+      --lib .carry/libkconv.so --math tf32 3xtf32 --dtype fp32 --layout nhwc --batches 256 32 1 --runs 30 \
+      --out "$out/nhwccheck_alexnet_$copy" > "$out/nhwccheck_alexnet_$copy.log" 2>&1
+    KCONV_NHWC_BAND_COPY=$copy PYTHONUNBUFFERED=1 timeout 120 python3 bench/compare_torch.py \
+      --lib .carry/libkconv.so --suite stems --only convnext_4x4s4 swin_4x4s4 alexnet_224 --math tf32 3xtf32 \
+      --dtype fp32 --layout nhwc --runs 30 --out "$out/nhwccheck_stems_$copy" > "$out/nhwccheck_stems_$copy.log" 2>&1
   done
 fi
 if has compare; then

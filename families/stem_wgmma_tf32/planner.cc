@@ -288,7 +288,7 @@ bool PairRowBand(const ConvShape& s, const Config& config) {
 
 bool NhwcBandByAsyncCopies(const ConvShape& s, const Config& config) {
   return NhwcBand(s, config) && s.element_type == KCONV_ELEMENT_F32 && (s.w * s.c) % 4 == 0 &&
-         !EnvironmentIs("KCONV_NHWC_BAND_COPY", "tensor");
+         EnvironmentIs("KCONV_NHWC_BAND_COPY", "async");
 }
 
 bool WgmmaSplitEnabled() { return !EnvironmentIs("KCONV_WGMMA_3XTF32", "0"); }
