@@ -55,6 +55,9 @@
 #   nhwccheck  (not in the default list; needs CARRY_LIBRARY=1) the mode cases of the GPU suite with the async
 #              band copies (KCONV_NHWC_BAND_COPY=async), then compare_torch in fp32 NHWC (TF32, 3xTF32) with KCONV_NHWC_BAND_COPY=tensor and
 #              async: AlexNet at N = 256, 32, 1 and the stride-4 stems at N = 64
+#   nhwcquick  (not in the default list) the short form of nhwcprof and nhwcsan: kconv-bench of the 12-warp
+#              configs at N = 256 in fp32 NHWC each copy way (TF32; 3xTF32 on k3x3_x3) and NCHW, memcheck and
+#              racecheck of the async copies at 40x300, and ncu's stalls of k5x5 each way
 #   nhwcsan    (not in the default list) fp32 NHWC bands at stride 4 by asynchronous copies (KCONV_NHWC_BAND_COPY=
 #              async, an experiment) and by tensor copies (the default): memcheck and racecheck on rows past 64 16-byte pieces
 #              (40x300 and 24x600, N = 2; 3xTF32 on the split configs, TF32 on k5x5)
@@ -380,6 +383,37 @@ if has nhwccheck; then  # needs CARRY_LIBRARY=1
     KCONV_NHWC_BAND_COPY=$copy PYTHONUNBUFFERED=1 timeout 120 python3 bench/compare_torch.py \
       --lib .carry/libkconv.so --suite stems --only convnext_4x4s4 swin_4x4s4 alexnet_224 --math tf32 3xtf32 \
       --dtype fp32 --layout nhwc --runs 30 --out "$out/nhwccheck_stems_$copy" > "$out/nhwccheck_stems_$copy.log" 2>&1
+  done
+fi
+if has nhwcquick; then  # the smallest call that can decide the NHWC async copies: timings, sanitizers, stalls
+  for copy in tensor async; do
+    KCONV_NHWC_BAND_COPY=$copy .carry/kconv-bench --n 256 --layout nhwc --flush --config m192n96_w12 --runs 50 \
+      > "$out/nhwcquick_bench_tf32_$copy.log" 2>&1
+    KCONV_NHWC_BAND_COPY=$copy .carry/kconv-bench --n 256 --layout nhwc --math 3xtf32 --flush --config k3x3_x3 \
+      --runs 50 > "$out/nhwcquick_bench_3xtf32_$copy.log" 2>&1
+  done
+  .carry/kconv-bench --n 256 --flush --config m192n96_w12 --runs 50 > "$out/nhwcquick_bench_tf32_nchw.log" 2>&1
+  for run in "3xtf32 _x3" "tf32 m192n96_w12_k5x5"; do
+    read -r math config <<<"$run"
+    for tool in memcheck racecheck; do
+      log="$out/nhwcquick_${tool}_40x300_${math}_$config.log"
+      KCONV_NHWC_BAND_COPY=async timeout 60 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench \
+        --n 2 --c 3 --h 40 --w 300 --k 24 --r 11 --s 11 --stride 4 --pad 2 --layout nhwc --math "$math" \
+        --config "$config" --runs 2 --warmup 0 > "$log" 2>&1
+      echo "exit code: $?" >> "$log"
+    done
+  done
+  for copy in tensor async; do
+    KCONV_NHWC_BAND_COPY=$copy timeout 60 ncu --clock-control none -k "regex:m192n96_w12_k5x5_nhwc\$" -c 1 \
+      --section SpeedOfLight --section WarpStateStats --section SchedulerStats .carry/kconv-bench --n 256 \
+      --layout nhwc --config m192n96_w12_k5x5 --runs 1 --warmup 0 > "$out/nhwcquick_ncu_$copy.log" 2>&1
+  done
+  for f in "$out"/nhwcquick_bench_*.log; do echo "== $(basename "$f")"; grep -E "m192n96_w12|k3x3_x3" "$f"; done
+  for f in "$out"/nhwcquick_*check_*.log; do
+    echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f" | tr '\n' ' ')"
+  done
+  for f in "$out"/nhwcquick_ncu_*.log; do
+    echo "== $(basename "$f")"; grep -E "Duration|Throughput|Issue Slots Busy|Warp Cycles Per Issued|No Eligible" "$f" | head -10
   done
 fi
 if has compare; then
