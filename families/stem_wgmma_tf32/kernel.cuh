@@ -122,8 +122,8 @@ struct Kernel {
     return kMayCopyTensor && P.use_tma && (!kWidenRaw || P.raw_row > 0);
   }
   // An fp32 NHWC band at stride 4 may come by the band warps' 16-byte asynchronous copies instead
-  // (CopyBandNhwcAsync, where the launch sets async_band: an experiment, KCONV_NHWC_BAND_COPY=async); it lands
-  // on band_landed as a tensor copy does, and the same rounding pass follows.
+  // (CopyBandNhwcAsync, where the launch sets async_band: NhwcBandByAsyncCopies); it lands on band_landed as a
+  // tensor copy does, and the same rounding pass follows.
   static constexpr bool kMayCopyAsync = kNhwcPlanes && kType == 0;
   static __device__ __forceinline__ bool CopiesAsync(const StemWgmmaParams& P) { return kMayCopyAsync && P.async_band; }
   // Whether the band lands by itself (a tensor copy, or asynchronous copies) before the rounding pass.

@@ -5,7 +5,6 @@
 // the chunk order, the taps and the band's row length.
 #include <doctest/doctest.h>
 
-#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -228,16 +227,22 @@ TEST_CASE("stem_wgmma_tf32.nhwc_group_walk_keeps_each_groups_plane_and_position"
   }
 }
 
-TEST_CASE("stem_wgmma_tf32.nhwc_fp32_bands_come_by_async_copies_if_asked_where_rows_are_whole_groups") {
+TEST_CASE("stem_wgmma_tf32.nhwc_fp32_bands_of_wide_kernels_come_by_async_copies_where_rows_are_whole_groups") {
   wg::Config k5x5 = wg::MakeConfig(1, 12, 12, 5, 5, 1);  // m192n96_w12_k5x5
   k5x5.io = 1;
+  wg::Config k3x2 = wg::MakeConfig(2, 12, 8, 3, 2, 1);  // m256n96_w8_k3x2, the patchifies' config
+  k3x2.io = 1;
+  wg::Config split = wg::MakeConfig(1, 12, 8, 3, 3, 1);  // m128n96_w8_k3x3_x3
+  split.split = 1;
   wg::Config phases = wg::MakeConfig(2, 8, 8, 7, 3, 2);  // m256n64_w8_k7x3_p2
   phases.io = 1;
   const kconv::ConvShape alexnet = NhwcShape(kconv_test::AlexNetConv1(2));
-  CHECK_FALSE(wg::NhwcBandByAsyncCopies(alexnet, k5x5));  // an experiment: tensor copies unless asked
-  const auto async_copies = std::make_unique<kconv_test::ScopedEnvironment>("KCONV_NHWC_BAND_COPY", "async");
   CHECK(wg::NhwcBandByAsyncCopies(alexnet, k5x5));
   CHECK(wg::MakePlanData(alexnet, k5x5, kH100).async_nhwc_band);
+  CHECK_FALSE(wg::NhwcBandByAsyncCopies(alexnet, split));  // 3xTF32: the tensor copies, measured faster
+  kconv_test::Shape patchify{2, 3, 224, 224, 96, 4, 4};
+  patchify.stride_h = patchify.stride_w = 4;
+  CHECK_FALSE(wg::NhwcBandByAsyncCopies(NhwcShape(patchify), k3x2));  // little math a band byte: tensor copies
 
   kconv_test::Shape odd = kconv_test::AlexNetConv1(2);
   odd.w = 223;  // 669 floats a row: a group would straddle two rows
@@ -260,7 +265,13 @@ TEST_CASE("stem_wgmma_tf32.nhwc_fp32_bands_come_by_async_copies_if_asked_where_r
   resnet.pad_h = resnet.pad_w = 3;
   CHECK_FALSE(wg::NhwcBandByAsyncCopies(NhwcShape(resnet), phases));  // strides 2 and 1: raw rows, widened
 
-  const kconv_test::ScopedEnvironment tensor_copies("KCONV_NHWC_BAND_COPY", "tensor");  // over async_copies
-  CHECK_FALSE(wg::NhwcBandByAsyncCopies(alexnet, k5x5));
-  CHECK_FALSE(wg::MakePlanData(alexnet, k5x5, kH100).async_nhwc_band);
+  {
+    const kconv_test::ScopedEnvironment tensor_copies("KCONV_NHWC_BAND_COPY", "tensor");
+    CHECK_FALSE(wg::NhwcBandByAsyncCopies(alexnet, k5x5));
+    CHECK_FALSE(wg::MakePlanData(alexnet, k5x5, kH100).async_nhwc_band);
+  }
+  const kconv_test::ScopedEnvironment async_copies("KCONV_NHWC_BAND_COPY", "async");  // every eligible plan
+  CHECK(wg::NhwcBandByAsyncCopies(alexnet, split));
+  CHECK(wg::NhwcBandByAsyncCopies(NhwcShape(patchify), k3x2));
+  CHECK_FALSE(wg::NhwcBandByAsyncCopies(*h, k5x5));
 }

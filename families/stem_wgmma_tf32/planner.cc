@@ -287,8 +287,14 @@ bool PairRowBand(const ConvShape& s, const Config& config) {
 }
 
 bool NhwcBandByAsyncCopies(const ConvShape& s, const Config& config) {
-  return NhwcBand(s, config) && s.element_type == KCONV_ELEMENT_F32 && (s.w * s.c) % 4 == 0 &&
-         EnvironmentIs("KCONV_NHWC_BAND_COPY", "async");
+  if (!NhwcBand(s, config) || s.element_type != KCONV_ELEMENT_F32 || (s.w * s.c) % 4 != 0) return false;
+  if (EnvironmentIs("KCONV_NHWC_BAND_COPY", "tensor")) return false;
+  if (EnvironmentIs("KCONV_NHWC_BAND_COPY", "async")) return true;
+  // Measured on an H100 (bench/NOTES.md, twenty-fifth session): AlexNet's 11x11 in TF32 gained 9-12% (N = 256:
+  // 337 -> 307 us; a 1080p frame at N = 64: 3489 -> 3061), where the tensor copies' one-group requests bound the
+  // band. With less math a band byte (the 4x4 patchifies, 48 taps a pixel: ConvNeXt 58 -> 62, Swin 83 -> 96)
+  // or more (3xTF32's three products: 642 -> 686) the engine's copies, which take no issue slots, were faster.
+  return !config.split && s.s >= 8;
 }
 
 bool WgmmaSplitEnabled() { return !EnvironmentIs("KCONV_WGMMA_3XTF32", "0"); }
