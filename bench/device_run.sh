@@ -61,6 +61,14 @@
 #   nhwcsan    (not in the default list) fp32 NHWC bands at stride 4 by asynchronous copies (KCONV_NHWC_BAND_COPY=
 #              async, an experiment) and by tensor copies (the default): memcheck and racecheck on rows past 64 16-byte pieces
 #              (40x300 and 24x600, N = 2; 3xTF32 on the split configs, TF32 on k5x5)
+#   nhwcab     (not in the default list; needs BASELINE= in prepare_carry) the NHWC async band copies, baseline
+#              against this build in alternating rounds: AlexNet N = 256 (TF32 k5x5, 3xTF32 k3x3_x3) and the 4x4/4
+#              patchifies at N = 64 (every Hopper config, each copy way), then memcheck and racecheck at 40x300
+#   nhwctests  (not in the default list) the GPU suite's every-mode, NHWC 3xTF32 and 1e-4 cases
+#   nhwcmodes  (not in the default list) compare_torch of AlexNet in fp32 NHWC and NCHW (TF32, 3xTF32; N = 256, 32, 1) and the stride-4 stems in fp32 NHWC
+#   nhwcgap    (not in the default list) what separates fp32 NHWC TF32 from NCHW on AlexNet N = 256: kconv-bench
+#              of the Hopper stem configs in NHWC (the default copy way) and NCHW, then ncu --set full of k5x5
+#              each layout, with the raw stall metrics and the per-instruction SASS samples of each
 #   nhwcprof   (not in the default list) kconv-bench of every Hopper stem config in fp32 NHWC each copy way and in
 #              NCHW (TF32 and 3xTF32) at N = 256 and 32, then ncu (--set full) at N = 256 of TF32 k5x5 in NCHW
 #              and in NHWC each way, and of 3xTF32 k3x3_x3 in NCHW and NHWC
@@ -370,6 +378,65 @@ if has nhwcprof; then
     echo "exit code: $?" >> "$log"
   done
 fi
+if has nhwcab; then
+  patchify="--n 64 --c 3 --h 224 --w 224 --r 4 --s 4 --stride 4 --pad 0"
+  for round in 1 2; do
+    for side in baseline new; do
+      bench=$([ "$side" = baseline ] && echo .carry/baseline/kconv-bench || echo .carry/kconv-bench)
+      for run in "alexnet_tf32|--n 256 --config m192n96_w12_k5x5" "alexnet_3xtf32|--n 256 --math 3xtf32 --config k3x3_x3" \
+                 "convnext|$patchify --k 96 --config stem_wgmma" "swin|$patchify --k 128 --config stem_wgmma"; do
+        name=${run%%|*}
+        for copy in async tensor; do
+          [[ "$name" == alexnet_tf32 || "$copy" == async || "$side" == new ]] || continue
+          log="$out/nhwcab_${name}_${copy}_${side}_r$round.log"
+          # shellcheck disable=SC2086  # the flags split on purpose
+          KCONV_NHWC_BAND_COPY=$copy $bench --layout nhwc --flush --runs 100 ${run#*|} > "$log" 2>&1
+          printf 'round %s %-14s %-6s %-8s %s\n' "$round" "$name" "$copy" "$side" \
+            "$(grep -E '^stem_wgmma' "$log" | sort -k2 -g | head -1 | awk '{print $1, $2}')" >> "$out/nhwcab.txt"
+        done
+      done
+    done
+  done
+  # Rows past 64 16-byte pieces; 24x600 (3 m64 pieces a row) is a shape the 12-warp k5x5 takes.
+  for run in "3xtf32 _x3 40 300" "tf32 m64n96_w4_k5x10 40 300" "tf32 m192n96_w12_k5x5 24 600"; do
+    read -r math config h w <<<"$run"
+    for tool in memcheck racecheck; do
+      log="$out/nhwcab_${tool}_${h}x${w}_${math}_$config.log"
+      KCONV_NHWC_BAND_COPY=async timeout 60 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench \
+        --n 2 --c 3 --h "$h" --w "$w" --k 24 --r 11 --s 11 --stride 4 --pad 2 --layout nhwc --math "$math" \
+        --config "$config" --runs 2 --warmup 0 > "$log" 2>&1
+      echo "exit code: $?" >> "$log"
+    done
+  done
+fi
+if has nhwctests; then  # the GPU suite's mode cases, fp32 NHWC among them
+  timeout 300 .carry/kconv_gpu_tests -tc='gpu.precision_modes.every_mode*,gpu.precision_modes.wgmma_3xtf32_nhwc*,gpu.precision_modes.fp32_accurate*' \
+    > "$out/nhwcmodes_tests.log" 2>&1
+  echo "mode tests exit code: $?" >> "$out/nhwcmodes_tests.log"
+fi
+if has nhwcmodes; then  # against cuDNN in fp32 NHWC (and NCHW beside it)
+  PYTHONUNBUFFERED=1 timeout 150 python3 bench/compare_torch.py --lib .carry/libkconv.so --math tf32 3xtf32 --dtype fp32 \
+    --layout nhwc nchw --batches 256 32 1 --runs 30 --out "$out/nhwcmodes_alexnet" > "$out/nhwcmodes_alexnet.log" 2>&1
+  PYTHONUNBUFFERED=1 timeout 100 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems \
+    --only convnext_4x4s4 swin_4x4s4 alexnet_224 --math tf32 3xtf32 --dtype fp32 --layout nhwc --runs 30 \
+    --out "$out/nhwcmodes_stems" > "$out/nhwcmodes_stems.log" 2>&1
+fi
+if has nhwcgap; then
+  .carry/kconv-bench --n 256 --layout nhwc --flush --config stem_wgmma --runs 50 > "$out/nhwcgap_bench_nhwc.log" 2>&1
+  .carry/kconv-bench --n 256 --flush --config stem_wgmma --runs 50 > "$out/nhwcgap_bench_nchw.log" 2>&1
+  for layout in nchw nhwc; do
+    suffix=$([ "$layout" = nhwc ] && echo _nhwc)
+    rep="$out/nhwcgap_$layout"
+    timeout 150 ncu --clock-control none -k "regex:m192n96_w12_k5x5${suffix}\$" -c 1 --set full --import-source no \
+      -f -o "$rep" .carry/kconv-bench --n 256 --layout "$layout" --config m192n96_w12_k5x5 --runs 1 --warmup 0 \
+      > "$out/nhwcgap_ncu_$layout.log" 2>&1
+    echo "exit code: $?" >> "$out/nhwcgap_ncu_$layout.log"
+    ncu --import "$rep.ncu-rep" --page details > "$out/nhwcgap_details_$layout.log" 2>&1
+    ncu --import "$rep.ncu-rep" --page raw --csv > "$out/nhwcgap_raw_$layout.txt" 2>&1
+    ncu --import "$rep.ncu-rep" --page source --print-source sass --csv > "$out/nhwcgap_sass_$layout.txt" 2>&1
+    rm -f "$rep.ncu-rep"
+  done
+fi
 if has nhwccheck; then  # needs CARRY_LIBRARY=1
   # Every mode, shape and config with the async copies in fp32 NHWC at stride 4, then against cuDNN in fp32 NHWC
   # each copy way in one run: AlexNet (TF32, 3xTF32) and the stride-4 stems.
@@ -465,6 +532,16 @@ for f in "$out"/nhwccheck_*_*.log; do [ -f "$f" ] && { echo "== $(basename "$f")
 for f in "$out"/nhwcprof_bench_*.log; do [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "k5x5 |k3x8 |k5x3 |k3x3_x3 |k5x3_x3 |choice|fastest" "$f"; }; done
 for f in "$out"/nhwcprof_ncu_*.log; do
   [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "^ +(Duration|Memory Throughput|Compute \(SM\) Throughput|Issue Slots Busy|Warp Cycles Per Issued|Executed Instructions |L2 Hit Rate|L1/TEX Hit Rate|Mem Busy|Max Bandwidth|DRAM Throughput|Registers Per|Stall)" "$f" | head -16; }
+done
+[ -f "$out/nhwcmodes_tests.log" ] && grep -E "test cases|assertions|exit code" "$out/nhwcmodes_tests.log"
+for f in "$out"/nhwcmodes_alexnet.log "$out"/nhwcmodes_stems.log; do [ -f "$f" ] && { echo "== $(basename "$f")"; tail -16 "$f"; }; done
+[ -f "$out/nhwcab.txt" ] && cat "$out/nhwcab.txt"
+for f in "$out"/nhwcab_*check_*.log; do
+  [ -f "$f" ] && echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f" | tr '\n' ' ')"
+done
+for f in "$out"/nhwcgap_bench_*.log; do [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "k5x5 |k3x8 |k5x3 |k3x5 |choice|fastest" "$f"; }; done
+for f in "$out"/nhwcgap_details_*.log; do
+  [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "^ +(Duration|Compute \(SM\) Throughput|Issue Slots Busy|Warp Cycles Per Issued|No Eligible|Executed Instructions |L1/TEX Hit Rate|DRAM Throughput)" "$f" | head -10; }
 done
 # The device tool returns a few files only: one archive of every log.
 # A stage that wrote no *.cache or *.lock leaves tar a pattern to miss: not a failure of the run.

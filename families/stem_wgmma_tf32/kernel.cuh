@@ -7,7 +7,7 @@
 // row is cut into m64 pieces (pixels 64s ... 64s + 63). Rows too wide for a tile or its band (a 1080p
 // frame) are cut into column tiles of one piece per phase instead, each with the band of its own columns
 // (traits.h). The last warpgroup produces; the others are consumer warpgroups:
-//  - Three producer warps copy each tile's band (the input rows it touches, all channels, in the stride-4
+//  - Three producer warps (five for fp32 NHWC at stride 4 on 12-warp configs: BandWarps) copy each tile's band (the input rows it touches, all channels, in the stride-4
 //    chunk layout of stem_params.h) into one of two band buffers through registers, rounding to TF32 on
 //    the way (wgmma reads the band as is; the tensor core would truncate) and writing zeros outside the
 //    image. When x is 16-byte aligned, the tensor-copy engine copies the band in one instruction
@@ -22,8 +22,8 @@
 //    in the type instead (kPairRows, where the planner's PairRowBand says): 16-byte units of two input rows'
 //    chunks (families/stem_common/pair_rows.h), read by wgmma k16 in fp16 or bf16. At horizontal strides 2 and 1 a
 //    16-bit NCHW or an NHWC band's raw rows come by one tensor copy, and the warps widen (gather, round) them
-//    into each phase's plane (kWidenRaw: families/stem_common/widened_raw_rows.h). A
-//    fourth producer warp streams the packed weights through `wstages`
+//    into each phase's plane (kWidenRaw: families/stem_common/widened_raw_rows.h). One
+//    more producer warp streams the packed weights through `wstages`
 //    slots of `wsteps` k8 steps with bulk copies. Everything completes on mbarriers, and the producers
 //    run ahead: the next tile's band and first weight stages land while this tile computes. Nothing
 //    overlaps a block's first band, so the consumer warps help copy (or shift) it; they fill their step
@@ -104,7 +104,7 @@ struct Kernel {
   static constexpr int kStrideW = 4 / kPhases;
   static constexpr StemLayout L = MakeStemLayout(C);
   static constexpr int kConsumers = kWarps * 32;
-  static constexpr int kBandWarps = kProducerWarps - 1;
+  static constexpr int kBandWarps = BandWarps(kWarps, kType, kNhwc, kPhases);
   static constexpr int kConsumerBarrier = 1;  // named barrier over the consumer warps only
   // kNhwcPlanes: an NHWC band at stride 4 is the plane layout (nhwc_planes.h); at strides 2 and 1 an NHWC band is
   // NCHW's phase planes, gathered.
@@ -911,8 +911,11 @@ struct Kernel {
   // (q0 + first_position) * C + i) goes to plane i % C, position i / C, and groups outside the row, or rows
   // outside the image, are zeros. The tensor copy's box is one group wide (a plane's groups are C groups apart),
   // so it asks for every 16 bytes on their own; here consecutive lanes copy consecutive groups of a row, and a
-  // warp's copy reads 512 contiguous bytes. Each thread arrives on `landed` once its copies have landed (its
-  // count: the band warps' threads). Requires W * C % 4 == 0 (no group straddles two rows) and x 16-byte aligned.
+  // warp's copy reads 512 contiguous bytes. A lane takes its groups i = lane, lane + 32, ... down the worker's rows,
+  // so that a group's plane, position and column test are found once for all the rows, not once a copy: the
+  // band warps issue these copies beside the rounding pass (and 3xTF32's remainders), and a copy costs the row's
+  // address and test only. Each thread arrives on `landed` once its copies have landed (its count: the band
+  // warps' threads). Requires W * C % 4 == 0 (no group straddles two rows) and x 16-byte aligned.
   static __device__ __forceinline__ void CopyBandNhwcAsync(const StemWgmmaParams& P, const Tile& tile,
                                                            unsigned char* band, int worker, int workers,
                                                            uint32_t landed) {
@@ -921,18 +924,24 @@ struct Kernel {
     const int groups = p.row_floats / 4 * p.c;  // per band row: row_floats / 4 positions in each of C planes
     const int row_groups = p.w_in * p.c / 4, first = (tile.q0 + P.first_position) * p.c;
     const int plane_bytes = PlaneBytes(P), row_bytes = p.row_floats * 4;
-    const float* const x_image = p.x + static_cast<int64_t>(tile.image) * p.h * p.w_in * p.c;
-    const uint32_t band_address = SharedAddress(band);
-    for (int r = worker; r < p.band_rows; r += workers) {
-      const int ih = tile.ih0 + r;
-      const bool row_valid = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
-      const float* const x_row = x_image + static_cast<int64_t>(row_valid ? ih : 0) * p.w_in * p.c;
-      const uint32_t row_address = band_address + r * row_bytes;
-      NhwcGroupWalk at = NhwcGroupWalk::Start(p.c, lane, 32);  // first is a multiple of C
-      for (int i = lane; i < groups; i += 32, at.Advance(p.c)) {
-        const int g = first + i;
-        const bool valid = row_valid && static_cast<unsigned>(g) < static_cast<unsigned>(row_groups);
-        CopyAsync16(row_address + at.plane * plane_bytes + at.position * 16, x_row + (valid ? 4 * g : 0), valid);
+    const int64_t input_row = static_cast<int64_t>(p.w_in) * p.c;
+    const float* const x_image = p.x + static_cast<int64_t>(tile.image) * p.h * input_row;
+    const uint32_t worker_address = SharedAddress(band) + worker * row_bytes, address_step = workers * row_bytes;
+    // Source addresses as integers, stepped a row at a time (a 64-bit product a copy otherwise, ptxas), made a
+    // pointer only where the row is in the image (above it, the integer is before x).
+    const uint64_t image_address = reinterpret_cast<uint64_t>(x_image);
+    const uint64_t worker_row = image_address + static_cast<uint64_t>(static_cast<int64_t>(tile.ih0 + worker) * input_row * 4);
+    const uint64_t row_step = static_cast<uint64_t>(workers * input_row * 4);
+    const int end_row = tile.ih0 + p.band_rows;
+    NhwcGroupWalk at = NhwcGroupWalk::Start(p.c, lane, 32);  // first is a multiple of C
+    for (int i = lane; i < groups; i += 32, at.Advance(p.c)) {
+      const int g = first + i;
+      const bool column_valid = static_cast<unsigned>(g) < static_cast<unsigned>(row_groups);
+      uint64_t source = worker_row + 16 * static_cast<int64_t>(g);
+      uint32_t address = worker_address + at.plane * plane_bytes + at.position * 16;
+      for (int ih = tile.ih0 + worker; ih < end_row; ih += workers, address += address_step, source += row_step) {
+        const bool valid = column_valid && static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
+        CopyAsync16(address, reinterpret_cast<const void*>(valid ? source : image_address), valid);
       }
     }
     MbarrierArriveOnAsyncCopies(landed);
@@ -1227,7 +1236,7 @@ struct Kernel {
 // compute fp32 NCHW only: their other entry points are empty (the planner never launches them), which keeps the
 // library small.
 #define KCONV_STEM_WGMMA_TF32_ONE(NAME, CONFIG, TYPE, NHWC)                                                 \
-  extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG), 1)                  \
+  extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG, TYPE, NHWC), 1)      \
       NAME(const __grid_constant__ kconv::stem_wgmma_tf32::StemWgmmaParams params) {                        \
     if constexpr (CONFIG.split == 1) {                                                                      \
       if constexpr (TYPE == 0) {                                                                            \
@@ -1263,7 +1272,7 @@ struct Kernel {
   }
 // The pair-row kernels (16-bit NCHW, k16 wgmma in the type) and their packer: io = 1 configs.
 #define KCONV_STEM_WGMMA_PAIR_ROWS(NAME, CONFIG, TYPE)                                                      \
-  extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG), 1)                  \
+  extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG, TYPE, false), 1)     \
       NAME(const __grid_constant__ kconv::stem_wgmma_tf32::StemWgmmaParams params) {                        \
     if constexpr (CONFIG.io == 1) {                                                                         \
       kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages,          \

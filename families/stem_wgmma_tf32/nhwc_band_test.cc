@@ -80,9 +80,9 @@ std::vector<double> RowFromBand(const kconv::ConvShape& s, const wg::PlanData& d
   return y;
 }
 
-// Tile 0's band as the kernel's CopyBandNhwcAsync lays it out: band warp `worker` of 3 takes rows worker,
-// worker + 3, ...; lane l copies the row's groups l, l + 32, ... (16 bytes each, zeros where not valid) to the
-// plane and position NhwcGroupWalk keeps.
+// Tile 0's band as the kernel's CopyBandNhwcAsync lays it out: lane l of band warp `worker` of 3 takes the groups
+// i = l, l + 32, ... of rows worker, worker + 3, ... (16 bytes each, zeros where not valid), each to the plane and
+// position NhwcGroupWalk keeps.
 std::vector<float> AsyncCopyBand(const kconv::ConvShape& s, const wg::PlanData& d, const std::vector<float>& x) {
   const kconv::StemParams& p = d.params.p;
   const int64_t plane_floats = PlaneFloats(d);
@@ -90,14 +90,14 @@ std::vector<float> AsyncCopyBand(const kconv::ConvShape& s, const wg::PlanData& 
   const int32_t groups = p.row_floats / 4 * p.c, row_groups = p.w_in * p.c / 4, first = d.params.first_position * p.c;
   const int32_t ih0 = -static_cast<int32_t>(s.pad_h);  // tile 0
   for (int worker = 0; worker < 3; ++worker) {
-    for (int32_t r = worker; r < p.band_rows; r += 3) {
-      const int32_t ih = ih0 + r;
-      const bool row_valid = ih >= 0 && ih < p.h;
-      for (int32_t lane = 0; lane < 32; ++lane) {
-        kconv::NhwcGroupWalk at = kconv::NhwcGroupWalk::Start(p.c, lane, 32);
-        for (int32_t i = lane; i < groups; i += 32, at.Advance(p.c)) {
-          const int32_t g = first + i;
-          const bool valid = row_valid && g >= 0 && g < row_groups;
+    for (int32_t lane = 0; lane < 32; ++lane) {
+      kconv::NhwcGroupWalk at = kconv::NhwcGroupWalk::Start(p.c, lane, 32);
+      for (int32_t i = lane; i < groups; i += 32, at.Advance(p.c)) {
+        const int32_t g = first + i;
+        const bool column_valid = g >= 0 && g < row_groups;
+        for (int32_t r = worker; r < p.band_rows; r += 3) {
+          const int32_t ih = ih0 + r;
+          const bool valid = column_valid && ih >= 0 && ih < p.h;
           for (int e = 0; e < 4; ++e) {
             band[static_cast<size_t>(at.plane * plane_floats + r * p.row_floats + at.position * 4 + e)] =
                 valid ? x[static_cast<size_t>((static_cast<int64_t>(ih) * p.w_in * p.c) + 4 * g + e)] : 0.f;

@@ -66,7 +66,7 @@ TEST_CASE("stem_wgmma_tf32.tiles_are_whole_output_rows") {
   CHECK(d.params.p.band_bytes >= 3 * 23 * d.params.p.row_floats * 4);
   CHECK(d.params.band_box_bytes == 3 * 23 * d.params.p.row_floats * 4);
   CHECK(d.geometry.grid_x == 132);
-  CHECK(d.geometry.threads == 32 * (8 + wg::kProducerWarps));
+  CHECK(d.geometry.threads == 32 * (8 + 4));  // the weights' warp and three band warps
   CHECK(d.geometry.shared_bytes <= static_cast<uint32_t>(kH100.smem_per_block_optin));
 
   // N = 1: one block per tile when there are fewer tiles than SMs.
@@ -264,6 +264,11 @@ TEST_CASE("stem_wgmma_tf32.io_configs_take_16_bit_tensors_and_nhwc_the_others_fp
         CHECK(typed.params.staging_stride == 104);
         CHECK(typed.params.p.band_bytes >= 3 * 55 * 104 * 4);
       }
+      // This 12-warp config launches five band warps for fp32 NHWC at stride 4, three otherwise (BandWarps); the
+      // kernel's __launch_bounds__ and the launch must agree, or the launch fails.
+      const int band_warps = c.type == KCONV_ELEMENT_F32 && c.layout == KCONV_LAYOUT_NHWC ? 5 : 3;
+      CHECK(typed.geometry.threads == static_cast<uint32_t>(32 * (io.warps + 1 + band_warps)));
+      CHECK(typed.geometry.threads == static_cast<uint32_t>(wg::Threads(io, c.type, c.layout == KCONV_LAYOUT_NHWC)));
     }
   }
 }

@@ -33,14 +33,24 @@ KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int wst
   return c;
 }
 
-// The producer warpgroup that comes on top of the consumer warps: one warp streams the weights, three copy
-// the bands (for load parallelism).
-inline constexpr int kProducerWarps = 4;
+// The producer warps that come on top of the consumer warps: one streams the weights, the others copy the bands
+// (for load parallelism): three, or five for fp32 NHWC at stride 4 on the 12-warp configs (AlexNet's). Their band
+// warps lay a band out in C planes (by asynchronous copies they issue themselves, or a tensor copy per plane) and
+// round each plane's rows, fewer than a band's and so less evenly divided: with three, the consumers waited on
+// the bands (ncu, NOTES of the twenty-sixth session). Registers bound the count: the block's warps share an SM's
+// four schedulers, and each scheduler's warps its 16384 registers, so 18 warps (five a scheduler) leave 96
+// registers a thread, which the 12-warp kernels fit without spills (108 at 16 warps), while an 8-warp config
+// going from 12 warps to 13 or more would drop from 168 to 128 and spill (ptxas).
+KCONV_HOST_DEVICE constexpr int BandWarps(int warps, int element_type, bool nhwc, int phases) {
+  return warps == 12 && element_type == 0 && nhwc && phases == 1 ? 5 : 3;
+}
+KCONV_HOST_DEVICE constexpr int Threads(Config c, int element_type, bool nhwc) {
+  return 32 * (c.warps + 1 + BandWarps(c.warps, element_type, nhwc, c.phases));
+}
 // The most output channels a launch computes: channel groups of the config's 96, 64, 48 or 32 channels split
 // them over blocks, and the bias table in shared memory holds every group's.
 inline constexpr int kMaxChannels = 1024;
 
-KCONV_HOST_DEVICE constexpr int Threads(Config c) { return 32 * (c.warps + kProducerWarps); }
 
 // Parameters of the persistent Hopper kernel (families/stem_wgmma_tf32/kernel.cuh): block b computes tiles
 // [b * total_tiles / grid, (b + 1) * total_tiles / grid). A tile is rows_per_tile output rows, the
