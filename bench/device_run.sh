@@ -64,6 +64,9 @@
 #   nhwcab     (not in the default list; needs BASELINE= in prepare_carry) the NHWC async band copies, baseline
 #              against this build in alternating rounds: AlexNet N = 256 (TF32 k5x5, 3xTF32 k3x3_x3) and the 4x4/4
 #              patchifies at N = 64 (every Hopper config, each copy way), then memcheck and racecheck at 40x300
+#   nhwcab2    (not in the default list; needs BASELINE=) the five band warps on the 8-warp n64 and 4-warp configs:
+#              Swin and ConvNeXt on m256n64_w8_k3x2 (N = 64), AlexNet N = 1 on the w4 configs, N = 256 on k5x5,
+#              each copy way, alternating rounds; memcheck and racecheck of those configs at 40x300
 #   nhwctests  (not in the default list) the GPU suite's every-mode, NHWC 3xTF32 and 1e-4 cases
 #   nhwcmodes  (not in the default list) compare_torch of AlexNet in fp32 NHWC and NCHW (TF32, 3xTF32; N = 256, 32, 1) and the stride-4 stems in fp32 NHWC
 #   nhwcgap    (not in the default list) what separates fp32 NHWC TF32 from NCHW on AlexNet N = 256: kconv-bench
@@ -378,25 +381,32 @@ if has nhwcprof; then
     echo "exit code: $?" >> "$log"
   done
 fi
-if has nhwcab; then
-  patchify="--n 64 --c 3 --h 224 --w 224 --r 4 --s 4 --stride 4 --pad 0"
+# The A/B of the NHWC band copies: baseline (.carry/baseline, BASELINE= in prepare_carry) against this build in two
+# alternating rounds, each "name|kconv-bench flags" run ($2...) in fp32 NHWC each copy way; every config's median
+# goes to $out/$1.txt, a line each.
+nhwc_ab() {
+  local stage=$1 round side bench run name copy log
+  shift
   for round in 1 2; do
     for side in baseline new; do
       bench=$([ "$side" = baseline ] && echo .carry/baseline/kconv-bench || echo .carry/kconv-bench)
-      for run in "alexnet_tf32|--n 256 --config m192n96_w12_k5x5" "alexnet_3xtf32|--n 256 --math 3xtf32 --config k3x3_x3" \
-                 "convnext|$patchify --k 96 --config stem_wgmma" "swin|$patchify --k 128 --config stem_wgmma"; do
+      for run in "$@"; do
         name=${run%%|*}
         for copy in async tensor; do
-          [[ "$name" == alexnet_tf32 || "$copy" == async || "$side" == new ]] || continue
-          log="$out/nhwcab_${name}_${copy}_${side}_r$round.log"
+          log="$out/${stage}_${name}_${copy}_${side}_r$round.log"
           # shellcheck disable=SC2086  # the flags split on purpose
           KCONV_NHWC_BAND_COPY=$copy $bench --layout nhwc --flush --runs 100 ${run#*|} > "$log" 2>&1
-          printf 'round %s %-14s %-6s %-8s %s\n' "$round" "$name" "$copy" "$side" \
-            "$(grep -E '^stem_wgmma' "$log" | sort -k2 -g | head -1 | awk '{print $1, $2}')" >> "$out/nhwcab.txt"
+          grep -E '^stem_wgmma' "$log" | awk -v r="$round" -v n="$name" -v c="$copy" -v s="$side" \
+            '{printf "round %s %-14s %-6s %-8s %-36s %s\n", r, n, c, s, $1, $2}' >> "$out/$stage.txt"
         done
       done
     done
   done
+}
+patchify="--n 64 --c 3 --h 224 --w 224 --r 4 --s 4 --stride 4 --pad 0"
+if has nhwcab; then
+  nhwc_ab nhwcab "alexnet_tf32|--n 256 --config m192n96_w12_k5x5" "alexnet_3xtf32|--n 256 --math 3xtf32 --config k3x3_x3" \
+    "convnext|$patchify --k 96 --config stem_wgmma" "swin|$patchify --k 128 --config stem_wgmma"
   # Rows past 64 16-byte pieces; 24x600 (3 m64 pieces a row) is a shape the 12-warp k5x5 takes.
   for run in "3xtf32 _x3 40 300" "tf32 m64n96_w4_k5x10 40 300" "tf32 m192n96_w12_k5x5 24 600"; do
     read -r math config h w <<<"$run"
@@ -420,6 +430,21 @@ if has nhwcmodes; then  # against cuDNN in fp32 NHWC (and NCHW beside it)
   PYTHONUNBUFFERED=1 timeout 100 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems \
     --only convnext_4x4s4 swin_4x4s4 alexnet_224 --math tf32 3xtf32 --dtype fp32 --layout nhwc --runs 30 \
     --out "$out/nhwcmodes_stems" > "$out/nhwcmodes_stems.log" 2>&1
+fi
+if has nhwcab2; then  # needs BASELINE=: the five band warps on 8-warp n64 and 4-warp configs, baseline against new
+  nhwc_ab nhwcab2 "swin_n64|$patchify --k 128 --config m256n64_w8_k3x2" \
+    "convnext_n64|$patchify --k 96 --config m256n64_w8_k3x2" "alexnet_n1|--n 1 --config _w4_k5x10" \
+    "alexnet_n256|--n 256 --config m192n96_w12_k5x5"
+  for run in "m64n96_w4_k5x10 async" "m256n64_w8_k3x2 async" "m256n64_w8_k3x2 tensor"; do
+    read -r config copy <<<"$run"
+    for tool in memcheck racecheck; do
+      log="$out/nhwcab2_${tool}_40x300_${config}_$copy.log"
+      KCONV_NHWC_BAND_COPY=$copy timeout 60 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench \
+        --n 2 --c 3 --h 40 --w 300 --k 24 --r 11 --s 11 --stride 4 --pad 2 --layout nhwc --config "$config" \
+        --runs 2 --warmup 0 > "$log" 2>&1
+      echo "exit code: $?" >> "$log"
+    done
+  done
 fi
 if has nhwcgap; then
   .carry/kconv-bench --n 256 --layout nhwc --flush --config stem_wgmma --runs 50 > "$out/nhwcgap_bench_nhwc.log" 2>&1
@@ -535,7 +560,11 @@ for f in "$out"/nhwcprof_ncu_*.log; do
 done
 [ -f "$out/nhwcmodes_tests.log" ] && grep -E "test cases|assertions|exit code" "$out/nhwcmodes_tests.log"
 for f in "$out"/nhwcmodes_alexnet.log "$out"/nhwcmodes_stems.log; do [ -f "$f" ] && { echo "== $(basename "$f")"; tail -16 "$f"; }; done
-[ -f "$out/nhwcab.txt" ] && cat "$out/nhwcab.txt"
+[ -f "$out/nhwcab2.txt" ] && sort -k3,3 -k4,4 -k6,6 -k5,5 -k2,2 "$out/nhwcab2.txt"
+for f in "$out"/nhwcab2_*check_*.log; do
+  [ -f "$f" ] && echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code|skipped" "$f" | tr '\n' ' ')"
+done
+[ -f "$out/nhwcab.txt" ] && sort -k3,3 -k4,4 -k6,6 -k5,5 -k2,2 "$out/nhwcab.txt"
 for f in "$out"/nhwcab_*check_*.log; do
   [ -f "$f" ] && echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f" | tr '\n' ' ')"
 done

@@ -82,7 +82,8 @@ std::vector<double> RowFromBand(const kconv::ConvShape& s, const wg::PlanData& d
 
 // Tile 0's band as the kernel's CopyBandNhwcAsync lays it out: lane l of band warp `worker` of 3 takes the groups
 // i = l, l + 32, ... of rows worker, worker + 3, ... (16 bytes each, zeros where not valid), each to the plane and
-// position NhwcGroupWalk keeps.
+// position NhwcGroupWalk keeps. Every destination is written once, by whichever warp owns its row, so the layout
+// is the same for the five band warps some kernels run (BandWarps).
 std::vector<float> AsyncCopyBand(const kconv::ConvShape& s, const wg::PlanData& d, const std::vector<float>& x) {
   const kconv::StemParams& p = d.params.p;
   const int64_t plane_floats = PlaneFloats(d);
@@ -243,6 +244,14 @@ TEST_CASE("stem_wgmma_tf32.nhwc_fp32_bands_of_wide_kernels_come_by_async_copies_
   kconv_test::Shape patchify{2, 3, 224, 224, 96, 4, 4};
   patchify.stride_h = patchify.stride_w = 4;
   CHECK_FALSE(wg::NhwcBandByAsyncCopies(NhwcShape(patchify), k3x2));  // little math a band byte: tensor copies
+  // ... unless the kernel has five band warps (BandWarps), as the 8-warp n64 configs do: Swin's.
+  wg::Config n64 = wg::MakeConfig(2, 8, 8, 3, 2, 1);  // m256n64_w8_k3x2
+  n64.io = 1;
+  patchify.k = 128;
+  CHECK(wg::BandWarps(n64.warps, n64.nt, false, KCONV_ELEMENT_F32, true, 1) == 5);
+  CHECK(wg::BandWarps(k3x2.warps, k3x2.nt, false, KCONV_ELEMENT_F32, true, 1) == 3);
+  CHECK(wg::NhwcBandByAsyncCopies(NhwcShape(patchify), n64));
+  CHECK(wg::MakePlanData(NhwcShape(patchify), n64, kH100).geometry.threads == 32 * (8 + 1 + 5));
 
   kconv_test::Shape odd = kconv_test::AlexNetConv1(2);
   odd.w = 223;  // 669 floats a row: a group would straddle two rows

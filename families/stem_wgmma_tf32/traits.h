@@ -34,18 +34,22 @@ KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int wst
 }
 
 // The producer warps that come on top of the consumer warps: one streams the weights, the others copy the bands
-// (for load parallelism): three, or five for fp32 NHWC at stride 4 on the 12-warp configs (AlexNet's). Their band
-// warps lay a band out in C planes (by asynchronous copies they issue themselves, or a tensor copy per plane) and
-// round each plane's rows, fewer than a band's and so less evenly divided: with three, the consumers waited on
-// the bands (ncu, NOTES of the twenty-sixth session). Registers bound the count: the block's warps share an SM's
-// four schedulers, and each scheduler's warps its 16384 registers, so 18 warps (five a scheduler) leave 96
-// registers a thread, which the 12-warp kernels fit without spills (108 at 16 warps), while an 8-warp config
-// going from 12 warps to 13 or more would drop from 168 to 128 and spill (ptxas).
-KCONV_HOST_DEVICE constexpr int BandWarps(int warps, int element_type, bool nhwc, int phases) {
-  return warps == 12 && element_type == 0 && nhwc && phases == 1 ? 5 : 3;
+// (for load parallelism): three, or five for fp32 NHWC at stride 4 where the registers allow. Those band warps lay
+// a band out in C planes (by asynchronous copies they issue themselves, or a tensor copy per plane) and round each
+// plane's rows, fewer than a band's and so less evenly divided: with three, the consumers waited on the bands
+// (ncu, NOTES of the twenty-sixth session). Registers bound the count: the block's warps share an SM's four
+// schedulers, and each scheduler's warps its 16384 registers (ptxas, sm_90a):
+//  - 12-warp configs, 16 -> 18 warps: 128 -> 96 registers a thread, which their kernels fit without spills (108);
+//  - 8-warp n64 configs, 12 -> 14 warps: 168 -> 128, fitting their 114;
+//  - not 8-warp n96 configs (131-136) nor the 3xTF32 ones (136-176), which would spill.
+// The 4-warp configs (N = 1: one tile a block) fit five (168 registers) but gained nothing (AlexNet N = 1: 10.0
+// us either way with the async copies, 9.6 -> 9.8 with the tensor copies), so they keep three.
+KCONV_HOST_DEVICE constexpr int BandWarps(int warps, int nt, bool split, int element_type, bool nhwc, int phases) {
+  const bool fits = !split && (warps == 12 || (warps == 8 && nt <= 8));
+  return fits && element_type == 0 && nhwc && phases == 1 ? 5 : 3;
 }
 KCONV_HOST_DEVICE constexpr int Threads(Config c, int element_type, bool nhwc) {
-  return 32 * (c.warps + 1 + BandWarps(c.warps, element_type, nhwc, c.phases));
+  return 32 * (c.warps + 1 + BandWarps(c.warps, c.nt, c.split == 1, element_type, nhwc, c.phases));
 }
 // The most output channels a launch computes: channel groups of the config's 96, 64, 48 or 32 channels split
 // them over blocks, and the bias table in shared memory holds every group's.
