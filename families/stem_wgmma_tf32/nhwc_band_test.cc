@@ -244,7 +244,8 @@ TEST_CASE("stem_wgmma_tf32.nhwc_fp32_bands_of_wide_kernels_come_by_async_copies_
   kconv_test::Shape patchify{2, 3, 224, 224, 96, 4, 4};
   patchify.stride_h = patchify.stride_w = 4;
   CHECK_FALSE(wg::NhwcBandByAsyncCopies(NhwcShape(patchify), k3x2));  // little math a band byte: tensor copies
-  // ... unless the kernel has five band warps (BandWarps), as the 8-warp n64 configs do: Swin's.
+  // ... unless the kernel is an 8-warp one with five band warps (BandWarps), as the n64 configs are: Swin's. The
+  // 12-warp configs' five measured slower with the async copies on the patchifies.
   wg::Config n64 = wg::MakeConfig(2, 8, 8, 3, 2, 1);  // m256n64_w8_k3x2
   n64.io = 1;
   patchify.k = 128;
@@ -252,6 +253,9 @@ TEST_CASE("stem_wgmma_tf32.nhwc_fp32_bands_of_wide_kernels_come_by_async_copies_
   CHECK(wg::BandWarps(k3x2.warps, k3x2.nt, false, KCONV_ELEMENT_F32, true, 1) == 3);
   CHECK(wg::NhwcBandByAsyncCopies(NhwcShape(patchify), n64));
   CHECK(wg::MakePlanData(NhwcShape(patchify), n64, kH100).geometry.threads == 32 * (8 + 1 + 5));
+  CHECK(wg::BandWarps(k5x5.warps, k5x5.nt, false, KCONV_ELEMENT_F32, true, 1) == 5);
+  CHECK_FALSE(wg::NhwcBandByAsyncCopies(NhwcShape(patchify), k5x5));
+  CHECK(wg::NhwcBandByAsyncCopies(alexnet, k5x5));  // AlexNet's 11 columns: async on the 12-warp configs too
 
   kconv_test::Shape odd = kconv_test::AlexNetConv1(2);
   odd.w = 223;  // 669 floats a row: a group would straddle two rows

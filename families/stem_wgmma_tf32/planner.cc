@@ -294,12 +294,12 @@ bool NhwcBandByAsyncCopies(const ConvShape& s, const Config& config) {
   // 337 -> 307 us; a 1080p frame at N = 64: 3489 -> 3061), where the tensor copies' one-group requests bound the
   // band. With less math a band byte (the 4x4 patchifies, 48 taps a pixel: ConvNeXt 58 -> 62, Swin 83 -> 96)
   // or more (3xTF32's three products: 642 -> 686) the engine's copies, which take no issue slots, were faster.
-  // Twenty-sixth session: with each lane's copies walking down the rows and five band warps where the registers
-  // allow (BandWarps), the async copies won on those kernels at every width measured (Swin on m256n64_w8_k3x2:
-  // 76.5 us against the tensor copies' 81.9), and tied on three band warps (ConvNeXt on m256n96_w8_k3x2: 57.0,
-  // 56.9).
+  // Twenty-sixth session, with each lane's copies walking down the rows and five band warps where the registers
+  // allow (BandWarps): on the patchifies the async copies won on the 8-warp n64 configs, which have five (Swin on
+  // m256n64_w8_k3x2: 76.5 us against the tensor copies' 81.9), tied on three (ConvNeXt on m256n96_w8_k3x2: 57.2,
+  // 58.0), and lost on the 12-warp configs' five (ConvNeXt on k3x8: 63.2 against 57.3; Swin 91.1 against 80.5).
   const bool five_band_warps = BandWarps(config.warps, config.nt, config.split == 1, s.element_type, true, 1) == 5;
-  return !config.split && (s.s >= 8 || five_band_warps);
+  return !config.split && (s.s >= 8 || (five_band_warps && config.warps == 8));
 }
 
 bool WgmmaSplitEnabled() { return !EnvironmentIs("KCONV_WGMMA_3XTF32", "0"); }
