@@ -928,7 +928,8 @@ struct Kernel {
     // Source addresses as integers, stepped a row at a time (a 64-bit product a copy otherwise, ptxas), made a
     // pointer only where the row is in the image (above it, the integer is before x).
     const uint64_t image_address = reinterpret_cast<uint64_t>(x_image);
-    const uint64_t worker_row = image_address + static_cast<uint64_t>(static_cast<int64_t>(tile.ih0 + worker) * input_row * 4);
+    const uint64_t worker_row =
+        image_address + static_cast<uint64_t>(static_cast<int64_t>(tile.ih0 + worker) * input_row * 4);
     const uint64_t row_step = static_cast<uint64_t>(workers * input_row * 4);
     const int end_row = tile.ih0 + p.band_rows;
     NhwcGroupWalk at = NhwcGroupWalk::Start(p.c, lane, 32);  // first is a multiple of C

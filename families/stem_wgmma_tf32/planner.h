@@ -77,9 +77,9 @@ double Cost(const ConvShape& shape, const Config& config, const DeviceLimits& de
 // Whether a plan of `shape` on `config` brings its fp32 NHWC stride-4 bands by the band warps' 16-byte
 // asynchronous copies (cp.async, a warp's copy 512 contiguous bytes) rather than by tensor copies, whose box is
 // one 16-byte group wide (a plane's groups are C apart), so that the engine fetches every group on its own:
-// rows must be whole 16-byte groups (W * C % 4 == 0). By default for TF32 (not split) configs and kernels of at
-// least 8 columns, where they were measured faster; KCONV_NHWC_BAND_COPY=tensor or =async (read when the plan is
-// made) forces either way. A launch also needs x 16-byte aligned (params.async_band), else the tensor copies (or
+// rows must be whole 16-byte groups (W * C % 4 == 0). By default for TF32 (not split) configs, on kernels of at
+// least 8 columns or on 8-warp configs with five band warps (BandWarps), where they were measured faster;
+// KCONV_NHWC_BAND_COPY=tensor or =async (read when the plan is made) forces either way. A launch also needs x 16-byte aligned (params.async_band), else the tensor copies (or
 // the warps, through registers) bring the band.
 bool NhwcBandByAsyncCopies(const ConvShape& shape, const Config& config);
 

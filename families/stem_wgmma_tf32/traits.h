@@ -51,10 +51,10 @@ KCONV_HOST_DEVICE constexpr int BandWarps(int warps, int nt, bool split, int ele
 KCONV_HOST_DEVICE constexpr int Threads(Config c, int element_type, bool nhwc) {
   return 32 * (c.warps + 1 + BandWarps(c.warps, c.nt, c.split == 1, element_type, nhwc, c.phases));
 }
+
 // The most output channels a launch computes: channel groups of the config's 96, 64, 48 or 32 channels split
 // them over blocks, and the bias table in shared memory holds every group's.
 inline constexpr int kMaxChannels = 1024;
-
 
 // Parameters of the persistent Hopper kernel (families/stem_wgmma_tf32/kernel.cuh): block b computes tiles
 // [b * total_tiles / grid, (b + 1) * total_tiles / grid). A tile is rows_per_tile output rows, the
