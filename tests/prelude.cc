@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -73,13 +74,14 @@ std::vector<double> ReferenceConv(const Shape& s, const std::vector<float>& x, c
   return y;
 }
 
-double RelativeL2(const float* out, const double* ref, int64_t n) {
+double RelativeL2(const float* out, const double* ref, int64_t n, double magnitude_floor) {
   double err = 0, norm = 0;
   for (int64_t i = 0; i < n; ++i) {
     if (std::isnan(out[i])) return INFINITY;
     const double d = out[i] - ref[i];
     err += d * d;
-    norm += ref[i] * ref[i];
+    const double magnitude = std::max(std::fabs(ref[i]), magnitude_floor);
+    norm += magnitude * magnitude;
   }
   return norm == 0 ? std::sqrt(err) : std::sqrt(err / norm);
 }

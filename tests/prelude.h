@@ -55,8 +55,11 @@ std::vector<float> RandomTensor(int64_t elements, std::mt19937_64& rng, float lo
 std::vector<double> ReferenceConv(const Shape& s, const std::vector<float>& x, const std::vector<float>& w,
                                   const std::vector<float>& bias);
 
-// ||out - ref|| / ||ref||; infinite if out holds a NaN (an unwritten or broken element).
-double RelativeL2(const float* out, const double* ref, int64_t n);
+// ||out - ref|| / ||ref||; infinite if out holds a NaN (an unwritten or broken element). The norm counts each
+// reference value as at least `magnitude_floor` in size: a 16-bit output type cannot hold a value below its
+// smallest normal to its relative precision (fp16 keeps 2^-24 absolute there), so an output that small, alone,
+// would fail any relative bar whatever the kernel did.
+double RelativeL2(const float* out, const double* ref, int64_t n, double magnitude_floor = 0);
 
 // Elements with |out - ref| > atol + rtol*|ref| (NaN counts as a violation).
 int64_t CountOutsideTolerance(const float* out, const double* ref, int64_t n, double atol, double rtol);

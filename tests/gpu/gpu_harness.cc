@@ -203,13 +203,13 @@ void ConvBuffers::Refresh() {
   ReferenceConvOnDevice(shape, x.get(), w.get(), shape.bias ? bias.get() : 0, y_ref);
 }
 
-Comparison CompareWithReference(const ConvBuffers& b) {
+Comparison CompareWithReference(const ConvBuffers& b, double magnitude_floor) {
   const int64_t n = b.shape.YElements();
   const std::vector<float> out = Download(b.y, n);
   const std::vector<double> ref = DownloadDoubles(b.y_ref, n);
   Comparison c{};
   for (float v : out) c.nan_count += std::isnan(v) ? 1 : 0;
-  c.relative_l2 = RelativeL2(out.data(), ref.data(), n);
+  c.relative_l2 = RelativeL2(out.data(), ref.data(), n, magnitude_floor);
   c.outside_elementwise = CountOutsideTolerance(out.data(), ref.data(), n, 1e-2, 1e-2);
   return c;
 }

@@ -69,7 +69,8 @@ struct Comparison {
   int64_t nan_count;
   int64_t outside_elementwise;  // |out - ref| > 1e-2 + 1e-2*|ref|
 };
-Comparison CompareWithReference(const ConvBuffers& b);
+// `magnitude_floor`: as RelativeL2's (the output type's smallest normal for the 16-bit types).
+Comparison CompareWithReference(const ConvBuffers& b, double magnitude_floor = 0);
 // Waits for the current context's work, then CHECKs that y holds no NaN and is within `max_relative_l2` of the
 // reference.
 void CheckMatchesReference(const ConvBuffers& b, double max_relative_l2 = 1e-3);
@@ -80,6 +81,9 @@ bool AllNaN(const DeviceBuffer& y, int64_t n);
 struct TensorMode {
   int32_t type = 0, layout = 0;
   int64_t Bytes() const { return type == 0 ? 4 : 2; }
+  // The smallest normal of the type: fp16's 2^-14 (below it fp16 keeps 2^-24 absolute, so one output of
+  // 1e-6 carries up to 3% of rounding); fp32's and bf16's, far below any output of the suite, count as 0.
+  double SmallestNormal() const { return type == 1 ? 0x1p-14 : 0; }
 };
 // Rounds `count` fp32 values in place to the element type (exactly representable afterwards).
 void RoundToType(const DeviceBuffer& buffer, int64_t count, int32_t type);

@@ -89,7 +89,7 @@ struct ModeBuffers {
                     kconv_last_error_message());
     REQUIRE(GpuDriver()->cuCtxSynchronize() == CUDA_SUCCESS);
     FromMode(y, fp32.y, s.n, s.k, s.P(), s.Q(), mode.tensors);
-    return CompareWithReference(fp32);
+    return CompareWithReference(fp32, mode.tensors.SmallestNormal());
   }
   ConvBuffers fp32;
   DeviceBuffer x, w, y;
