@@ -72,6 +72,10 @@
 #   nhwcgap    (not in the default list) what separates fp32 NHWC TF32 from NCHW on AlexNet N = 256: kconv-bench
 #              of the Hopper stem configs in NHWC (the default copy way) and NCHW, then ncu --set full of k5x5
 #              each layout, with the raw stall metrics and the per-instruction SASS samples of each
+#   im2col3x   (not in the default list; needs CARRY_LIBRARY=1) fp32 3xTF32 on the im2col family's split configs:
+#              the GPU suite's every-mode and special-value cases, memcheck and racecheck of each split config
+#              (a small ViT and a stride-3 7x7 with padding, each layout), kconv-bench of ViT at N = 64 on the split
+#              configs and the implicit GEMM's, and compare_torch of ViT in 3xTF32, each layout
 #   nhwcprof   (not in the default list) kconv-bench of every Hopper stem config in fp32 NHWC each copy way and in
 #              NCHW (TF32 and 3xTF32) at N = 256 and 32, then ncu (--set full) at N = 256 of TF32 k5x5 in NCHW
 #              and in NHWC each way, and of 3xTF32 k3x3_x3 in NCHW and NHWC
@@ -507,6 +511,38 @@ if has nhwcquick; then  # the smallest call that can decide the NHWC async copie
   for f in "$out"/nhwcquick_ncu_*.log; do
     echo "== $(basename "$f")"; grep -E "Duration|Throughput|Issue Slots Busy|Warp Cycles Per Issued|No Eligible" "$f" | head -10
   done
+fi
+if has im2col3x; then
+  timeout 330 .carry/kconv_gpu_tests -tc='gpu.precision_modes.every_mode*,gpu.precision_modes.a_nan*' \
+    > "$out/im2col3x_tests.log" 2>&1
+  echo "mode tests exit code: $?" >> "$out/im2col3x_tests.log"
+  for layout in nchw nhwc; do
+    for config in m128n96_w8_k4x3_x3 m64n128_w4_k4x4_x3; do
+      for shape in "--h 64 --w 64 --k 200 --r 16 --s 16 --stride 16 --pad 0" "--h 50 --w 50 --k 70 --r 7 --s 7 --stride 3 --pad 3"; do
+        for tool in memcheck racecheck; do
+          log="$out/im2col3x_${tool}_${layout}_${config}_${shape//[^0-9a-z]/_}.log"
+          timeout 60 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench --n 2 --c 3 $shape \
+            --math 3xtf32 --layout "$layout" --config "$config" --runs 2 --warmup 0 > "$log" 2>&1
+          echo "exit code: $?" >> "$log"
+        done
+      done
+    done
+  done
+  vit=(--c 3 --h 224 --w 224 --k 768 --r 16 --s 16 --stride 16 --pad 0)
+  for layout in nchw nhwc; do
+    for config in _x3 implicit_gemm_tf32; do
+      .carry/kconv-bench "${vit[@]}" --n 64 --math 3xtf32 --layout "$layout" --flush --config "$config" --runs 50 \
+        > "$out/im2col3x_bench_${layout}_$config.log" 2>&1
+    done
+  done
+  PYTHONUNBUFFERED=1 timeout 120 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems --only vit_b16 \
+    --math 3xtf32 tf32 --dtype fp32 --layout nchw nhwc --runs 30 --out "$out/im2col3x_vit" > "$out/im2col3x_vit.log" 2>&1
+  grep -E "test cases|assertions|exit code" "$out/im2col3x_tests.log"
+  for f in "$out"/im2col3x_*check_*.log; do
+    echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f" | tr '\n' ' ')"
+  done
+  for f in "$out"/im2col3x_bench_*.log; do echo "== $(basename "$f")"; grep -vE "^ *$" "$f" | tail -12; done
+  tail -12 "$out/im2col3x_vit.log"
 fi
 if has compare; then
   PYTHONUNBUFFERED=1 python3 bench/compare_torch.py --lib .carry/libkconv.so --triton .carry/starting_triton_kernel.py \

@@ -41,10 +41,16 @@ namespace im2col_wgmma {
 using namespace ::kconv::ptx;
 using namespace ::kconv::im2col_wgmma_tf32;
 
-// kType: the tensors' element type (0 fp32, 1 fp16, 2 bf16); kNhwc: x and y channels-last.
-template <int kMt, int kNt, int kWarps, int kKsteps, int kStages, int kType, bool kNhwc>
+// kType: the tensors' element type (0 fp32, 1 fp16, 2 bf16); kNhwc: x and y channels-last. kSplit (fp32
+// only): 3xTF32. The gather stores each chunk's TF32 values and, an A tile on, their TF32 remainders; each
+// weight step image is followed by its remainders' image; a step is three wgmmas, the values' product into
+// one accumulator set and both cross products into another, so that the cross products do not lengthen the
+// chain of truncating fp32 sums that bounds the error (as the stem family's split configs do).
+template <int kMt, int kNt, int kWarps, int kKsteps, int kStages, int kType, bool kNhwc, bool kSplit = false>
 struct Kernel {
-  static constexpr Config C = MakeConfig(kMt, kNt, kWarps, kKsteps, kStages);
+  static constexpr Config C = MakeConfig(kMt, kNt, kWarps, kKsteps, kStages, 0, kSplit ? 1 : 0);
+  static_assert(!kSplit || kType == 0, "3xTF32 splits fp32 operands; 16-bit ones are exact in TF32");
+  static constexpr int kAccSets = kSplit ? 2 : 1;
   // A chunk's four elements as loaded, widened only once a stage's loads are all issued.
   using RawChunk = typename std::conditional<kType == 0, float4, uint2>::type;
   static constexpr int kPixels = BlockPixels(C);
@@ -54,7 +60,10 @@ struct Kernel {
   static constexpr int kConsumers = 32 * kWarps;
   static constexpr int kPixelsPerLane = kPixels / 32;     // a producer lane's pixels: lane/4 + 8 warp + 32 i
   static constexpr int kChunksPerLane = kStageChunks / 4;  // and its chunks of a stage: lane % 4 + 4 i
+  static constexpr uint32_t kATile = static_cast<uint32_t>(ATileBytes(C));  // the remainders' tile is this far on
   static constexpr uint32_t kAStage = static_cast<uint32_t>(AStageBytes(C));
+  static constexpr uint32_t kBImage = static_cast<uint32_t>(WeightImageBytes(C));
+  static constexpr uint32_t kBStep = kBImage * (kSplit ? 2 : 1);  // a step's images: values (and remainders)
   static constexpr uint32_t kBStage = static_cast<uint32_t>(BStageBytes(C));
   static constexpr uint32_t kStageBytes = kAStage + kBStage;
   static constexpr uint64_t kDescriptorHigh = uint64_t{128 >> 4} << 32;  // SBO: 8-row groups 128 bytes apart
@@ -152,8 +161,18 @@ struct Kernel {
     }
   }
 
-  // Gathers stage `stage` of the tile into A tile `a`: all loads first, then the rounded stores. A lane's
-  // pieces: chunk t % 4 + 4 ci, pixel t / 4 + 32 i.
+  // What 3xTF32 adds to a chunk's TF32 values: the TF32 remainders, zero past a non-finite value (its products
+  // keep IEEE's Inf or NaN, not Inf - Inf).
+  static __device__ __forceinline__ float Remainder(float raw, float big) {
+    return isfinite(big) ? __uint_as_float(ToTf32(raw - big)) : 0.f;
+  }
+  static __device__ __forceinline__ float4 Remainders(const float4& raw, const float4& big) {
+    return make_float4(Remainder(raw.x, big.x), Remainder(raw.y, big.y), Remainder(raw.z, big.z),
+                       Remainder(raw.w, big.w));
+  }
+
+  // Gathers stage `stage` of the tile into A tile `a` (and with kSplit the remainders' tile after it): all loads
+  // first, then the rounded stores. A lane's pieces: chunk t % 4 + 4 ci, pixel t / 4 + 32 i.
   template <int kWidth>
   static __device__ __forceinline__ void GatherStage(const Im2colParams& p, const Chunk* chunks,
                                                      const PixelWindow (&windows)[kPixelsPerLane], int stage,
@@ -168,7 +187,12 @@ struct Kernel {
 #pragma unroll
     for (int ci = 0; ci < kChunksPerLane; ++ci)
 #pragma unroll
-      for (int i = 0; i < kPixelsPerLane; ++i) a[(t % 4 + 4 * ci) * kPitch + t / 4 + 32 * i] = ToOperand(v[ci][i]);
+      for (int i = 0; i < kPixelsPerLane; ++i) {
+        const int piece = (t % 4 + 4 * ci) * kPitch + t / 4 + 32 * i;
+        const float4 big = ToOperand(v[ci][i]);
+        a[piece] = big;
+        if constexpr (kSplit) a[piece + kATile / 16] = Remainders(v[ci][i], big);
+      }
   }
 
   // Producer group `group` (0 or 1) fills stages group, group + 2, ...: waits for the slot to be free,
@@ -181,7 +205,7 @@ struct Kernel {
     for (int i = 0; i < kPixelsPerLane; ++i) windows[i] = WindowOf(p, pixel0 + t / 4 + 32 * i);
     const int stages = p.steps / kKsteps;
     const unsigned char* w = reinterpret_cast<const unsigned char*>(p.w_packed) +
-                             static_cast<int64_t>(channel_group) * p.steps * kChannels * 32;
+                             static_cast<int64_t>(channel_group) * p.steps * kBStep;
     for (int s = group; s < stages; s += kProducerGroups) {
       const uint32_t slot = s % kStages;
       if (s >= kStages) MbarrierWait(empty + 8 * slot, (s / kStages - 1) & 1);
@@ -207,14 +231,16 @@ struct Kernel {
                                                  uint32_t empty, int pixel0, int channel_group) {
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int stages = p.steps / kKsteps;
-    float acc[kMt][kNt * 4];
+    float acc[kAccSets][kMt][kNt * 4];  // [1]: kSplit's cross products
 #pragma unroll
-    for (int mi = 0; mi < kMt; ++mi)
+    for (int set = 0; set < kAccSets; ++set)
 #pragma unroll
-      for (int i = 0; i < kNt * 4; ++i) {
-        acc[mi][i] = 0.f;
-        FenceOperand(acc[mi][i]);  // the zeros are set before the first wgmma: else ptxas serialises them (C7515)
-      }
+      for (int mi = 0; mi < kMt; ++mi)
+#pragma unroll
+        for (int i = 0; i < kNt * 4; ++i) {
+          acc[set][mi][i] = 0.f;
+          FenceOperand(acc[set][mi][i]);  // the zeros are set before the first wgmma: else ptxas serialises them (C7515)
+        }
     const uint32_t smem_base = SharedAddress(smem);
     // Descriptor low words: start (16-byte units) and LBO (the distance between a step's two chunks).
     constexpr uint32_t kALbo = uint32_t{kPitch} << 16, kBLbo = uint32_t{kChannels * 16 >> 4} << 16;
@@ -225,12 +251,16 @@ struct Kernel {
       WgmmaFence();
 #pragma unroll
       for (int ks = 0; ks < kKsteps; ++ks) {
-        const uint64_t b_desc = kDescriptorHigh | (((b + ks * kChannels * 32) >> 4) | kBLbo);
+        const uint64_t b_desc = kDescriptorHigh | (((b + ks * kBStep) >> 4) | kBLbo);
 #pragma unroll
         for (int mi = 0; mi < kMt; ++mi) {
           const uint32_t piece = ((warp / 4) * kMt + mi) * 64;
           const uint64_t a_desc = kDescriptorHigh | (((a + (2 * ks * kPitch + piece) * 16) >> 4) | kALbo);
-          Mma(acc[mi], a_desc, b_desc);
+          Mma(acc[0][mi], a_desc, b_desc);
+          if constexpr (kSplit) {  // the remainders: the weights' image after the values', A's tile after A's
+            Mma(acc[kAccSets - 1][mi], a_desc, b_desc + (kBImage >> 4));
+            Mma(acc[kAccSets - 1][mi], a_desc + (kATile >> 4), b_desc);
+          }
         }
       }
       WgmmaCommitGroup();
@@ -243,7 +273,12 @@ struct Kernel {
 #pragma unroll
     for (int mi = 0; mi < kMt; ++mi)
 #pragma unroll
-      for (int i = 0; i < kNt * 4; ++i) FenceOperand(acc[mi][i]);
+      for (int i = 0; i < kNt * 4; ++i) {
+#pragma unroll
+        for (int set = 0; set < kAccSets; ++set) FenceOperand(acc[set][mi][i]);
+        // A cross product of an Inf is Inf or NaN with the remainder's sign: the values' product says it.
+        if constexpr (kSplit) acc[0][mi][i] += isfinite(acc[1][mi][i]) ? acc[1][mi][i] : 0.f;
+      }
 
     // Accumulator 4 ni + v of piece mi: pixel 16 (warp % 4) + lane / 4 (+ 8 for v >= 2) of the piece,
     // channel 8 ni + 2 (lane % 4) + v % 2 of the group.
@@ -272,7 +307,7 @@ struct Kernel {
           for (int v = 0; v < 2; ++v) {
             const int channel = channel0 + 8 * ni + v;
             if (channel >= p.k) continue;
-            float out = acc[mi][4 * ni + 2 * half + v];
+            float out = acc[0][mi][4 * ni + 2 * half + v];
             if (p.bias != nullptr) out += __ldg(p.bias + channel);
             if (p.relu) out = ReluKeepingNaN(out);
             StoreElement<kType>(p.y, base + channel * channel_stride, out);
@@ -312,22 +347,28 @@ struct Kernel {
 
 // The stable extern "C" entry points of a config (a constexpr im2col_wgmma_tf32::Config), per element type
 // TYPE (0 fp32, 1 fp16, 2 bf16): the NCHW convolution, the weight packer (which packs NHWC's order too, by its
-// parameters) and the NHWC convolution. An io = 0 config's are empty but fp32 NCHW's.
+// parameters) and the NHWC convolution. An io = 0 config's are empty but fp32 NCHW's; a split = 1 config's
+// are empty but fp32's, NCHW and NHWC, which are its 3xTF32 kernels and packer.
+#define KCONV_IM2COL_WGMMA_BUILT(CONFIG, TYPE, NHWC) \
+  (CONFIG.split == 1 ? TYPE == 0 : CONFIG.io == 1 || (TYPE == 0 && !NHWC))
 #define KCONV_IM2COL_WGMMA_ONE(NAME, CONFIG, TYPE, NHWC)                                                            \
   extern "C" __global__ void __launch_bounds__(kconv::im2col_wgmma_tf32::Threads(CONFIG), 1)                        \
       NAME(const __grid_constant__ kconv::im2col_wgmma_tf32::Im2colParams params) {                                 \
-    if constexpr (CONFIG.io == 1 || (TYPE == 0 && !NHWC)) {                                                         \
-      kconv::im2col_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.ksteps, CONFIG.stages, TYPE, NHWC>::Run( \
-          params);                                                                                                  \
+    if constexpr (KCONV_IM2COL_WGMMA_BUILT(CONFIG, TYPE, NHWC)) {                                                   \
+      kconv::im2col_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.ksteps, CONFIG.stages, TYPE, NHWC,     \
+                                  CONFIG.split == 1 && TYPE == 0>::Run(params);                                     \
     }                                                                                                               \
   }
-#define KCONV_IM2COL_WGMMA_PACKER(NAME, CONFIG, TYPE)                                                  \
-  extern "C" __global__ void NAME(const kconv::StemPackParams params) {                               \
-    if constexpr (CONFIG.io == 1 || TYPE == 0) {                                                      \
-      kconv::stem::PackWeights<false, TYPE>(params, [&](int step, int n, int e) {                     \
-        return kconv::im2col_wgmma_tf32::PackedWeightOffset<CONFIG.nt * 8>(params.steps, step, n, e); \
-      });                                                                                             \
-    }                                                                                                 \
+#define KCONV_IM2COL_WGMMA_PACKER(NAME, CONFIG, TYPE)                                                         \
+  extern "C" __global__ void NAME(const kconv::StemPackParams params) {                                      \
+    if constexpr (KCONV_IM2COL_WGMMA_BUILT(CONFIG, TYPE, false)) {                                           \
+      constexpr int kImages = CONFIG.split == 1 ? 2 : 1;                                                     \
+      auto offset = [&](int step, int n, int e) {                                                            \
+        return kconv::im2col_wgmma_tf32::PackedWeightOffset<CONFIG.nt * 8, kImages>(params.steps, step, n, e); \
+      };                                                                                                     \
+      kconv::stem::PackWeights<CONFIG.split == 1, TYPE>(                                                     \
+          params, offset, [&](int step, int n, int e) { return offset(step, n, e) + CONFIG.nt * 8 * 32; });  \
+    }                                                                                                        \
   }
 #define KCONV_IM2COL_WGMMA_TF32_KERNELS(NAME, CONFIG)            \
   KCONV_IM2COL_WGMMA_ONE(NAME, CONFIG, 0, false)                 \

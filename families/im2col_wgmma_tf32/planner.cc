@@ -17,6 +17,11 @@ constexpr char kFamily[] = "im2col_wgmma_tf32";
 // The element type's kernels: the NCHW convolution, its packer and the NHWC convolution (KernelSuffixes).
 constexpr int kKernelsPerType = 3;
 
+// The most k8 steps a split config takes: its values' products chain in one accumulator set, a chain of
+// truncating fp32 sums whose error grows with its length (the stem family's split configs, over at most 64
+// steps, measured ~1e-6 at AlexNet's 48; the bar is 5e-6). ViT's 16x16 over 3 channels is 96 steps.
+constexpr int64_t kMaxSplitSteps = 128;
+
 // The gather's row (gather.h) counts elements: NHWC's rows, pads, strides and kernel rows are C elements a
 // column, NCHW's one.
 int64_t ColumnScale(const ConvShape& s) { return s.layout == KCONV_LAYOUT_NHWC ? s.c : 1; }
@@ -69,7 +74,7 @@ class Im2colWgmmaTf32 final : public KernelFamily {
   }
   ConfigKnobs Knobs(int config) const override {
     const Config& c = kConfigs[config];
-    return {BlockPixels(c), BlockChannels(c), c.ksteps * 8, c.warps, c.stages, 0};
+    return {BlockPixels(c), BlockChannels(c), c.ksteps * 8, c.warps, c.stages, c.split};  // 3xTF32 configs: each other's neighbours
   }
   std::unique_ptr<FamilyPlan> MakePlan(const ConvShape& shape, int config, const DeviceLimits& device) const override;
 };
@@ -113,10 +118,16 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
     return stem::Refuse(kFamily, "needs compute capability 9.0 (sm_90a wgmma); the device has ", device.cc / 10, ".",
                         device.cc % 10);
   }
-  if (s.element_type == KCONV_ELEMENT_F32 && s.math_mode != KCONV_MATH_TF32) {
-    return stem::Refuse(kFamily, "fp32 in TF32 only");
+  if (config.split) {
+    // 16-bit products are exact in TF32: the other configs take 16-bit tensors in every math mode.
+    if (s.element_type != KCONV_ELEMENT_F32 || s.math_mode != KCONV_MATH_3XTF32) {
+      return stem::Refuse(kFamily, "the config computes fp32 in 3xTF32 only (split=1)");
+    }
+  } else if (s.element_type == KCONV_ELEMENT_F32 && s.math_mode != KCONV_MATH_TF32) {
+    return stem::Refuse(kFamily, "fp32 in TF32 only with this config (3xTF32: the split=1 configs)");
   }
-  if (config.io == 0 && (s.element_type != KCONV_ELEMENT_F32 || s.layout != KCONV_LAYOUT_NCHW)) {
+  // (A split config's NHWC kernel is its 3xTF32 one: fp32 NHWC passes here.)
+  if (config.io == 0 && (s.element_type != KCONV_ELEMENT_F32 || (s.layout != KCONV_LAYOUT_NCHW && !config.split))) {
     return stem::Refuse(kFamily, "the config computes fp32 NCHW only (io=0)");
   }
   // Every tap of a stride-1 window is gathered once per pixel: in 16-bit NHWC the FFMA implicit GEMM, which
@@ -146,6 +157,10 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
     }
   }
   const Geometry g = GeometryOf(s, config);
+  if (config.split && g.chunks / 2 > kMaxSplitSteps) {
+    return stem::Refuse(kFamily, "3xTF32 takes at most ", kMaxSplitSteps, " k8 steps (", 2 * kMaxSplitSteps,
+                        " chunks), for its accuracy; the shape has ", g.chunks / 2);
+  }
   if (g.pixel_tiles * g.channel_groups > stem::kInt32Max) {
     return stem::Refuse(kFamily, g.pixel_tiles * g.channel_groups, " blocks exceed the grid");
   }
@@ -192,7 +207,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config) {
   d.packer = kKernelsPerType * type + 1;
   d.geometry = LaunchGeometry{static_cast<uint32_t>(g.pixel_tiles * g.channel_groups), 1,
                               static_cast<uint32_t>(Threads(config)), static_cast<uint32_t>(g.shared_bytes)};
-  d.packed_weight_bytes = int64_t{channels} * p.steps * 32;
+  d.packed_weight_bytes = int64_t{channels} * p.steps * 32 * (1 + config.split);  // remainders' images after values'
   return d;
 }
 
@@ -211,9 +226,10 @@ double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device
   const int64_t waves = stem::CeilDiv(blocks, std::max(device.sm_count, 1));
   const int64_t steps = g.chunks / 2 + 4 * config.ksteps;
   // Every block gathers its pixels' A tile whatever its channels: a cost of kGatherChannels channels' math.
+  // A split config takes three products a step and stores two A tiles.
   constexpr int64_t kGatherChannels = 64;
-  return static_cast<double>(waves) * BlockPixels(config) * static_cast<double>(BlockChannels(config) + kGatherChannels) *
-         static_cast<double>(steps);
+  const int64_t per_pixel = (config.split ? 3 : 1) * BlockChannels(config) + (config.split ? 2 : 1) * kGatherChannels;
+  return static_cast<double>(waves) * BlockPixels(config) * static_cast<double>(per_pixel) * static_cast<double>(steps);
 }
 
 }  // namespace im2col_wgmma_tf32

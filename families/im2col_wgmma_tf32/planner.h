@@ -24,8 +24,11 @@ extern const Config kConfigs[];
 inline constexpr int64_t kMaxInputChannels = 4;
 
 // OK, or UNIMPLEMENTED saying why `config` cannot run `shape` on `device`: a device other than compute
-// capability 9.0, fp32 in a math mode other than TF32, 16-bit or NHWC tensors on an io = 0 config, dilation, more than kMaxInputChannels input channels, more reduction chunks than
-// kMaxChunks, an extent past the kernel's 32-bit indices, or more shared memory than the device allows.
+// capability 9.0, fp32 in a math mode other than TF32 (3xTF32 on a split = 1 config, which takes nothing
+// else), 16-bit or NHWC tensors on an io = 0 config (a split config takes fp32 NHWC), dilation, more than
+// kMaxInputChannels input channels, more reduction chunks than kMaxChunks (a split config: more k8 steps
+// than its accuracy allows), an extent past the kernel's 32-bit indices, or more shared memory than the
+// device allows.
 absl::Status Accepts(const ConvShape& shape, const Config& config, const DeviceLimits& device);
 
 struct PlanData {
@@ -45,7 +48,8 @@ int32_t LoadWidth(const ConvShape& shape, uint64_t x);
 
 // Relative cost: whole waves of blocks (one per SM), each its pixels times its channels plus 64 (the
 // gather, which every channel group repeats) times the reduction's steps (padded to whole stages) plus
-// four stages' equivalent of per-block overhead (the pipeline's fill and the epilogue).
+// four stages' equivalent of per-block overhead (the pipeline's fill and the epilogue); a split config's
+// channels count three times (three products) and its gather twice (values and remainders).
 double Cost(const ConvShape& shape, const Config& config, const DeviceLimits& device);
 
 }  // namespace im2col_wgmma_tf32

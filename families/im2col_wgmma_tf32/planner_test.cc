@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "families/im2col_wgmma_tf32/planner.h"
 #include "prelude.h"
@@ -108,7 +109,7 @@ TEST_CASE("im2col_wgmma_tf32.refuses_what_it_cannot_run") {
   const kconv::ConvShape largest = Validated(kconv_test::Shape{1, 4, 64, 64, 8, 31, 16});  // 496 chunks
   int configs = 0;
   for (const kconv::KernelConfig& c : kconv::Configs()) {
-    if (&c.family() != &ic::Family()) continue;
+    if (&c.family() != &ic::Family() || ic::kConfigs[c.family_index].split) continue;  // split: its own case
     CAPTURE(c.full_name);
     CHECK(ic::Accepts(largest, ic::kConfigs[c.family_index], kH100).ok());
     ++configs;
@@ -135,4 +136,90 @@ TEST_CASE("im2col_wgmma_tf32.the_heuristic_sends_it_the_stems_the_bands_cannot_h
   auto ada = kconv::ChooseConfig(Validated(VitB16(64)), kRtx4090, false);
   REQUIRE(ada.ok());
   CHECK(std::string(kconv::Configs()[*ada].family_name) != "im2col_wgmma_tf32");
+}
+
+TEST_CASE("im2col_wgmma_tf32.split_configs_take_fp32_3xtf32_and_nothing_else") {
+  const kconv_test::Shape vit = VitB16(64);
+  int split_configs = 0;
+  for (const kconv::KernelConfig& kc : kconv::Configs()) {
+    if (&kc.family() != &ic::Family()) continue;
+    const ic::Config& c = ic::kConfigs[kc.family_index];
+    CAPTURE(kc.full_name);
+    const kconv::ConvShape nchw = kconv_test::ValidatedIn(vit, KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32);
+    const kconv::ConvShape nhwc = kconv_test::ValidatedIn(vit, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_3XTF32);
+    if (!c.split) {  // TF32 only for fp32: 3xTF32 is the split configs'
+      const absl::Status refused = ic::Accepts(nchw, c, kH100);
+      CHECK_FALSE(refused.ok());
+      CHECK(std::string(refused.message()).find("split=1") != std::string::npos);
+      continue;
+    }
+    ++split_configs;
+    CHECK(c.io == 0);
+    for (const kconv::ConvShape& s : {nchw, nhwc}) {
+      REQUIRE(ic::Accepts(s, c, kH100).ok());
+      const ic::PlanData d = ic::MakePlanData(s, c);
+      CHECK(d.kernel == (s.layout == KCONV_LAYOUT_NHWC ? 2 : 0));  // fp32's kernels are the 3xTF32 ones
+      CHECK(d.packer == 1);
+      // Each step's values image, then its remainders' image.
+      CHECK(d.packed_weight_bytes == int64_t{d.pack.channels} * d.params.steps * 64);
+      CHECK(d.geometry.threads == static_cast<uint32_t>(32 * c.warps + 256));
+      CHECK(d.geometry.shared_bytes == ic::MakeIm2colSmem(c, 2 * d.params.steps).total);
+    }
+    for (const kconv_element_type type : {KCONV_ELEMENT_F32, KCONV_ELEMENT_F16, KCONV_ELEMENT_BF16}) {
+      for (const kconv_math_mode math : {KCONV_MATH_TF32, KCONV_MATH_3XTF32, KCONV_MATH_FP32}) {
+        if (type == KCONV_ELEMENT_F32 && math == KCONV_MATH_3XTF32) continue;
+        const absl::Status refused = ic::Accepts(kconv_test::ValidatedIn(vit, type, KCONV_LAYOUT_NCHW, math), c, kH100);
+        CHECK_FALSE(refused.ok());
+        CHECK(std::string(refused.message()).find("3xTF32 only") != std::string::npos);
+      }
+    }
+    // The largest reduction the family takes fits shared memory twice over (values and remainders)...
+    CHECK(ic::MakeIm2colSmem(c, ic::kMaxChunks).total <= kH100.smem_per_block_optin);
+    // ...but the values' chain of sums is refused past 128 k8 steps: 4 x 16 x ceil(20 / 4) = 320 chunks.
+    const absl::Status long_chain = ic::Accepts(
+        kconv_test::ValidatedIn(kconv_test::Shape{1, 4, 64, 64, 8, 16, 20}, KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW,
+                                KCONV_MATH_3XTF32),
+        c, kH100);
+    CHECK_FALSE(long_chain.ok());
+    CHECK(std::string(long_chain.message()).find("accuracy") != std::string::npos);
+  }
+  CHECK(split_configs >= 2);
+  // The heuristic sends ViT's 3xTF32 here (no stem family takes a 16x16/16 over 768 channels) on sm_90.
+  if (Built("im2col_wgmma_tf32/m64n128_w4_k4x4_x3")) {
+    for (const kconv_layout layout : {KCONV_LAYOUT_NCHW, KCONV_LAYOUT_NHWC}) {
+      auto choice = kconv::ChooseConfig(kconv_test::ValidatedIn(vit, KCONV_ELEMENT_F32, layout, KCONV_MATH_3XTF32),
+                                        kH100, false);
+      REQUIRE(choice.ok());
+      const kconv::KernelConfig& chosen = kconv::Configs()[*choice];
+      CHECK(&chosen.family() == &ic::Family());
+      CHECK(ic::kConfigs[chosen.family_index].split == 1);
+    }
+  }
+}
+
+TEST_CASE("im2col_wgmma_tf32.split_packing_puts_each_remainder_one_image_after_its_value") {
+  // Every (step, channel, element) of two channel groups of 128, its value and its remainder: distinct
+  // 4-byte slots that tile the packed weights exactly, each group's steps contiguous (one bulk copy a stage).
+  constexpr int kChannels = 128, kSteps = 6, kGroups = 2;
+  std::vector<int> hits(static_cast<size_t>(kGroups * kChannels * kSteps * 64 / 4), 0);
+  for (int step = 0; step < kSteps; ++step)
+    for (int n = 0; n < kGroups * kChannels; ++n)
+      for (int e = 0; e < 8; ++e) {
+        const int64_t value = ic::PackedWeightOffset<kChannels, 2>(kSteps, step, n, e);
+        const int64_t remainder = value + kChannels * 32;
+        REQUIRE(value % 4 == 0);
+        REQUIRE(remainder + 4 <= static_cast<int64_t>(hits.size()) * 4);
+        ++hits[static_cast<size_t>(value / 4)];
+        ++hits[static_cast<size_t>(remainder / 4)];
+        // Group g's step s starts at (g * steps + s) * 2 images: the stage's bytes follow each other.
+        const int64_t step_start = (static_cast<int64_t>(n / kChannels) * kSteps + step) * kChannels * 64;
+        CHECK(value >= step_start);
+        CHECK(remainder < step_start + kChannels * 64);
+      }
+  int once = 0;
+  for (int h : hits) once += h == 1 ? 1 : 0;
+  CHECK(once == static_cast<int>(hits.size()));
+  // One image, as before: the values' layout is the unsplit one.
+  CHECK(ic::PackedWeightOffset<kChannels, 1>(kSteps, 5, 130, 7) ==
+        ((1 * kSteps + 5) * kChannels + 0) * 32 + kChannels * 16 + 2 * 16 + 12);
 }

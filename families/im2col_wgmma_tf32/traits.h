@@ -22,6 +22,8 @@ namespace im2col_wgmma_tf32 {
 // block's 8 * nt output channels: wgmma n192, n128, n96 or n64), warps the consumer warps, ksteps k8 steps
 // per pipeline stage (even: a producer lane owns a chunk of every group of four) and stages the pipeline
 // depth; io 1 gives the config kernels for fp16 and bf16 tensors and for NHWC too (0: fp32 NCHW only).
+// split 1 makes the config's kernels fp32 3xTF32, NCHW and NHWC (and nothing else): every A tile and every
+// weight step image is followed by its TF32 remainders, and a step is three wgmmas.
 struct Config {
   int mt;
   int nt;
@@ -29,9 +31,11 @@ struct Config {
   int ksteps;
   int stages;
   int io;
+  int split;
 };
 
-KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int ksteps, int stages, int io = 0) {
+KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int ksteps, int stages, int io = 0,
+                                              int split = 0) {
   Config c{};
   c.mt = mt;
   c.nt = nt;
@@ -39,6 +43,7 @@ KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int kst
   c.ksteps = ksteps;
   c.stages = stages;
   c.io = io;
+  c.split = split;
   return c;
 }
 
@@ -56,9 +61,14 @@ KCONV_HOST_DEVICE constexpr int Threads(Config c) { return 32 * c.warps + kProdu
 // 16-byte pieces between the chunks of a stage's A tile: the block's pixels plus 2, so that the eight
 // lanes of a 16-byte store phase (4 chunks x 2 pixels) hit distinct bank groups.
 KCONV_HOST_DEVICE constexpr int ChunkPitch(Config c) { return BlockPixels(c) + 2; }
-KCONV_HOST_DEVICE constexpr int64_t AStageBytes(Config c) { return int64_t{2} * c.ksteps * ChunkPitch(c) * 16; }
-// One stage of packed weights: ksteps k8 steps of the block's channels (stem_wgmma_tf32's WgmmaWeightOffset).
-KCONV_HOST_DEVICE constexpr int64_t BStageBytes(Config c) { return int64_t{c.ksteps} * BlockChannels(c) * 32; }
+// One A tile of a stage: its chunks' pieces, values or (split) remainders.
+KCONV_HOST_DEVICE constexpr int64_t ATileBytes(Config c) { return int64_t{2} * c.ksteps * ChunkPitch(c) * 16; }
+// A stage's A tiles: the values, then with split their remainders.
+KCONV_HOST_DEVICE constexpr int64_t AStageBytes(Config c) { return ATileBytes(c) * (1 + c.split); }
+// One k8 step image of packed weights: the block's channels' 8 floats (stem_wgmma_tf32's WgmmaWeightOffset).
+KCONV_HOST_DEVICE constexpr int64_t WeightImageBytes(Config c) { return int64_t{BlockChannels(c)} * 32; }
+// One stage of packed weights: ksteps k8 steps, each its image and with split its remainders' image after it.
+KCONV_HOST_DEVICE constexpr int64_t BStageBytes(Config c) { return c.ksteps * (1 + c.split) * WeightImageBytes(c); }
 
 // Shared memory: the stages (A then B each), the chunk table (16 bytes per chunk), the 2 * stages mbarriers.
 struct Im2colSmem {
@@ -103,13 +113,14 @@ struct Im2colParams {
 };
 
 // Byte offset in the packed weights of weight float e (0..7) of channel n at k8 step `step`, for blocks of
-// kBlockChannels channels: each block's channels are one contiguous stream of `steps` step images, which is
+// kBlockChannels channels: each block's channels are one contiguous stream of `steps` steps of kImages step
+// images (1, or 2 with split: the values', then their remainders' at kBlockChannels * 32 bytes on), which is
 // all that block copies. Within a step image the two chunks are kBlockChannels * 16 bytes apart (LBO) and
 // channels 16 bytes apart, so each group of 8 channels of one chunk is a 128-byte core matrix (SBO 128).
-template <int kBlockChannels>
+template <int kBlockChannels, int kImages = 1>
 KCONV_HOST_DEVICE int64_t PackedWeightOffset(int steps, int step, int n, int e) {
   const int group = n / kBlockChannels, channel = n % kBlockChannels;
-  return (static_cast<int64_t>(group) * steps + step) * kBlockChannels * 32 + (e / 4) * kBlockChannels * 16 +
+  return (static_cast<int64_t>(group) * steps + step) * kBlockChannels * 32 * kImages + (e / 4) * kBlockChannels * 16 +
          channel * 16 + (e % 4) * 4;
 }
 
