@@ -512,11 +512,12 @@ if has nhwcquick; then  # the smallest call that can decide the NHWC async copie
     echo "== $(basename "$f")"; grep -E "Duration|Throughput|Issue Slots Busy|Warp Cycles Per Issued|No Eligible" "$f" | head -10
   done
 fi
-if has im2col3x; then
-  timeout 330 .carry/kconv_gpu_tests -tc='gpu.precision_modes.every_mode*,gpu.precision_modes.a_nan*' \
-    > "$out/im2col3x_tests.log" 2>&1
-  echo "mode tests exit code: $?" >> "$out/im2col3x_tests.log"
+if has im2col3x; then  # EXPERIMENT_STEPS: tests, sanitize, bench, compare (default: all four)
+  steps=" ${EXPERIMENT_STEPS:-tests sanitize bench compare} "
+  [[ "$steps" == *" tests "* ]] && timeout 330 .carry/kconv_gpu_tests -tc='gpu.precision_modes.every_mode*,gpu.precision_modes.a_nan*' \
+    > "$out/im2col3x_tests.log" 2>&1 && echo "mode tests exit code: 0" >> "$out/im2col3x_tests.log"
   for layout in nchw nhwc; do
+    [[ "$steps" == *" sanitize "* ]] || break
     for config in m128n96_w8_k4x3_x3 m64n128_w4_k4x4_x3; do
       for shape in "--h 64 --w 64 --k 200 --r 16 --s 16 --stride 16 --pad 0" "--h 50 --w 50 --k 70 --r 7 --s 7 --stride 3 --pad 3"; do
         for tool in memcheck racecheck; do
@@ -530,19 +531,20 @@ if has im2col3x; then
   done
   vit=(--c 3 --h 224 --w 224 --k 768 --r 16 --s 16 --stride 16 --pad 0)
   for layout in nchw nhwc; do
+    [[ "$steps" == *" bench "* ]] || break
     for config in _x3 implicit_gemm_tf32; do
       .carry/kconv-bench "${vit[@]}" --n 64 --math 3xtf32 --layout "$layout" --flush --config "$config" --runs 50 \
         > "$out/im2col3x_bench_${layout}_$config.log" 2>&1
     done
   done
-  PYTHONUNBUFFERED=1 timeout 120 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems --only vit_b16 \
+  [[ "$steps" == *" compare "* ]] && PYTHONUNBUFFERED=1 timeout 120 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems --only vit_b16 \
     --math 3xtf32 tf32 --dtype fp32 --layout nchw nhwc --runs 30 --out "$out/im2col3x_vit" > "$out/im2col3x_vit.log" 2>&1
-  grep -E "test cases|assertions|exit code" "$out/im2col3x_tests.log"
+  grep -hE "test cases|assertions|exit code|ERROR:|relative_l2|values:" "$out"/im2col3x_tests.log 2>/dev/null | head -30
   for f in "$out"/im2col3x_*check_*.log; do
     echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f" | tr '\n' ' ')"
   done
   for f in "$out"/im2col3x_bench_*.log; do echo "== $(basename "$f")"; grep -vE "^ *$" "$f" | tail -12; done
-  tail -12 "$out/im2col3x_vit.log"
+  [ -f "$out/im2col3x_vit.log" ] && tail -12 "$out/im2col3x_vit.log"
 fi
 if has compare; then
   PYTHONUNBUFFERED=1 python3 bench/compare_torch.py --lib .carry/libkconv.so --triton .carry/starting_triton_kernel.py \
