@@ -74,8 +74,11 @@
 #              each layout, with the raw stall metrics and the per-instruction SASS samples of each
 #   im2col3x   (not in the default list; needs CARRY_LIBRARY=1) fp32 3xTF32 on the im2col family's split configs:
 #              the GPU suite's every-mode and special-value cases, memcheck and racecheck of each split config
-#              (a small ViT and a stride-3 7x7 with padding, each layout), kconv-bench of ViT at N = 64 on the split
-#              configs and the implicit GEMM's, and compare_torch of ViT in 3xTF32, each layout
+#              and of n192 in TF32 (a small ViT and a stride-3 7x7 with padding, each layout), kconv-bench of ViT
+#              at N = 64 (3xTF32 on the split configs and the implicit GEMM's fastest, TF32 on the family's
+#              configs), and compare_torch of ViT in 3xTF32 and TF32 (fp32; fp16), each layout
+#   im2colprof (not in the default list) ncu --set full of ViT N = 64 on the im2col family: 3xTF32 on
+#              m64n128_w4_k4x4_x3 (NCHW, NHWC) and TF32 on m128n192_w8_k4x4, with the per-instruction SASS samples
 #   nhwcprof   (not in the default list) kconv-bench of every Hopper stem config in fp32 NHWC each copy way and in
 #              NCHW (TF32 and 3xTF32) at N = 256 and 32, then ncu (--set full) at N = 256 of TF32 k5x5 in NCHW
 #              and in NHWC each way, and of 3xTF32 k3x3_x3 in NCHW and NHWC
@@ -518,12 +521,13 @@ if has im2col3x; then  # EXPERIMENT_STEPS: tests, sanitize, bench, compare (defa
     > "$out/im2col3x_tests.log" 2>&1 && echo "mode tests exit code: 0" >> "$out/im2col3x_tests.log"
   for layout in nchw nhwc; do
     [[ "$steps" == *" sanitize "* ]] || break
-    for config in m128n96_w8_k4x3_x3 m64n128_w4_k4x4_x3; do
+    for run in "3xtf32 m128n96_w8_k4x3_x3" "3xtf32 m64n128_w4_k4x4_x3" "tf32 m128n192_w8_k4x4_io"; do
+      read -r math config <<<"$run"
       for shape in "--h 64 --w 64 --k 200 --r 16 --s 16 --stride 16 --pad 0" "--h 50 --w 50 --k 70 --r 7 --s 7 --stride 3 --pad 3"; do
         for tool in memcheck racecheck; do
           log="$out/im2col3x_${tool}_${layout}_${config}_${shape//[^0-9a-z]/_}.log"
           timeout 60 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench --n 2 --c 3 $shape \
-            --math 3xtf32 --layout "$layout" --config "$config" --runs 2 --warmup 0 > "$log" 2>&1
+            --math "$math" --layout "$layout" --config "$config" --runs 2 --warmup 0 > "$log" 2>&1
           echo "exit code: $?" >> "$log"
         done
       done
@@ -532,19 +536,38 @@ if has im2col3x; then  # EXPERIMENT_STEPS: tests, sanitize, bench, compare (defa
   vit=(--c 3 --h 224 --w 224 --k 768 --r 16 --s 16 --stride 16 --pad 0)
   for layout in nchw nhwc; do
     [[ "$steps" == *" bench "* ]] || break
-    for config in _x3 implicit_gemm_tf32; do
-      .carry/kconv-bench "${vit[@]}" --n 64 --math 3xtf32 --layout "$layout" --flush --config "$config" --runs 50 \
-        > "$out/im2col3x_bench_${layout}_$config.log" 2>&1
+    for run in "3xtf32 _x3" "3xtf32 implicit_gemm_tf32/m64n64k16_w4_s4_x3" "tf32 im2col_wgmma"; do
+      read -r math config <<<"$run"
+      .carry/kconv-bench "${vit[@]}" --n 64 --math "$math" --layout "$layout" --flush --config "$config" --runs 50 \
+        > "$out/im2col3x_bench_${layout}_${math}_${config//\//_}.log" 2>&1
     done
   done
   [[ "$steps" == *" compare "* ]] && PYTHONUNBUFFERED=1 timeout 120 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems --only vit_b16 \
-    --math 3xtf32 tf32 --dtype fp32 --layout nchw nhwc --runs 30 --out "$out/im2col3x_vit" > "$out/im2col3x_vit.log" 2>&1
+    --math 3xtf32 tf32 --dtype fp32 fp16 --layout nchw nhwc --runs 30 --out "$out/im2col3x_vit" > "$out/im2col3x_vit.log" 2>&1
   grep -hE "test cases|assertions|exit code|ERROR:|relative_l2|values:" "$out"/im2col3x_tests.log 2>/dev/null | head -30
   for f in "$out"/im2col3x_*check_*.log; do
     echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f" | tr '\n' ' ')"
   done
-  for f in "$out"/im2col3x_bench_*.log; do echo "== $(basename "$f")"; grep -vE "^ *$" "$f" | tail -12; done
+  for f in "$out"/im2col3x_bench_*.log; do echo "== $(basename "$f")"; grep -E "^(im2col|implicit)" "$f"; done
   [ -f "$out/im2col3x_vit.log" ] && tail -12 "$out/im2col3x_vit.log"
+fi
+if has im2colprof; then  # ncu --set full of ViT N = 64 on the im2col family: 3xTF32 (split) and TF32 (n192)
+  vit=(--c 3 --h 224 --w 224 --k 768 --r 16 --s 16 --stride 16 --pad 0 --n 64)
+  for run in "3xtf32 nchw m64n128_w4_k4x4_x3" "tf32 nchw m128n192_w8_k4x4" "3xtf32 nhwc m64n128_w4_k4x4_x3"; do
+    read -r math layout config <<<"$run"
+    suffix=$([ "$layout" = nhwc ] && echo _nhwc)
+    rep="$out/im2colprof_${math}_${layout}"
+    timeout 150 ncu --clock-control none -k "regex:${config}${suffix}\$" -c 1 --set full --import-source no -f -o "$rep" \
+      .carry/kconv-bench "${vit[@]}" --math "$math" --layout "$layout" --config "$config" --runs 1 --warmup 0 \
+      > "$out/im2colprof_ncu_${math}_$layout.log" 2>&1
+    ncu --import "$rep.ncu-rep" --page details > "$out/im2colprof_details_${math}_$layout.log" 2>&1
+    ncu --import "$rep.ncu-rep" --page source --print-source sass --csv > "$out/im2colprof_sass_${math}_$layout.txt" 2>&1
+    rm -f "$rep.ncu-rep"
+  done
+  for f in "$out"/im2colprof_details_*.log; do
+    echo "== $(basename "$f")"
+    grep -E "^ +(Duration|Compute \(SM\) Throughput|Memory Throughput|Issue Slots Busy|Warp Cycles Per Issued|No Eligible|Executed Instructions |L1/TEX Hit Rate|L2 Hit Rate|DRAM Throughput|Mem Pipes Busy|Registers Per|Stall)" "$f" | head -14
+  done
 fi
 if has compare; then
   PYTHONUNBUFFERED=1 python3 bench/compare_torch.py --lib .carry/libkconv.so --triton .carry/starting_triton_kernel.py \

@@ -6,13 +6,12 @@
 //  - Two producer warpgroups take turns on the pipeline's stages: each gathers every second stage's A
 //    tile, its chunks x its pixels (gather.h), from global memory into shared memory, rounding fp32 to TF32
 //    on the way (wgmma would truncate; fp16 and bf16 values widen to TF32 exactly), and its thread 0
-//    bulk-copies the stage's packed weights. While one group
-//    waits on its loads the other stores its own, so that two stages of loads are in flight. (Copies
-//    through cp.async, two stages in flight per group and a rounding pass in place, were 10-28% slower:
-//    NOTES v12.) A lane owns one chunk of each group of four and pixels lane/4 + 8 * warp + 32 i: the
-//    four chunks of one kernel row of a 16x16 patch are 64 contiguous bytes of input, and a warp's loads
-//    cover 8 such patches.
-//    Outside the image, and past the kernel's columns, the gather writes zeros.
+//    bulk-copies the stage's packed weights. Each group issues a stage's loads before it stores the one
+//    before, so that up to four stages of loads are in flight. (Copies through cp.async, two stages in
+//    flight per group and a rounding pass in place, were 10-28% slower: NOTES v12.) A lane owns one chunk
+//    of each group of four and pixels lane/4 + 8 * warp + 32 i: the four chunks of one kernel row of a
+//    16x16 patch are 64 contiguous bytes of input, and a warp's loads cover 8 such patches. Outside the
+//    image, and past the kernel's columns, the gather writes zeros.
 //  - Each consumer warpgroup owns mt m64 pieces of the tile and issues wgmma with both operands in shared
 //    memory: the A tile is [chunk][pixel] in 16-byte pieces, so that eight consecutive pixels of one chunk
 //    are a 128-byte core matrix (SBO 128) and a k8 step's two chunks are ChunkPitch pieces apart (LBO).
@@ -171,19 +170,24 @@ struct Kernel {
                        Remainder(raw.w, big.w));
   }
 
-  // Gathers stage `stage` of the tile into A tile `a` (and with kSplit the remainders' tile after it): all loads
-  // first, then the rounded stores. A lane's pieces: chunk t % 4 + 4 ci, pixel t / 4 + 32 i.
+  // A producer lane's raw chunks of one stage: chunk t % 4 + 4 ci, pixel t / 4 + 32 i.
+  using StageChunks = RawChunk[kChunksPerLane][kPixelsPerLane];
+
+  // Issues the loads of stage `stage`'s chunks into v (used only once they land: StoreStage).
   template <int kWidth>
-  static __device__ __forceinline__ void GatherStage(const Im2colParams& p, const Chunk* chunks,
-                                                     const PixelWindow (&windows)[kPixelsPerLane], int stage,
-                                                     float4* a, int t) {
-    RawChunk v[kChunksPerLane][kPixelsPerLane];
+  static __device__ __forceinline__ void LoadStage(const Im2colParams& p, const Chunk* chunks,
+                                                   const PixelWindow (&windows)[kPixelsPerLane], int stage,
+                                                   StageChunks& v, int t) {
 #pragma unroll
     for (int ci = 0; ci < kChunksPerLane; ++ci) {
       const Chunk chunk = chunks[stage * kStageChunks + t % 4 + 4 * ci];
 #pragma unroll
       for (int i = 0; i < kPixelsPerLane; ++i) v[ci][i] = Gather<kWidth>(p, windows[i], chunk);
     }
+  }
+
+  // Stores a stage's chunks into A tile `a`, rounded (and with kSplit their remainders into the tile after it).
+  static __device__ __forceinline__ void StoreStage(const StageChunks& v, float4* a, int t) {
 #pragma unroll
     for (int ci = 0; ci < kChunksPerLane; ++ci)
 #pragma unroll
@@ -195,10 +199,30 @@ struct Kernel {
       }
   }
 
-  // Producer group `group` (0 or 1) fills stages group, group + 2, ...: waits for the slot to be free,
-  // bulk-copies the weights (thread 0), gathers A, and arrives on the slot's full barrier.
-  static __device__ __forceinline__ void Produce(const Im2colParams& p, unsigned char* smem, const Chunk* chunks,
-                                                 uint32_t full, uint32_t empty, int pixel0, int channel_group) {
+  // Fills slot s % kStages with stage s, whose chunks are in v: waits for the slot to be free, bulk-copies the
+  // stage's weights (thread 0), stores A, and arrives on the slot's full barrier.
+  static __device__ __forceinline__ void FillStage(unsigned char* smem, const unsigned char* w, uint32_t full,
+                                                   uint32_t empty, int s, const StageChunks& v, int t) {
+    const uint32_t slot = s % kStages;
+    if (s >= kStages) MbarrierWait(empty + 8 * slot, (s / kStages - 1) & 1);
+    unsigned char* stage = smem + slot * kStageBytes;
+    if (t == 0) {
+      MbarrierArriveExpectTx(full + 8 * slot, kBStage);
+      BulkCopyToShared(SharedAddress(stage + kAStage), w + static_cast<int64_t>(s) * kBStage, kBStage, full + 8 * slot);
+    }
+    StoreStage(v, reinterpret_cast<float4*>(stage), t);
+    FenceProxyAsyncShared();  // wgmma reads the stored A through the async proxy
+    MbarrierArrive(full + 8 * slot);
+  }
+
+  // Producer group `group` (0 or 1) fills stages group, group + 2, ...; each stage's loads are issued before the
+  // previous one's stores, so that two of its stages' loads are in flight: a group waited on each stage's loads
+  // in turn before, and the consumers on the groups (ViT in 3xTF32, ncu: the consumers' waits for a full slot
+  // and the producers' for their loads took 40% of the warps' stall samples). Two register sets, named, not
+  // indexed (an indexed pair would go to local memory).
+  template <int kWidth>
+  static __device__ __forceinline__ void ProduceWith(const Im2colParams& p, unsigned char* smem, const Chunk* chunks,
+                                                     uint32_t full, uint32_t empty, int pixel0, int channel_group) {
     const int thread = threadIdx.x - kConsumers, group = thread / kProducerThreads, t = thread % kProducerThreads;
     PixelWindow windows[kPixelsPerLane];
 #pragma unroll
@@ -206,24 +230,26 @@ struct Kernel {
     const int stages = p.steps / kKsteps;
     const unsigned char* w = reinterpret_cast<const unsigned char*>(p.w_packed) +
                              static_cast<int64_t>(channel_group) * p.steps * kBStep;
-    for (int s = group; s < stages; s += kProducerGroups) {
-      const uint32_t slot = s % kStages;
-      if (s >= kStages) MbarrierWait(empty + 8 * slot, (s / kStages - 1) & 1);
-      unsigned char* stage = smem + slot * kStageBytes;
-      if (t == 0) {
-        MbarrierArriveExpectTx(full + 8 * slot, kBStage);
-        BulkCopyToShared(SharedAddress(stage + kAStage), w + static_cast<int64_t>(s) * kBStage, kBStage, full + 8 * slot);
-      }
-      float4* a = reinterpret_cast<float4*>(stage);
-      if (p.load_width == 4) {
-        GatherStage<4>(p, chunks, windows, s, a, t);
-      } else if (p.load_width == 2) {
-        GatherStage<2>(p, chunks, windows, s, a, t);
-      } else {
-        GatherStage<1>(p, chunks, windows, s, a, t);
-      }
-      FenceProxyAsyncShared();  // wgmma reads the stored A through the async proxy
-      MbarrierArrive(full + 8 * slot);
+    constexpr int kGroups = kProducerGroups;
+    StageChunks even, odd;  // this group's stages s (even turns) and s + kGroups (odd turns)
+    if (group < stages) LoadStage<kWidth>(p, chunks, windows, group, even, t);
+    for (int s = group; s < stages; s += 2 * kGroups) {
+      if (s + kGroups < stages) LoadStage<kWidth>(p, chunks, windows, s + kGroups, odd, t);
+      FillStage(smem, w, full, empty, s, even, t);
+      if (s + kGroups >= stages) break;
+      if (s + 2 * kGroups < stages) LoadStage<kWidth>(p, chunks, windows, s + 2 * kGroups, even, t);
+      FillStage(smem, w, full, empty, s + kGroups, odd, t);
+    }
+  }
+
+  static __device__ __forceinline__ void Produce(const Im2colParams& p, unsigned char* smem, const Chunk* chunks,
+                                                 uint32_t full, uint32_t empty, int pixel0, int channel_group) {
+    if (p.load_width == 4) {
+      ProduceWith<4>(p, smem, chunks, full, empty, pixel0, channel_group);
+    } else if (p.load_width == 2) {
+      ProduceWith<2>(p, smem, chunks, full, empty, pixel0, channel_group);
+    } else {
+      ProduceWith<1>(p, smem, chunks, full, empty, pixel0, channel_group);
     }
   }
 
