@@ -78,7 +78,7 @@
 #              at N = 64 (3xTF32 on the split configs and the implicit GEMM's fastest, TF32 on the family's
 #              configs), and compare_torch of ViT in 3xTF32 and TF32 (fp32; fp16), each layout
 #   im2colprof (not in the default list) ncu --set full of ViT N = 64 on the im2col family: 3xTF32 on
-#              m64n128_w4_k4x4_x3 (NCHW, NHWC) and TF32 on m128n192_w8_k4x4, with the per-instruction SASS samples
+#              m128n96_w8_k4x3_x3 and TF32 on m128n192_w8_k4x4 (NCHW), with the per-instruction SASS samples
 #   nhwcprof   (not in the default list) kconv-bench of every Hopper stem config in fp32 NHWC each copy way and in
 #              NCHW (TF32 and 3xTF32) at N = 256 and 32, then ncu (--set full) at N = 256 of TF32 k5x5 in NCHW
 #              and in NHWC each way, and of 3xTF32 k3x3_x3 in NCHW and NHWC
@@ -553,7 +553,7 @@ if has im2col3x; then  # EXPERIMENT_STEPS: tests, sanitize, bench, compare (defa
 fi
 if has im2colprof; then  # ncu --set full of ViT N = 64 on the im2col family: 3xTF32 (split) and TF32 (n192)
   vit=(--c 3 --h 224 --w 224 --k 768 --r 16 --s 16 --stride 16 --pad 0 --n 64)
-  for run in "3xtf32 nchw m64n128_w4_k4x4_x3" "tf32 nchw m128n192_w8_k4x4" "3xtf32 nhwc m64n128_w4_k4x4_x3"; do
+  for run in "3xtf32 nchw m128n96_w8_k4x3_x3" "tf32 nchw m128n192_w8_k4x4"; do
     read -r math layout config <<<"$run"
     suffix=$([ "$layout" = nhwc ] && echo _nhwc)
     rep="$out/im2colprof_${math}_${layout}"
