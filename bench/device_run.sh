@@ -73,10 +73,11 @@
 #              of the Hopper stem configs in NHWC (the default copy way) and NCHW, then ncu --set full of k5x5
 #              each layout, with the raw stall metrics and the per-instruction SASS samples of each
 #   im2col3x   (not in the default list; needs CARRY_LIBRARY=1) fp32 3xTF32 on the im2col family's split configs:
-#              the GPU suite's every-mode and special-value cases, memcheck and racecheck of each split config
-#              and of n192 in TF32 (a small ViT and a stride-3 7x7 with padding, each layout), kconv-bench of ViT
-#              at N = 64 (3xTF32 on the split configs and the implicit GEMM's fastest, TF32 on the family's
-#              configs), and compare_torch of ViT in 3xTF32 and TF32 (fp32; fp16), each layout
+#              and strict FP32 on its ffma configs: the GPU suite's every-mode and special-value cases, memcheck
+#              and racecheck of k4x3_x3, the ffma config and n192 in TF32 (a small ViT and a stride-3 7x7 with
+#              padding, each layout), kconv-bench of ViT at N = 64 (3xTF32 on the split configs and the implicit
+#              GEMM's fastest, FP32 on the ffma configs and the FFMA implicit GEMM's, TF32 on the family's), and
+#              compare_torch of ViT in 3xTF32, FP32 and TF32 (fp32; fp16), each layout
 #   im2colprof (not in the default list) ncu --set full of ViT N = 64 on the im2col family: 3xTF32 on
 #              m128n96_w8_k4x3_x3 and TF32 on m128n192_w8_k4x4 (NCHW), with the per-instruction SASS samples
 #   nhwcprof   (not in the default list) kconv-bench of every Hopper stem config in fp32 NHWC each copy way and in
@@ -521,7 +522,7 @@ if has im2col3x; then  # EXPERIMENT_STEPS: tests, sanitize, bench, compare (defa
     > "$out/im2col3x_tests.log" 2>&1 && echo "mode tests exit code: 0" >> "$out/im2col3x_tests.log"
   for layout in nchw nhwc; do
     [[ "$steps" == *" sanitize "* ]] || break
-    for run in "3xtf32 m128n96_w8_k4x3_x3" "3xtf32 m64n128_w4_k4x4_x3" "tf32 m128n192_w8_k4x4_io"; do
+    for run in "3xtf32 m128n96_w8_k4x3_x3" "fp32 m128n128_w8_k4x4_ffma" "tf32 m128n192_w8_k4x4_io"; do
       read -r math config <<<"$run"
       for shape in "--h 64 --w 64 --k 200 --r 16 --s 16 --stride 16 --pad 0" "--h 50 --w 50 --k 70 --r 7 --s 7 --stride 3 --pad 3"; do
         for tool in memcheck racecheck; do
@@ -536,14 +537,15 @@ if has im2col3x; then  # EXPERIMENT_STEPS: tests, sanitize, bench, compare (defa
   vit=(--c 3 --h 224 --w 224 --k 768 --r 16 --s 16 --stride 16 --pad 0)
   for layout in nchw nhwc; do
     [[ "$steps" == *" bench "* ]] || break
-    for run in "3xtf32 _x3" "3xtf32 implicit_gemm_tf32/m64n64k16_w4_s4_x3" "tf32 im2col_wgmma"; do
+    for run in "3xtf32 _x3" "3xtf32 implicit_gemm_tf32/m64n64k16_w4_s4_x3" "fp32 _ffma" "fp32 implicit_gemm_ffma" \
+      "tf32 im2col_wgmma"; do
       read -r math config <<<"$run"
       .carry/kconv-bench "${vit[@]}" --n 64 --math "$math" --layout "$layout" --flush --config "$config" --runs 50 \
         > "$out/im2col3x_bench_${layout}_${math}_${config//\//_}.log" 2>&1
     done
   done
   [[ "$steps" == *" compare "* ]] && PYTHONUNBUFFERED=1 timeout 120 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems --only vit_b16 \
-    --math 3xtf32 tf32 --dtype fp32 fp16 --layout nchw nhwc --runs 30 --out "$out/im2col3x_vit" > "$out/im2col3x_vit.log" 2>&1
+    --math 3xtf32 fp32 tf32 --dtype fp32 fp16 --layout nchw nhwc --runs 30 --out "$out/im2col3x_vit" > "$out/im2col3x_vit.log" 2>&1
   grep -hE "test cases|assertions|exit code|ERROR:|relative_l2|values:" "$out"/im2col3x_tests.log 2>/dev/null | head -30
   for f in "$out"/im2col3x_*check_*.log; do
     echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f" | tr '\n' ' ')"

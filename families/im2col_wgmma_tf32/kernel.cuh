@@ -45,10 +45,14 @@ using namespace ::kconv::im2col_wgmma_tf32;
 // weight step image is followed by its remainders' image; a step is three wgmmas, the values' product into
 // one accumulator set and both cross products into another, so that the cross products do not lengthen the
 // chain of truncating fp32 sums that bounds the error (as the stem family's split configs do).
-template <int kMt, int kNt, int kWarps, int kKsteps, int kStages, int kType, bool kNhwc, bool kSplit = false>
+// kFfma (fp32 only): strict FP32, the gathered chunks and the weights unrounded, multiplied with FFMA by the
+// consumer threads from shared memory (ConsumeFfma).
+template <int kMt, int kNt, int kWarps, int kKsteps, int kStages, int kType, bool kNhwc, bool kSplit = false,
+          bool kFfma = false>
 struct Kernel {
-  static constexpr Config C = MakeConfig(kMt, kNt, kWarps, kKsteps, kStages, 0, kSplit ? 1 : 0);
+  static constexpr Config C = MakeConfig(kMt, kNt, kWarps, kKsteps, kStages, 0, kSplit ? 1 : 0, kFfma ? 1 : 0);
   static_assert(!kSplit || kType == 0, "3xTF32 splits fp32 operands; 16-bit ones are exact in TF32");
+  static_assert(!kFfma || (kType == 0 && !kSplit), "strict FP32 takes fp32 operands as they are");
   static constexpr int kAccSets = kSplit ? 2 : 1;
   // A chunk's four elements as loaded, widened only once a stage's loads are all issued.
   using RawChunk = typename std::conditional<kType == 0, float4, uint2>::type;
@@ -151,7 +155,9 @@ struct Kernel {
   // A gathered chunk as wgmma reads it: fp32 rounded to TF32 (nearest, ties away), 16-bit values widened
   // (exact, and already TF32).
   static __device__ __forceinline__ float4 ToOperand(const RawChunk& raw) {
-    if constexpr (kType == 0) {
+    if constexpr (kFfma) {
+      return raw;
+    } else if constexpr (kType == 0) {
       return make_float4(__uint_as_float(ToTf32(raw.x)), __uint_as_float(ToTf32(raw.y)),
                          __uint_as_float(ToTf32(raw.z)), __uint_as_float(ToTf32(raw.w)));
     } else {
@@ -343,6 +349,81 @@ struct Kernel {
     }
   }
 
+  // Strict FP32: consumer thread t owns pixels t % 16 + 16 i and channels 8 (t / 16) + j (i, j < 8) of the
+  // block's 128 x 128. Per chunk it loads its 8 pixels' four taps (16 consecutive pieces across a warp's
+  // lanes: no bank conflict) and each channel's four weights (two distinct addresses a warp: broadcast), then
+  // takes 8 x 8 x 4 FFMA, in the reduction's order within each output (fmaf: one rounding a tap).
+  static __device__ __forceinline__ void ConsumeFfma(const Im2colParams& p, unsigned char* smem, uint32_t full,
+                                                     uint32_t empty, int pixel0, int channel_group) {
+    static_assert(kConsumers == 256 && kPixels == 128 && kChannels == 128, "16 x 16 threads of 8 x 8 outputs");
+    const int pg = threadIdx.x % 16, cg = threadIdx.x / 16;
+    const int stages = p.steps / kKsteps;
+    float acc[8][8];  // [pixel i][channel j]
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+#pragma unroll
+      for (int j = 0; j < 8; ++j) acc[i][j] = 0.f;
+    for (int s = 0; s < stages; ++s) {
+      const uint32_t slot = s % kStages;
+      MbarrierWait(full + 8 * slot, (s / kStages) & 1);
+      const float4* a = reinterpret_cast<const float4*>(smem + slot * kStageBytes);
+      const float4* b = reinterpret_cast<const float4*>(smem + slot * kStageBytes + kAStage);
+#pragma unroll 1
+      for (int chunk = 0; chunk < kStageChunks; ++chunk) {
+        float4 x[8];
+#pragma unroll
+        for (int i = 0; i < 8; ++i) x[i] = a[chunk * kPitch + pg + 16 * i];
+        // Step chunk / 2's image, its (chunk % 2) half: kChannels pieces, one a channel.
+        const float4* w = b + (chunk / 2) * (kBStep / 16) + (chunk % 2) * kChannels + 8 * cg;
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+          const float4 v = w[j];
+#pragma unroll
+          for (int i = 0; i < 8; ++i) {
+            acc[i][j] = fmaf(x[i].x, v.x, acc[i][j]);
+            acc[i][j] = fmaf(x[i].y, v.y, acc[i][j]);
+            acc[i][j] = fmaf(x[i].z, v.z, acc[i][j]);
+            acc[i][j] = fmaf(x[i].w, v.w, acc[i][j]);
+          }
+        }
+      }
+      MbarrierArrive(empty + 8 * slot);  // release: this thread's reads of the slot come first
+    }
+    const int channel0 = channel_group * kChannels + 8 * cg;
+    const bool vector_nhwc = kNhwc && p.k % 4 == 0 && reinterpret_cast<uintptr_t>(p.y) % 16 == 0;
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      const int pixel = pixel0 + pg + 16 * i;
+      if (pixel >= p.pixels) continue;
+      float out[8];
+#pragma unroll
+      for (int j = 0; j < 8; ++j) {
+        const int channel = channel0 + j;
+        out[j] = acc[i][j];
+        if (p.bias != nullptr && channel < p.k) out[j] += __ldg(p.bias + channel);
+        if (p.relu) out[j] = ReluKeepingNaN(out[j]);
+      }
+      if constexpr (kNhwc) {
+        float* y = p.y + static_cast<int64_t>(pixel) * p.k + channel0;
+        if (vector_nhwc && channel0 + 8 <= p.k) {  // a pixel's 8 channels: two 16-byte stores
+          reinterpret_cast<float4*>(y)[0] = make_float4(out[0], out[1], out[2], out[3]);
+          reinterpret_cast<float4*>(y)[1] = make_float4(out[4], out[5], out[6], out[7]);
+        } else {
+#pragma unroll
+          for (int j = 0; j < 8; ++j)
+            if (channel0 + j < p.k) y[j] = out[j];
+        }
+      } else {
+        uint32_t image, pq;
+        p.div_pq.DivMod(static_cast<uint32_t>(pixel), image, pq);
+        float* y = p.y + static_cast<int64_t>(image) * p.k * p.pq + pq;
+#pragma unroll
+        for (int j = 0; j < 8; ++j)
+          if (channel0 + j < p.k) y[static_cast<int64_t>(channel0 + j) * p.pq] = out[j];
+      }
+    }
+  }
+
   static __device__ __forceinline__ void Run(const Im2colParams& p) {
     extern __shared__ __align__(128) unsigned char smem[];
     const Im2colSmem layout = MakeIm2colSmem(C, p.steps * 2);
@@ -363,7 +444,11 @@ struct Kernel {
     if (threadIdx.x >= kConsumers) {
       Produce(p, smem, chunks, full, empty, pixel0, channel_group);
     } else {
-      Consume(p, smem, full, empty, pixel0, channel_group);
+      if constexpr (kFfma) {
+        ConsumeFfma(p, smem, full, empty, pixel0, channel_group);
+      } else {
+        Consume(p, smem, full, empty, pixel0, channel_group);
+      }
     }
   }
 };
@@ -373,16 +458,16 @@ struct Kernel {
 
 // The stable extern "C" entry points of a config (a constexpr im2col_wgmma_tf32::Config), per element type
 // TYPE (0 fp32, 1 fp16, 2 bf16): the NCHW convolution, the weight packer (which packs NHWC's order too, by its
-// parameters) and the NHWC convolution. An io = 0 config's are empty but fp32 NCHW's; a split = 1 config's
-// are empty but fp32's, NCHW and NHWC, which are its 3xTF32 kernels and packer.
+// parameters) and the NHWC convolution. An io = 0 config's are empty but fp32 NCHW's; a split = 1 (ffma = 1)
+// config's are empty but fp32's, NCHW and NHWC, which are its 3xTF32 (strict FP32) kernels and packer.
 #define KCONV_IM2COL_WGMMA_BUILT(CONFIG, TYPE, NHWC) \
-  (CONFIG.split == 1 ? TYPE == 0 : CONFIG.io == 1 || (TYPE == 0 && !NHWC))
+  (CONFIG.split == 1 || CONFIG.ffma == 1 ? TYPE == 0 : CONFIG.io == 1 || (TYPE == 0 && !NHWC))
 #define KCONV_IM2COL_WGMMA_ONE(NAME, CONFIG, TYPE, NHWC)                                                            \
   extern "C" __global__ void __launch_bounds__(kconv::im2col_wgmma_tf32::Threads(CONFIG), 1)                        \
       NAME(const __grid_constant__ kconv::im2col_wgmma_tf32::Im2colParams params) {                                 \
     if constexpr (KCONV_IM2COL_WGMMA_BUILT(CONFIG, TYPE, NHWC)) {                                                   \
       kconv::im2col_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.ksteps, CONFIG.stages, TYPE, NHWC,     \
-                                  CONFIG.split == 1 && TYPE == 0>::Run(params);                                     \
+                                  CONFIG.split == 1 && TYPE == 0, CONFIG.ffma == 1 && TYPE == 0>::Run(params);      \
     }                                                                                                               \
   }
 #define KCONV_IM2COL_WGMMA_PACKER(NAME, CONFIG, TYPE)                                                         \
@@ -392,7 +477,7 @@ struct Kernel {
       auto offset = [&](int step, int n, int e) {                                                            \
         return kconv::im2col_wgmma_tf32::PackedWeightOffset<CONFIG.nt * 8, kImages>(params.steps, step, n, e); \
       };                                                                                                     \
-      kconv::stem::PackWeights<CONFIG.split == 1, TYPE>(                                                     \
+      kconv::stem::PackWeights<CONFIG.split == 1, TYPE, CONFIG.ffma == 0>(                                   \
           params, offset, [&](int step, int n, int e) { return offset(step, n, e) + CONFIG.nt * 8 * 32; });  \
     }                                                                                                        \
   }

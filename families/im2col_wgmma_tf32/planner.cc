@@ -22,6 +22,9 @@ constexpr int kKernelsPerType = 3;
 // steps, measured ~1e-6 at AlexNet's 48; the bar is 5e-6). ViT's 16x16 over 3 channels is 96 steps.
 constexpr int64_t kMaxSplitSteps = 128;
 
+// The fewest output channels an ffma config takes (its blocks compute 128).
+constexpr int64_t kMinFfmaChannels = 96;
+
 // The gather's row (gather.h) counts elements: NHWC's rows, pads, strides and kernel rows are C elements a
 // column, NCHW's one.
 int64_t ColumnScale(const ConvShape& s) { return s.layout == KCONV_LAYOUT_NHWC ? s.c : 1; }
@@ -74,7 +77,8 @@ class Im2colWgmmaTf32 final : public KernelFamily {
   }
   ConfigKnobs Knobs(int config) const override {
     const Config& c = kConfigs[config];
-    return {BlockPixels(c), BlockChannels(c), c.ksteps * 8, c.warps, c.stages, c.split};  // 3xTF32 configs: each other's neighbours
+    // 3xTF32 and strict FP32 configs: neighbours of their own kind only.
+    return {BlockPixels(c), BlockChannels(c), c.ksteps * 8, c.warps, c.stages, c.split + 2 * c.ffma};
   }
   std::unique_ptr<FamilyPlan> MakePlan(const ConvShape& shape, int config, const DeviceLimits& device) const override;
 };
@@ -118,16 +122,27 @@ absl::Status Accepts(const ConvShape& s, const Config& config, const DeviceLimit
     return stem::Refuse(kFamily, "needs compute capability 9.0 (sm_90a wgmma); the device has ", device.cc / 10, ".",
                         device.cc % 10);
   }
+  // 16-bit products are exact in TF32: the plain configs take 16-bit tensors in every math mode.
   if (config.split) {
-    // 16-bit products are exact in TF32: the other configs take 16-bit tensors in every math mode.
     if (s.element_type != KCONV_ELEMENT_F32 || s.math_mode != KCONV_MATH_3XTF32) {
       return stem::Refuse(kFamily, "the config computes fp32 in 3xTF32 only (split=1)");
     }
+  } else if (config.ffma) {
+    if (s.element_type != KCONV_ELEMENT_F32 || s.math_mode != KCONV_MATH_FP32) {
+      return stem::Refuse(kFamily, "the config computes fp32 in strict FP32 only (ffma=1)");
+    }
+    // A block's 128 channels are 16 threads' 8: fewer leave most of them idle (the FFMA implicit GEMM then).
+    if (s.k < kMinFfmaChannels) {
+      return stem::Refuse(kFamily, s.k, " output channels are fewer than the ", kMinFfmaChannels,
+                          " a strict FP32 block (128) is for");
+    }
   } else if (s.element_type == KCONV_ELEMENT_F32 && s.math_mode != KCONV_MATH_TF32) {
-    return stem::Refuse(kFamily, "fp32 in TF32 only with this config (3xTF32: the split=1 configs)");
+    return stem::Refuse(kFamily,
+                        "fp32 in TF32 only with this config (3xTF32: the split=1 configs; strict FP32: ffma=1)");
   }
-  // (A split config's NHWC kernel is its 3xTF32 one: fp32 NHWC passes here.)
-  if (config.io == 0 && (s.element_type != KCONV_ELEMENT_F32 || (s.layout != KCONV_LAYOUT_NCHW && !config.split))) {
+  // (A split or ffma config's NHWC kernel is its fp32 one: fp32 NHWC passes here.)
+  const bool fp32_only = config.split || config.ffma;
+  if (config.io == 0 && (s.element_type != KCONV_ELEMENT_F32 || (s.layout != KCONV_LAYOUT_NCHW && !fp32_only))) {
     return stem::Refuse(kFamily, "the config computes fp32 NCHW only (io=0)");
   }
   // Every tap of a stride-1 window is gathered once per pixel: in 16-bit NHWC the FFMA implicit GEMM, which

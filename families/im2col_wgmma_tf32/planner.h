@@ -24,8 +24,9 @@ extern const Config kConfigs[];
 inline constexpr int64_t kMaxInputChannels = 4;
 
 // OK, or UNIMPLEMENTED saying why `config` cannot run `shape` on `device`: a device other than compute
-// capability 9.0, fp32 in a math mode other than TF32 (3xTF32 on a split = 1 config, which takes nothing
-// else), 16-bit or NHWC tensors on an io = 0 config (a split config takes fp32 NHWC), dilation, more than
+// capability 9.0, fp32 in a math mode other than TF32 (3xTF32 on a split = 1 config and strict FP32 on an
+// ffma = 1 config, which take nothing else; an ffma config also not fewer than 96 output channels), 16-bit
+// or NHWC tensors on an io = 0 config (a split or ffma config takes fp32 NHWC), dilation, more than
 // kMaxInputChannels input channels, more reduction chunks than kMaxChunks (a split config: more k8 steps
 // than its accuracy allows), an extent past the kernel's 32-bit indices, or more shared memory than the
 // device allows.

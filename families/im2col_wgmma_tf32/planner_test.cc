@@ -109,7 +109,8 @@ TEST_CASE("im2col_wgmma_tf32.refuses_what_it_cannot_run") {
   const kconv::ConvShape largest = Validated(kconv_test::Shape{1, 4, 64, 64, 8, 31, 16});  // 496 chunks
   int configs = 0;
   for (const kconv::KernelConfig& c : kconv::Configs()) {
-    if (&c.family() != &ic::Family() || ic::kConfigs[c.family_index].split) continue;  // split: its own case
+    const ic::Config& config = ic::kConfigs[c.family_index];
+    if (&c.family() != &ic::Family() || config.split || config.ffma) continue;  // their own cases
     CAPTURE(c.full_name);
     CHECK(ic::Accepts(largest, ic::kConfigs[c.family_index], kH100).ok());
     ++configs;
@@ -147,10 +148,10 @@ TEST_CASE("im2col_wgmma_tf32.split_configs_take_fp32_3xtf32_and_nothing_else") {
     CAPTURE(kc.full_name);
     const kconv::ConvShape nchw = kconv_test::ValidatedIn(vit, KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_3XTF32);
     const kconv::ConvShape nhwc = kconv_test::ValidatedIn(vit, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_3XTF32);
-    if (!c.split) {  // TF32 only for fp32: 3xTF32 is the split configs'
+    if (!c.split) {  // TF32 (ffma: strict FP32) only for fp32: 3xTF32 is the split configs'
       const absl::Status refused = ic::Accepts(nchw, c, kH100);
       CHECK_FALSE(refused.ok());
-      CHECK(std::string(refused.message()).find("split=1") != std::string::npos);
+      CHECK(std::string(refused.message()).find(c.ffma ? "ffma=1" : "split=1") != std::string::npos);
       continue;
     }
     ++split_configs;
@@ -225,3 +226,58 @@ TEST_CASE("im2col_wgmma_tf32.split_packing_puts_each_remainder_one_image_after_i
   CHECK(ic::PackedWeightOffset<kChannels, 1>(kSteps, 5, 130, 7) ==
         ((1 * kSteps + 5) * kChannels + 0) * 32 + kChannels * 16 + 2 * 16 + 12);
 }
+
+TEST_CASE("im2col_wgmma_tf32.ffma_configs_take_fp32_strict_fp32_and_nothing_else") {
+  const kconv_test::Shape vit = VitB16(64);
+  int ffma_configs = 0;
+  for (const kconv::KernelConfig& kc : kconv::Configs()) {
+    if (&kc.family() != &ic::Family()) continue;
+    const ic::Config& c = ic::kConfigs[kc.family_index];
+    CAPTURE(kc.full_name);
+    const kconv::ConvShape nchw = kconv_test::ValidatedIn(vit, KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32);
+    if (!c.ffma) {  // strict FP32 is the ffma configs' alone
+      CHECK_FALSE(ic::Accepts(nchw, c, kH100).ok());
+      continue;
+    }
+    ++ffma_configs;
+    CHECK(c.split == 0);
+    CHECK(ic::BlockPixels(c) == 128);  // the consumer's 16 x 16 threads of 8 x 8 outputs
+    CHECK(ic::BlockChannels(c) == 128);
+    CHECK(c.warps == 8);
+    for (const kconv_layout layout : {KCONV_LAYOUT_NCHW, KCONV_LAYOUT_NHWC}) {
+      const kconv::ConvShape s = kconv_test::ValidatedIn(vit, KCONV_ELEMENT_F32, layout, KCONV_MATH_FP32);
+      REQUIRE(ic::Accepts(s, c, kH100).ok());
+      const ic::PlanData d = ic::MakePlanData(s, c);
+      CHECK(d.kernel == (layout == KCONV_LAYOUT_NHWC ? 2 : 0));
+      CHECK(d.packed_weight_bytes == int64_t{d.pack.channels} * d.params.steps * 32);  // values only
+      CHECK(d.geometry.shared_bytes == ic::MakeIm2colSmem(c, 2 * d.params.steps).total);
+    }
+    for (const kconv_element_type type : {KCONV_ELEMENT_F32, KCONV_ELEMENT_F16, KCONV_ELEMENT_BF16}) {
+      for (const kconv_math_mode math : {KCONV_MATH_TF32, KCONV_MATH_3XTF32, KCONV_MATH_FP32}) {
+        if (type == KCONV_ELEMENT_F32 && math == KCONV_MATH_FP32) continue;
+        const absl::Status refused = ic::Accepts(kconv_test::ValidatedIn(vit, type, KCONV_LAYOUT_NCHW, math), c, kH100);
+        CHECK_FALSE(refused.ok());
+        CHECK(std::string(refused.message()).find("strict FP32 only") != std::string::npos);
+      }
+    }
+    // Fewer than 96 output channels would leave most of a block's 128 idle.
+    kconv_test::Shape narrow = vit;
+    narrow.k = 64;
+    const absl::Status refused =
+        ic::Accepts(kconv_test::ValidatedIn(narrow, KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW, KCONV_MATH_FP32), c, kH100);
+    CHECK_FALSE(refused.ok());
+    CHECK(std::string(refused.message()).find("output channels") != std::string::npos);
+    CHECK(ic::MakeIm2colSmem(c, ic::kMaxChunks).total <= kH100.smem_per_block_optin);
+  }
+  CHECK(ffma_configs >= 1);
+  // ViT's strict FP32 comes here on sm_90 (stem_ffma cannot hold 768 channels' weights).
+  if (Built("im2col_wgmma_tf32/m128n128_w8_k4x4_ffma")) {
+    for (const kconv_layout layout : {KCONV_LAYOUT_NCHW, KCONV_LAYOUT_NHWC}) {
+      auto choice = kconv::ChooseConfig(kconv_test::ValidatedIn(vit, KCONV_ELEMENT_F32, layout, KCONV_MATH_FP32),
+                                        kH100, false);
+      REQUIRE(choice.ok());
+      CHECK(std::string(kconv::Configs()[*choice].full_name) == "im2col_wgmma_tf32/m128n128_w8_k4x4_ffma");
+    }
+  }
+}
+

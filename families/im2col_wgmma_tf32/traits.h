@@ -23,7 +23,9 @@ namespace im2col_wgmma_tf32 {
 // per pipeline stage (even: a producer lane owns a chunk of every group of four) and stages the pipeline
 // depth; io 1 gives the config kernels for fp16 and bf16 tensors and for NHWC too (0: fp32 NCHW only).
 // split 1 makes the config's kernels fp32 3xTF32, NCHW and NHWC (and nothing else): every A tile and every
-// weight step image is followed by its TF32 remainders, and a step is three wgmmas.
+// weight step image is followed by its TF32 remainders, and a step is three wgmmas. ffma 1 makes them fp32
+// strict FP32, NCHW and NHWC: the same gather and weights, unrounded, multiplied on the FP32 pipes (FFMA)
+// from shared memory instead of by wgmma; 8 pixels x 8 channels a consumer thread (128 x 128 a block).
 struct Config {
   int mt;
   int nt;
@@ -32,10 +34,11 @@ struct Config {
   int stages;
   int io;
   int split;
+  int ffma;
 };
 
 KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int ksteps, int stages, int io = 0,
-                                              int split = 0) {
+                                              int split = 0, int ffma = 0) {
   Config c{};
   c.mt = mt;
   c.nt = nt;
@@ -44,6 +47,7 @@ KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int kst
   c.stages = stages;
   c.io = io;
   c.split = split;
+  c.ffma = ffma;
   return c;
 }
 

@@ -363,10 +363,11 @@ __device__ __forceinline__ void StoreTile(const StemParams& p, const Tile& tile,
 
 // Packs w[K][C][R][S] into per-k8-step images: for step s, channel n and element e, chunk 2s + e/4 =
 // (c, r, j) and tap column 4j + e%4 (NHWC bands: NhwcTapAt's tap; flat rows: FlatRowTapAt's); zero for padded channels, phantom taps
-// (column >= S, or outside an NHWC footprint) and the padding chunk. Rounded to TF32 (nearest, ties away) once, here. `offset(step, n, e)` is the element's
+// (column >= S, or outside an NHWC footprint) and the padding chunk. Rounded to TF32 (nearest, ties away) once, here
+// (kRound; strict FP32 kernels take the values as they are). `offset(step, n, e)` is the element's
 // byte offset in the packed image (p.steps * p.channels * 32 bytes). With kSplit (3xTF32), the remainder
 // tf32(v - tf32(v)) goes to `remainder_offset(step, n, e)`.
-template <bool kSplit, int kType, class Offset, class RemainderOffset>
+template <bool kSplit, int kType, bool kRound = true, class Offset, class RemainderOffset>
 __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offset, RemainderOffset remainder_offset) {
   const int total = p.steps * p.channels * 8;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
@@ -391,7 +392,7 @@ __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offs
     }
     float v = 0.f;
     if (n < p.k && tap) v = LoadElement<kType>(p.w, ((static_cast<int64_t>(n) * p.c + c) * p.r + r) * p.s + s);
-    const uint32_t bits = ToTf32(v);
+    const uint32_t bits = kRound ? ToTf32(v) : __float_as_uint(v);
     char* at = reinterpret_cast<char*>(p.packed) + offset(step, n, e);
     *reinterpret_cast<uint32_t*>(at) = bits;
     if constexpr (kSplit) {  // zero past a non-finite value: its products keep IEEE's Inf or NaN, not Inf - Inf
