@@ -8,7 +8,8 @@ set(KCONV_FAMILIES
   stem_ffma           # sm_80+: strict fp32 (FFMA) stems whose weights fit in shared memory, NCHW or NHWC;
                       #   as strict FP32 also 3xTF32 in NHWC (3x3 stems: either layout) and TF32 for 3x3
                       #   stems in NHWC
-  im2col_wgmma_tf32   # Hopper (sm_90a): wgmma over gathered patches; the stems the bands cannot hold
+  im2col_wgmma_tf32   # Hopper (sm_90a): wgmma over gathered patches (strict FP32: FFMA); the stems the bands
+                      #   cannot hold
   implicit_gemm_tf32  # sm_80+: every fp32 shape, NCHW or NHWC, TF32 or 3xTF32
   implicit_gemm_ffma  # sm_80+: every shape, element type, layout and math mode, on FFMA (strict fp32)
 )
