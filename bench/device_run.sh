@@ -74,12 +74,12 @@
 #              each layout, with the raw stall metrics and the per-instruction SASS samples of each
 #   im2col3x   (not in the default list; needs CARRY_LIBRARY=1) fp32 3xTF32 on the im2col family's split configs:
 #              and strict FP32 on its ffma configs: the GPU suite's every-mode and special-value cases, memcheck
-#              and racecheck of k4x3_x3, the ffma config and n192 in TF32 (a small ViT and a stride-3 7x7 with
+#              and racecheck of k4x3_x3, the ffma config and n192 in TF32 (a small ViT and a stride-3 7x7, K = 100, with
 #              padding, each layout), kconv-bench of ViT at N = 64 (3xTF32 on the split configs and the implicit
 #              GEMM's fastest, FP32 on the ffma configs and the FFMA implicit GEMM's, TF32 on the family's), and
 #              compare_torch of ViT in 3xTF32, FP32 and TF32 (fp32; fp16), each layout
 #   im2colprof (not in the default list) ncu --set full of ViT N = 64 on the im2col family: 3xTF32 on
-#              m128n96_w8_k4x3_x3 and TF32 on m128n192_w8_k4x4 (NCHW), with the per-instruction SASS samples
+#              m128n96_w8_k4x3_x3 and strict FP32 on m128n128_w8_k4x4_ffma (NCHW), with the per-instruction SASS samples
 #   nhwcprof   (not in the default list) kconv-bench of every Hopper stem config in fp32 NHWC each copy way and in
 #              NCHW (TF32 and 3xTF32) at N = 256 and 32, then ncu (--set full) at N = 256 of TF32 k5x5 in NCHW
 #              and in NHWC each way, and of 3xTF32 k3x3_x3 in NCHW and NHWC
@@ -524,7 +524,7 @@ if has im2col3x; then  # EXPERIMENT_STEPS: tests, sanitize, bench, compare (defa
     [[ "$steps" == *" sanitize "* ]] || break
     for run in "3xtf32 m128n96_w8_k4x3_x3" "fp32 m128n128_w8_k4x4_ffma" "tf32 m128n192_w8_k4x4_io"; do
       read -r math config <<<"$run"
-      for shape in "--h 64 --w 64 --k 200 --r 16 --s 16 --stride 16 --pad 0" "--h 50 --w 50 --k 70 --r 7 --s 7 --stride 3 --pad 3"; do
+      for shape in "--h 64 --w 64 --k 200 --r 16 --s 16 --stride 16 --pad 0" "--h 50 --w 50 --k 100 --r 7 --s 7 --stride 3 --pad 3"; do
         for tool in memcheck racecheck; do
           log="$out/im2col3x_${tool}_${layout}_${config}_${shape//[^0-9a-z]/_}.log"
           timeout 60 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench --n 2 --c 3 $shape \
@@ -555,7 +555,7 @@ if has im2col3x; then  # EXPERIMENT_STEPS: tests, sanitize, bench, compare (defa
 fi
 if has im2colprof; then  # ncu --set full of ViT N = 64 on the im2col family: 3xTF32 (split) and TF32 (n192)
   vit=(--c 3 --h 224 --w 224 --k 768 --r 16 --s 16 --stride 16 --pad 0 --n 64)
-  for run in "3xtf32 nchw m128n96_w8_k4x3_x3" "tf32 nchw m128n192_w8_k4x4"; do
+  for run in "fp32 nchw m128n128_w8_k4x4_ffma" "3xtf32 nchw m128n96_w8_k4x3_x3"; do
     read -r math layout config <<<"$run"
     suffix=$([ "$layout" = nhwc ] && echo _nhwc)
     rep="$out/im2colprof_${math}_${layout}"
