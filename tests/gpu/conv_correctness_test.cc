@@ -10,6 +10,7 @@
 
 #include "gpu_harness.h"
 #include "kconv/kconv.h"
+#include "families/im2col_wgmma_tf32/planner.h"
 #include "families/implicit_gemm_tf32/planner.h"
 #include "families/stem_ffma/planner.h"
 #include "families/stem_tf32/planner.h"
@@ -132,8 +133,9 @@ TEST_SUITE("gpu") {
   TEST_CASE("gpu.alexnet_conv1_batch_256_elementwise") {
     ContextPtr ctx = MakeContext(false);
     // Every config serves AlexNet's horizontal stride of 4 in TF32 but the stem families' phase configs
-    // (strides 2 and 1), the 3xTF32 configs (both stem families' split ones) and the FFMA stem family's
-    // (strict FP32; TF32 only for 3x3 stems in NHWC), and the default choice.
+    // (strides 2 and 1), the 3xTF32 configs (the split ones of the stem, implicit GEMM and im2col families),
+    // the im2col family's strict FP32 (ffma) ones and the FFMA stem family's (strict FP32; TF32 only for 3x3
+    // stems in NHWC), and the default choice.
     int stride_4 = 0;
     for (const kconv::KernelConfig& c : kconv::Configs()) {
       if (&c.family() == &kconv::stem_wgmma_tf32::Family()) {
@@ -144,6 +146,9 @@ TEST_SUITE("gpu") {
         stride_4 += config.phases == 1 && config.split == 0;
       } else if (&c.family() == &kconv::implicit_gemm_tf32::Family()) {
         stride_4 += kconv::implicit_gemm_tf32::kConfigs[c.family_index].split == 0;
+      } else if (&c.family() == &kconv::im2col_wgmma_tf32::Family()) {
+        const kconv::im2col_wgmma_tf32::Config& config = kconv::im2col_wgmma_tf32::kConfigs[c.family_index];
+        stride_4 += config.split == 0 && config.ffma == 0;
       } else if (&c.family() != &kconv::stem_ffma::Family()) {
         ++stride_4;
       }
