@@ -238,6 +238,10 @@ int32_t LoadWidth(const ConvShape& s, uint64_t x) {
 double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device) {
   const Geometry g = GeometryOf(s, config);
   const int64_t blocks = g.pixel_tiles * g.channel_groups;
+  // An ffma block takes its whole reduction alone: with blocks for under a quarter of the SMs the FFMA
+  // implicit GEMM's smaller tiles finish first (ViT at N = 1 and 2, 12 and 24 blocks on an H100: 58.6 and
+  // 77.2 us against 85.6 and 85.9; at N = 4, 42 blocks, 124.6 against 86.0). Negative: leave it to them.
+  if (config.ffma && blocks * 4 < device.sm_count) return -1;
   const int64_t waves = stem::CeilDiv(blocks, std::max(device.sm_count, 1));
   const int64_t steps = g.chunks / 2 + 4 * config.ksteps;
   // Every block gathers its pixels' A tile whatever its channels: a cost of kGatherChannels channels' math.

@@ -51,7 +51,8 @@ int32_t LoadWidth(const ConvShape& shape, uint64_t x);
 // gather, which every channel group repeats) times the reduction's steps (padded to whole stages) plus
 // four stages' equivalent of per-block overhead (the pipeline's fill and the epilogue); a split config's
 // channels count three times (three products) and its gather twice (values and remainders), and a block
-// of one consumer warpgroup 1.3 times (measured).
+// of one consumer warpgroup 1.3 times (measured). Negative (not chosen; the next family is) for an ffma
+// config whose blocks would fill under a quarter of the SMs.
 double Cost(const ConvShape& shape, const Config& config, const DeviceLimits& device);
 
 }  // namespace im2col_wgmma_tf32

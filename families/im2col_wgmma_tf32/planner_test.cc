@@ -270,13 +270,22 @@ TEST_CASE("im2col_wgmma_tf32.ffma_configs_take_fp32_strict_fp32_and_nothing_else
     CHECK(ic::MakeIm2colSmem(c, ic::kMaxChunks).total <= kH100.smem_per_block_optin);
   }
   CHECK(ffma_configs >= 1);
-  // ViT's strict FP32 comes here on sm_90 (stem_ffma cannot hold 768 channels' weights).
+  // ViT's strict FP32 comes here on sm_90 (stem_ffma cannot hold 768 channels' weights), from N = 4 (42 blocks);
+  // at N = 1 and 2 (12 and 24 blocks, under a quarter of 132 SMs) the FFMA implicit GEMM measured faster.
   if (Built("im2col_wgmma_tf32/m128n128_w8_k4x4_ffma")) {
-    for (const kconv_layout layout : {KCONV_LAYOUT_NCHW, KCONV_LAYOUT_NHWC}) {
-      auto choice = kconv::ChooseConfig(kconv_test::ValidatedIn(vit, KCONV_ELEMENT_F32, layout, KCONV_MATH_FP32),
-                                        kH100, false);
-      REQUIRE(choice.ok());
-      CHECK(std::string(kconv::Configs()[*choice].full_name) == "im2col_wgmma_tf32/m128n128_w8_k4x4_ffma");
+    for (const int64_t n : {1, 2, 4, 64}) {
+      for (const kconv_layout layout : {KCONV_LAYOUT_NCHW, KCONV_LAYOUT_NHWC}) {
+        CAPTURE(n);
+        auto choice = kconv::ChooseConfig(
+            kconv_test::ValidatedIn(VitB16(n), KCONV_ELEMENT_F32, layout, KCONV_MATH_FP32), kH100, false);
+        REQUIRE(choice.ok());
+        const std::string chosen = kconv::Configs()[*choice].full_name;
+        if (n <= 2) {
+          CHECK(chosen.rfind("implicit_gemm_ffma/", 0) == 0);
+        } else {
+          CHECK(chosen == "im2col_wgmma_tf32/m128n128_w8_k4x4_ffma");
+        }
+      }
     }
   }
 }
