@@ -72,7 +72,7 @@
 #   nhwcgap    (not in the default list) what separates fp32 NHWC TF32 from NCHW on AlexNet N = 256: kconv-bench
 #              of the Hopper stem configs in NHWC (the default copy way) and NCHW, then ncu --set full of k5x5
 #              each layout, with the raw stall metrics and the per-instruction SASS samples of each
-#   im2col3x   (not in the default list; needs CARRY_LIBRARY=1) fp32 3xTF32 on the im2col family's split configs:
+#   im2col3x   (not in the default list; needs CARRY_LIBRARY=1) fp32 3xTF32 on the im2col family's split configs
 #              and strict FP32 on its ffma configs: the GPU suite's every-mode and special-value cases, memcheck
 #              and racecheck of k4x3_x3, the ffma config and n192 in TF32 (a small ViT and a stride-3 7x7, K = 100, with
 #              padding, each layout), kconv-bench of ViT at N = 64 (3xTF32 on the split configs and the implicit
@@ -553,7 +553,7 @@ if has im2col3x; then  # EXPERIMENT_STEPS: tests, sanitize, bench, compare (defa
   for f in "$out"/im2col3x_bench_*.log; do echo "== $(basename "$f")"; grep -E "^(im2col|implicit)" "$f"; done
   [ -f "$out/im2col3x_vit.log" ] && tail -12 "$out/im2col3x_vit.log"
 fi
-if has im2colprof; then  # ncu --set full of ViT N = 64 on the im2col family: 3xTF32 (split) and TF32 (n192)
+if has im2colprof; then  # ncu --set full of ViT N = 64 on the im2col family: strict FP32 (ffma) and 3xTF32 (split)
   vit=(--c 3 --h 224 --w 224 --k 768 --r 16 --s 16 --stride 16 --pad 0 --n 64)
   for run in "fp32 nchw m128n128_w8_k4x4_ffma" "3xtf32 nchw m128n96_w8_k4x3_x3"; do
     read -r math layout config <<<"$run"
