@@ -17,9 +17,6 @@
 #              (16-bit NCHW, wgmma k16; KCONV_PAIR_ROWS: 0 off, 1 producers copy, 2 tensor copy, the default):
 #              their GPU-suite case, memcheck and racecheck of compare_torch at N = 2, then compare_torch in
 #              fp16 and bf16 NCHW each way in one run, and the stems at N = 64 with the default
-#   cm         (not in the default list; needs CARRY_LIBRARY=1) the same for the channels-as-M pair-row kernels
-#              (16-bit NCHW at stride 4, rows of up to 56 pixels; KCONV_CHANNELS_AS_M: 0 off, 1 the default), in fp16
-#              and bf16 NCHW
 #   wgmma3x    (not in the default list; needs CARRY_LIBRARY=1) the same for the split (wgmma) 3xTF32 configs
 #              (KCONV_WGMMA_3XTF32: 0 off, 1 the default), in fp32 NCHW 3xTF32
 #   nhwc3x     (not in the default list; needs CARRY_LIBRARY=1) the split configs in fp32 NHWC 3xTF32
@@ -190,10 +187,6 @@ experiment() {
 }
 if has pairrows; then  # 1: the producers copy the band; 2: a tensor copy of raw rows, which they pair
   experiment pairrows KCONV_PAIR_ROWS 'gpu.precision_modes.pair_row*' '0 1 2' '--dtype fp16' \
-    --dtype fp16 bf16 --layout nchw
-fi
-if has cm; then  # 0: the pixels-as-M pair-row kernels; 1: channels as M where a plan allows
-  experiment cm KCONV_CHANNELS_AS_M 'gpu.precision_modes.channels_as_m*' '0 1' '--dtype fp16' \
     --dtype fp16 bf16 --layout nchw
 fi
 if has wgmma3x; then
@@ -595,7 +588,7 @@ for f in "$out"/multigpu_*.log; do
   [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "multi_gpu:|skipped|test cases|ERROR SUMMARY|exit code|passed|images|against one|^ +[0-9]+ +[0-9.]+ " "$f"; }
 done
 [ -f "$out/compare_torch.log" ] && tail -6 "$out/compare_torch.log"
-for f in "$out"/pairrows_*.log "$out"/wgmma3x_*.log "$out"/cm_*.log; do
+for f in "$out"/pairrows_*.log "$out"/wgmma3x_*.log; do
   [ -f "$f" ] && { echo "== $(basename "$f")"; grep -E "test cases|assertions|ERROR SUMMARY|RACECHECK SUMMARY|exit code|choice|fastest|MISMATCH" "$f"; [[ "$f" == *compare* || "$f" == *stems* ]] && tail -8 "$f"; }
 done
 for f in "$out"/ffma3x3_*.log "$out"/im2colio_configs_*.log "$out"/im2colio_stems.log; do

@@ -128,7 +128,7 @@ __device__ __forceinline__ void WgmmaM64N192K8Tf32(float (&d)[96], uint64_t a_de
 }
 
 
-// d[64xN] += a[64x16] * b[16xN] for one warpgroup (WgmmaM64N{96,64,56,48,32}K16<kType>), fp16 (kType 1) or bf16
+// d[64xN] += a[64x16] * b[16xN] for one warpgroup (WgmmaM64N{96,64,48,32}K16<kType>), fp16 (kType 1) or bf16
 // (kType 2) operands, fp32 accumulators, both operands K-major in shared memory through descriptors (no
 // transpose): a core matrix row is 8 consecutive K elements of 16 bits, so a k16 step is two core matrices LBO
 // bytes apart, as a TF32 k8 step is. d is laid out as in WgmmaM64N96K8Tf32.
@@ -159,10 +159,6 @@ KCONV_DEFINE_WGMMA_K16(96, "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%
                        KCONV_WGMMA_ACC8(d, 0), KCONV_WGMMA_ACC8(d, 8), KCONV_WGMMA_ACC8(d, 16), KCONV_WGMMA_ACC8(d, 24), KCONV_WGMMA_ACC8(d, 32), KCONV_WGMMA_ACC8(d, 40))
 KCONV_DEFINE_WGMMA_K16(64, "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}", "32", "33", "34",
                        KCONV_WGMMA_ACC8(d, 0), KCONV_WGMMA_ACC8(d, 8), KCONV_WGMMA_ACC8(d, 16), KCONV_WGMMA_ACC8(d, 24))
-// n56: the channels-as-M pair-row kernels' output rows of up to 56 pixels (kernel.cuh, ConsumeChannelsAsM).
-KCONV_DEFINE_WGMMA_K16(56, "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27}", "28", "29", "30",
-                       KCONV_WGMMA_ACC8(d, 0), KCONV_WGMMA_ACC8(d, 8), KCONV_WGMMA_ACC8(d, 16), "+f"(d[24]), "+f"(d[25]),
-                       "+f"(d[26]), "+f"(d[27]))
 KCONV_DEFINE_WGMMA_K16(48, "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23}", "24", "25", "26",
                        KCONV_WGMMA_ACC8(d, 0), KCONV_WGMMA_ACC8(d, 8), KCONV_WGMMA_ACC8(d, 16))
 KCONV_DEFINE_WGMMA_K16(32, "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15}", "16", "17", "18",

@@ -47,7 +47,6 @@
 
 #include <type_traits>
 
-#include "families/stem_common/quad_run_stores.h"
 #include "families/stem_common/stem_tile.cuh"
 #include "families/stem_common/stem_tile_nhwc.cuh"
 #include "families/stem_common/widened_raw_rows.h"
@@ -94,10 +93,8 @@ __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot
 // remainders' image; a step is three wgmmas, big * big into its own accumulator sets (kBigSets) and both cross
 // products into another, so that the cross products do not lengthen the big products' chains of truncating
 // sums, which bound the error.
-// kChannelsAsM (pair-row kernels of two consumer warpgroups over 4-row tiles of rows of at most 56 pixels: the
-// planner's ChannelsAsM): the MMA's M is output channels and its N a row's pixels (ConsumeChannelsAsM).
 template <int kMt, int kNt, int kWarps, int kWsteps, int kWstages, int kPhases, int kType = 0, bool kNhwc = false,
-          bool kPairRows = false, bool kSplit = false, bool kChannelsAsM = false>
+          bool kPairRows = false, bool kSplit = false>
 struct Kernel {
   static constexpr int kChannels = kNt * 8;  // wgmma n96, n64, n48 or n32: a block's group of channels
   static constexpr Config C = MakeConfig(kMt, kNt, kWarps, kWsteps, kWstages, kPhases);
@@ -156,8 +153,6 @@ struct Kernel {
   static_assert(L.weight_step_bytes == kChannels * 32, "k8 (k16) steps of kChannels channels");
   static_assert(!kPairRows || (kType != 0 && !kNhwc), "pair rows: 16-bit NCHW");
   static_assert(!kSplit || (kType == 0 && !kPairRows && kPhases == 1), "3xTF32: fp32 at stride 4");
-  static_assert(!kChannelsAsM || (kPairRows && kPhases == 1 && kMt == 2 && kWarps == 8 && (kNt == 12 || kNt == 8)),
-                "channels as M: pair rows at stride 4, two warpgroups over 4-row tiles, n96 or n64");
   // A packed weight step, and a stage of them: with kSplit, each step's remainders follow it.
   static constexpr int kStepBytes = L.weight_step_bytes * (kSplit ? 2 : 1);
   static constexpr int kWeightStageBytes = kWsteps * kStepBytes;
@@ -1042,36 +1037,6 @@ struct Kernel {
     }
   }
 
-  // The consumers' own set-up, off the producers' path (their copies start at once): the bias (a load from memory,
-  // used at the store only) and the step table; they help lay out (or copy) the block's first band, which nothing
-  // overlaps. Ends at a barrier over the consumer warps.
-  static __device__ __forceinline__ void SetUpConsumers(const StemWgmmaParams& P, const Shared& sh, int first_tile,
-                                                        int end_tile) {
-    const StemParams& p = P.p;
-    const int warp = threadIdx.x / 32;
-    const int bias_floats = P.channel_groups * kChannels;  // every group's, zeros past K
-    const float bias = threadIdx.x < bias_floats && p.bias != nullptr && threadIdx.x < p.k ? p.bias[threadIdx.x] : 0.f;
-    // Step s reads chunks 2s and 2s+1: the start moves to the first, LBO is the second's distance (>= 0).
-    for (int step = threadIdx.x; step < p.steps; step += kConsumers) {
-      const int32_t first_chunk = p.chunk_offset[2 * step], second_chunk = p.chunk_offset[2 * step + 1];
-      sh.step_delta[step] =
-          (static_cast<uint32_t>(first_chunk) >> 4) | (static_cast<uint32_t>(second_chunk - first_chunk) >> 4 << 16);
-    }
-    if (BandLands(P) && first_tile < end_tile) {
-      MbarrierWait(sh.band_landed, 0);
-      ShiftRoundBandPlanes<kRoundRows>(P, sh.Band(0), kBandWarps + warp, kBandWarps + kWarps);
-      FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
-    } else if (kConsumersHelpFirstBand && first_tile < end_tile) {
-      CopyFirstBand(P, TileOf(P, CursorAt(P, first_tile)), sh.Band(0), kBandWarps + warp);
-      FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
-    }
-    if (threadIdx.x < bias_floats) sh.bias[threadIdx.x] = bias;
-    for (int n = threadIdx.x + kConsumers; n < bias_floats; n += kConsumers) {  // more channels than consumers
-      sh.bias[n] = p.bias != nullptr && n < p.k ? p.bias[n] : 0.f;
-    }
-    NamedBarrierSync(kConsumerBarrier, kConsumers);
-  }
-
   static __device__ __forceinline__ void Consume(const StemWgmmaParams& P, const Shared& sh, int first_tile,
                                                  int end_tile) {
     const StemParams& p = P.p;
@@ -1095,7 +1060,29 @@ struct Kernel {
       first[mi] = row * P.tile_columns + slab[mi] * kPhases + phase;
     }
     auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
-    SetUpConsumers(P, sh, first_tile, end_tile);
+    // The consumers' own set-up, off the producers' path (their copies start at once): the bias (a load
+    // from memory, used at the store only) and the step table.
+    const int bias_floats = P.channel_groups * kChannels;  // every group's, zeros past K
+    const float bias = threadIdx.x < bias_floats && p.bias != nullptr && threadIdx.x < p.k ? p.bias[threadIdx.x] : 0.f;
+    // Step s reads chunks 2s and 2s+1: the start moves to the first, LBO is the second's distance (>= 0).
+    for (int step = threadIdx.x; step < p.steps; step += kConsumers) {
+      const int32_t first_chunk = p.chunk_offset[2 * step], second_chunk = p.chunk_offset[2 * step + 1];
+      sh.step_delta[step] =
+          (static_cast<uint32_t>(first_chunk) >> 4) | (static_cast<uint32_t>(second_chunk - first_chunk) >> 4 << 16);
+    }
+    if (BandLands(P) && first_tile < end_tile) {
+      MbarrierWait(sh.band_landed, 0);
+      ShiftRoundBandPlanes<kRoundRows>(P, sh.Band(0), kBandWarps + warp, kBandWarps + kWarps);
+      FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
+    } else if (kConsumersHelpFirstBand && first_tile < end_tile) {
+      CopyFirstBand(P, TileOf(P, CursorAt(P, first_tile)), sh.Band(0), kBandWarps + warp);
+      FenceProxyAsyncShared();  // wgmma reads the band through the async proxy
+    }
+    if (threadIdx.x < bias_floats) sh.bias[threadIdx.x] = bias;
+    for (int n = threadIdx.x + kConsumers; n < bias_floats; n += kConsumers) {  // more channels than consumers
+      sh.bias[n] = p.bias != nullptr && n < p.k ? p.bias[n] : 0.f;
+    }
+    consumers_sync();
     uint32_t g = 0;  // weight stages consumed so far
     Cursor cursor = CursorAt(P, first_tile);
     for (int index = first_tile, local = 0; index < end_tile; ++index, ++local, cursor.Advance(P)) {
@@ -1208,103 +1195,6 @@ struct Kernel {
     }
   }
 
-  // The channels-as-M consumers (kChannelsAsM): D[channel][pixel] = W * X, the packed weights as A (a k16 step
-  // image is K-major: 8 channels' 16 bytes a core matrix, SBO 128, its two units kChannels * 16 bytes apart) and
-  // the pair-row band as B (a row's pixels are 16 bytes apart at each unit, as the pixels-as-M kernels' A reads
-  // them), one wgmma m64n56k16 a step and output row. Both operands stay in shared memory, as in Consume. What
-  // changes is the epilogue: a thread's accumulators are runs of one channel's row (quad_run_stores.h), so they
-  // go to memory straight from the registers, with no staging over the band, no barrier across the consumers,
-  // and the band freed as soon as its last wgmma retires; one warpgroup's stores then run beside the other's
-  // math. With n96 the warpgroups take channels 0-63 and 32-95 of the block's (the second storing 64-95: a
-  // 64-row A from channel 64 would read past the step's image) over all four rows; with n64 channels 0-63 over
-  // two rows each. Rows of up to 56 pixels (N = 56: pixels past the row read the band's next units and are
-  // dropped).
-  static __device__ __forceinline__ void ConsumeChannelsAsM(const StemWgmmaParams& P, const Shared& sh, int first_tile,
-                                                            int end_tile) {
-    constexpr int kRows = kNt == 12 ? 4 : 2, kGroups = 7;  // output rows a warpgroup computes; n8 groups of N = 56
-    const StemParams& p = P.p;
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, warpgroup = warp / 4;
-    const int stages = p.steps / kWsteps;
-    const int a_channel0 = kNt == 12 ? 32 * warpgroup : 0, store_channel0 = kNt == 12 ? 64 * warpgroup : 0;
-    const int row0 = kNt == 12 ? 0 : 2 * warpgroup;
-    // Accumulator rows lane / 4 and lane / 4 + 8 of the warp's 16: this thread's two channels of the block's.
-    const int local_channel = a_channel0 + 16 * (warp % 4) + lane / 4;
-    const uint32_t row_step = static_cast<uint32_t>(p.stride_h / 2 * p.row_floats * 4) >> 4;  // pair rows, 16 B units
-    SetUpConsumers(P, sh, first_tile, end_tile);
-    uint32_t g = 0;  // weight stages consumed so far
-    Cursor cursor = CursorAt(P, first_tile);
-    for (int index = first_tile, local = 0; index < end_tile; ++index, ++local, cursor.Advance(P)) {
-      const int b = local & 1;
-      const Tile tile = TileOf(P, cursor);
-      const uint32_t band_low = (SharedAddress(sh.Band(b)) >> 4) + row0 * row_step;
-      float acc[kRows][4 * kGroups];
-#pragma unroll
-      for (int o = 0; o < kRows; ++o)
-#pragma unroll
-        for (int i = 0; i < 4 * kGroups; ++i) acc[o][i] = 0.f;
-      MbarrierWait(sh.band_full + 8 * b, (local >> 1) & 1);
-      for (int s = 0; s < stages; ++s, ++g) {
-        const uint32_t slot = g % kWstages;
-        MbarrierWait(sh.full + 8 * slot, (g / kWstages) & 1);
-        const uint32_t a_low =
-            ((sh.weights + slot * kWeightStageBytes + a_channel0 * 16) >> 4) | ((kChannels * 16 >> 4) << 16);
-        WgmmaFence();
-#pragma unroll
-        for (int ks = 0; ks < kWsteps; ++ks) {
-          const uint32_t step_delta = sh.step_delta[s * kWsteps + ks];
-          const uint64_t a_desc = kDescriptorHigh | (a_low + ks * (kStepBytes >> 4));
-#pragma unroll
-          for (int o = 0; o < kRows; ++o) {
-            WgmmaM64N56K16<kType>(acc[o], a_desc, kDescriptorHigh | (band_low + o * row_step + step_delta));
-          }
-        }
-        WgmmaCommitGroup();
-        if (s > 0) {  // the previous stage's group has retired: free its slot
-          WgmmaWaitGroup<1>();
-          MbarrierArrive(sh.empty + 8 * ((g - 1) % kWstages));
-        }
-      }
-      WgmmaWaitGroup<0>();
-      MbarrierArrive(sh.empty + 8 * ((g - 1) % kWstages));
-      MbarrierArrive(sh.band_empty + 8 * b);  // only wgmma read the band, and it has retired
-#pragma unroll
-      for (int o = 0; o < kRows; ++o)
-#pragma unroll
-        for (int i = 0; i < 4 * kGroups; ++i) FenceOperand(acc[o][i]);
-
-      const int channel0 = cursor.group * kChannels, t = lane % 4;
-      const int neighbour = (lane & ~3) | ((t + 3) % 4);  // the quad's lane holding the element before a pair
-      const bool relu = p.relu != 0;
-      uint16_t* const y = reinterpret_cast<uint16_t*>(p.y);
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const int block_channel = local_channel + 8 * h, channel = channel0 + block_channel;
-        const bool real = block_channel >= store_channel0 && block_channel < kChannels && channel < p.k;
-        const float bias = sh.bias[channel];  // inside the table: block_channel < kChannels
-#pragma unroll
-        for (int o = 0; o < kRows; ++o) {
-          const int row = tile.p0 + row0 + o;
-          float first[kGroups], second[kGroups], shuffled[kGroups], previous[kGroups];
-#pragma unroll
-          for (int i = 0; i < kGroups; ++i) {
-            first[i] = ReluIf(relu, acc[o][4 * i + 2 * h] + bias);
-            second[i] = ReluIf(relu, acc[o][4 * i + 2 * h + 1] + bias);
-            shuffled[i] = __shfl_sync(0xffffffffu, second[i], neighbour);  // every lane, before any leaves
-          }
-#pragma unroll
-          for (int i = 0; i < kGroups; ++i) previous[i] = t > 0 ? shuffled[i] : i > 0 ? shuffled[i - 1] : 0.f;
-          if (!real || row >= p.p) continue;
-          uint16_t* const out = y + static_cast<int64_t>(tile.image) * p.k * p.pq + static_cast<int64_t>(channel) * p.pq +
-                                static_cast<int64_t>(row) * p.q;
-          WriteQuadRun<kGroups>(
-              t, p.q, (reinterpret_cast<uintptr_t>(out) & 2) != 0, first, second, previous,
-              [&](int e, float v0, float v1) { *reinterpret_cast<uint32_t*>(out + e) = NarrowPair<kType>(v0, v1); },
-              [&](int e, float v) { out[e] = NarrowElement<kType>(v); });
-        }
-      }
-    }
-  }
-
   static __device__ __forceinline__ void Run(const StemWgmmaParams& P) {
     extern __shared__ __align__(128) unsigned char smem[];
     const Shared sh = Layout(smem, P.p);
@@ -1328,20 +1218,11 @@ struct Kernel {
     if (threadIdx.x == 0) TimelineStamp(P, 1);
     if (threadIdx.x / 32 >= kWarps) {
       Produce(P, sh, first_tile, end_tile);
-    } else if constexpr (kChannelsAsM) {
-      ConsumeChannelsAsM(P, sh, first_tile, end_tile);
     } else {
       Consume(P, sh, first_tile, end_tile);
     }
   }
 };
-
-// Runs kernel K where kEnabled: a template, so that a K its entry point does not run is never instantiated (outside
-// a template, the discarded branch of an if constexpr still is).
-template <bool kEnabled, class K>
-__device__ __forceinline__ void RunIf(const StemWgmmaParams& params) {
-  if constexpr (kEnabled) K::Run(params);
-}
 
 }  // namespace stem_wgmma
 }  // namespace kconv
@@ -1404,16 +1285,6 @@ __device__ __forceinline__ void RunIf(const StemWgmmaParams& params) {
       });                                                                                                   \
     }                                                                                                       \
   }
-// The channels-as-M pair-row kernels (ConsumeChannelsAsM; the pair-row packer's weights): io = 1 configs of two
-// consumer warpgroups over 4-row tiles at stride 4, n96 or n64; empty for the others.
-#define KCONV_STEM_WGMMA_CHANNELS_AS_M(NAME, CONFIG, TYPE)                                                  \
-  extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG, TYPE, false), 1)     \
-      NAME(const __grid_constant__ kconv::stem_wgmma_tf32::StemWgmmaParams params) {                        \
-    kconv::stem_wgmma::RunIf<kconv::stem_wgmma_tf32::HasChannelsAsM(CONFIG),                                \
-                             kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps,   \
-                                                       CONFIG.wstages, CONFIG.phases, TYPE, false, true,    \
-                                                       false, true>>(params);                               \
-  }
 #define KCONV_STEM_WGMMA_TF32_KERNELS(NAME, CONFIG)                 \
   KCONV_STEM_WGMMA_TF32_ONE(NAME, CONFIG, 0, false)                 \
   KCONV_STEM_WGMMA_TF32_PACKER(NAME##_pack_weights, CONFIG, 0)      \
@@ -1425,6 +1296,4 @@ __device__ __forceinline__ void RunIf(const StemWgmmaParams& params) {
   KCONV_STEM_WGMMA_TF32_PACKER(NAME##_bf16_pack_weights, CONFIG, 2) \
   KCONV_STEM_WGMMA_TF32_ONE(NAME##_bf16_nhwc, CONFIG, 2, true)     \
   KCONV_STEM_WGMMA_PAIR_ROWS(NAME##_f16_k16, CONFIG, 1)             \
-  KCONV_STEM_WGMMA_PAIR_ROWS(NAME##_bf16_k16, CONFIG, 2)            \
-  KCONV_STEM_WGMMA_CHANNELS_AS_M(NAME##_f16_k16cm, CONFIG, 1)       \
-  KCONV_STEM_WGMMA_CHANNELS_AS_M(NAME##_bf16_k16cm, CONFIG, 2)
+  KCONV_STEM_WGMMA_PAIR_ROWS(NAME##_bf16_k16, CONFIG, 2)

@@ -19,9 +19,8 @@ constexpr char kFamily[] = "stem_wgmma_tf32";
 
 // KernelSuffixes: per element type the NCHW convolution, its packer and the NHWC convolution (a split = 1
 // config's fp32 NCHW convolution and packer are its 3xTF32 ones), then per 16-bit type the pair-row
-// convolution and its packer, then per 16-bit type the channels-as-M pair-row convolution (the pair-row packer's
-// weights).
-constexpr int kKernelsPerType = 3, kPairRowKernels = 3 * kKernelsPerType, kChannelsAsMKernels = kPairRowKernels + 4;
+// convolution and its packer.
+constexpr int kKernelsPerType = 3, kPairRowKernels = 3 * kKernelsPerType;
 
 // The most k8 steps a 3xTF32 config takes: the big products' chains of truncating fp32 sums grow the error
 // with their length (AlexNet's 50 steps, 150 chained products, measured 2.5e-6 on the portable family before
@@ -202,7 +201,7 @@ class StemWgmmaTf32 final : public KernelFamily {
                                             "_f16",     "_f16_pack_weights",      "_f16_nhwc",
                                             "_bf16",    "_bf16_pack_weights",     "_bf16_nhwc",
                                             "_f16_k16", "_f16_k16_pack_weights",  "_bf16_k16",
-                                            "_bf16_k16_pack_weights", "_f16_k16cm", "_bf16_k16cm"};
+                                            "_bf16_k16_pack_weights"};
     return kSuffixes;
   }
   absl::Status Accepts(const ConvShape& shape, int config, const DeviceLimits& device) const override {
@@ -287,10 +286,6 @@ bool PairRowBand(const ConvShape& s, const Config& config) {
          s.stride_h % 2 == 0 && rows_pair_well && PairRowBandsEnabled();
 }
 
-bool ChannelsAsM(const ConvShape& s, const Config& config, bool pair_rows) {
-  return pair_rows && HasChannelsAsM(config) && s.q <= kChannelsAsMColumns && !EnvironmentIs("KCONV_CHANNELS_AS_M", "0");
-}
-
 bool NhwcBandByAsyncCopies(const ConvShape& s, const Config& config) {
   if (!NhwcBand(s, config) || s.element_type != KCONV_ELEMENT_F32 || (s.w * s.c) % 4 != 0) return false;
   if (EnvironmentIs("KCONV_NHWC_BAND_COPY", "tensor")) return false;
@@ -309,8 +304,7 @@ bool NhwcBandByAsyncCopies(const ConvShape& s, const Config& config) {
 
 bool WgmmaSplitEnabled() { return !EnvironmentIs("KCONV_WGMMA_3XTF32", "0"); }
 
-int ConvolutionKernel(const ConvShape& s, bool pair_rows, bool channels_as_m) {
-  if (channels_as_m) return kChannelsAsMKernels + static_cast<int>(s.element_type) - 1;
+int ConvolutionKernel(const ConvShape& s, bool pair_rows) {
   if (pair_rows) return kPairRowKernels + 2 * (static_cast<int>(s.element_type) - 1);
   return kKernelsPerType * static_cast<int>(s.element_type) + (s.layout == KCONV_LAYOUT_NHWC ? 2 : 0);
 }
@@ -393,9 +387,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   d.pair_rows = pair_rows;
   d.raw_rows = pair_rows || WidenedRawBand(s, config);
   d.async_nhwc_band = NhwcBandByAsyncCopies(s, config);
-  // Rows of at most 56 pixels are one piece each, so a 4-row tile is whole rows.
-  d.channels_as_m = ChannelsAsM(s, config, pair_rows) && g.column_tiles == 1 && g.rows_per_tile == 4;
-  d.kernel = ConvolutionKernel(s, pair_rows, d.channels_as_m);
+  d.kernel = ConvolutionKernel(s, pair_rows);
   d.packer = PackerKernel(s, pair_rows);
   if (pair_rows) {  // the units as the producers lay them out; a tensor copy's raw rows after them
     stem::SetPairRowChunkOffsets(s, g.band, &w.p);

@@ -42,19 +42,9 @@ bool PairRowTensorCopyEnabled();
 // accurate, slower: AlexNet N = 256 on an H200, 1149 against 673 us, relative L2 1.5e-7 against 9.7e-7).
 bool WgmmaSplitEnabled();
 
-// The widest output row (pixels) the channels-as-M kernels take: their wgmma's N.
-inline constexpr int64_t kChannelsAsMColumns = 56;
-
-// Whether a plan of `shape` on `config` over a pair-row band (or not: false) may take the channels-as-M kernel
-// (kernel.cuh, ConsumeChannelsAsM: output channels as the MMA's M, a row's pixels as its N, the epilogue written
-// straight from the accumulators): a config that carries it (HasChannelsAsM) and rows of at most 56 pixels,
-// unless the environment sets KCONV_CHANNELS_AS_M=0 (read when the plan is made). The plan also needs whole-row
-// 4-row tiles (PlanData::channels_as_m).
-bool ChannelsAsM(const ConvShape& shape, const Config& config, bool pair_rows);
-
 // The kernels a plan of `shape` launches, as indices into the family's KernelSuffixes, over a pair-row band or
-// not (PlanData::pair_rows), and channels as M or not (PlanData::channels_as_m; the packer is the pair-row one).
-int ConvolutionKernel(const ConvShape& shape, bool pair_rows, bool channels_as_m = false);
+// not (PlanData::pair_rows).
+int ConvolutionKernel(const ConvShape& shape, bool pair_rows);
 int PackerKernel(const ConvShape& shape, bool pair_rows);
 
 struct PlanData {
@@ -65,7 +55,6 @@ struct PlanData {
   bool pair_rows;  // PairRowBand, decided once, so that the band's geometry and the kernels agree
   bool raw_rows;   // the band comes as raw rows (pair rows, or widened at strides 2 and 1) or not at all by copy
   bool async_nhwc_band;  // an fp32 NHWC band at stride 4 by asynchronous copies (NhwcBandByAsyncCopies)
-  bool channels_as_m;    // the channels-as-M pair-row kernel (ChannelsAsM, and whole-row 4-row tiles)
   int kernel;      // the convolution (ConvolutionKernel) and the weight packer (PackerKernel)
   int packer;
 };

@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <string>
-#include <utility>
 
 #include "families/stem_wgmma_tf32/planner.h"
 #include "prelude.h"
@@ -270,57 +269,6 @@ TEST_CASE("stem_wgmma_tf32.io_configs_take_16_bit_tensors_and_nhwc_the_others_fp
       const int band_warps = c.type == KCONV_ELEMENT_F32 && c.layout == KCONV_LAYOUT_NHWC ? 5 : 3;
       CHECK(typed.geometry.threads == static_cast<uint32_t>(32 * (io.warps + 1 + band_warps)));
       CHECK(typed.geometry.threads == static_cast<uint32_t>(wg::Threads(io, c.type, c.layout == KCONV_LAYOUT_NHWC)));
-    }
-  }
-}
-
-TEST_CASE("stem_wgmma_tf32.channels_as_m_takes_16_bit_nchw_stride_4_rows_of_at_most_56_pixels") {
-  wg::Config rows4 = kRows4;  // m256n96_w8_k5x3 with io = 1: two consumer warpgroups over 4-row tiles
-  rows4.io = 1;
-  wg::Config rows4_n64 = wg::MakeConfig(2, 8, 8, 3, 2, 1);  // m256n64_w8_k3x2
-  rows4_n64.io = 1;
-  wg::Config rows3 = kRows3;
-  rows3.io = 1;
-  REQUIRE(wg::HasChannelsAsM(rows4));
-  REQUIRE(wg::HasChannelsAsM(rows4_n64));
-  CHECK_FALSE(wg::HasChannelsAsM(kRows4));    // io = 0: fp32 NCHW only
-  CHECK_FALSE(wg::HasChannelsAsM(rows3));     // three warpgroups
-  CHECK_FALSE(wg::HasChannelsAsM(kPhases2));  // stride 2
-  const std::string suffixes[] = {"_f16_k16cm", "_bf16_k16cm"};
-  for (const kconv_element_type type : {KCONV_ELEMENT_F16, KCONV_ELEMENT_BF16}) {
-    CAPTURE(type);
-    const kconv::ConvShape alexnet =
-        kconv_test::ValidatedIn(kconv_test::AlexNetConv1(8), type, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32);
-    for (const wg::Config& config : {rows4, rows4_n64}) {
-      REQUIRE(wg::Accepts(alexnet, config, kH100).ok());
-      const wg::PlanData d = wg::MakePlanData(alexnet, config, kH100);
-      CHECK(d.pair_rows);
-      CHECK(d.channels_as_m);
-      CHECK(wg::Family().KernelSuffixes()[static_cast<size_t>(d.kernel)] == suffixes[type - 1]);
-      // The pair-row packer's weights, and the pair-row plan's band and tiles.
-      CHECK(d.packer == wg::PackerKernel(alexnet, true));
-      CHECK(d.params.rows_per_tile == 4);
-      CHECK(d.params.column_tiles == 1);
-    }
-    {
-      const kconv_test::ScopedEnvironment off("KCONV_CHANNELS_AS_M", "0");
-      const wg::PlanData d = wg::MakePlanData(alexnet, rows4, kH100);
-      CHECK(d.pair_rows);
-      CHECK_FALSE(d.channels_as_m);
-      CHECK(d.kernel == wg::ConvolutionKernel(alexnet, true));
-    }
-    // Rows of 57 pixels are wider than its N = 56; 3-row tiles have no such kernel.
-    kconv_test::Shape wide = kconv_test::AlexNetConv1(8);
-    wide.w = 231;  // Q = (231 + 4 - 11) / 4 + 1 = 57
-    const kconv::ConvShape wider = kconv_test::ValidatedIn(wide, type, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32);
-    REQUIRE(wider.q == 57);
-    CHECK_FALSE(wg::MakePlanData(wider, rows4, kH100).channels_as_m);
-    CHECK_FALSE(wg::MakePlanData(alexnet, rows3, kH100).channels_as_m);
-    // fp32, and 16-bit NHWC, take the other kernels.
-    for (const auto& [t, layout] : {std::pair{KCONV_ELEMENT_F32, KCONV_LAYOUT_NCHW}, std::pair{type, KCONV_LAYOUT_NHWC}}) {
-      const kconv::ConvShape other =
-          kconv_test::ValidatedIn(kconv_test::AlexNetConv1(8), t, layout, KCONV_MATH_TF32);
-      CHECK_FALSE(wg::MakePlanData(other, rows4, kH100).channels_as_m);
     }
   }
 }

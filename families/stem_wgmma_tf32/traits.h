@@ -33,12 +33,6 @@ KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int wst
   return c;
 }
 
-// Whether the config carries the channels-as-M pair-row kernels (kernel.cuh, ConsumeChannelsAsM): 16-bit NCHW
-// at stride 4 (io = 1, one phase), two consumer warpgroups over 4-row tiles (mt = 2, warps = 8), n96 or n64.
-KCONV_HOST_DEVICE constexpr bool HasChannelsAsM(Config c) {
-  return c.io == 1 && c.split == 0 && c.phases == 1 && c.mt == 2 && c.warps == 8 && (c.nt == 12 || c.nt == 8);
-}
-
 // The producer warps that come on top of the consumer warps: one streams the weights, the others copy the bands
 // (for load parallelism): three, or five for fp32 NHWC at stride 4 where the registers allow. Those band warps lay
 // a band out in C planes (by asynchronous copies they issue themselves, or a tensor copy per plane) and round each
