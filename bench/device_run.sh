@@ -17,6 +17,10 @@
 #              (16-bit NCHW, wgmma k16; KCONV_PAIR_ROWS: 0 off, 1 producers copy, 2 tensor copy, the default):
 #              their GPU-suite case, memcheck and racecheck of compare_torch at N = 2, then compare_torch in
 #              fp16 and bf16 NCHW each way in one run, and the stems at N = 64 with the default
+#   writeab    (not in the default list; needs BASELINE= in prepare_carry) the 16-bit NCHW write loop, baseline
+#              against this build in alternating rounds (kconv-bench, the choice's config): AlexNet fp16 and bf16 at
+#              N = 256, 32, 1, and the 16-bit stems at N = 64 (ConvNeXt, Swin, ResNet, MobileNet, VGG); BASELINE_ENV
+#              (e.g. KCONV_CHANNELS_AS_M=0) is set for the baseline's runs only
 #   wgmma3x    (not in the default list; needs CARRY_LIBRARY=1) the same for the split (wgmma) 3xTF32 configs
 #              (KCONV_WGMMA_3XTF32: 0 off, 1 the default), in fp32 NCHW 3xTF32
 #   nhwc3x     (not in the default list; needs CARRY_LIBRARY=1) the split configs in fp32 NHWC 3xTF32
@@ -188,6 +192,32 @@ experiment() {
 if has pairrows; then  # 1: the producers copy the band; 2: a tensor copy of raw rows, which they pair
   experiment pairrows KCONV_PAIR_ROWS 'gpu.precision_modes.pair_row*' '0 1 2' '--dtype fp16' \
     --dtype fp16 bf16 --layout nchw
+fi
+if has writeab && [ -x .carry/baseline/kconv-bench ]; then
+  stems=("alexnet256 --n 256 --c 3 --h 224 --w 224 --k 96 --r 11 --s 11 --stride 4 --pad 2"
+         "alexnet32 --n 32 --c 3 --h 224 --w 224 --k 96 --r 11 --s 11 --stride 4 --pad 2"
+         "alexnet1 --n 1 --c 3 --h 224 --w 224 --k 96 --r 11 --s 11 --stride 4 --pad 2"
+         "convnext --n 64 --c 3 --h 224 --w 224 --k 96 --r 4 --s 4 --stride 4 --pad 0"
+         "swin --n 64 --c 3 --h 224 --w 224 --k 128 --r 4 --s 4 --stride 4 --pad 0"
+         "resnet --n 64 --c 3 --h 224 --w 224 --k 64 --r 7 --s 7 --stride 2 --pad 3"
+         "mobilenet --n 64 --c 3 --h 224 --w 224 --k 32 --r 3 --s 3 --stride 2 --pad 1"
+         "vgg --n 64 --c 3 --h 224 --w 224 --k 64 --r 3 --s 3 --stride 1 --pad 1")
+  for round in 1 2; do
+    for dtype in fp16 bf16; do
+      for stem in "${stems[@]}"; do
+        read -r name shape <<<"$stem"
+        [ "$dtype" = bf16 ] && [[ "$name" != alexnet* ]] && continue
+        for side in baseline new; do
+          if [ "$side" = baseline ]; then bench=(env ${BASELINE_ENV:-} .carry/baseline/kconv-bench); else bench=(.carry/kconv-bench); fi
+          # shellcheck disable=SC2086  # $shape is the flags' words
+          timeout 60 "${bench[@]}" $shape --dtype "$dtype" --config stem_wgmma --flush --runs 50 > "$out/writeab_${side}_${name}_${dtype}_r$round.log" 2>&1
+          printf 'round %s %-10s %-5s %-8s %s\n' "$round" "$name" "$dtype" "$side" \
+            "$(grep -E "kconv's choice" "$out/writeab_${side}_${name}_${dtype}_r$round.log" | awk '{print $1, $2}')" >> "$out/writeab.txt"
+        done
+      done
+    done
+  done
+  sort -k3,3 -k4,4 -k5,5 -k2,2 "$out/writeab.txt"
 fi
 if has wgmma3x; then
   experiment wgmma3x KCONV_WGMMA_3XTF32 'gpu.precision_modes.wgmma_3xtf32*' '0 1' '--math 3xtf32' \

@@ -12,33 +12,52 @@
 namespace kconv {
 namespace stem {
 
-// Writes elements 0 ... n - 1 of the run that starts at output element `start`: load(e) gives element e's
-// value (called for real elements only), store_pair(e, v0, v1) writes e and e + 1 (start + e even),
-// store_one(e, v) one element. `lane` of 32 takes pairs lane, lane + 32, ...; each lane's kPairs pairs of a
-// span are loaded before any is stored, so that their loads are in flight together.
+// Writes elements 0 ... n - 1 of kRuns runs of n elements each (a tile's channels), run r starting at an output
+// element of parity head[r] (0 even, 1 odd): load(r, e) gives element e's value (called for real elements
+// only), store_pair(r, e, v0, v1) writes e and e + 1 (at an even output element), store_one(r, e, v) one element.
+// `lane` of 32 takes a run's pairs lane, lane + 32, ... from its first even element; each lane's kPairs pairs of
+// a span, of every run, are loaded before any is stored, so that their loads are in flight together. A run's first
+// element goes alone where it is odd, and its last where the pairs leave it; every test is a predicate on a
+// store (no branch around it), so that a pair costs its two loads, the conversion and one store (ncu put the
+// one-run loop at ~40 instructions a pair, most of them branches and tests, and that loop at half the
+// consumers' time of the 16-bit AlexNet kernel).
+template <int kPairs, int kRuns, class Load, class StorePair, class StoreOne>
+KCONV_HOST_DEVICE void WritePairedRuns(const int (&head)[kRuns], int n, int lane, Load load, StorePair store_pair,
+                                       StoreOne store_one) {
+#pragma unroll
+  for (int r = 0; r < kRuns; ++r) {
+    if (head[r] == 1 && lane == 0 && n > 0) store_one(r, 0, load(r, 0));
+  }
+  for (int span = 0; span < n; span += 64 * kPairs) {
+    float v0[kRuns][kPairs], v1[kRuns][kPairs];
+#pragma unroll
+    for (int r = 0; r < kRuns; ++r)
+#pragma unroll
+      for (int c = 0; c < kPairs; ++c) {
+        const int e = head[r] + span + 2 * (lane + 32 * c);
+        v0[r][c] = e < n ? load(r, e) : 0.f;
+        v1[r][c] = e + 1 < n ? load(r, e + 1) : 0.f;
+      }
+#pragma unroll
+    for (int r = 0; r < kRuns; ++r)
+#pragma unroll
+      for (int c = 0; c < kPairs; ++c) {
+        const int e = head[r] + span + 2 * (lane + 32 * c);
+        if (e + 1 < n) store_pair(r, e, v0[r][c], v1[r][c]);
+        if (e + 1 == n) store_one(r, e, v0[r][c]);
+      }
+  }
+}
+
+// WritePairedRuns of one run that starts at output element `start`, with load(e), store_pair(e, v0, v1) and
+// store_one(e, v).
 template <int kPairs, class Load, class StorePair, class StoreOne>
 KCONV_HOST_DEVICE void WritePairedRun(int64_t start, int n, int lane, Load load, StorePair store_pair,
                                       StoreOne store_one) {
-  const int head = static_cast<int>(start & 1);
-  if (head == 1 && lane == 0 && n > 0) store_one(0, load(0));
-  for (int span = head; span < n; span += 64 * kPairs) {
-    float v0[kPairs], v1[kPairs];
-#pragma unroll
-    for (int c = 0; c < kPairs; ++c) {
-      const int e = span + 2 * (lane + 32 * c);
-      v0[c] = e < n ? load(e) : 0.f;
-      v1[c] = e + 1 < n ? load(e + 1) : 0.f;
-    }
-#pragma unroll
-    for (int c = 0; c < kPairs; ++c) {
-      const int e = span + 2 * (lane + 32 * c);
-      if (e + 1 < n) {
-        store_pair(e, v0[c], v1[c]);
-      } else if (e < n) {
-        store_one(e, v0[c]);
-      }
-    }
-  }
+  const int head[1] = {static_cast<int>(start & 1)};
+  WritePairedRuns<kPairs, 1>(
+      head, n, lane, [&](int, int e) { return load(e); },
+      [&](int, int e, float v0, float v1) { store_pair(e, v0, v1); }, [&](int, int e, float v) { store_one(e, v); });
 }
 
 }  // namespace stem

@@ -185,7 +185,8 @@ __device__ __forceinline__ float ReluIf(bool relu, float v) { return relu && v <
 // channels are read before any is written (kChannels * kChunks loads in flight); callers take 1, since
 // this code runs once per block from a cold instruction cache at N = 1, where 4 was slower (NOTES v8).
 // kPairedStores (16-bit types, with the pair-row kernels): each channel's run goes out two
-// elements to a 32-bit store (WritePairedRun), where y is 4-byte aligned.
+// elements to a 32-bit store (WritePairedRuns, two channels' loads at once but for one-row tiles), where y is
+// 4-byte aligned.
 template <int kChunks, int kChannels = 1, int kType = 0, bool kPairedStores = false>
 __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile, const float* staged, int stride,
                                           int tile_pixels, int n_begin, int n_end, int worker, int workers,
@@ -196,19 +197,42 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
   const int64_t y_image = static_cast<int64_t>(tile.image) * p.k * p.pq + tile.m0;  // elements
   if constexpr (kPairedStores && kType != 0) {
     if ((reinterpret_cast<uintptr_t>(p.y) & 3) == 0) {
-      uint16_t* y = reinterpret_cast<uint16_t*>(p.y);
-      for (int n = n_begin + worker; n < n_end; n += workers) {
-        const float b = bias != nullptr ? bias[n] : 0.f;
-        const float* row = staged + (n - n_begin) * stride;
-        const int64_t start = y_image + static_cast<int64_t>(n) * p.pq;
-        const bool relu = p.relu != 0;
-        auto finish = [&](float v) { return ReluIf(relu, v); };
-        WritePairedRun<(kChunks + 1) / 2>(
-            start, pixels, lane, [&](int e) { return row[e] + b; },
-            [&](int e, float v0, float v1) {
-              *reinterpret_cast<uint32_t*>(y + start + e) = NarrowPair<kType>(finish(v0), finish(v1));
-            },
-            [&](int e, float v) { y[start + e] = NarrowElement<kType>(finish(v)); });
+      // kRuns channels a pass, their loads in flight together (one-row tiles keep one: see kChannels).
+      constexpr int kRuns = kChunks >= 4 ? 2 : 1;
+      uint16_t* const y = reinterpret_cast<uint16_t*>(p.y);
+      auto write = [&](auto relu) {
+        auto finish = [](float v) { return decltype(relu)::value && v < 0.f ? 0.f : v; };  // NaN stays NaN
+        for (int n0 = n_begin + worker; n0 < n_end; n0 += kRuns * workers) {
+          int head[kRuns];
+          bool real[kRuns];
+          float b[kRuns];
+          const float* row[kRuns];
+          uint16_t* out[kRuns];
+#pragma unroll
+          for (int r = 0; r < kRuns; ++r) {
+            const int n = n0 + r * workers;
+            real[r] = n < n_end;
+            const int channel = real[r] ? n : n0;  // past the end: a channel re-read, not written
+            b[r] = bias != nullptr ? bias[channel] : 0.f;
+            row[r] = staged + (channel - n_begin) * stride;
+            const int64_t start = y_image + static_cast<int64_t>(channel) * p.pq;
+            head[r] = static_cast<int>(start & 1);
+            out[r] = y + start;
+          }
+          WritePairedRuns<(kChunks + 1) / 2, kRuns>(
+              head, pixels, lane, [&](int r, int e) { return row[r][e] + b[r]; },
+              [&](int r, int e, float v0, float v1) {
+                if (real[r]) *reinterpret_cast<uint32_t*>(out[r] + e) = NarrowPair<kType>(finish(v0), finish(v1));
+              },
+              [&](int r, int e, float v) {
+                if (real[r]) out[r][e] = NarrowElement<kType>(finish(v));
+              });
+        }
+      };
+      if (p.relu) {
+        write(std::true_type{});
+      } else {
+        write(std::false_type{});
       }
       return;
     }

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "families/stem_common/paired_stores.h"
@@ -48,6 +49,42 @@ void CheckRun(int64_t start, int n) {
   CHECK(outside == 0);
 }
 
+// WritePairedRuns over 32 lanes for two runs of n elements at once, starting at `start0` and `start1`: each
+// run's elements written once, with its own values, in aligned pairs.
+void CheckTwoRuns(int64_t start0, int64_t start1, int n) {
+  const int64_t start[2] = {start0, start1};
+  const int head[2] = {static_cast<int>(start0 & 1), static_cast<int>(start1 & 1)};
+  std::vector<int> writes(static_cast<std::size_t>(2 * n), 0);
+  int misaligned = 0, outside = 0;
+  auto value = [](int r, int e) { return static_cast<float>(1000 * r + e); };
+  auto write = [&](int r, int e, float v) {
+    if (r < 0 || r > 1 || e < 0 || e >= n || v != value(r, e)) {
+      ++outside;
+      return;
+    }
+    ++writes[static_cast<std::size_t>(r * n + e)];
+  };
+  for (int lane = 0; lane < 32; ++lane) {
+    kconv::stem::WritePairedRuns<4, 2>(
+        head, n, lane,
+        [&](int r, int e) {
+          if (e < 0 || e >= n) ++outside;
+          return value(r, e);
+        },
+        [&](int r, int e, float v0, float v1) {
+          if ((start[r] + e) % 2 != 0) ++misaligned;
+          write(r, e, v0);
+          write(r, e + 1, v1);
+        },
+        [&](int r, int e, float v) { write(r, e, v); });
+  }
+  int wrong = 0;
+  for (int w : writes) wrong += w != 1;
+  CHECK(wrong == 0);
+  CHECK(misaligned == 0);
+  CHECK(outside == 0);
+}
+
 }  // namespace
 
 TEST_CASE("stem_wgmma_tf32.paired_stores_write_each_element_once_in_aligned_pairs") {
@@ -59,6 +96,19 @@ TEST_CASE("stem_wgmma_tf32.paired_stores_write_each_element_once_in_aligned_pair
       CAPTURE(start);
       CheckRun<1>(start, n);
       CheckRun<4>(start, n);
+    }
+  }
+}
+
+TEST_CASE("stem_wgmma_tf32.paired_stores_of_two_runs_at_once_keep_each_run_whole") {
+  // Two channels of a tile at once (the 16-bit epilogue's passes), of equal and of opposite start parities.
+  for (int n = 1; n <= 600; ++n) {
+    for (const auto& [start0, start1] : {std::pair<int64_t, int64_t>{0, 3025}, std::pair<int64_t, int64_t>{3025, 6050},
+                                         std::pair<int64_t, int64_t>{2, 4}, std::pair<int64_t, int64_t>{1, 3}}) {
+      CAPTURE(n);
+      CAPTURE(start0);
+      CAPTURE(start1);
+      CheckTwoRuns(start0, start1, n);
     }
   }
 }
