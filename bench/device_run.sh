@@ -18,8 +18,8 @@
 #              their GPU-suite case, memcheck and racecheck of compare_torch at N = 2, then compare_torch in
 #              fp16 and bf16 NCHW each way in one run, and the stems at N = 64 with the default
 #   writeab    (not in the default list; needs BASELINE= in prepare_carry) the 16-bit NCHW write loop, baseline
-#              against this build in alternating rounds (kconv-bench, the choice's config): AlexNet fp16 and bf16 at
-#              N = 256, 32, 1, and the 16-bit stems at N = 64 (ConvNeXt, Swin, ResNet, MobileNet, VGG); BASELINE_ENV
+#              against this build in alternating rounds (kconv-bench, the choice's config): AlexNet fp16, bf16, fp32
+#              TF32 and 3xTF32 at N = 256, 32, 1, and the fp16 stems at N = 64 (ConvNeXt, Swin, ResNet, MobileNet, VGG); BASELINE_ENV
 #              (e.g. KCONV_CHANNELS_AS_M=0) is set for the baseline's runs only
 #   wgmma3x    (not in the default list; needs CARRY_LIBRARY=1) the same for the split (wgmma) 3xTF32 configs
 #              (KCONV_WGMMA_3XTF32: 0 off, 1 the default), in fp32 NCHW 3xTF32
@@ -203,14 +203,16 @@ if has writeab && [ -x .carry/baseline/kconv-bench ]; then
          "mobilenet --n 64 --c 3 --h 224 --w 224 --k 32 --r 3 --s 3 --stride 2 --pad 1"
          "vgg --n 64 --c 3 --h 224 --w 224 --k 64 --r 3 --s 3 --stride 1 --pad 1")
   for round in 1 2; do
-    for dtype in fp16 bf16; do
+    for dtype in fp16 bf16 fp32 3xtf32; do
       for stem in "${stems[@]}"; do
         read -r name shape <<<"$stem"
-        [ "$dtype" = bf16 ] && [[ "$name" != alexnet* ]] && continue
+        [ "$dtype" != fp16 ] && [[ "$name" != alexnet* ]] && continue
+        flags=(--dtype "$dtype")
+        [ "$dtype" = 3xtf32 ] && flags=(--dtype fp32 --math 3xtf32)
         for side in baseline new; do
           if [ "$side" = baseline ]; then bench=(env ${BASELINE_ENV:-} .carry/baseline/kconv-bench); else bench=(.carry/kconv-bench); fi
           # shellcheck disable=SC2086  # $shape is the flags' words
-          timeout 60 "${bench[@]}" $shape --dtype "$dtype" --config stem_wgmma --flush --runs 50 > "$out/writeab_${side}_${name}_${dtype}_r$round.log" 2>&1
+          timeout 60 "${bench[@]}" $shape "${flags[@]}" --config stem_wgmma --flush --runs 50 > "$out/writeab_${side}_${name}_${dtype}_r$round.log" 2>&1
           printf 'round %s %-10s %-5s %-8s %s\n' "$round" "$name" "$dtype" "$side" \
             "$(grep -E "kconv's choice" "$out/writeab_${side}_${name}_${dtype}_r$round.log" | awk '{print $1, $2}')" >> "$out/writeab.txt"
         done
