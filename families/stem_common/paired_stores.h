@@ -49,16 +49,5 @@ KCONV_HOST_DEVICE void WritePairedRuns(const int (&head)[kRuns], int n, int lane
   }
 }
 
-// WritePairedRuns of one run that starts at output element `start`, with load(e), store_pair(e, v0, v1) and
-// store_one(e, v).
-template <int kPairs, class Load, class StorePair, class StoreOne>
-KCONV_HOST_DEVICE void WritePairedRun(int64_t start, int n, int lane, Load load, StorePair store_pair,
-                                      StoreOne store_one) {
-  const int head[1] = {static_cast<int>(start & 1)};
-  WritePairedRuns<kPairs, 1>(
-      head, n, lane, [&](int, int e) { return load(e); },
-      [&](int, int e, float v0, float v1) { store_pair(e, v0, v1); }, [&](int, int e, float v) { store_one(e, v); });
-}
-
 }  // namespace stem
 }  // namespace kconv

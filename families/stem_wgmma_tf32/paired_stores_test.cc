@@ -13,59 +13,25 @@
 
 namespace {
 
-// Runs WritePairedRun over 32 lanes; counts the writes of each element and the misplaced accesses.
-template <int kPairs>
-void CheckRun(int64_t start, int n) {
-  std::vector<int> writes(static_cast<std::size_t>(n), 0);
-  int misaligned = 0, outside = 0;
-  for (int lane = 0; lane < 32; ++lane) {
-    kconv::stem::WritePairedRun<kPairs>(
-        start, n, lane,
-        [&](int e) {
-          if (e < 0 || e >= n) ++outside;
-          return static_cast<float>(e);
-        },
-        [&](int e, float v0, float v1) {
-          if ((start + e) % 2 != 0) ++misaligned;
-          if (e < 0 || e + 1 >= n || v0 != static_cast<float>(e) || v1 != static_cast<float>(e + 1)) {
-            ++outside;
-            return;
-          }
-          ++writes[static_cast<std::size_t>(e)];
-          ++writes[static_cast<std::size_t>(e + 1)];
-        },
-        [&](int e, float v) {
-          if (e < 0 || e >= n || v != static_cast<float>(e)) {
-            ++outside;
-            return;
-          }
-          ++writes[static_cast<std::size_t>(e)];
-        });
-  }
-  int wrong = 0;
-  for (int w : writes) wrong += w != 1;
-  CHECK(wrong == 0);
-  CHECK(misaligned == 0);
-  CHECK(outside == 0);
-}
-
-// WritePairedRuns over 32 lanes for two runs of n elements at once, starting at `start0` and `start1`: each
-// run's elements written once, with its own values, in aligned pairs.
-void CheckTwoRuns(int64_t start0, int64_t start1, int n) {
-  const int64_t start[2] = {start0, start1};
-  const int head[2] = {static_cast<int>(start0 & 1), static_cast<int>(start1 & 1)};
-  std::vector<int> writes(static_cast<std::size_t>(2 * n), 0);
+// Runs WritePairedRuns over 32 lanes for kRuns runs of n elements at once, run r starting at output element
+// start[r]: each run's elements written once, with its own values, every pair at an even output element, and no
+// element read or written outside the runs.
+template <int kPairs, int kRuns>
+void CheckRuns(const int64_t (&start)[kRuns], int n) {
+  int head[kRuns];
+  for (int r = 0; r < kRuns; ++r) head[r] = static_cast<int>(start[r] & 1);
+  std::vector<int> writes(static_cast<std::size_t>(kRuns * n), 0);
   int misaligned = 0, outside = 0;
   auto value = [](int r, int e) { return static_cast<float>(1000 * r + e); };
   auto write = [&](int r, int e, float v) {
-    if (r < 0 || r > 1 || e < 0 || e >= n || v != value(r, e)) {
+    if (r < 0 || r >= kRuns || e < 0 || e >= n || v != value(r, e)) {
       ++outside;
       return;
     }
     ++writes[static_cast<std::size_t>(r * n + e)];
   };
   for (int lane = 0; lane < 32; ++lane) {
-    kconv::stem::WritePairedRuns<4, 2>(
+    kconv::stem::WritePairedRuns<kPairs, kRuns>(
         head, n, lane,
         [&](int r, int e) {
           if (e < 0 || e >= n) ++outside;
@@ -94,8 +60,9 @@ TEST_CASE("stem_wgmma_tf32.paired_stores_write_each_element_once_in_aligned_pair
     for (const int64_t start : {int64_t{0}, int64_t{1}, int64_t{3025}, int64_t{3025} * 2 + 55, int64_t{1} << 33}) {
       CAPTURE(n);
       CAPTURE(start);
-      CheckRun<1>(start, n);
-      CheckRun<4>(start, n);
+      const int64_t one[1] = {start};
+      CheckRuns<1>(one, n);
+      CheckRuns<4>(one, n);
     }
   }
 }
@@ -108,7 +75,8 @@ TEST_CASE("stem_wgmma_tf32.paired_stores_of_two_runs_at_once_keep_each_run_whole
       CAPTURE(n);
       CAPTURE(start0);
       CAPTURE(start1);
-      CheckTwoRuns(start0, start1, n);
+      const int64_t two[2] = {start0, start1};
+      CheckRuns<4>(two, n);
     }
   }
 }
