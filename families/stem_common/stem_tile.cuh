@@ -198,7 +198,7 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
   if constexpr (kPairedStores && kType != 0) {
     if ((reinterpret_cast<uintptr_t>(p.y) & 3) == 0) {
       // kRuns channels a pass, their loads in flight together (one-row tiles keep one: see kChannels).
-      constexpr int kRuns = kChunks >= 4 ? 2 : 1;
+      constexpr int kRuns = kChunks >= 4 ? 4 : 1;
       uint16_t* const y = reinterpret_cast<uint16_t*>(p.y);
       auto write = [&](auto relu) {
         auto finish = [](float v) { return decltype(relu)::value && v < 0.f ? 0.f : v; };  // NaN stays NaN
@@ -237,7 +237,11 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
       return;
     }
   }
-  // One loop per ReLU setting, so that a pixel without ReLU costs no compare and select.
+  // One loop per ReLU setting, so that a pixel without ReLU costs no compare and select. The output pointer is a
+  // local, and each lane's run pointer formed once per channel and span: through StoreElement(p.y, index) every
+  // element reloaded the parameter and formed a 64-bit address (ncu: an LDC.64 and two LEAs a store).
+  using Out = typename std::conditional<kType == 0, float, uint16_t>::type;
+  Out* const y = reinterpret_cast<Out*>(p.y);
   auto write = [&](auto relu) {
     for (int span = 0; span < pixels; span += 32 * kChunks) {
       bool valid[kChunks];
@@ -257,11 +261,16 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
         for (int u = 0; u < kChannels; ++u) {
           const int n = n0 + u * workers;
           if (n >= n_end) continue;
-          const int64_t out = y_image + static_cast<int64_t>(n) * p.pq + span + lane;
+          Out* const out = y + y_image + static_cast<int64_t>(n) * p.pq + span + lane;
 #pragma unroll
           for (int c = 0; c < kChunks; ++c) {
             if (!valid[c]) continue;
-            StoreElement<kType>(p.y, out + 32 * c, ReluIf(decltype(relu)::value, v[u][c]));
+            const float value = ReluIf(decltype(relu)::value, v[u][c]);
+            if constexpr (kType == 0) {
+              out[32 * c] = value;
+            } else {
+              out[32 * c] = NarrowElement<kType>(value);
+            }
           }
         }
       }

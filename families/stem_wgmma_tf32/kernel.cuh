@@ -1083,6 +1083,12 @@ struct Kernel {
       sh.bias[n] = p.bias != nullptr && n < p.k ? p.bias[n] : 0.f;
     }
     consumers_sync();
+    // A stage's step deltas, loaded while the stage before it computes (the table is the same for every tile):
+    // read after the stage's barrier, each delta's shared-memory latency stood before its wgmma (ncu: short
+    // scoreboard stalls at the descriptors).
+    uint32_t delta[kWsteps];
+#pragma unroll
+    for (int ks = 0; ks < kWsteps; ++ks) delta[ks] = sh.step_delta[ks];
     uint32_t g = 0;  // weight stages consumed so far
     Cursor cursor = CursorAt(P, first_tile);
     for (int index = first_tile, local = 0; index < end_tile; ++index, ++local, cursor.Advance(P)) {
@@ -1115,7 +1121,7 @@ struct Kernel {
         WgmmaFence();
 #pragma unroll
         for (int ks = 0; ks < kWsteps; ++ks) {
-          const uint32_t step_delta = sh.step_delta[s * kWsteps + ks];
+          const uint32_t step_delta = delta[ks];
           const uint64_t b_desc = kDescriptorHigh | (b_low + ks * (kStepBytes >> 4));
 #pragma unroll
           for (int mi = 0; mi < kMt; ++mi) {
@@ -1129,6 +1135,9 @@ struct Kernel {
             }
           }
         }
+        const int next = s + 1 < stages ? s + 1 : 0;  // the next stage's, or the next tile's first
+#pragma unroll
+        for (int ks = 0; ks < kWsteps; ++ks) delta[ks] = sh.step_delta[next * kWsteps + ks];
         WgmmaCommitGroup();
         if (s > 0) {  // the previous stage's group has retired: free its slot
           WgmmaWaitGroup<1>();
