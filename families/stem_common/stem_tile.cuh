@@ -184,7 +184,7 @@ __device__ __forceinline__ float ReluIf(bool relu, float v) { return relu && v <
 // from rows staged at their run's phase, and (channel, chunk) items were all slower; NOTES v6). kChannels
 // channels are read before any is written (kChannels * kChunks loads in flight); callers take 1, since
 // this code runs once per block from a cold instruction cache at N = 1, where 4 was slower (NOTES v8).
-// kPairedStores (16-bit types, with the pair-row kernels): each channel's run goes out two
+// kPairedStores (16-bit types, the portable stem family's): each channel's run goes out two
 // elements to a 32-bit store (WritePairedRuns, two channels' loads at once but for one-row tiles), where y is
 // 4-byte aligned.
 template <int kChunks, int kChannels = 1, int kType = 0, bool kPairedStores = false>
@@ -198,7 +198,7 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
   if constexpr (kPairedStores && kType != 0) {
     if ((reinterpret_cast<uintptr_t>(p.y) & 3) == 0) {
       // kRuns channels a pass, their loads in flight together (one-row tiles keep one: see kChannels).
-      constexpr int kRuns = kChunks >= 4 ? 4 : 1;
+      constexpr int kRuns = kChunks >= 4 ? 2 : 1;
       uint16_t* const y = reinterpret_cast<uint16_t*>(p.y);
       auto write = [&](auto relu) {
         auto finish = [](float v) { return decltype(relu)::value && v < 0.f ? 0.f : v; };  // NaN stays NaN
