@@ -21,6 +21,11 @@
 #              against this build in alternating rounds (kconv-bench, the choice's config): AlexNet fp16, bf16, fp32
 #              TF32 and 3xTF32 at N = 256, 32, 1, and the fp16 stems at N = 64 (ConvNeXt, Swin, ResNet, MobileNet, VGG); BASELINE_ENV
 #              (e.g. KCONV_CHANNELS_AS_M=0) is set for the baseline's runs only
+#   intype     (not in the default list) the 16-bit NCHW staging in the type (stem_tile_in_type.cuh): the GPU
+#              suite's 16-bit offset, pair-row, every-mode and special-value cases (tests), memcheck and racecheck at
+#              N = 2 of AlexNet fp16 on k3x5 and the whole-tile ring k3x9 and of ResNet's 7x7/2 fp16 (sanitize), then
+#              the Hopper stem configs on AlexNet fp16 and bf16 at N = 256 and 32, k3x9 named (bench); EXPERIMENT_STEPS
+#              picks the steps (default: tests sanitize bench)
 #   wgmma3x    (not in the default list; needs CARRY_LIBRARY=1) the same for the split (wgmma) 3xTF32 configs
 #              (KCONV_WGMMA_3XTF32: 0 off, 1 the default), in fp32 NCHW 3xTF32
 #   nhwc3x     (not in the default list; needs CARRY_LIBRARY=1) the split configs in fp32 NHWC 3xTF32
@@ -220,6 +225,40 @@ if has writeab && [ -x .carry/baseline/kconv-bench ]; then
     done
   done
   sort -k3,3 -k4,4 -k5,5 -k2,2 "$out/writeab.txt"
+fi
+if has intype; then
+  steps=" ${EXPERIMENT_STEPS:-tests sanitize bench} "
+  alexnet=(--c 3 --h 224 --w 224 --k 96 --r 11 --s 11 --stride 4 --pad 2)
+  if [[ "$steps" == *" tests "* ]]; then
+    timeout 550 .carry/kconv_gpu_tests -tc='gpu.precision_modes.16_bit*,gpu.precision_modes.pair_row*,gpu.precision_modes.every_mode*,gpu.precision_modes.a_nan*' \
+      > "$out/intype_tests.log" 2>&1
+    echo "exit code: $?" >> "$out/intype_tests.log"
+  fi
+  if [[ "$steps" == *" sanitize "* ]]; then
+    for tool in memcheck racecheck; do
+      for config in m256n96_w8_k3x5 m256n96_w8_k3x9; do
+        timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench "${alexnet[@]}" --n 2 \
+          --dtype fp16 --config "stem_wgmma_tf32/$config" --runs 2 --warmup 0 > "$out/intype_${tool}_$config.log" 2>&1
+        echo "exit code: $?" >> "$out/intype_${tool}_$config.log"
+      done
+      timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench --n 2 --c 3 --h 224 --w 224 \
+        --k 64 --r 7 --s 7 --stride 2 --pad 3 --dtype fp16 --config stem_wgmma --runs 2 --warmup 0 \
+        > "$out/intype_${tool}_resnet.log" 2>&1
+      echo "exit code: $?" >> "$out/intype_${tool}_resnet.log"
+    done
+  fi
+  if [[ "$steps" == *" bench "* ]]; then
+    for round in 1 2; do
+      for dtype in fp16 bf16; do
+        for n in 256 32; do
+          for config in stem_wgmma stem_wgmma_tf32/m256n96_w8_k3x9; do
+            timeout 90 .carry/kconv-bench "${alexnet[@]}" --n "$n" --dtype "$dtype" --config "$config" --flush --runs 50 \
+              > "$out/intype_bench_${dtype}_${n}_${config#*/}_r$round.log" 2>&1
+          done
+        done
+      done
+    done
+  fi
 fi
 if has wgmma3x; then
   experiment wgmma3x KCONV_WGMMA_3XTF32 'gpu.precision_modes.wgmma_3xtf32*' '0 1' '--math 3xtf32' \

@@ -14,6 +14,7 @@
 #include "families/stem_common/stem_params.h"
 #include "families/stem_common/stem_tile.cuh"
 #include "ptx/element_types.cuh"
+#include "ptx/ptx_instructions.cuh"
 
 namespace kconv {
 namespace stem {
@@ -90,7 +91,7 @@ __device__ __forceinline__ void WriteTileInType(const StemParams& p, const Tile&
     }
     WriteStagedPieces<kRuns>(
         head, real, pixels, lane, [&](int r, int i) { return row[r][i]; },
-        [&](int r, int i, uint4 v) { *reinterpret_cast<uint4*>(out[r] + 8 * i) = v; },
+        [&](int r, int i, uint4 v) { StoreGlobal16(out[r] + 8 * i, v); },
         [&](int r, int i, uint4 v, int first) { StorePieceInRun(out[r] + 8 * i, v, first, pixels); });
   }
 }
