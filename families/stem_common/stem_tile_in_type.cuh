@@ -51,17 +51,6 @@ __device__ __forceinline__ void StageTileInType(uint16_t* staged, int stride, co
     }
 }
 
-// Stores the elements of a staged 16-byte piece that belong to the run: element j is the run's first + j, kept
-// where 0 <= first + j < n (a run's first and last pieces).
-__device__ __forceinline__ void StorePieceInRun(uint16_t* piece, uint4 v, int first, int n) {
-  const uint32_t words[4] = {v.x, v.y, v.z, v.w};
-#pragma unroll
-  for (int j = 0; j < 8; ++j) {
-    const int e = first + j;
-    if (e >= 0 && e < n) piece[j] = static_cast<uint16_t>(words[j / 2] >> (16 * (j % 2)));
-  }
-}
-
 // Writes staged channels [n_begin, n_end) of the tile's first `tile_pixels` pixels (StageTileInType's rows) to NCHW
 // y: warp `worker` of `workers` takes kRuns channels a pass, n_begin + worker, + workers, ..., in 16-byte pieces
 // (WriteStagedPieces).
@@ -92,7 +81,8 @@ __device__ __forceinline__ void WriteTileInType(const StemParams& p, const Tile&
     WriteStagedPieces<kRuns>(
         head, real, pixels, lane, [&](int r, int i) { return row[r][i]; },
         [&](int r, int i, uint4 v) { StoreGlobal16(out[r] + 8 * i, v); },
-        [&](int r, int i, uint4 v, int first) { StorePieceInRun(out[r] + 8 * i, v, first, pixels); });
+        [&](int r, int e) { return reinterpret_cast<const uint16_t*>(row[r])[head[r] + e]; },
+        [&](int r, int e, uint16_t v) { out[r][head[r] + e] = v; });
   }
 }
 

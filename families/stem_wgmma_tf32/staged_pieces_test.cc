@@ -19,7 +19,8 @@ using Piece = std::array<int, 8>;  // 8 staged elements; -1 where the staging ho
 // Runs WriteStagedPieces over 32 lanes for kRuns runs of n elements at once, run r's first output at element
 // start[r] of a y at address y_address (2-byte aligned), staged as StageTileInType stages it: element e of run r
 // at element heads.Of(r) + e of its row. Checks each real run's elements written once, with their values, whole
-// pieces at 16-byte boundaries only, and no other element read or written.
+// pieces at 16-byte boundaries only, at most one element store a lane and run, and no other element read or
+// written.
 template <int kRuns>
 void CheckRuns(uint64_t y_address, int64_t first_start, int64_t pq, int n, const bool (&real)[kRuns]) {
   const kconv::stem::RunHeads heads = kconv::stem::RunHeadsAt(y_address, first_start, pq);
@@ -32,7 +33,8 @@ void CheckRuns(uint64_t y_address, int64_t first_start, int64_t pq, int n, const
     for (int e = 0; e < n; ++e) rows[static_cast<std::size_t>(r)][static_cast<std::size_t>(head[r] + e)] = 1000 * r + e;
   }
   std::vector<int> writes(static_cast<std::size_t>(kRuns * n), 0);
-  int misaligned = 0, outside = 0, wrong_value = 0;
+  int misaligned = 0, outside = 0, wrong_value = 0, crowded = 0;
+  std::vector<int> element_stores(kRuns, 0);  // this lane's, per run
   auto write = [&](int r, int e, int v) {
     if (r < 0 || r >= kRuns || !real[r] || e < 0 || e >= n) {
       ++outside;
@@ -48,7 +50,7 @@ void CheckRuns(uint64_t y_address, int64_t first_start, int64_t pq, int n, const
           const std::vector<int>& row = rows[static_cast<std::size_t>(r)];
           Piece v;
           v.fill(-1);
-          if (i < 0 || 8 * (i + 1) > static_cast<int>(row.size())) {
+          if (i < 0 || 8 * i - head[r] < 0 || 8 * i + 8 - head[r] > n) {  // whole pieces only
             ++outside;
             return v;
           }
@@ -61,13 +63,23 @@ void CheckRuns(uint64_t y_address, int64_t first_start, int64_t pq, int n, const
           if (element % 8 != 0) ++misaligned;
           for (int j = 0; j < 8; ++j) write(r, 8 * i + j - head[r], v[static_cast<std::size_t>(j)]);
         },
-        [&](int r, int i, const Piece& v, int first) {
-          if (first != 8 * i - head[r]) ++misaligned;
-          for (int j = 0; j < 8; ++j) {
-            const int e = first + j;
-            if (e >= 0 && e < n) write(r, e, v[static_cast<std::size_t>(j)]);
+        [&](int r, int e) {
+          if (r < 0 || r >= kRuns || e < 0 || e >= n) {
+            ++outside;
+            return -1;
           }
+          return rows[static_cast<std::size_t>(r)][static_cast<std::size_t>(head[r] + e)];
+        },
+        [&](int r, int e, int v) {
+          ++element_stores[static_cast<std::size_t>(r)];
+          write(r, e, v);
         });
+    // A partial piece's elements go one a lane, from lanes 0-15: one 2-byte store instruction a run.
+    for (int r = 0; r < kRuns; ++r) {
+      const int stores = element_stores[static_cast<std::size_t>(r)];
+      if (stores > 1 || (lane >= 16 && stores > 0)) ++crowded;
+      element_stores[static_cast<std::size_t>(r)] = 0;
+    }
   }
   int wrong_count = 0;
   for (int r = 0; r < kRuns; ++r)
@@ -77,6 +89,7 @@ void CheckRuns(uint64_t y_address, int64_t first_start, int64_t pq, int n, const
   CHECK(wrong_value == 0);
   CHECK(misaligned == 0);
   CHECK(outside == 0);
+  CHECK(crowded == 0);
 }
 
 }  // namespace
