@@ -247,6 +247,8 @@ if has intype; then
     runs=("alexnet256 fp16 m256n96_w8_k3x5 --n 256 ${alexnet[*]}" "alexnet256 fp16 m256n96_w8_k3x9 --n 256 ${alexnet[*]}"
           "alexnet256 bf16 m256n96_w8_k3x5 --n 256 ${alexnet[*]}" "alexnet32 fp16 m192n96_w12_k5x5 --n 32 ${alexnet[*]}"
           "alexnet32 fp16 m256n96_w8_k3x9 --n 32 ${alexnet[*]}" "alexnet1 fp16 m64n48_w4_k5x10 --n 1 ${alexnet[*]}"
+          "convnext fp16 m256n96_w8_k3x2 --n 64 --c 3 --h 224 --w 224 --k 96 --r 4 --s 4 --stride 4 --pad 0"
+          "convnext fp16 m256n96_w8_k3x9 --n 64 --c 3 --h 224 --w 224 --k 96 --r 4 --s 4 --stride 4 --pad 0"
           "swin fp16 m256n64_w8_k3x2 --n 64 --c 3 --h 224 --w 224 --k 128 --r 4 --s 4 --stride 4 --pad 0"
           "resnet fp16 m256n64_w8_k7x3_p2 --n 64 --c 3 --h 224 --w 224 --k 64 --r 7 --s 7 --stride 2 --pad 3"
           "mobilenet fp16 m512n32_w8_k5x2_p2 --n 64 --c 3 --h 224 --w 224 --k 32 --r 3 --s 3 --stride 2 --pad 1"

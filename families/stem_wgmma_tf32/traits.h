@@ -130,11 +130,13 @@ KCONV_HOST_DEVICE constexpr int64_t StemWgmmaStagingStride(int64_t tile_pixels) 
 }
 
 // Whether a launch stages its outputs in their 16-bit type (families/stem_common/stem_tile_in_type.cuh): 16-bit
-// NCHW on the pair-row kernels and at horizontal strides 2 and 1, over tiles of whole rows (column tiles stage
-// fp32). Half the staging's shared memory, which the weight ring may take instead.
+// NCHW on the pair-row kernels and at horizontal stride 1 (phases 4), over tiles of whole rows (column tiles stage
+// fp32). Half the staging's shared memory, which the weight ring may take instead. Where it measured slower it
+// stays fp32: on an H100 at N = 64, fp16 MobileNet's 3x3/2 (widened rows, phases 2) took 61.7 us staged in the
+// type against 58.5, while VGG's 3x3/1 took 360 against 416 (NOTES, thirtieth session).
 KCONV_HOST_DEVICE constexpr bool StagesInType(int element_type, bool nhwc, bool pair_rows, int phases,
                                               int64_t column_tiles) {
-  return element_type != 0 && !nhwc && (pair_rows || phases > 1) && column_tiles == 1;
+  return element_type != 0 && !nhwc && (pair_rows || phases == 4) && column_tiles == 1;
 }
 
 // Elements between the channel rows of a tile staged in its 16-bit type: the tile's pixels after a head of up
