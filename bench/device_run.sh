@@ -21,6 +21,12 @@
 #              against this build in alternating rounds (kconv-bench, the choice's config): AlexNet fp16, bf16, fp32
 #              TF32 and 3xTF32 at N = 256, 32, 1, and the fp16 stems at N = 64 (ConvNeXt, Swin, ResNet, MobileNet, VGG); BASELINE_ENV
 #              (e.g. KCONV_CHANNELS_AS_M=0) is set for the baseline's runs only
+#   intype     (not in the default list) the 16-bit NCHW staging in the type (stem_tile_in_type.cuh): memcheck and racecheck at
+#              N = 2 of AlexNet fp16 on k3x5 and the whole-tile ring k3x9 and of ResNet's 7x7/2 fp16 (sanitize), then
+#              AlexNet (N = 256, 32, 1) and the fp16 stems at N = 64 on their default configs (and AlexNet on k3x9),
+#              against .carry/baseline/kconv-bench where BASELINE= gave one, in alternating rounds (bench), then
+#              the GPU suite's 16-bit offset, pair-row, every-mode and special-value cases (tests; INTYPE_TESTS and
+#              INTYPE_TEST_SECONDS narrow them); EXPERIMENT_STEPS picks the steps (default: tests sanitize bench)
 #   wgmma3x    (not in the default list; needs CARRY_LIBRARY=1) the same for the split (wgmma) 3xTF32 configs
 #              (KCONV_WGMMA_3XTF32: 0 off, 1 the default), in fp32 NCHW 3xTF32
 #   nhwc3x     (not in the default list; needs CARRY_LIBRARY=1) the split configs in fp32 NHWC 3xTF32
@@ -220,6 +226,59 @@ if has writeab && [ -x .carry/baseline/kconv-bench ]; then
     done
   done
   sort -k3,3 -k4,4 -k5,5 -k2,2 "$out/writeab.txt"
+fi
+if has intype; then
+  steps=" ${EXPERIMENT_STEPS:-tests sanitize bench} "
+  alexnet=(--c 3 --h 224 --w 224 --k 96 --r 11 --s 11 --stride 4 --pad 2)
+  if [[ "$steps" == *" sanitize "* ]]; then
+    for tool in memcheck racecheck; do
+      for config in m256n96_w8_k3x5 m256n96_w8_k3x9; do
+        timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench "${alexnet[@]}" --n 2 \
+          --dtype fp16 --config "stem_wgmma_tf32/$config" --runs 2 --warmup 0 > "$out/intype_${tool}_$config.log" 2>&1
+        echo "exit code: $?" >> "$out/intype_${tool}_$config.log"
+      done
+      timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench --n 2 --c 3 --h 224 --w 224 \
+        --k 64 --r 7 --s 7 --stride 2 --pad 3 --dtype fp16 --config stem_wgmma --runs 2 --warmup 0 \
+        > "$out/intype_${tool}_resnet.log" 2>&1
+      echo "exit code: $?" >> "$out/intype_${tool}_resnet.log"
+    done
+  fi
+  if [[ "$steps" == *" bench "* ]]; then  # each shape on its default config (and AlexNet on k3x9), baseline alternating
+    runs=("alexnet256 fp16 m256n96_w8_k3x5 --n 256 ${alexnet[*]}" "alexnet256 fp16 m256n96_w8_k3x9 --n 256 ${alexnet[*]}"
+          "alexnet256 bf16 m256n96_w8_k3x5 --n 256 ${alexnet[*]}" "alexnet32 fp16 m192n96_w12_k5x5 --n 32 ${alexnet[*]}"
+          "alexnet32 fp16 m256n96_w8_k3x9 --n 32 ${alexnet[*]}" "alexnet1 fp16 m64n48_w4_k5x10 --n 1 ${alexnet[*]}"
+          "convnext fp16 m256n96_w8_k3x2 --n 64 --c 3 --h 224 --w 224 --k 96 --r 4 --s 4 --stride 4 --pad 0"
+          "convnext fp16 m256n96_w8_k3x9 --n 64 --c 3 --h 224 --w 224 --k 96 --r 4 --s 4 --stride 4 --pad 0"
+          "swin fp16 m256n64_w8_k3x2 --n 64 --c 3 --h 224 --w 224 --k 128 --r 4 --s 4 --stride 4 --pad 0"
+          "resnet fp16 m256n64_w8_k7x3_p2 --n 64 --c 3 --h 224 --w 224 --k 64 --r 7 --s 7 --stride 2 --pad 3"
+          "mobilenet fp16 m512n32_w8_k5x2_p2 --n 64 --c 3 --h 224 --w 224 --k 32 --r 3 --s 3 --stride 2 --pad 1"
+          "vgg fp16 m256n64_w8_k5x2_p4 --n 64 --c 3 --h 224 --w 224 --k 64 --r 3 --s 3 --stride 1 --pad 1")
+    for round in 1 2; do
+      for run in "${runs[@]}"; do
+        read -r name dtype config shape <<<"$run"
+        for side in baseline new; do
+          bench=.carry/kconv-bench
+          if [ "$side" = baseline ]; then
+            bench=.carry/baseline/kconv-bench
+            [ -x "$bench" ] && [ "$config" != m256n96_w8_k3x9 ] || continue  # main has no k3x9
+          fi
+          # shellcheck disable=SC2086  # $shape is the flags' words
+          timeout 60 "$bench" $shape --dtype "$dtype" --config "stem_wgmma_tf32/$config" --flush --runs 50 \
+            > "$out/intype_bench_${side}_${name}_${dtype}_${config}_r$round.log" 2>&1
+          printf 'round %s %-10s %-5s %-8s %-20s %s\n' "$round" "$name" "$dtype" "$side" "$config" \
+            "$(grep -E "^stem_wgmma_tf32/$config " "$out/intype_bench_${side}_${name}_${dtype}_${config}_r$round.log" | awk '{print $2, $NF}')" \
+            >> "$out/intype_bench.txt"
+        done
+      done
+    done
+    sort -k3,3 -k6,6 -k4,4 -k5,5 -k2,2 "$out/intype_bench.txt"
+  fi
+  if [[ "$steps" == *" tests "* ]]; then  # last, so that a timeout leaves the timings; INTYPE_TESTS narrows the cases
+    timeout "${INTYPE_TEST_SECONDS:-550}" .carry/kconv_gpu_tests \
+      -tc="${INTYPE_TESTS:-gpu.precision_modes.16_bit*,gpu.precision_modes.pair_row*,gpu.precision_modes.every_mode*,gpu.precision_modes.a_nan*}" \
+      > "$out/intype_tests.log" 2>&1
+    echo "exit code: $?" >> "$out/intype_tests.log"
+  fi
 fi
 if has wgmma3x; then
   experiment wgmma3x KCONV_WGMMA_3XTF32 'gpu.precision_modes.wgmma_3xtf32*' '0 1' '--math 3xtf32' \

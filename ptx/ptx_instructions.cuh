@@ -12,6 +12,13 @@ __device__ __forceinline__ uint32_t SharedAddress(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
 }
 
+// Stores 16 bytes at a 16-byte aligned global address. Through a uint4 lvalue made from a 16-bit output pointer,
+// nvcc wrote four 32-bit stores instead (SASS of the 16-bit staged write, stem_tile_in_type.cuh).
+__device__ __forceinline__ void StoreGlobal16(void* address, uint4 v) {
+  asm volatile("st.global.v4.b32 [%0], {%1, %2, %3, %4};\n" ::"l"(address), "r"(v.x), "r"(v.y), "r"(v.z), "r"(v.w)
+               : "memory");
+}
+
 // 4-byte asynchronous copy; valid = false writes a zero without reading (padding, tails).
 __device__ __forceinline__ void CopyAsync4(uint32_t dst, const float* src, bool valid) {
   asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 4 : 0));

@@ -184,7 +184,7 @@ __device__ __forceinline__ float ReluIf(bool relu, float v) { return relu && v <
 // from rows staged at their run's phase, and (channel, chunk) items were all slower; NOTES v6). kChannels
 // channels are read before any is written (kChannels * kChunks loads in flight); callers take 1, since
 // this code runs once per block from a cold instruction cache at N = 1, where 4 was slower (NOTES v8).
-// kPairedStores (16-bit types, with the pair-row kernels): each channel's run goes out two
+// kPairedStores (16-bit types, the portable stem family's): each channel's run goes out two
 // elements to a 32-bit store (WritePairedRuns, two channels' loads at once but for one-row tiles), where y is
 // 4-byte aligned.
 template <int kChunks, int kChannels = 1, int kType = 0, bool kPairedStores = false>
@@ -237,7 +237,11 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
       return;
     }
   }
-  // One loop per ReLU setting, so that a pixel without ReLU costs no compare and select.
+  // One loop per ReLU setting, so that a pixel without ReLU costs no compare and select. The output pointer is a
+  // local, and each lane's run pointer formed once per channel and span: through StoreElement(p.y, index) every
+  // element reloaded the parameter and formed a 64-bit address (ncu: an LDC.64 and two LEAs a store).
+  using Out = typename std::conditional<kType == 0, float, uint16_t>::type;
+  Out* const y = reinterpret_cast<Out*>(p.y);
   auto write = [&](auto relu) {
     for (int span = 0; span < pixels; span += 32 * kChunks) {
       bool valid[kChunks];
@@ -257,11 +261,16 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
         for (int u = 0; u < kChannels; ++u) {
           const int n = n0 + u * workers;
           if (n >= n_end) continue;
-          const int64_t out = y_image + static_cast<int64_t>(n) * p.pq + span + lane;
+          Out* const out = y + y_image + static_cast<int64_t>(n) * p.pq + span + lane;
 #pragma unroll
           for (int c = 0; c < kChunks; ++c) {
             if (!valid[c]) continue;
-            StoreElement<kType>(p.y, out + 32 * c, ReluIf(decltype(relu)::value, v[u][c]));
+            const float value = ReluIf(decltype(relu)::value, v[u][c]);
+            if constexpr (kType == 0) {
+              out[32 * c] = value;
+            } else {
+              out[32 * c] = NarrowElement<kType>(value);
+            }
           }
         }
       }

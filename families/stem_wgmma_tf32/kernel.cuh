@@ -35,7 +35,9 @@
 //    slot when the group reading it retires.
 //  - The epilogue stages the accumulators over the finished band, as [channel][pixel] (the host sizes
 //    each band buffer to hold the tile's channels), and writes each channel as one run of the tile's
-//    rows_per_tile * Q consecutive NCHW floats (stem_tile.cuh), then frees the band. NHWC tiles are staged
+//    rows_per_tile * Q consecutive NCHW floats (stem_tile.cuh), then frees the band. 16-bit NCHW tiles of whole rows
+//    on the pair-row kernels and at strides 2 and 1 stage in the type instead, bias and ReLU applied, each run at its
+//    offset from a 16-byte boundary of y, and go out in 16-byte pieces (stem_tile_in_type.cuh). NHWC tiles are staged
 //    pixel-major instead, and written 4 channels of a pixel per lane (stem_tile_nhwc.cuh). Writing straight
 //    from the accumulators, handing the writes to the producer warps (plain stores or bulk copies),
 //    deferring them into the next tile's main loop, and two consumer warpgroups taking turns on tiles
@@ -48,6 +50,7 @@
 #include <type_traits>
 
 #include "families/stem_common/stem_tile.cuh"
+#include "families/stem_common/stem_tile_in_type.cuh"
 #include "families/stem_common/stem_tile_nhwc.cuh"
 #include "families/stem_common/widened_raw_rows.h"
 #include "families/stem_wgmma_tf32/traits.h"
@@ -127,6 +130,9 @@ struct Kernel {
   // Whether the band lands by itself (a tensor copy, or asynchronous copies) before the rounding pass.
   static __device__ __forceinline__ bool BandLands(const StemWgmmaParams& P) { return CopiesTensor(P) || CopiesAsync(P); }
   static constexpr bool kOneRowTiles = kMt * kWarps == 4;  // one m64 piece per tile: band copies across channels
+  // 16-bit NCHW on the kernels whose runs go out paired stages its outputs in the type over tiles of whole rows
+  // (StagesInType: P.column_tiles == 1 at run time), and the host sizes the band buffers for that.
+  static constexpr bool kStagesInType = StagesInType(kType, kNhwc, kPairRows, kPhases, 1);
   // Whether the consumer warps help copy the block's first band when the warps copy it (not a tensor
   // copy): nothing overlaps that band (band_full then counts the producers' part only). Not for one-row
   // tiles: their band warps copy a band in one pass already, and more warps were no faster (NOTES v5).
@@ -1083,6 +1089,12 @@ struct Kernel {
       sh.bias[n] = p.bias != nullptr && n < p.k ? p.bias[n] : 0.f;
     }
     consumers_sync();
+    // A stage's step deltas, loaded while the stage before it computes (the table is the same for every tile):
+    // read after the stage's barrier, each delta's shared-memory latency stood before its wgmma (ncu: short
+    // scoreboard stalls at the descriptors).
+    uint32_t delta[kWsteps];
+#pragma unroll
+    for (int ks = 0; ks < kWsteps; ++ks) delta[ks] = sh.step_delta[ks];
     uint32_t g = 0;  // weight stages consumed so far
     Cursor cursor = CursorAt(P, first_tile);
     for (int index = first_tile, local = 0; index < end_tile; ++index, ++local, cursor.Advance(P)) {
@@ -1115,7 +1127,7 @@ struct Kernel {
         WgmmaFence();
 #pragma unroll
         for (int ks = 0; ks < kWsteps; ++ks) {
-          const uint32_t step_delta = sh.step_delta[s * kWsteps + ks];
+          const uint32_t step_delta = delta[ks];
           const uint64_t b_desc = kDescriptorHigh | (b_low + ks * (kStepBytes >> 4));
 #pragma unroll
           for (int mi = 0; mi < kMt; ++mi) {
@@ -1129,6 +1141,9 @@ struct Kernel {
             }
           }
         }
+        const int next = s + 1 < stages ? s + 1 : 0;  // the next stage's, or the next tile's first
+#pragma unroll
+        for (int ks = 0; ks < kWsteps; ++ks) delta[ks] = sh.step_delta[next * kWsteps + ks];
         WgmmaCommitGroup();
         if (s > 0) {  // the previous stage's group has retired: free its slot
           WgmmaWaitGroup<1>();
@@ -1154,6 +1169,23 @@ struct Kernel {
       consumers_sync();  // every warpgroup's wgmma reads of the band are done
       float* staged = reinterpret_cast<float*>(sh.Band(b));
       auto accumulator = [&](int mi, int ni, int v) { return acc[0][mi][4 * ni + v]; };
+      const int channel0 = cursor.group * kChannels;
+      if constexpr (kStagesInType) {
+        if (P.column_tiles == 1) {  // in the 16-bit type, bias and ReLU applied (stem_tile_in_type.cuh)
+          uint16_t* const staged16 = reinterpret_cast<uint16_t*>(sh.Band(b));
+          StageTileInType<kType, kMt, kNt, kPhases>(staged16, P.staging_stride, first, rows, accumulator,
+                                                    sh.bias + channel0, TileRunHeads(p, tile, channel0), p.relu);
+          consumers_sync();
+          if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 11 : 4);
+          // Four channels a pass, their loads in flight together (one-row tiles one: a cold instruction cache).
+          WriteTileInType<kOneRowTiles ? 1 : 4>(p, tile, staged16, P.staging_stride, P.rows_per_tile * p.q, channel0,
+                                                channel0 + kChannels, warp, kWarps);
+          FenceProxyAsyncShared();  // this thread's accesses to the band come before the next copy into it
+          MbarrierArrive(sh.band_empty + 8 * b);
+          if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 12 : 5);
+          continue;
+        }
+      }
       if constexpr (kNhwc) {
         StageTilePixels<kMt, kNt, kPhases>(staged, P.staging_stride, first, rows, accumulator);
       } else {
@@ -1163,7 +1195,6 @@ struct Kernel {
       if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 11 : 4);
       // A one-row tile's runs are q pixels (two 32-pixel chunks for AlexNet), a 3- or 4-row tile's 3 q or 4 q.
       constexpr int kChunks = kOneRowTiles ? 2 : 8;
-      const int channel0 = cursor.group * kChannels;
       if constexpr (kNhwc) {  // whole rows or a column tile: rows tile_columns apart in the staging
         if (p.k % 4 == 0 && reinterpret_cast<uintptr_t>(p.y) % (kType == 0 ? 16 : 8) == 0) {
           WriteTileNhwcPixels<kChannels, 4, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile, P.tile_columns,
@@ -1175,11 +1206,10 @@ struct Kernel {
                                                    sh.bias);
         }
       } else if (P.column_tiles == 1) {
-        // 16-bit runs two elements to a store: the pair-row kernels, and every 16-bit kernel at strides 2 and 1
-        // (the stride-4 widened kernels keep single stores: measured as the pair rows' baseline).
-        constexpr bool kPairedStores = kPairRows || (kType != 0 && kPhases > 1);
-        WriteTile<kChunks, 1, kType, kPairedStores>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
-                                                    channel0 + kChannels, warp, kWarps, sh.bias);
+        // (The pair-row kernels' and the 16-bit kernels' at strides 2 and 1 went out in the type, above; the
+        // stride-4 widened kernels keep single stores: measured as the pair rows' baseline.)
+        WriteTile<kChunks, 1, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
+                                     channel0 + kChannels, warp, kWarps, sh.bias);
       } else {  // a column tile's rows: runs of at most 64 * kPhases pixels, one per piece and phase
         WriteColumnTile<2 * kPhases, kColumnTileRows, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile,
                                                              P.tile_columns, channel0, channel0 + kChannels, warp,

@@ -357,6 +357,48 @@ TEST_CASE("stem_wgmma_tf32.deep_weight_rings_take_alexnet_pair_rows_with_their_t
   }
 }
 
+TEST_CASE("stem_wgmma_tf32.16_bit_nchw_tiles_of_whole_rows_stage_in_the_type") {
+  // Pair-row launches stage their outputs in 16 bits (StagesInType): a channel row of AlexNet's 4-row tile is its
+  // 220 pixels after a head of up to 7, in 16-byte pieces, 8 elements past a multiple of 16 (248), so a band
+  // buffer needs half the fp32 staging's room (96 * 228 floats), and the deep ring fits nine 3-step stages (every
+  // one of AlexNet's 27 k16 steps) with the raw rows' tensor copy. fp32 keeps its staging; column tiles (a 1080p
+  // frame) stage fp32 in any type.
+  const kconv_test::ScopedEnvironment enabled("KCONV_PAIR_ROWS", "2");
+  const kconv::ConvShape half = Validated(kconv_test::AlexNetConv1(256), KCONV_ELEMENT_F16);
+  const kconv::ConvShape single = Validated(kconv_test::AlexNetConv1(256), KCONV_ELEMENT_F32);
+  const wg::PlanData d16 = wg::MakePlanData(half, IoConfig(2, 8, 3, 5), kH100);
+  const wg::PlanData d32 = wg::MakePlanData(single, IoConfig(2, 8, 3, 5), kH100);
+  REQUIRE(d16.pair_rows);
+  CHECK(d16.params.rows_per_tile == 4);
+  CHECK(d16.params.column_tiles == 1);
+  CHECK(d16.params.staging_stride == 248);
+  CHECK(d16.params.staging_stride == wg::StemWgmmaStagingStrideInType(220));
+  CHECK(d16.params.p.band_bytes >= 96 * 248 * 2);
+  CHECK(d16.params.p.band_bytes < 96 * 228 * 4);
+  CHECK(d32.params.staging_stride == 228);
+  CHECK(d32.params.p.band_bytes >= 96 * 228 * 4);
+  const wg::Config nine = IoConfig(2, 8, 3, 9);
+  REQUIRE(wg::Accepts(half, nine, kH100).ok());
+  const wg::PlanData deep = wg::MakePlanData(half, nine, kH100);
+  CHECK(deep.params.raw_row > 0);
+  CHECK(deep.geometry.shared_bytes <= kH100.smem_per_block_optin);
+  if (wg::Accepts(single, nine, kH100).ok()) {  // fp32's staging leaves no room for whole rows and nine stages
+    CHECK(wg::MakePlanData(single, nine, kH100).params.column_tiles > 1);
+  }
+
+  kconv_test::Shape frame{1, 3, 1080, 1920, 96, 11, 11, 4, 4, 2, 2};
+  const kconv::ConvShape wide = Validated(frame, KCONV_ELEMENT_F16);
+  const wg::PlanData columns = wg::MakePlanData(wide, IoConfig(2, 8, 3, 5), kH100);
+  REQUIRE(columns.params.column_tiles > 1);
+  CHECK(columns.params.staging_stride == wg::StemWgmmaStagingStride(columns.params.rows_per_tile *
+                                                                     columns.params.tile_columns));
+  for (int64_t step = 0; step < 16; ++step) {  // the stride's invariants for every pixel count
+    const int64_t stride = wg::StemWgmmaStagingStrideInType(200 + step);
+    CHECK(stride >= (200 + step + 7 + 7) / 8 * 8);
+    CHECK(stride % 16 == 8);
+  }
+}
+
 TEST_CASE("stem_wgmma_tf32.pair_row_planes_at_strides_2_and_1_compute_the_convolution") {
   // 16-bit NCHW at horizontal stride 2 or 1 with an even vertical stride: a pair-row plane per phase, each from
   // its own first column, read as the stride-4 kernels read theirs. ResNet's 7x7/2 and other kernel heights that

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The pair-row kernels' 16-bit epilogue (families/stem_common/paired_stores.h), on the CPU: for runs of every
+// The portable stem family's 16-bit epilogue (families/stem_common/paired_stores.h), on the CPU: for runs of every
 // start parity and length a tile can give, the 32 lanes' paired stores write each element once, every pair at an
 // even output element (a 4-byte aligned store), and read only the run's elements.
 #include <doctest/doctest.h>

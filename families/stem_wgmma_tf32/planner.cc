@@ -114,11 +114,15 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
     g.band = stem::BandOf(s, config, span, Shifted(s, config, pair_rows) ? 4 : 0, phase_columns);
   }
   g.plane_bytes = stem::CeilDiv(g.band.band_bytes, 128) * 128;
-  // Each band buffer also holds the tile's staged outputs, channel-major (NCHW) or pixel-major (NHWC); the
-  // tensor copy's destination stays 128-aligned.
+  // Each band buffer also holds the tile's staged outputs, channel-major (NCHW: in fp32, or in the 16-bit type
+  // where StagesInType) or pixel-major (NHWC); the tensor copy's destination stays 128-aligned.
   const bool nhwc = s.layout == KCONV_LAYOUT_NHWC;
-  g.staging_stride = nhwc ? StemWgmmaPixelStride(int64_t{config.nt} * 8) : StemWgmmaStagingStride(span * tile_columns);
-  const int64_t staging = (nhwc ? span * tile_columns : int64_t{config.nt} * 8) * g.staging_stride * 4;
+  const bool in_type = StagesInType(s.element_type, nhwc, pair_rows, config.phases, column_tiles);
+  g.staging_stride = nhwc      ? StemWgmmaPixelStride(int64_t{config.nt} * 8)
+                     : in_type ? StemWgmmaStagingStrideInType(span * tile_columns)
+                               : StemWgmmaStagingStride(span * tile_columns);
+  const int64_t staging =
+      (nhwc ? span * tile_columns : int64_t{config.nt} * 8) * g.staging_stride * (in_type ? s.element_bytes() : 4);
   // 3xTF32: the band's remainders follow its values (lo_offset), with 64 chunks to spare after them, so that
   // wgmma's reads for the pixels past a row (dropped) stay in this buffer, not the one the producers fill.
   g.lo_offset = config.phases * g.plane_bytes;

@@ -205,7 +205,10 @@ TEST_CASE("stem_wgmma_tf32.the_heuristic_picks_the_measured_fastest_tiles") {
   REQUIRE(large != nullptr);
   REQUIRE(medium != nullptr);
   REQUIRE(one != nullptr);
-  CHECK(large == &wg::kConfigs[0]);  // m192n96_w12_k5x5, listed first
+  // m192n96_w12_k5x5, the first listed that takes fp32 (the whole-tile ring before it fits only 16-bit staging)
+  const auto k5x5 = kconv::FindConfig("stem_wgmma_tf32/m192n96_w12_k5x5");
+  REQUIRE(k5x5.ok());
+  CHECK(large == &wg::kConfigs[kconv::Configs()[*k5x5].family_index]);
   CHECK(medium == large);
   CHECK(kconv::MakeStemLayout(*one).tile_pixels == 64);
   // Rows of 99 pixels are two m64 pieces, which three pieces per tile cannot hold: 256-pixel tiles.

@@ -80,8 +80,9 @@ struct alignas(64) StemWgmmaParams {
   int32_t total_tiles;      // N * tiles_per_image * column_tiles * channel_groups
   int32_t rows_per_tile;   // output rows per tile: the config's m64 pieces / segments
   int32_t segments;        // m64 pieces per output row and phase of a column tile: ceil(tile_columns / phases / 64)
-  int32_t staging_stride;  // floats between channel rows of a tile's staged outputs (over its band); NHWC:
-                           // between its staged pixels (StemWgmmaPixelStride)
+  int32_t staging_stride;  // floats between channel rows of a tile's staged outputs (over its band); 16-bit
+                           // elements where it stages in the type (StagesInType); NHWC: floats between its
+                           // staged pixels (StemWgmmaPixelStride)
   FastDivmod div_tile_columns;  // by tile_columns: a tile pixel's row and column (NHWC epilogue)
   int32_t first_position;  // NHWC: the pixel step of a band's first group from the tile's first (NhwcPlanes)
   int32_t lo_offset;       // 3xTF32: bytes from a band buffer's start to the band's TF32 remainders
@@ -126,6 +127,23 @@ KCONV_HOST_DEVICE constexpr StemWgmmaSmem MakeStemWgmmaSmem(int64_t band_bytes, 
 // pixels, and 4 banks past a multiple of 32, so that accumulator stores are conflict-free.
 KCONV_HOST_DEVICE constexpr int64_t StemWgmmaStagingStride(int64_t tile_pixels) {
   return (tile_pixels + 31) / 32 * 32 + 4;
+}
+
+// Whether a launch stages its outputs in their 16-bit type (families/stem_common/stem_tile_in_type.cuh): 16-bit
+// NCHW on the pair-row kernels and at horizontal stride 1 (phases 4), over tiles of whole rows (column tiles stage
+// fp32). Half the staging's shared memory, which the weight ring may take instead. Where it measured slower it
+// stays fp32: on an H100 at N = 64, fp16 MobileNet's 3x3/2 (widened rows, phases 2) took 61.7 us staged in the
+// type against 58.5, while VGG's 3x3/1 took 360 against 416 (NOTES, thirtieth session).
+KCONV_HOST_DEVICE constexpr bool StagesInType(int element_type, bool nhwc, bool pair_rows, int phases,
+                                              int64_t column_tiles) {
+  return element_type != 0 && !nhwc && (pair_rows || phases == 4) && column_tiles == 1;
+}
+
+// Elements between the channel rows of a tile staged in its 16-bit type: the tile's pixels after a head of up
+// to 7 (the run's offset from a 16-byte boundary), in whole 16-byte pieces, and 8 elements past a multiple of 16,
+// so that the four channel pairs a warp stages land 8 banks apart.
+KCONV_HOST_DEVICE constexpr int64_t StemWgmmaStagingStrideInType(int64_t tile_pixels) {
+  return (tile_pixels + 7 + 15) / 16 * 16 + 8;
 }
 
 // Floats between the staged pixels of an NHWC tile (pixel-major staging, families/stem_common/stem_tile_nhwc.cuh):

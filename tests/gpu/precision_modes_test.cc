@@ -4,6 +4,8 @@
 // tensors hold: fresh random inputs, a NaN-poisoned output, and the bars on the relative L2 error.
 #include <doctest/doctest.h>
 
+#include <stdint.h>
+
 #include <cmath>
 #include <memory>
 #include <string>
@@ -253,6 +255,55 @@ TEST_SUITE("gpu") {
     auto ctx = MakeContext(false);
     for (const Mode& mode : kModes) {
       CHECK(CheckEveryShapeAndConfig(ctx.get(), mode) > static_cast<int>(GpuTestShapes().size()));
+    }
+  }
+
+  // 16-bit NCHW outputs go out in 16-byte pieces lined up with y's 16-byte boundaries, each channel's run from
+  // its own offset (the Hopper stem family's staging in the type), or in pairs and single elements. At every
+  // 2-byte offset of y (each of the eight phases of a 16-byte piece), with channel planes of P*Q = 3025, 90, 35,
+  // 868 and 1536 elements (1, 2, 3, 4 and 0 mod 8: consecutive channels start at different phases), and at
+  // horizontal strides 4, 2 and 1, every config must give the reference and leave the elements around y as they
+  // were.
+  TEST_CASE("gpu.precision_modes.16_bit_outputs_at_every_2_byte_offset_are_correct_and_stay_in_bounds") {
+    auto ctx = MakeContext(false);
+    const std::vector<Shape> shapes = {AlexNetConv1(2), Shape{2, 1, 40, 41, 96, 5, 5, 4, 4, 0, 1},
+                                       Shape{2, 3, 23, 31, 40, 11, 11, 4, 4, 2, 2},
+                                       Shape{2, 3, 56, 62, 64, 7, 7, 2, 2, 3, 3, 1, 1, true, true},
+                                       Shape{1, 3, 24, 64, 32, 3, 3, 1, 1, 1, 1}};
+    for (const Mode& mode : kModes) {
+      if (mode.tensors.type == 0 || mode.tensors.layout != 0) continue;
+      int checked = 0;
+      ForEachPlan(ctx.get(), shapes, mode, [&](ModeBuffers& buffers, const kconv_plan* plan) {
+        const Shape& s = buffers.fp32.shape;
+        const int64_t count = s.YElements();
+        constexpr int64_t kAround = 8;  // poisoned elements either side of y at its largest offset
+        DeviceBuffer wide(static_cast<size_t>(count + 2 * kAround) * 2);
+        const std::vector<uint16_t> poison(static_cast<size_t>(count + 2 * kAround), 0xffff);  // NaN in both types
+        for (int64_t offset = 0; offset < kAround; ++offset) {
+          CAPTURE(offset);
+          buffers.Refresh();
+          REQUIRE(GpuDriver()->cuMemcpyHtoD(wide.get(), poison.data(), poison.size() * 2) == CUDA_SUCCESS);
+          REQUIRE_MESSAGE(kconv_plan_execute(plan, buffers.x.get(), buffers.w.get(), s.bias ? buffers.fp32.bias.get() : 0,
+                                             wide.get() + 2 * offset, nullptr) == KCONV_STATUS_OK,
+                          kconv_last_error_message());
+          REQUIRE(GpuDriver()->cuCtxSynchronize() == CUDA_SUCCESS);
+          std::vector<uint16_t> all(poison.size());
+          REQUIRE(GpuDriver()->cuMemcpyDtoH(all.data(), wide.get(), all.size() * 2) == CUDA_SUCCESS);
+          int64_t written_outside = 0;
+          for (int64_t e = 0; e < static_cast<int64_t>(all.size()); ++e) {
+            if ((e < offset || e >= offset + count) && all[static_cast<size_t>(e)] != 0xffff) ++written_outside;
+          }
+          CHECK(written_outside == 0);
+          REQUIRE(GpuDriver()->cuMemcpyHtoD(buffers.y.get(), all.data() + offset, count * 2) == CUDA_SUCCESS);
+          FromMode(buffers.y, buffers.fp32.y, s.n, s.k, s.P(), s.Q(), mode.tensors);
+          const Comparison c = CompareWithReference(buffers.fp32, mode.tensors.SmallestNormal());
+          CHECK(c.nan_count == 0);
+          CHECK(c.relative_l2 <= mode.max_relative_l2);
+        }
+        ++checked;
+      });
+      MESSAGE(std::string(mode.name) << ": " << checked << " plans at 8 offsets");
+      CHECK(checked > static_cast<int>(shapes.size()));
     }
   }
 

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+// The walk of a 16-bit NCHW write from a staging in the type (stem_tile_in_type.cuh), host and device: each run of
+// n elements sits in its staging row from its head, the offset of its first output element from a 16-byte
+// boundary of y, so that piece i of the row (elements 8i ... 8i + 7) is the 16-byte piece of y at the run's
+// aligned start plus 8i. A whole piece is one 16-byte store; only a run's first and last pieces, which hold
+// elements of other runs, go out element by element, one element a lane.
+#pragma once
+
+#include <stdint.h>
+
+#include "ptx/fast_divmod.h"  // KCONV_HOST_DEVICE
+
+namespace kconv {
+namespace stem {
+
+// The heads of a tile's staged channel rows: channel n's first output is element y_first + n * pq of y, whose
+// offset from a 16-byte boundary is (y / 2 + y_first + n * pq) mod 8 elements. Kept mod 8, so that no product
+// overflows.
+struct RunHeads {
+  int first;  // channel 0's head
+  int step;   // pq mod 8: the head's step per channel
+
+  KCONV_HOST_DEVICE int Of(int n) const { return (first + n * step) & 7; }
+};
+
+KCONV_HOST_DEVICE RunHeads RunHeadsAt(uint64_t y_address, int64_t y_first, int64_t pq) {
+  const uint64_t element = y_address / 2 + static_cast<uint64_t>(y_first);
+  return RunHeads{static_cast<int>(element & 7), static_cast<int>(static_cast<uint64_t>(pq) & 7)};
+}
+
+// Moves kRuns runs of n elements each from their staging rows to y: run r starts at element head[r] of its row
+// and is written only if real[r]. `lane` of 32 takes the whole pieces lane, lane + 32, ... of every run: load(r, i)
+// gives piece i of run r's row, store(r, i, v) writes it to y (16 bytes at a 16-byte boundary). A run's partial
+// pieces (its first, where the head is not 0, and its last, where the run does not end on a boundary) go element by
+// element across lanes: lanes 0-7 take the first piece's slots, lanes 8-15 the last's, load_one(r, e) giving run
+// element e and store_one(r, e, v) writing it. So a run costs its whole pieces' stores and one 2-byte store: with
+// a lane storing its partial piece's elements one by one (eight predicated stores a piece), AlexNet's runs, whose
+// heads differ (P*Q = 3025), took twice the store instructions of the paired fp32-staged loop, and the kernel 10%
+// longer (NOTES, twenty-ninth session). Every run's loads are issued before any store (their latencies overlap).
+template <int kRuns, class Load, class Store, class LoadOne, class StoreOne>
+KCONV_HOST_DEVICE void WriteStagedPieces(const int (&head)[kRuns], const bool (&real)[kRuns], int n, int lane, Load load,
+                                         Store store, LoadOne load_one, StoreOne store_one) {
+  using Piece = decltype(load(0, 0));
+  using Element = decltype(load_one(0, 0));
+  // This lane's slot of a partial piece: its first piece (lanes 0-7) or its last (8-15), if partial.
+  int part_e[kRuns];
+  bool part[kRuns];
+  Element part_v[kRuns];
+#pragma unroll
+  for (int r = 0; r < kRuns; ++r) {
+    const int last = (head[r] + n - 1) >> 3;
+    const int piece = lane < 8 ? 0 : last;
+    const int first = 8 * piece - head[r];  // the run element in the piece's first slot
+    const bool partial = first < 0 || first + 8 > n;
+    part_e[r] = first + (lane & 7);
+    part[r] = real[r] && lane < 16 && (lane < 8 || last > 0) && partial && part_e[r] >= 0 && part_e[r] < n;
+    part_v[r] = part[r] ? load_one(r, part_e[r]) : Element{};
+  }
+  for (int piece0 = 0; 8 * piece0 < n + 7; piece0 += 32) {
+    const int i = piece0 + lane;
+    Piece v[kRuns];
+    bool whole[kRuns];
+#pragma unroll
+    for (int r = 0; r < kRuns; ++r) {
+      const int first = 8 * i - head[r];
+      whole[r] = real[r] && first >= 0 && first + 8 <= n;
+      v[r] = whole[r] ? load(r, i) : Piece{};
+    }
+#pragma unroll
+    for (int r = 0; r < kRuns; ++r) {
+      if (whole[r]) store(r, i, v[r]);
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < kRuns; ++r) {
+    if (part[r]) store_one(r, part_e[r], part_v[r]);
+  }
+}
+
+}  // namespace stem
+}  // namespace kconv

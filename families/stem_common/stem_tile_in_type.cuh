@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+// The 16-bit NCHW epilogue with the tile's outputs staged in their type: bias, ReLU and the rounding happen as
+// the accumulators are staged, and the write is a copy of 16-byte pieces. Each channel's run sits in its staging
+// row at the offset its first output element has from a 16-byte boundary of y (its head), so that the staging's
+// 16-byte pieces are the output's: a lane moves eight elements with one shared load and one global store, and only
+// a run's first and last pieces go out element by element. Staging in fp32 took twice the shared memory (room the
+// weight ring needs) and a conversion, a bias add and a paired store per two elements in the write loop, which
+// was the largest part of the 16-bit AlexNet kernel's time (ncu, NOTES of the twenty-eighth session).
+#pragma once
+
+#include <stdint.h>
+
+#include "families/stem_common/staged_pieces.h"
+#include "families/stem_common/stem_params.h"
+#include "families/stem_common/stem_tile.cuh"
+#include "ptx/element_types.cuh"
+#include "ptx/ptx_instructions.cuh"
+
+namespace kconv {
+namespace stem {
+
+// The heads of a tile's staged channels, from channel n_begin on: the staging and the write must agree.
+__device__ __forceinline__ RunHeads TileRunHeads(const StemParams& p, const Tile& tile, int n_begin) {
+  const int64_t y_first = (static_cast<int64_t>(tile.image) * p.k + n_begin) * p.pq + tile.m0;
+  return RunHeadsAt(reinterpret_cast<uintptr_t>(p.y), y_first, p.pq);
+}
+
+// StageTile (stem_tile.cuh) in the output's type kType: row n, `stride` elements apart (a multiple of 8, and 8 past
+// a multiple of 16 so that the four channel pairs a warp stores land 8 banks apart), holds channel n's outputs from
+// heads.Of(n) on: acc + bias[n], ReLU'd where `relu` is set (NaN stays NaN), rounded to the type once, as the
+// fp32 staging's write loop rounds them.
+template <int kType, int kMt, int kNt, int kPixelStride = 1, class Acc>
+__device__ __forceinline__ void StageTileInType(uint16_t* staged, int stride, const int (&first)[kMt],
+                                                const int (&rows)[kMt], Acc acc, const float* bias, RunHeads heads,
+                                                bool relu) {
+  static_assert(kType != 0, "16-bit outputs");
+  const int lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
+#pragma unroll
+  for (int ni = 0; ni < kNt; ++ni)
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int n = ni * 8 + 2 * t + h;
+      const float b = bias[n];
+      uint16_t* const row = staged + n * stride + heads.Of(n);
+#pragma unroll
+      for (int mi = 0; mi < kMt; ++mi) {
+        const int m = first[mi] + g * kPixelStride;
+        if (g < rows[mi]) row[m] = NarrowElement<kType>(ReluIf(relu, acc(mi, ni, h) + b));
+        if (g + 8 < rows[mi]) row[m + 8 * kPixelStride] = NarrowElement<kType>(ReluIf(relu, acc(mi, ni, 2 + h) + b));
+      }
+    }
+}
+
+// Writes staged channels [n_begin, n_end) of the tile's first `tile_pixels` pixels (StageTileInType's rows) to NCHW
+// y: warp `worker` of `workers` takes kRuns channels a pass, n_begin + worker, + workers, ..., in 16-byte pieces
+// (WriteStagedPieces).
+template <int kRuns>
+__device__ __forceinline__ void WriteTileInType(const StemParams& p, const Tile& tile, const uint16_t* staged,
+                                                int stride, int tile_pixels, int n_begin, int n_end, int worker,
+                                                int workers) {
+  const int lane = threadIdx.x % 32;
+  const int pixels = min(tile_pixels, p.pq - tile.m0);
+  n_end = min(n_end, p.k);
+  const int64_t y_image = static_cast<int64_t>(tile.image) * p.k * p.pq + tile.m0;  // elements
+  const RunHeads heads = TileRunHeads(p, tile, n_begin);
+  uint16_t* const y = reinterpret_cast<uint16_t*>(p.y);
+  for (int n0 = n_begin + worker; n0 < n_end; n0 += kRuns * workers) {
+    const uint4* row[kRuns];
+    uint16_t* out[kRuns];  // the output element at the staging row's start: 16-byte aligned
+    int head[kRuns];
+    bool real[kRuns];
+#pragma unroll
+    for (int r = 0; r < kRuns; ++r) {
+      const int n = n0 + r * workers;
+      real[r] = n < n_end;
+      const int channel = (real[r] ? n : n0) - n_begin;  // past the end: a channel re-read, not written
+      head[r] = heads.Of(channel);
+      row[r] = reinterpret_cast<const uint4*>(staged + channel * stride);
+      out[r] = y + (y_image + static_cast<int64_t>(n_begin + channel) * p.pq - head[r]);
+    }
+    WriteStagedPieces<kRuns>(
+        head, real, pixels, lane, [&](int r, int i) { return row[r][i]; },
+        [&](int r, int i, uint4 v) { StoreGlobal16(out[r] + 8 * i, v); },
+        [&](int r, int e) { return reinterpret_cast<const uint16_t*>(row[r])[head[r] + e]; },
+        [&](int r, int e, uint16_t v) { out[r][head[r] + e] = v; });
+  }
+}
+
+}  // namespace stem
+}  // namespace kconv

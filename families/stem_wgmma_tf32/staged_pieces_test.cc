@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Hopper stem family's 16-bit NCHW write from a staging in the type (families/stem_common/staged_pieces.h), on
+// the CPU: for runs at every offset from a 16-byte boundary of y and of every length a tile can give, the 32
+// lanes write each element once with its own value, whole pieces only at 16-byte boundaries of y, and read only
+// pieces that hold the run's elements.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "families/stem_common/staged_pieces.h"
+
+namespace {
+
+using Piece = std::array<int, 8>;  // 8 staged elements; -1 where the staging holds no run element
+
+// Runs WriteStagedPieces over 32 lanes for kRuns runs of n elements at once, run r's first output at element
+// start[r] of a y at address y_address (2-byte aligned), staged as StageTileInType stages it: element e of run r
+// at element heads.Of(r) + e of its row. Checks each real run's elements written once, with their values, whole
+// pieces at 16-byte boundaries only, at most one element store a lane and run, and no other element read or
+// written.
+template <int kRuns>
+void CheckRuns(uint64_t y_address, int64_t first_start, int64_t pq, int n, const bool (&real)[kRuns]) {
+  const kconv::stem::RunHeads heads = kconv::stem::RunHeadsAt(y_address, first_start, pq);
+  int head[kRuns], wrong_head = 0;
+  std::vector<std::vector<int>> rows(kRuns);
+  for (int r = 0; r < kRuns; ++r) {
+    head[r] = heads.Of(r);
+    wrong_head += (y_address / 2 + static_cast<uint64_t>(first_start + r * pq)) % 8 != static_cast<uint64_t>(head[r]);
+    rows[static_cast<std::size_t>(r)].assign(static_cast<std::size_t>((head[r] + n + 7) / 8 * 8), -1);
+    for (int e = 0; e < n; ++e) rows[static_cast<std::size_t>(r)][static_cast<std::size_t>(head[r] + e)] = 1000 * r + e;
+  }
+  std::vector<int> writes(static_cast<std::size_t>(kRuns * n), 0);
+  int misaligned = 0, outside = 0, wrong_value = 0, crowded = 0;
+  std::vector<int> element_stores(kRuns, 0);  // this lane's, per run
+  auto write = [&](int r, int e, int v) {
+    if (r < 0 || r >= kRuns || !real[r] || e < 0 || e >= n) {
+      ++outside;
+      return;
+    }
+    if (v != 1000 * r + e) ++wrong_value;
+    ++writes[static_cast<std::size_t>(r * n + e)];
+  };
+  for (int lane = 0; lane < 32; ++lane) {
+    kconv::stem::WriteStagedPieces<kRuns>(
+        head, real, n, lane,
+        [&](int r, int i) {
+          const std::vector<int>& row = rows[static_cast<std::size_t>(r)];
+          Piece v;
+          v.fill(-1);
+          if (i < 0 || 8 * i - head[r] < 0 || 8 * i + 8 - head[r] > n) {  // whole pieces only
+            ++outside;
+            return v;
+          }
+          for (int j = 0; j < 8; ++j) v[static_cast<std::size_t>(j)] = row[static_cast<std::size_t>(8 * i + j)];
+          return v;
+        },
+        [&](int r, int i, const Piece& v) {
+          // The piece's first element is output element start - head + 8i: a 16-byte boundary of y.
+          const uint64_t element = y_address / 2 + static_cast<uint64_t>(first_start + r * pq - head[r] + 8 * i);
+          if (element % 8 != 0) ++misaligned;
+          for (int j = 0; j < 8; ++j) write(r, 8 * i + j - head[r], v[static_cast<std::size_t>(j)]);
+        },
+        [&](int r, int e) {
+          if (r < 0 || r >= kRuns || e < 0 || e >= n) {
+            ++outside;
+            return -1;
+          }
+          return rows[static_cast<std::size_t>(r)][static_cast<std::size_t>(head[r] + e)];
+        },
+        [&](int r, int e, int v) {
+          ++element_stores[static_cast<std::size_t>(r)];
+          write(r, e, v);
+        });
+    // A partial piece's elements go one a lane, from lanes 0-15: one 2-byte store instruction a run.
+    for (int r = 0; r < kRuns; ++r) {
+      const int stores = element_stores[static_cast<std::size_t>(r)];
+      if (stores > 1 || (lane >= 16 && stores > 0)) ++crowded;
+      element_stores[static_cast<std::size_t>(r)] = 0;
+    }
+  }
+  int wrong_count = 0;
+  for (int r = 0; r < kRuns; ++r)
+    for (int e = 0; e < n; ++e) wrong_count += writes[static_cast<std::size_t>(r * n + e)] != (real[r] ? 1 : 0);
+  CHECK(wrong_head == 0);
+  CHECK(wrong_count == 0);
+  CHECK(wrong_value == 0);
+  CHECK(misaligned == 0);
+  CHECK(outside == 0);
+  CHECK(crowded == 0);
+}
+
+}  // namespace
+
+TEST_CASE("stem_wgmma_tf32.staged_pieces_write_each_element_once_in_aligned_pieces") {
+  // One to 600 elements (one to ten of AlexNet's 55-pixel rows, VGG's 224), from every head: y at each 2-byte
+  // offset of a 16-byte boundary, channel planes 1-7 mod 8 apart (AlexNet's 3025 is 1), far into a large tensor.
+  const bool one[1] = {true};
+  const bool four[4] = {true, true, true, false};  // a pass past the last channel: read, not written
+  for (int n = 1; n <= 600; ++n) {
+    for (uint64_t offset = 0; offset < 16; offset += 2) {
+      CAPTURE(n);
+      CAPTURE(offset);
+      CheckRuns<1>(0x7f0000000000 + offset, 0, 3025, n, one);
+      CheckRuns<4>(0x7f0000000000 + offset, 3025 * 95 + 220, 3025, n, four);
+      CheckRuns<4>(0x7f0000000000 + offset, (int64_t{1} << 33) + 5, 90, n, four);
+      CheckRuns<4>(0x7f0000000000 + offset, 7, 35 * 8 + 7, n, four);
+    }
+  }
+}
+
+TEST_CASE("stem_wgmma_tf32.run_heads_stay_in_range_for_any_channel_and_plane") {
+  // The head's arithmetic is mod 8 throughout: any channel and plane size (up to the int64 a shape allows).
+  const kconv::stem::RunHeads heads = kconv::stem::RunHeadsAt(6, int64_t{1} << 40, (int64_t{1} << 40) + 3);
+  for (int n = 0; n < 1024; ++n) {
+    const uint64_t element = 3 + (uint64_t{1} << 40) + static_cast<uint64_t>(n) * ((uint64_t{1} << 40) + 3);
+    CHECK(heads.Of(n) == static_cast<int>(element % 8));
+  }
+}
