@@ -277,6 +277,10 @@ int PairRowMode() {
 
 bool PairRowBandsEnabled() { return PairRowMode() != 0; }
 
+// KCONV_BULK_WRITE=0 writes the tiles staged in the 16-bit type with the lanes' 16-byte stores instead of the copy
+// engine's bulk copies, for A/B runs in one build.
+bool BulkWriteEnabled() { return !EnvironmentIs("KCONV_BULK_WRITE", "0"); }
+
 }  // namespace
 
 bool PairRowTensorCopyEnabled() { return PairRowMode() == 2; }
@@ -391,6 +395,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   d.pair_rows = pair_rows;
   d.raw_rows = pair_rows || WidenedRawBand(s, config);
   d.async_nhwc_band = NhwcBandByAsyncCopies(s, config);
+  w.bulk_write = BulkWriteEnabled() ? 1 : 0;
   d.kernel = ConvolutionKernel(s, pair_rows);
   d.packer = PackerKernel(s, pair_rows);
   if (pair_rows) {  // the units as the producers lay them out; a tensor copy's raw rows after them
