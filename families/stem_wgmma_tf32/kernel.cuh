@@ -350,11 +350,9 @@ struct Kernel {
     }
   }
 
-  // The TF32 remainder of `raw` once rounded to `big`: raw - big is exact in fp32. Zero where big is not finite
-  // (an Inf or NaN input, or one that rounded up to Inf), so that the products keep IEEE's Inf or NaN instead of
-  // Inf - Inf.
+  // The TF32 remainder of `raw` once rounded to `big` (Tf32Remainder), as a float.
   static __device__ __forceinline__ float Remainder(float raw, float big) {
-    return isfinite(big) ? __uint_as_float(ToTf32(raw - big)) : 0.f;
+    return __uint_as_float(Tf32Remainder(raw, big));
   }
 
   // The cross products' sums (small * big + big * small), made finite. They are Inf or NaN only where an
