@@ -36,7 +36,7 @@
 //  - The epilogue stages the accumulators over the finished band, as [channel][pixel] (the host sizes
 //    each band buffer to hold the tile's channels), and writes each channel as one run of the tile's
 //    rows_per_tile * Q consecutive NCHW floats (stem_tile.cuh), then frees the band. 16-bit NCHW tiles of whole rows
-//    on the pair-row kernels and at strides 2 and 1 stage in the type instead, bias and ReLU applied, each run at its
+//    on the pair-row kernels and at stride 1 stage in the type instead, bias and ReLU applied, each run at its
 //    offset from a 16-byte boundary of y, and go out in 16-byte pieces (stem_tile_in_type.cuh). NHWC tiles are staged
 //    pixel-major instead, and written 4 channels of a pixel per lane (stem_tile_nhwc.cuh). Writing straight
 //    from the accumulators, handing the writes to the producer warps (plain stores or bulk copies),
@@ -130,7 +130,7 @@ struct Kernel {
   // Whether the band lands by itself (a tensor copy, or asynchronous copies) before the rounding pass.
   static __device__ __forceinline__ bool BandLands(const StemWgmmaParams& P) { return CopiesTensor(P) || CopiesAsync(P); }
   static constexpr bool kOneRowTiles = kMt * kWarps == 4;  // one m64 piece per tile: band copies across channels
-  // 16-bit NCHW on the kernels whose runs go out paired stages its outputs in the type over tiles of whole rows
+  // 16-bit NCHW on the pair-row kernels and at stride 1 stages its outputs in the type over tiles of whole rows
   // (StagesInType: P.column_tiles == 1 at run time), and the host sizes the band buffers for that.
   static constexpr bool kStagesInType = StagesInType(kType, kNhwc, kPairRows, kPhases, 1);
   // Whether the consumer warps help copy the block's first band when the warps copy it (not a tensor
@@ -1210,8 +1210,10 @@ struct Kernel {
                                                    sh.bias);
         }
       } else if (P.column_tiles == 1) {
-        // (The pair-row kernels' and the 16-bit kernels' at strides 2 and 1 went out in the type, above; the
-        // stride-4 widened kernels keep single stores: measured as the pair rows' baseline.)
+        // (The pair-row kernels' and the 16-bit kernels' at stride 1 went out in the type, above. The 16-bit
+        // widened kernels here, at strides 4 and 2, store single elements: at stride 2, MobileNet's 3x3/2 took
+        // 56.2 us so (with the step deltas loaded a stage ahead) against 59.0 with the paired stores before, same
+        // run on an H100, NOTES thirtieth session.)
         WriteTile<kChunks, 1, kType>(p, tile, staged, P.staging_stride, P.rows_per_tile * p.q, channel0,
                                      channel0 + kChannels, warp, kWarps, sh.bias);
       } else {  // a column tile's rows: runs of at most 64 * kPhases pixels, one per piece and phase
