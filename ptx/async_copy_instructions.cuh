@@ -50,6 +50,24 @@ __device__ __forceinline__ void BulkCopyToShared(uint32_t dst, const void* src, 
                : "memory");
 }
 
+// Copies `bytes` (a multiple of 16; both addresses 16-byte aligned) from shared to global memory through the
+// copy engine, in this thread's bulk async-group: the issuing thread's instructions, not the SM's load/store
+// path, carry it. Generic writes to the source must be fenced to the async proxy (FenceProxyAsyncShared) first.
+__device__ __forceinline__ void BulkCopyToGlobal(void* dst, uint32_t src, uint32_t bytes) {
+  asm volatile("cp.async.bulk.global.shared::cta.bulk_group [%0], [%1], %2;\n" ::"l"(dst), "r"(src), "r"(bytes)
+               : "memory");
+}
+
+// Closes this thread's bulk copies issued so far into one bulk async-group.
+__device__ __forceinline__ void BulkCommitGroup() { asm volatile("cp.async.bulk.commit_group;\n" ::: "memory"); }
+
+// Waits until every bulk async-group this thread committed has read its source: the shared memory may be
+// written again (the writes to global may still be in flight).
+__device__ __forceinline__ void BulkWaitGroupsRead() { asm volatile("cp.async.bulk.wait_group.read 0;\n" ::: "memory"); }
+
+// Waits until every bulk async-group this thread committed has completed, its writes made.
+__device__ __forceinline__ void BulkWaitGroups() { asm volatile("cp.async.bulk.wait_group 0;\n" ::: "memory"); }
+
 // Copies one box of a 4-D tensor map (a __grid_constant__ parameter) at element coordinates c0..c3
 // (innermost first; out-of-range elements are filled with zeros) to shared memory.
 __device__ __forceinline__ void TensorCopyToShared4D(uint32_t dst, const void* tensor_map, int c0, int c1, int c2, int c3,

@@ -60,6 +60,13 @@ __device__ __forceinline__ uint32_t ToTf32(float v) {
   return r;
 }
 
+// 3xTF32's small part: the TF32 remainder of `raw` once rounded to `big` (raw - big is exact in fp32), as TF32
+// bits. Zero where big is not finite (an Inf or NaN input, or one that rounded up to Inf), so that the products
+// keep IEEE's Inf or NaN instead of Inf - Inf.
+__device__ __forceinline__ uint32_t Tf32Remainder(float raw, float big) {
+  return isfinite(big) ? ToTf32(raw - big) : 0u;
+}
+
 // d += a * b, m16n8k8, TF32 operands, fp32 accumulators.
 __device__ __forceinline__ void MmaTf32(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
   asm volatile(

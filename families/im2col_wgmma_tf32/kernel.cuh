@@ -169,7 +169,7 @@ struct Kernel {
   // What 3xTF32 adds to a chunk's TF32 values: the TF32 remainders, zero past a non-finite value (its products
   // keep IEEE's Inf or NaN, not Inf - Inf).
   static __device__ __forceinline__ float Remainder(float raw, float big) {
-    return isfinite(big) ? __uint_as_float(ToTf32(raw - big)) : 0.f;
+    return __uint_as_float(Tf32Remainder(raw, big));
   }
   static __device__ __forceinline__ float4 Remainders(const float4& raw, const float4& big) {
     return make_float4(Remainder(raw.x, big.x), Remainder(raw.y, big.y), Remainder(raw.z, big.z),

@@ -28,34 +28,65 @@ KCONV_HOST_DEVICE RunHeads RunHeadsAt(uint64_t y_address, int64_t y_first, int64
   return RunHeads{static_cast<int>(element & 7), static_cast<int>(static_cast<uint64_t>(pq) & 7)};
 }
 
+// The whole pieces of a run of n elements from `head`: pieces first ... first + count - 1 of its staging row, each
+// the 16-byte piece of y at the run's aligned start plus 16 bytes a piece. The rest of the run (its first piece
+// where the head is not 0, its last where it does not end on a boundary) shares pieces with other runs.
+struct PieceRange {
+  int first;
+  int count;
+};
+
+KCONV_HOST_DEVICE PieceRange WholePiecesOf(int head, int n) {
+  const int first = head == 0 ? 0 : 1, end = (head + n) >> 3;  // piece i is whole iff head <= 8i and 8i + 8 <= head + n
+  return PieceRange{first, end > first ? end - first : 0};
+}
+
+// A lane's slots in kRuns runs' partial pieces: lanes 0-7 take the first piece's slots, lanes 8-15 the last's (where
+// partial), so that a run's partial elements cost each lane at most one 2-byte load and store. Load reads the
+// lane's elements (load_one(r, e) gives run r's element e), Store writes them (store_one(r, e, v)).
+template <int kRuns, class Element>
+struct PartialSlots {
+  int e[kRuns];
+  bool live[kRuns];
+  Element v[kRuns];
+
+  template <class LoadOne>
+  KCONV_HOST_DEVICE void Load(const int (&head)[kRuns], const bool (&real)[kRuns], int n, int lane, LoadOne load_one) {
+#pragma unroll
+    for (int r = 0; r < kRuns; ++r) {
+      const int last = (head[r] + n - 1) >> 3;
+      const int piece = lane < 8 ? 0 : last;
+      const int first = 8 * piece - head[r];  // the run element in the piece's first slot
+      const bool partial = first < 0 || first + 8 > n;
+      e[r] = first + (lane & 7);
+      live[r] = real[r] && lane < 16 && (lane < 8 || last > 0) && partial && e[r] >= 0 && e[r] < n;
+      v[r] = live[r] ? load_one(r, e[r]) : Element{};
+    }
+  }
+
+  template <class StoreOne>
+  KCONV_HOST_DEVICE void Store(StoreOne store_one) const {
+#pragma unroll
+    for (int r = 0; r < kRuns; ++r) {
+      if (live[r]) store_one(r, e[r], v[r]);
+    }
+  }
+};
+
 // Moves kRuns runs of n elements each from their staging rows to y: run r starts at element head[r] of its row
 // and is written only if real[r]. `lane` of 32 takes the whole pieces lane, lane + 32, ... of every run: load(r, i)
 // gives piece i of run r's row, store(r, i, v) writes it to y (16 bytes at a 16-byte boundary). A run's partial
-// pieces (its first, where the head is not 0, and its last, where the run does not end on a boundary) go element by
-// element across lanes: lanes 0-7 take the first piece's slots, lanes 8-15 the last's, load_one(r, e) giving run
-// element e and store_one(r, e, v) writing it. So a run costs its whole pieces' stores and one 2-byte store: with
-// a lane storing its partial piece's elements one by one (eight predicated stores a piece), AlexNet's runs, whose
-// heads differ (P*Q = 3025), took twice the store instructions of the paired fp32-staged loop, and the kernel 10%
-// longer (NOTES, twenty-ninth session). Every run's loads are issued before any store (their latencies overlap).
+// pieces go element by element across lanes (PartialSlots). So a run costs its whole pieces' stores and one 2-byte
+// store: with a lane storing its partial piece's elements one by one (eight predicated stores a piece), AlexNet's
+// runs, whose heads differ (P*Q = 3025), took twice the store instructions of the paired fp32-staged loop, and the
+// kernel 10% longer (NOTES, twenty-ninth session). Every run's loads are issued before any store (their latencies
+// overlap).
 template <int kRuns, class Load, class Store, class LoadOne, class StoreOne>
 KCONV_HOST_DEVICE void WriteStagedPieces(const int (&head)[kRuns], const bool (&real)[kRuns], int n, int lane, Load load,
                                          Store store, LoadOne load_one, StoreOne store_one) {
   using Piece = decltype(load(0, 0));
-  using Element = decltype(load_one(0, 0));
-  // This lane's slot of a partial piece: its first piece (lanes 0-7) or its last (8-15), if partial.
-  int part_e[kRuns];
-  bool part[kRuns];
-  Element part_v[kRuns];
-#pragma unroll
-  for (int r = 0; r < kRuns; ++r) {
-    const int last = (head[r] + n - 1) >> 3;
-    const int piece = lane < 8 ? 0 : last;
-    const int first = 8 * piece - head[r];  // the run element in the piece's first slot
-    const bool partial = first < 0 || first + 8 > n;
-    part_e[r] = first + (lane & 7);
-    part[r] = real[r] && lane < 16 && (lane < 8 || last > 0) && partial && part_e[r] >= 0 && part_e[r] < n;
-    part_v[r] = part[r] ? load_one(r, part_e[r]) : Element{};
-  }
+  PartialSlots<kRuns, decltype(load_one(0, 0))> partial;
+  partial.Load(head, real, n, lane, load_one);
   for (int piece0 = 0; 8 * piece0 < n + 7; piece0 += 32) {
     const int i = piece0 + lane;
     Piece v[kRuns];
@@ -71,10 +102,17 @@ KCONV_HOST_DEVICE void WriteStagedPieces(const int (&head)[kRuns], const bool (&
       if (whole[r]) store(r, i, v[r]);
     }
   }
-#pragma unroll
-  for (int r = 0; r < kRuns; ++r) {
-    if (part[r]) store_one(r, part_e[r], part_v[r]);
-  }
+  partial.Store(store_one);
+}
+
+// The partial pieces alone of kRuns runs (as WriteStagedPieces writes them), where the whole pieces go another way
+// (WholePiecesOf: a bulk copy each run).
+template <int kRuns, class LoadOne, class StoreOne>
+KCONV_HOST_DEVICE void WritePartialPieces(const int (&head)[kRuns], const bool (&real)[kRuns], int n, int lane,
+                                          LoadOne load_one, StoreOne store_one) {
+  PartialSlots<kRuns, decltype(load_one(0, 0))> partial;
+  partial.Load(head, real, n, lane, load_one);
+  partial.Store(store_one);
 }
 
 }  // namespace stem

@@ -175,6 +175,17 @@ __device__ __forceinline__ void StageTile(float* staged, int stride, const int (
 // v, or max(v, 0) when relu is set; NaN stays NaN (v < 0 is false for it), as in PyTorch.
 __device__ __forceinline__ float ReluIf(bool relu, float v) { return relu && v < 0.f ? 0.f : v; }
 
+// Calls write(std::true_type) or write(std::false_type) as p.relu says: the writers keep one loop per ReLU
+// setting, so that a pixel without ReLU costs no compare and select.
+template <class Write>
+__device__ __forceinline__ void WithRelu(bool relu, Write&& write) {
+  if (relu) {
+    write(std::true_type{});
+  } else {
+    write(std::false_type{});
+  }
+}
+
 // Writes staged channels [n_begin, n_end) (row n - n_begin of `staged`) of the tile's first `tile_pixels`
 // pixels to NCHW, each channel one run of consecutive pixels, plus bias[channel] (null: none) and optional
 // ReLU. Warp `worker` of `workers` takes channels n_begin + worker, + workers, ... in spans of kChunks * 32
@@ -201,7 +212,6 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
       constexpr int kRuns = kChunks >= 4 ? 2 : 1;
       uint16_t* const y = reinterpret_cast<uint16_t*>(p.y);
       auto write = [&](auto relu) {
-        auto finish = [](float v) { return decltype(relu)::value && v < 0.f ? 0.f : v; };  // NaN stays NaN
         for (int n0 = n_begin + worker; n0 < n_end; n0 += kRuns * workers) {
           int head[kRuns];
           bool real[kRuns];
@@ -222,18 +232,14 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
           WritePairedRuns<(kChunks + 1) / 2, kRuns>(
               head, pixels, lane, [&](int r, int e) { return row[r][e] + b[r]; },
               [&](int r, int e, float v0, float v1) {
-                if (real[r]) *reinterpret_cast<uint32_t*>(out[r] + e) = NarrowPair<kType>(finish(v0), finish(v1));
+                if (real[r]) *reinterpret_cast<uint32_t*>(out[r] + e) = NarrowPair<kType>(ReluIf(decltype(relu)::value, v0), ReluIf(decltype(relu)::value, v1));
               },
               [&](int r, int e, float v) {
-                if (real[r]) out[r][e] = NarrowElement<kType>(finish(v));
+                if (real[r]) out[r][e] = NarrowElement<kType>(ReluIf(decltype(relu)::value, v));
               });
         }
       };
-      if (p.relu) {
-        write(std::true_type{});
-      } else {
-        write(std::false_type{});
-      }
+      WithRelu(p.relu, write);
       return;
     }
   }
@@ -276,11 +282,7 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
       }
     }
   };
-  if (p.relu) {
-    write(std::true_type{});
-  } else {
-    write(std::false_type{});
-  }
+  WithRelu(p.relu, write);
 }
 
 // WriteTile for a column tile: `rows` (at most kMaxRows) output rows from tile.p0 on (fewer past the image's
@@ -323,11 +325,7 @@ __device__ __forceinline__ void WriteColumnTile(const StemParams& p, const Tile&
       }
     }
   };
-  if (p.relu) {
-    write(std::true_type{});
-  } else {
-    write(std::false_type{});
-  }
+  WithRelu(p.relu, write);
 }
 
 // WriteTile for a tile of a strip (the portable family's rows too wide for a band): tile pixel i is strip
@@ -369,11 +367,7 @@ __device__ __forceinline__ void WriteStripTile(const StemParams& p, const Tile& 
       }
     }
   };
-  if (p.relu) {
-    write(std::true_type{});
-  } else {
-    write(std::false_type{});
-  }
+  WithRelu(p.relu, write);
 }
 
 // The block-wide epilogue for n8 tiles [kNiBegin, kNiEnd): StageTile over memory every thread must be done
@@ -428,10 +422,9 @@ __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offs
     const uint32_t bits = kRound ? ToTf32(v) : __float_as_uint(v);
     char* at = reinterpret_cast<char*>(p.packed) + offset(step, n, e);
     *reinterpret_cast<uint32_t*>(at) = bits;
-    if constexpr (kSplit) {  // zero past a non-finite value: its products keep IEEE's Inf or NaN, not Inf - Inf
-      const float big = __uint_as_float(bits);
+    if constexpr (kSplit) {
       *reinterpret_cast<uint32_t*>(reinterpret_cast<char*>(p.packed) + remainder_offset(step, n, e)) =
-          isfinite(big) ? ToTf32(v - big) : 0u;
+          Tf32Remainder(v, __uint_as_float(bits));
     }
   }
 }

@@ -13,6 +13,7 @@
 #include "families/stem_common/staged_pieces.h"
 #include "families/stem_common/stem_params.h"
 #include "families/stem_common/stem_tile.cuh"
+#include "ptx/async_copy_instructions.cuh"
 #include "ptx/element_types.cuh"
 #include "ptx/ptx_instructions.cuh"
 
@@ -84,6 +85,56 @@ __device__ __forceinline__ void WriteTileInType(const StemParams& p, const Tile&
         [&](int r, int e) { return reinterpret_cast<const uint16_t*>(row[r])[head[r] + e]; },
         [&](int r, int e, uint16_t v) { out[r][head[r] + e] = v; });
   }
+}
+
+// WriteTileInType by the copy engine: each channel's whole pieces (WholePiecesOf) go by one bulk copy from its
+// staging row, issued by lane `i` of warp `worker` for channels n_begin + worker + i * workers, so that no load or
+// store instruction of the SM's path carries them; the partial pieces go across lanes as in WriteTileInType. The
+// stagers must have fenced their writes to the async proxy (FenceProxyAsyncShared) before the consumers' barrier
+// ahead of this. Returns once this thread's copies have read the staging, so that the band may be refilled; their
+// writes to y may still be in flight (BulkWaitGroups before the kernel ends).
+template <int kRuns>
+__device__ __forceinline__ void WriteTileInTypeBulk(const StemParams& p, const Tile& tile, const uint16_t* staged,
+                                                    int stride, int tile_pixels, int n_begin, int n_end, int worker,
+                                                    int workers) {
+  const int lane = threadIdx.x % 32;
+  const int pixels = min(tile_pixels, p.pq - tile.m0);
+  n_end = min(n_end, p.k);
+  const int64_t y_image = static_cast<int64_t>(tile.image) * p.k * p.pq + tile.m0;  // elements
+  const RunHeads heads = TileRunHeads(p, tile, n_begin);
+  uint16_t* const y = reinterpret_cast<uint16_t*>(p.y);
+  // The output element at channel c's staging row start: 16-byte aligned.
+  auto row_start = [&](int c, int head) { return y + (y_image + static_cast<int64_t>(n_begin + c) * p.pq - head); };
+  bool issued = false;
+  for (int c = worker + lane * workers; n_begin + c < n_end; c += 32 * workers) {
+    const int head = heads.Of(c);
+    const PieceRange whole = WholePiecesOf(head, pixels);
+    if (whole.count > 0) {
+      BulkCopyToGlobal(row_start(c, head) + 8 * whole.first, SharedAddress(staged + c * stride + 8 * whole.first),
+                       16u * static_cast<uint32_t>(whole.count));
+      issued = true;
+    }
+  }
+  if (issued) BulkCommitGroup();
+  for (int n0 = n_begin + worker; n0 < n_end; n0 += kRuns * workers) {
+    const uint16_t* row[kRuns];
+    uint16_t* out[kRuns];
+    int head[kRuns];
+    bool real[kRuns];
+#pragma unroll
+    for (int r = 0; r < kRuns; ++r) {
+      const int n = n0 + r * workers;
+      real[r] = n < n_end;
+      const int c = (real[r] ? n : n0) - n_begin;  // past the end: a channel re-read, not written
+      head[r] = heads.Of(c);
+      row[r] = staged + c * stride + head[r];
+      out[r] = row_start(c, head[r]) + head[r];
+    }
+    WritePartialPieces<kRuns>(
+        head, real, pixels, lane, [&](int r, int e) { return row[r][e]; },
+        [&](int r, int e, uint16_t v) { out[r][e] = v; });
+  }
+  if (issued) BulkWaitGroupsRead();
 }
 
 }  // namespace stem

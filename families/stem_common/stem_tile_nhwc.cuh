@@ -98,11 +98,7 @@ __device__ __forceinline__ void WriteTileNhwcPixels(const StemParams& p, const T
       }
     }
   };
-  if (p.relu) {
-    write(std::true_type{});
-  } else {
-    write(std::false_type{});
-  }
+  WithRelu(p.relu, write);
 }
 
 }  // namespace stem

@@ -350,11 +350,9 @@ struct Kernel {
     }
   }
 
-  // The TF32 remainder of `raw` once rounded to `big`: raw - big is exact in fp32. Zero where big is not finite
-  // (an Inf or NaN input, or one that rounded up to Inf), so that the products keep IEEE's Inf or NaN instead of
-  // Inf - Inf.
+  // The TF32 remainder of `raw` once rounded to `big` (Tf32Remainder), as a float.
   static __device__ __forceinline__ float Remainder(float raw, float big) {
-    return isfinite(big) ? __uint_as_float(ToTf32(raw - big)) : 0.f;
+    return __uint_as_float(Tf32Remainder(raw, big));
   }
 
   // The cross products' sums (small * big + big * small), made finite. They are Inf or NaN only where an
@@ -1175,11 +1173,17 @@ struct Kernel {
           uint16_t* const staged16 = reinterpret_cast<uint16_t*>(sh.Band(b));
           StageTileInType<kType, kMt, kNt, kPhases>(staged16, P.staging_stride, first, rows, accumulator,
                                                     sh.bias + channel0, TileRunHeads(p, tile, channel0), p.relu);
+          if (P.bulk_write) FenceProxyAsyncShared();  // the copy engine reads what these stores staged
           consumers_sync();
           if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 11 : 4);
           // Four channels a pass, their loads in flight together (one-row tiles one: a cold instruction cache).
-          WriteTileInType<kOneRowTiles ? 1 : 4>(p, tile, staged16, P.staging_stride, P.rows_per_tile * p.q, channel0,
-                                                channel0 + kChannels, warp, kWarps);
+          if (P.bulk_write) {
+            WriteTileInTypeBulk<kOneRowTiles ? 1 : 4>(p, tile, staged16, P.staging_stride, P.rows_per_tile * p.q,
+                                                      channel0, channel0 + kChannels, warp, kWarps);
+          } else {
+            WriteTileInType<kOneRowTiles ? 1 : 4>(p, tile, staged16, P.staging_stride, P.rows_per_tile * p.q,
+                                                  channel0, channel0 + kChannels, warp, kWarps);
+          }
           FenceProxyAsyncShared();  // this thread's accesses to the band come before the next copy into it
           MbarrierArrive(sh.band_empty + 8 * b);
           if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 12 : 5);
@@ -1220,6 +1224,9 @@ struct Kernel {
       FenceProxyAsyncShared();  // this thread's accesses to the band come before the next copy into it
       MbarrierArrive(sh.band_empty + 8 * b);
       if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 12 : 5);
+    }
+    if constexpr (kStagesInType) {
+      if (P.bulk_write) BulkWaitGroups();  // this thread's bulk copies to y have completed
     }
     if (threadIdx.x == 0) {
       TimelineStamp(P, 6);

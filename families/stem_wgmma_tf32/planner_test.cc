@@ -3,6 +3,7 @@
 // refuses, and the configs its cost picks.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "families/stem_wgmma_tf32/planner.h"
@@ -74,6 +75,20 @@ TEST_CASE("stem_wgmma_tf32.tiles_are_whole_output_rows") {
   CHECK(one.params.rows_per_tile == 1);
   CHECK(one.params.total_tiles == 55);
   CHECK(one.geometry.grid_x == 55);
+}
+
+TEST_CASE("stem_wgmma_tf32.bulk_copies_write_one_row_tiles_only") {
+  if (std::getenv("KCONV_BULK_WRITE") != nullptr) {
+    MESSAGE("skipped: KCONV_BULK_WRITE is set, and it overrides the rule");
+    return;
+  }
+  // Set on every plan, read only by the kernels that stage a tile in the 16-bit type.
+  const auto alexnet = Validated(kconv_test::AlexNetConv1(1));
+  CHECK(wg::MakePlanData(alexnet, kHalf1, kH100).params.bulk_write == 1);  // m64n48_w4_k5x10, N = 1's choice
+  CHECK(wg::MakePlanData(alexnet, kRows1, kH100).params.bulk_write == 1);
+  CHECK(wg::MakePlanData(alexnet, kRows3, kH100).params.bulk_write == 0);
+  CHECK(wg::MakePlanData(alexnet, kRows4, kH100).params.bulk_write == 0);
+  CHECK(wg::MakePlanData(alexnet, wg::MakeConfig(4, 12, 4, 5, 3, 1), kH100).params.bulk_write == 0);  // 4 rows
 }
 
 TEST_CASE("stem_wgmma_tf32.refuses_rows_that_do_not_divide_into_its_pieces_and_other_devices") {

@@ -119,3 +119,50 @@ TEST_CASE("stem_wgmma_tf32.run_heads_stay_in_range_for_any_channel_and_plane") {
     CHECK(heads.Of(n) == static_cast<int>(element % 8));
   }
 }
+
+TEST_CASE("stem_wgmma_tf32.a_bulk_copy_of_the_whole_pieces_and_the_partial_pieces_write_each_element_once") {
+  // The copy engine's way (WriteTileInTypeBulk): each run's whole pieces by one bulk copy (WholePiecesOf), its
+  // partial pieces across lanes (WritePartialPieces). Together they must write each element once, the copy from
+  // and to 16-byte boundaries in whole pieces, and no lane store more than one element a run.
+  for (int n = 1; n <= 600; ++n) {
+    for (int head = 0; head < 8; ++head) {
+      CAPTURE(n);
+      CAPTURE(head);
+      std::vector<int> writes(static_cast<std::size_t>(n), 0);
+      const kconv::stem::PieceRange whole = kconv::stem::WholePiecesOf(head, n);
+      int outside = 0, crowded = 0;
+      for (int i = whole.first; i < whole.first + whole.count; ++i) {
+        for (int j = 0; j < 8; ++j) {
+          const int e = 8 * i + j - head;
+          if (e < 0 || e >= n) {
+            ++outside;
+            continue;
+          }
+          ++writes[static_cast<std::size_t>(e)];
+        }
+      }
+      const int heads[1] = {head};
+      const bool real[1] = {true};
+      for (int lane = 0; lane < 32; ++lane) {
+        int stores = 0;
+        kconv::stem::WritePartialPieces<1>(
+            heads, real, n, lane, [&](int, int e) { return e; },
+            [&](int, int e, int v) {
+              ++stores;
+              if (e < 0 || e >= n || v != e) {
+                ++outside;
+                return;
+              }
+              ++writes[static_cast<std::size_t>(e)];
+            });
+        crowded += stores > 1 || (lane >= 16 && stores > 0);
+      }
+      int wrong_count = 0;
+      for (int w : writes) wrong_count += w != 1;
+      CHECK(whole.count >= 0);
+      CHECK(wrong_count == 0);
+      CHECK(outside == 0);
+      CHECK(crowded == 0);
+    }
+  }
+}

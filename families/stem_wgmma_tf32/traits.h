@@ -92,7 +92,9 @@ struct alignas(64) StemWgmmaParams {
                            // tensor copy
   StemParams p;
   int32_t async_band;  // 1: an fp32 NHWC band at stride 4 comes by the band warps' 16-byte asynchronous copies
-                       // (use_tma 0; NhwcBandByAsyncCopies). Last, so that no other field moves.
+                       // (use_tma 0; NhwcBandByAsyncCopies). After p, so that no other field moves.
+  int32_t bulk_write;  // 1: a tile staged in the 16-bit type goes out by bulk copies (WriteTileInTypeBulk), 0: by
+                       // the lanes' 16-byte stores (WriteTileInType; KCONV_BULK_WRITE=0)
 };
 
 // Shared-memory layout of the persistent Hopper kernel: two bands (the next tile's loads while this one
