@@ -212,6 +212,7 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
       constexpr int kRuns = kChunks >= 4 ? 2 : 1;
       uint16_t* const y = reinterpret_cast<uint16_t*>(p.y);
       auto write = [&](auto relu) {
+        constexpr bool kRelu = decltype(relu)::value;
         for (int n0 = n_begin + worker; n0 < n_end; n0 += kRuns * workers) {
           int head[kRuns];
           bool real[kRuns];
@@ -232,10 +233,12 @@ __device__ __forceinline__ void WriteTile(const StemParams& p, const Tile& tile,
           WritePairedRuns<(kChunks + 1) / 2, kRuns>(
               head, pixels, lane, [&](int r, int e) { return row[r][e] + b[r]; },
               [&](int r, int e, float v0, float v1) {
-                if (real[r]) *reinterpret_cast<uint32_t*>(out[r] + e) = NarrowPair<kType>(ReluIf(decltype(relu)::value, v0), ReluIf(decltype(relu)::value, v1));
+                if (real[r]) {
+                  *reinterpret_cast<uint32_t*>(out[r] + e) = NarrowPair<kType>(ReluIf(kRelu, v0), ReluIf(kRelu, v1));
+                }
               },
               [&](int r, int e, float v) {
-                if (real[r]) out[r][e] = NarrowElement<kType>(ReluIf(decltype(relu)::value, v));
+                if (real[r]) out[r][e] = NarrowElement<kType>(ReluIf(kRelu, v));
               });
         }
       };
