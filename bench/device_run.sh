@@ -21,12 +21,13 @@
 #              against this build in alternating rounds (kconv-bench, the choice's config): AlexNet fp16, bf16, fp32
 #              TF32 and 3xTF32 at N = 256, 32, 1, and the fp16 stems at N = 64 (ConvNeXt, Swin, ResNet, MobileNet, VGG); BASELINE_ENV
 #              (e.g. KCONV_CHANNELS_AS_M=0) is set for the baseline's runs only
-#   bulkab     (not in the default list) 16-bit NCHW tiles staged in the type written by bulk copies (the copy engine)
-#              against the lanes' stores (KCONV_BULK_WRITE=0), same build, alternating rounds: AlexNet (N = 256, 32,
-#              1) and the 16-bit NCHW stems at N = 64 on their configs (bench), memcheck and racecheck at N = 2
-#              (sanitize), then the GPU suite's 16-bit, pair-row, every-mode and special-value cases each way
-#              (tests); EXPERIMENT_STEPS picks the steps (default: bench sanitize tests), BULKAB_TEST_SECONDS caps each
-#              tests run (default 200)
+#   bulkab     (not in the default list) how 16-bit NCHW tiles staged in the type are written (KCONV_BULK_WRITE: 0 the
+#              lanes' stores, 1 the consumers' bulk copies, 2 the band warps' bulk copies), same build, alternating
+#              rounds over BULKAB_MODES (default "0 1"): AlexNet (N = 256, 32, 1) and the 16-bit NCHW stems at N = 64
+#              on their configs (bench), memcheck and racecheck at N = 2 with BULKAB_SANITIZE_MODE (default 1;
+#              sanitize), then the GPU suite's 16-bit, pair-row, every-mode and special-value cases in each of
+#              BULKAB_TEST_MODES (default "1 0"; tests); EXPERIMENT_STEPS picks the steps (default: bench sanitize
+#              tests), BULKAB_TEST_SECONDS caps each tests run (default 200)
 #   intype     (not in the default list) the 16-bit NCHW staging in the type (stem_tile_in_type.cuh): memcheck and racecheck at
 #              N = 2 of AlexNet fp16 on k3x5 and the whole-tile ring k3x9 and of ResNet's 7x7/2 fp16 (sanitize), then
 #              AlexNet (N = 256, 32, 1) and the fp16 stems at N = 64 on their default configs (and AlexNet on k3x9),
@@ -246,7 +247,7 @@ if has bulkab; then
     for round in 1 2; do
       for run in "${runs[@]}"; do
         read -r name dtype config shape <<<"$run"
-        for bulk in 0 1; do
+        for bulk in ${BULKAB_MODES:-0 1}; do
           # shellcheck disable=SC2086  # $shape is the flags' words
           timeout 60 env KCONV_BULK_WRITE=$bulk .carry/kconv-bench $shape --dtype "$dtype" \
             --config "stem_wgmma_tf32/$config" --flush --runs 50 > "$out/bulkab_${name}_${dtype}_${bulk}_r$round.log" 2>&1
@@ -260,10 +261,12 @@ if has bulkab; then
   fi
   if [[ "$steps" == *" sanitize "* ]]; then
     for tool in memcheck racecheck; do
-      timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench "${alexnet[@]}" --n 2 \
-        --dtype fp16 --config stem_wgmma_tf32/m256n96_w8_k3x9 --runs 2 --warmup 0 > "$out/bulkab_${tool}_alexnet.log" 2>&1
+      timeout 120 env KCONV_BULK_WRITE="${BULKAB_SANITIZE_MODE:-1}" compute-sanitizer --tool "$tool" --print-limit 20 \
+        .carry/kconv-bench "${alexnet[@]}" --n 2 --dtype fp16 --config stem_wgmma_tf32/m256n96_w8_k3x9 --runs 2 \
+        --warmup 0 > "$out/bulkab_${tool}_alexnet.log" 2>&1
       echo "exit code: $?" >> "$out/bulkab_${tool}_alexnet.log"
-      timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench --n 2 --c 3 --h 224 --w 224 \
+      timeout 120 env KCONV_BULK_WRITE="${BULKAB_SANITIZE_MODE:-1}" compute-sanitizer --tool "$tool" --print-limit 20 \
+        .carry/kconv-bench --n 2 --c 3 --h 224 --w 224 \
         --k 64 --r 3 --s 3 --stride 1 --pad 1 --dtype bf16 --config stem_wgmma_tf32/m256n64_w8_k5x2_p4 --runs 2 \
         --warmup 0 > "$out/bulkab_${tool}_vgg.log" 2>&1
       echo "exit code: $?" >> "$out/bulkab_${tool}_vgg.log"
@@ -271,7 +274,7 @@ if has bulkab; then
     grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$out"/bulkab_*check_*.log
   fi
   if [[ "$steps" == *" tests "* ]]; then  # last, so that a timeout leaves the timings
-    for bulk in 1 0; do
+    for bulk in ${BULKAB_TEST_MODES:-1 0}; do
       timeout "${BULKAB_TEST_SECONDS:-200}" env KCONV_BULK_WRITE=$bulk .carry/kconv_gpu_tests \
         -tc="gpu.precision_modes.16_bit*,gpu.precision_modes.pair_row*,gpu.precision_modes.every_mode*,gpu.precision_modes.a_nan*" \
         > "$out/bulkab_tests_$bulk.log" 2>&1

@@ -277,15 +277,16 @@ int PairRowMode() {
 
 bool PairRowBandsEnabled() { return PairRowMode() != 0; }
 
-// Whether a tile staged in the 16-bit type goes out by the copy engine's bulk copies (WriteTileInTypeBulk) rather
-// than the lanes' 16-byte stores: for one-row tiles (one m64 piece a tile: the N = 1 and 2 configs), which
-// measured 8-12% faster that way, and not for the multi-row tiles, 5-7% slower (H200, thirty-first session:
-// AlexNet fp16 N = 1 9.35 -> 8.6 us, N = 2 11.55 -> 10.15, ConvNeXt N = 1 8.15 -> 7.35; N = 256 on k3x9
-// 200.1 -> 212.2, VGG 3x3/1 N = 64 373 -> 399). KCONV_BULK_WRITE=0 or 1 forces either way, for A/B runs.
-bool BulkWrite(const Config& config) {
-  if (EnvironmentIs("KCONV_BULK_WRITE", "0")) return false;
-  if (EnvironmentIs("KCONV_BULK_WRITE", "1")) return true;
-  return config.mt * config.warps == 4;  // the kernel's kOneRowTiles
+// How a tile staged in the 16-bit type goes out (traits.h): by the consumers' bulk copies for one-row tiles (one
+// m64 piece a tile: the N = 1 and 2 configs), which measured 8-12% faster than the lanes' stores, and by the
+// lanes' stores for multi-row tiles, where the consumers' bulk copies were 5-7% slower (H200, thirty-first
+// session: AlexNet fp16 N = 1 9.35 -> 8.6 us, N = 2 11.55 -> 10.15, ConvNeXt N = 1 8.15 -> 7.35; N = 256 on k3x9
+// 200.1 -> 212.2, VGG 3x3/1 N = 64 373 -> 399). KCONV_BULK_WRITE=0, 1 or 2 forces one way, for A/B runs.
+int32_t BulkWrite(const Config& config) {
+  if (EnvironmentIs("KCONV_BULK_WRITE", "0")) return kBulkWriteLanes;
+  if (EnvironmentIs("KCONV_BULK_WRITE", "1")) return kBulkWriteConsumers;
+  if (EnvironmentIs("KCONV_BULK_WRITE", "2")) return kBulkWriteBandWarps;
+  return config.mt * config.warps == 4 ? kBulkWriteConsumers : kBulkWriteLanes;  // the kernel's kOneRowTiles
 }
 
 }  // namespace
@@ -402,7 +403,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   d.pair_rows = pair_rows;
   d.raw_rows = pair_rows || WidenedRawBand(s, config);
   d.async_nhwc_band = NhwcBandByAsyncCopies(s, config);
-  w.bulk_write = BulkWrite(config) ? 1 : 0;
+  w.bulk_write = BulkWrite(config);
   d.kernel = ConvolutionKernel(s, pair_rows);
   d.packer = PackerKernel(s, pair_rows);
   if (pair_rows) {  // the units as the producers lay them out; a tensor copy's raw rows after them

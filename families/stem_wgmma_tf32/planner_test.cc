@@ -84,11 +84,29 @@ TEST_CASE("stem_wgmma_tf32.bulk_copies_write_one_row_tiles_only") {
   }
   // Set on every plan, read only by the kernels that stage a tile in the 16-bit type.
   const auto alexnet = Validated(kconv_test::AlexNetConv1(1));
-  CHECK(wg::MakePlanData(alexnet, kHalf1, kH100).params.bulk_write == 1);  // m64n48_w4_k5x10, N = 1's choice
-  CHECK(wg::MakePlanData(alexnet, kRows1, kH100).params.bulk_write == 1);
-  CHECK(wg::MakePlanData(alexnet, kRows3, kH100).params.bulk_write == 0);
-  CHECK(wg::MakePlanData(alexnet, kRows4, kH100).params.bulk_write == 0);
-  CHECK(wg::MakePlanData(alexnet, wg::MakeConfig(4, 12, 4, 5, 3, 1), kH100).params.bulk_write == 0);  // 4 rows
+  CHECK(wg::MakePlanData(alexnet, kHalf1, kH100).params.bulk_write == wg::kBulkWriteConsumers);  // N = 1's choice
+  CHECK(wg::MakePlanData(alexnet, kRows1, kH100).params.bulk_write == wg::kBulkWriteConsumers);
+  CHECK(wg::MakePlanData(alexnet, kRows3, kH100).params.bulk_write == wg::kBulkWriteLanes);
+  CHECK(wg::MakePlanData(alexnet, kRows4, kH100).params.bulk_write == wg::kBulkWriteLanes);
+  CHECK(wg::MakePlanData(alexnet, wg::MakeConfig(4, 12, 4, 5, 3, 1), kH100).params.bulk_write == wg::kBulkWriteLanes);
+}
+
+TEST_CASE("stem_wgmma_tf32.the_bulk_write_variable_forces_each_way_and_ignores_other_values") {
+  const auto alexnet = Validated(kconv_test::AlexNetConv1(1));
+  const struct {
+    const char* value;
+    int32_t rows1, rows3;  // the one-row and the three-row tile's way
+  } cases[] = {{"0", wg::kBulkWriteLanes, wg::kBulkWriteLanes},
+               {"1", wg::kBulkWriteConsumers, wg::kBulkWriteConsumers},
+               {"2", wg::kBulkWriteBandWarps, wg::kBulkWriteBandWarps},
+               {"3", wg::kBulkWriteConsumers, wg::kBulkWriteLanes},
+               {"", wg::kBulkWriteConsumers, wg::kBulkWriteLanes}};
+  for (const auto& c : cases) {
+    CAPTURE(c.value);
+    kconv_test::ScopedEnvironment forced("KCONV_BULK_WRITE", c.value);
+    CHECK(wg::MakePlanData(alexnet, kRows1, kH100).params.bulk_write == c.rows1);
+    CHECK(wg::MakePlanData(alexnet, kRows3, kH100).params.bulk_write == c.rows3);
+  }
 }
 
 TEST_CASE("stem_wgmma_tf32.refuses_rows_that_do_not_divide_into_its_pieces_and_other_devices") {
