@@ -20,9 +20,10 @@
 #   writeab    (not in the default list; needs BASELINE= in prepare_carry) the 16-bit NCHW write loop, baseline
 #              against this build in alternating rounds (kconv-bench, the choice's config): AlexNet fp16, bf16, fp32
 #              TF32 and 3xTF32 at N = 256, 32, 1, and the fp16 stems at N = 64 (ConvNeXt, Swin, ResNet, MobileNet, VGG); BASELINE_ENV
-#              (e.g. KCONV_CHANNELS_AS_M=0) is set for the baseline's runs only
+#              (e.g. KCONV_CHANNELS_AS_M=0) is set for the baseline's runs only; WRITEAB_DTYPES narrows the types
+#              (default "fp16 bf16 fp32 3xtf32")
 #   bulkab     (not in the default list) how 16-bit NCHW tiles staged in the type are written (KCONV_BULK_WRITE: 0 the
-#              lanes' stores, 1 the consumers' bulk copies, 2 the band warps' bulk copies), same build, alternating
+#              lanes' stores, 1 the consumers' bulk copies), same build, alternating
 #              rounds over BULKAB_MODES (default "0 1"): AlexNet (N = 256, 32, 1) and the 16-bit NCHW stems at N = 64
 #              on their configs (bench), memcheck and racecheck at N = 2 with BULKAB_SANITIZE_MODE (default 1;
 #              sanitize), then the GPU suite's 16-bit, pair-row, every-mode and special-value cases in each of
@@ -216,7 +217,7 @@ if has writeab && [ -x .carry/baseline/kconv-bench ]; then
          "mobilenet --n 64 --c 3 --h 224 --w 224 --k 32 --r 3 --s 3 --stride 2 --pad 1"
          "vgg --n 64 --c 3 --h 224 --w 224 --k 64 --r 3 --s 3 --stride 1 --pad 1")
   for round in 1 2; do
-    for dtype in fp16 bf16 fp32 3xtf32; do
+    for dtype in ${WRITEAB_DTYPES:-fp16 bf16 fp32 3xtf32}; do
       for stem in "${stems[@]}"; do
         read -r name shape <<<"$stem"
         [ "$dtype" != fp16 ] && [[ "$name" != alexnet* ]] && continue

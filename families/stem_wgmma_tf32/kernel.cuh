@@ -107,7 +107,6 @@ struct Kernel {
   static constexpr int kConsumers = kWarps * 32;
   static constexpr int kBandWarps = BandWarps(kWarps, kNt, kSplit, kType, kNhwc, kPhases);
   static constexpr int kConsumerBarrier = 1;  // named barrier over the consumer warps only
-  static constexpr int kBandWarpBarrier = 2;  // ... and over the band warps only (WriteStagedTile)
   // kNhwcPlanes: an NHWC band at stride 4 is the plane layout (nhwc_planes.h); at strides 2 and 1 an NHWC band is
   // NCHW's phase planes, gathered.
   static constexpr bool kNhwcPlanes = kNhwc && kPhases == 1;
@@ -987,21 +986,11 @@ struct Kernel {
       return;
     }
     const int worker = producer - 1;
-    // kBulkWriteBandWarps: the tile whose staged outputs band b holds when it comes to be refilled, two tiles back.
-    const bool writes_staged = BandWarpsWrite(P);
-    Cursor staged_tile = CursorAt(P, first_tile);
-    Cursor cursor = staged_tile;
-    int local = 0;
-    for (int index = first_tile; index < end_tile; ++index, ++local, cursor.Advance(P)) {
+    Cursor cursor = CursorAt(P, first_tile);
+    for (int index = first_tile, local = 0; index < end_tile; ++index, ++local, cursor.Advance(P)) {
       const int b = local & 1;
       unsigned char* band = sh.Band(b);
-      if (local >= 2) {
-        MbarrierWait(sh.band_empty + 8 * b, ((local >> 1) - 1) & 1);
-        if (writes_staged) {
-          WriteStagedTile(P, sh, staged_tile, b, worker);
-          staged_tile.Advance(P);
-        }
-      }
+      if (local >= 2) MbarrierWait(sh.band_empty + 8 * b, ((local >> 1) - 1) & 1);
       const Tile tile = TileOf(P, cursor);
       if (BandLands(P)) {
         if (CopiesAsync(P)) {
@@ -1049,35 +1038,6 @@ struct Kernel {
       FenceProxyAsyncShared();  // the rounded band is read by wgmma, through the async proxy
       MbarrierArrive(sh.band_full + 8 * b);
       if (local < 2 && lane == 0 && worker == 0) TimelineStamp(P, local ? 13 : 8);
-    }
-    if (writes_staged) {  // the last two tiles, which no refill came for
-      for (int last = local < 2 ? 0 : local - 2; last < local; ++last, staged_tile.Advance(P)) {
-        MbarrierWait(sh.band_empty + 8 * (last & 1), (last >> 1) & 1);
-        WriteStagedTile(P, sh, staged_tile, last & 1, worker);
-      }
-      BulkWaitGroups();  // this thread's bulk copies to y have completed
-    }
-  }
-
-  // kBulkWriteBandWarps (traits.h): whether the band warps write the whole pieces of tiles staged in the type.
-  static __device__ __forceinline__ bool BandWarpsWrite(const StemWgmmaParams& P) {
-    return kStagesInType && P.column_tiles == 1 && P.bulk_write == kBulkWriteBandWarps;
-  }
-
-  // The band warps' part of a staged tile's write (BandWarpsWrite), once its consumers have freed band b: the
-  // whole pieces by bulk copies (IssueWholePiecesBulk), each band warp's channels across its lanes. Returns once
-  // every band warp's copies have read the staging, so that any of them may refill the band.
-  static __device__ __forceinline__ void WriteStagedTile(const StemWgmmaParams& P, const Shared& sh,
-                                                         const Cursor& cursor, int b, int worker) {
-    if constexpr (kStagesInType) {
-      const int channel0 = cursor.group * kChannels;
-      const StagedRuns runs =
-          StagedRunsOf(P.p, TileOf(P, cursor), P.rows_per_tile * P.p.q, channel0, channel0 + kChannels);
-      if (IssueWholePiecesBulk(P.p, runs, reinterpret_cast<const uint16_t*>(sh.Band(b)), P.staging_stride, worker,
-                               kBandWarps)) {
-        BulkWaitGroupsRead();
-      }
-      NamedBarrierSync(kBandWarpBarrier, 32 * kBandWarps);
     }
   }
 
@@ -1211,19 +1171,20 @@ struct Kernel {
       if constexpr (kStagesInType) {
         if (P.column_tiles == 1) {  // in the 16-bit type, bias and ReLU applied (stem_tile_in_type.cuh)
           uint16_t* const staged16 = reinterpret_cast<uint16_t*>(sh.Band(b));
-          StageTileInType<kType, kMt, kNt, kPhases>(staged16, P.staging_stride, first, rows, accumulator,
-                                                    sh.bias + channel0, TileRunHeads(p, tile, channel0), p.relu);
-          if (P.bulk_write != kBulkWriteLanes) FenceProxyAsyncShared();  // the copy engine reads what was staged
+          // One staging loop per ReLU setting: a compare and select per output cost ~25% of the staging's
+          // instructions (SASS of k3x9), and the staging bounds the consumers with the write.
+          WithRelu(p.relu, [&](auto relu) {
+            StageTileInType<kType, kMt, kNt, kPhases>(staged16, P.staging_stride, first, rows, accumulator,
+                                                      sh.bias + channel0, TileRunHeads(p, tile, channel0),
+                                                      decltype(relu)::value);
+          });
+          if (P.bulk_write == kBulkWriteConsumers) FenceProxyAsyncShared();  // the copy engine reads the staging
           consumers_sync();
           if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 11 : 4);
           // Four channels a pass, their loads in flight together (one-row tiles one: a cold instruction cache).
           if (P.bulk_write == kBulkWriteConsumers) {
             WriteTileInTypeBulk<kOneRowTiles ? 1 : 4>(p, tile, staged16, P.staging_stride, P.rows_per_tile * p.q,
                                                       channel0, channel0 + kChannels, warp, kWarps);
-          } else if (P.bulk_write == kBulkWriteBandWarps) {  // the whole pieces are the band warps' (Produce)
-            WritePartialPiecesInType<kOneRowTiles ? 1 : 4>(
-                p, StagedRunsOf(p, tile, P.rows_per_tile * p.q, channel0, channel0 + kChannels), staged16,
-                P.staging_stride, warp, kWarps);
           } else {
             WriteTileInType<kOneRowTiles ? 1 : 4>(p, tile, staged16, P.staging_stride, P.rows_per_tile * p.q,
                                                   channel0, channel0 + kChannels, warp, kWarps);

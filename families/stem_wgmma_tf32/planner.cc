@@ -281,11 +281,10 @@ bool PairRowBandsEnabled() { return PairRowMode() != 0; }
 // m64 piece a tile: the N = 1 and 2 configs), which measured 8-12% faster than the lanes' stores, and by the
 // lanes' stores for multi-row tiles, where the consumers' bulk copies were 5-7% slower (H200, thirty-first
 // session: AlexNet fp16 N = 1 9.35 -> 8.6 us, N = 2 11.55 -> 10.15, ConvNeXt N = 1 8.15 -> 7.35; N = 256 on k3x9
-// 200.1 -> 212.2, VGG 3x3/1 N = 64 373 -> 399). KCONV_BULK_WRITE=0, 1 or 2 forces one way, for A/B runs.
+// 200.1 -> 212.2, VGG 3x3/1 N = 64 373 -> 399). KCONV_BULK_WRITE=0 or 1 forces one way, for A/B runs.
 int32_t BulkWrite(const Config& config) {
   if (EnvironmentIs("KCONV_BULK_WRITE", "0")) return kBulkWriteLanes;
   if (EnvironmentIs("KCONV_BULK_WRITE", "1")) return kBulkWriteConsumers;
-  if (EnvironmentIs("KCONV_BULK_WRITE", "2")) return kBulkWriteBandWarps;
   return config.mt * config.warps == 4 ? kBulkWriteConsumers : kBulkWriteLanes;  // the kernel's kOneRowTiles
 }
 

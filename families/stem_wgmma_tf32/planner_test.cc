@@ -98,8 +98,7 @@ TEST_CASE("stem_wgmma_tf32.the_bulk_write_variable_forces_each_way_and_ignores_o
     int32_t rows1, rows3;  // the one-row and the three-row tile's way
   } cases[] = {{"0", wg::kBulkWriteLanes, wg::kBulkWriteLanes},
                {"1", wg::kBulkWriteConsumers, wg::kBulkWriteConsumers},
-               {"2", wg::kBulkWriteBandWarps, wg::kBulkWriteBandWarps},
-               {"3", wg::kBulkWriteConsumers, wg::kBulkWriteLanes},
+               {"2", wg::kBulkWriteConsumers, wg::kBulkWriteLanes},
                {"", wg::kBulkWriteConsumers, wg::kBulkWriteLanes}};
   for (const auto& c : cases) {
     CAPTURE(c.value);

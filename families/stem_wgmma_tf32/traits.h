@@ -93,18 +93,17 @@ struct alignas(64) StemWgmmaParams {
   StemParams p;
   int32_t async_band;  // 1: an fp32 NHWC band at stride 4 comes by the band warps' 16-byte asynchronous copies
                        // (use_tma 0; NhwcBandByAsyncCopies). After p, so that no other field moves.
-  int32_t bulk_write;  // how a tile staged in the 16-bit type goes out: kBulkWriteLanes, kBulkWriteConsumers or
-                       // kBulkWriteBandWarps (BulkWrite in planner.cc; KCONV_BULK_WRITE=0, 1 or 2 forces one)
+  int32_t bulk_write;  // how a tile staged in the 16-bit type goes out: kBulkWriteLanes or kBulkWriteConsumers
+                       // (BulkWrite in planner.cc; KCONV_BULK_WRITE=0 or 1 forces one)
 };
 
 // StemWgmmaParams::bulk_write. kBulkWriteLanes: the consumer lanes' 16-byte stores (WriteTileInType).
 // kBulkWriteConsumers: each consumer lane issues its channels' whole pieces as bulk copies and waits for them to
-// read the staging (WriteTileInTypeBulk). kBulkWriteBandWarps: the consumers write the partial pieces only and free
-// the band at once; the band warps issue the whole pieces' bulk copies when they come to refill that band, two
-// tiles later, so that the copy engine's reads of the staging overlap the next tile's math.
+// read the staging (WriteTileInTypeBulk). (The band warps issuing those copies when they came to refill the band,
+// so that the consumers freed it at once, was 1-2% faster on AlexNet and 17-29% slower on the other stems: NOTES,
+// thirty-second session.)
 inline constexpr int32_t kBulkWriteLanes = 0;
 inline constexpr int32_t kBulkWriteConsumers = 1;
-inline constexpr int32_t kBulkWriteBandWarps = 2;
 
 // Shared-memory layout of the persistent Hopper kernel: two bands (the next tile's loads while this one
 // computes; the epilogue stages over the finished one), `wstages` weight slots, the mbarriers (full and
