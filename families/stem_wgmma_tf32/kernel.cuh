@@ -1171,13 +1171,8 @@ struct Kernel {
       if constexpr (kStagesInType) {
         if (P.column_tiles == 1) {  // in the 16-bit type, bias and ReLU applied (stem_tile_in_type.cuh)
           uint16_t* const staged16 = reinterpret_cast<uint16_t*>(sh.Band(b));
-          // One staging loop per ReLU setting: a compare and select per output cost ~25% of the staging's
-          // instructions (SASS of k3x9), and the staging bounds the consumers with the write.
-          WithRelu(p.relu, [&](auto relu) {
-            StageTileInType<kType, kMt, kNt, kPhases>(staged16, P.staging_stride, first, rows, accumulator,
-                                                      sh.bias + channel0, TileRunHeads(p, tile, channel0),
-                                                      decltype(relu)::value);
-          });
+          StageTileInType<kType, kMt, kNt, kPhases>(staged16, P.staging_stride, first, rows, accumulator,
+                                                    sh.bias + channel0, TileRunHeads(p, tile, channel0), p.relu);
           if (P.bulk_write == kBulkWriteConsumers) FenceProxyAsyncShared();  // the copy engine reads the staging
           consumers_sync();
           if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 11 : 4);
