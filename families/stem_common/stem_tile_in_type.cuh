@@ -87,56 +87,36 @@ __device__ __forceinline__ void WriteTileInType(const StemParams& p, const Tile&
   }
 }
 
-// Where a tile's staged channels go in y (WriteTileInType's preamble, for the copy engine's writers): `pixels` of
-// each channel's run, channels n_begin ... n_end - 1 (clipped to K), and RowStart(c, head), the output element at
-// channel n_begin + c's staging row start, which is 16-byte aligned.
-struct StagedRuns {
-  int pixels, n_begin, n_end;
-  RunHeads heads;
-  uint16_t* y_tile;  // channel n_begin's first output element
-
-  __device__ __forceinline__ uint16_t* RowStart(int c, int head, int64_t pq) const {
-    return y_tile + (static_cast<int64_t>(c) * pq - head);
-  }
-};
-
-__device__ __forceinline__ StagedRuns StagedRunsOf(const StemParams& p, const Tile& tile, int tile_pixels, int n_begin,
-                                                   int n_end) {
-  const int64_t y_first = (static_cast<int64_t>(tile.image) * p.k + n_begin) * p.pq + tile.m0;  // elements
-  return StagedRuns{min(tile_pixels, p.pq - tile.m0), n_begin, min(n_end, p.k), TileRunHeads(p, tile, n_begin),
-                    reinterpret_cast<uint16_t*>(p.y) + y_first};
-}
-
-// The copy engine's part of a staged tile's write: each channel's whole pieces (WholePiecesOf) go by one bulk copy
-// from its staging row, issued by lane `i` of warp `worker` of `workers` for channels n_begin + worker + i * workers,
-// ..., so that no load or store instruction of the SM's path carries them. The stagers must have fenced their
-// writes to the async proxy (FenceProxyAsyncShared) before the barrier ahead of this. Commits this thread's copies
-// as one bulk group and returns whether it issued any: the staging may be refilled once they have read it
-// (BulkWaitGroupsRead), and their writes to y must complete (BulkWaitGroups) before the kernel ends.
-__device__ __forceinline__ bool IssueWholePiecesBulk(const StemParams& p, const StagedRuns& runs,
-                                                     const uint16_t* staged, int stride, int worker, int workers) {
+// WriteTileInType by the copy engine: each channel's whole pieces (WholePiecesOf) go by one bulk copy from its
+// staging row, issued by lane `i` of warp `worker` for channels n_begin + worker + i * workers, so that no load or
+// store instruction of the SM's path carries them; the partial pieces go across lanes as in WriteTileInType. The
+// stagers must have fenced their writes to the async proxy (FenceProxyAsyncShared) before the consumers' barrier
+// ahead of this. Returns once this thread's copies have read the staging, so that the band may be refilled; their
+// writes to y may still be in flight (BulkWaitGroups before the kernel ends).
+template <int kRuns>
+__device__ __forceinline__ void WriteTileInTypeBulk(const StemParams& p, const Tile& tile, const uint16_t* staged,
+                                                    int stride, int tile_pixels, int n_begin, int n_end, int worker,
+                                                    int workers) {
   const int lane = threadIdx.x % 32;
+  const int pixels = min(tile_pixels, p.pq - tile.m0);
+  n_end = min(n_end, p.k);
+  const int64_t y_image = static_cast<int64_t>(tile.image) * p.k * p.pq + tile.m0;  // elements
+  const RunHeads heads = TileRunHeads(p, tile, n_begin);
+  uint16_t* const y = reinterpret_cast<uint16_t*>(p.y);
+  // The output element at channel c's staging row start: 16-byte aligned.
+  auto row_start = [&](int c, int head) { return y + (y_image + static_cast<int64_t>(n_begin + c) * p.pq - head); };
   bool issued = false;
-  for (int c = worker + lane * workers; runs.n_begin + c < runs.n_end; c += 32 * workers) {
-    const int head = runs.heads.Of(c);
-    const PieceRange whole = WholePiecesOf(head, runs.pixels);
+  for (int c = worker + lane * workers; n_begin + c < n_end; c += 32 * workers) {
+    const int head = heads.Of(c);
+    const PieceRange whole = WholePiecesOf(head, pixels);
     if (whole.count > 0) {
-      BulkCopyToGlobal(runs.RowStart(c, head, p.pq) + 8 * whole.first,
-                       SharedAddress(staged + c * stride + 8 * whole.first), 16u * static_cast<uint32_t>(whole.count));
+      BulkCopyToGlobal(row_start(c, head) + 8 * whole.first, SharedAddress(staged + c * stride + 8 * whole.first),
+                       16u * static_cast<uint32_t>(whole.count));
       issued = true;
     }
   }
   if (issued) BulkCommitGroup();
-  return issued;
-}
-
-// The lanes' part of it: each channel's partial pieces, element by element across the lanes of warp `worker` of
-// `workers`, kRuns channels a pass (WritePartialPieces).
-template <int kRuns>
-__device__ __forceinline__ void WritePartialPiecesInType(const StemParams& p, const StagedRuns& runs,
-                                                         const uint16_t* staged, int stride, int worker, int workers) {
-  const int lane = threadIdx.x % 32;
-  for (int n0 = runs.n_begin + worker; n0 < runs.n_end; n0 += kRuns * workers) {
+  for (int n0 = n_begin + worker; n0 < n_end; n0 += kRuns * workers) {
     const uint16_t* row[kRuns];
     uint16_t* out[kRuns];
     int head[kRuns];
@@ -144,27 +124,16 @@ __device__ __forceinline__ void WritePartialPiecesInType(const StemParams& p, co
 #pragma unroll
     for (int r = 0; r < kRuns; ++r) {
       const int n = n0 + r * workers;
-      real[r] = n < runs.n_end;
-      const int c = (real[r] ? n : n0) - runs.n_begin;  // past the end: a channel re-read, not written
-      head[r] = runs.heads.Of(c);
+      real[r] = n < n_end;
+      const int c = (real[r] ? n : n0) - n_begin;  // past the end: a channel re-read, not written
+      head[r] = heads.Of(c);
       row[r] = staged + c * stride + head[r];
-      out[r] = runs.RowStart(c, head[r], p.pq) + head[r];
+      out[r] = row_start(c, head[r]) + head[r];
     }
     WritePartialPieces<kRuns>(
-        head, real, runs.pixels, lane, [&](int r, int e) { return row[r][e]; },
+        head, real, pixels, lane, [&](int r, int e) { return row[r][e]; },
         [&](int r, int e, uint16_t v) { out[r][e] = v; });
   }
-}
-
-// WriteTileInType by the copy engine and the lanes together (kBulkWriteConsumers): returns once this thread's
-// copies have read the staging, so that the band may be refilled; their writes to y may still be in flight.
-template <int kRuns>
-__device__ __forceinline__ void WriteTileInTypeBulk(const StemParams& p, const Tile& tile, const uint16_t* staged,
-                                                    int stride, int tile_pixels, int n_begin, int n_end, int worker,
-                                                    int workers) {
-  const StagedRuns runs = StagedRunsOf(p, tile, tile_pixels, n_begin, n_end);
-  const bool issued = IssueWholePiecesBulk(p, runs, staged, stride, worker, workers);
-  WritePartialPiecesInType<kRuns>(p, runs, staged, stride, worker, workers);
   if (issued) BulkWaitGroupsRead();
 }
 
