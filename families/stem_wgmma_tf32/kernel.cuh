@@ -107,6 +107,10 @@ struct Kernel {
   static constexpr int kConsumers = kWarps * 32;
   static constexpr int kBandWarps = BandWarps(kWarps, kNt, kSplit, kType, kNhwc, kPhases);
   static constexpr int kConsumerBarrier = 1;  // named barrier over the consumer warps only
+  // Ping-pong's named barriers: 2 + w over warpgroup w's warps, and kTurnBarrier + w, where the other warpgroup
+  // arrives when its math is done and warpgroup w waits before its own.
+  static constexpr int kWarpgroupBarrier = 2;
+  static constexpr int kTurnBarrier = 4;
   // kNhwcPlanes: an NHWC band at stride 4 is the plane layout (nhwc_planes.h); at strides 2 and 1 an NHWC band is
   // NCHW's phase planes, gathered.
   static constexpr bool kNhwcPlanes = kNhwc && kPhases == 1;
@@ -133,6 +137,9 @@ struct Kernel {
   // 16-bit NCHW on the pair-row kernels and at stride 1 stages its outputs in the type over tiles of whole rows
   // (StagesInType: P.column_tiles == 1 at run time), and the host sizes the band buffers for that.
   static constexpr bool kStagesInType = StagesInType(kType, kNhwc, kPairRows, kPhases, 1);
+  // Ping-pong (P.pingpong, PingPong in planner.cc): the two consumer warpgroups of a pair-row kernel take turns at
+  // the tensor pipe, each staging and writing its half of the tile (whole rows) while the other computes.
+  static constexpr bool kMayPingPong = kPairRows && kWarps == 8 && kStagesInType && !kSplit;
   // Whether the consumer warps help copy the block's first band when the warps copy it (not a tensor
   // copy): nothing overlaps that band (band_full then counts the producers' part only). Not for one-row
   // tiles: their band warps copy a band in one pass already, and more warps were no faster (NOTES v5).
@@ -968,6 +975,17 @@ struct Kernel {
     if (producer == 0) {
       const int stages = p.steps / kWsteps;
       const unsigned char* w = reinterpret_cast<const unsigned char*>(p.w_packed);
+      if (P.resident_weights) {  // every stage its own slot, copied once: the block's tiles share one channel group
+        if (first_tile < end_tile && lane == 0) {
+          for (int s = 0; s < stages; ++s) {
+            MbarrierArriveExpectTx(sh.full + 8 * s, kWeightStageBytes);
+            BulkCopyToShared(sh.weights + s * kWeightStageBytes, w + static_cast<int64_t>(s) * kWeightStageBytes,
+                             kWeightStageBytes, sh.full + 8 * s);
+          }
+          TimelineStamp(P, 7);
+        }
+        return;
+      }
       uint32_t g = 0;  // weight stages issued so far
       Cursor cursor = CursorAt(P, first_tile);
       for (int index = first_tile; index < end_tile; ++index, cursor.Advance(P)) {
@@ -1041,6 +1059,41 @@ struct Kernel {
     }
   }
 
+  // Ping-pong's epilogue: warpgroup w stages and writes rows [w, w + 1) * rows_per_tile / 2 of the tile, as the
+  // whole-tile epilogue below does all of them, without waiting for the other warpgroup. The first stages over the
+  // band's raw rows, which nobody reads once the band is full, while the second still computes over its units; the
+  // second stages over the units, whose reads ended when the first's math did (before the second's began). Each
+  // staging fits its region (the planner's condition), at the half tile's staging_stride.
+  static __device__ __forceinline__ void PingPongEpilogue(const StemWgmmaParams& P, const Shared& sh, int b,
+                                                          const Tile& tile, int channel0, const int (&first)[kMt],
+                                                          const int (&rows)[kMt], const float (&acc)[kMt][kNt * 4]) {
+    const StemParams& p = P.p;
+    const int warp = threadIdx.x / 32, warpgroup = warp / 4;
+    const int half_rows = P.rows_per_tile / 2;
+    auto warpgroup_sync = [&] { NamedBarrierSync(kWarpgroupBarrier + warpgroup, 128); };
+    Tile part = tile;  // whole rows: tile_columns is q
+    part.m0 += warpgroup * half_rows * p.q;
+    part.p0 += warpgroup * half_rows;
+    int part_first[kMt];
+#pragma unroll
+    for (int mi = 0; mi < kMt; ++mi) part_first[mi] = first[mi] - warpgroup * half_rows * P.tile_columns;
+    uint16_t* const staged16 = reinterpret_cast<uint16_t*>(sh.Band(b) + (warpgroup == 0 ? P.raw_offset : 0));
+    if (warpgroup == 1) warpgroup_sync();  // every warp's wgmma reads of the units are done
+    auto accumulator = [&](int mi, int ni, int v) { return acc[mi][4 * ni + v]; };
+    WithRelu(p.relu, [&](auto relu) {
+      StageTileInType<kType, kMt, kNt, kPhases>(staged16, P.staging_stride, part_first, rows, accumulator,
+                                                sh.bias + channel0, TileRunHeads(p, part, channel0),
+                                                decltype(relu)::value);
+    });
+    warpgroup_sync();
+    if (part.m0 < p.pq) {  // a last tile's second half may hold no row of the image
+      WriteTileInType<4>(p, part, staged16, P.staging_stride, half_rows * p.q, channel0, channel0 + kChannels, warp % 4,
+                         4);
+    }
+    FenceProxyAsyncShared();  // this thread's accesses to the band come before the next copy into it
+    MbarrierArrive(sh.band_empty + 8 * b);
+  }
+
   static __device__ __forceinline__ void Consume(const StemWgmmaParams& P, const Shared& sh, int first_tile,
                                                  int end_tile) {
     const StemParams& p = P.p;
@@ -1064,6 +1117,9 @@ struct Kernel {
       first[mi] = row * P.tile_columns + slab[mi] * kPhases + phase;
     }
     auto consumers_sync = [] { NamedBarrierSync(kConsumerBarrier, kConsumers); };
+    const int warpgroup = warp / 4;
+    const bool pingpong = kMayPingPong && P.pingpong;
+    const bool resident = P.resident_weights;
     // The consumers' own set-up, off the producers' path (their copies start at once): the bias (a load
     // from memory, used at the store only) and the step table.
     const int bias_floats = P.channel_groups * kChannels;  // every group's, zeros past K
@@ -1117,10 +1173,12 @@ struct Kernel {
           for (int i = 0; i < kNt * 4; ++i) acc[set][mi][i] = 0.f;
       MbarrierWait(sh.band_full + 8 * b, (local >> 1) & 1);
       if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 9 : 2);
+      // Ping-pong: this warpgroup's turn at the tensor pipe comes when the other's math is done.
+      if (pingpong && (warpgroup == 1 || local > 0)) NamedBarrierSync(kTurnBarrier + warpgroup, kConsumers);
 
       for (int s = 0; s < stages; ++s, ++g) {
-        const uint32_t slot = g % kWstages;
-        MbarrierWait(sh.full + 8 * slot, (g / kWstages) & 1);
+        const uint32_t slot = resident ? s : g % kWstages;
+        if (!resident || local == 0) MbarrierWait(sh.full + 8 * slot, resident ? 0 : (g / kWstages) & 1);
         const uint32_t b_low = ((sh.weights + slot * kWeightStageBytes) >> 4) | ((kChannels * 16 >> 4) << 16);
         WgmmaFence();
 #pragma unroll
@@ -1143,14 +1201,16 @@ struct Kernel {
 #pragma unroll
         for (int ks = 0; ks < kWsteps; ++ks) delta[ks] = sh.step_delta[next * kWsteps + ks];
         WgmmaCommitGroup();
-        if (s > 0) {  // the previous stage's group has retired: free its slot
+        if (s > 0 && !resident) {  // the previous stage's group has retired: free its slot
           WgmmaWaitGroup<1>();
           MbarrierArrive(sh.empty + 8 * ((g - 1) % kWstages));
         }
       }
       WgmmaWaitGroup<0>();
       if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 10 : 3);
-      MbarrierArrive(sh.empty + 8 * ((g - 1) % kWstages));
+      if (!resident) MbarrierArrive(sh.empty + 8 * ((g - 1) % kWstages));
+      // The other warpgroup's turn (after the block's last tile the first warpgroup takes none).
+      if (pingpong && (warpgroup == 0 || index + 1 < end_tile)) NamedBarrierArrive(kTurnBarrier + 1 - warpgroup, kConsumers);
 #pragma unroll
       for (int mi = 0; mi < kMt; ++mi)
 #pragma unroll
@@ -1163,16 +1223,27 @@ struct Kernel {
           if constexpr (kSplit) acc[0][mi][i] += FiniteCrossProducts(acc[kBigSets][mi][i]);
         }
 
+      const int channel0 = cursor.group * kChannels;
+      if constexpr (kMayPingPong) {
+        if (pingpong) {
+          PingPongEpilogue(P, sh, b, tile, channel0, first, rows, acc[0]);
+          continue;
+        }
+      }
       // The epilogue over the finished band, which holds the tile's kChannels staged channels.
       consumers_sync();  // every warpgroup's wgmma reads of the band are done
       float* staged = reinterpret_cast<float*>(sh.Band(b));
       auto accumulator = [&](int mi, int ni, int v) { return acc[0][mi][4 * ni + v]; };
-      const int channel0 = cursor.group * kChannels;
       if constexpr (kStagesInType) {
         if (P.column_tiles == 1) {  // in the 16-bit type, bias and ReLU applied (stem_tile_in_type.cuh)
           uint16_t* const staged16 = reinterpret_cast<uint16_t*>(sh.Band(b));
-          StageTileInType<kType, kMt, kNt, kPhases>(staged16, P.staging_stride, first, rows, accumulator,
-                                                    sh.bias + channel0, TileRunHeads(p, tile, channel0), p.relu);
+          // One staging loop per ReLU setting: a compare and select per output cost ~25% of the staging's
+          // instructions (SASS of k3x9), and the staging bounds the consumers with the write.
+          WithRelu(p.relu, [&](auto relu) {
+            StageTileInType<kType, kMt, kNt, kPhases>(staged16, P.staging_stride, first, rows, accumulator,
+                                                      sh.bias + channel0, TileRunHeads(p, tile, channel0),
+                                                      decltype(relu)::value);
+          });
           if (P.bulk_write == kBulkWriteConsumers) FenceProxyAsyncShared();  // the copy engine reads the staging
           consumers_sync();
           if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 11 : 4);

@@ -362,8 +362,9 @@ TEST_CASE("stem_wgmma_tf32.16_bit_nchw_tiles_of_whole_rows_stage_in_the_type") {
   // 220 pixels after a head of up to 7, in 16-byte pieces, 8 elements past a multiple of 16 (248), so a band
   // buffer needs half the fp32 staging's room (96 * 228 floats), and the deep ring fits nine 3-step stages (every
   // one of AlexNet's 27 k16 steps) with the raw rows' tensor copy. fp32 keeps its staging; column tiles (a 1080p
-  // frame) stage fp32 in any type.
+  // frame) stage fp32 in any type. (Ping-pong stages half a tile a warpgroup: pingpong_test's.)
   const kconv_test::ScopedEnvironment enabled("KCONV_PAIR_ROWS", "2");
+  const kconv_test::ScopedEnvironment whole_tiles("KCONV_PINGPONG", "0");
   const kconv::ConvShape half = Validated(kconv_test::AlexNetConv1(256), KCONV_ELEMENT_F16);
   const kconv::ConvShape single = Validated(kconv_test::AlexNetConv1(256), KCONV_ELEMENT_F32);
   const wg::PlanData d16 = wg::MakePlanData(half, IoConfig(2, 8, 3, 5), kH100);

@@ -288,6 +288,33 @@ int32_t BulkWrite(const Config& config) {
   return config.mt * config.warps == 4 ? kBulkWriteConsumers : kBulkWriteLanes;  // the kernel's kOneRowTiles
 }
 
+// Whether each weight stage keeps its own slot for the whole launch (StemWgmmaParams::resident_weights): where the
+// block's tiles share one channel group and its stages fit the ring, the weight warp copies them once instead of
+// once a tile (AlexNet on k3x9: 83 KB from L2 a tile, more than the tile's band and outputs together).
+// KCONV_RESIDENT_WEIGHTS=0 turns it off, for A/B runs.
+int32_t ResidentWeights(const Config& config, int64_t steps, int64_t channel_groups) {
+  if (EnvironmentIs("KCONV_RESIDENT_WEIGHTS", "0")) return 0;
+  return channel_groups == 1 && steps / config.wsteps <= config.wstages ? 1 : 0;
+}
+
+// The elements between staged channel rows of half a tile (ping-pong's staging: each warpgroup its rows).
+int64_t HalfTileStagingStride(const ConvShape& s, const Geometry& g) {
+  return StemWgmmaStagingStrideInType(g.rows_per_tile / 2 * s.q);
+}
+
+// Whether the two consumer warpgroups take turns (StemWgmmaParams::pingpong; kernel.cuh's PingPongEpilogue): the
+// pair-row kernels of two warpgroups over tiles of an even count of whole rows, where half a tile's staging fits
+// both the band's raw rows (the first warpgroup's) and its units (the second's). KCONV_PINGPONG=0 turns it off.
+int32_t PingPong(const ConvShape& s, const Config& config, const Geometry& g, bool pair_rows) {
+  if (EnvironmentIs("KCONV_PINGPONG", "0")) return 0;
+  if (!pair_rows || config.warps != 8 || config.split != 0 || g.column_tiles != 1 || g.raw_row <= 0 ||
+      g.rows_per_tile < 2 || g.rows_per_tile % 2 != 0) {
+    return 0;
+  }
+  const int64_t staging = int64_t{config.nt} * 8 * HalfTileStagingStride(s, g) * s.element_bytes();
+  return staging <= g.raw_offset && staging <= g.band.band_bytes - g.raw_offset ? 1 : 0;
+}
+
 }  // namespace
 
 bool PairRowTensorCopyEnabled() { return PairRowMode() == 2; }
@@ -420,7 +447,9 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   w.total_tiles = static_cast<int32_t>(g.tiles * s.n * g.column_tiles * groups);
   w.rows_per_tile = static_cast<int32_t>(g.rows_per_tile);
   w.segments = static_cast<int32_t>(g.segments);
-  w.staging_stride = static_cast<int32_t>(g.staging_stride);
+  w.resident_weights = ResidentWeights(config, w.p.steps, groups);
+  w.pingpong = PingPong(s, config, g, pair_rows);
+  w.staging_stride = static_cast<int32_t>(w.pingpong ? HalfTileStagingStride(s, g) : g.staging_stride);
   w.lo_offset = config.split ? static_cast<int32_t>(g.lo_offset) : 0;
   w.div_tile_columns = FastDivmod::Make(static_cast<uint32_t>(g.tile_columns));
   d.pack = stem::MakeStemPackParams(s, g.band, w.p, groups * config.nt * 8);

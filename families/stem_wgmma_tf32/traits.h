@@ -95,6 +95,9 @@ struct alignas(64) StemWgmmaParams {
                        // (use_tma 0; NhwcBandByAsyncCopies). After p, so that no other field moves.
   int32_t bulk_write;  // how a tile staged in the 16-bit type goes out: kBulkWriteLanes or kBulkWriteConsumers
                        // (BulkWrite in planner.cc; KCONV_BULK_WRITE=0 or 1 forces one)
+  int32_t resident_weights;  // 1: each weight stage has its own slot and is copied once per block, not per tile
+                             // (ResidentWeights in planner.cc)
+  int32_t pingpong;  // 1: the consumer warpgroups take turns (kernel.cuh's kMayPingPong; PingPong in planner.cc)
 };
 
 // StemWgmmaParams::bulk_write. kBulkWriteLanes: the consumer lanes' 16-byte stores (WriteTileInType).

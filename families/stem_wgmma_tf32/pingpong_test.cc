@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+// The planner's two launch-wide choices for the Hopper stem kernel's consumers: weights that stay resident, and
+// the two warpgroups taking turns (ping-pong), with the half-tile staging each warpgroup's region must hold.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+
+#include "families/stem_wgmma_tf32/planner.h"
+#include "prelude.h"
+#include "runtime/conv_shape.h"
+#include "validated_shape.h"
+
+namespace {
+
+namespace wg = kconv::stem_wgmma_tf32;
+using kconv_test::Validated;
+
+constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048, 65536};
+// io = 1: the configs that take 16-bit tensors (and so the pair-row kernels).
+constexpr wg::Config Io(wg::Config c) {
+  c.io = 1;
+  return c;
+}
+constexpr wg::Config kK3x9 = Io(wg::MakeConfig(2, 12, 8, 3, 9, 1));   // m256n96_w8_k3x9: AlexNet's 27 k16 steps
+constexpr wg::Config kK5x3 = Io(wg::MakeConfig(2, 12, 8, 5, 3, 1));   // m256n96_w8_k5x3: 3 slots of 5 steps
+constexpr wg::Config kRows3 = Io(wg::MakeConfig(1, 12, 12, 5, 5, 1));  // m192n96_w12_k5x5: three warpgroups
+
+kconv::ConvShape AlexNet(kconv_element_type type, int64_t k = 96) {
+  kconv_test::Shape shape = kconv_test::AlexNetConv1(32);
+  shape.k = k;
+  kconv_conv_desc d = shape.Desc();
+  d.element_type = type;
+  auto s = kconv::ValidateConvDesc(&d);
+  REQUIRE(s.ok());
+  return *s;
+}
+
+bool Unforced() {
+  for (const char* name : {"KCONV_PINGPONG", "KCONV_RESIDENT_WEIGHTS", "KCONV_PAIR_ROWS"}) {
+    if (std::getenv(name) != nullptr) {
+      MESSAGE("skipped: ", name, " is set, and it overrides the rule");
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("stem_wgmma_tf32.weights_stay_resident_where_one_channel_group_fits_the_ring") {
+  if (!Unforced()) return;
+  const kconv::ConvShape fp16 = AlexNet(KCONV_ELEMENT_F16);
+  REQUIRE(wg::Accepts(fp16, kK3x9, kH100).ok());
+  const wg::PlanData k3x9 = wg::MakePlanData(fp16, kK3x9, kH100);
+  REQUIRE(k3x9.params.p.steps == 27);  // nine 3-step stages, nine slots
+  CHECK(k3x9.params.resident_weights == 1);
+  // 27 steps are six 5-step stages (padded) against three slots: the ring turns.
+  CHECK(wg::MakePlanData(fp16, kK5x3, kH100).params.resident_weights == 0);
+  // Two channel groups alternate tile by tile, so each tile needs the other group's weights.
+  const kconv::ConvShape wide = AlexNet(KCONV_ELEMENT_F16, 192);
+  REQUIRE(wg::Accepts(wide, kK3x9, kH100).ok());
+  CHECK(wg::MakePlanData(wide, kK3x9, kH100).params.channel_groups == 2);
+  CHECK(wg::MakePlanData(wide, kK3x9, kH100).params.resident_weights == 0);
+  const kconv_test::ScopedEnvironment off("KCONV_RESIDENT_WEIGHTS", "0");
+  CHECK(wg::MakePlanData(fp16, kK3x9, kH100).params.resident_weights == 0);
+}
+
+TEST_CASE("stem_wgmma_tf32.pingpong_takes_pair_row_tiles_of_two_warpgroups_and_stages_half_a_tile") {
+  if (!Unforced()) return;
+  for (const kconv_element_type type : {KCONV_ELEMENT_F16, KCONV_ELEMENT_BF16}) {
+    const kconv::ConvShape s = AlexNet(type);
+    const wg::PlanData d = wg::MakePlanData(s, kK3x9, kH100);
+    REQUIRE(d.pair_rows);
+    CHECK(d.params.pingpong == 1);
+    // Two of the tile's four rows a warpgroup: 110 pixels after a head of up to 7, whole pieces, 8 past 16.
+    CHECK(d.params.staging_stride == 136);
+    CHECK(d.params.staging_stride == wg::StemWgmmaStagingStrideInType(2 * 55));
+    // Each half's staging fits its region: the units before raw_offset, the raw rows after it.
+    const int64_t half = 96 * int64_t{d.params.staging_stride} * 2;
+    CHECK(half <= d.params.raw_offset);
+    CHECK(half <= d.params.p.band_bytes - d.params.raw_offset);
+  }
+  // fp32 has no pair rows; three warpgroups do not pair up.
+  CHECK(wg::MakePlanData(AlexNet(KCONV_ELEMENT_F32), kK3x9, kH100).params.pingpong == 0);
+  const kconv::ConvShape fp16 = AlexNet(KCONV_ELEMENT_F16);
+  REQUIRE(wg::Accepts(fp16, kRows3, kH100).ok());
+  CHECK(wg::MakePlanData(fp16, kRows3, kH100).params.pingpong == 0);
+  {
+    const kconv_test::ScopedEnvironment off("KCONV_PINGPONG", "0");
+    const wg::PlanData whole = wg::MakePlanData(fp16, kK3x9, kH100);
+    CHECK(whole.params.pingpong == 0);
+    CHECK(whole.params.staging_stride == wg::StemWgmmaStagingStrideInType(4 * 55));  // the whole tile's
+  }
+  {  // without the tensor copy's raw rows the first warpgroup has no region
+    const kconv_test::ScopedEnvironment copied("KCONV_PAIR_ROWS", "1");
+    CHECK(wg::MakePlanData(fp16, kK3x9, kH100).params.pingpong == 0);
+  }
+}
