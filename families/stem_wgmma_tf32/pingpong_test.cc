@@ -13,7 +13,6 @@
 namespace {
 
 namespace wg = kconv::stem_wgmma_tf32;
-using kconv_test::Validated;
 
 constexpr kconv::DeviceLimits kH100{90, 132, 227 * 1024, 228 * 1024, 2048, 65536};
 // io = 1: the configs that take 16-bit tensors (and so the pair-row kernels).
@@ -28,11 +27,7 @@ constexpr wg::Config kRows3 = Io(wg::MakeConfig(1, 12, 12, 5, 5, 1));  // m192n9
 kconv::ConvShape AlexNet(kconv_element_type type, int64_t k = 96) {
   kconv_test::Shape shape = kconv_test::AlexNetConv1(32);
   shape.k = k;
-  kconv_conv_desc d = shape.Desc();
-  d.element_type = type;
-  auto s = kconv::ValidateConvDesc(&d);
-  REQUIRE(s.ok());
-  return *s;
+  return kconv_test::ValidatedIn(shape, type, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32);
 }
 
 bool Unforced() {
