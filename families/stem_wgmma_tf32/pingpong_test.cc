@@ -75,6 +75,9 @@ TEST_CASE("stem_wgmma_tf32.pingpong_takes_pair_row_tiles_of_two_warpgroups_and_s
     CHECK(half <= d.params.raw_offset);
     CHECK(half <= d.params.p.band_bytes - d.params.raw_offset);
   }
+  // A ring that turns within a tile (27 steps in six 5-step stages, three slots) would deadlock the turns: the
+  // first warpgroup would wait for a slot that only the second, waiting for its turn, can free.
+  CHECK(wg::MakePlanData(AlexNet(KCONV_ELEMENT_F16), kK5x3, kH100).params.pingpong == 0);
   // fp32 has no pair rows; three warpgroups do not pair up.
   CHECK(wg::MakePlanData(AlexNet(KCONV_ELEMENT_F32), kK3x9, kH100).params.pingpong == 0);
   const kconv::ConvShape fp16 = AlexNet(KCONV_ELEMENT_F16);

@@ -304,11 +304,13 @@ int64_t HalfTileStagingStride(const ConvShape& s, const Geometry& g) {
 
 // Whether the two consumer warpgroups take turns (StemWgmmaParams::pingpong; kernel.cuh's PingPongEpilogue): the
 // pair-row kernels of two warpgroups over tiles of an even count of whole rows, where half a tile's staging fits
-// both the band's raw rows (the first warpgroup's) and its units (the second's). KCONV_PINGPONG=0 turns it off.
-int32_t PingPong(const ConvShape& s, const Config& config, const Geometry& g, bool pair_rows) {
+// both the band's raw rows (the first warpgroup's) and its units (the second's), and a tile's weight stages fit
+// the ring: where the ring turns within a tile, the first warpgroup would wait for a slot that the second, waiting
+// for its turn, has not freed. KCONV_PINGPONG=0 turns it off.
+int32_t PingPong(const ConvShape& s, const Config& config, const Geometry& g, bool pair_rows, int64_t steps) {
   if (EnvironmentIs("KCONV_PINGPONG", "0")) return 0;
   if (!pair_rows || config.warps != 8 || config.split != 0 || g.column_tiles != 1 || g.raw_row <= 0 ||
-      g.rows_per_tile < 2 || g.rows_per_tile % 2 != 0) {
+      g.rows_per_tile < 2 || g.rows_per_tile % 2 != 0 || steps / config.wsteps > config.wstages) {
     return 0;
   }
   const int64_t staging = int64_t{config.nt} * 8 * HalfTileStagingStride(s, g) * s.element_bytes();
@@ -448,7 +450,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   w.rows_per_tile = static_cast<int32_t>(g.rows_per_tile);
   w.segments = static_cast<int32_t>(g.segments);
   w.resident_weights = ResidentWeights(config, w.p.steps, groups);
-  w.pingpong = PingPong(s, config, g, pair_rows);
+  w.pingpong = PingPong(s, config, g, pair_rows, w.p.steps);
   w.staging_stride = static_cast<int32_t>(w.pingpong ? HalfTileStagingStride(s, g) : g.staging_stride);
   w.lo_offset = config.split ? static_cast<int32_t>(g.lo_offset) : 0;
   w.div_tile_columns = FastDivmod::Make(static_cast<uint32_t>(g.tile_columns));
