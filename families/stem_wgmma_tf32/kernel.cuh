@@ -1062,8 +1062,9 @@ struct Kernel {
   // Ping-pong's epilogue: warpgroup w stages and writes rows [w, w + 1) * rows_per_tile / 2 of the tile, as the
   // whole-tile epilogue below does all of them, without waiting for the other warpgroup. The first stages over the
   // band's raw rows, which nobody reads once the band is full, while the second still computes over its units; the
-  // second stages over the units, whose reads ended when the first's math did (before the second's began). Each
-  // staging fits its region (the planner's condition), at the half tile's staging_stride.
+  // second stages at second_staging: over the units, whose reads ended when the first's math did (before the
+  // second's began), or past the first's half (WithPingPong in planner.cc sizes both, at the half tile's
+  // staging_stride).
   static __device__ __forceinline__ void PingPongEpilogue(const StemWgmmaParams& P, const Shared& sh, int b,
                                                           const Tile& tile, int channel0, const int (&first)[kMt],
                                                           const int (&rows)[kMt], const float (&acc)[kMt][kNt * 4]) {
@@ -1077,7 +1078,7 @@ struct Kernel {
     int part_first[kMt];
 #pragma unroll
     for (int mi = 0; mi < kMt; ++mi) part_first[mi] = first[mi] - warpgroup * half_rows * P.tile_columns;
-    uint16_t* const staged16 = reinterpret_cast<uint16_t*>(sh.Band(b) + (warpgroup == 0 ? P.raw_offset : 0));
+    uint16_t* const staged16 = reinterpret_cast<uint16_t*>(sh.Band(b) + (warpgroup == 0 ? P.raw_offset : P.second_staging));
     if (warpgroup == 1) warpgroup_sync();  // every warp's wgmma reads of the units are done
     auto accumulator = [&](int mi, int ni, int v) { return acc[mi][4 * ni + v]; };
     WithRelu(p.relu, [&](auto relu) {

@@ -23,11 +23,22 @@ constexpr wg::Config Io(wg::Config c) {
 constexpr wg::Config kK3x9 = Io(wg::MakeConfig(2, 12, 8, 3, 9, 1));   // m256n96_w8_k3x9: AlexNet's 27 k16 steps
 constexpr wg::Config kK5x3 = Io(wg::MakeConfig(2, 12, 8, 5, 3, 1));   // m256n96_w8_k5x3: 3 slots of 5 steps
 constexpr wg::Config kRows3 = Io(wg::MakeConfig(1, 12, 12, 5, 5, 1));  // m192n96_w12_k5x5: three warpgroups
+constexpr wg::Config kResNet = Io(wg::MakeConfig(2, 8, 8, 7, 3, 2));   // m256n64_w8_k7x3_p2
 
 kconv::ConvShape AlexNet(kconv_element_type type, int64_t k = 96) {
   kconv_test::Shape shape = kconv_test::AlexNetConv1(32);
   shape.k = k;
   return kconv_test::ValidatedIn(shape, type, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32);
+}
+
+// Each half's staging lies in its band buffer, the first's after the units (from raw_offset), and the two apart.
+void CheckHalvesApart(const wg::PlanData& d, int64_t channels) {
+  const int64_t half = channels * int64_t{d.params.staging_stride} * 2;
+  const int64_t first = d.params.raw_offset, second = d.params.second_staging;
+  CHECK(first + half <= d.params.p.band_bytes);
+  CHECK(second + half <= d.params.p.band_bytes);
+  CHECK((second + half <= first || first + half <= second));
+  CHECK(second % 16 == 0);
 }
 
 bool Unforced() {
@@ -70,10 +81,32 @@ TEST_CASE("stem_wgmma_tf32.pingpong_takes_pair_row_tiles_of_two_warpgroups_and_s
     // Two of the tile's four rows a warpgroup: 110 pixels after a head of up to 7, whole pieces, 8 past 16.
     CHECK(d.params.staging_stride == 136);
     CHECK(d.params.staging_stride == wg::StemWgmmaStagingStrideInType(2 * 55));
-    // Each half's staging fits its region: the units before raw_offset, the raw rows after it.
-    const int64_t half = 96 * int64_t{d.params.staging_stride} * 2;
-    CHECK(half <= d.params.raw_offset);
-    CHECK(half <= d.params.p.band_bytes - d.params.raw_offset);
+    CHECK(d.params.second_staging == 0);  // the units hold the second half
+    CheckHalvesApart(d, 96);
+  }
+  {  // ConvNeXt's 4x4/4: 21.5 KB of units cannot hold a half (26 KB), so it follows the first's, in a larger buffer
+    kconv_test::Shape patchify = kconv_test::AlexNetConv1(64);
+    patchify.r = patchify.s = 4;
+    patchify.pad_h = patchify.pad_w = 0;
+    const kconv::ConvShape s = kconv_test::ValidatedIn(patchify, KCONV_ELEMENT_F16, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32);
+    const wg::PlanData d = wg::MakePlanData(s, kK3x9, kH100);
+    const kconv_test::ScopedEnvironment off("KCONV_PINGPONG", "0");
+    const wg::PlanData whole = wg::MakePlanData(s, kK3x9, kH100);
+    REQUIRE(d.params.pingpong == 1);
+    CHECK(d.params.second_staging > d.params.raw_offset);
+    CHECK(d.params.p.band_bytes > whole.params.p.band_bytes);
+    CHECK(d.geometry.shared_bytes <= kH100.smem_per_block_optin);
+    CheckHalvesApart(d, 96);
+  }
+  {  // ResNet's 7x7/2 on its n64 config at two phases: one row a warpgroup, the raw rows grown to hold it
+    kconv_test::Shape resnet = kconv_test::ResNetStem(64);
+    const kconv::ConvShape s = kconv_test::ValidatedIn(resnet, KCONV_ELEMENT_F16, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32);
+    const wg::PlanData d = wg::MakePlanData(s, kResNet, kH100);
+    REQUIRE(d.params.rows_per_tile == 2);
+    CHECK(d.params.pingpong == 1);
+    CHECK(d.params.staging_stride == wg::StemWgmmaStagingStrideInType(112));
+    CHECK(d.geometry.shared_bytes <= kH100.smem_per_block_optin);
+    CheckHalvesApart(d, 64);
   }
   // A ring that turns within a tile (27 steps in six 5-step stages, three slots) would deadlock the turns: the
   // first warpgroup would wait for a slot that only the second, waiting for its turn, can free.

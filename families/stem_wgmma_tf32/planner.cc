@@ -51,8 +51,20 @@ struct Geometry {
                             // copy's raw rows,
   int64_t raw_row;          // the elements of one raw row (PairRowRawRow, WidenedRawRow),
   int64_t raw_bytes;        // and of them all: C * band_rows * raw_row elements
+  bool pingpong;            // the consumer warpgroups take turns (WithPingPong), each staging half the tile,
+  int64_t second_staging;   // the second's at this offset of the band buffer (the first's at raw_offset)
   int64_t shared_bytes;
 };
+
+// The block's shared memory for `g`'s band buffers (traits.h's MakeStemWgmmaSmem).
+int64_t SharedBytes(const Config& config, const Geometry& g) {
+  const int64_t weight_stage_bytes = MakeStemLayout(config).weight_stage_bytes * (config.split ? 2 : 1);
+  return MakeStemWgmmaSmem(g.band.band_bytes, config.wstages, weight_stage_bytes, g.band.chunks,
+                           g.channel_groups * config.nt * 8)
+      .total;
+}
+
+bool EnvironmentIs(const char* name, const char* value);
 
 // The input column where plane `phase`'s chunk layout starts, and its offset from a 16-byte boundary.
 int64_t PlaneShift(const ConvShape& s, int64_t phase) { return ((phase * s.stride_w - s.pad_w) % 4 + 4) % 4; }
@@ -151,10 +163,33 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
     }
   }
   g.band.band_bytes = stem::CeilDiv(std::max(band_values, staging), 128) * 128;
-  g.shared_bytes = MakeStemWgmmaSmem(g.band.band_bytes, config.wstages, weight_stage_bytes, g.band.chunks,
-                                     g.channel_groups * config.nt * 8)
-                       .total;
+  g.shared_bytes = SharedBytes(config, g);
   return g;
+}
+
+// `whole` with the consumer warpgroups taking turns (StemWgmmaParams::pingpong; kernel.cuh's PingPongEpilogue),
+// where the kernel can and the room allows; `whole` otherwise. The pair-row kernels of two warpgroups over tiles
+// of an even count of whole rows: each warpgroup stages its half of the tile, the first over the band's raw rows
+// (read by nobody once the band is full) while the second still computes over the units, the second over the
+// units where half a tile fits before the raw rows, else after the first's half; the band buffer grows to hold
+// them where shared memory allows. A tile's weight stages must fit the ring: where it turns within a tile, the
+// first warpgroup would wait for a slot that the second, waiting for its turn, has not freed. KCONV_PINGPONG=0
+// turns it off.
+Geometry WithPingPong(const ConvShape& s, const Config& config, const Geometry& whole, bool pair_rows,
+                      int64_t smem_limit) {
+  if (EnvironmentIs("KCONV_PINGPONG", "0") || !pair_rows || config.warps != 8 || config.split != 0 ||
+      whole.column_tiles != 1 || whole.raw_row <= 0 || whole.rows_per_tile < 2 || whole.rows_per_tile % 2 != 0 ||
+      whole.band.chunks / 2 / config.wsteps > config.wstages) {
+    return whole;
+  }
+  Geometry g = whole;
+  g.pingpong = true;
+  g.staging_stride = StemWgmmaStagingStrideInType(g.rows_per_tile / 2 * s.q);
+  const int64_t half = stem::CeilDiv(int64_t{config.nt} * 8 * g.staging_stride * s.element_bytes(), 128) * 128;
+  g.second_staging = half <= g.raw_offset ? 0 : g.raw_offset + half;
+  g.band.band_bytes = std::max(g.band.band_bytes, std::max(g.raw_offset, g.second_staging) + half);
+  g.shared_bytes = SharedBytes(config, g);
+  return g.shared_bytes <= smem_limit ? g : whole;
 }
 
 // Tiles of whole rows where the config's tile holds a row (or a row fits it but the pieces do not
@@ -172,7 +207,7 @@ Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit
   Geometry whole = GeometryFor(s, config, 1, s.q, pair_rows, raw_room);
   if (whole.raw_row > 0 && whole.shared_bytes > smem_limit) whole = GeometryFor(s, config, 1, s.q, pair_rows);
   if (whole.rows_per_tile > 0 ? whole.shared_bytes <= smem_limit : config.phases * whole.segments <= pieces) {
-    return whole;
+    return WithPingPong(s, config, whole, pair_rows, smem_limit);
   }
   if (s.c > stem::kWideRowMaxChannels) return whole;  // refused: the band does not fit, or the row its tile
   const int64_t phase_q = stem::CeilDiv(s.q, config.phases);
@@ -295,26 +330,6 @@ int32_t BulkWrite(const Config& config) {
 int32_t ResidentWeights(const Config& config, int64_t steps, int64_t channel_groups) {
   if (EnvironmentIs("KCONV_RESIDENT_WEIGHTS", "0")) return 0;
   return channel_groups == 1 && steps / config.wsteps <= config.wstages ? 1 : 0;
-}
-
-// The elements between staged channel rows of half a tile (ping-pong's staging: each warpgroup its rows).
-int64_t HalfTileStagingStride(const ConvShape& s, const Geometry& g) {
-  return StemWgmmaStagingStrideInType(g.rows_per_tile / 2 * s.q);
-}
-
-// Whether the two consumer warpgroups take turns (StemWgmmaParams::pingpong; kernel.cuh's PingPongEpilogue): the
-// pair-row kernels of two warpgroups over tiles of an even count of whole rows, where half a tile's staging fits
-// both the band's raw rows (the first warpgroup's) and its units (the second's), and a tile's weight stages fit
-// the ring: where the ring turns within a tile, the first warpgroup would wait for a slot that the second, waiting
-// for its turn, has not freed. KCONV_PINGPONG=0 turns it off.
-int32_t PingPong(const ConvShape& s, const Config& config, const Geometry& g, bool pair_rows, int64_t steps) {
-  if (EnvironmentIs("KCONV_PINGPONG", "0")) return 0;
-  if (!pair_rows || config.warps != 8 || config.split != 0 || g.column_tiles != 1 || g.raw_row <= 0 ||
-      g.rows_per_tile < 2 || g.rows_per_tile % 2 != 0 || steps / config.wsteps > config.wstages) {
-    return 0;
-  }
-  const int64_t staging = int64_t{config.nt} * 8 * HalfTileStagingStride(s, g) * s.element_bytes();
-  return staging <= g.raw_offset && staging <= g.band.band_bytes - g.raw_offset ? 1 : 0;
 }
 
 }  // namespace
@@ -450,8 +465,9 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   w.rows_per_tile = static_cast<int32_t>(g.rows_per_tile);
   w.segments = static_cast<int32_t>(g.segments);
   w.resident_weights = ResidentWeights(config, w.p.steps, groups);
-  w.pingpong = PingPong(s, config, g, pair_rows, w.p.steps);
-  w.staging_stride = static_cast<int32_t>(w.pingpong ? HalfTileStagingStride(s, g) : g.staging_stride);
+  w.pingpong = g.pingpong ? 1 : 0;
+  w.second_staging = static_cast<int32_t>(g.second_staging);
+  w.staging_stride = static_cast<int32_t>(g.staging_stride);
   w.lo_offset = config.split ? static_cast<int32_t>(g.lo_offset) : 0;
   w.div_tile_columns = FastDivmod::Make(static_cast<uint32_t>(g.tile_columns));
   d.pack = stem::MakeStemPackParams(s, g.band, w.p, groups * config.nt * 8);

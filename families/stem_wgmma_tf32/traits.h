@@ -97,7 +97,9 @@ struct alignas(64) StemWgmmaParams {
                        // (BulkWrite in planner.cc; KCONV_BULK_WRITE=0 or 1 forces one)
   int32_t resident_weights;  // 1: each weight stage has its own slot and is copied once per block, not per tile
                              // (ResidentWeights in planner.cc)
-  int32_t pingpong;  // 1: the consumer warpgroups take turns (kernel.cuh's kMayPingPong; PingPong in planner.cc)
+  int32_t pingpong;  // 1: the consumer warpgroups take turns (kernel.cuh's kMayPingPong; WithPingPong in planner.cc),
+                     // each staging half the tile (staging_stride is a half's): the first at raw_offset,
+  int32_t second_staging;  // the second this many bytes from its band buffer's start
 };
 
 // StemWgmmaParams::bulk_write. kBulkWriteLanes: the consumer lanes' 16-byte stores (WriteTileInType).
