@@ -30,12 +30,13 @@
 #              BULKAB_TEST_MODES (default "1 0"; tests); EXPERIMENT_STEPS picks the steps (default: bench sanitize
 #              tests), BULKAB_TEST_SECONDS caps each tests run (default 200)
 #   turns      (not in the default list; needs BASELINE= in prepare_carry) ping-pong consumers and resident weights
-#              (KCONV_PINGPONG, KCONV_RESIDENT_WEIGHTS): memcheck and racecheck at N = 2 of AlexNet fp16 with ReLU and
+#              (KCONV_PINGPONG=1, KCONV_RESIDENT_WEIGHTS=1, opt-in until checked here): memcheck and racecheck at N = 2 of AlexNet fp16 with ReLU and
 #              of a 54-row AlexNet (a last tile whose second half holds no row) (sanitize), then the configs bulkab
 #              times (AlexNet fp16 at N = 256, 32, 1 and 54 rows, bf16, the fp16 stems at N = 64): the baseline, then this
 #              build with both off, resident weights only, and both, in alternating rounds (bench), then the GPU
 #              suite's 16-bit, pair-row, every-mode and special-value cases (tests); EXPERIMENT_STEPS picks the steps
-#              (default: sanitize bench tests), TURNS_TEST_SECONDS caps the tests (default 240)
+#              (default: sanitize bench tests), TURNS_ROUNDS the rounds (default "1 2"), TURNS_TEST_SECONDS caps the
+#              tests (default 240)
 #   intype     (not in the default list) the 16-bit NCHW staging in the type (stem_tile_in_type.cuh): memcheck and racecheck at
 #              N = 2 of AlexNet fp16 on k3x5 and the whole-tile ring k3x9 and of ResNet's 7x7/2 fp16 (sanitize), then
 #              AlexNet (N = 256, 32, 1) and the fp16 stems at N = 64 on their default configs (and AlexNet on k3x9),
@@ -291,17 +292,19 @@ if has bulkab; then
     done
   fi
 fi
-if has turns; then
+if has turns; then  # both opt-in until checked here: the sanitizers and tests run with both on
   steps=" ${EXPERIMENT_STEPS:-sanitize bench tests} "
   alexnet=(--c 3 --h 224 --w 224 --k 96 --r 11 --s 11 --stride 4 --pad 2)
   rows54=(--c 3 --h 220 --w 224 --k 96 --r 11 --s 11 --stride 4 --pad 2)
   if [[ "$steps" == *" sanitize "* ]]; then
     for tool in memcheck racecheck; do
-      timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench "${alexnet[@]}" --n 2 \
+      timeout 120 env KCONV_PINGPONG=1 KCONV_RESIDENT_WEIGHTS=1 compute-sanitizer --tool "$tool" --print-limit 20 \
+        .carry/kconv-bench "${alexnet[@]}" --n 2 \
         --dtype fp16 --relu=true --config stem_wgmma_tf32/m256n96_w8_k3x9 --runs 2 --warmup 0 \
         > "$out/turns_${tool}_alexnet.log" 2>&1
       echo "exit code: $?" >> "$out/turns_${tool}_alexnet.log"
-      timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench "${rows54[@]}" --n 2 \
+      timeout 120 env KCONV_PINGPONG=1 KCONV_RESIDENT_WEIGHTS=1 compute-sanitizer --tool "$tool" --print-limit 20 \
+        .carry/kconv-bench "${rows54[@]}" --n 2 \
         --dtype bf16 --config stem_wgmma_tf32/m256n96_w8_k3x9 --runs 2 --warmup 0 > "$out/turns_${tool}_rows54.log" 2>&1
       echo "exit code: $?" >> "$out/turns_${tool}_rows54.log"
     done
@@ -315,8 +318,9 @@ if has turns; then
           "swin fp16 m256n64_w8_k3x2 --n 64 --c 3 --h 224 --w 224 --k 128 --r 4 --s 4 --stride 4 --pad 0"
           "resnet fp16 m256n64_w8_k7x3_p2 --n 64 --c 3 --h 224 --w 224 --k 64 --r 7 --s 7 --stride 2 --pad 3"
           "vgg fp16 m256n64_w8_k5x2_p4 --n 64 --c 3 --h 224 --w 224 --k 64 --r 3 --s 3 --stride 1 --pad 1")
-    sides=("baseline" "none KCONV_PINGPONG=0 KCONV_RESIDENT_WEIGHTS=0" "resident KCONV_PINGPONG=0" "both")
-    for round in 1 2; do
+    sides=("baseline" "none KCONV_PINGPONG=0 KCONV_RESIDENT_WEIGHTS=0" "resident KCONV_RESIDENT_WEIGHTS=1"
+           "both KCONV_PINGPONG=1 KCONV_RESIDENT_WEIGHTS=1")
+    for round in ${TURNS_ROUNDS:-1 2}; do
       for run in "${runs[@]}"; do
         read -r name dtype config shape <<<"$run"
         for side in "${sides[@]}"; do
@@ -335,7 +339,7 @@ if has turns; then
     sort -k3,3 -k4,4 -k5,5 -k2,2 "$out/turns_bench.txt"
   fi
   if [[ "$steps" == *" tests "* ]]; then  # last, so that a timeout leaves the timings
-    timeout "${TURNS_TEST_SECONDS:-240}" .carry/kconv_gpu_tests \
+    timeout "${TURNS_TEST_SECONDS:-240}" env KCONV_PINGPONG=1 KCONV_RESIDENT_WEIGHTS=1 .carry/kconv_gpu_tests \
       -tc="gpu.precision_modes.16_bit*,gpu.precision_modes.pair_row*,gpu.precision_modes.every_mode*,gpu.precision_modes.a_nan*" \
       > "$out/turns_tests.log" 2>&1
     echo "exit code: $?" >> "$out/turns_tests.log"
@@ -348,7 +352,8 @@ if has intype; then
   if [[ "$steps" == *" sanitize "* ]]; then
     for tool in memcheck racecheck; do
       for config in m256n96_w8_k3x5 m256n96_w8_k3x9; do
-        timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench "${alexnet[@]}" --n 2 \
+        timeout 120 env KCONV_PINGPONG=1 KCONV_RESIDENT_WEIGHTS=1 compute-sanitizer --tool "$tool" --print-limit 20 \
+        .carry/kconv-bench "${alexnet[@]}" --n 2 \
           --dtype fp16 --config "stem_wgmma_tf32/$config" --runs 2 --warmup 0 > "$out/intype_${tool}_$config.log" 2>&1
         echo "exit code: $?" >> "$out/intype_${tool}_$config.log"
       done
@@ -514,7 +519,8 @@ if has deepring; then
   alexnet=(--c 3 --h 224 --w 224 --k 96 --r 11 --s 11 --stride 4 --pad 2)
   for config in stem_wgmma_tf32/m256n96_w8_k3x5 stem_wgmma_tf32/m192n96_w12_k3x8; do
     for tool in memcheck racecheck; do
-      timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench "${alexnet[@]}" --n 2 \
+      timeout 120 env KCONV_PINGPONG=1 KCONV_RESIDENT_WEIGHTS=1 compute-sanitizer --tool "$tool" --print-limit 20 \
+        .carry/kconv-bench "${alexnet[@]}" --n 2 \
         --dtype fp16 --config "$config" --runs 2 --warmup 0 > "$out/deepring_${tool}_${config#*/}.log" 2>&1
       echo "exit code: $?" >> "$out/deepring_${tool}_${config#*/}.log"
     done

@@ -3,8 +3,6 @@
 // the two warpgroups taking turns (ping-pong), with the half-tile staging each warpgroup's region must hold.
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-
 #include "families/stem_wgmma_tf32/planner.h"
 #include "prelude.h"
 #include "runtime/conv_shape.h"
@@ -41,20 +39,23 @@ void CheckHalvesApart(const wg::PlanData& d, int64_t channels) {
   CHECK(second % 16 == 0);
 }
 
-bool Unforced() {
-  for (const char* name : {"KCONV_PINGPONG", "KCONV_RESIDENT_WEIGHTS", "KCONV_PAIR_ROWS"}) {
-    if (std::getenv(name) != nullptr) {
-      MESSAGE("skipped: ", name, " is set, and it overrides the rule");
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
+TEST_CASE("stem_wgmma_tf32.weights_and_pingpong_are_opt_in_until_they_run_on_a_gpu") {
+  const kconv::ConvShape fp16 = AlexNet(KCONV_ELEMENT_F16);
+  for (const char* value : {"", "0", "2"}) {
+    CAPTURE(value);
+    const kconv_test::ScopedEnvironment resident("KCONV_RESIDENT_WEIGHTS", value);
+    const kconv_test::ScopedEnvironment pingpong("KCONV_PINGPONG", value);
+    const wg::PlanData d = wg::MakePlanData(fp16, kK3x9, kH100);
+    CHECK(d.params.resident_weights == 0);
+    CHECK(d.params.pingpong == 0);
+    CHECK(d.params.staging_stride == wg::StemWgmmaStagingStrideInType(4 * 55));  // the whole tile's
+  }
+}
+
 TEST_CASE("stem_wgmma_tf32.weights_stay_resident_where_one_channel_group_fits_the_ring") {
-  if (!Unforced()) return;
+  const kconv_test::ScopedEnvironment on("KCONV_RESIDENT_WEIGHTS", "1");
   const kconv::ConvShape fp16 = AlexNet(KCONV_ELEMENT_F16);
   REQUIRE(wg::Accepts(fp16, kK3x9, kH100).ok());
   const wg::PlanData k3x9 = wg::MakePlanData(fp16, kK3x9, kH100);
@@ -67,12 +68,11 @@ TEST_CASE("stem_wgmma_tf32.weights_stay_resident_where_one_channel_group_fits_th
   REQUIRE(wg::Accepts(wide, kK3x9, kH100).ok());
   CHECK(wg::MakePlanData(wide, kK3x9, kH100).params.channel_groups == 2);
   CHECK(wg::MakePlanData(wide, kK3x9, kH100).params.resident_weights == 0);
-  const kconv_test::ScopedEnvironment off("KCONV_RESIDENT_WEIGHTS", "0");
-  CHECK(wg::MakePlanData(fp16, kK3x9, kH100).params.resident_weights == 0);
 }
 
 TEST_CASE("stem_wgmma_tf32.pingpong_takes_pair_row_tiles_of_two_warpgroups_and_stages_half_a_tile") {
-  if (!Unforced()) return;
+  const kconv_test::ScopedEnvironment on("KCONV_PINGPONG", "1");
+  const kconv_test::ScopedEnvironment tensor_copy("KCONV_PAIR_ROWS", "2");
   for (const kconv_element_type type : {KCONV_ELEMENT_F16, KCONV_ELEMENT_BF16}) {
     const kconv::ConvShape s = AlexNet(type);
     const wg::PlanData d = wg::MakePlanData(s, kK3x9, kH100);
@@ -90,7 +90,7 @@ TEST_CASE("stem_wgmma_tf32.pingpong_takes_pair_row_tiles_of_two_warpgroups_and_s
     patchify.pad_h = patchify.pad_w = 0;
     const kconv::ConvShape s = kconv_test::ValidatedIn(patchify, KCONV_ELEMENT_F16, KCONV_LAYOUT_NCHW, KCONV_MATH_TF32);
     const wg::PlanData d = wg::MakePlanData(s, kK3x9, kH100);
-    const kconv_test::ScopedEnvironment off("KCONV_PINGPONG", "0");
+    const kconv_test::ScopedEnvironment off("KCONV_PINGPONG", "");
     const wg::PlanData whole = wg::MakePlanData(s, kK3x9, kH100);
     REQUIRE(d.params.pingpong == 1);
     CHECK(d.params.second_staging > d.params.raw_offset);
@@ -116,12 +116,6 @@ TEST_CASE("stem_wgmma_tf32.pingpong_takes_pair_row_tiles_of_two_warpgroups_and_s
   const kconv::ConvShape fp16 = AlexNet(KCONV_ELEMENT_F16);
   REQUIRE(wg::Accepts(fp16, kRows3, kH100).ok());
   CHECK(wg::MakePlanData(fp16, kRows3, kH100).params.pingpong == 0);
-  {
-    const kconv_test::ScopedEnvironment off("KCONV_PINGPONG", "0");
-    const wg::PlanData whole = wg::MakePlanData(fp16, kK3x9, kH100);
-    CHECK(whole.params.pingpong == 0);
-    CHECK(whole.params.staging_stride == wg::StemWgmmaStagingStrideInType(4 * 55));  // the whole tile's
-  }
   {  // without the tensor copy's raw rows the first warpgroup has no region
     const kconv_test::ScopedEnvironment copied("KCONV_PAIR_ROWS", "1");
     CHECK(wg::MakePlanData(fp16, kK3x9, kH100).params.pingpong == 0);
