@@ -137,7 +137,7 @@ struct Kernel {
   // 16-bit NCHW on the pair-row kernels and at stride 1 stages its outputs in the type over tiles of whole rows
   // (StagesInType: P.column_tiles == 1 at run time), and the host sizes the band buffers for that.
   static constexpr bool kStagesInType = StagesInType(kType, kNhwc, kPairRows, kPhases, 1);
-  // Ping-pong (P.pingpong, PingPong in planner.cc): the two consumer warpgroups of a pair-row kernel take turns at
+  // Ping-pong (P.pingpong, WithPingPong in planner.cc): the two consumer warpgroups of a pair-row kernel take turns at
   // the tensor pipe, each staging and writing its half of the tile (whole rows) while the other computes.
   static constexpr bool kMayPingPong = kPairRows && kWarps == 8 && kStagesInType && !kSplit;
   // Whether the consumer warps help copy the block's first band when the warps copy it (not a tensor

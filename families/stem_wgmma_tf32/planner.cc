@@ -106,7 +106,6 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
   const StemLayout layout = MakeStemLayout(config);
   Geometry g{};
   const int64_t pieces = layout.tile_pixels / 64;
-  const int64_t weight_stage_bytes = layout.weight_stage_bytes * (config.split ? 2 : 1);  // remainders after values
   g.column_tiles = column_tiles;
   g.tile_columns = tile_columns;
   const int64_t phase_columns = stem::CeilDiv(tile_columns, config.phases);  // output columns of the widest phase
