@@ -325,6 +325,7 @@ if has turns; then  # both opt-in until checked here: the sanitizers and tests r
         read -r name dtype config shape <<<"$run"
         for side in "${sides[@]}"; do
           read -r label vars <<<"$side"
+          [ "$label" = baseline ] && [ ! -x .carry/baseline/kconv-bench ] && continue  # no BASELINE= given
           bench=(env $vars .carry/kconv-bench)
           [ "$label" = baseline ] && bench=(.carry/baseline/kconv-bench)
           log="$out/turns_${name}_${dtype}_${label}_r$round.log"

@@ -25,6 +25,16 @@ file(GLOB KCONV_KERNEL_HEADERS CONFIGURE_DEPENDS
   "${CMAKE_CURRENT_SOURCE_DIR}/ptx/*.cuh" "${CMAKE_CURRENT_SOURCE_DIR}/ptx/*.h"
   "${KCONV_FAMILIES_DIR}/*/*.cuh" "${KCONV_FAMILIES_DIR}/*/*.h")
 set(KCONV_NVCC_FLAGS -O3 -std=c++17 -Xptxas=--warn-on-spills -Xptxas=-v CACHE STRING "nvcc flags for kernel images")
+set(KCONV_IMAGE_CACHE "" CACHE PATH
+  "Folder of compiled kernel images shared by builds of one source tree (tools/test.sh); empty: none")
+if(KCONV_IMAGE_CACHE)
+  # What cmake/cached_image.cmake keys images by, besides the flags and the sources: the toolkit's version
+  # text, and the kernel headers' list (the build re-reads their contents).
+  execute_process(COMMAND "${KCONV_NVCC}" --version OUTPUT_VARIABLE nvcc_version COMMAND_ERROR_IS_FATAL ANY)
+  string(SHA256 KCONV_NVCC_ID "${KCONV_NVCC} ${nvcc_version}")
+  string(REPLACE ";" "\n" header_lines "${KCONV_KERNEL_HEADERS}")
+  file(WRITE "${CMAKE_CURRENT_BINARY_DIR}/kernel_headers.txt" "${header_lines}\n")
+endif()
 
 set_property(GLOBAL PROPERTY KCONV_IMAGE_FILES "")
 set_property(GLOBAL PROPERTY KCONV_CONFIG_ROWS "")
@@ -51,9 +61,16 @@ function(kconv_add_image out cu mode arch)
     set(target_flags -ptx "-arch=compute_${arch}")
   endif()
   get_filename_component(name "${out}" NAME)
+  set(compile "${KCONV_NVCC}" ${target_flags} ${KCONV_NVCC_FLAGS} "-I${CMAKE_CURRENT_SOURCE_DIR}" -o "${out}" "${cu}")
+  if(KCONV_IMAGE_CACHE)
+    set(compile "${CMAKE_COMMAND}" "-DNVCC=${KCONV_NVCC}" "-DNVCC_ID=${KCONV_NVCC_ID}"
+      "-DSOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR}" "-DHEADER_LIST=${CMAKE_CURRENT_BINARY_DIR}/kernel_headers.txt"
+      "-DCACHE_DIR=${KCONV_IMAGE_CACHE}" "-DSOURCE=${cu}" "-DOUTPUT=${out}"
+      -P "${CMAKE_CURRENT_SOURCE_DIR}/cmake/cached_image.cmake" -- ${target_flags} ${KCONV_NVCC_FLAGS})
+  endif()
   add_custom_command(
     OUTPUT "${out}"
-    COMMAND "${KCONV_NVCC}" ${target_flags} ${KCONV_NVCC_FLAGS} "-I${CMAKE_CURRENT_SOURCE_DIR}" -o "${out}" "${cu}"
+    COMMAND ${compile}
     DEPENDS "${cu}" ${KCONV_KERNEL_HEADERS}
     COMMENT "nvcc ${name}"
     VERBATIM)

@@ -28,7 +28,10 @@ for arg in "$@"; do
 done
 
 bash tools/install_build_deps.sh test
-cmake --preset default
+# The release build, the Python package and the sanitizer build embed the same sm_80 and sm_90 images:
+# compiled once, into this cache (cmake/cached_image.cmake), then copied.
+image_cache=$PWD/build/image-cache
+cmake --preset default -DKCONV_IMAGE_CACHE="$image_cache"
 cmake --build --preset default -j "$jobs"
 ctest --preset default
 
@@ -41,10 +44,10 @@ bash bindings/go/test.sh "$prefix"
 # The Python package with the kernels of one architecture only: its CPU tests need none, and a full
 # build would double the time.
 bash tools/test_python.sh --config-settings=cmake.define.KCONV_CUDA_ARCHS=80 \
-  --config-settings=cmake.define.KCONV_PTX_ARCH=
+  --config-settings=cmake.define.KCONV_PTX_ARCH= --config-settings=cmake.define.KCONV_IMAGE_CACHE="$image_cache"
 
 if [ "$sanitizers" = 1 ]; then
-  cmake --preset asan
+  cmake --preset asan -DKCONV_IMAGE_CACHE="$image_cache"
   cmake --build --preset asan -j "$jobs" --target kconv_cpu_tests kconv_fake_driver_tests
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --preset asan -R '^(cpu|fake_cuda|fake_driver)$'
