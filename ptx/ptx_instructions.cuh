@@ -19,6 +19,14 @@ __device__ __forceinline__ void StoreGlobal16(void* address, uint4 v) {
                : "memory");
 }
 
+// Stores 2 bytes at shared address + kOffset (a 2-byte aligned shared-space address). With the offset in the
+// instruction, a pair of stores 16 bytes apart costs one address add: through a 16-bit pointer into the band,
+// ptxas recomputed index * 2 + base for each (SASS of the staging in the type, stem_tile_in_type.cuh).
+template <int kOffset = 0>
+__device__ __forceinline__ void StoreShared2(uint32_t address, uint16_t v) {
+  asm volatile("st.shared.b16 [%0+%2], %1;\n" ::"r"(address), "h"(v), "n"(kOffset));
+}
+
 // 4-byte asynchronous copy; valid = false writes a zero without reading (padding, tails).
 __device__ __forceinline__ void CopyAsync4(uint32_t dst, const float* src, bool valid) {
   asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 4 : 0));

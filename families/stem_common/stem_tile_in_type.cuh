@@ -30,26 +30,39 @@ __device__ __forceinline__ RunHeads TileRunHeads(const StemParams& p, const Tile
 // a multiple of 16 so that the four channel pairs a warp stores land 8 banks apart), holds channel n's outputs from
 // heads.Of(n) on: acc + bias[n], ReLU'd where `relu` is set (NaN stays NaN), rounded to the type once, as the
 // fp32 staging's write loop rounds them.
+//
+// The addressing is the staging's largest cost after the values' own math, so it is spelled out: a row's head
+// depends on n mod 8 only (heads.Of steps by pq per channel, 8 channels by a multiple of 8), so channel ni * 8 + c's
+// row starts ni * 8 * stride elements past channel c's, and a lane's two outputs of a piece and channel cost one
+// address add (StoreShared2's offset takes the second). Through element pointers ptxas multiplied out
+// (n * stride + head + m) * 2 + base for each output.
 template <int kType, int kMt, int kNt, int kPixelStride = 1, class Acc>
 __device__ __forceinline__ void StageTileInType(uint16_t* staged, int stride, const int (&first)[kMt],
                                                 const int (&rows)[kMt], Acc acc, const float* bias, RunHeads heads,
                                                 bool relu) {
   static_assert(kType != 0, "16-bit outputs");
   const int lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
+  uint32_t pixel[kMt];  // the shared address of the lane's pixel of piece mi in channel row 0, at no head
 #pragma unroll
-  for (int ni = 0; ni < kNt; ++ni)
+  for (int mi = 0; mi < kMt; ++mi) pixel[mi] = SharedAddress(staged + first[mi] + g * kPixelStride);
 #pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      const int n = ni * 8 + 2 * t + h;
-      const float b = bias[n];
-      uint16_t* const row = staged + n * stride + heads.Of(n);
+  for (int h = 0; h < 2; ++h) {
+    const int c = 2 * t + h;  // the lane's channel of each group of 8
+    const uint32_t row0 = 2u * static_cast<uint32_t>(c * stride + heads.Of(c));
+#pragma unroll
+    for (int ni = 0; ni < kNt; ++ni) {
+      const uint32_t row = row0 + static_cast<uint32_t>(ni * 16 * stride);  // channel ni * 8 + c: the same head
+      const float b = bias[ni * 8 + c];
 #pragma unroll
       for (int mi = 0; mi < kMt; ++mi) {
-        const int m = first[mi] + g * kPixelStride;
-        if (g < rows[mi]) row[m] = NarrowElement<kType>(ReluIf(relu, acc(mi, ni, h) + b));
-        if (g + 8 < rows[mi]) row[m + 8 * kPixelStride] = NarrowElement<kType>(ReluIf(relu, acc(mi, ni, 2 + h) + b));
+        const uint32_t out = pixel[mi] + row;
+        if (g < rows[mi]) StoreShared2(out, NarrowElement<kType>(ReluIf(relu, acc(mi, ni, h) + b)));
+        if (g + 8 < rows[mi]) {
+          StoreShared2<16 * kPixelStride>(out, NarrowElement<kType>(ReluIf(relu, acc(mi, ni, 2 + h) + b)));
+        }
       }
     }
+  }
 }
 
 // Writes staged channels [n_begin, n_end) of the tile's first `tile_pixels` pixels (StageTileInType's rows) to NCHW

@@ -3,6 +3,8 @@
 // the two warpgroups taking turns (ping-pong), with the half-tile staging each warpgroup's region must hold.
 #include <doctest/doctest.h>
 
+#include <string>
+
 #include "families/stem_wgmma_tf32/planner.h"
 #include "prelude.h"
 #include "runtime/conv_shape.h"
@@ -41,21 +43,21 @@ void CheckHalvesApart(const wg::PlanData& d, int64_t channels) {
 
 }  // namespace
 
-TEST_CASE("stem_wgmma_tf32.weights_and_pingpong_are_opt_in_until_they_run_on_a_gpu") {
+TEST_CASE("stem_wgmma_tf32.pingpong_is_opt_in_and_resident_weights_are_on_unless_turned_off") {
   const kconv::ConvShape fp16 = AlexNet(KCONV_ELEMENT_F16);
   for (const char* value : {"", "0", "2"}) {
     CAPTURE(value);
     const kconv_test::ScopedEnvironment resident("KCONV_RESIDENT_WEIGHTS", value);
     const kconv_test::ScopedEnvironment pingpong("KCONV_PINGPONG", value);
     const wg::PlanData d = wg::MakePlanData(fp16, kK3x9, kH100);
-    CHECK(d.params.resident_weights == 0);
+    CHECK(d.params.resident_weights == (std::string(value) == "0" ? 0 : 1));
     CHECK(d.params.pingpong == 0);
     CHECK(d.params.staging_stride == wg::StemWgmmaStagingStrideInType(4 * 55));  // the whole tile's
   }
 }
 
 TEST_CASE("stem_wgmma_tf32.weights_stay_resident_where_one_channel_group_fits_the_ring") {
-  const kconv_test::ScopedEnvironment on("KCONV_RESIDENT_WEIGHTS", "1");
+  const kconv_test::ScopedEnvironment on("KCONV_RESIDENT_WEIGHTS", "");
   const kconv::ConvShape fp16 = AlexNet(KCONV_ELEMENT_F16);
   REQUIRE(wg::Accepts(fp16, kK3x9, kH100).ok());
   const wg::PlanData k3x9 = wg::MakePlanData(fp16, kK3x9, kH100);

@@ -173,8 +173,9 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
 // units where half a tile fits before the raw rows, else after the first's half; the band buffer grows to hold
 // them where shared memory allows. A tile's weight stages must fit the ring: where it turns within a tile, the
 // first warpgroup would wait for a slot that the second, waiting for its turn, has not freed.
-// Opt-in (KCONV_PINGPONG=1) until it has run on a GPU: written in the thirty-third session, whose device calls all
-// failed to start (bench/NOTES.md); `bench/device_run.sh turns` checks and times it.
+// Opt-in (KCONV_PINGPONG=1): correct on a GPU, but slower (thirty-fourth session, H100: AlexNet fp16 N = 256 188.4
+// -> 210 µs with resident weights; bench/NOTES.md): each half tile's runs fill half of a warp's 32 lanes in the
+// write loop (WriteStagedPieces), which doubled the global store instructions.
 Geometry WithPingPong(const ConvShape& s, const Config& config, const Geometry& whole, bool pair_rows,
                       int64_t smem_limit) {
   if (!EnvironmentIs("KCONV_PINGPONG", "1") || !pair_rows || config.warps != 8 || config.split != 0 ||
@@ -326,9 +327,10 @@ int32_t BulkWrite(const Config& config) {
 // Whether each weight stage keeps its own slot for the whole launch (StemWgmmaParams::resident_weights): where the
 // block's tiles share one channel group and its stages fit the ring, the weight warp copies them once instead of
 // once a tile (AlexNet on k3x9: 83 KB from L2 a tile, more than the tile's band and outputs together).
-// Opt-in (KCONV_RESIDENT_WEIGHTS=1) until it has run on a GPU, as ping-pong (WithPingPong).
+// On by default since the thirty-fourth session (H100: AlexNet fp16 N = 256 204.4 -> 188.4 µs, bench/NOTES.md);
+// KCONV_RESIDENT_WEIGHTS=0 turns it off.
 int32_t ResidentWeights(const Config& config, int64_t steps, int64_t channel_groups) {
-  if (!EnvironmentIs("KCONV_RESIDENT_WEIGHTS", "1")) return 0;
+  if (EnvironmentIs("KCONV_RESIDENT_WEIGHTS", "0")) return 0;
   return channel_groups == 1 && steps / config.wsteps <= config.wstages ? 1 : 0;
 }
 
