@@ -30,7 +30,7 @@
 #              BULKAB_TEST_MODES (default "1 0"; tests); EXPERIMENT_STEPS picks the steps (default: bench sanitize
 #              tests), BULKAB_TEST_SECONDS caps each tests run (default 200)
 #   turns      (not in the default list; needs BASELINE= in prepare_carry) ping-pong consumers and resident weights
-#              (KCONV_PINGPONG=1, KCONV_RESIDENT_WEIGHTS=1, opt-in until checked here): memcheck and racecheck at N = 2 of AlexNet fp16 with ReLU and
+#              (KCONV_PINGPONG=1, KCONV_RESIDENT_WEIGHTS=1, checked here in the thirty-fourth session: resident weights now default, ping-pong opt-in): memcheck and racecheck at N = 2 of AlexNet fp16 with ReLU and
 #              of a 54-row AlexNet (a last tile whose second half holds no row) (sanitize), then the configs bulkab
 #              times (AlexNet fp16 at N = 256, 32, 1 and 54 rows, bf16, the fp16 stems at N = 64): the baseline, then this
 #              build with both off, resident weights only, and both, in alternating rounds (bench), then the GPU
@@ -292,7 +292,7 @@ if has bulkab; then
     done
   fi
 fi
-if has turns; then  # both opt-in until checked here: the sanitizers and tests run with both on
+if has turns; then  # the sanitizers and tests run with both on
   steps=" ${EXPERIMENT_STEPS:-sanitize bench tests} "
   alexnet=(--c 3 --h 224 --w 224 --k 96 --r 11 --s 11 --stride 4 --pad 2)
   rows54=(--c 3 --h 220 --w 224 --k 96 --r 11 --s 11 --stride 4 --pad 2)
