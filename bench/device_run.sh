@@ -30,7 +30,9 @@
 #              BULKAB_TEST_MODES (default "1 0"; tests); EXPERIMENT_STEPS picks the steps (default: bench sanitize
 #              tests), BULKAB_TEST_SECONDS caps each tests run (default 200)
 #   turns      (not in the default list; needs BASELINE= in prepare_carry) ping-pong consumers and resident weights
-#              (KCONV_PINGPONG=1, KCONV_RESIDENT_WEIGHTS=1, checked here in the thirty-fourth session: resident weights now default, ping-pong opt-in): memcheck and racecheck at N = 2 of AlexNet fp16 with ReLU and
+#              (KCONV_PINGPONG=1, KCONV_RESIDENT_WEIGHTS=1; checked here in the thirty-fourth session, which made
+#              resident weights the default and kept ping-pong opt-in): memcheck and racecheck at N = 2 of
+#              AlexNet fp16 with ReLU and
 #              of a 54-row AlexNet (a last tile whose second half holds no row) (sanitize), then the configs bulkab
 #              times (AlexNet fp16 at N = 256, 32, 1 and 54 rows, bf16, the fp16 stems at N = 64): the baseline, then this
 #              build with both off, resident weights only, and both, in alternating rounds (bench), then the GPU
