@@ -29,16 +29,15 @@
 #              sanitize), then the GPU suite's 16-bit, pair-row, every-mode and special-value cases in each of
 #              BULKAB_TEST_MODES (default "1 0"; tests); EXPERIMENT_STEPS picks the steps (default: bench sanitize
 #              tests), BULKAB_TEST_SECONDS caps each tests run (default 200)
-#   turns      (not in the default list; needs BASELINE= in prepare_carry) ping-pong consumers and resident weights
-#              (KCONV_PINGPONG=1, KCONV_RESIDENT_WEIGHTS=1; checked here in the thirty-fourth session, which made
-#              resident weights the default and kept ping-pong opt-in): memcheck and racecheck at N = 2 of
-#              AlexNet fp16 with ReLU and
-#              of a 54-row AlexNet (a last tile whose second half holds no row) (sanitize), then the configs bulkab
-#              times (AlexNet fp16 at N = 256, 32, 1 and 54 rows, bf16, the fp16 stems at N = 64): the baseline, then this
-#              build with both off, resident weights only, and both, in alternating rounds (bench), then the GPU
-#              suite's 16-bit, pair-row, every-mode and special-value cases (tests); EXPERIMENT_STEPS picks the steps
-#              (default: sanitize bench tests), TURNS_ROUNDS the rounds (default "1 2"), TURNS_TEST_SECONDS caps the
-#              tests (default 240)
+#   turns      (not in the default list; BASELINE= in prepare_carry adds the baseline's side) ping-pong consumers
+#              and resident weights (the thirty-fourth session made resident weights the default, the thirty-fifth
+#              ping-pong at strides of 4 and more): memcheck and racecheck at N = 2, both on, of AlexNet fp16 with
+#              ReLU and of a 54-row AlexNet (a last tile whose second half holds no row) (sanitize), then the
+#              configs bulkab times (AlexNet fp16 at N = 256, 32, 1 and 54 rows, bf16, the fp16 stems at N = 64):
+#              the baseline, then this build with both off, resident weights only, both, and its defaults, in
+#              alternating rounds (bench), then the GPU suite's 16-bit, pair-row, every-mode and special-value
+#              cases with both on (tests); EXPERIMENT_STEPS picks the steps (default: sanitize bench tests),
+#              TURNS_ROUNDS the rounds (default "1 2"), TURNS_TEST_SECONDS caps the tests (default 240)
 #   intype     (not in the default list) the 16-bit NCHW staging in the type (stem_tile_in_type.cuh): memcheck and racecheck at
 #              N = 2 of AlexNet fp16 on k3x5 and the whole-tile ring k3x9 and of ResNet's 7x7/2 fp16 (sanitize), then
 #              AlexNet (N = 256, 32, 1) and the fp16 stems at N = 64 on their default configs (and AlexNet on k3x9),
@@ -320,8 +319,8 @@ if has turns; then  # the sanitizers and tests run with both on
           "swin fp16 m256n64_w8_k3x2 --n 64 --c 3 --h 224 --w 224 --k 128 --r 4 --s 4 --stride 4 --pad 0"
           "resnet fp16 m256n64_w8_k7x3_p2 --n 64 --c 3 --h 224 --w 224 --k 64 --r 7 --s 7 --stride 2 --pad 3"
           "vgg fp16 m256n64_w8_k5x2_p4 --n 64 --c 3 --h 224 --w 224 --k 64 --r 3 --s 3 --stride 1 --pad 1")
-    sides=("baseline" "none KCONV_PINGPONG=0 KCONV_RESIDENT_WEIGHTS=0" "resident KCONV_RESIDENT_WEIGHTS=1"
-           "both KCONV_PINGPONG=1 KCONV_RESIDENT_WEIGHTS=1")
+    sides=("baseline" "none KCONV_PINGPONG=0 KCONV_RESIDENT_WEIGHTS=0" "resident KCONV_PINGPONG=0"
+           "both KCONV_PINGPONG=1" "default")
     for round in ${TURNS_ROUNDS:-1 2}; do
       for run in "${runs[@]}"; do
         read -r name dtype config shape <<<"$run"

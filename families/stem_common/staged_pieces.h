@@ -74,20 +74,20 @@ struct PartialSlots {
 };
 
 // Moves kRuns runs of n elements each from their staging rows to y: run r starts at element head[r] of its row
-// and is written only if real[r]. `lane` of 32 takes the whole pieces lane, lane + 32, ... of every run: load(r, i)
-// gives piece i of run r's row, store(r, i, v) writes it to y (16 bytes at a 16-byte boundary). A run's partial
-// pieces go element by element across lanes (PartialSlots). So a run costs its whole pieces' stores and one 2-byte
-// store: with a lane storing its partial piece's elements one by one (eight predicated stores a piece), AlexNet's
-// runs, whose heads differ (P*Q = 3025), took twice the store instructions of the paired fp32-staged loop, and the
-// kernel 10% longer (NOTES, twenty-ninth session). Every run's loads are issued before any store (their latencies
-// overlap).
+// and is written only if real[r]. `lane` of `lanes` (16 or 32: RunWorkerOf) takes the whole pieces lane,
+// lane + lanes, ... of every run: load(r, i) gives piece i of run r's row, store(r, i, v) writes it to y (16 bytes
+// at a 16-byte boundary). A run's partial pieces go element by element across lanes (PartialSlots). So a run costs
+// its whole pieces' stores and one 2-byte store: with a lane storing its partial piece's elements one by one (eight
+// predicated stores a piece), AlexNet's runs, whose heads differ (P*Q = 3025), took twice the store instructions of
+// the paired fp32-staged loop, and the kernel 10% longer (NOTES, twenty-ninth session). Every run's loads are
+// issued before any store (their latencies overlap).
 template <int kRuns, class Load, class Store, class LoadOne, class StoreOne>
-KCONV_HOST_DEVICE void WriteStagedPieces(const int (&head)[kRuns], const bool (&real)[kRuns], int n, int lane, Load load,
-                                         Store store, LoadOne load_one, StoreOne store_one) {
+KCONV_HOST_DEVICE void WriteStagedPieces(const int (&head)[kRuns], const bool (&real)[kRuns], int n, int lane,
+                                         int lanes, Load load, Store store, LoadOne load_one, StoreOne store_one) {
   using Piece = decltype(load(0, 0));
   PartialSlots<kRuns, decltype(load_one(0, 0))> partial;
   partial.Load(head, real, n, lane, load_one);
-  for (int piece0 = 0; 8 * piece0 < n + 7; piece0 += 32) {
+  for (int piece0 = 0; 8 * piece0 < n + 7; piece0 += lanes) {
     const int i = piece0 + lane;
     Piece v[kRuns];
     bool whole[kRuns];
@@ -103,6 +103,41 @@ KCONV_HOST_DEVICE void WriteStagedPieces(const int (&head)[kRuns], const bool (&
     }
   }
   partial.Store(store_one);
+}
+
+// Who writes which runs of a tile: `lane` of `lanes` in the run, as worker `worker` of `workers`. Where every run of
+// n elements has at most 16 pieces whatever its head (its last piece, (head + n - 1) / 8, is at most (n + 6) / 8),
+// each half warp is a worker of its own, so that one store instruction carries two runs' pieces: a whole warp on
+// ping-pong's 110-element runs (14 whole pieces) left half its lanes idle on every store, and the kernel ran 32%
+// more instructions than with whole tiles (ncu, NOTES of the thirty-fourth session). PartialSlots needs 16 lanes.
+struct RunWorker {
+  int lane;
+  int lanes;
+  int worker;
+  int workers;
+};
+
+KCONV_HOST_DEVICE RunWorker RunWorkerOf(int n, int lane, int worker, int workers) {
+  if (n + 6 < 8 * 16) return RunWorker{lane & 15, 16, 2 * worker + (lane >> 4), 2 * workers};
+  return RunWorker{lane, 32, worker, workers};
+}
+
+// The passes of worker w over channels [0, channels), kRuns at a time: channels w.worker + r * w.workers of each
+// pass, `workers * kRuns` apart from pass to pass. write_runs(channel, real) writes a pass; past the last channel
+// a run repeats the pass's first channel with real false (read, not written), so that every lane runs the same code.
+template <int kRuns, class WriteRuns>
+KCONV_HOST_DEVICE void ForEachRunPass(int channels, const RunWorker& w, WriteRuns write_runs) {
+  for (int c0 = w.worker; c0 < channels; c0 += kRuns * w.workers) {
+    int channel[kRuns];
+    bool real[kRuns];
+#pragma unroll
+    for (int r = 0; r < kRuns; ++r) {
+      const int c = c0 + r * w.workers;
+      real[r] = c < channels;
+      channel[r] = real[r] ? c : c0;
+    }
+    write_runs(channel, real);
+  }
 }
 
 // The partial pieces alone of kRuns runs (as WriteStagedPieces writes them), where the whole pieces go another way

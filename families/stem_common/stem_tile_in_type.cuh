@@ -66,38 +66,34 @@ __device__ __forceinline__ void StageTileInType(uint16_t* staged, int stride, co
 }
 
 // Writes staged channels [n_begin, n_end) of the tile's first `tile_pixels` pixels (StageTileInType's rows) to NCHW
-// y: warp `worker` of `workers` takes kRuns channels a pass, n_begin + worker, + workers, ..., in 16-byte pieces
-// (WriteStagedPieces).
+// y: warp `worker` of `workers` (or each half of it, where the runs are short: RunWorkerOf) takes kRuns channels a
+// pass (ForEachRunPass), in 16-byte pieces (WriteStagedPieces).
 template <int kRuns>
 __device__ __forceinline__ void WriteTileInType(const StemParams& p, const Tile& tile, const uint16_t* staged,
                                                 int stride, int tile_pixels, int n_begin, int n_end, int worker,
                                                 int workers) {
-  const int lane = threadIdx.x % 32;
   const int pixels = min(tile_pixels, p.pq - tile.m0);
   n_end = min(n_end, p.k);
   const int64_t y_image = static_cast<int64_t>(tile.image) * p.k * p.pq + tile.m0;  // elements
   const RunHeads heads = TileRunHeads(p, tile, n_begin);
   uint16_t* const y = reinterpret_cast<uint16_t*>(p.y);
-  for (int n0 = n_begin + worker; n0 < n_end; n0 += kRuns * workers) {
+  const RunWorker w = RunWorkerOf(pixels, threadIdx.x % 32, worker, workers);
+  ForEachRunPass<kRuns>(n_end - n_begin, w, [&](const int (&channel)[kRuns], const bool (&real)[kRuns]) {
     const uint4* row[kRuns];
     uint16_t* out[kRuns];  // the output element at the staging row's start: 16-byte aligned
     int head[kRuns];
-    bool real[kRuns];
 #pragma unroll
     for (int r = 0; r < kRuns; ++r) {
-      const int n = n0 + r * workers;
-      real[r] = n < n_end;
-      const int channel = (real[r] ? n : n0) - n_begin;  // past the end: a channel re-read, not written
-      head[r] = heads.Of(channel);
-      row[r] = reinterpret_cast<const uint4*>(staged + channel * stride);
-      out[r] = y + (y_image + static_cast<int64_t>(n_begin + channel) * p.pq - head[r]);
+      head[r] = heads.Of(channel[r]);
+      row[r] = reinterpret_cast<const uint4*>(staged + channel[r] * stride);
+      out[r] = y + (y_image + static_cast<int64_t>(n_begin + channel[r]) * p.pq - head[r]);
     }
     WriteStagedPieces<kRuns>(
-        head, real, pixels, lane, [&](int r, int i) { return row[r][i]; },
+        head, real, pixels, w.lane, w.lanes, [&](int r, int i) { return row[r][i]; },
         [&](int r, int i, uint4 v) { StoreGlobal16(out[r] + 8 * i, v); },
         [&](int r, int e) { return reinterpret_cast<const uint16_t*>(row[r])[head[r] + e]; },
         [&](int r, int e, uint16_t v) { out[r][head[r] + e] = v; });
-  }
+  });
 }
 
 // WriteTileInType by the copy engine: each channel's whole pieces (WholePiecesOf) go by one bulk copy from its
@@ -129,24 +125,21 @@ __device__ __forceinline__ void WriteTileInTypeBulk(const StemParams& p, const T
     }
   }
   if (issued) BulkCommitGroup();
-  for (int n0 = n_begin + worker; n0 < n_end; n0 += kRuns * workers) {
+  auto write_partial = [&](const int (&channel)[kRuns], const bool (&real)[kRuns]) {
     const uint16_t* row[kRuns];
     uint16_t* out[kRuns];
     int head[kRuns];
-    bool real[kRuns];
 #pragma unroll
     for (int r = 0; r < kRuns; ++r) {
-      const int n = n0 + r * workers;
-      real[r] = n < n_end;
-      const int c = (real[r] ? n : n0) - n_begin;  // past the end: a channel re-read, not written
-      head[r] = heads.Of(c);
-      row[r] = staged + c * stride + head[r];
-      out[r] = row_start(c, head[r]) + head[r];
+      head[r] = heads.Of(channel[r]);
+      row[r] = staged + channel[r] * stride + head[r];
+      out[r] = row_start(channel[r], head[r]) + head[r];
     }
     WritePartialPieces<kRuns>(
         head, real, pixels, lane, [&](int r, int e) { return row[r][e]; },
         [&](int r, int e, uint16_t v) { out[r][e] = v; });
-  }
+  };
+  ForEachRunPass<kRuns>(n_end - n_begin, RunWorker{lane, 32, worker, workers}, write_partial);
   if (issued) BulkWaitGroupsRead();
 }
 

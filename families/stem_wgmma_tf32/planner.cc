@@ -166,6 +166,16 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
   return g;
 }
 
+// Whether the consumers take turns where they can (WithPingPong): by default at strides of 4 and more. There,
+// once each half warp wrote runs of its own (RunWorkerOf), turns took AlexNet fp16 N = 256 from 188.5 to 177.2 µs,
+// bf16 from 188.5 to 176.3, ConvNeXt's 4x4/4 from 35.0 to 34.7 and Swin's from 48.9 to 48.0; ResNet's 7x7/2 went
+// from 136.0 to 137.7 (thirty-fifth session, H100; bench/NOTES.md). KCONV_PINGPONG=0 turns them off, =1 on at any
+// stride the kernel takes (for A/B runs).
+bool PingPongWanted(const ConvShape& s) {
+  if (EnvironmentIs("KCONV_PINGPONG", "0")) return false;
+  return EnvironmentIs("KCONV_PINGPONG", "1") || s.stride_h >= 4;
+}
+
 // `whole` with the consumer warpgroups taking turns (StemWgmmaParams::pingpong; kernel.cuh's PingPongEpilogue),
 // where the kernel can and the room allows; `whole` otherwise. The pair-row kernels of two warpgroups over tiles
 // of an even count of whole rows: each warpgroup stages its half of the tile, the first over the band's raw rows
@@ -173,12 +183,9 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
 // units where half a tile fits before the raw rows, else after the first's half; the band buffer grows to hold
 // them where shared memory allows. A tile's weight stages must fit the ring: where it turns within a tile, the
 // first warpgroup would wait for a slot that the second, waiting for its turn, has not freed.
-// Opt-in (KCONV_PINGPONG=1): correct on a GPU, but slower (thirty-fourth session, H100: AlexNet fp16 N = 256 188.4
-// -> 210 µs with resident weights; bench/NOTES.md): each half tile's runs fill half of a warp's 32 lanes in the
-// write loop (WriteStagedPieces), which doubled the global store instructions.
 Geometry WithPingPong(const ConvShape& s, const Config& config, const Geometry& whole, bool pair_rows,
                       int64_t smem_limit) {
-  if (!EnvironmentIs("KCONV_PINGPONG", "1") || !pair_rows || config.warps != 8 || config.split != 0 ||
+  if (!PingPongWanted(s) || !pair_rows || config.warps != 8 || config.split != 0 ||
       whole.column_tiles != 1 || whole.raw_row <= 0 || whole.rows_per_tile < 2 || whole.rows_per_tile % 2 != 0 ||
       whole.band.chunks / 2 / config.wsteps > config.wstages) {
     return whole;

@@ -16,13 +16,13 @@ namespace {
 
 using Piece = std::array<int, 8>;  // 8 staged elements; -1 where the staging holds no run element
 
-// Runs WriteStagedPieces over 32 lanes for kRuns runs of n elements at once, run r's first output at element
-// start[r] of a y at address y_address (2-byte aligned), staged as StageTileInType stages it: element e of run r
-// at element heads.Of(r) + e of its row. Checks each real run's elements written once, with their values, whole
-// pieces at 16-byte boundaries only, at most one element store a lane and run, and no other element read or
+// Runs WriteStagedPieces over `lanes` lanes (16 or 32) for kRuns runs of n elements at once, run r's first output
+// at element start[r] of a y at address y_address (2-byte aligned), staged as StageTileInType stages it: element e
+// of run r at element heads.Of(r) + e of its row. Checks each real run's elements written once, with their values,
+// whole pieces at 16-byte boundaries only, at most one element store a lane and run, and no other element read or
 // written.
 template <int kRuns>
-void CheckRuns(uint64_t y_address, int64_t first_start, int64_t pq, int n, const bool (&real)[kRuns]) {
+void CheckRuns(uint64_t y_address, int64_t first_start, int64_t pq, int n, const bool (&real)[kRuns], int lanes = 32) {
   const kconv::stem::RunHeads heads = kconv::stem::RunHeadsAt(y_address, first_start, pq);
   int head[kRuns], wrong_head = 0;
   std::vector<std::vector<int>> rows(kRuns);
@@ -43,9 +43,9 @@ void CheckRuns(uint64_t y_address, int64_t first_start, int64_t pq, int n, const
     if (v != 1000 * r + e) ++wrong_value;
     ++writes[static_cast<std::size_t>(r * n + e)];
   };
-  for (int lane = 0; lane < 32; ++lane) {
+  for (int lane = 0; lane < lanes; ++lane) {
     kconv::stem::WriteStagedPieces<kRuns>(
-        head, real, n, lane,
+        head, real, n, lane, lanes,
         [&](int r, int i) {
           const std::vector<int>& row = rows[static_cast<std::size_t>(r)];
           Piece v;
@@ -107,6 +107,56 @@ TEST_CASE("stem_wgmma_tf32.staged_pieces_write_each_element_once_in_aligned_piec
       CheckRuns<4>(0x7f0000000000 + offset, 3025 * 95 + 220, 3025, n, four);
       CheckRuns<4>(0x7f0000000000 + offset, (int64_t{1} << 33) + 5, 90, n, four);
       CheckRuns<4>(0x7f0000000000 + offset, 7, 35 * 8 + 7, n, four);
+      // A half warp a run (RunWorkerOf): every run short enough for 16 lanes from any head.
+      if (kconv::stem::RunWorkerOf(n, 0, 0, 1).lanes == 16) {
+        CheckRuns<1>(0x7f0000000000 + offset, 0, 3025, n, one, 16);
+        CheckRuns<4>(0x7f0000000000 + offset, 3025 * 95 + 220, 3025, n, four, 16);
+        CheckRuns<4>(0x7f0000000000 + offset, 7, 35 * 8 + 7, n, four, 16);
+      }
+    }
+  }
+}
+
+TEST_CASE("stem_wgmma_tf32.run_workers_write_every_channel_once_whole_or_by_half_warps") {
+  // WriteTileInType's split: warp `worker` of `workers`, lane 0-31, and ForEachRunPass's channels. Every channel
+  // must go to exactly one worker, whose lanes 0 ... lanes - 1 are each one lane of a warp; a half warp a run
+  // exactly where 16 lanes reach every piece (121 elements: 6 + 121 = 127 < 128).
+  for (int n : {1, 55, 110, 121, 122, 220, 600}) {
+    for (int workers : {1, 4, 8}) {
+      for (int channels : {1, 5, 16, 95, 96, 128}) {
+        CAPTURE(n);
+        CAPTURE(workers);
+        CAPTURE(channels);
+        const int lanes = n <= 121 ? 16 : 32;
+        std::vector<int> seats(static_cast<std::size_t>(32 * workers), 0);  // (worker, lane) of RunWorker
+        std::vector<int> writes(static_cast<std::size_t>(channels), 0);
+        int wrong = 0;
+        for (int warp = 0; warp < workers; ++warp) {
+          for (int lane = 0; lane < 32; ++lane) {
+            const kconv::stem::RunWorker w = kconv::stem::RunWorkerOf(n, lane, warp, workers);
+            const bool in_range = w.lanes == lanes && w.workers * w.lanes == 32 * workers && w.worker >= 0 &&
+                                  w.worker < w.workers && w.lane >= 0 && w.lane < w.lanes;
+            if (!in_range) {
+              ++wrong;
+              continue;
+            }
+            ++seats[static_cast<std::size_t>(w.worker * w.lanes + w.lane)];
+            if (w.lane != 0) continue;  // a worker's channels, once
+            kconv::stem::ForEachRunPass<4>(channels, w, [&](const int (&channel)[4], const bool (&real)[4]) {
+              for (int r = 0; r < 4; ++r) {
+                if (channel[r] < 0 || channel[r] >= channels) ++wrong;
+                else if (real[r]) ++writes[static_cast<std::size_t>(channel[r])];
+              }
+            });
+          }
+        }
+        int wrong_seats = 0, wrong_writes = 0;
+        for (int s : seats) wrong_seats += s != 1;
+        for (int c : writes) wrong_writes += c != 1;
+        CHECK(wrong == 0);
+        CHECK(wrong_seats == 0);
+        CHECK(wrong_writes == 0);
+      }
     }
   }
 }
