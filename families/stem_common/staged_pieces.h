@@ -124,7 +124,8 @@ KCONV_HOST_DEVICE RunWorker RunWorkerOf(int n, int lane, int worker, int workers
 
 // The passes of worker w over channels [0, channels), kRuns at a time: channels w.worker + r * w.workers of each
 // pass, `workers * kRuns` apart from pass to pass. write_runs(channel, real) writes a pass; past the last channel
-// a run repeats the pass's first channel with real false (read, not written), so that every lane runs the same code.
+// a run repeats the pass's first channel with real false (read, not written), so that a worker's lanes run the same
+// code. The two half warps of a warp may take different counts of passes: nothing in a pass is warp-wide.
 template <int kRuns, class WriteRuns>
 KCONV_HOST_DEVICE void ForEachRunPass(int channels, const RunWorker& w, WriteRuns write_runs) {
   for (int c0 = w.worker; c0 < channels; c0 += kRuns * w.workers) {
