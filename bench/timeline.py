@@ -5,9 +5,11 @@ a build with -DKCONV_TIMELINE (KCONV_NVCC_FLAGS) writes past the end of the outp
 the range over blocks in microseconds after the earliest block's start.
 
 Usage (GPU machine): python3 bench/timeline.py --lib path/to/timeline-build/libkconv.so --n 1 [--config NAME]
+                    [--dtype fp32|fp16|bf16]
 Stamps (families/stem_wgmma_tf32/kernel.cuh): see NAMES; "tile 0" and "tile 1" are the block's first two tiles, as the
 consumer warp 0 sees them (band ready: its wait returned; staged: accumulators in shared memory, before the
-global writes).
+global writes). Slots 16-27 are ping-pong's (16-bit pair-row tiles): per tile and warpgroup, its math done,
+its half staged and its half written.
 """
 import argparse
 import os
@@ -21,7 +23,11 @@ from compare_torch import flush_l2  # noqa: E402
 
 NAMES = ["block start", "barriers initialised", "tile 0 band ready", "tile 0 math done", "tile 0 staged",
          "tile 0 written", "block done", "tile 0 last weight stage issued", "band warp 0 copied tile 0",
-         "tile 1 band ready", "tile 1 math done", "tile 1 staged", "tile 1 written", "band warp 0 copied tile 1"]
+         "tile 1 band ready", "tile 1 math done", "tile 1 staged", "tile 1 written", "band warp 0 copied tile 1",
+         None, None]  # 14 and 15: the block's %globaltimer at start and end
+NAMES += [f"pp tile {t} wg {g} {step}" for t in (0, 1) for g in (0, 1) for step in ("math done", "staged", "written")]
+SLOTS = 32  # u64 stamps per block (kernel.cuh's TimelineStamp)
+ELEMENT_TYPES = {"fp32": (torch.float32, 0), "fp16": (torch.float16, 1), "bf16": (torch.bfloat16, 2)}
 
 
 def main():
@@ -30,6 +36,7 @@ def main():
     ap.add_argument("--n", type=int, default=1)
     ap.add_argument("--config")
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--dtype", choices=sorted(ELEMENT_TYPES), default="fp32")
     ap.add_argument("--warm", action="store_true",
                     help="no L2 flush before each run (the code and the tensors stay in L2 from the last run)")
     ap.add_argument("--warm-code", action="store_true",
@@ -39,19 +46,24 @@ def main():
     library = kconv.Library(args.lib)
     context = kconv.Context(library)
     n = args.n
-    plan = kconv.Plan(context, kconv.make_desc(library, n, 3, 224, 224, 96, 11, 11, stride=4, padding=2), args.config)
+    dtype, element_type = ELEMENT_TYPES[args.dtype]
+
+    def desc():
+        return kconv.make_desc(library, n, 3, 224, 224, 96, 11, 11, stride=4, padding=2, element_type=element_type)
+
+    plan = kconv.Plan(context, desc(), args.config)
     grid = plan.info().grid_x
-    x = torch.rand(n, 3, 224, 224, device="cuda") * 2 - 1
-    w = torch.rand(96, 3, 11, 11, device="cuda") * 2 - 1
-    b = torch.rand(96, device="cuda") * 2 - 1
+    x = (torch.rand(n, 3, 224, 224, device="cuda") * 2 - 1).to(dtype)
+    w = (torch.rand(96, 3, 11, 11, device="cuda") * 2 - 1).to(dtype)
+    b = torch.rand(96, device="cuda") * 2 - 1  # the bias is fp32 in every type
     stream = torch.cuda.current_stream().cuda_stream
     plan.set_weights(w.data_ptr(), stream)
     outputs = n * 96 * 55 * 55
     assert outputs % 2 == 0, "the stamps (u64) start right after the output"
-    y = torch.zeros(outputs + grid * 32, device="cuda")  # then 16 u64 stamps per block
+    # The stamps start `outputs` floats in, whatever the type (a 16-bit output fills the first half of that).
+    y = torch.zeros(outputs + grid * SLOTS * 2, device="cuda")
     if args.warm_code:
-        other = kconv.Plan(context, kconv.make_desc(library, n, 3, 224, 224, 96, 11, 11, stride=4, padding=2),
-                           args.config)
+        other = kconv.Plan(context, desc(), args.config)
         x2, w2, b2, y2 = torch.rand_like(x), torch.rand_like(w), torch.rand_like(b), torch.zeros_like(y)
         other.set_weights(w2.data_ptr(), stream)
     runs = []
@@ -62,20 +74,20 @@ def main():
             other.execute(x2.data_ptr(), 0, b2.data_ptr(), y2.data_ptr(), stream)
         plan.execute(x.data_ptr(), 0, b.data_ptr(), y.data_ptr(), stream)
         torch.cuda.synchronize()
-        runs.append(y[outputs:].view(torch.int64).view(grid, 16).cpu())
+        runs.append(y[outputs:].view(torch.int64).view(grid, SLOTS).cpu())
     raw = runs[len(runs) // 2].double()
     # Cycles per ns from each block's clock and timer over its whole run (the timer ticks in ~256 ns steps).
     rate = ((raw[:, 6] - raw[:, 0]) / (raw[:, 15] - raw[:, 14]).clamp(min=1)).median()
     t0 = raw[:, 14].min()
     stamps = torch.zeros_like(raw)
-    for slot in range(14):
+    for slot in [*range(14), *range(16, SLOTS)]:
         stamps[:, slot] = torch.where(raw[:, slot] > 0, raw[:, 14] + (raw[:, slot] - raw[:, 0]) / rate, 0)
     print(f"{plan.describe()}; N = {n}; {grid} blocks; stamps of run {len(runs) // 2} of {args.runs}, "
           f"us after the first block's start ({rate.item():.2f} cycles/ns)")
     print(f"{'stamp':<28} {'min':>7} {'median':>7} {'max':>7}")
     for slot, name in enumerate(NAMES):
         col = stamps[:, slot][raw[:, slot] > 0]
-        if len(col) == 0:
+        if name is None or len(col) == 0:
             continue
         rel = (col - t0) / 1000.0
         print(f"{name:<28} {rel.min().item():>7.2f} {rel.median().item():>7.2f} {rel.max().item():>7.2f}")

@@ -66,9 +66,10 @@ using namespace ::kconv::ptx;
 using namespace ::kconv::stem_wgmma_tf32;
 using namespace ::kconv::stem;
 
-// Timeline probe (builds with -DKCONV_TIMELINE only; bench/timeline.py reads it): stamp `slot` (0-13) of
-// this block's 16 is %clock64; slots 14 and 15 hold %globaltimer (ns) at the block's start and end, to line
-// blocks up and convert cycles. Written past the end of the output, which the probe allocates large
+// Timeline probe (builds with -DKCONV_TIMELINE only; bench/timeline.py reads it): stamp `slot` (0-13, 16-31) of
+// this block's 32 is %clock64; slots 14 and 15 hold %globaltimer (ns) at the block's start and end, to line
+// blocks up and convert cycles; 16-27 are ping-pong's, per warpgroup (PingPongEpilogue). Written past the end of
+// the output counted in floats (for 16-bit outputs, twice the output's bytes), which the probe allocates large
 // enough. Production builds compile it away.
 __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot) {
 #ifdef KCONV_TIMELINE
@@ -79,7 +80,7 @@ __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot
     asm volatile("mov.u64 %0, %%clock64;" : "=l"(t));
   }
   const int64_t images = P.total_tiles / (P.tiles_per_image * P.column_tiles * P.channel_groups);
-  reinterpret_cast<uint64_t*>(P.p.y + images * P.p.k * P.p.pq)[blockIdx.x * 16 + slot] = t;
+  reinterpret_cast<uint64_t*>(P.p.y + images * P.p.k * P.p.pq)[blockIdx.x * 32 + slot] = t;
 #else
   (void)P;
   (void)slot;
@@ -1065,11 +1066,18 @@ struct Kernel {
   // second stages at second_staging: over the units, whose reads ended when the first's math did (before the
   // second's began), or past the first's half (WithPingPong in planner.cc sizes both, at the half tile's
   // staging_stride).
+  // `local`: the tile's index in the block, for the timeline probe's stamps of the first two tiles.
   static __device__ __forceinline__ void PingPongEpilogue(const StemWgmmaParams& P, const Shared& sh, int b,
-                                                          const Tile& tile, int channel0, const int (&first)[kMt],
-                                                          const int (&rows)[kMt], const float (&acc)[kMt][kNt * 4]) {
+                                                          int local, const Tile& tile, int channel0,
+                                                          const int (&first)[kMt], const int (&rows)[kMt],
+                                                          const float (&acc)[kMt][kNt * 4]) {
     const StemParams& p = P.p;
     const int warp = threadIdx.x / 32, warpgroup = warp / 4;
+    // Probe slots 16 + 6 * local + 3 * warpgroup + (0 math done, 1 staged, 2 written) (TimelineStamp).
+    auto stamp = [&](int step) {
+      if (local < 2 && threadIdx.x % 128 == 0) TimelineStamp(P, 16 + 6 * local + 3 * warpgroup + step);
+    };
+    stamp(0);
     const int half_rows = P.rows_per_tile / 2;
     auto warpgroup_sync = [&] { NamedBarrierSync(kWarpgroupBarrier + warpgroup, 128); };
     Tile part = tile;  // whole rows: tile_columns is q
@@ -1087,10 +1095,12 @@ struct Kernel {
                                                 decltype(relu)::value);
     });
     warpgroup_sync();
+    stamp(1);
     if (part.m0 < p.pq) {  // a last tile's second half may hold no row of the image
       WriteTileInType<4>(p, part, staged16, P.staging_stride, half_rows * p.q, channel0, channel0 + kChannels, warp % 4,
                          4);
     }
+    stamp(2);
     FenceProxyAsyncShared();  // this thread's accesses to the band come before the next copy into it
     MbarrierArrive(sh.band_empty + 8 * b);
   }
@@ -1227,7 +1237,7 @@ struct Kernel {
       const int channel0 = cursor.group * kChannels;
       if constexpr (kMayPingPong) {
         if (pingpong) {
-          PingPongEpilogue(P, sh, b, tile, channel0, first, rows, acc[0]);
+          PingPongEpilogue(P, sh, b, local, tile, channel0, first, rows, acc[0]);
           continue;
         }
       }
