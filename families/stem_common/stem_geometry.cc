@@ -67,22 +67,24 @@ StemBand BandOf(const ConvShape& s, const StemConfig& config, int64_t rows_spann
 }
 
 StemBand NhwcBandOf(const ConvShape& s, const StemConfig& config, const NhwcPlanes& planes, int64_t rows_spanned,
-                    int64_t columns) {
+                    int64_t columns, bool pair_rows) {
   StemBand b{};
   b.j = planes.groups;
-  b.real_chunks = SaturatingProduct({s.r, b.j});
+  b.real_chunks = SaturatingProduct({pair_rows ? CeilDiv(s.r, 2) : s.r, b.j});
   b.chunks = WholeStages(b.real_chunks, config);
   b.row_floats = 4 * (columns + NhwcPositionOf(planes, planes.groups - 1));  // the last chunk of the last pixel
   b.band_rows = (rows_spanned - 1) * s.stride_h + s.r;
-  b.band_bytes = SaturatingProduct({s.c, CeilDiv(SaturatingProduct({b.band_rows, b.row_floats, 4}), 128), 128});
+  const int64_t plane_rows = pair_rows ? CeilDiv(b.band_rows, 2) : b.band_rows;
+  b.band_bytes = SaturatingProduct({s.c, CeilDiv(SaturatingProduct({plane_rows, b.row_floats, 4}), 128), 128});
   return b;
 }
 
-void SetNhwcChunkOffsets(const ConvShape& s, const StemBand& band, const NhwcPlanes& planes, StemParams* p) {
-  const int64_t plane_bytes = NhwcPlaneBytes(band);
+void SetNhwcChunkOffsets(const ConvShape& s, const StemBand& band, const NhwcPlanes& planes, StemParams* p,
+                         bool pair_rows) {
+  const int64_t plane_bytes = NhwcPlaneBytes(band, pair_rows);
+  const int32_t kernel_rows = static_cast<int32_t>(pair_rows ? CeilDiv(s.r, 2) : s.r);
   for (int64_t chunk = 0; chunk < band.chunks; ++chunk) {
-    const NhwcChunk at = NhwcChunkAt(planes, static_cast<int32_t>(s.r),
-                                     static_cast<int32_t>(std::min(chunk, band.real_chunks - 1)));
+    const NhwcChunk at = NhwcChunkAt(planes, kernel_rows, static_cast<int32_t>(std::min(chunk, band.real_chunks - 1)));
     p->chunk_offset[chunk] = static_cast<int32_t>(NhwcPlaneOf(planes, at.g) * plane_bytes +
                                                   at.r * band.row_floats * 4 + NhwcPositionOf(planes, at.g) * 16);
   }

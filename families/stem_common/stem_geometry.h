@@ -53,15 +53,21 @@ StemBand BandOf(const ConvShape& shape, const StemConfig& config, int64_t rows_s
 
 // The band of an NHWC tile in the plane layout (nhwc_planes.h) of `planes`: C planes of band_rows rows of
 // row_floats floats (the tile's `columns` output pixels plus the chunks' reach), each plane's stride rounded
-// up to 128 bytes (NhwcPlaneBytes: a tensor copy's destination), no wider rows for a shift. Requires
-// CheckStemShape to be OK and stride_w = 4.
+// up to 128 bytes (NhwcPlaneBytes: a tensor copy's destination), no wider rows for a shift. With `pair_rows`
+// (16-bit NHWC at stride 4: nhwc_pair_rows.h), K is over the kernel's pair rows and each plane holds
+// ceil(band_rows / 2) pair rows of the same row_floats * 4 bytes (16-byte units). Requires CheckStemShape to be
+// OK and stride_w = 4.
 StemBand NhwcBandOf(const ConvShape& shape, const StemConfig& config, const NhwcPlanes& planes, int64_t rows_spanned,
-                    int64_t columns);
-inline int64_t NhwcPlaneBytes(const StemBand& band) { return CeilDiv(band.band_rows * band.row_floats * 4, 128) * 128; }
+                    int64_t columns, bool pair_rows = false);
+inline int64_t NhwcPlaneBytes(const StemBand& band, bool pair_rows = false) {
+  return CeilDiv((pair_rows ? CeilDiv(band.band_rows, 2) : band.band_rows) * band.row_floats * 4, 128) * 128;
+}
 
 // MakeStemParams's chunk table replaced by the plane layout's: chunk (r, g) at its plane's offset, row r and
-// its position (16 bytes each), in NhwcChunkAt's order; padding chunks repeat the last real one.
-void SetNhwcChunkOffsets(const ConvShape& shape, const StemBand& band, const NhwcPlanes& planes, StemParams* params);
+// its position (16 bytes each), in NhwcChunkAt's order; padding chunks repeat the last real one. With
+// `pair_rows`, r is a kernel pair row, the unit's row in its plane.
+void SetNhwcChunkOffsets(const ConvShape& shape, const StemBand& band, const NhwcPlanes& planes, StemParams* params,
+                         bool pair_rows = false);
 
 // The band of a 16-bit NCHW tile in the pair-row layout (pair_rows.h): j = ceil(S / 4) units per kernel pair
 // row, real_chunks = C * ceil(R / 2) * j units, band_rows input rows as BandOf's, in C * ceil(band_rows / 2)

@@ -8,6 +8,7 @@
 
 #include <type_traits>
 
+#include "families/stem_common/nhwc_pair_rows.h"
 #include "families/stem_common/pair_rows.h"
 #include "families/stem_common/paired_stores.h"
 #include "families/stem_common/stem_params.h"
@@ -439,7 +440,8 @@ __device__ __forceinline__ void PackWeights(const StemPackParams& p, Offset offs
 }
 
 // Packs 16-bit w[K][C][R][S] for the pair-row layout (pair_rows.h) in per-k16-step images: for step s,
-// channel n and element e (0-15), unit 2s + e/8 and its element e % 8 (PairRowTapAt); zero for padded
+// channel n and element e (0-15), unit 2s + e/8 and its element e % 8 (PairRowTapAt; NHWC bands: NhwcPairRowTapAt,
+// nhwc_pair_rows.h); zero for padded
 // channels, phantom taps and padding units. The elements are copied as they are (no rounding: the math is in
 // the type). `offset(step, n, e)` is the element's byte offset in the packed image (p.steps * p.channels * 32
 // bytes, as a TF32 image's).
@@ -450,8 +452,16 @@ __device__ __forceinline__ void PackPairRowWeights(const StemPackParams& p, Offs
   const uint16_t* w = static_cast<const uint16_t*>(static_cast<const void*>(p.w));
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
     const int e = i % 16, n = (i / 16) % p.channels, step = i / (16 * p.channels);
+    const int unit = 2 * step + e / 8;
     PairRowTap tap{};
-    const bool real = PairRowTapAt(p.c, p.r, p.s, p.j, 2 * step + e / 8, e % 8, &tap);
+    bool real;
+    if (p.planes.planes > 0) {  // NHWC at stride 4: the unit's elements are (r, s, c) taps of the footprint
+      NhwcTap at{};
+      real = NhwcPairRowTapAt(p.planes, p.r, p.s, unit, e % 8, &at);
+      tap = PairRowTap{at.c, at.r, at.s};
+    } else {
+      real = PairRowTapAt(p.c, p.r, p.s, p.j, unit, e % 8, &tap);
+    }
     const uint16_t bits =
         n < p.k && real ? w[((static_cast<int64_t>(n) * p.c + tap.c) * p.r + tap.r) * p.s + tap.s] : uint16_t{0};
     *reinterpret_cast<uint16_t*>(reinterpret_cast<char*>(p.packed) + offset(step, n, e)) = bits;

@@ -38,6 +38,36 @@ __device__ __forceinline__ void StageTilePixels(float* staged, int stride, const
     }
 }
 
+// Stages the accumulators of the thread's kMt m16 slabs and kNt n8 tiles pixel-major in the 16-bit type, bias and
+// ReLU applied: tile pixel m's channel n at staged[m * k + n], for the k (even) real channels only. So a tile of
+// whole rows is staged as its NHWC output, one contiguous run that one bulk copy writes (the NHWC bulk write).
+// `acc(mi, ni, v)`, first and rows as for StageTilePixels; `bias` the block's channels' (zeros without a bias).
+// A pixel is k / 2 words, 48 for 96 channels: pixels g and g + 2 of a warp's store share banks (4 ways), which
+// costs less than the write loop it saves.
+template <int kType, int kMt, int kNt, int kPixelStride = 1, class Acc>
+__device__ __forceinline__ void StageTilePixelsInType(uint16_t* staged, int k, const int (&first)[kMt],
+                                                      const int (&rows)[kMt], Acc acc, const float* bias, bool relu) {
+  const int lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
+#pragma unroll
+  for (int ni = 0; ni < kNt; ++ni) {
+    const int n = ni * 8 + 2 * t;
+    if (n >= k) continue;  // k is even: a pair is wholly real or not
+    const float b0 = bias[n], b1 = bias[n + 1];
+#pragma unroll
+    for (int mi = 0; mi < kMt; ++mi) {
+      const int m = first[mi] + g * kPixelStride;
+      if (g < rows[mi]) {
+        *reinterpret_cast<uint32_t*>(staged + m * k + n) =
+            NarrowPair<kType>(ReluIf(relu, acc(mi, ni, 0) + b0), ReluIf(relu, acc(mi, ni, 1) + b1));
+      }
+      if (g + 8 < rows[mi]) {
+        *reinterpret_cast<uint32_t*>(staged + (m + 8 * kPixelStride) * k + n) =
+            NarrowPair<kType>(ReluIf(relu, acc(mi, ni, 2) + b0), ReluIf(relu, acc(mi, ni, 3) + b1));
+      }
+    }
+  }
+}
+
 // Writes pixel-major staged channels [n_begin, n_end) (kChannels staged per pixel) of a tile to NHWC, plus
 // bias[channel] (null: none) and optional ReLU: `rows` output rows from tile.p0 on (fewer past the image's
 // last), tile.columns pixels each from column tile.q0 on; tile pixel i is row i / row_pitch, column i %

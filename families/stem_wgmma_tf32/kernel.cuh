@@ -19,7 +19,8 @@
 //    groups apart, and group i of a band row goes to plane i % C. A tensor copy delivers each plane as it is (no shift:
 //    the packed weights are zero where a chunk reaches outside a pixel's footprint), and the warps only round it. A
 //    16-bit NCHW band may stay in the type instead (kPairRows, where the planner's PairRowBand says): 16-byte units of
-//    two input rows' chunks (families/stem_common/pair_rows.h), read by wgmma k16 in fp16 or bf16. At horizontal strides
+//    two input rows' chunks (families/stem_common/pair_rows.h), read by wgmma k16 in fp16 or bf16; a 16-bit NHWC band at
+//    stride 4 too, in NHWC's planes (families/stem_common/nhwc_pair_rows.h). At horizontal strides
 //    2 and 1 a 16-bit NCHW or an NHWC band's raw rows come by one tensor copy, and the warps widen (gather, round) them
 //    into each phase's plane (kWidenRaw: families/stem_common/widened_raw_rows.h). One more producer warp streams the
 //    packed weights through `wstages` slots of `wsteps` k8 steps with bulk copies. Everything completes on mbarriers,
@@ -49,6 +50,7 @@
 
 #include <type_traits>
 
+#include "families/stem_common/nhwc_pair_rows.h"
 #include "families/stem_common/stem_tile.cuh"
 #include "families/stem_common/stem_tile_in_type.cuh"
 #include "families/stem_common/stem_tile_nhwc.cuh"
@@ -89,9 +91,9 @@ __device__ __forceinline__ void TimelineStamp(const StemWgmmaParams& P, int slot
 
 // kType (kconv_element_type) and kNhwc: the tensors' element type and layout. 16-bit inputs are widened
 // exactly as the producers copy them (an fp16 or bf16 value is exact in TF32), so the math is TF32 whatever
-// the type, and the output is rounded to the type once, on store. kPairRows (16-bit NCHW, even vertical
-// strides): the band stays in the type, each phase's plane in the pair-row layout (families/stem_common/pair_rows.h),
-// and the math is wgmma k16 in the type, with units of 8 taps where TF32's chunks hold 4: half the band's
+// the type, and the output is rounded to the type once, on store. kPairRows (16-bit NCHW, or NHWC at stride 4;
+// even vertical strides): the band stays in the type, each phase's plane in the pair-row layout
+// (families/stem_common/pair_rows.h; NHWC: each channel's plane, nhwc_pair_rows.h), and the math is wgmma k16 in the type, with units of 8 taps where TF32's chunks hold 4: half the band's
 // bytes and half the wgmma steps. kSplit (3xTF32, fp32 at stride 4; NHWC an experiment): each band buffer holds
 // the band's TF32 values (NCHW rows or NHWC planes) and, lo_offset bytes on, their TF32 remainders; each weight step image is followed by its
 // remainders' image; a step is three wgmmas, big * big into its own accumulator sets (kBigSets) and both cross
@@ -165,7 +167,7 @@ struct Kernel {
   static_assert(kNt == 12 || kNt == 8 || kNt == 6 || kNt == 4, "wgmma n96, n64, n48 or n32");
   static_assert(kPhases == 1 || kPhases == 2 || kPhases == 4, "horizontal strides 4, 2 or 1");
   static_assert(L.weight_step_bytes == kChannels * 32, "k8 (k16) steps of kChannels channels");
-  static_assert(!kPairRows || (kType != 0 && !kNhwc), "pair rows: 16-bit NCHW");
+  static_assert(!kPairRows || (kType != 0 && (!kNhwc || kPhases == 1)), "pair rows: 16-bit NCHW, or NHWC at stride 4");
   static_assert(!kSplit || (kType == 0 && !kPairRows && kPhases == 1), "3xTF32: fp32 at stride 4");
   // A packed weight step, and a stage of them: with kSplit, each step's remainders follow it.
   static constexpr int kStepBytes = L.weight_step_bytes * (kSplit ? 2 : 1);
@@ -202,7 +204,8 @@ struct Kernel {
   // geometry.)
   static __device__ __forceinline__ int PlaneBytes(const StemWgmmaParams& P) {
     if constexpr (kWidenRaw) return (P.p.c * P.p.band_rows * P.p.row_floats * 4 + 127) & ~127;
-    if constexpr (kPairRows) return (P.p.c * ((P.p.band_rows + 1) / 2) * P.p.row_floats * 4 + 127) & ~127;
+    // An NHWC pair-row band's planes are its C channels' (nhwc_pair_rows.h), NCHW's its phases'.
+    if constexpr (kPairRows) return ((kNhwc ? 1 : P.p.c) * ((P.p.band_rows + 1) / 2) * P.p.row_floats * 4 + 127) & ~127;
     return (P.band_box_bytes + 127) & ~127;
   }
   // Where plane `phase`'s chunk layout starts, in input columns, and how far right of the 16-byte aligned
@@ -376,12 +379,24 @@ struct Kernel {
     return PlaneShift(p, phase);
   }
 
+  // The first unit of pair row `pair_row` (c * band_pairs + i) of a pair-row band: NCHW's pair rows follow each other
+  // across channels, NHWC's channels are planes `plane_units` apart.
+  static __device__ __forceinline__ int64_t UnitIndex(int pair_row, int band_pairs, int units, int plane_units) {
+    if constexpr (kNhwc) {
+      const int c = pair_row / band_pairs;
+      return static_cast<int64_t>(c) * plane_units + (pair_row - c * band_pairs) * units;
+    }
+    return static_cast<int64_t>(pair_row) * units;
+  }
+
   // After a pair-row band's tensor copy: pairs its raw rows (P.raw_row elements each, from the first plane's
   // first column rounded down to a multiple of 8, at band + raw_offset) into the units of the plane at `plane`
   // (families/stem_common/pair_rows.h), whose rows begin `shift` elements into the raw rows; zeros past the
   // band's rows (the copy wrote zeros outside the image). Pair rows worker, worker + workers, ... across
   // channels, kRows of them a batch with every load before any store; a lane takes units lane and lane + 32 (a
   // raw row holds at most 256 elements). kWords: 32-bit loads (an even shift: raw rows are 16-byte aligned).
+  // NHWC (nhwc_pair_rows.h): raw rows of P.raw_row pixels, `shift` the band's first group's element
+  // (NhwcPairRowRawBase), and pair row (c, i) is plane c's, PlaneBytes apart; every half unit is 8-byte aligned.
   template <int kRows, bool kWords>
   static __device__ __forceinline__ void PairRawRowsAs(const StemWgmmaParams& P, unsigned char* band,
                                                        unsigned char* plane, int worker, int workers, int shift) {
@@ -390,6 +405,7 @@ struct Kernel {
     const int band_pairs = (p.band_rows + 1) / 2, total = p.c * band_pairs, units = p.row_floats / 4;
     const uint16_t* raw = reinterpret_cast<const uint16_t*>(band + P.raw_offset);
     uint4* const band_units = reinterpret_cast<uint4*>(plane);
+    const int plane_units = PlaneBytes(P) / 16;  // NHWC: units between planes
     for (int i0 = worker; i0 < total; i0 += kRows * workers) {
       uint32_t word[kRows][2][4];
 #pragma unroll
@@ -403,7 +419,9 @@ struct Kernel {
             const int row = 2 * pair + h;
             const bool valid = pair_row < total && u < units && row < p.band_rows;
             const uint16_t* src =
-                raw + PairRowRawIndex(p.band_rows, P.raw_row, shift, valid ? c : 0, valid ? row : 0, valid ? u : 0, 0);
+                raw + (kNhwc ? NhwcPairRowRawIndex(p.c, P.raw_row, shift, valid ? c : 0, valid ? row : 0, valid ? u : 0, 0)
+                             : PairRowRawIndex(p.band_rows, P.raw_row, shift, valid ? c : 0, valid ? row : 0,
+                                               valid ? u : 0, 0));
             if constexpr (kWords) {
               word[i][l][2 * h] = valid ? *reinterpret_cast<const uint32_t*>(src) : 0u;
               word[i][l][2 * h + 1] = valid ? *reinterpret_cast<const uint32_t*>(src + 2) : 0u;
@@ -421,7 +439,7 @@ struct Kernel {
         for (int l = 0; l < 2; ++l) {
           const int u = lane + 32 * l;
           if (pair_row < total && u < units) {
-            band_units[static_cast<int64_t>(pair_row) * units + u] =
+            band_units[UnitIndex(pair_row, band_pairs, units, plane_units) + u] =
                 make_uint4(word[i][l][0], word[i][l][1], word[i][l][2], word[i][l][3]);
           }
         }
@@ -572,8 +590,9 @@ struct Kernel {
     } else if constexpr (kPairRows) {
 #pragma unroll
       for (int phase = 0; phase < kPhases; ++phase) {  // each phase's plane from the same raw rows
-        const int shift = kPhases == 1 ? PairRowRawShift(PlaneStart(P.p, 0))
-                                       : WidenedRawOffset(PlaneStart(P.p, 0), PlaneStart(P.p, phase));
+        const int shift = kNhwc ? NhwcPairRowRawBase(P.p.c, P.first_position, WidenedRawStart(PlaneStart(P.p, 0)))
+                          : kPhases == 1 ? PairRowRawShift(PlaneStart(P.p, 0))
+                                         : WidenedRawOffset(PlaneStart(P.p, 0), PlaneStart(P.p, phase));
         unsigned char* const plane = kPhases == 1 ? band : band + phase * PlaneBytes(P);
         if (shift % 2 == 0) {
           PairRawRowsAs<kRows, true>(P, band, plane, worker, workers, shift);
@@ -806,9 +825,13 @@ struct Kernel {
   // each, else two 16-bit loads each. Pair rows are walked across channels (c * pair rows + i): worker,
   // worker + workers, ..., kRows of them x kUnits units per lane, every load of a batch issued before any
   // store (raw: a value used at its load made ptxas wait for each load in turn).
+  // NHWC (nhwc_pair_rows.h): `start` is the element of the band's first group in an input row, unit u of pair row
+  // (c, i) is elements start + 4 * (u * C + c) ... + 3 of its rows, and a word is wholly inside or outside a row
+  // when the launch's pair_copies says W * C is even (NhwcPairCopies).
   template <bool kPairs, int kRows, int kUnits>
-  static __device__ __forceinline__ void CopyPairRows(const StemParams& p, const Tile& tile, unsigned char* band,
+  static __device__ __forceinline__ void CopyPairRows(const StemWgmmaParams& P, const Tile& tile, unsigned char* band,
                                                       int worker, int workers, int start) {
+    const StemParams& p = P.p;
     constexpr int kWords = 4, kLoads = kPairs ? kWords : 2 * kWords;  // per unit
     using Raw = typename std::conditional<kPairs, uint32_t, uint16_t>::type;
     const int lane = threadIdx.x % 32;
@@ -816,6 +839,9 @@ struct Kernel {
     const uint16_t* x_image = static_cast<const uint16_t*>(static_cast<const void*>(p.x)) +
                               static_cast<int64_t>(tile.image) * p.c * p.h * p.w_in;
     uint4* const band_units = reinterpret_cast<uint4*>(band);
+    // Elements between a row's consecutive units, and in a row (NHWC: of all its channels).
+    const int unit_elements = kNhwc ? 4 * p.c : 4, row_elements = kNhwc ? p.w_in * p.c : p.w_in;
+    const int plane_units = PlaneBytes(P) / 16;
     for (int i0 = worker; i0 < total; i0 += kRows * workers) {
       for (int u0 = lane; u0 < units; u0 += 32 * kUnits) {
         Raw v[kRows][kUnits][kLoads];
@@ -827,15 +853,19 @@ struct Kernel {
             const int band_row = 2 * pair + h, ih = tile.ih0 + band_row;
             const bool row_valid = pair_row < total && band_row < p.band_rows &&
                                    static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
+            // The row's first element of unit 0: NHWC's channel c is its plane's group within each pixel step.
+            const int first = start + (kNhwc && row_valid ? 4 * c : 0);
             const uint16_t* src =
-                x_image + (static_cast<int64_t>(row_valid ? c : 0) * p.h + (row_valid ? ih : 0)) * p.w_in + start;
+                x_image + (kNhwc ? static_cast<int64_t>(row_valid ? ih : 0) * row_elements
+                                 : (static_cast<int64_t>(row_valid ? c : 0) * p.h + (row_valid ? ih : 0)) * p.w_in) +
+                first;
 #pragma unroll
             for (int l = 0; l < kUnits; ++l) {
-              const int pos0 = 4 * (u0 + 32 * l);  // the unit's first element from `start`
+              const int pos0 = unit_elements * (u0 + 32 * l);  // the unit's first element from `first`
 #pragma unroll
               for (int k = 0; k < kLoads / 2; ++k) {  // this row's loads of the unit
                 const int pos = pos0 + (kPairs ? 2 : 1) * k;
-                const bool valid = row_valid && static_cast<unsigned>(start + pos) < static_cast<unsigned>(p.w_in);
+                const bool valid = row_valid && static_cast<unsigned>(first + pos) < static_cast<unsigned>(row_elements);
                 if constexpr (kPairs) {
                   v[i][l][h * kLoads / 2 + k] = valid ? __ldg(reinterpret_cast<const uint32_t*>(src + pos)) : 0u;
                 } else {
@@ -861,7 +891,8 @@ struct Kernel {
                 word[k] = static_cast<uint32_t>(v[i][l][2 * k]) | static_cast<uint32_t>(v[i][l][2 * k + 1]) << 16;
               }
             }
-            band_units[static_cast<int64_t>(pair_row) * units + u] = make_uint4(word[0], word[1], word[2], word[3]);
+            band_units[UnitIndex(pair_row, band_pairs, units, plane_units) + u] =
+                make_uint4(word[0], word[1], word[2], word[3]);
           }
         }
       }
@@ -882,11 +913,12 @@ struct Kernel {
 #pragma unroll
       for (int phase = 0; phase < kPhases; ++phase) {
         unsigned char* const plane = kPhases == 1 ? band : band + phase * PlaneBytes(P);
-        const int start = PlaneStart(p, phase) + tile.q0 * kStrideW;
+        // NHWC (one phase): the element of the band's first group, as CopyBandRowsNhwc's.
+        const int start = kNhwc ? 4 * p.c * (tile.q0 + P.first_position) : PlaneStart(p, phase) + tile.q0 * kStrideW;
         if (p.pair_copies && (kStrideW % 2 == 0 || phase % 2 == 0)) {
-          CopyPairRows<true, kPairBatch, 2>(p, tile, plane, worker, workers, start);
+          CopyPairRows<true, kPairBatch, 2>(P, tile, plane, worker, workers, start);
         } else {
-          CopyPairRows<false, kSingleBatch, 2>(p, tile, plane, worker, workers, start);
+          CopyPairRows<false, kSingleBatch, 2>(P, tile, plane, worker, workers, start);
         }
       }
     } else if constexpr (kNhwc && !kNhwcPlanes) {  // strides 2 and 1: each phase's plane gathered
@@ -1272,6 +1304,29 @@ struct Kernel {
           continue;
         }
       }
+      if constexpr (kNhwc && kType != 0) {
+        if (P.nhwc_bulk && reinterpret_cast<uintptr_t>(p.y) % 16 == 0) {  // the tile's output as one run, one copy
+          uint16_t* const staged16 = reinterpret_cast<uint16_t*>(sh.Band(b));
+          WithRelu(p.relu, [&](auto relu) {
+            StageTilePixelsInType<kType, kMt, kNt, kPhases>(staged16, p.k, first, rows, accumulator, sh.bias,
+                                                            decltype(relu)::value);
+          });
+          FenceProxyAsyncShared();  // the copy engine reads the staging
+          consumers_sync();
+          if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 11 : 4);
+          if (threadIdx.x == 0) {
+            const int tile_rows = min(P.rows_per_tile, p.p - tile.p0);
+            const int64_t first_element = (static_cast<int64_t>(tile.image) * p.pq + static_cast<int64_t>(tile.p0) * p.q) * p.k;
+            BulkCopyToGlobal(reinterpret_cast<uint16_t*>(p.y) + first_element, SharedAddress(staged16),
+                             static_cast<uint32_t>(tile_rows * p.q * p.k * 2));
+            BulkCommitGroup();
+            BulkWaitGroupsRead();  // the copy has read the staging: the band may be refilled
+          }
+          MbarrierArrive(sh.band_empty + 8 * b);
+          if (local < 2 && threadIdx.x == 0) TimelineStamp(P, local ? 12 : 5);
+          continue;
+        }
+      }
       if constexpr (kNhwc) {
         StageTilePixels<kMt, kNt, kPhases>(staged, P.staging_stride, first, rows, accumulator);
       } else {
@@ -1309,6 +1364,9 @@ struct Kernel {
     }
     if constexpr (kStagesInType) {
       if (P.bulk_write == kBulkWriteConsumers) BulkWaitGroups();  // this thread's bulk copies to y have completed
+    }
+    if constexpr (kNhwc && kType != 0) {
+      if (P.nhwc_bulk && threadIdx.x == 0) BulkWaitGroups();
     }
     if (threadIdx.x == 0) {
       TimelineStamp(P, 6);
@@ -1351,7 +1409,7 @@ struct Kernel {
 // The entry points per config (a constexpr stem_wgmma_tf32::Config): per element type (0 fp32, 1 fp16 with the
 // suffix _f16, 2 bf16 with _bf16: the planner's KernelSuffixes), the NCHW convolution, its weight packer and
 // the NHWC convolution (_nhwc); then per 16-bit type the pair-row convolution and packer (_k16,
-// _k16_pack_weights). A config with split = 1 computes fp32 in 3xTF32 only: its fp32 NCHW and NHWC convolutions
+// _k16_pack_weights), then per 16-bit type the NHWC pair-row convolution (_nhwc_k16). A config with split = 1 computes fp32 in 3xTF32 only: its fp32 NCHW and NHWC convolutions
 // and its packer are the 3xTF32 ones (values and remainders), and its other entry points are empty. Configs with io = 0
 // compute fp32 NCHW only: their other entry points are empty (the planner never launches them), which keeps the
 // library small.
@@ -1406,6 +1464,16 @@ struct Kernel {
       });                                                                                                   \
     }                                                                                                       \
   }
+// The NHWC pair-row kernels (16-bit NHWC at stride 4: families/stem_common/nhwc_pair_rows.h), whose weights the
+// pair-row packer packs (its launch says NHWC): io = 1 configs of one phase.
+#define KCONV_STEM_WGMMA_NHWC_PAIR_ROWS(NAME, CONFIG, TYPE)                                                 \
+  extern "C" __global__ void __launch_bounds__(kconv::stem_wgmma_tf32::Threads(CONFIG, TYPE, true), 1)      \
+      NAME(const __grid_constant__ kconv::stem_wgmma_tf32::StemWgmmaParams params) {                        \
+    if constexpr (CONFIG.io == 1 && CONFIG.phases == 1) {                                                   \
+      kconv::stem_wgmma::Kernel<CONFIG.mt, CONFIG.nt, CONFIG.warps, CONFIG.wsteps, CONFIG.wstages, 1, TYPE, \
+                                true, true>::Run(params);                                                   \
+    }                                                                                                       \
+  }
 #define KCONV_STEM_WGMMA_TF32_KERNELS(NAME, CONFIG)                 \
   KCONV_STEM_WGMMA_TF32_ONE(NAME, CONFIG, 0, false)                 \
   KCONV_STEM_WGMMA_TF32_PACKER(NAME##_pack_weights, CONFIG, 0)      \
@@ -1417,4 +1485,6 @@ struct Kernel {
   KCONV_STEM_WGMMA_TF32_PACKER(NAME##_bf16_pack_weights, CONFIG, 2) \
   KCONV_STEM_WGMMA_TF32_ONE(NAME##_bf16_nhwc, CONFIG, 2, true)     \
   KCONV_STEM_WGMMA_PAIR_ROWS(NAME##_f16_k16, CONFIG, 1)             \
-  KCONV_STEM_WGMMA_PAIR_ROWS(NAME##_bf16_k16, CONFIG, 2)
+  KCONV_STEM_WGMMA_PAIR_ROWS(NAME##_bf16_k16, CONFIG, 2)            \
+  KCONV_STEM_WGMMA_NHWC_PAIR_ROWS(NAME##_f16_nhwc_k16, CONFIG, 1)   \
+  KCONV_STEM_WGMMA_NHWC_PAIR_ROWS(NAME##_bf16_nhwc_k16, CONFIG, 2)

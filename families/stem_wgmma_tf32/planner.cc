@@ -19,8 +19,8 @@ constexpr char kFamily[] = "stem_wgmma_tf32";
 
 // KernelSuffixes: per element type the NCHW convolution, its packer and the NHWC convolution (a split = 1
 // config's fp32 NCHW convolution and packer are its 3xTF32 ones), then per 16-bit type the pair-row
-// convolution and its packer.
-constexpr int kKernelsPerType = 3, kPairRowKernels = 3 * kKernelsPerType;
+// convolution and its packer, then per 16-bit type the NHWC pair-row convolution (the same packer).
+constexpr int kKernelsPerType = 3, kPairRowKernels = 3 * kKernelsPerType, kNhwcPairRowKernels = kPairRowKernels + 4;
 
 // The most k8 steps a 3xTF32 config takes: the big products' chains of truncating fp32 sums grow the error
 // with their length (AlexNet's 50 steps, 150 chained products, measured 2.5e-6 on the portable family before
@@ -117,10 +117,10 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
   g.channel_groups = stem::CeilDiv(s.k, int64_t{config.nt} * 8);
   // A plane's tensor copy starts up to 3 floats left of its chunk layout when that is not 16-byte
   // aligned, and the producers shift each row into place: 4 more floats per row keep the shift inside it.
-  if (pair_rows) {
+  if (NhwcBand(s, config)) {
+    g.band = stem::NhwcBandOf(s, config, PlanesOf(s), span, phase_columns, pair_rows);
+  } else if (pair_rows) {
     g.band = stem::PairRowBandOf(s, config, span, phase_columns);
-  } else if (NhwcBand(s, config)) {
-    g.band = stem::NhwcBandOf(s, config, PlanesOf(s), span, phase_columns);
   } else {
     g.band = stem::BandOf(s, config, span, Shifted(s, config, pair_rows) ? 4 : 0, phase_columns);
   }
@@ -185,7 +185,8 @@ bool PingPongWanted(const ConvShape& s) {
 // first warpgroup would wait for a slot that the second, waiting for its turn, has not freed.
 Geometry WithPingPong(const ConvShape& s, const Config& config, const Geometry& whole, bool pair_rows,
                       int64_t smem_limit) {
-  if (!PingPongWanted(s) || !pair_rows || config.warps != 8 || config.split != 0 ||
+  // NCHW only: the kernel's turns stage in the type (kMayPingPong), and an NHWC tile stages pixel-major.
+  if (!PingPongWanted(s) || !pair_rows || s.layout != KCONV_LAYOUT_NCHW || config.warps != 8 || config.split != 0 ||
       whole.column_tiles != 1 || whole.raw_row <= 0 || whole.rows_per_tile < 2 || whole.rows_per_tile % 2 != 0 ||
       whole.band.chunks / 2 / config.wsteps > config.wstages) {
     return whole;
@@ -242,13 +243,14 @@ class StemWgmmaTf32 final : public KernelFamily {
             (uint64_t{1} << KCONV_MATH_TF32) | (uint64_t{1} << KCONV_MATH_3XTF32) | (uint64_t{1} << KCONV_MATH_FP32)};
   }
   // Per element type, in kconv_element_type order: the NCHW convolution, its weight packer, the NHWC
-  // convolution; then the pair-row convolutions and packers of fp16 and bf16 (kernel.cuh).
+  // convolution; then the pair-row convolutions and packers of fp16 and bf16, then their NHWC pair-row
+  // convolutions (kernel.cuh).
   std::span<const std::string> KernelSuffixes() const override {
     static const std::string kSuffixes[] = {"",         "_pack_weights",          "_nhwc",
                                             "_f16",     "_f16_pack_weights",      "_f16_nhwc",
                                             "_bf16",    "_bf16_pack_weights",     "_bf16_nhwc",
                                             "_f16_k16", "_f16_k16_pack_weights",  "_bf16_k16",
-                                            "_bf16_k16_pack_weights"};
+                                            "_bf16_k16_pack_weights", "_f16_nhwc_k16",       "_bf16_nhwc_k16"};
     return kSuffixes;
   }
   absl::Status Accepts(const ConvShape& shape, int config, const DeviceLimits& device) const override {
@@ -341,6 +343,17 @@ int32_t ResidentWeights(const Config& config, int64_t steps, int64_t channel_gro
   return channel_groups == 1 && steps / config.wsteps <= config.wstages ? 1 : 0;
 }
 
+// Whether a 16-bit NHWC tile goes out as one bulk copy of its staging in the type (StemWgmmaParams::nhwc_bulk): tiles
+// of whole rows, one channel group (the staged tile is then its contiguous output) and K a multiple of 8 (16-byte
+// pixels). KCONV_NHWC_BULK=0 keeps the lanes' stores of the fp32 staging.
+int32_t NhwcBulkWrite(const ConvShape& s, int64_t column_tiles, int64_t channel_groups) {
+  if (EnvironmentIs("KCONV_NHWC_BULK", "0")) return 0;
+  return s.element_type != KCONV_ELEMENT_F32 && s.layout == KCONV_LAYOUT_NHWC && column_tiles == 1 &&
+                 channel_groups == 1 && s.k % 8 == 0
+             ? 1
+             : 0;
+}
+
 }  // namespace
 
 bool PairRowTensorCopyEnabled() { return PairRowMode() == 2; }
@@ -350,8 +363,10 @@ bool PairRowBand(const ConvShape& s, const Config& config) {
   // of its rows) ran slower paired than widened (N = 64 on an H100: 76 against 65 us), ResNet's 7x7/2 (an
   // eighth) faster (157 against 163).
   const bool rows_pair_well = config.phases == 1 || s.r % 2 == 0 || s.r >= 7;
-  return s.element_type != KCONV_ELEMENT_F32 && s.layout == KCONV_LAYOUT_NCHW && config.io == 1 &&
-         s.stride_h % 2 == 0 && rows_pair_well && PairRowBandsEnabled();
+  // NHWC pairs at stride 4 only, where its band is the plane layout (nhwc_pair_rows.h).
+  const bool layout = s.layout == KCONV_LAYOUT_NCHW || NhwcBand(s, config);
+  return s.element_type != KCONV_ELEMENT_F32 && layout && config.io == 1 && s.stride_h % 2 == 0 && rows_pair_well &&
+         PairRowBandsEnabled();
 }
 
 bool NhwcBandByAsyncCopies(const ConvShape& s, const Config& config) {
@@ -373,12 +388,13 @@ bool NhwcBandByAsyncCopies(const ConvShape& s, const Config& config) {
 bool WgmmaSplitEnabled() { return !EnvironmentIs("KCONV_WGMMA_3XTF32", "0"); }
 
 int ConvolutionKernel(const ConvShape& s, bool pair_rows) {
+  if (pair_rows && s.layout == KCONV_LAYOUT_NHWC) return kNhwcPairRowKernels + static_cast<int>(s.element_type) - 1;
   if (pair_rows) return kPairRowKernels + 2 * (static_cast<int>(s.element_type) - 1);
   return kKernelsPerType * static_cast<int>(s.element_type) + (s.layout == KCONV_LAYOUT_NHWC ? 2 : 0);
 }
 
 int PackerKernel(const ConvShape& s, bool pair_rows) {
-  if (pair_rows) return ConvolutionKernel(s, pair_rows) + 1;
+  if (pair_rows) return kPairRowKernels + 2 * (static_cast<int>(s.element_type) - 1) + 1;  // NHWC's too
   return kKernelsPerType * static_cast<int>(s.element_type) + 1;
 }
 
@@ -448,8 +464,8 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   // channels), or per plane of an NHWC band.
   const bool nhwc = NhwcBand(s, config);
   w.band_box_bytes = static_cast<int32_t>((nhwc ? 1 : s.c) * g.band.band_rows * g.band.row_floats * 4);
-  if (nhwc) {
-    stem::SetNhwcChunkOffsets(s, g.band, PlanesOf(s), &w.p);
+  if (nhwc) {  // the planes' chunks, or their pair rows' units
+    stem::SetNhwcChunkOffsets(s, g.band, PlanesOf(s), &w.p, pair_rows);
     w.first_position = PlanesOf(s).first_position;
   }
   d.pair_rows = pair_rows;
@@ -459,7 +475,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   d.kernel = ConvolutionKernel(s, pair_rows);
   d.packer = PackerKernel(s, pair_rows);
   if (pair_rows) {  // the units as the producers lay them out; a tensor copy's raw rows after them
-    stem::SetPairRowChunkOffsets(s, g.band, &w.p);
+    if (!nhwc) stem::SetPairRowChunkOffsets(s, g.band, &w.p);
     w.band_box_bytes = static_cast<int32_t>(g.raw_row > 0 ? g.raw_bytes : g.plane_bytes);
   } else if (g.raw_row > 0) {  // a widened raw band: its planes as fp32's, a tensor copy's raw rows after them
     w.band_box_bytes = static_cast<int32_t>(g.raw_bytes);
@@ -475,6 +491,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   w.segments = static_cast<int32_t>(g.segments);
   w.resident_weights = ResidentWeights(config, w.p.steps, groups);
   w.pingpong = g.pingpong ? 1 : 0;
+  w.nhwc_bulk = NhwcBulkWrite(s, g.column_tiles, groups);
   w.second_staging = static_cast<int32_t>(g.second_staging);
   w.staging_stride = static_cast<int32_t>(g.staging_stride);
   w.lo_offset = config.split ? static_cast<int32_t>(g.lo_offset) : 0;

@@ -29,7 +29,8 @@ absl::Status Accepts(const ConvShape& shape, const Config& config, const DeviceL
 
 // Whether `config` computes `shape` over a pair-row band (families/stem_common/pair_rows.h) with wgmma k16 in
 // the type: 16-bit NCHW with an even vertical stride, io = 1 (at strides 2 and 1, a pair-row plane per phase,
-// for kernel heights that are even or at least 7). On by default (AlexNet fp16 NCHW on an H200: 1080p 2762
+// for kernel heights that are even or at least 7), or 16-bit NHWC at stride 4 (horizontally) in its planes
+// (families/stem_common/nhwc_pair_rows.h). On by default (AlexNet fp16 NCHW on an H200: 1080p 2762
 // against 3645 us with widened bands); KCONV_PAIR_ROWS=0 widens 16-bit bands to TF32 instead (read on each call).
 bool PairRowBand(const ConvShape& shape, const Config& config);
 

@@ -100,6 +100,9 @@ struct alignas(64) StemWgmmaParams {
   int32_t pingpong;  // 1: the consumer warpgroups take turns (kernel.cuh's kMayPingPong; WithPingPong in planner.cc),
                      // each staging half the tile (staging_stride is a half's): the first at raw_offset,
   int32_t second_staging;  // the second this many bytes from its band buffer's start
+  int32_t nhwc_bulk;  // 1: a 16-bit NHWC tile of whole rows (one channel group, K a multiple of 8) is staged in the
+                      // type as its contiguous output and written by one bulk copy where y is 16-byte aligned
+                      // (NhwcBulkWrite in planner.cc)
 };
 
 // StemWgmmaParams::bulk_write. kBulkWriteLanes: the consumer lanes' 16-byte stores (WriteTileInType).

@@ -307,11 +307,11 @@ TEST_SUITE("gpu") {
     }
   }
 
-  // The Hopper stem family's pair-row kernels (16-bit NCHW bands in the type, wgmma k16) are the default, with
-  // a tensor copy of raw rows where the launch allows (KCONV_PAIR_ROWS unset: the suite's other cases). The
-  // other two ways, again over the 16-bit NCHW modes, every shape and config: 1, the producers copying the
-  // band, and 0, bands widened to TF32. Elsewhere than on Hopper, or for shapes they do not take, this
-  // repeats the other kernels' checks.
+  // The Hopper stem family's pair-row kernels (16-bit NCHW bands in the type, and NHWC's at stride 4, wgmma k16)
+  // are the default, with a tensor copy of raw rows where the launch allows (KCONV_PAIR_ROWS unset: the suite's
+  // other cases). The other two ways, again over the 16-bit modes of both layouts, every shape and config: 1, the
+  // producers copying the band, and 0, bands widened to TF32. Elsewhere than on Hopper, or for shapes they do not
+  // take, this repeats the other kernels' checks.
   TEST_CASE("gpu.precision_modes.pair_row_kernels_meet_the_16_bit_bars") {
     for (const char* value : {"1", "0"}) {
       const ScopedEnvironment pair_rows("KCONV_PAIR_ROWS", value);
@@ -319,7 +319,7 @@ TEST_SUITE("gpu") {
       CAPTURE(variable);
       auto ctx = MakeContext(false);
       for (const Mode& mode : kModes) {
-        if (mode.tensors.type == 0 || mode.tensors.layout != 0) continue;
+        if (mode.tensors.type == 0) continue;
         CheckEveryShapeAndConfig(ctx.get(), mode);
         CheckSpecialPlacement(ctx.get(), mode);
       }
