@@ -75,6 +75,23 @@
 #              NCHW at N = 2, ncu (throughputs, warp stalls) of k3x2 and k3x5 in fp16 at N = 256, then
 #              bench/time_configs.py of the family's configs on AlexNet fp16 and bf16 NCHW, fp16 and fp32 NHWC, fp32
 #              NCHW at N = 256 and 32 beside kconv's choice (widenraw's every-mode case checks them)
+#   nhwck16    (not in the default list; CARRY_LIBRARY=1 for compare) 16-bit NHWC: pair rows at stride 4 (wgmma k16 in
+#              NHWC's planes, families/stem_common/nhwc_pair_rows.h; KCONV_PAIR_ROWS: 0 widened, as before; 1 the
+#              producers copy; 2 a tensor copy of raw rows, the default) and the bulk write (a tile staged in the type
+#              as its output, one bulk copy; KCONV_NHWC_BULK=0 off): memcheck and racecheck of AlexNet fp16 NHWC with
+#              ReLU at N = 2 on four configs each copy way (racecheck on two) and of ResNet's 7x7/2 in bf16 NHWC
+#              (sanitize), kconv-bench of every Hopper stem config on AlexNet (N = 256, 32, 1) and the stems (N = 64)
+#              in fp16 NHWC (bf16 at N = 256): main's path, pair rows without the bulk write, pair rows by the
+#              producers, and the defaults, alternating rounds, with fp16 NCHW as the control (bench), the GPU
+#              suite's every-mode, pair-row, 16-bit and special-value cases (tests), and compare_torch in 16-bit
+#              NHWC and NCHW (compare); EXPERIMENT_STEPS picks the steps (default: sanitize bench tests compare)
+#   nhwcverify (not in the default list; needs CARRY_LIBRARY=1) the short check of 16-bit NHWC's pair rows and bulk
+#              write after the ping-pong fix: memcheck of ConvNeXt fp16 NHWC at N = 2 over every Hopper stem config
+#              (the n64 configs take two channel groups: the fp32 staging) and of AlexNet fp16 NHWC with ReLU on
+#              k3x5, racecheck of the latter, kconv-bench of every config on AlexNet (N = 256), ConvNeXt and Swin (N =
+#              64) in fp16 NHWC, main's path (KCONV_PAIR_ROWS=0 KCONV_NHWC_BULK=0) against the defaults, compare_torch
+#              of AlexNet (N = 256, 32, 1) and the stems in fp16 NHWC against cuDNN, then the GPU suite's 16-bit,
+#              pair-row, every-mode and special-value cases in the time left (NHWCVERIFY_TEST_SECONDS, default 200)
 #   multigpu   (not in the default list; needs CARRY_LIBRARY=1 and, for its point, 2+ GPUs: nvidia-h200-x2)
 #              the gpu.multi_gpu.* cases (10,000 calls), memcheck on a 160-call run of the threaded case, the
 #              Python cuda:1 test and bench/multi_gpu_throughput.py; on one GPU the cases skip, so they also
@@ -292,6 +309,122 @@ if has bulkab; then
       grep -E "test cases|assertions|exit code" "$out/bulkab_tests_$bulk.log"
     done
   fi
+fi
+if has nhwck16; then
+  steps=" ${EXPERIMENT_STEPS:-sanitize bench tests compare} "
+  alexnet=(--c 3 --h 224 --w 224 --k 96 --r 11 --s 11 --stride 4 --pad 2)
+  resnet=(--c 3 --h 224 --w 224 --k 64 --r 7 --s 7 --stride 2 --pad 3)
+  if [[ "$steps" == *" sanitize "* ]]; then
+    for tool in memcheck racecheck; do
+      configs=(m256n96_w8_k3x9 m192n96_w12_k5x5 m64n96_w4_k5x10 m256n64_w8_k3x2)
+      [ "$tool" = racecheck ] && configs=(m192n96_w12_k5x5 m64n96_w4_k5x10)  # racecheck is slow
+      for ways in 2 1; do
+        for config in "${configs[@]}"; do
+          log="$out/nhwck16_${tool}_${ways}_$config.log"
+          timeout 120 env KCONV_PAIR_ROWS=$ways compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench \
+            "${alexnet[@]}" --n 2 --layout nhwc --dtype fp16 --relu=true --config "stem_wgmma_tf32/$config" --runs 2 \
+            --warmup 0 > "$log" 2>&1
+          echo "exit code: $?" >> "$log"
+        done
+      done
+      log="$out/nhwck16_${tool}_resnet.log"  # the bulk write at stride 2 (phase planes, widened)
+      timeout 120 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench "${resnet[@]}" --n 2 \
+        --layout nhwc --dtype bf16 --relu=true --config stem_wgmma_tf32/m256n64_w8_k7x3_p2 --runs 2 --warmup 0 \
+        > "$log" 2>&1
+      echo "exit code: $?" >> "$log"
+    done
+    grep -cE "ERROR SUMMARY: 0 errors|RACECHECK SUMMARY: 0 hazards" "$out"/nhwck16_*check_*.log |
+      awk -F: '{s += $2} END {print s " of 14 sanitizer runs clean"}'
+    grep -LE "ERROR SUMMARY: 0 errors|RACECHECK SUMMARY: 0 hazards" "$out"/nhwck16_*check_*.log
+  fi
+  if [[ "$steps" == *" bench "* ]]; then
+    runs=("alexnet256 fp16 nhwc --n 256 ${alexnet[*]}" "alexnet256 bf16 nhwc --n 256 ${alexnet[*]}"
+          "alexnet32 fp16 nhwc --n 32 ${alexnet[*]}" "alexnet1 fp16 nhwc --n 1 ${alexnet[*]}"
+          "convnext fp16 nhwc --n 64 --c 3 --h 224 --w 224 --k 96 --r 4 --s 4 --stride 4 --pad 0"
+          "swin fp16 nhwc --n 64 --c 3 --h 224 --w 224 --k 128 --r 4 --s 4 --stride 4 --pad 0"
+          "resnet fp16 nhwc --n 64 ${resnet[*]}"
+          "mobilenet fp16 nhwc --n 64 --c 3 --h 224 --w 224 --k 32 --r 3 --s 3 --stride 2 --pad 1"
+          "vgg fp16 nhwc --n 64 --c 3 --h 224 --w 224 --k 64 --r 3 --s 3 --stride 1 --pad 1"
+          "alexnet256 fp16 nchw --n 256 ${alexnet[*]}")
+    # main's path (widened, the lanes' stores), pair rows with the lanes' stores, the producers' register copy
+    # of pair rows, and the defaults (pair rows by tensor copy, the bulk write)
+    sides=("main KCONV_PAIR_ROWS=0 KCONV_NHWC_BULK=0" "pairs KCONV_NHWC_BULK=0" "registers KCONV_PAIR_ROWS=1"
+           "default")
+    for round in 1 2; do
+      for run in "${runs[@]}"; do
+        read -r name dtype layout shape <<<"$run"
+        for side in "${sides[@]}"; do
+          read -r label vars <<<"$side"
+          log="$out/nhwck16_${name}_${dtype}_${layout}_${label}_r$round.log"
+          # shellcheck disable=SC2086  # $shape is the flags' words
+          timeout 90 env $vars .carry/kconv-bench $shape --dtype "$dtype" --layout "$layout" \
+            --config stem_wgmma_tf32/ --flush --runs 50 > "$log" 2>&1
+          for mark in "kconv's choice" fastest; do
+            printf 'round %s %-10s %-4s %-4s %-9s %-8s %s\n' "$round" "$name" "$dtype" "$layout" "$label" \
+              "${mark##* }" "$(grep -F -- "<- $mark" "$log" | awk '{print $1, $2}' | head -1)" \
+              >> "$out/nhwck16_bench.txt"
+          done
+          grep -c MISMATCH "$log" | awk -v l="$log" '$1 > 0 {print "MISMATCH in " l}'
+        done
+      done
+    done
+    sort -k3,3 -k4,4 -k5,5 -k7,7 -k6,6 -k2,2 "$out/nhwck16_bench.txt"
+  fi
+  if [[ "$steps" == *" tests "* ]]; then
+    timeout "${NHWCK16_TEST_SECONDS:-300}" .carry/kconv_gpu_tests \
+      -tc="gpu.precision_modes.16_bit*,gpu.precision_modes.pair_row*,gpu.precision_modes.every_mode*,gpu.precision_modes.a_nan*" \
+      > "$out/nhwck16_tests.log" 2>&1
+    echo "exit code: $?" >> "$out/nhwck16_tests.log"
+    grep -E "test cases|assertions|exit code|ERROR" "$out/nhwck16_tests.log" | head -20
+  fi
+  if [[ "$steps" == *" compare "* ]] && [ -f .carry/libkconv.so ]; then
+    PYTHONUNBUFFERED=1 timeout 200 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems \
+      --dtype fp16 bf16 --layout nchw nhwc --runs 30 --out "$out/nhwck16_stems" > "$out/nhwck16_stems.log" 2>&1
+    PYTHONUNBUFFERED=1 timeout 150 python3 bench/compare_torch.py --lib .carry/libkconv.so --dtype fp16 bf16 \
+      --layout nchw nhwc --batches 256 32 1 --runs 30 --out "$out/nhwck16_alexnet" > "$out/nhwck16_alexnet.log" 2>&1
+    tail -45 "$out/nhwck16_stems.log" "$out/nhwck16_alexnet.log"
+  fi
+fi
+if has nhwcverify; then
+  alexnet=(--c 3 --h 224 --w 224 --k 96 --r 11 --s 11 --stride 4 --pad 2)
+  convnext=(--c 3 --h 224 --w 224 --k 96 --r 4 --s 4 --stride 4 --pad 0)
+  timeout 150 compute-sanitizer --tool memcheck --print-limit 20 .carry/kconv-bench "${convnext[@]}" --n 2 \
+    --layout nhwc --dtype fp16 --config stem_wgmma_tf32/ --runs 2 --warmup 0 > "$out/nhwcverify_memcheck_convnext.log" 2>&1
+  echo "exit code: $?" >> "$out/nhwcverify_memcheck_convnext.log"
+  for tool in memcheck racecheck; do
+    timeout 90 compute-sanitizer --tool "$tool" --print-limit 20 .carry/kconv-bench "${alexnet[@]}" --n 2 \
+      --layout nhwc --dtype fp16 --relu=true --config stem_wgmma_tf32/m256n96_w8_k3x5 --runs 2 --warmup 0 \
+      > "$out/nhwcverify_${tool}_alexnet.log" 2>&1
+    echo "exit code: $?" >> "$out/nhwcverify_${tool}_alexnet.log"
+  done
+  for f in "$out"/nhwcverify_*check_*.log; do
+    echo "== $(basename "$f"): $(grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|exit code" "$f" | tr '\n' ' ')"
+  done
+  for run in "alexnet256 --n 256 ${alexnet[*]}" "convnext --n 64 ${convnext[*]}" \
+             "swin --n 64 --c 3 --h 224 --w 224 --k 128 --r 4 --s 4 --stride 4 --pad 0"; do
+    read -r name shape <<<"$run"
+    for side in "main KCONV_PAIR_ROWS=0 KCONV_NHWC_BULK=0" "default"; do
+      read -r label vars <<<"$side"
+      log="$out/nhwcverify_${name}_$label.log"
+      # shellcheck disable=SC2086  # $shape is the flags' words
+      timeout 60 env $vars .carry/kconv-bench $shape --dtype fp16 --layout nhwc --config stem_wgmma_tf32/ --flush \
+        --runs 50 > "$log" 2>&1
+      echo "== $name $label: $(grep -cE " ok( |$)" "$log") ok, $(grep -c MISMATCH "$log") mismatched"
+      grep -E "<- |cuEvent|rror" "$log" | head -4
+      grep -E "^stem_wgmma" "$log" | awk '{print "   ", $1, $2}' | sort -k2 -n | head -6
+    done
+  done
+  PYTHONUNBUFFERED=1 timeout 100 python3 bench/compare_torch.py --lib .carry/libkconv.so --dtype fp16 bf16 \
+    --layout nhwc --batches 256 32 1 --runs 30 --out "$out/nhwcverify_alexnet" > "$out/nhwcverify_alexnet.log" 2>&1
+  PYTHONUNBUFFERED=1 timeout 100 python3 bench/compare_torch.py --lib .carry/libkconv.so --suite stems \
+    --only convnext_4x4s4 swin_4x4s4 resnet_7x7s2 mobilenet_3x3s2 vgg_3x3s1 --dtype fp16 --layout nhwc --runs 30 \
+    --out "$out/nhwcverify_stems" > "$out/nhwcverify_stems.log" 2>&1
+  tail -12 "$out/nhwcverify_alexnet.log" "$out/nhwcverify_stems.log"
+  timeout "${NHWCVERIFY_TEST_SECONDS:-200}" .carry/kconv_gpu_tests \
+    -tc="gpu.precision_modes.16_bit*,gpu.precision_modes.pair_row*,gpu.precision_modes.every_mode*,gpu.precision_modes.a_nan*" \
+    > "$out/nhwcverify_tests.log" 2>&1
+  echo "exit code: $?" >> "$out/nhwcverify_tests.log"
+  grep -E "test cases|assertions|exit code|ERROR|FAILED|TEST CASE" "$out/nhwcverify_tests.log" | head -20
 fi
 if has turns; then  # the sanitizers and tests run with both on
   steps=" ${EXPERIMENT_STEPS:-sanitize bench tests} "
