@@ -14,6 +14,7 @@
 #include "families/stem_wgmma_tf32/planner.h"
 #include "families/stem_wgmma_tf32/tensor_map_recorder.h"
 #include "prelude.h"
+#include "stem_k16_reads.h"
 #include "runtime/conv_shape.h"
 #include "validated_shape.h"
 
@@ -66,36 +67,22 @@ std::vector<float> ProducersBand(const kconv::ConvShape& s, const wg::PlanData& 
 std::vector<double> TileFromBand(const kconv::ConvShape& s, const wg::PlanData& d, const std::vector<float>& band,
                                  const std::vector<float>& w) {
   const kconv::StemParams& p = d.params.p;
-  std::vector<float> packed(static_cast<size_t>(p.steps) * 96 * 16, 0.f);
-  for (int step = 0; step < p.steps; ++step)
-    for (int n = 0; n < 96; ++n)
-      for (int e = 0; e < 16; ++e) {
-        kconv::NhwcTap tap{};
-        const bool real = kconv::NhwcPairRowTapAt(d.pack.planes, static_cast<int32_t>(s.r), static_cast<int32_t>(s.s),
-                                                  2 * step + e / 8, e % 8, &tap);
-        packed[static_cast<size_t>(wg::WgmmaWeightOffset16<96>(p.steps, step, n, e) / 2)] =
-            n < s.k && real ? w[static_cast<size_t>(((n * s.c + tap.c) * s.r + tap.r) * s.s + tap.s)] : 0.f;
-      }
+  auto tap_at = [&](int32_t unit, int32_t e, int32_t* c, int32_t* r, int32_t* col) {
+    kconv::NhwcTap tap{};
+    const bool real = kconv::NhwcPairRowTapAt(d.pack.planes, static_cast<int32_t>(s.r), static_cast<int32_t>(s.s),
+                                              unit, e, &tap);
+    *c = tap.c, *r = tap.r, *col = tap.s;
+    return real;
+  };
+  const std::vector<float> packed = kconv_test::PackK16Weights(p, s.k, s.r, s.s, w, tap_at);
   const int64_t rows = d.params.rows_per_tile;
   std::vector<double> y(static_cast<size_t>(rows * s.k * s.q), 0.0);
   for (int64_t o = 0; o < rows && o < s.p; ++o) {
     const int64_t piece = o * (s.stride_h / 2) * p.row_floats * 4;  // the kernel's piece offset, x0 = 0
-    for (int step = 0; step < p.steps; ++step) {
-      const int64_t first = p.chunk_offset[2 * step], lbo = p.chunk_offset[2 * step + 1] - first;
-      REQUIRE(lbo >= 0);
-      REQUIRE(lbo % 16 == 0);
-      REQUIRE(lbo / 16 < (1 << 14));
-      for (int64_t m = 0; m < s.q; ++m)
-        for (int k = 0; k < 16; ++k) {
-          const int64_t a = (piece + first + (k / 8) * lbo + (m / 8) * 128 + (m % 8) * 16 + 2 * (k % 8)) / 2;
-          REQUIRE(a < static_cast<int64_t>(band.size()));
-          const double av = band[static_cast<size_t>(a)];
-          for (int64_t n = 0; n < s.k; ++n) {
-            const int64_t b = (step * 96 * 32 + (k / 8) * 96 * 16 + (n / 8) * 128 + (n % 8) * 16 + 2 * (k % 8)) / 2;
-            y[static_cast<size_t>((o * s.k + n) * s.q + m)] += av * packed[static_cast<size_t>(b)];
-          }
-        }
-    }
+    kconv_test::AddK16Products(p, band, static_cast<int64_t>(band.size()), packed, piece, s.q, s.k,
+                               [&](int64_t m, int64_t n, double v) {
+                                 y[static_cast<size_t>((o * s.k + n) * s.q + m)] += v;
+                               });
   }
   return y;
 }

@@ -18,6 +18,7 @@
 #include "families/stem_wgmma_tf32/planner.h"
 #include "families/stem_wgmma_tf32/tensor_map_recorder.h"
 #include "prelude.h"
+#include "stem_k16_reads.h"
 #include "runtime/conv_shape.h"
 #include "validated_shape.h"
 
@@ -37,8 +38,6 @@ wg::Config IoConfig(int mt, int warps, int wsteps, int wstages) {
   return c;
 }
 
-// Element e of K unit `unit` in step images of 96 channels, as the packer places it: byte offset / 2.
-int64_t PackedIndex(int steps, int step, int n, int e) { return wg::WgmmaWeightOffset16<96>(steps, step, n, e) / 2; }
 
 // Tile 0's band (image 0) as the producers' copy lays it out: unit u of pair row i of channel c holds elements
 // first + 4u ... + 3 of band rows 2i and 2i + 1 (input rows -pad_h + ...), zeros outside the image and past the
@@ -72,42 +71,25 @@ std::vector<double> TileFromBand(const kconv::ConvShape& s, const wg::PlanData& 
                                  const std::vector<float>& w, int phases = 1) {
   const kconv::StemParams& p = d.params.p;
   const int64_t band_elements = s.c * kconv::BandPairRows(p.band_rows) * (p.row_floats / 4) * 8;
-  // The packer's weights: step images of 96 channels, 16 elements each.
-  std::vector<float> packed(static_cast<size_t>(p.steps) * 96 * 16, 0.f);
-  for (int step = 0; step < p.steps; ++step)
-    for (int n = 0; n < 96; ++n)
-      for (int e = 0; e < 16; ++e) {
-        kconv::PairRowTap tap{};
-        const bool real = kconv::PairRowTapAt(p.c, static_cast<int32_t>(s.r), static_cast<int32_t>(s.s),
-                                              d.pack.j, 2 * step + e / 8, e % 8, &tap);
-        packed[static_cast<size_t>(PackedIndex(p.steps, step, n, e))] =
-            n < s.k && real ? w[static_cast<size_t>(((n * s.c + tap.c) * s.r + tap.r) * s.s + tap.s)] : 0.f;
-      }
-  // wgmma k16 per step: A (pixel m, element k) at the step's first unit + (k / 8) * LBO + (m / 8) * 128 +
-  // (m % 8) * 16 + 2 (k % 8) bytes, from the piece's offset; B (k, channel n) likewise from the step's image,
-  // LBO 96 * 16 bytes.
+  auto tap_at = [&](int32_t unit, int32_t e, int32_t* c, int32_t* r, int32_t* col) {
+    kconv::PairRowTap tap{};
+    const bool real = kconv::PairRowTapAt(p.c, static_cast<int32_t>(s.r), static_cast<int32_t>(s.s), d.pack.j,
+                                          unit, e, &tap);
+    *c = tap.c, *r = tap.r, *col = tap.s;
+    return real;
+  };
+  const std::vector<float> packed = kconv_test::PackK16Weights(p, s.k, s.r, s.s, w, tap_at);
   const int64_t rows = d.params.rows_per_tile;
   std::vector<double> y(static_cast<size_t>(rows * s.k * s.q), 0.0);
   for (int phase = 0; phase < phases; ++phase) {
     const std::vector<float> band = ProducersBand(s, p, x, phase * s.stride_w - s.pad_w);
     for (int64_t o = 0; o < rows && o < s.p; ++o) {
       const int64_t piece = o * (s.stride_h / 2) * p.row_floats * 4;  // the kernel's piece offset, x0 = 0
-      for (int step = 0; step < p.steps; ++step) {
-        const int64_t first = p.chunk_offset[2 * step], lbo = p.chunk_offset[2 * step + 1] - first;
-        REQUIRE(lbo >= 0);
-        REQUIRE(lbo % 16 == 0);
-        REQUIRE(lbo / 16 < (1 << 14));
-        for (int64_t m = 0; phase + phases * m < s.q; ++m)
-          for (int k = 0; k < 16; ++k) {
-            const int64_t a = (piece + first + (k / 8) * lbo + (m / 8) * 128 + (m % 8) * 16 + 2 * (k % 8)) / 2;
-            REQUIRE(a < band_elements);  // a real pixel reads inside the band
-            const double av = band[static_cast<size_t>(a)];
-            for (int64_t n = 0; n < s.k; ++n) {
-              const int64_t b = (step * 96 * 32 + (k / 8) * 96 * 16 + (n / 8) * 128 + (n % 8) * 16 + 2 * (k % 8)) / 2;
-              y[static_cast<size_t>((o * s.k + n) * s.q + phase + phases * m)] += av * packed[static_cast<size_t>(b)];
-            }
-          }
-      }
+      const int64_t pixels = (s.q - phase + phases - 1) / phases;     // the phase's output columns
+      kconv_test::AddK16Products(p, band, band_elements, packed, piece, pixels, s.k,
+                                 [&](int64_t m, int64_t n, double v) {
+                                   y[static_cast<size_t>((o * s.k + n) * s.q + phase + phases * m)] += v;
+                                 });
     }
   }
   return y;
