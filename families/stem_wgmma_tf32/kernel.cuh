@@ -396,7 +396,8 @@ struct Kernel {
   // channels, kRows of them a batch with every load before any store; a lane takes units lane and lane + 32 (a
   // raw row holds at most 256 elements). kWords: 32-bit loads (an even shift: raw rows are 16-byte aligned).
   // NHWC (nhwc_pair_rows.h): raw rows of P.raw_row pixels, `shift` the band's first group's element
-  // (NhwcPairRowRawBase), and pair row (c, i) is plane c's, PlaneBytes apart; every half unit is 8-byte aligned.
+  // (NhwcPairRowRawBase), and pair row (c, i) is plane c's, PlaneBytes apart; every half unit is 8-byte aligned. A
+  // row's units are at most 64 there too (the plan's rows of at most 256 floats), though a raw row holds C times more.
   template <int kRows, bool kWords>
   static __device__ __forceinline__ void PairRawRowsAs(const StemWgmmaParams& P, unsigned char* band,
                                                        unsigned char* plane, int worker, int workers, int shift) {
