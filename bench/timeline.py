@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Where a block of the Hopper stem kernel spends its time on AlexNet conv1: reads the per-block stamps that
-a build with -DKCONV_TIMELINE (KCONV_NVCC_FLAGS) writes past the end of the output (%clock64, and
-%globaltimer at each block's start and end to line the blocks up), and prints, per stamp, the median and
-the range over blocks in microseconds after the earliest block's start.
+"""Where a block of the Hopper stem kernel spends its time on a stem (AlexNet conv1 unless --shape says
+another): reads the per-block stamps that a build with -DKCONV_TIMELINE (KCONV_NVCC_FLAGS) writes past the
+end of the output (%clock64, and %globaltimer at each block's start and end to line the blocks up), and
+prints, per stamp, the median and the range over blocks in microseconds after the earliest block's start.
 
 Usage (GPU machine): python3 bench/timeline.py --lib path/to/timeline-build/libkconv.so --n 1 [--config NAME]
-                    [--dtype fp32|fp16|bf16]
+                    [--dtype fp32|fp16|bf16] [--shape alexnet|resnet|convnext|mobilenet] [--layout nchw|nhwc]
 Stamps (families/stem_wgmma_tf32/kernel.cuh): see NAMES; "tile 0" and "tile 1" are the block's first two tiles, as the
 consumer warp 0 sees them (band ready: its wait returned; staged: accumulators in shared memory, before the
 global writes). Slots 16-27 are ping-pong's (16-bit pair-row tiles): per tile and warpgroup, its math done,
@@ -27,6 +27,9 @@ NAMES = ["block start", "barriers initialised", "tile 0 band ready", "tile 0 mat
          None, None]  # 14 and 15: the block's %globaltimer at start and end
 NAMES += [f"pp tile {t} wg {g} {step}" for t in (0, 1) for g in (0, 1) for step in ("math done", "staged", "written")]
 SLOTS = 32  # u64 stamps per block (kernel.cuh's TimelineStamp)
+# (c, h, w, k, r, s, stride, padding, bias) of the stems the probe knows
+SHAPES = {"alexnet": (3, 224, 224, 96, 11, 11, 4, 2, True), "resnet": (3, 224, 224, 64, 7, 7, 2, 3, False),
+          "convnext": (3, 224, 224, 96, 4, 4, 4, 0, True), "mobilenet": (3, 224, 224, 32, 3, 3, 2, 1, False)}
 ELEMENT_TYPES = {"fp32": (torch.float32, 0), "fp16": (torch.float16, 1), "bf16": (torch.bfloat16, 2)}
 
 
@@ -37,6 +40,8 @@ def main():
     ap.add_argument("--config")
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--dtype", choices=sorted(ELEMENT_TYPES), default="fp32")
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="alexnet")
+    ap.add_argument("--layout", choices=["nchw", "nhwc"], default="nchw")
     ap.add_argument("--warm", action="store_true",
                     help="no L2 flush before each run (the code and the tensors stay in L2 from the last run)")
     ap.add_argument("--warm-code", action="store_true",
@@ -48,17 +53,23 @@ def main():
     n = args.n
     dtype, element_type = ELEMENT_TYPES[args.dtype]
 
+    c, h, wd, k, r, s, stride, padding, bias = SHAPES[args.shape]
+    layout = 1 if args.layout == "nhwc" else 0
+    p, q = (h + 2 * padding - r) // stride + 1, (wd + 2 * padding - s) // stride + 1
+
     def desc():
-        return kconv.make_desc(library, n, 3, 224, 224, 96, 11, 11, stride=4, padding=2, element_type=element_type)
+        return kconv.make_desc(library, n, c, h, wd, k, r, s, stride=stride, padding=padding, bias=bias,
+                               element_type=element_type, layout=layout)
 
     plan = kconv.Plan(context, desc(), args.config)
     grid = plan.info().grid_x
-    x = (torch.rand(n, 3, 224, 224, device="cuda") * 2 - 1).to(dtype)
-    w = (torch.rand(96, 3, 11, 11, device="cuda") * 2 - 1).to(dtype)
-    b = torch.rand(96, device="cuda") * 2 - 1  # the bias is fp32 in every type
+    # The layout only orders the elements; random values in either order are a fair input.
+    x = (torch.rand(n, c, h, wd, device="cuda") * 2 - 1).to(dtype)
+    w = (torch.rand(k, c, r, s, device="cuda") * 2 - 1).to(dtype)
+    b = torch.rand(k, device="cuda") * 2 - 1  # the bias is fp32 in every type
     stream = torch.cuda.current_stream().cuda_stream
     plan.set_weights(w.data_ptr(), stream)
-    outputs = n * 96 * 55 * 55
+    outputs = n * k * p * q
     assert outputs % 2 == 0, "the stamps (u64) start right after the output"
     # The stamps start `outputs` floats in, whatever the type (a 16-bit output fills the first half of that).
     y = torch.zeros(outputs + grid * SLOTS * 2, device="cuda")
@@ -71,8 +82,8 @@ def main():
         if not args.warm:
             flush_l2()  # as compare_torch.py times: cold L2
         if args.warm_code:
-            other.execute(x2.data_ptr(), 0, b2.data_ptr(), y2.data_ptr(), stream)
-        plan.execute(x.data_ptr(), 0, b.data_ptr(), y.data_ptr(), stream)
+            other.execute(x2.data_ptr(), 0, b2.data_ptr() if bias else 0, y2.data_ptr(), stream)
+        plan.execute(x.data_ptr(), 0, b.data_ptr() if bias else 0, y.data_ptr(), stream)
         torch.cuda.synchronize()
         runs.append(y[outputs:].view(torch.int64).view(grid, SLOTS).cpu())
     raw = runs[len(runs) // 2].double()

@@ -124,6 +124,8 @@ struct Kernel {
   // The tensor-copy engine delivers fp32 bands as they are (NCHW rows, NHWC planes), and pair-row and kWidenRaw
   // bands as raw rows that the producers pair or widen; other 16-bit inputs are widened through registers.
   static constexpr bool kMayCopyTensor = kType == 0 || kPairRows || kWidenRaw;
+  // Whether a tensor copy brings the band as raw rows (into their room at raw_offset) that the producers lay out.
+  static constexpr bool kRawRows = kPairRows || kWidenRaw;
   // Whether this launch's band comes by tensor copy: a kWidenRaw band only into the room the plan made for its
   // raw rows (the host encodes no other map for it; this keeps a wrong launch from reading one as raw rows).
   static __device__ __forceinline__ bool CopiesTensor(const StemWgmmaParams& P) {
@@ -999,6 +1001,43 @@ struct Kernel {
     CopyBand<true, kWarps == 4 ? 12 : kWarps == 8 ? 8 : 4>(P, tile, band, worker, kBandWarps + kWarps);
   }
 
+  // The tensor copy of `tile`'s band into band buffer b, completing on its band_landed barrier (one thread).
+  // One tensor copy per plane, each from its chunk layout's first column rounded down to a multiple of 4 (an
+  // innermost start that is not 16-byte aligned faults), all completing on one barrier. An NHWC band is one copy
+  // per plane (nhwc_planes.h), each at the band's first pixel step; a pair-row or widened band one copy of its raw
+  // rows, at raw_offset.
+  static __device__ __forceinline__ void IssueBandCopy(const StemWgmmaParams& P, const Shared& sh, const Tile& tile,
+                                                       int b) {
+    const StemParams& p = P.p;
+    unsigned char* const band = sh.Band(b);
+    if constexpr (kRawRows) {  // raw rows, after the units' (planes') room; whole rows (q0 = 0)
+      MbarrierArriveExpectTx(sh.band_landed + 8 * b, P.band_box_bytes);
+      const int start = WidenedRawStart(PlaneStart(p, 0));
+      if constexpr (kNhwc) {  // rows as 16-byte groups of elements: start * C elements is whole groups
+        constexpr int kGroup = kType == 0 ? 4 : 8;
+        TensorCopyToShared4D(SharedAddress(band + P.raw_offset), P.band_map, 0, start * p.c / kGroup, tile.ih0,
+                             tile.image, sh.band_landed + 8 * b);
+      } else {
+        TensorCopyToShared4D(SharedAddress(band + P.raw_offset), P.band_map, start, tile.ih0, 0, tile.image,
+                             sh.band_landed + 8 * b);
+      }
+    } else if constexpr (kNhwc) {
+      MbarrierArriveExpectTx(sh.band_landed + 8 * b, p.c * P.band_box_bytes);
+      for (int plane = 0; plane < p.c; ++plane) {
+        TensorCopyToShared5D(SharedAddress(band + plane * PlaneBytes(P)), P.band_map, 0, plane,
+                             tile.q0 + P.first_position, tile.ih0, tile.image, sh.band_landed + 8 * b);
+      }
+    } else {
+      MbarrierArriveExpectTx(sh.band_landed + 8 * b, kPhases * P.band_box_bytes);
+#pragma unroll
+      for (int phase = 0; phase < kPhases; ++phase) {
+        TensorCopyToShared4D(SharedAddress(band + phase * PlaneBytes(P)), P.band_map,
+                             PlaneStart(p, phase) - TensorCopyShift(p, phase) + tile.q0 * kStrideW, tile.ih0, 0,
+                             tile.image, sh.band_landed + 8 * b);
+      }
+    }
+  }
+
   // Producer warp 0 streams the weights; warps 1..3 copy the bands. Separate loops, so that neither waits
   // on the other: the weight stream runs ahead across tiles as far as its slots allow, and the next
   // band is copied as soon as its buffer is free.
@@ -1039,6 +1078,18 @@ struct Kernel {
     }
     const int worker = producer - 1;
     Cursor cursor = CursorAt(P, first_tile);
+    // Early raw rows (P.early_raw: their room lies past the staging, EarlyRawRows in planner.cc): the copy of a
+    // band's raw rows goes out as soon as the band two tiles before has been laid out from that room, not after
+    // its tile is written, so that the copy's latency hides behind that tile's math and epilogue. The first two
+    // bands' copies go out at once; the third's at its turn, since the consumers help lay out the first band
+    // and band_full does not count them.
+    const bool early = kRawRows && P.early_raw && CopiesTensor(P);
+    if (early && worker == 0 && lane == 0) {
+      Cursor next = cursor;
+      for (int local = 0; local < 2 && first_tile + local < end_tile; ++local, next.Advance(P)) {
+        IssueBandCopy(P, sh, TileOf(P, next), local);
+      }
+    }
     for (int index = first_tile, local = 0; index < end_tile; ++index, ++local, cursor.Advance(P)) {
       const int b = local & 1;
       unsigned char* band = sh.Band(b);
@@ -1047,36 +1098,8 @@ struct Kernel {
       if (BandLands(P)) {
         if (CopiesAsync(P)) {
           CopyBandNhwcAsync(P, tile, band, worker, kBandWarps, sh.band_landed + 8 * b);
-        } else if (worker == 0 && lane == 0) {
-          // One tensor copy per plane, each from its chunk layout's first column rounded down to a multiple
-          // of 4 (an innermost start that is not 16-byte aligned faults), all completing on one barrier.
-          // An NHWC band is one copy per plane (nhwc_planes.h), each at the band's first pixel step.
-          if constexpr (kPairRows || kWidenRaw) {  // raw rows, after the units' (planes') room; whole rows (q0 = 0)
-            MbarrierArriveExpectTx(sh.band_landed + 8 * b, P.band_box_bytes);
-            const int start = WidenedRawStart(PlaneStart(p, 0));
-            if constexpr (kNhwc) {  // rows as 16-byte groups of elements: start * C elements is whole groups
-              constexpr int kGroup = kType == 0 ? 4 : 8;
-              TensorCopyToShared4D(SharedAddress(band + P.raw_offset), P.band_map, 0, start * p.c / kGroup, tile.ih0,
-                                   tile.image, sh.band_landed + 8 * b);
-            } else {
-              TensorCopyToShared4D(SharedAddress(band + P.raw_offset), P.band_map, start, tile.ih0, 0, tile.image,
-                                   sh.band_landed + 8 * b);
-            }
-          } else if constexpr (kNhwc) {
-            MbarrierArriveExpectTx(sh.band_landed + 8 * b, p.c * P.band_box_bytes);
-            for (int plane = 0; plane < p.c; ++plane) {
-              TensorCopyToShared5D(SharedAddress(band + plane * PlaneBytes(P)), P.band_map, 0, plane,
-                                   tile.q0 + P.first_position, tile.ih0, tile.image, sh.band_landed + 8 * b);
-            }
-          } else {
-            MbarrierArriveExpectTx(sh.band_landed + 8 * b, kPhases * P.band_box_bytes);
-#pragma unroll
-            for (int phase = 0; phase < kPhases; ++phase) {
-              TensorCopyToShared4D(SharedAddress(band + phase * PlaneBytes(P)), P.band_map,
-                                   PlaneStart(p, phase) - TensorCopyShift(p, phase) + tile.q0 * kStrideW, tile.ih0,
-                                   0, tile.image, sh.band_landed + 8 * b);
-            }
-          }
+        } else if (worker == 0 && lane == 0 && !(early && local != 2)) {  // (early: issued two tiles ago)
+          IssueBandCopy(P, sh, tile, b);
         }
         MbarrierWait(sh.band_landed + 8 * b, (local >> 1) & 1);
         const int workers = local == 0 ? kBandWarps + kWarps : kBandWarps;  // the consumers help with the first
@@ -1090,6 +1113,16 @@ struct Kernel {
       FenceProxyAsyncShared();  // the rounded band is read by wgmma, through the async proxy
       MbarrierArrive(sh.band_full + 8 * b);
       if (local < 2 && lane == 0 && worker == 0) TimelineStamp(P, local ? 13 : 8);
+      if (early && local >= 1 && index + 2 < end_tile && worker == 0) {
+        if (lane == 0) {  // every band warp has read the raw rows (each fenced them before its arrival)
+          MbarrierWait(sh.band_full + 8 * b, (local >> 1) & 1);
+          Cursor ahead = cursor;
+          ahead.Advance(P);
+          ahead.Advance(P);
+          IssueBandCopy(P, sh, TileOf(P, ahead), b);
+        }
+        __syncwarp();
+      }
     }
   }
 

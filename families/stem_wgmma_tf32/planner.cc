@@ -51,6 +51,7 @@ struct Geometry {
                             // copy's raw rows,
   int64_t raw_row;          // the elements of one raw row (PairRowRawRow, WidenedRawRow),
   int64_t raw_bytes;        // and of them all: C * band_rows * raw_row elements
+  bool early_raw;           // the raw rows' room lies past the staging too (EarlyRawRows)
   bool pingpong;            // the consumer warpgroups take turns (WithPingPong), each staging half the tile,
   int64_t second_staging;   // the second's at this offset of the band buffer (the first's at raw_offset)
   int64_t shared_bytes;
@@ -100,9 +101,10 @@ bool Shifted(const ConvShape& s, const Config& config, bool pair_rows) {
 // The geometry of tiles whose rows are `column_tiles` column tiles of `tile_columns` output columns, in the
 // pair-row layout if `pair_rows` (PairRowBand, decided once per plan), with room for a tensor copy's raw rows
 // if `raw_room` (pair rows, or a WidenedRawBand) and the copy can deliver them (whole rows, boxes of at most
-// 256 elements, whole 16-byte row pitches: raw_row = 0 otherwise).
+// 256 elements, whole 16-byte row pitches: raw_row = 0 otherwise): after the units or planes, where the staging
+// may overlay them, or with `early_raw` past the staging too (EarlyRawRows).
 Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_tiles, int64_t tile_columns,
-                     bool pair_rows, bool raw_room = false) {
+                     bool pair_rows, bool raw_room = false, bool early_raw = false) {
   const StemLayout layout = MakeStemLayout(config);
   Geometry g{};
   const int64_t pieces = layout.tile_pixels / 64;
@@ -157,6 +159,8 @@ Geometry GeometryFor(const ConvShape& s, const Config& config, int64_t column_ti
     if (fits && g.band.band_rows <= 256 && g.band.row_floats <= 256) {
       g.raw_row = raw_row;
       g.raw_offset = config.phases * g.plane_bytes;  // after every plane
+      if (early_raw) g.raw_offset = stem::CeilDiv(std::max(g.raw_offset, staging), 128) * 128;  // and the staging
+      g.early_raw = early_raw;
       g.raw_bytes = s.c * g.band.band_rows * g.raw_row * s.element_bytes();
       band_values = g.raw_offset + g.raw_bytes;
     }
@@ -183,12 +187,13 @@ bool PingPongWanted(const ConvShape& s) {
 // units where half a tile fits before the raw rows, else after the first's half; the band buffer grows to hold
 // them where shared memory allows. A tile's weight stages must fit the ring: where it turns within a tile, the
 // first warpgroup would wait for a slot that the second, waiting for its turn, has not freed.
+// It runs before EarlyRawRows: raw_offset is still the end of the units here.
 Geometry WithPingPong(const ConvShape& s, const Config& config, const Geometry& whole, bool pair_rows,
                       int64_t smem_limit) {
   // NCHW only: the kernel's turns stage in the type (kMayPingPong), and an NHWC tile stages pixel-major.
   if (!PingPongWanted(s) || !pair_rows || s.layout != KCONV_LAYOUT_NCHW || config.warps != 8 || config.split != 0 ||
-      whole.column_tiles != 1 || whole.raw_row <= 0 || whole.rows_per_tile < 2 || whole.rows_per_tile % 2 != 0 ||
-      whole.band.chunks / 2 / config.wsteps > config.wstages) {
+      whole.early_raw || whole.column_tiles != 1 || whole.raw_row <= 0 || whole.rows_per_tile < 2 ||
+      whole.rows_per_tile % 2 != 0 || whole.band.chunks / 2 / config.wsteps > config.wstages) {
     return whole;
   }
   Geometry g = whole;
@@ -199,6 +204,28 @@ Geometry WithPingPong(const ConvShape& s, const Config& config, const Geometry& 
   g.band.band_bytes = std::max(g.band.band_bytes, std::max(g.raw_offset, g.second_staging) + half);
   g.shared_bytes = SharedBytes(config, g);
   return g.shared_bytes <= smem_limit ? g : whole;
+}
+
+// Whether a raw-row band's room may lie past the staging (StemWgmmaParams::early_raw) where shared memory allows:
+// then the producers copy the band two tiles ahead as soon as the band before it has been laid out, instead of
+// when its tile has been written, so that the copy's latency (~1-2 us from memory) hides behind a tile's math and
+// epilogue. On an H100 at N = 64 (thirty-seventh session, bench/NOTES.md) it took MobileNet's 3x3/2 from 57.9 to 54.8
+// µs in fp16 NCHW, 82.3 to 77.6 in fp16 NHWC and 116.9 to 107.6 in fp32 NHWC TF32; ResNet's 7x7/2 from 143.8 to
+// 137.3 (fp16 NCHW) and 169.3 to 160.4 (fp16 NHWC); VGG's 3x3/1 from 350.3 to 344.8 (fp16 NCHW) and 467.2 to 417.2
+// (fp16 NHWC). KCONV_EARLY_RAW=0 turns it off. wgmma's reads of a row's dropped pixels may run past the last plane
+// into the raw rows while a copy writes them: harmless, as those pixels' outputs are never staged.
+bool EarlyRawWanted() { return !EnvironmentIs("KCONV_EARLY_RAW", "0"); }
+
+// `whole` with its raw rows past the staging (EarlyRawWanted), where they fit; `whole` otherwise. Not with
+// ping-pong, whose first warpgroup stages over the raw rows.
+Geometry EarlyRawRows(const ConvShape& s, const Config& config, const Geometry& whole, bool pair_rows,
+                      int64_t smem_limit) {
+  if (!EarlyRawWanted() || whole.pingpong || whole.raw_row <= 0 || whole.column_tiles != 1 ||
+      whole.rows_per_tile <= 0) {
+    return whole;
+  }
+  const Geometry g = GeometryFor(s, config, 1, s.q, pair_rows, true, true);
+  return g.raw_row > 0 && g.shared_bytes <= smem_limit ? g : whole;
 }
 
 // Tiles of whole rows where the config's tile holds a row (or a row fits it but the pieces do not
@@ -216,7 +243,7 @@ Geometry GeometryOf(const ConvShape& s, const Config& config, int64_t smem_limit
   Geometry whole = GeometryFor(s, config, 1, s.q, pair_rows, raw_room);
   if (whole.raw_row > 0 && whole.shared_bytes > smem_limit) whole = GeometryFor(s, config, 1, s.q, pair_rows);
   if (whole.rows_per_tile > 0 ? whole.shared_bytes <= smem_limit : config.phases * whole.segments <= pieces) {
-    return WithPingPong(s, config, whole, pair_rows, smem_limit);
+    return EarlyRawRows(s, config, WithPingPong(s, config, whole, pair_rows, smem_limit), pair_rows, smem_limit);
   }
   if (s.c > stem::kWideRowMaxChannels) return whole;  // refused: the band does not fit, or the row its tile
   const int64_t phase_q = stem::CeilDiv(s.q, config.phases);
@@ -492,6 +519,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   w.resident_weights = ResidentWeights(config, w.p.steps, groups);
   w.pingpong = g.pingpong ? 1 : 0;
   w.nhwc_bulk = NhwcBulkWrite(s, g.column_tiles, groups);
+  w.early_raw = g.early_raw && !g.pingpong ? 1 : 0;  // ping-pong's first warpgroup stages over the raw rows
   w.second_staging = static_cast<int32_t>(g.second_staging);
   w.staging_stride = static_cast<int32_t>(g.staging_stride);
   w.lo_offset = config.split ? static_cast<int32_t>(g.lo_offset) : 0;

@@ -103,6 +103,8 @@ struct alignas(64) StemWgmmaParams {
   int32_t nhwc_bulk;  // 1: a 16-bit NHWC tile of whole rows (one channel group, K a multiple of 8) is staged in the
                       // type as its contiguous output and written by one bulk copy where y is 16-byte aligned
                       // (NhwcBulkWrite in planner.cc)
+  int32_t early_raw;  // 1: the raw rows' room (raw_offset) lies past the staging, so that the producers copy a band's
+                      // raw rows as soon as the band two tiles before has been laid out (EarlyRawRows in planner.cc)
 };
 
 // StemWgmmaParams::bulk_write. kBulkWriteLanes: the consumer lanes' 16-byte stores (WriteTileInType).

@@ -87,7 +87,9 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_fills_every_phase_plane_as_the_fp32_
       // inside the buffer, whole 16-byte groups, a box the copy engine takes.
       const int64_t plane_bytes = (int64_t{p.c} * p.band_rows * p.row_floats * 4 + 127) / 128 * 128;
       CHECK(p.row_floats == 4 * ((s.q + phases - 1) / phases + (s.s + 3) / 4 - 1));
-      CHECK(d.params.raw_offset == phases * plane_bytes);
+      // (Past the staging too where the plan copies bands early: early_raw_test.cc.)
+      CHECK(d.params.raw_offset >= phases * plane_bytes);
+      if (d.params.early_raw == 0) CHECK(d.params.raw_offset == phases * plane_bytes);
       CHECK(d.params.raw_row % 8 == 0);
       CHECK(d.params.raw_row <= 256);
       CHECK(d.params.band_box_bytes == s.c * p.band_rows * d.params.raw_row * element_bytes);

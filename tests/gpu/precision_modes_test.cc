@@ -326,6 +326,44 @@ TEST_SUITE("gpu") {
     }
   }
 
+  // The raw-row bands copied two tiles ahead (StemWgmmaParams::early_raw, on by default where the room allows) and
+  // at their turn (KCONV_EARLY_RAW=0), over blocks of many tiles: ResNet's 7x7/2 at N = 16 (896 two-row tiles,
+  // ~7 a block on 132 SMs), MobileNet's 3x3/2 at N = 32 (896 four-row tiles) and VGG's 3x3/1 at N = 4 (896 one-row
+  // tiles), in every mode whose bands come as raw rows (16-bit, and fp32 NHWC), through every Hopper stem config
+  // that takes them. A band copied into the wrong buffer, or over one still being read, breaks whole tiles.
+  TEST_CASE("gpu.precision_modes.early_raw_rows_meet_the_bars_over_many_tiles_a_block") {
+    const std::vector<Shape> stems = {ResNetStem(16), Shape{32, 3, 224, 224, 32, 3, 3, 2, 2, 1, 1},
+                                      Shape{4, 3, 224, 224, 64, 3, 3, 1, 1, 1, 1}};
+    for (const char* value : {"", "0"}) {
+      const ScopedEnvironment early("KCONV_EARLY_RAW", value);
+      const std::string variable = std::string("KCONV_EARLY_RAW=") + value;
+      CAPTURE(variable);
+      auto ctx = MakeContext(false);
+      for (const Mode& mode : kModes) {
+        if (mode.tensors.type == 0 && (mode.tensors.layout == 0 || mode.math != KCONV_MATH_TF32)) continue;
+        int plans = 0;
+        for (const Shape& s : stems) {
+          ModeBuffers buffers(s, mode);
+          for (int i = 0; i < kconv_config_count(); ++i) {
+            const std::string config = kconv_config_name(i);
+            if (config.rfind("stem_wgmma_tf32/", 0) != 0) continue;  // the family whose bands come as raw rows
+            auto plan = MakePlan(ctx.get(), s, mode, config.c_str());
+            if (plan == nullptr) continue;
+            const std::string mode_name = mode.name;
+            CAPTURE(mode_name);
+            CAPTURE(s.Name());
+            CAPTURE(config);
+            const Comparison c = buffers.Run(plan.get());
+            CHECK(c.nan_count == 0);
+            CHECK(c.relative_l2 <= mode.max_relative_l2);
+            ++plans;
+          }
+        }
+        CHECK(plans > 0);
+      }
+    }
+  }
+
   // 3xTF32 with the Hopper stem family's split configs off (KCONV_WGMMA_3XTF32=0), as a caller may ask: fp32
   // NCHW 3xTF32 on every shape and config, and the 1e-4 elementwise bar at AlexNet N = 32 through kconv's
   // choice, the portable family's mma.sync (the suite's other cases run the split configs, the default).
