@@ -5,7 +5,7 @@ end of the output (%clock64, and %globaltimer at each block's start and end to l
 prints, per stamp, the median and the range over blocks in microseconds after the earliest block's start.
 
 Usage (GPU machine): python3 bench/timeline.py --lib path/to/timeline-build/libkconv.so --n 1 [--config NAME]
-                    [--dtype fp32|fp16|bf16] [--shape alexnet|resnet|convnext|mobilenet] [--layout nchw|nhwc]
+                    [--dtype fp32|fp16|bf16] [--shape alexnet|resnet|convnext|mobilenet|vgg] [--layout nchw|nhwc]
 Stamps (families/stem_wgmma_tf32/kernel.cuh): see NAMES; "tile 0" and "tile 1" are the block's first two tiles, as the
 consumer warp 0 sees them (band ready: its wait returned; staged: accumulators in shared memory, before the
 global writes). Slots 16-27 are ping-pong's (16-bit pair-row tiles): per tile and warpgroup, its math done,
@@ -29,7 +29,8 @@ NAMES += [f"pp tile {t} wg {g} {step}" for t in (0, 1) for g in (0, 1) for step 
 SLOTS = 32  # u64 stamps per block (kernel.cuh's TimelineStamp)
 # (c, h, w, k, r, s, stride, padding, bias) of the stems the probe knows
 SHAPES = {"alexnet": (3, 224, 224, 96, 11, 11, 4, 2, True), "resnet": (3, 224, 224, 64, 7, 7, 2, 3, False),
-          "convnext": (3, 224, 224, 96, 4, 4, 4, 0, True), "mobilenet": (3, 224, 224, 32, 3, 3, 2, 1, False)}
+          "convnext": (3, 224, 224, 96, 4, 4, 4, 0, True), "mobilenet": (3, 224, 224, 32, 3, 3, 2, 1, False),
+          "vgg": (3, 224, 224, 64, 3, 3, 1, 1, True)}
 ELEMENT_TYPES = {"fp32": (torch.float32, 0), "fp16": (torch.float16, 1), "bf16": (torch.bfloat16, 2)}
 
 
