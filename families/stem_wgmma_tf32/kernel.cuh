@@ -1013,9 +1013,8 @@ struct Kernel {
     if constexpr (kRawRows) {  // raw rows, after the units' (planes') room; whole rows (q0 = 0)
       MbarrierArriveExpectTx(sh.band_landed + 8 * b, P.band_box_bytes);
       const int start = WidenedRawStart(PlaneStart(p, 0));
-      if constexpr (kNhwc) {  // rows as 16-byte groups of elements: start * C elements is whole groups
-        constexpr int kGroup = kType == 0 ? 4 : 8;
-        TensorCopyToShared4D(SharedAddress(band + P.raw_offset), P.band_map, 0, start * p.c / kGroup, tile.ih0,
+      if constexpr (kNhwc) {  // rows as groups of raw_group elements: start (8 pixels) * C elements is whole groups
+        TensorCopyToShared4D(SharedAddress(band + P.raw_offset), P.band_map, 0, start * p.c / P.raw_group, tile.ih0,
                              tile.image, sh.band_landed + 8 * b);
       } else {
         TensorCopyToShared4D(SharedAddress(band + P.raw_offset), P.band_map, start, tile.ih0, 0, tile.image,

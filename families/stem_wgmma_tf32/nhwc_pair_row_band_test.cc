@@ -225,14 +225,17 @@ TEST_CASE("stem_wgmma_tf32.nhwc_pair_row_tensor_copy_pairs_its_raw_rows_into_the
                 if (got != want[static_cast<size_t>(c * plane + (i * units + u) * 8 + 4 * h + e)]) ++mismatches;
               }
       CHECK(mismatches == 0);
-      // The map: x as [N][H][W * C / 8][8 elements], a box of every raw row's groups.
+      // The map: x as [N][H][W * C / G][G elements], a box of every raw row's groups: G = 8 C (8 pixels) where W
+      // is a multiple of 8 (stride 4 here), else 8 (16 bytes).
       uint64_t map[16];
       REQUIRE(wg::EncodeRawRowBandMap(&api, s, d.params, 4096, map));
+      const int64_t group = s.w % 8 == 0 && s.stride_w >= 2 ? 8 * s.c : 8;
+      CHECK(d.params.raw_group == group);
       CHECK(map_call.type == CU_TENSOR_MAP_DATA_TYPE_UINT16);
       CHECK(map_call.rank == 4);
-      CHECK(map_call.dims[0] == 8);
-      CHECK(map_call.dims[1] == static_cast<cuuint64_t>(s.w * s.c / 8));
-      CHECK(map_call.box[1] == static_cast<cuuint32_t>(raw_row * s.c / 8));
+      CHECK(map_call.dims[0] == static_cast<cuuint64_t>(group));
+      CHECK(map_call.dims[1] == static_cast<cuuint64_t>(s.w * s.c / group));
+      CHECK(map_call.box[1] == static_cast<cuuint32_t>(raw_row * s.c / group));
       CHECK(map_call.box[2] == static_cast<cuuint32_t>(p.band_rows));
     }
   }

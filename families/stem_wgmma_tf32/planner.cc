@@ -520,6 +520,7 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   w.pingpong = g.pingpong ? 1 : 0;
   w.nhwc_bulk = NhwcBulkWrite(s, g.column_tiles, groups);
   w.early_raw = g.early_raw && !g.pingpong ? 1 : 0;  // ping-pong's first warpgroup stages over the raw rows
+  w.raw_group = s.layout == KCONV_LAYOUT_NHWC ? NhwcRawGroup(s) : 0;
   w.second_staging = static_cast<int32_t>(g.second_staging);
   w.staging_stride = static_cast<int32_t>(g.staging_stride);
   w.lo_offset = config.split ? static_cast<int32_t>(g.lo_offset) : 0;
@@ -600,6 +601,15 @@ bool EncodeNchwBandMap(const DriverApi* api, const ConvShape& s, CUtensorMapData
 
 }  // namespace
 
+int32_t NhwcRawGroup(const ConvShape& s) {
+  // 8 pixels where rows are whole 8-pixel groups and a group fits a box (8 C <= 256): 16 C bytes or more a request.
+  // Not at horizontal stride 1, where VGG's 3x3/1 fp16 NHWC ran 3.5% slower so (417.9 -> 432.5 µs on an H100; AlexNet
+  // fp16 NHWC on k3x5 186.9 -> 177.8, Swin's 4x4/4 51.3 -> 50.2, ResNet's 7x7/2 fp32 NHWC 225.0 -> 219.5, MobileNet's
+  // 3x3/2 fp16 NHWC unchanged: thirty-seventh session, bench/NOTES.md).
+  if (s.w % 8 == 0 && s.c <= 32 && s.stride_w >= 2) return static_cast<int32_t>(8 * s.c);
+  return static_cast<int32_t>(16 / s.element_bytes());  // 16 bytes: one request each
+}
+
 bool EncodeRawRowBandMap(const DriverApi* api, const ConvShape& s, const StemWgmmaParams& params, uint64_t x,
                          uint64_t* map) {
   // Raw rows of raw_row columns, from the chunk layout's first column rounded down to a multiple of 8 (kernel.cuh
@@ -608,14 +618,18 @@ bool EncodeRawRowBandMap(const DriverApi* api, const ConvShape& s, const StemWgm
   if (s.layout == KCONV_LAYOUT_NCHW) {  // 16-bit: W % 8 == 0 for whole 16-byte row pitches
     return EncodeNchwBandMap(api, s, CU_TENSOR_MAP_DATA_TYPE_UINT16, 2, params.raw_row, params.p.band_rows, x, map);
   }
-  // NHWC: x as [N][H][W * C / G][G elements], G of them 16 bytes, and a box of the band's rows, raw_row * C / G
-  // groups each: every element of a raw row, contiguous. The first column is a multiple of 8, so its first
-  // element starts a group.
-  const int64_t bytes = s.element_bytes(), group = 16 / bytes, row_elements = s.w * s.c;
-  if (api->cuTensorMapEncodeTiled == nullptr || x % 16 != 0 || row_elements % group != 0) return false;
+  // NHWC: x as [N][H][W * C / G][G elements] and a box of the band's rows, raw_row * C / G groups each: every
+  // element of a raw row, contiguous. G is the launch's raw_group (NhwcRawGroup): 8 pixels, or 16 bytes, which the
+  // engine fetches one request each (2.5-3x more requests than 8 pixels of 3 channels). The first column is a
+  // multiple of 8, so its first element starts a group either way, and raw_row is a multiple of 8.
+  const int64_t bytes = s.element_bytes(), group = params.raw_group, row_elements = s.w * s.c;
+  if (api->cuTensorMapEncodeTiled == nullptr || x % 16 != 0 || group <= 0 || group > 256 || (group * bytes) % 16 != 0 ||
+      row_elements % group != 0 || (params.raw_row * s.c) % group != 0) {
+    return false;
+  }
   const cuuint64_t dims[4] = {static_cast<cuuint64_t>(group), static_cast<cuuint64_t>(row_elements / group),
                               static_cast<cuuint64_t>(s.h), static_cast<cuuint64_t>(s.n)};
-  const cuuint64_t strides[3] = {16, static_cast<cuuint64_t>(row_elements * bytes),
+  const cuuint64_t strides[3] = {static_cast<cuuint64_t>(group * bytes), static_cast<cuuint64_t>(row_elements * bytes),
                                  static_cast<cuuint64_t>(s.h * row_elements * bytes)};
   const cuuint32_t box[4] = {static_cast<cuuint32_t>(group), static_cast<cuuint32_t>(params.raw_row * s.c / group),
                              static_cast<cuuint32_t>(params.p.band_rows), 1};

@@ -105,6 +105,8 @@ struct alignas(64) StemWgmmaParams {
                       // (NhwcBulkWrite in planner.cc)
   int32_t early_raw;  // 1: the raw rows' room (raw_offset) lies past the staging, so that the producers copy a band's
                       // raw rows as soon as the band two tiles before has been laid out (EarlyRawRows in planner.cc)
+  int32_t raw_group;  // NHWC raw rows by tensor copy: the elements of the map's innermost dimension (NhwcRawGroup in
+                      // planner.cc), whose count the copy's start coordinate is in
 };
 
 // StemWgmmaParams::bulk_write. kBulkWriteLanes: the consumer lanes' 16-byte stores (WriteTileInType).

@@ -203,28 +203,47 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_map_copies_raw_16_bit_rows") {
   CHECK(map_call.box[2] == 3);
   CHECK_FALSE(wg::EncodeRawRowBandMap(&api, s, d.params, 4104, map));  // x not 16-byte aligned
   CHECK(map_call.calls == 1);
-  // NHWC: rows as 16-byte groups (8 fp16 elements), a box of every group of the band's raw rows.
+  // NHWC: rows as groups of 8 pixels (24 fp16 elements: W = 224 is whole groups), a box of every group of the
+  // band's raw rows (the same bytes, in the same order, as one box of whole rows).
   const kconv::ConvShape nhwc = ShapeOf(resnet, KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC);
   const wg::PlanData dn = wg::MakePlanData(nhwc, resnet.config, kH100);
   REQUIRE(dn.params.raw_row == 240);
+  CHECK(dn.params.raw_group == 24);
   REQUIRE(wg::EncodeRawRowBandMap(&api, nhwc, dn.params, 4096, map));
   CHECK(map_call.calls == 2);
   CHECK(map_call.type == CU_TENSOR_MAP_DATA_TYPE_UINT16);
   CHECK(map_call.rank == 4);
-  CHECK(map_call.dims[0] == 8);
-  CHECK(map_call.dims[1] == 224 * 3 / 8);
-  CHECK(map_call.strides[0] == 16);
+  CHECK(map_call.dims[0] == 24);
+  CHECK(map_call.dims[1] == 224 / 8);
+  CHECK(map_call.strides[0] == 48);
   CHECK(map_call.strides[1] == 224 * 3 * 2);
-  CHECK(map_call.box[0] == 8);
-  CHECK(map_call.box[1] == 240 * 3 / 8);
+  CHECK(map_call.box[0] == 24);
+  CHECK(map_call.box[1] == 240 / 8);
   CHECK(map_call.box[2] == static_cast<cuuint32_t>(dn.params.p.band_rows));
   CHECK(map_call.box[3] == 1);
   CHECK(dn.params.band_box_bytes == 240 * 3 * 2 * dn.params.p.band_rows);
   const kconv::ConvShape nhwc32 = ShapeOf(resnet, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC);
   REQUIRE(wg::EncodeRawRowBandMap(&api, nhwc32, wg::MakePlanData(nhwc32, resnet.config, kH100).params, 4096, map));
   CHECK(map_call.type == CU_TENSOR_MAP_DATA_TYPE_FLOAT32);
-  CHECK(map_call.dims[0] == 4);
-  CHECK(map_call.box[1] == 240 * 3 / 4);
+  CHECK(map_call.dims[0] == 24);
+  CHECK(map_call.strides[0] == 96);
+  CHECK(map_call.box[1] == 240 / 8);
+  // Stride 1 keeps 16-byte groups (VGG's 3x3/1 measured slower with 8-pixel ones), and so do rows that are not
+  // whole 8-pixel groups: W = 220 (660 fp32 elements, whole 4-element groups).
+  const kconv::ConvShape vgg = ShapeOf(kCases[2], KCONV_ELEMENT_F16, KCONV_LAYOUT_NHWC);
+  CHECK(wg::NhwcRawGroup(vgg) == 8);
+  CHECK(wg::MakePlanData(vgg, kCases[2].config, kH100).params.raw_group == 8);
+  kconv_test::Shape uneven{1, 3, 20, 220, 64, 7, 7};
+  uneven.stride_h = uneven.stride_w = 2;
+  uneven.pad_h = uneven.pad_w = 3;
+  const kconv::ConvShape n32 = kconv_test::ValidatedIn(uneven, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32);
+  CHECK(wg::NhwcRawGroup(n32) == 4);
+  const wg::PlanData du = wg::MakePlanData(n32, resnet.config, kH100);
+  if (du.params.raw_row > 0) {
+    REQUIRE(wg::EncodeRawRowBandMap(&api, n32, du.params, 4096, map));
+    CHECK(map_call.dims[0] == 4);
+    CHECK(map_call.box[1] == static_cast<cuuint32_t>(du.params.raw_row * 3 / 4));
+  }
 }
 
 TEST_CASE("stem_wgmma_tf32.widened_raw_band_launch_uses_its_raw_rows_copy_or_none") {
