@@ -1010,7 +1010,7 @@ struct Kernel {
                                                        int b) {
     const StemParams& p = P.p;
     unsigned char* const band = sh.Band(b);
-    if constexpr (kRawRows) {  // raw rows, after the units' (planes') room; whole rows (q0 = 0)
+    if constexpr (kRawRows) {  // raw rows at raw_offset (past the planes, or the staging too); whole rows (q0 = 0)
       MbarrierArriveExpectTx(sh.band_landed + 8 * b, P.band_box_bytes);
       const int start = WidenedRawStart(PlaneStart(p, 0));
       if constexpr (kNhwc) {  // rows as groups of raw_group elements: start (8 pixels) * C elements is whole groups

@@ -192,8 +192,8 @@ Geometry WithPingPong(const ConvShape& s, const Config& config, const Geometry& 
                       int64_t smem_limit) {
   // NCHW only: the kernel's turns stage in the type (kMayPingPong), and an NHWC tile stages pixel-major.
   if (!PingPongWanted(s) || !pair_rows || s.layout != KCONV_LAYOUT_NCHW || config.warps != 8 || config.split != 0 ||
-      whole.early_raw || whole.column_tiles != 1 || whole.raw_row <= 0 || whole.rows_per_tile < 2 ||
-      whole.rows_per_tile % 2 != 0 || whole.band.chunks / 2 / config.wsteps > config.wstages) {
+      whole.column_tiles != 1 || whole.raw_row <= 0 || whole.rows_per_tile < 2 || whole.rows_per_tile % 2 != 0 ||
+      whole.band.chunks / 2 / config.wsteps > config.wstages) {
     return whole;
   }
   Geometry g = whole;
