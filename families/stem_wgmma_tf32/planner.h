@@ -92,19 +92,19 @@ bool EncodeLaunchBandMap(const DriverApi* api, const ConvShape& shape, const Pla
 // Fills `map` (a CUtensorMap) with x as [N][C][H][W] and a box of one band (NHWC: EncodeNhwcBandMap); false when the tensor-copy
 // engine cannot describe it (the kernel's producer warps then copy the bands themselves).
 bool EncodeBandMap(const DriverApi* api, const ConvShape& shape, const StemParams& params, uint64_t x, uint64_t* map);
-// EncodeBandMap for fp32 NHWC: x as [N][H][W / 4][C][4 floats], whose box one group wide in C is one plane of
-// the band (families/stem_common/nhwc_planes.h); false unless W % 4 == 0 (whole pixel steps).
+// The elements of an NHWC raw-row map's innermost dimension (StemWgmmaParams::raw_group): 8 pixels (8 C) where W is
+// a multiple of 8, C at most 32 and the horizontal stride at least 2, so that each of the engine's requests brings
+// 16 C bytes or more, where a map of 16-byte groups takes one request per 16 bytes; else 16 bytes.
+int32_t NhwcRawGroup(const ConvShape& shape);
 // EncodeBandMap for a band of raw rows (a pair-row band, or a widened one at horizontal stride 2 or 1): in NCHW,
 // x as [N][C][H][W] 16-bit elements and a box of the band's raw rows (params.raw_row elements); in NHWC, x as
 // [N][H][W * C / G][G] (G = params.raw_group elements: NhwcRawGroup) and a box of every group of the raw rows
 // (raw_row * C elements each). False unless the plan made room for them (raw_row > 0), x is 16-byte aligned and
 // rows are whole groups.
-// The elements of an NHWC raw-row map's innermost dimension (StemWgmmaParams::raw_group): 8 pixels (8 C) where W is
-// a multiple of 8, C at most 32 and the horizontal stride at least 2, so that each of the engine's requests brings
-// 16 C bytes or more, where a map of 16-byte groups takes one request per 16 bytes; else 16 bytes.
-int32_t NhwcRawGroup(const ConvShape& shape);
 bool EncodeRawRowBandMap(const DriverApi* api, const ConvShape& shape, const StemWgmmaParams& params, uint64_t x,
                          uint64_t* map);
+// EncodeBandMap for fp32 NHWC: x as [N][H][W / 4][C][4 floats], whose box one group wide in C is one plane of
+// the band (families/stem_common/nhwc_planes.h); false unless W % 4 == 0 (whole pixel steps).
 bool EncodeNhwcBandMap(const DriverApi* api, const ConvShape& shape, const StemParams& params, uint64_t x,
                        uint64_t* map);
 

@@ -239,11 +239,10 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_map_copies_raw_16_bit_rows") {
   const kconv::ConvShape n32 = kconv_test::ValidatedIn(uneven, KCONV_ELEMENT_F32, KCONV_LAYOUT_NHWC, KCONV_MATH_TF32);
   CHECK(wg::NhwcRawGroup(n32) == 4);
   const wg::PlanData du = wg::MakePlanData(n32, resnet.config, kH100);
-  if (du.params.raw_row > 0) {
-    REQUIRE(wg::EncodeRawRowBandMap(&api, n32, du.params, 4096, map));
-    CHECK(map_call.dims[0] == 4);
-    CHECK(map_call.box[1] == static_cast<cuuint32_t>(du.params.raw_row * 3 / 4));
-  }
+  REQUIRE(du.params.raw_row > 0);  // the plan copies these rows, so the map below is the one the launch encodes
+  REQUIRE(wg::EncodeRawRowBandMap(&api, n32, du.params, 4096, map));
+  CHECK(map_call.dims[0] == 4);
+  CHECK(map_call.box[1] == static_cast<cuuint32_t>(du.params.raw_row * 3 / 4));
 }
 
 TEST_CASE("stem_wgmma_tf32.widened_raw_band_launch_uses_its_raw_rows_copy_or_none") {
