@@ -32,4 +32,18 @@ KCONV_HOST_DEVICE int32_t WidenedRawRow(int32_t last_offset, int32_t row_floats)
   return (last_offset + row_floats + 3 + 7) / 8 * 8;
 }
 
+// NHWC with 3 channels (the RGB stems): a widening lane takes piece i of every plane of a raw row at once, pixels
+// offset + 4i ... + 3 (12 elements, C apart per plane), by aligned loads of 4-element groups (8 bytes in 16 bits,
+// 16 in fp32) from NhwcRgbFirstGroup on, instead of one 2- or 4-byte load per element. Element j of the 12 sits
+// at NhwcRgbShift + j of the loaded groups; the shift is the plane's (12 elements a piece keep it), so the kernel
+// picks its extraction once per plane. Raw rows start at a multiple of 8 pixels and hold a multiple of 8, so
+// every group is aligned; NhwcRgbGroups of them read at most 3 elements past the piece's last (one pixel, inside
+// the raw row: WidenedRawRow keeps 3 pixels past each plane's row).
+// offset >= 0: a plane starts at or right of the raw rows' first column (WidenedRawOffset).
+KCONV_HOST_DEVICE int32_t NhwcRgbShift(int32_t offset) { return 3 * offset % 4; }
+KCONV_HOST_DEVICE int32_t NhwcRgbFirstGroup(int32_t offset, int32_t piece) {
+  return (3 * offset - NhwcRgbShift(offset)) / 4 + 3 * piece;
+}
+KCONV_HOST_DEVICE constexpr int32_t NhwcRgbGroups(int32_t shift) { return shift == 0 ? 3 : 4; }
+
 }  // namespace kconv

@@ -7,26 +7,27 @@
 // row is cut into m64 pieces (pixels 64s ... 64s + 63). Rows too wide for a tile or its band (a 1080p
 // frame) are cut into column tiles of one piece per phase instead, each with the band of its own columns
 // (traits.h). The last warps produce; the others are consumer warpgroups:
-//  - Three producer warps (five for fp32 NHWC at stride 4 where registers allow: BandWarps) copy each tile's band (the
-//    input rows it touches, all channels, in the stride-4 chunk layout of stem_params.h) into one of two band buffers
-//    through registers, rounding to TF32 on the way (wgmma reads the band as is; the tensor core would truncate) and
-//    writing zeros outside the image. When x is 16-byte aligned, the tensor-copy engine copies the band in one
-//    instruction instead, and the warps round it in place. A box's innermost start must be 16-byte aligned, so the copy
-//    starts at -pad_w rounded down to a multiple of 4, and that pass also shifts each row into the chunk layout (which
-//    starts at -pad_w), with all loads of a batch of rows in flight before any store: faster than copies through
-//    registers only because no row waits on its own loads (NOTES v6, v7). An NHWC band is in the plane layout instead
-//    (families/stem_common/nhwc_planes.h): a pixel's channels sit together, so consecutive output pixels are C 16-byte
-//    groups apart, and group i of a band row goes to plane i % C. A tensor copy delivers each plane as it is (no shift:
-//    the packed weights are zero where a chunk reaches outside a pixel's footprint), and the warps only round it. A
-//    16-bit NCHW band may stay in the type instead (kPairRows, where the planner's PairRowBand says): 16-byte units of
-//    two input rows' chunks (families/stem_common/pair_rows.h), read by wgmma k16 in fp16 or bf16; a 16-bit NHWC band at
-//    stride 4 too, in NHWC's planes (families/stem_common/nhwc_pair_rows.h). At horizontal strides
-//    2 and 1 a 16-bit NCHW or an NHWC band's raw rows come by one tensor copy, and the warps widen (gather, round) them
-//    into each phase's plane (kWidenRaw: families/stem_common/widened_raw_rows.h). One more producer warp streams the
-//    packed weights through `wstages` slots of `wsteps` k8 steps with bulk copies. Everything completes on mbarriers,
-//    and the producers run ahead: the next tile's band and first weight stages land while this tile computes. Nothing
-//    overlaps a block's first band, so the consumer warps help copy (or shift) it; they fill their step table and load
-//    the bias on their own side, so that the producers' copies start at once (NOTES v6).
+//  - Three producer warps (five where registers allow, for fp32 NHWC at stride 4 and at strides 2 and 1: BandWarps)
+//    copy each tile's band (the input rows it touches, all channels, in the stride-4 chunk layout of stem_params.h)
+//    into one of two band buffers through registers, rounding to TF32 on the way (wgmma reads the band as is; the
+//    tensor core would truncate) and writing zeros outside the image. When x is 16-byte aligned, the tensor-copy
+//    engine copies the band in one instruction instead, and the warps round it in place. A box's innermost start
+//    must be 16-byte aligned, so the copy starts at -pad_w rounded down to a multiple of 4, and that pass also
+//    shifts each row into the chunk layout (which starts at -pad_w), with all loads of a batch of rows in flight
+//    before any store: faster than copies through registers only because no row waits on its own loads (NOTES v6,
+//    v7). An NHWC band is in the plane layout instead (families/stem_common/nhwc_planes.h): a pixel's channels sit
+//    together, so consecutive output pixels are C 16-byte groups apart, and group i of a band row goes to plane i %
+//    C. A tensor copy delivers each plane as it is (no shift: the packed weights are zero where a chunk reaches
+//    outside a pixel's footprint), and the warps only round it. A 16-bit NCHW band may stay in the type instead
+//    (kPairRows, where the planner's PairRowBand says): 16-byte units of two input rows' chunks
+//    (families/stem_common/pair_rows.h), read by wgmma k16 in fp16 or bf16; a 16-bit NHWC band at stride 4 too, in
+//    NHWC's planes (families/stem_common/nhwc_pair_rows.h). At horizontal strides 2 and 1 a 16-bit NCHW or an NHWC
+//    band's raw rows come by one tensor copy, and the warps widen (gather, round) them into each phase's plane
+//    (kWidenRaw: families/stem_common/widened_raw_rows.h). One more producer warp streams the packed weights
+//    through `wstages` slots of `wsteps` k8 steps with bulk copies. Everything completes on mbarriers, and the
+//    producers run ahead: the next tile's band and first weight stages land while this tile computes. Nothing
+//    overlaps a block's first band, so the consumer warps help copy (or shift) it; they fill their step table and
+//    load the bias on their own side, so that the producers' copies start at once (NOTES v6).
 //  - Each consumer warpgroup owns mt pieces and issues `wgmma m64n96k8` (or n48) with both operands in shared
 //    memory. In the chunk layout, pixels x ... x+7 of one output row at chunk j are 128 contiguous bytes,
 //    so a piece at chunk j is a K-major core-matrix array with 128 bytes between 8-pixel groups (SBO)
@@ -522,6 +523,62 @@ struct Kernel {
         });
   }
 
+  // WidenRawRowsNhwc for 3 channels (widened_raw_rows.h's NhwcRgb*): a lane loads a raw row's 4 pixels, all three
+  // channels, as kGroups aligned 4-element groups and stores piece `piece` of each channel's plane row: 3-4
+  // loads for three pieces, where the general pass makes four strided 2- or 4-byte loads a piece.
+  // kShift = NhwcRgbShift(offset). A batch holds at most 64 registers of loads (two pieces a row a lane): 4 rows
+  // in 16 bits, 2 in fp32.
+  template <int kRows, int kShift>
+  static __device__ __forceinline__ void WidenRgbRowsNhwc(const StemWgmmaParams& P, unsigned char* band,
+                                                          unsigned char* plane, int offset, int worker, int workers) {
+    using Group = typename std::conditional<kType == 0, uint4, uint2>::type;  // 4 elements
+    constexpr int kGroups = NhwcRgbGroups(kShift), kWords = kGroups * (kType == 0 ? 4 : 2);
+    struct Pixels {
+      uint32_t w[kWords];  // the groups' words, in memory order
+    };
+    const StemParams& p = P.p;
+    const int row_groups = P.raw_row * 3 / 4, first_group = NhwcRgbFirstGroup(offset, 0);
+    const int pieces = p.row_floats / 4, band_rows = p.band_rows;
+    const Group* const raw = reinterpret_cast<const Group*>(band + P.raw_offset);
+    float4* const out = reinterpret_cast<float4*>(plane);
+    constexpr int kBatch = kRows < 32 / kWords ? kRows : 32 / kWords;  // at most 64 registers of loads
+    ForEachPieceBatched<kBatch>(
+        band_rows, pieces, worker, workers,
+        [&](int row, int piece) {
+          const Group* at = raw + row * row_groups + first_group + 3 * piece;
+          Pixels v;
+#pragma unroll
+          for (int i = 0; i < kGroups; ++i) {
+            const Group g = at[i];
+            if constexpr (kType == 0) {
+              v.w[4 * i] = g.x;
+              v.w[4 * i + 1] = g.y;
+              v.w[4 * i + 2] = g.z;
+              v.w[4 * i + 3] = g.w;
+            } else {
+              v.w[2 * i] = g.x;
+              v.w[2 * i + 1] = g.y;
+            }
+          }
+          return v;
+        },
+        [&](int row, int piece, const Pixels& v) {
+          auto element = [&](int j) {  // element j of the loaded groups, as the band holds it
+            if constexpr (kType == 0) {
+              return AsBand(__uint_as_float(v.w[j]));
+            } else {
+              const uint32_t word = v.w[j / 2];
+              return AsBand(static_cast<RawElement<kType>>(j % 2 == 0 ? word & 0xffffu : word >> 16));
+            }
+          };
+#pragma unroll
+          for (int c = 0; c < 3; ++c) {
+            out[(c * band_rows + row) * pieces + piece] = make_float4(
+                element(kShift + c), element(kShift + 3 + c), element(kShift + 6 + c), element(kShift + 9 + c));
+          }
+        });
+  }
+
   // After a kWidenRaw band's tensor copy: widens its raw rows (P.raw_row elements each, raw_offset bytes into the
   // buffer) into the plane at `plane`, whose rows begin `offset` elements into them (widened_raw_rows.h). Piece i
   // (16 bytes) of a plane row is elements offset + 4i ... + 3 of its raw row: the aligned 8-byte groups offset / 4
@@ -570,7 +627,19 @@ struct Kernel {
       const int offset = WidenedRawOffset(PlaneStart(P.p, 0), PlaneStart(P.p, phase));
       unsigned char* const plane = band + phase * PlaneBytes(P);
       if constexpr (kNhwc) {
-        WidenRawRowsNhwc<kRows>(P, band, plane, offset, worker, workers);
+        if (P.p.c == 3) {  // RGB
+          // A plane has only band_rows rows to split (3 for one-row tiles at 3x3): each phase's rows start band_rows
+          // workers further on, so that every worker gets some over the phases.
+          const int rotated = (worker + phase * P.p.band_rows) % workers;
+          switch (NhwcRgbShift(offset)) {
+            case 0: WidenRgbRowsNhwc<kRows, 0>(P, band, plane, offset, rotated, workers); break;
+            case 1: WidenRgbRowsNhwc<kRows, 1>(P, band, plane, offset, rotated, workers); break;
+            case 2: WidenRgbRowsNhwc<kRows, 2>(P, band, plane, offset, rotated, workers); break;
+            default: WidenRgbRowsNhwc<kRows, 3>(P, band, plane, offset, rotated, workers); break;
+          }
+        } else {
+          WidenRawRowsNhwc<kRows>(P, band, plane, offset, worker, workers);
+        }
       } else {
         switch (offset % 4) {
           case 0: WidenRawRows<kRows, 0>(P, band, plane, offset, worker, workers); break;

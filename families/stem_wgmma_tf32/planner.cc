@@ -528,7 +528,8 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   d.pack = stem::MakeStemPackParams(s, g.band, w.p, groups * config.nt * 8);
   if (nhwc) d.pack.planes = PlanesOf(s);
   d.geometry = LaunchGeometry{static_cast<uint32_t>(std::min<int64_t>(w.total_tiles, std::max(device.sm_count, 1))), 1,
-                              static_cast<uint32_t>(Threads(config, s.element_type, nhwc)),
+                              // The kernel's own count: its kNhwc is the layout's (nhwc above is the band's)
+                              static_cast<uint32_t>(Threads(config, s.element_type, s.layout == KCONV_LAYOUT_NHWC)),
                               static_cast<uint32_t>(g.shared_bytes)};
   d.packed_weight_bytes = int64_t{groups} * w.p.steps * layout.weight_step_bytes * (config.split ? 2 : 1);
   return d;

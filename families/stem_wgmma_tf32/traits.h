@@ -33,20 +33,28 @@ KCONV_HOST_DEVICE constexpr Config MakeConfig(int mt, int nt, int warps, int wst
   return c;
 }
 
-// The producer warps that come on top of the consumer warps: one streams the weights, the others copy the bands
-// (for load parallelism): three, or five for fp32 NHWC at stride 4 where the registers allow. Those band warps lay
-// a band out in C planes (by asynchronous copies they issue themselves, or a tensor copy per plane) and round each
-// plane's rows, fewer than a band's and so less evenly divided: with three, the consumers waited on the bands
-// (ncu, NOTES of the twenty-sixth session). Registers bound the count: the block's warps share an SM's four
+// The producer warps that come on top of the consumer warps: one streams the weights, the others copy the bands (for
+// load parallelism): three, or five where the registers allow and the band was measured to bound the kernel: fp32
+// NHWC at strides 4 and 2, and 16-bit NCHW at stride 2 (raw rows widened or paired into each phase's plane). At
+// stride 2 on an H100 (N = 64, NOTES of the thirty-ninth session) five took ResNet's 7x7/2 fp32 NHWC from 148.6 to
+// 138.4 us, MobileNet's 3x3/2 fp32 NHWC from 71 to 65 and ResNet's fp16 NCHW from 137 to 127, but made the 16-bit
+// NHWC bands, whose RGB widening pass is cheap, 4-5% slower, and VGG's 3x3/1 5-8% slower in fp16 NCHW and NHWC,
+// where the consumers bound (likely by losing registers, 168 -> 128, and issue slots to the extra warps). Those band
+// warps lay a band out in C planes (by asynchronous copies they issue themselves, or a tensor copy per plane) and
+// round each plane's rows, fewer than a band's and so less evenly divided: with three, the consumers waited on the
+// bands (ncu, NOTES of the twenty-sixth session). Registers bound the count: the block's warps share an SM's four
 // schedulers, and each scheduler's warps its 16384 registers (ptxas, sm_90a):
 //  - 12-warp configs, 16 -> 18 warps: 128 -> 96 registers a thread, which their kernels fit without spills (108);
-//  - 8-warp n64 configs, 12 -> 14 warps: 168 -> 128, fitting their 114;
+//  - 8-warp n64 and n32 configs, 12 -> 14 warps: 168 -> 128, fitting their 114 (the stride-2 and stride-1
+//    configs' 110-128);
 //  - not 8-warp n96 configs (131-136) nor the 3xTF32 ones (136-176), which would spill.
 // The 4-warp configs (N = 1: one tile a block) fit five (168 registers) but gained nothing (AlexNet N = 1: 10.0
 // us either way with the async copies, 9.6 -> 9.8 with the tensor copies), so they keep three.
 KCONV_HOST_DEVICE constexpr int BandWarps(int warps, int nt, bool split, int element_type, bool nhwc, int phases) {
   const bool fits = !split && (warps == 12 || (warps == 8 && nt <= 8));
-  return fits && element_type == 0 && nhwc && phases == 1 ? 5 : 3;
+  const bool fp32 = element_type == 0;
+  const bool wanted = phases == 1 ? fp32 && nhwc : phases == 2 && fp32 == nhwc;
+  return fits && wanted ? 5 : 3;
 }
 KCONV_HOST_DEVICE constexpr int Threads(Config c, int element_type, bool nhwc) {
   return 32 * (c.warps + 1 + BandWarps(c.warps, c.nt, c.split == 1, element_type, nhwc, c.phases));

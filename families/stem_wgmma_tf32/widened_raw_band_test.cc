@@ -83,6 +83,11 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_fills_every_phase_plane_as_the_fp32_
       const int64_t element_bytes = mode.type == KCONV_ELEMENT_F32 ? 4 : 2;
       CHECK_FALSE(d.pair_rows);
       CHECK(wg::Family().KernelSuffixes()[static_cast<size_t>(d.kernel)] == mode.kernel);
+      // Five band warps lay the planes out at stride 2 in fp32 NHWC and 16-bit NCHW, three otherwise (BandWarps,
+      // measured); the launch's threads must be the kernel's __launch_bounds__.
+      const bool five = phases == 2 && (mode.type == KCONV_ELEMENT_F32) == nhwc;
+      CHECK(d.geometry.threads == 32u * (8 + 1 + (five ? 5 : 3)));
+      CHECK(d.geometry.threads == static_cast<uint32_t>(wg::Threads(k.config, mode.type, nhwc)));
       // The planes as fp32's (no wider rows: nothing is shifted in place), then the raw rows after every plane,
       // inside the buffer, whole 16-byte groups, a box the copy engine takes.
       const int64_t plane_bytes = (int64_t{p.c} * p.band_rows * p.row_floats * 4 + 127) / 128 * 128;
@@ -136,6 +141,30 @@ TEST_CASE("stem_wgmma_tf32.widened_raw_band_fills_every_phase_plane_as_the_fp32_
       }
       CHECK(mismatches == 0);
       CHECK(reads_past_row == 0);
+
+      // With 3 channels NHWC widens by WidenRgbRowsNhwc instead: piece i of raw row r is NhwcRgbGroups aligned
+      // 4-element groups from NhwcRgbFirstGroup on, whose element NhwcRgbShift + 3e + c is float e of the piece in
+      // channel c's plane.
+      if (!nhwc || s.c != 3) continue;
+      int rgb_mismatches = 0, rgb_reads_past_row = 0;
+      for (int phase = 0; phase < phases; ++phase) {
+        const int32_t plane_start = phase * stride_w - static_cast<int32_t>(s.pad_w);
+        const int32_t offset = kconv::WidenedRawOffset(first, plane_start), shift = kconv::NhwcRgbShift(offset);
+        REQUIRE(shift >= 0);
+        REQUIRE(shift < 4);
+        for (int64_t r = 0; r < p.band_rows; ++r)
+          for (int i = 0; i < pieces; ++i) {
+            const int64_t group = kconv::NhwcRgbFirstGroup(offset, i), end = group + kconv::NhwcRgbGroups(shift);
+            if (4 * end > raw_row * 3) ++rgb_reads_past_row;
+            for (int64_t c = 0; c < 3; ++c)
+              for (int e = 0; e < 4; ++e) {
+                const int64_t at = r * raw_row * 3 + 4 * group + shift + 3 * e + c;
+                if (raw[static_cast<size_t>(at)] != input(c, r, plane_start + 4 * i + e)) ++rgb_mismatches;
+              }
+          }
+      }
+      CHECK(rgb_mismatches == 0);
+      CHECK(rgb_reads_past_row == 0);
     }
   }
 }
