@@ -535,8 +535,21 @@ PlanData MakePlanData(const ConvShape& s, const Config& config, const DeviceLimi
   return d;
 }
 
+namespace {
+
+// fp32 NHWC 3x3 stems in TF32 (and 3xTF32 NCHW ones) go to stem_ffma, measured faster, except three-channel
+// bands at strides 2 and 1, which the RGB widening pass lays out: MobileNet's 3x3/2 fp32 NHWC took 65 us on
+// m512n32_w8_k5x2_p2 against stem_ffma's 102, VGG's 3x3/1 553 on m256n64_w8_k5x2_p4 against 607 (H100, N = 64;
+// NOTES, thirty-ninth session).
+bool LeftToStemFfma(const ConvShape& s, const Config& config, const DeviceLimits& device) {
+  const bool rgb_band = s.layout == KCONV_LAYOUT_NHWC && s.c == 3 && WidenedRawBand(s, config);
+  return !rgb_band && stem_ffma::LeftToStrictFp32(s, device);
+}
+
+}  // namespace
+
 double Cost(const ConvShape& s, const Config& config, const DeviceLimits& device) {
-  if (stem_ffma::LeftToStrictFp32(s, device)) return -1;  // fp32 NHWC 3x3 stems in TF32: stem_ffma measured faster
+  if (LeftToStemFfma(s, config, device)) return -1;
   const StemLayout layout = MakeStemLayout(config);
   const Geometry g = GeometryOf(s, config, device.smem_per_block_optin, PairRowBand(s, config));
   const int64_t tiles = g.tiles * s.n * g.column_tiles * g.channel_groups;
