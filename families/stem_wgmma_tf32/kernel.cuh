@@ -7,27 +7,28 @@
 // row is cut into m64 pieces (pixels 64s ... 64s + 63). Rows too wide for a tile or its band (a 1080p
 // frame) are cut into column tiles of one piece per phase instead, each with the band of its own columns
 // (traits.h). The last warps produce; the others are consumer warpgroups:
-//  - Three producer warps (five where registers allow, for fp32 NHWC at stride 4 and at strides 2 and 1: BandWarps)
-//    copy each tile's band (the input rows it touches, all channels, in the stride-4 chunk layout of stem_params.h)
-//    into one of two band buffers through registers, rounding to TF32 on the way (wgmma reads the band as is; the
-//    tensor core would truncate) and writing zeros outside the image. When x is 16-byte aligned, the tensor-copy
-//    engine copies the band in one instruction instead, and the warps round it in place. A box's innermost start
-//    must be 16-byte aligned, so the copy starts at -pad_w rounded down to a multiple of 4, and that pass also
-//    shifts each row into the chunk layout (which starts at -pad_w), with all loads of a batch of rows in flight
-//    before any store: faster than copies through registers only because no row waits on its own loads (NOTES v6,
-//    v7). An NHWC band is in the plane layout instead (families/stem_common/nhwc_planes.h): a pixel's channels sit
-//    together, so consecutive output pixels are C 16-byte groups apart, and group i of a band row goes to plane i %
-//    C. A tensor copy delivers each plane as it is (no shift: the packed weights are zero where a chunk reaches
-//    outside a pixel's footprint), and the warps only round it. A 16-bit NCHW band may stay in the type instead
-//    (kPairRows, where the planner's PairRowBand says): 16-byte units of two input rows' chunks
-//    (families/stem_common/pair_rows.h), read by wgmma k16 in fp16 or bf16; a 16-bit NHWC band at stride 4 too, in
-//    NHWC's planes (families/stem_common/nhwc_pair_rows.h). At horizontal strides 2 and 1 a 16-bit NCHW or an NHWC
-//    band's raw rows come by one tensor copy, and the warps widen (gather, round) them into each phase's plane
-//    (kWidenRaw: families/stem_common/widened_raw_rows.h). One more producer warp streams the packed weights
-//    through `wstages` slots of `wsteps` k8 steps with bulk copies. Everything completes on mbarriers, and the
-//    producers run ahead: the next tile's band and first weight stages land while this tile computes. Nothing
-//    overlaps a block's first band, so the consumer warps help copy (or shift) it; they fill their step table and
-//    load the bias on their own side, so that the producers' copies start at once (NOTES v6).
+//  - Three producer warps (five where registers allow and the band bounds: fp32 NHWC at strides 4 and 2, 16-bit
+//    NCHW at stride 2; BandWarps) copy each tile's band (the input rows it touches, all channels, in the stride-4
+//    chunk layout of stem_params.h) into one of two band buffers through registers, rounding to TF32 on the way
+//    (wgmma reads the band as is; the tensor core would truncate) and writing zeros outside the image. When x is
+//    16-byte aligned, the tensor-copy engine copies the band in one instruction instead, and the warps round it in
+//    place. A box's innermost start must be 16-byte aligned, so the copy starts at -pad_w rounded down to a
+//    multiple of 4, and that pass also shifts each row into the chunk layout (which starts at -pad_w), with all
+//    loads of a batch of rows in flight before any store: faster than copies through registers only because no row
+//    waits on its own loads (NOTES v6, v7). An NHWC band is in the plane layout instead
+//    (families/stem_common/nhwc_planes.h): a pixel's channels sit together, so consecutive output pixels are C
+//    16-byte groups apart, and group i of a band row goes to plane i % C. A tensor copy delivers each plane as it
+//    is (no shift: the packed weights are zero where a chunk reaches outside a pixel's footprint), and the warps
+//    only round it. A 16-bit NCHW band may stay in the type instead (kPairRows, where the planner's PairRowBand
+//    says): 16-byte units of two input rows' chunks (families/stem_common/pair_rows.h), read by wgmma k16 in fp16
+//    or bf16; a 16-bit NHWC band at stride 4 too, in NHWC's planes (families/stem_common/nhwc_pair_rows.h). At
+//    horizontal strides 2 and 1 a 16-bit NCHW or an NHWC band's raw rows come by one tensor copy, and the warps
+//    widen (gather, round) them into each phase's plane (kWidenRaw: families/stem_common/widened_raw_rows.h). One
+//    more producer warp streams the packed weights through `wstages` slots of `wsteps` k8 steps with bulk copies.
+//    Everything completes on mbarriers, and the producers run ahead: the next tile's band and first weight stages
+//    land while this tile computes. Nothing overlaps a block's first band, so the consumer warps help copy (or
+//    shift) it; they fill their step table and load the bias on their own side, so that the producers' copies start
+//    at once (NOTES v6).
 //  - Each consumer warpgroup owns mt pieces and issues `wgmma m64n96k8` (or n48) with both operands in shared
 //    memory. In the chunk layout, pixels x ... x+7 of one output row at chunk j are 128 contiguous bytes,
 //    so a piece at chunk j is a K-major core-matrix array with 128 bytes between 8-pixel groups (SBO)
